@@ -1,0 +1,334 @@
+import { Observable } from 'rxjs';
+import { createHash } from 'node:crypto';
+import { checkInteger, rangeError, typeError } from './errors.js';
+import { resolveHandler, type ErrorHandler, type HandlerName } from './handlers.js';
+import { Ledger, type Accounting } from './ledger.js';
+import { rankFromEnv } from './launcher-env.js';
+import type { LoaderState, SavedPosition } from './loader-state.js';
+import type { OpenShardOptions } from './open-shard.js';
+import { Random, freshSeed } from './random.js';
+import { LINEAGE, settleDelivered, type Lineage, type Sample } from './sample.js';
+import { ShardReader, type Position } from './shard-reader.js';
+import { expandShardSpec } from './shard-spec.js';
+import { ShuffleBuffer } from './shuffle-buffer.js';
+import type { ReadCounters } from './tar-samples.js';
+
+/** Options of {@link fromShards}. */
+export interface FromShardsOptions extends OpenShardOptions {
+  /** Seed of every random choice (shard order, shuffle buffer). @default a fresh seed, logged with `onSeed` */
+  readonly seed?: number;
+  /** Sample shuffle buffer: a size, or size and initial fill. 0 keeps the tar order. @default 0 */
+  readonly shuffle?: number | { readonly size: number; readonly initial?: number };
+  /** Shuffle the shard order every epoch. @default true when `shuffle` > 0 */
+  readonly shuffleShards?: boolean;
+  /** Epochs to run; `Infinity` repeats forever. @default 1 */
+  readonly epochs?: number;
+  /** With this, an epoch is this many samples (the shards are read round after round), as WebDataset's `with_epoch(n)`. */
+  readonly samplesPerEpoch?: number;
+  /** Draw shards with replacement. @default false */
+  readonly resampled?: boolean;
+  /** Give every rank/worker at least one shard even with fewer shards than slots. @default false */
+  readonly equalLength?: boolean;
+  /** This process's rank. @default RANK or JOB_COMPLETION_INDEX from the environment, else 0 */
+  readonly rank?: number;
+  /** Number of ranks. @default WORLD_SIZE from the environment, else 1 */
+  readonly worldSize?: number;
+  /** This worker's index inside the rank. @default 0 */
+  readonly worker?: number;
+  /** Workers per rank. @default 1 */
+  readonly numWorkers?: number;
+  /** Error policy for bad samples and shards. @default 'reraise' */
+  readonly handler?: ErrorHandler | HandlerName;
+  /** Called once with the seed when none was given, so the run can be repeated. @default prints to stderr */
+  readonly onSeed?: (seed: number) => void;
+}
+
+/** Options of one run of a source. */
+export interface SourceRunOptions {
+  /** Most samples emitted and not yet settled (delivered or skipped). @default Infinity */
+  readonly maxInFlight?: number;
+  /** A state saved by an earlier run of the same source. */
+  readonly resumeFrom?: LoaderState;
+}
+
+/** One running subscription's view: its samples, ledger and state. */
+export interface SourceRun {
+  readonly samples: Observable<Sample>;
+  readonly ledger: Ledger;
+  readonly counters: ReadCounters;
+  /** The loader state now (consistent between emissions). */
+  state(): LoaderState;
+  accounting(): Accounting;
+}
+
+interface Resolved {
+  readonly urls: string[];
+  readonly seed: number;
+  readonly shuffle: { size: number; initial: number } | null;
+  readonly epochs: number;
+  readonly samplesPerEpoch: number | undefined;
+  readonly handler: ErrorHandler;
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly worker: number;
+  readonly numWorkers: number;
+  readonly options: FromShardsOptions;
+}
+
+const ACTION = 'create a shard source';
+
+/**
+ * A lazy, re-iterable source of WebDataset samples read from tar shards. It reads only on demand:
+ * each emission needs credit (samples in flight below `maxInFlight`), so a slow consumer stops the
+ * reads. Subscribing directly gives samples with no bound (each is settled as it is emitted); use
+ * `createLoader` for backpressure, state and accounting.
+ *
+ * @example
+ * const source = fromShards('data/fmnist/train-{000..003}.tar', { seed: 1, shuffle: 1000 });
+ * @throws RangeError/TypeError for bad options or a spec that expands to no shard.
+ * Deterministic given `seed` (and rank/worker).
+ */
+export function fromShards(spec: string | readonly string[], options: FromShardsOptions = {}): ShardSource {
+  return new ShardSource(resolve(spec, options));
+}
+
+function resolve(spec: string | readonly string[], options: FromShardsOptions): Resolved {
+  const urls = expandShardSpec(spec);
+  if (options.allowPipe !== true) {
+    const pipe = urls.find((u) => u.startsWith('pipe:'));
+    if (pipe) throw rangeError(ACTION, 'pipe: shards run a shell command and need allowPipe: true (--allow-pipe)', pipe);
+  }
+  let seed = options.seed;
+  if (seed === undefined) {
+    seed = freshSeed();
+    (options.onSeed ?? ((s: number) => process.stderr.write(`ndaflow: no seed given, using seed ${s}\n`)))(seed);
+  }
+  checkInteger(ACTION, 'seed', seed, 0, 2 ** 32 - 1);
+  let shuffle: Resolved['shuffle'] = null;
+  if (options.shuffle !== undefined && options.shuffle !== 0) {
+    const s = typeof options.shuffle === 'number' ? { size: options.shuffle } : options.shuffle;
+    if (typeof s !== 'object' || s === null) throw typeError(ACTION, 'shuffle must be a number or {size, initial}', options.shuffle);
+    const size = checkInteger(ACTION, 'shuffle size', s.size, 1);
+    const initial = checkInteger(ACTION, 'shuffle initial', s.initial ?? size, 1);
+    shuffle = { size, initial: Math.min(initial, size) };
+  }
+  const epochs = options.epochs ?? 1;
+  if (epochs !== Infinity) checkInteger(ACTION, 'epochs', epochs, 1);
+  if (options.samplesPerEpoch !== undefined) checkInteger(ACTION, 'samplesPerEpoch', options.samplesPerEpoch, 1);
+  const env = options.rank === undefined || options.worldSize === undefined ? rankFromEnv() : undefined;
+  const worldSize = checkInteger(ACTION, 'worldSize', options.worldSize ?? env?.worldSize ?? 1, 1);
+  const rank = checkInteger(ACTION, 'rank', options.rank ?? env?.rank ?? 0, 0, worldSize - 1);
+  const numWorkers = checkInteger(ACTION, 'numWorkers', options.numWorkers ?? 1, 1);
+  const worker = checkInteger(ACTION, 'worker', options.worker ?? 0, 0, numWorkers - 1);
+  return {
+    urls,
+    seed,
+    shuffle,
+    epochs,
+    samplesPerEpoch: options.samplesPerEpoch,
+    handler: resolveHandler(options.handler),
+    rank,
+    worldSize,
+    worker,
+    numWorkers,
+    options,
+  };
+}
+
+/** See {@link fromShards}. */
+export class ShardSource extends Observable<Sample> {
+  constructor(private readonly config: Resolved) {
+    super((subscriber) => {
+      const run = this.open({});
+      const sub = run.samples.subscribe({
+        next: (s) => {
+          settleDelivered(s);
+          subscriber.next(s);
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      });
+      return () => sub.unsubscribe();
+    });
+  }
+
+  /** The expanded shard URLs. */
+  get urls(): readonly string[] {
+    return this.config.urls;
+  }
+
+  /** The seed in use (given, or picked and logged). */
+  get seed(): number {
+    return this.config.seed;
+  }
+
+  /** Samples held by the source's own shuffle buffer at most. */
+  get bufferSize(): number {
+    return this.config.shuffle?.size ?? 0;
+  }
+
+  /** A copy with epochs of `n` samples each (WebDataset's `with_epoch`). */
+  withEpoch(n: number): ShardSource {
+    return new ShardSource(resolve(this.config.urls, { ...this.config.options, seed: this.config.seed, samplesPerEpoch: n, epochs: this.config.options.epochs ?? Infinity }));
+  }
+
+  /** A copy that runs `n` epochs (`Infinity`: forever). */
+  repeat(n = Infinity): ShardSource {
+    return new ShardSource(resolve(this.config.urls, { ...this.config.options, seed: this.config.seed, epochs: n }));
+  }
+
+  /** Starts a run: a cold Observable of samples bound to a fresh ledger. */
+  open(options: SourceRunOptions): SourceRun {
+    return openRun(this.config, options);
+  }
+}
+
+function fingerprint(c: Resolved): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([c.urls, c.seed, c.shuffle, c.samplesPerEpoch ?? null, c.rank, c.worldSize, c.worker, c.numWorkers, c.options.resampled ?? false, c.options.equalLength ?? false, c.options.shuffleShards ?? null]));
+  return h.digest('hex').slice(0, 16);
+}
+
+const pos = (p: Position): SavedPosition => [p.pass, p.shard, p.index];
+const posKey = (p: SavedPosition): string => `${p[0]}/${p[1]}/${p[2]}`;
+
+interface Item {
+  readonly sample: Sample;
+  readonly lineage: Lineage;
+}
+
+function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
+  const resume = runOptions.resumeFrom;
+  const fp = fingerprint(c);
+  if (resume) {
+    if (resume.version !== 1) throw rangeError('resume a loader', 'the state version must be 1', resume.version);
+    if (resume.fingerprint !== fp) throw rangeError('resume a loader', `the state was saved for other shards or options (expected fingerprint ${fp})`, resume.fingerprint);
+  }
+  const maxInFlight = runOptions.maxInFlight ?? Infinity;
+  const ledger = new Ledger(maxInFlight, 10, resume?.accounting);
+  const counters: ReadCounters = { entries: 0, bytes: 0 };
+  const continuous = c.samplesPerEpoch !== undefined;
+  const passes = continuous ? Infinity : c.epochs;
+  const from: Position = resume ? { pass: resume.cursor[0], shard: resume.cursor[1], index: resume.cursor[2] } : { pass: 0, shard: 0, index: 0 };
+  const reader = new ShardReader({
+    urls: c.urls,
+    plan: { seed: c.seed, shuffleShards: c.options.shuffleShards ?? c.shuffle !== null, resampled: c.options.resampled, equalLength: c.options.equalLength, rank: c.rank, worldSize: c.worldSize, worker: c.worker, numWorkers: c.numWorkers },
+    open: c.options,
+    handler: c.handler,
+    ledger,
+    counters,
+    passes,
+    from,
+  });
+  let epoch = resume?.epoch ?? 0;
+  let epochCount = resume?.epochCount ?? 0;
+  const shuffleRng = (e: number) => Random.derive(c.seed, 'shuffle', e, c.rank, c.worker);
+  let buffer = c.shuffle ? new ShuffleBuffer<Item>(c.shuffle, shuffleRng(continuous ? 0 : epoch)) : null;
+  let replay: Item[] = [];
+  let restored = resume === undefined;
+
+  const state = (): LoaderState => {
+    const pending = ledger.inFlight().map((l) => [l.pass, l.shard, l.index] as const);
+    const buffered = buffer ? buffer.items.map((i) => pos(i.lineage)) : [];
+    const replaying = replay.map((i) => pos(i.lineage));
+    return {
+      version: 1,
+      fingerprint: fp,
+      seed: c.seed,
+      epoch,
+      epochCount,
+      cursor: pos(reader.cursor()),
+      pending: [...pending, ...replaying],
+      shuffle: buffer ? { items: buffered, rng: buffer.rngState(), taken: buffer.taken } : null,
+      accounting: ledger.state(pending.length + replaying.length + buffered.length),
+    };
+  };
+
+  async function restore(): Promise<void> {
+    if (!resume) return;
+    const wanted = [...resume.pending, ...(resume.shuffle?.items ?? [])].map((p) => ({ pass: p[0], shard: p[1], index: p[2] }));
+    const found = await reader.readAt(wanted);
+    const take = (p: SavedPosition): Item | undefined => {
+      const item = found.get(posKey(p));
+      if (item) ledger.read();
+      else ledger.skippedAtSource('resume-missing', new Error(`Cannot re-read sample ${posKey(p)} on resume`));
+      return item;
+    };
+    replay = resume.pending.map(take).filter((x): x is Item => x !== undefined);
+    if (buffer && resume.shuffle) {
+      const items = resume.shuffle.items.map(take).filter((x): x is Item => x !== undefined);
+      buffer.restore(Random.fromState(resume.shuffle.rng), items, resume.shuffle.taken);
+    }
+  }
+
+  let readerEnded = false;
+  /** Non-continuous mode: the reader has passed the end of the current epoch's pass. */
+  let passDone = !continuous && from.pass > epoch;
+
+  /** The next sample of the stream, 'epochEnd', or null at the end. */
+  async function produce(): Promise<Item | 'epochEnd' | null> {
+    const fromReplay = replay.shift();
+    if (fromReplay) return fromReplay;
+    if (continuous && epochCount >= (c.samplesPerEpoch as number)) return 'epochEnd';
+    if (!buffer) {
+      if (passDone) return 'epochEnd';
+      for (;;) {
+        const r = await reader.next();
+        if (r === null) return null;
+        if ('passEnd' in r) {
+          if (continuous) continue;
+          return 'epochEnd';
+        }
+        return r;
+      }
+    }
+    while (!readerEnded && !passDone && buffer.needsMore()) {
+      const r = await reader.next();
+      if (r === null) readerEnded = true;
+      else if ('passEnd' in r) passDone = !continuous;
+      else buffer.add(r);
+    }
+    if (buffer.length > 0) return buffer.take();
+    return readerEnded ? null : 'epochEnd';
+  }
+
+  const samples = new Observable<Sample>((subscriber) => {
+    let closed = false;
+    const loop = async () => {
+      if (!restored) {
+        await restore();
+        restored = true;
+      }
+      while (!closed) {
+        await ledger.waitForCredit();
+        if (closed) return;
+        const item = await produce();
+        if (closed) return;
+        if (item === null) break;
+        if (item === 'epochEnd') {
+          epoch++;
+          epochCount = 0;
+          passDone = false;
+          if (epoch >= c.epochs) break;
+          if (buffer && !continuous) buffer = new ShuffleBuffer<Item>(c.shuffle as { size: number; initial: number }, shuffleRng(epoch));
+          continue;
+        }
+        epochCount++;
+        item.sample[LINEAGE] = item.lineage;
+        ledger.emitted(item.lineage);
+        subscriber.next(item.sample);
+      }
+      subscriber.complete();
+    };
+    loop().catch((err: unknown) => {
+      if (!closed) subscriber.error(err);
+    });
+    return () => {
+      closed = true;
+      ledger.release();
+      reader.close();
+    };
+  });
+
+  return { samples, ledger, counters, state, accounting: () => ledger.accounting() };
+}

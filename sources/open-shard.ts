@@ -1,0 +1,90 @@
+import { createReadStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ShardError } from './errors.js';
+import { httpShardStream, type HttpOptions } from './http-shard.js';
+
+/** How shards are opened. */
+export interface OpenShardOptions {
+  /** Allow `pipe:CMD` shards, which run a shell command. @default false */
+  readonly allowPipe?: boolean;
+  /** Read size for local files in bytes (1 MiB parses ~3x faster than the 64 KiB default). @default 1048576 */
+  readonly readSize?: number;
+  /** HTTP retry options. */
+  readonly http?: HttpOptions;
+}
+
+const GZ = /\.(tgz|tar\.gz|gz)$/i;
+
+/**
+ * Opens a shard URL as a byte stream of tar data: a local path, `file:` URL, `http(s)://` URL (with
+ * resuming retries) or `pipe:CMD` (only with `allowPipe`). Gzipped shards (`.tar.gz`, `.tgz`, or
+ * gzip magic bytes) are decompressed. Errors come out of the stream as {@link ShardError}s.
+ */
+export function openShard(url: string, options: OpenShardOptions = {}): Readable {
+  const readSize = options.readSize ?? 1 << 20;
+  let raw: Readable;
+  if (url.startsWith('pipe:')) {
+    if (!options.allowPipe) {
+      throw new ShardError('pipe-refused', 'Cannot open shard as pipe: shards run a shell command and are off unless allowPipe is set (--allow-pipe)', { url });
+    }
+    raw = pipeStream(url.slice(5), url);
+  } else if (/^https?:\/\//i.test(url)) {
+    raw = httpShardStream(url, options.http);
+  } else {
+    const path = url.startsWith('file:') ? fileURLToPath(url.startsWith('file://') ? url : `file://${url.slice(5)}`) : url;
+    raw = createReadStream(path, { highWaterMark: readSize });
+  }
+  return maybeGunzip(raw, GZ.test(url));
+}
+
+function pipeStream(command: string, url: string): Readable {
+  const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < 2000) stderr += d.toString();
+  });
+  child.stdout.pipe(out, { end: false });
+  child.on('error', (err) => out.destroy(new ShardError('shard-open', 'Cannot run pipe: command', { url }, err)));
+  child.on('close', (code, signal) => {
+    if (code === 0) out.end();
+    else if (!out.destroyed) out.destroy(new ShardError('shard-open', `Cannot read pipe: shard as the command exited with ${code ?? signal}${stderr ? `: ${stderr.trim()}` : ''}`, { url }));
+  });
+  out.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return out;
+}
+
+/** Passes bytes through, inserting a gunzip when the name says so or the first bytes are gzip's magic. */
+function maybeGunzip(raw: Readable, byName: boolean): Readable {
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  let decided = false;
+  let target: NodeJS.WritableStream = out;
+  const onError = (err: Error) => out.destroy(err);
+  raw.on('error', onError);
+  raw.on('data', (chunk: Buffer) => {
+    if (!decided) {
+      decided = true;
+      if (byName || (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b)) {
+        const gunzip = createGunzip({ chunkSize: 1 << 20 });
+        gunzip.on('error', onError);
+        gunzip.pipe(out);
+        target = gunzip;
+      }
+    }
+    if (!target.write(chunk)) {
+      raw.pause();
+      (target as NodeJS.WritableStream).once('drain', () => raw.resume());
+    }
+  });
+  raw.on('end', () => target.end());
+  out.on('close', () => {
+    if (!raw.destroyed) raw.destroy();
+    if (target !== out) (target as unknown as Readable).destroy();
+  });
+  return out;
+}
