@@ -14,3 +14,4 @@ export * from './shuffle-buffer.js';
 export * from './shard-reader.js';
 export * from './from-shards.js';
 export * from './loader.js';
+export * from './shard-writer.js';
