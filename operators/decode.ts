@@ -1,0 +1,125 @@
+import { availableParallelism } from 'node:os';
+import type { OperatorFunction } from 'rxjs';
+import sharp from 'sharp';
+import { checkInteger, rangeError, typeError } from '../sources/errors.js';
+import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import type { HoldsSamples } from '../sources/loader.js';
+import type { Sample } from '../sources/sample.js';
+import { decodeSample, type DecodeContext, type FieldDecoder } from './internal/decode-fields.js';
+import type { ImageMode } from './internal/png-decode.js';
+import { parallelMap } from './parallel-map.js';
+
+export type { FieldDecoder } from './internal/decode-fields.js';
+
+/** Options of {@link decode}. */
+export interface DecodeOptions {
+  /**
+   * Channels of decoded images. `'keep'`: the file's own, alpha included (grey 1, grey+alpha 2,
+   * RGB 3, RGBA 4; a palette PNG gives RGB, or RGBA with transparency; a CMYK JPEG gives RGB).
+   * `'rgb'`: always 3 (grey copied into each, alpha dropped, not blended). `'gray'`: always 1
+   * (colour converted to luminance by sharp, alpha dropped). Datasets that mix grey and colour, or
+   * alpha and no alpha, should pick `'rgb'` or `'gray'` so that images batch together.
+   * @default 'keep'
+   */
+  readonly image?: 'keep' | 'rgb' | 'gray';
+  /**
+   * Most pixels (width x height) an image may have. The header is read before anything is
+   * decoded, and a larger image is refused with a `SampleError` (reason `'decode'`): a
+   * 100000 x 100000 PNG is a few hundred bytes on disk and 30 GB decoded.
+   * @default 67108864 (64 Mi pixels, 8192 x 8192)
+   */
+  readonly maxPixels?: number;
+  /**
+   * Most bytes a `.gz` field may inflate to; more is a `SampleError` (reason `'decode'`).
+   * @default 268435456 (256 MiB)
+   */
+  readonly maxGunzipBytes?: number;
+  /**
+   * Samples being decoded at once (sharp decodes run on libuv's thread pool, whose size,
+   * `UV_THREADPOOL_SIZE`, 4 by default, also caps them). Decoded samples waiting for their turn
+   * count against it: the stage holds at most this many samples.
+   * @default 2 x the available cores
+   */
+  readonly concurrency?: number;
+  /**
+   * Threads libvips may use per sharp operation; sets `sharp.concurrency()`, which is global to
+   * the process (the last `decode` created wins). sharp's own default on glibc is 1.
+   * @default the available cores
+   */
+  readonly sharpConcurrency?: number;
+  /**
+   * PNGs of at most this many pixels are decoded synchronously in JS when they are 8-bit, not
+   * interlaced, without palette, transparency chunk or ICC profile (same pixels as sharp, without
+   * its per-call overhead: several times faster on small images). 0 sends every PNG to sharp.
+   * @default 16384 (128 x 128)
+   */
+  readonly fastPngMaxPixels?: number;
+  /**
+   * Your decoders, by full field name (`'seg.png'`) or by last extension (`'seg'`, `'npy'`);
+   * case-insensitive; they take precedence over the built-in ones. A decoder gets
+   * `(bytes, field, sample)` and returns the value or a Promise of it; returning `undefined`
+   * falls back to the built-in decoder. `null` leaves matching fields as bytes.
+   * @default {}
+   */
+  readonly decoders?: Readonly<Record<string, FieldDecoder | null>>;
+  /**
+   * Error policy for a sample that cannot be decoded (corrupt or empty image, image above
+   * `maxPixels`, bad JSON, a `cls` that is not an integer, a user decoder that throws): the
+   * whole sample is skipped (counted under reason `'decode'`), or the stream errors or stops.
+   * @default 'reraise'
+   */
+  readonly handler?: ErrorHandler | HandlerName;
+}
+
+const ACTION = 'create a decode';
+const MODES: readonly ImageMode[] = ['keep', 'rgb', 'gray'];
+
+/**
+ * Decodes the byte fields of WebDataset samples by their last extension (after unwrapping a
+ * final `.gz`: `json.gz` is gunzipped, then parsed as JSON):
+ * - `png`, `jpg`/`jpeg`, `webp`, `ppm`/`pgm`/`pnm` (binary) -> `Image` (`{data: Uint8Array, shape: [h, w, c]}`,
+ *   HWC, 8-bit; see `image`). The format is sniffed from the bytes; small plain PNGs are decoded
+ *   synchronously in JS, everything else by sharp on the thread pool.
+ * - `cls`, `cls2`, `class`, `count`, `index`, `inx` -> integer (`number`).
+ * - `txt`, `text`, `transcript` -> string (strict UTF-8). `json`, `jsn` -> parsed JSON.
+ * - anything else stays bytes, unless a user decoder (`decoders`) claims it.
+ * Extensions match case-insensitively (the shard reader already lower-cases them; hand-made samples
+ * may not); the field keeps its name. Values that are not bytes are left alone, so decoding twice is harmless.
+ *
+ * The sample keeps `__key__`, `__url__` and its lineage; output order is input order (a
+ * `parallelMap`, ordered, with `concurrency` decodes in flight). Memory: at most `concurrency`
+ * samples are held; the stage declares it to `createLoader`.
+ *
+ * Deterministic: the same bytes give the same pixels and values, in the same order.
+ *
+ * @example
+ * const loader = createLoader(fromShards('data/fmnist/train-{000..001}.tar', { seed: 1 }),
+ *   decode({ image: 'gray', handler: 'warnAndContinue' }));
+ * for await (const s of loader) console.log(s.__key__, (s.png as Image).shape, s.cls);
+ * @throws RangeError/TypeError when an option is invalid. At run time, a sample that cannot be
+ * decoded raises a `SampleError` (reason `'decode'`, naming shard, key and field) through `handler`.
+ * @see parallelMap
+ */
+export function decode(options: DecodeOptions = {}): OperatorFunction<Sample, Sample> & HoldsSamples {
+  if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
+  const mode = options.image ?? 'keep';
+  if (!MODES.includes(mode)) throw rangeError(ACTION, `image must be one of ${MODES.join(', ')}`, mode);
+  const maxPixels = checkInteger(ACTION, 'maxPixels', options.maxPixels ?? 64 * 1024 * 1024, 1);
+  const maxGunzipBytes = checkInteger(ACTION, 'maxGunzipBytes', options.maxGunzipBytes ?? 256 * 1024 * 1024, 1, 2 ** 32);
+  const fastPngMaxPixels = checkInteger(ACTION, 'fastPngMaxPixels', options.fastPngMaxPixels ?? 128 * 128, 0, 4096 * 4096);
+  const cores = availableParallelism();
+  const concurrency = checkInteger(ACTION, 'concurrency', options.concurrency ?? 2 * cores, 1, 65_536);
+  const sharpConcurrency = checkInteger(ACTION, 'sharpConcurrency', options.sharpConcurrency ?? cores, 1, 1024);
+  const handler = resolveHandler(options.handler);
+  const decoders = new Map<string, FieldDecoder | null>();
+  const given = options.decoders ?? {};
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw typeError(ACTION, 'decoders must be an object of functions', given);
+  for (const [name, fn] of Object.entries(given)) {
+    if (fn !== null && typeof fn !== 'function') throw typeError(ACTION, `decoders[${JSON.stringify(name)}] must be a function or null`, typeof fn);
+    if (name === '') throw rangeError(ACTION, 'decoder names must not be empty', name);
+    decoders.set(name.toLowerCase(), fn);
+  }
+  sharp.concurrency(sharpConcurrency);
+  const context: DecodeContext = { decoders, image: { mode, maxPixels, fastPngMaxPixels }, maxGunzipBytes };
+  return parallelMap<Sample, Sample>((sample) => decodeSample(sample, context), { concurrency, ordered: true, handler });
+}

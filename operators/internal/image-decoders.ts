@@ -1,0 +1,170 @@
+import sharp from 'sharp';
+import type { Image } from '../../sources/sample.js';
+import { decodePngSync, isPng, pngFastPathApplies, readPngChunks, readPngHeader, type ImageMode } from './png-decode.js';
+import { decodePnmSamples, isPnm, readPnmHeader } from './pnm-decode.js';
+
+/**
+ * Image decoding for `decode`. The format is sniffed from the bytes (not the field name), the
+ * header is read in JS to refuse images above `maxPixels` before anything is decoded, then:
+ * small plain PNGs are decoded synchronously in JS (see `png-decode.ts`), binary PGM/PPM are
+ * parsed here, and everything else (large PNGs, JPEG, WebP, unrecognised bytes) goes to sharp
+ * (libvips, off the main thread) with `limitInputPixels` as a second guard.
+ */
+
+/** How an image is decoded (resolved once in the `decode` factory). */
+export interface ImageSettings {
+  /** Channels wanted: the file's own (`keep`), always 3 (`rgb`), always 1 (`gray`). */
+  readonly mode: ImageMode;
+  /** Most pixels (width x height) an image may claim; more is an error before decoding. */
+  readonly maxPixels: number;
+  /** PNGs of at most this many pixels take the synchronous JS path when they can. */
+  readonly fastPngMaxPixels: number;
+}
+
+/** What the header says about the colour layout, for picking sharp's output colourspace. */
+interface Hint {
+  readonly gray?: boolean;
+  readonly alpha?: boolean;
+}
+
+/** Throws when width x height passes the limit (a decompression bomb, or a corrupt header). */
+function checkPixels(width: number, height: number, maxPixels: number): void {
+  const pixels = width * height;
+  if (pixels > maxPixels) {
+    throw new Error(`the image claims ${width} x ${height} = ${pixels} pixels, more than maxPixels (${maxPixels}); refused before decoding`);
+  }
+}
+
+/**
+ * Decodes image bytes into HWC 8-bit pixels; synchronous for small PNGs and PGM/PPM in their
+ * own channels, a Promise otherwise. Throws (or rejects) a plain Error on corrupt, empty or
+ * oversized images; the caller wraps it with the sample's site.
+ */
+export function decodeImage(bytes: Uint8Array, settings: ImageSettings): Image | Promise<Image> {
+  if (bytes.length === 0) throw new Error('the file is empty');
+  if (isPng(bytes)) {
+    const header = readPngHeader(bytes);
+    checkPixels(header.width, header.height, settings.maxPixels);
+    const chunks = readPngChunks(bytes);
+    if (header.width * header.height <= settings.fastPngMaxPixels && pngFastPathApplies(header, chunks, settings.mode)) {
+      return decodePngSync(header, chunks, settings.mode);
+    }
+    const ct = header.colorType;
+    return decodeWithSharp(bytes, settings, { gray: ct === 0 || ct === 4, alpha: ct === 4 || ct === 6 || chunks.hasTransparency });
+  }
+  if (isJpeg(bytes)) {
+    const size = readJpegSize(bytes);
+    if (size.height > 0) checkPixels(size.width, size.height, settings.maxPixels);
+    return decodeWithSharp(bytes, settings, { gray: size.components === 1, alpha: false });
+  }
+  if (isWebp(bytes)) {
+    const size = readWebpSize(bytes);
+    checkPixels(size.width, size.height, settings.maxPixels);
+    return decodeWithSharp(bytes, settings, { gray: false, alpha: size.alpha });
+  }
+  if (isPnm(bytes)) return decodePnm(bytes, settings);
+  // Unrecognised bytes: sharp may still know the format (a GIF or TIFF under a .jpg name) or reject them.
+  return decodeWithSharp(bytes, settings, {});
+}
+
+async function decodeWithSharp(bytes: Uint8Array, settings: ImageSettings, hint: Hint): Promise<Image> {
+  const limit = Number.isFinite(settings.maxPixels) ? settings.maxPixels : false;
+  let pipeline = sharp(bytes, { limitInputPixels: limit });
+  // sharp writes sRGB unless told otherwise (a grey PNG comes out as 3 equal channels), so ask for
+  // the layout wanted. Grey with alpha in 'keep' comes out as RGBA and is reduced to 2 channels below.
+  const greyAlpha = settings.mode === 'keep' && hint.gray === true && hint.alpha === true;
+  if (settings.mode === 'rgb') pipeline = pipeline.removeAlpha();
+  else if (settings.mode === 'gray') pipeline = pipeline.removeAlpha().toColourspace('b-w');
+  else if (hint.gray === true && !greyAlpha) pipeline = pipeline.toColourspace('b-w');
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (greyAlpha && info.channels === 4) {
+    const n = info.width * info.height;
+    const out = new Uint8Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      out[2 * i] = pixels[4 * i];
+      out[2 * i + 1] = pixels[4 * i + 3];
+    }
+    return { data: out, shape: [info.height, info.width, 2] };
+  }
+  return { data: pixels, shape: [info.height, info.width, info.channels] };
+}
+
+function decodePnm(bytes: Uint8Array, settings: ImageSettings): Image | Promise<Image> {
+  const header = readPnmHeader(bytes);
+  checkPixels(header.width, header.height, settings.maxPixels);
+  const pixels = decodePnmSamples(bytes, header);
+  const { width, height, channels } = header;
+  if (settings.mode === 'keep' || (settings.mode === 'rgb' && channels === 3) || (settings.mode === 'gray' && channels === 1)) {
+    return { data: pixels, shape: [height, width, channels] };
+  }
+  if (settings.mode === 'rgb') {
+    const out = new Uint8Array(width * height * 3);
+    for (let i = 0, d = 0; i < pixels.length; i++, d += 3) out[d] = out[d + 1] = out[d + 2] = pixels[i];
+    return { data: out, shape: [height, width, 3] };
+  }
+  // RGB to grey: through sharp, so the luminance matches the other formats'.
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .toColourspace('b-w')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true })
+    .then(({ data, info }) => ({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), shape: [info.height, info.width, info.channels] as const }));
+}
+
+function isJpeg(b: Uint8Array): boolean {
+  return b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
+}
+
+/** Walks the JPEG markers to the first frame header (SOFn); height 0 means "defined later" (DNL). */
+function readJpegSize(b: Uint8Array): { width: number; height: number; components: number } {
+  let o = 2;
+  for (;;) {
+    if (o >= b.length) throw new Error('truncated JPEG (no frame header)');
+    if (b[o] !== 0xff) throw new Error(`corrupt JPEG (expected a marker at byte ${o})`);
+    while (o < b.length && b[o] === 0xff) o++;
+    if (o >= b.length) throw new Error('truncated JPEG (no frame header)');
+    const marker = b[o++];
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue;
+    if (marker === 0xd9 || marker === 0xda) throw new Error('corrupt JPEG (no frame header before the image data)');
+    if (o + 2 > b.length) throw new Error('truncated JPEG (no frame header)');
+    const length = (b[o] << 8) | b[o + 1];
+    if (length < 2 || o + length > b.length) throw new Error('truncated JPEG (a segment runs past the end of the file)');
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isFrame) {
+      if (length < 8) throw new Error('corrupt JPEG (short frame header)');
+      const height = (b[o + 3] << 8) | b[o + 4];
+      const width = (b[o + 5] << 8) | b[o + 6];
+      if (width === 0) throw new Error('corrupt JPEG (width 0)');
+      return { width, height, components: b[o + 7] };
+    }
+    o += length;
+  }
+}
+
+function isWebp(b: Uint8Array): boolean {
+  return (
+    b.length >= 12 &&
+    b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && // RIFF
+    b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50 // WEBP
+  );
+}
+
+/** Reads the canvas size from the first WebP chunk (VP8, VP8L or VP8X). */
+function readWebpSize(b: Uint8Array): { width: number; height: number; alpha: boolean } {
+  if (b.length < 16) throw new Error('truncated WebP header');
+  const tag = String.fromCharCode(b[12], b[13], b[14], b[15]);
+  if (b.length < (tag === 'VP8L' ? 25 : 30)) throw new Error('truncated WebP header');
+  if (tag === 'VP8 ') {
+    if (b[23] !== 0x9d || b[24] !== 0x01 || b[25] !== 0x2a) throw new Error('corrupt WebP (bad VP8 start code)');
+    return { width: ((b[27] << 8) | b[26]) & 0x3fff, height: ((b[29] << 8) | b[28]) & 0x3fff, alpha: false };
+  }
+  if (tag === 'VP8L') {
+    if (b[20] !== 0x2f) throw new Error('corrupt WebP (bad VP8L signature)');
+    const bits = (b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24)) >>> 0;
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 };
+  }
+  if (tag === 'VP8X') {
+    return { width: (b[24] | (b[25] << 8) | (b[26] << 16)) + 1, height: (b[27] | (b[28] << 8) | (b[29] << 16)) + 1, alpha: (b[20] & 0x10) !== 0 };
+  }
+  throw new Error(`corrupt WebP (unknown first chunk ${JSON.stringify(tag)})`);
+}

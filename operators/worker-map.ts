@@ -1,0 +1,208 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Piscina } from 'piscina';
+import { checkInteger, rangeError, typeError } from '../sources/errors.js';
+import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import { holding, type HoldsSamples } from '../sources/loader.js';
+import { carryIdentity } from './internal/carry-identity.js';
+import { handleStageError } from './internal/stage-error.js';
+import { transferablesOf } from './internal/transfer-list.js';
+import type { WorkerAnswer, WorkerEntryData, WorkerFailure } from './internal/worker-entry.js';
+import { subscribeSource } from './internal/subscribe-source.js';
+
+/** Options of {@link workerMap}. */
+export interface WorkerMapOptions {
+  /** Most items inside the stage at once (sent to a thread, or done and waiting for their turn). @default the number of cores */
+  readonly concurrency?: number;
+  /** Worker threads in the pool. @default min(concurrency, number of cores) */
+  readonly threads?: number;
+  /** Emit results in input order; with `false` each result is emitted as soon as it is ready. @default true */
+  readonly ordered?: boolean;
+  /** The module's export to call. @default 'default' */
+  readonly exportName?: string;
+  /**
+   * What to do when the function throws in the worker (or its thread dies, or its result cannot
+   * carry the sample's lineage): the sample is skipped under reason `'worker-map'` and counted, then
+   * the handler decides. A module that cannot be loaded, or lacks the export, errors the stream
+   * whatever the handler (every sample would fail).
+   * @default 'reraise'
+   */
+  readonly handler?: ErrorHandler | HandlerName;
+  /** Called with each subscription's pool (a Piscina instance) when it is created, for monitoring (`threads`, `utilization`). @default none */
+  readonly onPool?: (pool: Piscina) => void;
+}
+
+/**
+ * Maps each item through a function that runs on a pool of worker threads (`piscina`): use it for
+ * CPU-heavy JavaScript (pixel loops, NDA transforms written in JS) that would otherwise hold the
+ * main thread. The function is the export `exportName` of an ES module (a file path, resolved
+ * against the current directory, or a `file:` URL): `export default function (sample) { ...; return
+ * sample; }` (it may be async). The module is loaded once per thread.
+ *
+ * Items cross threads by structured clone, with their typed-array buffers (images' `data`, raw
+ * fields) **moved**, not copied, both ways: after an item is sent, its buffers are detached on the
+ * main side, so don't use the input item after this stage. A view of part of a buffer (a small
+ * Buffer from Node's pool) is copied instead. Node `Buffer`s arrive as `Uint8Array`s; symbol keys
+ * and functions don't cross. The sample's lineage stays on the main side and is put back on the
+ * result, with `__key__`/`__url__` when the result lacks them.
+ *
+ * At most `concurrency` items are in the stage at once (in order mode, a finished item waiting for
+ * an earlier one counts), declared with `holding` so a loader's credit fits. Each subscription
+ * creates its own pool, destroyed (threads terminated) on complete, error and unsubscribe.
+ * Deterministic if the function is (order kept unless `ordered: false`).
+ *
+ * @param module Path or `file:` URL of the ES module.
+ * @throws TypeError/RangeError for a module that does not exist or bad options; at run time a
+ *   `SampleError` (reason `'worker-map'`) through the handler when the function throws.
+ * @example
+ * // jitter.mjs: export default function (s) { for (let i = 0; i < s.png.data.length; i++) s.png.data[i] ^= 1; return s; }
+ * createLoader(source, decode(), workerMap('./jitter.mjs', { concurrency: 4 }), batch(64));
+ * @see map
+ */
+export function workerMap<In extends object = object, Out = In>(module: string | URL, options: WorkerMapOptions = {}): OperatorFunction<In, Out> & HoldsSamples {
+  const action = 'create a worker map';
+  const moduleUrl = moduleUrlOf(action, module);
+  const concurrency = checkInteger(action, 'concurrency', options.concurrency ?? availableParallelism(), 1, 1024);
+  const threads = checkInteger(action, 'threads', options.threads ?? Math.min(concurrency, availableParallelism()), 1, concurrency);
+  const ordered = options.ordered ?? true;
+  if (typeof ordered !== 'boolean') throw typeError(action, 'ordered must be a boolean', ordered);
+  const exportName = options.exportName ?? 'default';
+  if (typeof exportName !== 'string' || exportName === '') throw typeError(action, 'exportName must be a non-empty string', exportName);
+  const handler = resolveHandler(options.handler);
+  const onPool = options.onPool;
+  if (onPool !== undefined && typeof onPool !== 'function') throw typeError(action, 'onPool must be a function', onPool);
+  const entry = fileURLToPath(new URL('./internal/worker-entry.js', import.meta.url));
+  const data: WorkerEntryData = { moduleUrl, exportName };
+
+  const op: OperatorFunction<In, Out> = (source) =>
+    new Observable<Out>((subscriber) => {
+      const pool = new Piscina({
+        filename: entry,
+        workerData: data,
+        minThreads: threads,
+        maxThreads: threads,
+        concurrentTasksPerWorker: Math.ceil(concurrency / threads),
+      });
+      onPool?.(pool);
+      interface Slot {
+        readonly item: In;
+        done: boolean;
+        value?: Out;
+        error?: unknown;
+      }
+      const waiting: In[] = [];
+      const inStage: Slot[] = [];
+      let upstreamDone = false;
+      let closed = false;
+      let pumping = false;
+      let again = false;
+
+      const finish = (slot: Slot, answer: WorkerAnswer): void => {
+        if (closed) return;
+        if (answer.kind === 'load-error') {
+          closed = true;
+          subscriber.error(new TypeError(`Cannot run a worker map as its module must load and export a function: ${answer.error.message}`, { cause: revive(answer.error) }));
+          return;
+        }
+        slot.done = true;
+        if (answer.kind === 'error') slot.error = revive(answer.error);
+        else {
+          try {
+            slot.value = carryIdentity(slot.item, answer.value as Out, 'workerMap');
+          } catch (error) {
+            slot.error = error;
+          }
+        }
+        pump();
+      };
+
+      const start = (item: In): void => {
+        const slot: Slot = { item, done: false };
+        inStage.push(slot);
+        const task = plainCopy(item);
+        pool.run(task, { transferList: transferablesOf(task) }).then(
+          (answer: WorkerAnswer) => finish(slot, answer),
+          (error: unknown) => finish(slot, { kind: 'error', error: { name: 'Error', message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined } }),
+        );
+      };
+
+      /** Emits what is ready, starts what fits, completes at the end; re-entrant calls are folded into the running one. */
+      const pump = (): void => {
+        if (pumping) {
+          again = true;
+          return;
+        }
+        pumping = true;
+        try {
+          do {
+            again = false;
+            for (let i = 0; i < inStage.length && !closed && !subscriber.closed; ) {
+              const slot = inStage[i] as Slot;
+              if (!slot.done) {
+                if (ordered) break;
+                i++;
+                continue;
+              }
+              inStage.splice(i, 1);
+              if (slot.error !== undefined) {
+                if (handleStageError(handler, slot.error, slot.item, 'worker-map', subscriber) === 'stop') return;
+              } else subscriber.next(slot.value as Out);
+            }
+            while (!closed && !subscriber.closed && waiting.length > 0 && inStage.length < concurrency) start(waiting.shift() as In);
+            if (!closed && !subscriber.closed && upstreamDone && waiting.length === 0 && inStage.length === 0) subscriber.complete();
+          } while (again && !closed && !subscriber.closed);
+        } finally {
+          pumping = false;
+        }
+      };
+
+      const sub = subscribeSource(source, subscriber, {
+        next: (item) => {
+          if (closed || subscriber.closed) return;
+          waiting.push(item);
+          pump();
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          upstreamDone = true;
+          pump();
+        },
+      });
+      return () => {
+        closed = true;
+        sub.unsubscribe();
+        waiting.length = 0;
+        inStage.length = 0;
+        pool.destroy().catch(() => undefined);
+      };
+    });
+  return holding(concurrency, op);
+}
+
+/** The module's `file:` URL, checked to exist. */
+function moduleUrlOf(action: string, module: unknown): string {
+  let url: URL;
+  if (module instanceof URL) url = module;
+  else if (typeof module === 'string' && module !== '') url = /^[a-z][a-z0-9+.-]+:/i.test(module) ? new URL(module) : pathToFileURL(resolvePath(module));
+  else throw typeError(action, 'the module must be a file path or a file: URL', module);
+  if (url.protocol !== 'file:') throw rangeError(action, 'the module must be a local file (a path or a file: URL)', url.href);
+  if (!existsSync(fileURLToPath(url))) throw rangeError(action, 'the module must exist', fileURLToPath(url));
+  return url.href;
+}
+
+/** The string-keyed own fields of an item (what structured clone would send anyway, minus symbols), as a plain object or array. */
+function plainCopy(item: object): unknown {
+  if (Array.isArray(item)) return [...item];
+  return Object.fromEntries(Object.entries(item));
+}
+
+/** An error answered by a worker, as an Error again. */
+function revive(failure: WorkerFailure): Error {
+  const error = new Error(failure.message);
+  error.name = failure.name;
+  if (failure.stack) error.stack = failure.stack;
+  return error;
+}
