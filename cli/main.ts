@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * The `ndaflow` command line: `prepare` (dataset converters), `inspect` (read shards), `run` and
+ * `list` (registered pipelines). Errors end with `ndaflow: error: MESSAGE` on stderr and exit code 1;
+ * ndaflow's warnings (skipped samples under `warnAndContinue`/`warnAndStop`) are printed as
+ * `ndaflow: warning [REASON]: MESSAGE`.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../pipelines/internal/package-root.js';
+import { inspectCommand } from './commands/inspect.js';
+import { listCommand } from './commands/list.js';
+import { prepareCommand } from './commands/prepare.js';
+import { runCommand } from './commands/run.js';
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function printWarnings(): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error & { code?: string }) => {
+    if (w.name === 'NdaflowWarning') process.stderr.write(`ndaflow: warning [${w.code ?? 'error'}]: ${w.message}\n`);
+    else process.stderr.write(`(node) ${w.name}: ${w.message}\n`);
+  });
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  printWarnings();
+  const program = new Command('ndaflow')
+    .description('stream WebDataset tar shards through RxJS operators, with negative data augmentation')
+    .version(version())
+    .option('--no-progress', 'no progress bar or progress lines on stderr')
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(prepareCommand()).addCommand(inspectCommand()).addCommand(runCommand()).addCommand(listCommand());
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const sub of c.commands) sub.exitOverride();
+  }
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (help, version, usage errors)
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`ndaflow: error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.NDAFLOW_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,49 @@
+import type { HandlerName } from '../sources/handlers.js';
+import type { Accounting } from '../sources/ledger.js';
+
+/** What every pipeline run takes (the CLI fills it from `ndaflow run NAME [options]`). */
+export interface PipelineRunOptions {
+  /** Seed of every random choice. @default a fresh seed, logged on stderr */
+  readonly seed?: number;
+  /** Error policy of every stage. @default 'reraise' */
+  readonly handler?: HandlerName;
+  /** Allow `pipe:CMD` shard specs. @default false */
+  readonly allowPipe?: boolean;
+  /** Shards to read instead of the pipeline's own. @default the pipeline's (e.g. the embedded Fashion-MNIST shards) */
+  readonly shards?: string;
+  /** Epochs. @default 1 */
+  readonly epochs?: number;
+  /** Batch size, for pipelines that batch. @default the pipeline's */
+  readonly batchSize?: number;
+  /** Sample shuffle buffer size (0: tar order). @default the pipeline's */
+  readonly shuffle?: number;
+  /** Stops the run early (the accounting still comes back). */
+  readonly signal?: AbortSignal;
+  /** Called as items come out, with the samples and batches so far. */
+  readonly onProgress?: (samples: number, batches: number) => void;
+}
+
+/** What a pipeline run reports. */
+export interface PipelineResult {
+  /** The loader's accounting: seen, yielded, skipped by reason, lost. */
+  readonly accounting: Accounting;
+  /** The seed used (given or picked). */
+  readonly seed: number;
+  /** Samples and batches that came out. */
+  readonly samples: number;
+  readonly batches: number;
+  /** Wall time of the run in seconds. */
+  readonly seconds: number;
+  /** True when stopped early through `signal`. */
+  readonly aborted: boolean;
+}
+
+/** A declared, runnable pipeline (`ndaflow run NAME`). */
+export interface Pipeline {
+  /** Name on the command line (kebab-case). */
+  readonly name: string;
+  /** One line for `ndaflow list`. */
+  readonly description: string;
+  /** Runs the pipeline to its end (or until `signal` aborts). */
+  run(options: PipelineRunOptions): Promise<PipelineResult>;
+}

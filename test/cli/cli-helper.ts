@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { createReadStream, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { readTarSamples } from '../../sources/tar-samples.js';
+
+/** The repository root (this file runs from dist/test/cli/). */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** The compiled CLI. */
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** What a CLI run gave. */
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node dist/cli/main.js ...args` as a child process (cwd: the repo root unless given). */
+export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The samples of a shard read in-process (plain or gzipped): key and fields. */
+export async function readShard(path: string): Promise<{ key: string; fields: Map<string, Buffer> }[]> {
+  const out: { key: string; fields: Map<string, Buffer> }[] = [];
+  const stream = path.endsWith('.gz') ? (await import('node:stream')).Readable.from([gunzipSync(readFileSync(path))]) : createReadStream(path);
+  for await (const item of readTarSamples(stream, path)) {
+    if (item.kind !== 'sample') throw new Error(`bad sample in ${path}: ${item.error.message}`);
+    out.push({ key: item.key, fields: item.fields });
+  }
+  return out;
+}
