@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import { createHash } from 'node:crypto';
-import { checkInteger, rangeError, typeError } from './errors.js';
+import { ShardError, checkInteger, rangeError, typeError } from './errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from './handlers.js';
 import { Ledger, type Accounting } from './ledger.js';
 import { rankFromEnv } from './launcher-env.js';
@@ -9,6 +9,7 @@ import type { OpenShardOptions } from './open-shard.js';
 import { Random, freshSeed } from './random.js';
 import { LINEAGE, settleDelivered, type Lineage, type Sample } from './sample.js';
 import { ShardReader, type Position } from './shard-reader.js';
+import { planShards } from './shard-plan.js';
 import { expandShardSpec } from './shard-spec.js';
 import { ShuffleBuffer } from './shuffle-buffer.js';
 import type { ReadCounters } from './tar-samples.js';
@@ -27,7 +28,7 @@ export interface FromShardsOptions extends OpenShardOptions {
   readonly samplesPerEpoch?: number;
   /** Draw shards with replacement. @default false */
   readonly resampled?: boolean;
-  /** Give every rank/worker at least one shard even with fewer shards than slots. @default false */
+  /** Give every rank/worker the same number of shards, ceil(shards / slots), wrapping around (so each gets one even with fewer shards than slots). @default false */
   readonly equalLength?: boolean;
   /** This process's rank. @default RANK or JOB_COMPLETION_INDEX from the environment, else 0 */
   readonly rank?: number;
@@ -120,6 +121,15 @@ function resolve(spec: string | readonly string[], options: FromShardsOptions): 
   const rank = checkInteger(ACTION, 'rank', options.rank ?? env?.rank ?? 0, 0, worldSize - 1);
   const numWorkers = checkInteger(ACTION, 'numWorkers', options.numWorkers ?? 1, 1);
   const worker = checkInteger(ACTION, 'worker', options.worker ?? 0, 0, numWorkers - 1);
+  if (options.readSize !== undefined) checkInteger(ACTION, 'readSize', options.readSize, 512, 1 << 30);
+  if (options.http !== undefined) {
+    if (typeof options.http !== 'object' || options.http === null) throw typeError(ACTION, 'http must be an object {retries, timeoutMs, backoffMs}', options.http);
+    if (options.http.retries !== undefined) checkInteger(ACTION, 'http.retries', options.http.retries, 0, 1000);
+    if (options.http.timeoutMs !== undefined) checkInteger(ACTION, 'http.timeoutMs', options.http.timeoutMs, 1);
+    if (options.http.backoffMs !== undefined) checkInteger(ACTION, 'http.backoffMs', options.http.backoffMs, 0);
+  }
+  // a rank or worker without a shard fails here, when the source is declared, not at the first read
+  planShards(urls, 0, { seed, shuffleShards: false, resampled: options.resampled, equalLength: options.equalLength, rank, worldSize, worker, numWorkers });
   return {
     urls,
     seed,
@@ -201,6 +211,7 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
   const resume = runOptions.resumeFrom;
   const fp = fingerprint(c);
   if (resume) {
+    if (typeof resume !== 'object' || resume === null) throw typeError('resume a loader', 'the state must be an object saved by state()', resume);
     if (resume.version !== 1) throw rangeError('resume a loader', 'the state version must be 1', resume.version);
     if (resume.fingerprint !== fp) throw rangeError('resume a loader', `the state was saved for other shards or options (expected fingerprint ${fp})`, resume.fingerprint);
   }
@@ -224,13 +235,24 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
   let epochCount = resume?.epochCount ?? 0;
   const shuffleRng = (e: number) => Random.derive(c.seed, 'shuffle', e, c.rank, c.worker);
   let buffer = c.shuffle ? new ShuffleBuffer<Item>(c.shuffle, shuffleRng(continuous ? 0 : epoch)) : null;
+  /** Samples a saved state had emitted and not settled: emitted first on resume, in their order. */
   let replay: Item[] = [];
   let restored = resume === undefined;
+  let subscribed = false;
+  let readerEnded = false;
+  /** Non-continuous mode: the reader has passed the end of the current epoch's pass. */
+  let passDone = !continuous && from.pass > epoch;
+  /** The run ended with samples left unread in the buffer (see Ledger.unread); they stay in the state, for a run with more epochs. */
+  let ended = false;
+  const held = () => (ended ? 0 : (buffer?.length ?? 0) + replay.length);
+  ledger.trackHeld(held);
 
   const state = (): LoaderState => {
-    const pending = ledger.inFlight().map((l) => [l.pass, l.shard, l.index] as const);
+    if (!restored && resume) return resume; // nothing happened yet
+    const pending = ledger.inFlight().map((l) => pos(l));
     const buffered = buffer ? buffer.items.map((i) => pos(i.lineage)) : [];
     const replaying = replay.map((i) => pos(i.lineage));
+    const unsettled = pending.length + held() + reader.inTransit();
     return {
       version: 1,
       fingerprint: fp,
@@ -240,18 +262,18 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
       cursor: pos(reader.cursor()),
       pending: [...pending, ...replaying],
       shuffle: buffer ? { items: buffered, rng: buffer.rngState(), taken: buffer.taken } : null,
-      accounting: ledger.state(pending.length + replaying.length + buffered.length),
+      accounting: ledger.state(unsettled),
     };
   };
 
   async function restore(): Promise<void> {
     if (!resume) return;
     const wanted = [...resume.pending, ...(resume.shuffle?.items ?? [])].map((p) => ({ pass: p[0], shard: p[1], index: p[2] }));
-    const found = await reader.readAt(wanted);
+    const found = wanted.length > 0 ? await reader.readAt(wanted) : new Map<string, Item>();
     const take = (p: SavedPosition): Item | undefined => {
       const item = found.get(posKey(p));
-      if (item) ledger.read();
-      else ledger.skippedAtSource('resume-missing', new Error(`Cannot re-read sample ${posKey(p)} on resume`));
+      ledger.read();
+      if (!item) ledger.skippedAtSource('resume-missing', new ShardError('resume-missing', `Cannot re-read sample ${posKey(p)} (pass/shard/index) on resume: its shard changed or broke`, {}));
       return item;
     };
     replay = resume.pending.map(take).filter((x): x is Item => x !== undefined);
@@ -261,62 +283,90 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
     }
   }
 
-  let readerEnded = false;
-  /** Non-continuous mode: the reader has passed the end of the current epoch's pass. */
-  let passDone = !continuous && from.pass > epoch;
-
-  /** The next sample of the stream, 'epochEnd', or null at the end. */
-  async function produce(): Promise<Item | 'epochEnd' | null> {
-    const fromReplay = replay.shift();
-    if (fromReplay) return fromReplay;
-    if (continuous && epochCount >= (c.samplesPerEpoch as number)) return 'epochEnd';
-    if (!buffer) {
-      if (passDone) return 'epochEnd';
-      for (;;) {
-        const r = await reader.next();
-        if (r === null) return null;
-        if ('passEnd' in r) {
-          if (continuous) continue;
-          return 'epochEnd';
-        }
-        return r;
-      }
-    }
-    while (!readerEnded && !passDone && buffer.needsMore()) {
-      const r = await reader.next();
-      if (r === null) readerEnded = true;
-      else if ('passEnd' in r) passDone = !continuous;
-      else buffer.add(r);
-    }
-    if (buffer.length > 0) return buffer.take();
-    return readerEnded ? null : 'epochEnd';
-  }
-
   const samples = new Observable<Sample>((subscriber) => {
+    if (subscribed) {
+      subscriber.error(new RangeError('Cannot subscribe to a source run twice as a run reads its shards once: open a new run (or iterate the loader again)'));
+      return undefined;
+    }
+    subscribed = true;
     let closed = false;
+
+    /** Hands one sample to the pipeline (synchronously after it was placed, so a state saved at any time is exact). */
+    const emit = (item: Item, counted: boolean) => {
+      if (counted) epochCount++;
+      item.sample[LINEAGE] = item.lineage;
+      ledger.emitted(item.lineage);
+      subscriber.next(item.sample);
+    };
+    const endEpoch = () => {
+      epoch++;
+      epochCount = 0;
+      passDone = false;
+      if (buffer && !continuous && epoch < c.epochs) buffer = new ShuffleBuffer<Item>(c.shuffle as { size: number; initial: number }, shuffleRng(epoch));
+    };
+
+    /** One step: emits a sample or passes an epoch end. False at the end of the stream (or once closed). */
+    const step = async (): Promise<boolean> => {
+      const fromReplay = replay.shift();
+      if (fromReplay) {
+        emit(fromReplay, false); // counted in its epoch when first emitted
+        return true;
+      }
+      if (epoch >= c.epochs) return false;
+      if (continuous && epochCount >= (c.samplesPerEpoch as number)) {
+        endEpoch();
+        return true;
+      }
+      if (!buffer) {
+        if (passDone) {
+          endEpoch();
+          return true;
+        }
+        const r = await reader.next();
+        if (closed || r === null) return false;
+        if ('passEnd' in r) {
+          if (!continuous) endEpoch();
+          return true;
+        }
+        reader.commit();
+        emit(r, true);
+        return true;
+      }
+      while (!readerEnded && !passDone && buffer.needsMore()) {
+        const r = await reader.next();
+        if (closed) return false;
+        if (r === null) readerEnded = true;
+        else if ('passEnd' in r) passDone = !continuous;
+        else {
+          reader.commit();
+          buffer.add(r);
+        }
+      }
+      if (buffer.length > 0) {
+        emit(buffer.take(), true);
+        return true;
+      }
+      if (readerEnded) return false;
+      endEpoch();
+      return true;
+    };
+
     const loop = async () => {
       if (!restored) {
         await restore();
         restored = true;
       }
       while (!closed) {
-        await ledger.waitForCredit();
-        if (closed) return;
-        const item = await produce();
-        if (closed) return;
-        if (item === null) break;
-        if (item === 'epochEnd') {
-          epoch++;
-          epochCount = 0;
-          passDone = false;
-          if (epoch >= c.epochs) break;
-          if (buffer && !continuous) buffer = new ShuffleBuffer<Item>(c.shuffle as { size: number; initial: number }, shuffleRng(epoch));
+        if (!ledger.hasCredit()) {
+          await ledger.waitForCredit();
           continue;
         }
-        epochCount++;
-        item.sample[LINEAGE] = item.lineage;
-        ledger.emitted(item.lineage);
-        subscriber.next(item.sample);
+        if (!(await step())) break;
+      }
+      if (closed) return;
+      if (held() > 0) {
+        ledger.unread(held());
+        ended = true;
       }
       subscriber.complete();
     };

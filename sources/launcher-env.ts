@@ -7,10 +7,10 @@ export interface RankInfo {
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const raw = env[name];
+  const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw rangeError('read the launcher environment', `${name} must be a non-negative integer`, raw);
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) throw rangeError('read the launcher environment', `${name} must be a non-negative integer`, raw);
   return n;
 }
 
@@ -24,6 +24,8 @@ export function rankFromEnv(env: NodeJS.ProcessEnv = process.env): RankInfo {
   const rank = intVar(env, 'RANK') ?? intVar(env, 'JOB_COMPLETION_INDEX') ?? 0;
   const worldSize = intVar(env, 'WORLD_SIZE') ?? intVar(env, 'JOB_COMPLETIONS') ?? 1;
   if (worldSize < 1) throw rangeError('read the launcher environment', 'WORLD_SIZE must be >= 1', worldSize);
-  if (rank >= worldSize) throw rangeError('read the launcher environment', `the rank must be below the world size ${worldSize}`, rank);
+  if (rank >= worldSize) {
+    throw rangeError('read the launcher environment', `the rank must be below the world size ${worldSize} (set WORLD_SIZE, or JOB_COMPLETIONS for an indexed Job)`, rank);
+  }
   return { rank, worldSize };
 }

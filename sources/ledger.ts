@@ -12,9 +12,10 @@ export interface ErrorRecord {
 
 /**
  * The accounting of a run: every sample read is `seen`; it ends `yielded` (delivered to the
- * consumer) or `skipped` under a reason. `inFlight` are samples still inside the pipeline; `lost`
- * is `seen - yielded - skipped - inFlight`, which must be 0 (a non-zero value means an operator
- * dropped items without settling them). Shard-level errors (a shard that cannot be opened or is cut
+ * consumer) or `skipped` under a reason. `inFlight` are samples emitted by the source and still
+ * inside the pipeline, `buffered` those read but still in the source (its shuffle buffer); `lost`
+ * is `seen - yielded - skipped - inFlight - buffered`, which must be 0 (a non-zero value means an
+ * operator dropped items without settling them). Shard-level errors (a shard that cannot be opened or is cut
  * short) are counted in `shardErrors`; the first few errors are kept with their shard, key and field.
  */
 export interface Accounting {
@@ -24,6 +25,7 @@ export interface Accounting {
   shardErrors: Record<string, number>;
   errors: ErrorRecord[];
   inFlight: number;
+  buffered: number;
   lost: number;
 }
 
@@ -55,7 +57,8 @@ export class Ledger implements LedgerLike {
   private readonly shardErrors: Record<string, number>;
   private readonly errors: ErrorRecord[];
   private readonly pending = new Set<Lineage>();
-  private waiter: (() => void) | undefined;
+  private waiters: (() => void)[] = [];
+  private held: () => number = () => 0;
 
   constructor(
     /** Most samples emitted and not yet settled. */
@@ -71,9 +74,22 @@ export class Ledger implements LedgerLike {
     this.errors = [...(initial?.errors ?? [])];
   }
 
+  /** Tells the ledger how many samples the source holds, read and not yet emitted (for {@link accounting}). */
+  trackHeld(held: () => number): void {
+    this.held = held;
+  }
+
   /** A sample was read from a shard (it will be emitted, or skipped at the source). */
   read(): void {
     this.seen++;
+  }
+
+  /**
+   * Samples read but never emitted because the run ended first (left in the source's shuffle buffer
+   * when the last `withEpoch` epoch was full): they did not enter the pipeline, so they are not seen.
+   */
+  unread(n: number): void {
+    this.seen -= n;
   }
 
   /** A sample read from a shard could not be made (duplicate field, cut short): counted as skipped. */
@@ -117,29 +133,31 @@ export class Ledger implements LedgerLike {
   waitForCredit(): Promise<void> {
     if (this.hasCredit()) return Promise.resolve();
     return new Promise((resolve) => {
-      this.waiter = resolve;
+      this.waiters.push(resolve);
     });
+  }
+
+  /** True while something waits for credit. */
+  get waiting(): boolean {
+    return this.waiters.length > 0;
   }
 
   /** Wakes a source waiting for credit. */
   wake(): void {
-    const w = this.waiter;
-    if (w && this.hasCredit()) {
-      this.waiter = undefined;
-      w();
-    }
+    if (this.waiters.length > 0 && this.hasCredit()) this.release();
   }
 
   /** Releases a waiting source unconditionally (teardown). */
   release(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w();
   }
 
   accounting(): Accounting {
     const skippedTotal = Object.values(this.skipped).reduce((a, b) => a + b, 0);
     const inFlight = this.pending.size;
+    const buffered = this.held();
     return {
       seen: this.seen,
       yielded: this.yielded,
@@ -147,7 +165,8 @@ export class Ledger implements LedgerLike {
       shardErrors: { ...this.shardErrors },
       errors: [...this.errors],
       inFlight,
-      lost: this.seen - this.yielded - skippedTotal - inFlight,
+      buffered,
+      lost: this.seen - this.yielded - skippedTotal - inFlight - buffered,
     };
   }
 

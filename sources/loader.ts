@@ -11,8 +11,12 @@ export interface HoldsSamples {
   readonly ndaflowHolds?: number;
 }
 
-/** Attaches {@link HoldsSamples} metadata to an operator, so a loader sizes its credit to fit. */
+/**
+ * Attaches {@link HoldsSamples} metadata to an operator, so a loader sizes its credit to fit.
+ * @throws RangeError/TypeError unless `holds` is an integer >= 0.
+ */
 export function holding<A, B>(holds: number, op: OperatorFunction<A, B>): OperatorFunction<A, B> & HoldsSamples {
+  checkInteger('declare what an operator holds', 'holds', holds, 0);
   return Object.assign(op, { ndaflowHolds: holds });
 }
 
@@ -23,6 +27,12 @@ export interface LoaderOptions {
    * @default the sum of what the stages hold, at least 64
    */
   readonly prefetch?: number;
+  /**
+   * Milliseconds the consumer may wait for an item, with the source out of credit, before the loader
+   * warns (once, `NdaflowWarning` code `loader-stall`) that a stage seems to hold more samples than it
+   * declares: the usual cause of a loader that stops (see {@link holding}). @default 30000
+   */
+  readonly stallWarningMs?: number;
 }
 
 /** One pass over a loader: an async iterator of items with the run's state and accounting. */
@@ -57,6 +67,8 @@ export function createLoader<T = Sample>(source: ShardSource, ...operators: read
 export class Loader<T> implements AsyncIterable<T> {
   /** The bound on samples in flight. */
   readonly maxInFlight: number;
+  private readonly stallWarningMs: number;
+  private readonly options: LoaderOptions;
 
   constructor(
     readonly source: ShardSource,
@@ -66,11 +78,13 @@ export class Loader<T> implements AsyncIterable<T> {
     const holds = operators.reduce((sum, op) => sum + ((op as HoldsSamples).ndaflowHolds ?? 0), 0);
     const prefetch = options.prefetch === undefined ? Math.max(64, holds) : checkInteger('create a loader', 'prefetch', options.prefetch, 1);
     this.maxInFlight = holds + prefetch;
+    this.stallWarningMs = options.stallWarningMs === undefined ? 30_000 : checkInteger('create a loader', 'stallWarningMs', options.stallWarningMs, 1);
+    this.options = options;
   }
 
-  /** A loader with other options. */
+  /** A loader with other options (merged over the current ones). */
   with(options: LoaderOptions): Loader<T> {
-    return new Loader<T>(this.source, this.operators, options);
+    return new Loader<T>(this.source, this.operators, { ...this.options, ...options });
   }
 
   [Symbol.asyncIterator](): LoaderIteration<T> {
@@ -81,7 +95,7 @@ export class Loader<T> implements AsyncIterable<T> {
   iterate(options: { readonly resumeFrom?: LoaderState } = {}): LoaderIteration<T> {
     const run = this.source.open({ maxInFlight: this.maxInFlight, resumeFrom: options.resumeFrom });
     const stream = (run.samples as Observable<unknown>).pipe(...(this.operators as [OperatorFunction<unknown, unknown>])) as Observable<T>;
-    return iterateRun(run, stream, this.maxInFlight);
+    return iterateRun(run, stream, this.maxInFlight, this.stallWarningMs);
   }
 
   /** Runs to the end, calling `consume` on each item (awaited: a slow consumer slows the reads). */
@@ -92,19 +106,22 @@ export class Loader<T> implements AsyncIterable<T> {
   }
 }
 
-function iterateRun<T>(run: SourceRun, stream: Observable<T>, maxInFlight: number): LoaderIteration<T> {
+function iterateRun<T>(run: SourceRun, stream: Observable<T>, maxInFlight: number, stallWarningMs: number): LoaderIteration<T> {
   const queue: T[] = [];
+  let head = 0;
   let done = false;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
   let subscription: Subscription | undefined;
+  let warned = false;
   const notify = () => {
     const w = wake;
     wake = undefined;
     w?.();
   };
   const start = () => {
-    subscription ??= stream.subscribe({
+    if (subscription || done) return;
+    subscription = stream.subscribe({
       next: (item) => {
         queue.push(item);
         notify();
@@ -125,7 +142,33 @@ function iterateRun<T>(run: SourceRun, stream: Observable<T>, maxInFlight: numbe
     subscription?.unsubscribe();
     subscription = undefined;
     queue.length = 0;
+    head = 0;
+    notify();
   };
+  /** Waits for the pipeline; warns once if the source stays out of credit for long (a stage holding more than it declared). */
+  const waitForItem = () =>
+    new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        timer = setTimeout(() => {
+          if (!run.ledger.waiting) {
+            arm(); // the source is reading (slowly): keep watching
+            return;
+          }
+          warned = true;
+          process.emitWarning(
+            `The loader has waited ${stallWarningMs} ms for an item while ${run.ledger.inFlight().length} samples are in flight (its bound is ${maxInFlight}): ` +
+              'a stage may hold more samples than it declares (wrap it with holding(n, op)) or the loader prefetch is too small',
+            { type: 'NdaflowWarning', code: 'loader-stall' },
+          );
+        }, stallWarningMs);
+      };
+      if (!warned) arm();
+      wake = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+    });
   const it: LoaderIteration<T> = {
     maxInFlight,
     counters: run.counters,
@@ -134,8 +177,13 @@ function iterateRun<T>(run: SourceRun, stream: Observable<T>, maxInFlight: numbe
     async next(): Promise<IteratorResult<T>> {
       start();
       for (;;) {
-        if (queue.length > 0) {
-          const item = queue.shift() as T;
+        if (head < queue.length) {
+          const item = queue[head] as T;
+          queue[head++] = undefined as T;
+          if (head === queue.length || head > 1024) {
+            queue.splice(0, head);
+            head = 0;
+          }
           if (lineagesOf(item).length === 0 && typeof item === 'object' && item !== null) {
             stop();
             throw new TypeError('Cannot deliver an item as it lost its lineage (an operator built a new object): build items with {...sample}, or use ndaflow\'s map, which carries it');
@@ -153,9 +201,7 @@ function iterateRun<T>(run: SourceRun, stream: Observable<T>, maxInFlight: numbe
           stop();
           return { value: undefined, done: true };
         }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+        await waitForItem();
       }
     },
     async return(): Promise<IteratorResult<T>> {

@@ -18,10 +18,19 @@ export interface OpenShardOptions {
 
 const GZ = /\.(tgz|tar\.gz|gz)$/i;
 
+/** The local path of a `file:` URL (`file:///abs`, `file:/abs`, `file:relative`) or a plain path. */
+export function shardPath(url: string): string {
+  if (!url.startsWith('file:')) return url;
+  if (url.startsWith('file://')) return fileURLToPath(url);
+  return decodeURIComponent(url.slice(5));
+}
+
 /**
  * Opens a shard URL as a byte stream of tar data: a local path, `file:` URL, `http(s)://` URL (with
- * resuming retries) or `pipe:CMD` (only with `allowPipe`). Gzipped shards (`.tar.gz`, `.tgz`, or
- * gzip magic bytes) are decompressed. Errors come out of the stream as {@link ShardError}s.
+ * resuming retries) or `pipe:CMD` (only with `allowPipe`, else it throws a {@link ShardError} with
+ * reason `pipe-refused`). Gzipped shards (`.tar.gz`, `.tgz`, or gzip magic bytes) are decompressed.
+ * Every other error (missing file, HTTP failure, failing command) comes out of the stream; the
+ * stream reads only as fast as it is consumed, and destroying it releases the file, socket or process.
  */
 export function openShard(url: string, options: OpenShardOptions = {}): Readable {
   const readSize = options.readSize ?? 1 << 20;
@@ -34,27 +43,49 @@ export function openShard(url: string, options: OpenShardOptions = {}): Readable
   } else if (/^https?:\/\//i.test(url)) {
     raw = httpShardStream(url, options.http);
   } else {
-    const path = url.startsWith('file:') ? fileURLToPath(url.startsWith('file://') ? url : `file://${url.slice(5)}`) : url;
+    let path: string;
+    try {
+      path = shardPath(url);
+    } catch (err) {
+      const failed = new PassThrough();
+      failed.destroy(new ShardError('shard-open', 'Cannot open shard as its file: URL is not a local path', { url }, err));
+      return failed;
+    }
     raw = createReadStream(path, { highWaterMark: readSize });
   }
-  return maybeGunzip(raw, GZ.test(url));
+  return maybeGunzip(raw, GZ.test(url.replace(/[?#].*$/, '')));
 }
 
 function pipeStream(command: string, url: string): Readable {
-  const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // a process group of its own, so that closing the stream ends the whole command line
+  const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   let stderr = '';
+  let exited = false;
   child.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 2000) stderr += d.toString();
   });
   child.stdout.pipe(out, { end: false });
   child.on('error', (err) => out.destroy(new ShardError('shard-open', 'Cannot run pipe: command', { url }, err)));
+  child.on('exit', () => {
+    exited = true;
+  });
   child.on('close', (code, signal) => {
+    exited = true;
+    if (out.destroyed) return;
     if (code === 0) out.end();
-    else if (!out.destroyed) out.destroy(new ShardError('shard-open', `Cannot read pipe: shard as the command exited with ${code ?? signal}${stderr ? `: ${stderr.trim()}` : ''}`, { url }));
+    else out.destroy(new ShardError('shard-open', `Cannot read pipe: shard as the command exited with ${code ?? signal}${stderr ? `: ${stderr.trim()}` : ''}`, { url }));
   });
   out.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    child.stdout.destroy();
+    child.stderr.destroy();
+    if (!exited && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }
   });
   return out;
 }
@@ -64,9 +95,12 @@ function maybeGunzip(raw: Readable, byName: boolean): Readable {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   let decided = false;
   let target: NodeJS.WritableStream = out;
-  const onError = (err: Error) => out.destroy(err);
+  const onError = (err: Error) => {
+    if (!out.destroyed) out.destroy(err);
+  };
   raw.on('error', onError);
   raw.on('data', (chunk: Buffer) => {
+    if (out.destroyed) return;
     if (!decided) {
       decided = true;
       if (byName || (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b)) {
@@ -78,10 +112,12 @@ function maybeGunzip(raw: Readable, byName: boolean): Readable {
     }
     if (!target.write(chunk)) {
       raw.pause();
-      (target as NodeJS.WritableStream).once('drain', () => raw.resume());
+      target.once('drain', () => raw.resume());
     }
   });
-  raw.on('end', () => target.end());
+  raw.on('end', () => {
+    if (!out.destroyed) target.end();
+  });
   out.on('close', () => {
     if (!raw.destroyed) raw.destroy();
     if (target !== out) (target as unknown as Readable).destroy();

@@ -1,4 +1,4 @@
-import { rangeError } from './errors.js';
+import { checkInteger, rangeError } from './errors.js';
 import { Random } from './random.js';
 
 /** How shards are ordered and split for one pass over them. */
@@ -9,25 +9,35 @@ export interface ShardPlanOptions {
   readonly shuffleShards?: boolean;
   /** Draw shards with replacement (each pass draws as many as there are shards, from all of them). @default false */
   readonly resampled?: boolean;
-  /** Give every slot at least one shard by wrapping around when there are fewer shards than slots. @default false */
+  /**
+   * Give every slot the same number of shards, `ceil(shards / slots)`, by wrapping around (so a
+   * slot with fewer shards re-reads some, and with fewer shards than slots each still gets one). @default false
+   */
   readonly equalLength?: boolean;
+  /** This process's rank. @default 0 */
   readonly rank?: number;
+  /** Number of ranks. @default 1 */
   readonly worldSize?: number;
+  /** This worker's index inside the rank. @default 0 */
   readonly worker?: number;
+  /** Workers per rank. @default 1 */
   readonly numWorkers?: number;
 }
 
 /**
  * The shards one process (rank) and worker reads in one pass, in order. Shards are split by slot
  * `rank * numWorkers + worker` after the seeded shuffle (every slot shuffles the same way, so the
- * split is a partition). Throws a `RangeError` when a slot would get no shard, unless `resampled`
- * or `equalLength` is chosen.
+ * split is a partition). With `resampled`, each slot draws its own shards with replacement from
+ * (seed, pass, rank, worker). Deterministic given the seed. Throws a `RangeError` when a slot would
+ * get no shard, unless `resampled` or `equalLength` is chosen, or for out-of-range ranks and workers.
  */
 export function planShards(urls: readonly string[], pass: number, options: ShardPlanOptions): string[] {
-  const rank = options.rank ?? 0;
-  const worldSize = options.worldSize ?? 1;
-  const worker = options.worker ?? 0;
-  const numWorkers = options.numWorkers ?? 1;
+  const action = 'plan the shards of a pass';
+  if (urls.length === 0) throw rangeError(action, 'there must be at least one shard', urls.length);
+  const worldSize = checkInteger(action, 'worldSize', options.worldSize ?? 1, 1);
+  const rank = checkInteger(action, 'rank', options.rank ?? 0, 0, worldSize - 1);
+  const numWorkers = checkInteger(action, 'numWorkers', options.numWorkers ?? 1, 1);
+  const worker = checkInteger(action, 'worker', options.worker ?? 0, 0, numWorkers - 1);
   const slots = worldSize * numWorkers;
   const slot = rank * numWorkers + worker;
   if (options.resampled) {
@@ -36,9 +46,10 @@ export function planShards(urls: readonly string[], pass: number, options: Shard
   }
   const order = [...urls];
   if (options.shuffleShards ?? true) Random.derive(options.seed, 'shards', pass).shuffle(order);
-  if (order.length < slots && options.equalLength) {
+  if (options.equalLength) {
+    // every slot reads the same number of shards, ceil(n / slots): the short slots wrap around
+    const perSlot = Math.ceil(order.length / slots);
     const mine: string[] = [];
-    const perSlot = Math.ceil(order.length / slots) || 1;
     for (let i = 0; i < perSlot; i++) mine.push(order[(slot + i * slots) % order.length] as string);
     return mine;
   }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { ShardError, SampleError } from './errors.js';
 import type { ErrorHandler } from './handlers.js';
 import type { Ledger } from './ledger.js';
@@ -33,27 +34,49 @@ export interface ShardReaderOptions {
 /**
  * Reads samples shard after shard, pass after pass, keeping a cursor (the next sample to read) so
  * that a saved state can restart exactly there. Errors go through the handler: a bad sample is
- * skipped and counted, a broken shard ends that shard (counted), `stop` ends the reader.
+ * skipped and counted, a broken shard ends that shard (counted), `stop` ends the reader. With
+ * endless passes, a whole pass that gives no sample ends the reader (reason `no-samples`), rather
+ * than spinning over shards that all fail.
+ *
+ * The sample {@link next} returns is "in transit" until {@link commit}: the cursor and the transit
+ * count still describe it as unread, so that a state saved before its caller placed it re-reads it.
  */
 export class ShardReader {
   private readonly plans = new Map<number, string[]>();
   private iter: AsyncGenerator<ShardItem, void, undefined> | undefined;
+  private stream: Readable | undefined;
   private pass: number;
   private shard: number;
   private index: number;
   private stopped = false;
   private closed = false;
+  private transit: Position | undefined;
+  /** Good samples returned in the current pass, and whether this run read the pass from its start. */
+  private goodInPass = 0;
+  private passFromStart: boolean;
+  private emptyPasses = 0;
 
   constructor(private readonly options: ShardReaderOptions) {
     const from = options.from ?? { pass: 0, shard: 0, index: 0 };
     this.pass = from.pass;
     this.shard = from.shard;
     this.index = from.index;
+    this.passFromStart = from.shard === 0 && from.index === 0;
   }
 
-  /** The next sample to read. */
+  /** The next sample to read (the sample in transit, if any). */
   cursor(): Position {
-    return { pass: this.pass, shard: this.shard, index: this.index };
+    return this.transit ?? { pass: this.pass, shard: this.shard, index: this.index };
+  }
+
+  /** 1 while the last sample returned by {@link next} is not committed, else 0 (it is counted as seen). */
+  inTransit(): number {
+    return this.transit ? 1 : 0;
+  }
+
+  /** The caller placed the sample {@link next} returned (emitted it, or put it in a buffer). */
+  commit(): void {
+    this.transit = undefined;
   }
 
   /** The shard URLs of one pass, in reading order. */
@@ -67,18 +90,14 @@ export class ShardReader {
     return p;
   }
 
+  /** The next sample, the end of a pass, or null at the end (or once closed or stopped). */
   async next(): Promise<ReadResult> {
-    const { ledger, handler } = this.options;
+    const { ledger } = this.options;
+    this.transit = undefined;
     for (;;) {
       if (this.stopped || this.closed || this.pass >= this.options.passes) return null;
       const shards = this.plan(this.pass);
-      if (this.shard >= shards.length) {
-        const ended = this.pass;
-        this.pass++;
-        this.shard = 0;
-        this.index = 0;
-        return { passEnd: ended };
-      }
+      if (this.shard >= shards.length) return this.endPass(shards.length);
       const url = shards[this.shard] as string;
       let result: IteratorResult<ShardItem, void>;
       try {
@@ -92,6 +111,7 @@ export class ShardReader {
         if (this.decide(error) === 'stop') return null;
         continue;
       }
+      if (this.closed) return null;
       if (result.done) {
         this.endShard();
         continue;
@@ -104,7 +124,9 @@ export class ShardReader {
         if (this.decide(item.error) === 'stop') return null;
         continue;
       }
+      this.goodInPass++;
       const lineage: Lineage = { ledger, pass: this.pass, shard: this.shard, index: item.index };
+      this.transit = { pass: this.pass, shard: this.shard, index: item.index };
       return { sample: toSample(item, url, lineage), lineage };
     }
   }
@@ -123,40 +145,52 @@ export class ShardReader {
     }
     const found = new Map<string, { sample: Sample; lineage: Lineage }>();
     for (const [k, wanted] of byShard) {
+      if (this.closed) break;
       const [pass, shard] = k.split('/').map(Number) as [number, number];
       const url = this.plan(pass)[shard];
       if (url === undefined) continue;
-      const last = Math.max(...wanted);
-      const iter = readTarSamples(openShard(url, this.options.open), url);
+      let last = -1;
+      for (const i of wanted) if (i > last) last = i;
+      let iter: AsyncGenerator<ShardItem, void, undefined> | undefined;
       try {
+        const stream = openShard(url, this.options.open);
+        this.stream = stream;
+        iter = readTarSamples(stream, url);
         for await (const item of iter) {
           if (item.kind === 'sample' && wanted.has(item.index)) {
             const lineage: Lineage = { ledger: this.options.ledger, pass, shard, index: item.index };
             found.set(`${pass}/${shard}/${item.index}`, { sample: toSample(item, url, lineage), lineage });
           }
-          if (item.index >= last) break;
+          if (item.index >= last || this.closed) break;
         }
       } catch {
         // a shard that broke since: the missing samples are reported by the caller
       } finally {
-        await iter.return(undefined);
+        this.stream = undefined;
+        await iter?.return(undefined).catch(() => undefined);
       }
     }
     return found;
   }
 
-  /** Stops reading and releases the open shard. Idempotent. */
+  /** Stops reading and releases the open shard (at once, even while a read waits on it). Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    const stream = this.stream;
+    this.stream = undefined;
+    stream?.destroy();
     const it = this.iter;
     this.iter = undefined;
     void it?.return(undefined).catch(() => undefined);
   }
 
   private async openAt(url: string, index: number): Promise<AsyncGenerator<ShardItem, void, undefined>> {
-    const iter = readTarSamples(openShard(url, this.options.open), url, this.options.counters);
+    const stream = openShard(url, this.options.open);
+    this.stream = stream;
+    const iter = readTarSamples(stream, url, this.options.counters);
     while (index > 0) {
+      // samples before the cursor were settled by an earlier run: skip them, errors included
       const r = await iter.next();
       if (r.done || r.value.index >= index - 1) break;
     }
@@ -166,9 +200,31 @@ export class ShardReader {
   private endShard(): void {
     const it = this.iter;
     this.iter = undefined;
+    this.stream = undefined;
     void it?.return(undefined).catch(() => undefined);
     this.shard++;
     this.index = 0;
+  }
+
+  private endPass(shards: number): ReadResult {
+    const ended = this.pass;
+    const empty = this.passFromStart && this.goodInPass === 0;
+    this.pass++;
+    this.shard = 0;
+    this.index = 0;
+    this.goodInPass = 0;
+    this.passFromStart = true;
+    if (this.options.passes === Infinity) {
+      this.emptyPasses = empty ? this.emptyPasses + 1 : 0;
+      if (this.emptyPasses >= (this.options.plan.resampled ? 50 : 1)) {
+        const error = new ShardError('no-samples', `Cannot go on reading as ${this.emptyPasses === 1 ? 'a whole pass' : `${this.emptyPasses} whole passes`} over the ${shards} shard(s) gave no sample`, {});
+        this.options.ledger.shardError(error.reason, error);
+        this.stopped = true;
+        this.options.handler(error); // reraise throws; any other decision stops: there is nothing left to read
+        return null;
+      }
+    }
+    return { passEnd: ended };
   }
 
   private decide(error: SampleError): 'continue' | 'stop' {

@@ -1,0 +1,169 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Observable, map, take } from 'rxjs';
+import { fromShards } from '../../sources/from-shards.js';
+import { createLoader, holding } from '../../sources/loader.js';
+import type { Sample } from '../../sources/sample.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { keysOf, openFds, quiet, testBatch, writeShards, type TestBatch } from './fixtures.js';
+
+const dir = tempDir();
+const data = await writeShards(dir, 4, 1000, { binBytes: 64 }); // 4000 samples, 3 fields each
+const FIELDS = 3;
+
+describe('createLoader: backpressure', () => {
+  it('reads nothing before the first next()', async () => {
+    const it = createLoader(fromShards(data.spec, { seed: 1, shuffle: 100 }), testBatch(16)).iterate();
+    await quiet();
+    assert.equal(it.counters.entries, 0);
+    assert.equal(it.accounting().seen, 0);
+    await it.return?.();
+  });
+
+  it('a sink that takes 3 batches keeps the reads within the declared bound (counted, not timed)', async () => {
+    const shuffle = 200;
+    const batchSize = 16;
+    const it = createLoader(fromShards(data.spec, { seed: 1, shuffle }), testBatch(batchSize)).iterate();
+    assert.equal(it.maxInFlight, batchSize + 64);
+    let consumed = 0;
+    for (let i = 0; i < 3; i++) {
+      const r = await it.next();
+      assert.equal(r.done, false);
+      consumed += keysOf(r.value).length;
+    }
+    const bound = (consumed + shuffle + it.maxInFlight) * FIELDS;
+    // the bound must hold at any time: look several times while the pipeline settles
+    for (let look = 0; look < 5; look++) {
+      await quiet();
+      assert.ok(it.counters.entries <= bound, `read ${it.counters.entries} entries, bound ${bound}`);
+    }
+    assert.ok(it.counters.entries >= (consumed + shuffle) * FIELDS, 'it did read ahead to fill the buffer');
+    const a = it.accounting();
+    assert.equal(a.yielded, consumed);
+    assert.ok(a.inFlight <= it.maxInFlight);
+    assert.ok(a.buffered <= shuffle);
+    assert.equal(a.lost, 0);
+    // and the consumer going on takes the reads along
+    const r = await it.next();
+    assert.equal(r.done, false);
+    await quiet();
+    assert.ok(it.counters.entries <= (consumed + batchSize + shuffle + it.maxInFlight) * FIELDS);
+    await it.return?.();
+  });
+
+  it('prefetch sets the bound beyond what the stages hold', async () => {
+    const loader = createLoader(fromShards(data.spec, { seed: 1 }), testBatch(8)).with({ prefetch: 4 });
+    assert.equal(loader.maxInFlight, 12);
+    const it = loader.iterate();
+    await it.next();
+    await quiet();
+    assert.ok(it.counters.entries <= (8 + 12) * FIELDS, `read ${it.counters.entries}`);
+    await it.return?.();
+    assert.throws(() => createLoader(fromShards(data.spec, { seed: 1 })).with({ prefetch: 0 }), RangeError);
+  });
+});
+
+describe('createLoader: lifecycle', () => {
+  it('stopping early closes the shard files and settles nothing as lost', async () => {
+    await quiet();
+    const before = openFds();
+    const its = Array.from({ length: 4 }, () => createLoader(fromShards(data.spec, { seed: 2, shuffle: 50 }), testBatch(4)).iterate());
+    for (const it of its) await it.next();
+    assert.ok(openFds() > before);
+    for (const it of its) {
+      await it.return?.();
+      assert.equal(it.accounting().lost, 0);
+    }
+    await quiet();
+    assert.equal(openFds(), before);
+  });
+
+  it('a for-await break closes the files, and the source never emits after unsubscribe', async () => {
+    await quiet();
+    const before = openFds();
+    let after = 0;
+    let unsubscribed = false;
+    const spy = (source: Observable<Sample>) =>
+      new Observable<Sample>((subscriber) => {
+        const sub = source.subscribe({
+          next: (s) => {
+            if (unsubscribed) after++;
+            subscriber.next(s);
+          },
+          error: (e) => subscriber.error(e),
+          complete: () => subscriber.complete(),
+        });
+        return () => {
+          unsubscribed = true;
+          sub.unsubscribe();
+        };
+      });
+    let n = 0;
+    for await (const _ of createLoader(fromShards(data.spec, { seed: 3 }), spy)) if (++n === 10) break;
+    assert.equal(unsubscribed, true);
+    // the plain source too, through take()
+    const got: string[] = [];
+    await new Promise<void>((resolve) => fromShards(data.spec, { seed: 3 }).pipe(take(5), map((s) => s.__key__)).subscribe({ next: (k) => got.push(k), complete: resolve }));
+    assert.equal(got.length, 5);
+    await quiet();
+    assert.equal(after, 0);
+    assert.equal(openFds(), before);
+  });
+
+  it('a whole run ends with seen === yielded and nothing lost', async () => {
+    const it = createLoader(fromShards(data.spec, { seed: 4, shuffle: 300 }), testBatch(64)).iterate();
+    let n = 0;
+    for await (const b of it) n += (b as unknown as TestBatch).__key__.length;
+    const a = it.accounting();
+    assert.equal(n, 4000);
+    assert.deepEqual([a.seen, a.yielded, a.inFlight, a.buffered, a.lost], [4000, 4000, 0, 0, 0]);
+  });
+
+  it('refuses items that lost their lineage', async () => {
+    const strip = map((s: Sample) => ({ __key__: s.__key__ }));
+    const it = createLoader(fromShards(data.spec, { seed: 1 }), strip).iterate();
+    await assert.rejects(it.next(), (e: unknown) => e instanceof TypeError && /lost its lineage/.test(e.message));
+  });
+
+  it('return() while a next() waits ends that next()', async () => {
+    const never = () => new Observable<Sample>(() => undefined);
+    const it = createLoader(fromShards(data.spec, { seed: 1 }), holding(0, never)).iterate();
+    const pending = it.next();
+    await quiet(2);
+    await it.return?.();
+    assert.deepEqual(await pending, { value: undefined, done: true });
+  });
+
+  it('warns when a stage holds more samples than it declares (the loader would stop)', async () => {
+    const seen: string[] = [];
+    const listener = (w: Error & { code?: string }) => seen.push(w.code ?? '');
+    process.on('warning', listener);
+    try {
+      // a batch of 20 declared as holding nothing, with a bound of 8: it can never fill
+      const undeclared = testBatch(20);
+      delete (undeclared as { ndaflowHolds?: number }).ndaflowHolds;
+      const it = createLoader(fromShards(data.spec, { seed: 1 }), undeclared).with({ prefetch: 8 }).with({ stallWarningMs: 50 }).iterate();
+      assert.equal(it.maxInFlight, 8);
+      const next = it.next();
+      while (!seen.includes('loader-stall')) await quiet(1);
+      await it.return?.();
+      assert.deepEqual(await next, { value: undefined, done: true });
+    } finally {
+      process.off('warning', listener);
+    }
+  });
+
+  it('holding() validates what it declares', () => {
+    assert.throws(() => holding(-1, map((x) => x)), RangeError);
+    assert.throws(() => holding(Number.NaN, map((x) => x)), TypeError);
+  });
+
+  it('run() consumes everything and returns the accounting', async () => {
+    let n = 0;
+    const a = await createLoader(fromShards(data.paths[0] as string, { seed: 1 })).run(() => {
+      n++;
+    });
+    assert.equal(n, 1000);
+    assert.equal(a.yielded, 1000);
+  });
+});
