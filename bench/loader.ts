@@ -1,0 +1,147 @@
+/**
+ * `npm run bench:loader`: tar -> decode -> batch 64 images/s, against the bare `sharp` decode rate
+ * of the same files, for (a) Fashion-MNIST PNG 28 px (the embedded real shards, read round after
+ * round) and (b) 256 px JPEG photos cut from Debian's opencv-doc -> random 224 crop + flip; plus
+ * the raw tar read rate. Last line: one JSON object with the figures.
+ *
+ * `--shards SPEC [--crop 224] [--batch 64] [--seconds S]` measures the same pipeline on any shards
+ * and prints `{"pipeline_ips": N}`.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import type { OperatorFunction } from 'rxjs';
+import { createLoader } from '../sources/loader.js';
+import { fromShards } from '../sources/from-shards.js';
+import { expandShardSpec } from '../sources/shard-spec.js';
+import { readTarSamples } from '../sources/tar-samples.js';
+import { openShard } from '../sources/open-shard.js';
+import { decode } from '../operators/decode.js';
+import { batch } from '../operators/batch.js';
+import { randomCrop } from '../operators/random-crop.js';
+import { randomFlip } from '../operators/random-flip.js';
+import { CORES, round, runBounded } from './measure.js';
+import { writePhotoShards } from './photo-shards.js';
+import { convertFashionMnist, FASHION_MNIST_DEBIAN_ROOT } from '../sources/datasets/fashion-mnist.js';
+import { existsSync } from 'node:fs';
+
+/**
+ * Plain-tar Fashion-MNIST PNG shards of the whole real train split (60,000 images, 6 shards), as
+ * the competitor reads them, written once into the bench folder; the embedded gzipped shards when
+ * Debian's dataset-fashion-mnist is not installed.
+ */
+async function fmnistShards(benchDir: string): Promise<string> {
+  if (!existsSync(FASHION_MNIST_DEBIAN_ROOT)) return EMBEDDED_TRAIN;
+  const out = join(benchDir, 'fmnist');
+  const spec = join(out, 'train-{000000..000005}.tar');
+  if (!existsSync(join(out, 'train-000005.tar'))) await convertFashionMnist({ out, splits: ['train'], maxSamples: 10_000 });
+  return spec;
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const EMBEDDED_TRAIN = join(ROOT, 'data', 'fmnist', 'train-{000000..000003}.tar.gz');
+
+const { values: args } = parseArgs({
+  options: {
+    shards: { type: 'string' },
+    crop: { type: 'string' },
+    batch: { type: 'string', default: '64' },
+    seconds: { type: 'string', default: '8' },
+  },
+});
+const seconds = Number(args.seconds);
+const batchSize = Number(args.batch);
+
+/** Images per second through the loader pipeline, measured after one warm-up second. */
+async function pipelineRate(spec: string, crop: number | undefined): Promise<number> {
+  const ops: OperatorFunction<any, any>[] = [decode({})];
+  if (crop) ops.push(randomCrop({ size: crop, seed: 1 }), randomFlip({ seed: 1 }));
+  ops.push(batch(batchSize));
+  const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ...ops).iterate();
+  const warm = performance.now() + 1000;
+  let start = 0;
+  let images = 0;
+  for await (const b of it as AsyncIterable<{ __key__: string[] }>) {
+    const now = performance.now();
+    if (start === 0) {
+      if (now >= warm) start = now;
+      continue;
+    }
+    images += b.__key__.length;
+    if (now - start >= seconds * 1000) break;
+  }
+  return images / ((performance.now() - start) / 1000);
+}
+
+/** The image fields of every sample of the shards, in memory. */
+async function loadImages(spec: string): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const url of expandShardSpec(spec)) {
+    for await (const item of readTarSamples(openShard(url), url)) {
+      if (item.kind !== 'sample') continue;
+      for (const [field, bytes] of item.fields) if (/(png|jpe?g|webp)$/.test(field)) out.push(bytes);
+    }
+  }
+  return out;
+}
+
+/** Bare sharp decode rate of the same bytes (2 decodes in flight per core, raw pixels out). */
+async function bareSharpRate(images: readonly Buffer[]): Promise<number> {
+  sharp.concurrency(CORES);
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < seconds * 1000) {
+    await runBounded(images, 2 * CORES, async (buf) => {
+      await sharp(buf).raw().toBuffer({ resolveWithObject: true });
+    });
+    n += images.length;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+/** Tar entries and MB of entry data per second, reading without decoding. */
+async function tarRate(spec: string): Promise<{ entries: number; mb: number }> {
+  const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity })).iterate();
+  const start = performance.now();
+  for await (const _ of it) {
+    if (performance.now() - start >= seconds * 1000) break;
+  }
+  const s = (performance.now() - start) / 1000;
+  return { entries: it.counters.entries / s, mb: it.counters.bytes / 1e6 / s };
+}
+
+async function main(): Promise<void> {
+  if (args.shards) {
+    const ips = await pipelineRate(args.shards, args.crop ? Number(args.crop) : undefined);
+    console.log(JSON.stringify({ pipeline_ips: round(ips) }));
+    return;
+  }
+  const benchDir = join(tmpdir(), 'ndaflow-bench');
+  mkdirSync(benchDir, { recursive: true });
+  const fmnist = await fmnistShards(benchDir);
+  process.stderr.write(`bench:loader on ${CORES} core(s), ${seconds} s per figure; Fashion-MNIST shards ${fmnist}\n`);
+
+  const fmnistPipeline = await pipelineRate(fmnist, undefined);
+  const fmnistBare = await bareSharpRate((await loadImages(fmnist)).slice(0, 10_000));
+  process.stderr.write(`fmnist png: pipeline ${round(fmnistPipeline)} img/s, bare sharp ${round(fmnistBare)} img/s\n`);
+
+  const photos = await writePhotoShards(join(benchDir, 'photos'));
+  const photoPipeline = await pipelineRate(photos.spec, 224);
+  const photoBare = await bareSharpRate(await loadImages(photos.spec));
+  process.stderr.write(`photo jpg 224: pipeline ${round(photoPipeline)} img/s, bare sharp ${round(photoBare)} img/s (${photos.count} tiles)\n`);
+
+  const tar = await tarRate(fmnist);
+  console.log(
+    JSON.stringify({
+      fmnist_png: { pipeline_ips: round(fmnistPipeline), bare_ips: round(fmnistBare), ratio: round(fmnistPipeline / fmnistBare, 3) },
+      photo_jpg_224: { pipeline_ips: round(photoPipeline), bare_ips: round(photoBare), ratio: round(photoPipeline / photoBare, 3) },
+      tar_entries_per_s: round(tar.entries),
+      tar_mb_per_s: round(tar.mb, 1),
+    }),
+  );
+}
+
+await main();
