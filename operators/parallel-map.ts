@@ -18,12 +18,19 @@ export interface ParallelMapOptions {
   /** Most calls of the function running at once (an integer >= 1). Required: every parallel stage states its bound. */
   readonly concurrency: number;
   /**
-   * Emit results in input order (a result that finishes early waits, and the waiting results count
-   * against `concurrency`, so the stage never holds more than `concurrency` items). With `false`,
+   * Emit results in input order (a result that finishes early waits for its turn). With `false`,
    * results are emitted as they finish.
    * @default true
    */
   readonly ordered?: boolean;
+  /**
+   * Ordered mode: most finished results that may wait for their turn while new calls keep running,
+   * so one slow call does not idle the other slots. The stage holds at most
+   * `concurrency + reorderWindow` items (running or waiting). 0 makes waiting results count against
+   * `concurrency`.
+   * @default concurrency
+   */
+  readonly reorderWindow?: number;
   /**
    * Error policy when the function throws or rejects: the error is wrapped as a `SampleError`
    * (reason `'map'`, or the reason of a `SampleError` the function threw), the item's samples are
@@ -65,8 +72,9 @@ function isThenable<R>(value: unknown): value is PromiseLike<R> {
  * decodes; JS-heavy work belongs on a worker pool). With `ordered` (the default) results keep the
  * input order; otherwise they come as they finish.
  *
- * Bounds: at most `concurrency` items are held (running, or finished and waiting for their turn),
- * and the operator carries `ndaflowHolds = concurrency` so `createLoader` adds that much credit.
+ * Bounds: at most `concurrency` calls run, and at most `concurrency + reorderWindow` items are held
+ * (running, or finished and waiting for their turn); the operator carries that as `ndaflowHolds` so
+ * `createLoader` adds that much credit.
  * Inputs that arrive while every slot is busy wait in a queue, which a demand-driven upstream keeps
  * small (see `maxQueued`). Results that are new objects get the input's identity (its lineage,
  * and `__key__`/`__url__` on a plain object that lacks them), so the loader's accounting follows
@@ -96,6 +104,8 @@ export function parallelMap<T, R>(fn: ParallelMapFn<T, R>, options: ParallelMapO
   if (typeof ordered !== 'boolean') throw typeError(ACTION, 'ordered must be a boolean', ordered);
   const handler = resolveHandler(options.handler);
   const maxQueued = checkInteger(ACTION, 'maxQueued', options.maxQueued ?? 65_536, 0);
+  const reorderWindow = ordered ? checkInteger(ACTION, 'reorderWindow', options.reorderWindow ?? concurrency, 0, 1 << 20) : 0;
+  const maxHeld = concurrency + reorderWindow;
 
   const op: OperatorFunction<T, R> = (source) =>
     new Observable<R>((subscriber) => {
@@ -170,7 +180,7 @@ export function parallelMap<T, R>(fn: ParallelMapFn<T, R>, options: ParallelMapO
         if (pumping) return; // a call below re-entered (a synchronous result led to more input); the loop picks it up
         pumping = true;
         try {
-          while (!closed && head < queue.length && running + finished.size < concurrency) {
+          while (!closed && head < queue.length && running < concurrency && running + finished.size < maxHeld) {
             const { item, index } = queue[head];
             queue[head++] = undefined as never;
             if (head > 1024 && head * 2 > queue.length) {
@@ -209,7 +219,7 @@ export function parallelMap<T, R>(fn: ParallelMapFn<T, R>, options: ParallelMapO
       upstream = subscribeSource(source, subscriber, {
         next: (item) => {
           if (closed) return;
-          if (queue.length - head >= maxQueued && running + finished.size >= concurrency) {
+          if (queue.length - head >= maxQueued && (running >= concurrency || running + finished.size >= maxHeld)) {
             subscriber.error(
               rangeError('queue an input for parallelMap', `at most maxQueued (${maxQueued}) inputs may wait: the upstream is not demand-driven (use createLoader, or raise maxQueued)`, queue.length - head + 1),
             );
@@ -232,5 +242,5 @@ export function parallelMap<T, R>(fn: ParallelMapFn<T, R>, options: ParallelMapO
       if (closed) upstream.unsubscribe();
       return close;
     });
-  return holding(concurrency, op);
+  return holding(maxHeld, op);
 }

@@ -59,7 +59,42 @@ describe('parallelMap', () => {
     }
   });
 
-  it('ordered: results waiting for a slow earlier one count against concurrency (bounded buffer)', async () => {
+  it('ordered: finished results wait behind a slow one in a bounded reorder window while other slots keep working', async () => {
+    const gates = Array.from({ length: 8 }, () => deferred<number>());
+    const started: number[] = [];
+    const got: number[] = [];
+    const sub = from([0, 1, 2, 3, 4, 5, 6, 7])
+      .pipe(
+        parallelMap(
+          (x: number) => {
+            started.push(x);
+            return gates[x].promise;
+          },
+          { concurrency: 2, reorderWindow: 2 },
+        ),
+      )
+      .subscribe((v) => got.push(v));
+    assert.deepEqual(started, [0, 1]);
+    gates[1].resolve(1);
+    await settle();
+    // 1 waits behind 0 in the window; a slot is free, so 2 starts.
+    assert.deepEqual(started, [0, 1, 2]);
+    gates[2].resolve(2);
+    await settle();
+    // 1 and 2 wait, 0 and 3 run: 4 held = concurrency + reorderWindow, so nothing more starts.
+    assert.deepEqual(started, [0, 1, 2, 3]);
+    gates[3].resolve(3);
+    await settle();
+    assert.deepEqual(started, [0, 1, 2, 3]);
+    assert.deepEqual(got, []);
+    gates[0].resolve(0);
+    await settle();
+    assert.deepEqual(got, [0, 1, 2, 3]);
+    assert.deepEqual(started, [0, 1, 2, 3, 4, 5]);
+    sub.unsubscribe();
+  });
+
+  it('ordered with reorderWindow 0: waiting results count against concurrency', async () => {
     const gates = Array.from({ length: 6 }, () => deferred<number>());
     const started: number[] = [];
     const got: number[] = [];
@@ -70,7 +105,7 @@ describe('parallelMap', () => {
             started.push(x);
             return gates[x].promise;
           },
-          { concurrency: 3 },
+          { concurrency: 3, reorderWindow: 0 },
         ),
       )
       .subscribe((v) => got.push(v));
@@ -78,7 +113,6 @@ describe('parallelMap', () => {
     gates[1].resolve(1);
     gates[2].resolve(2);
     await settle();
-    // 1 and 2 are done but wait behind 0: the stage still holds 3 items, so nothing new starts.
     assert.deepEqual(started, [0, 1, 2]);
     assert.deepEqual(got, []);
     gates[0].resolve(0);
@@ -254,7 +288,9 @@ describe('parallelMap', () => {
   });
 
   it('declares what it holds and validates its options', () => {
-    assert.equal(parallelMap((x) => x, { concurrency: 7 }).ndaflowHolds, 7);
+    assert.equal(parallelMap((x) => x, { concurrency: 7 }).ndaflowHolds, 14);
+    assert.equal(parallelMap((x) => x, { concurrency: 7, ordered: false }).ndaflowHolds, 7);
+    assert.equal(parallelMap((x) => x, { concurrency: 7, reorderWindow: 1 }).ndaflowHolds, 8);
     assert.throws(() => parallelMap((x) => x, { concurrency: 0 }), { name: 'RangeError', message: 'Cannot create a parallelMap as concurrency must be >= 1: current value is 0' });
     assert.throws(() => parallelMap((x) => x, { concurrency: Infinity }), RangeError);
     assert.throws(() => parallelMap((x) => x, { concurrency: 1.5 }), RangeError);
