@@ -1,8 +1,9 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { checkInteger, typeError } from '../sources/errors.js';
+import { typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { isImage, type Image, type Sample } from '../sources/sample.js';
+import { isImage, type Sample } from '../sources/sample.js';
 import { checkFields } from './internal/check-fields.js';
+import { cropImage, cropWindow, resolveCropSpec, tooSmallMessage } from './internal/crop-window.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
 import { handleStageError } from './internal/stage-error.js';
@@ -51,18 +52,7 @@ export interface RandomCropOptions {
 export function randomCrop(options: RandomCropOptions): OperatorFunction<Sample, Sample> {
   const action = 'create a random crop';
   if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object with a size', options);
-  const size = options.size;
-  let h: number;
-  let w: number;
-  if (typeof size === 'number') {
-    h = w = checkInteger(action, 'size', size, 1);
-  } else if (Array.isArray(size) && size.length === 2) {
-    h = checkInteger(action, 'size[0] (height)', size[0], 1);
-    w = checkInteger(action, 'size[1] (width)', size[1], 1);
-  } else {
-    throw typeError(action, 'size must be a number or [height, width]', size);
-  }
-  const pad = checkInteger(action, 'pad', options.pad ?? 0, 0);
+  const spec = resolveCropSpec(action, options.size, options.pad);
   const fields = checkFields(action, options.fields);
   const handler = resolveHandler(options.handler);
   const seed = resolveSeed(action, 'randomCrop', options.seed, options.onSeed);
@@ -82,15 +72,12 @@ export function randomCrop(options: RandomCropOptions): OperatorFunction<Sample,
               return;
             }
             const [H, W] = image.shape;
-            if (H + 2 * pad < h || W + 2 * pad < w) {
-              const message = `Cannot crop an image of ${H}x${W}${pad ? ` padded by ${pad}` : ''} to ${h}x${w} as it must be at least as large as the crop`;
-              handleStageError(handler, new Error(message), sample, 'random-crop', subscriber, field);
+            const win = cropWindow(sampleRandom(seed, 'random-crop', sample), H, W, spec);
+            if (!win) {
+              handleStageError(handler, new Error(tooSmallMessage(H, W, spec)), sample, 'random-crop', subscriber, field);
               return;
             }
-            const rng = sampleRandom(seed, 'random-crop', sample);
-            const y0 = rng.int(0, H + 2 * pad - h);
-            const x0 = rng.int(0, W + 2 * pad - w);
-            out[field] = cropImage(image, y0 - pad, x0 - pad, h, w);
+            out[field] = cropImage(image, win);
           }
           subscriber.next(out);
         },
@@ -98,21 +85,4 @@ export function randomCrop(options: RandomCropOptions): OperatorFunction<Sample,
         complete: () => subscriber.complete(),
       }),
     );
-}
-
-/** The `h` x `w` window of `image` whose top-left corner is (`top`, `left`) (may lie outside: zeros there). */
-function cropImage(image: Image, top: number, left: number, h: number, w: number): Image {
-  const [H, W, C] = image.shape;
-  const src = image.data;
-  const data = src instanceof Float32Array ? new Float32Array(h * w * C) : new Uint8Array(h * w * C);
-  const from = Math.max(0, left);
-  const to = Math.min(W, left + w);
-  if (from < to) {
-    for (let y = 0; y < h; y++) {
-      const sy = top + y;
-      if (sy < 0 || sy >= H) continue;
-      data.set(src.subarray((sy * W + from) * C, (sy * W + to) * C), (y * w + (from - left)) * C);
-    }
-  }
-  return { data, shape: [h, w, C] };
 }

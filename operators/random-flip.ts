@@ -3,6 +3,7 @@ import { rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
 import { isImage, type Image, type Sample } from '../sources/sample.js';
 import { checkFields } from './internal/check-fields.js';
+import { mirrorRows } from './internal/mirror.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
 import { handleStageError } from './internal/stage-error.js';
@@ -85,15 +86,8 @@ export function randomFlip(options: RandomFlipOptions = {}): OperatorFunction<Sa
 function flipHorizontal(image: Image): Image {
   const [H, W, C] = image.shape;
   const src = image.data;
-  const data = src instanceof Float32Array ? new Float32Array(src.length) : new Uint8Array(src.length);
-  for (let y = 0; y < H; y++) {
-    const row = y * W * C;
-    for (let x = 0; x < W; x++) {
-      const to = row + x * C;
-      const from = row + (W - 1 - x) * C;
-      for (let c = 0; c < C; c++) data[to + c] = src[from + c] as number;
-    }
-  }
+  // One monomorphic loop per element type (a loop over a Uint8Array | Float32Array union runs ~2x slower).
+  const data = src instanceof Float32Array ? mirrorRows(src, new Float32Array(src.length), H, W, C) : mirrorRows(src, new Uint8Array(src.length), H, W, C);
   return { data, shape: [H, W, C] };
 }
 
