@@ -203,7 +203,10 @@ function collateField(field: string, values: readonly unknown[], keys: readonly 
         );
       }
     });
-    const data = float ? new Float32Array(per * values.length) : new Uint8Array(per * values.length);
+    // Every byte is written below, so skip the zero-fill of a fresh typed array (~1 ms for a batch of 64 RGB 224 px images).
+    const bytes = per * values.length * (float ? 4 : 1);
+    const memory = Buffer.allocUnsafeSlow(bytes).buffer;
+    const data = float ? new Float32Array(memory, 0, per * values.length) : new Uint8Array(memory, 0, bytes);
     values.forEach((v, i) => data.set((v as Image).data, i * per));
     const stacked: ImageBatch = { data, shape: [values.length, h, w, c] };
     return stacked;

@@ -2,7 +2,7 @@ import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { SampleError } from '../../sources/errors.js';
 import { describeKey, describeUrl, type Sample } from '../../sources/sample.js';
-import { decodeImage, type ImageSettings } from './image-decoders.js';
+import { decodeImage, type Geometry, type ImageSettings } from './image-decoders.js';
 
 /**
  * Field dispatch for `decode`: which decoder a field gets (user decoders first, by full field name
@@ -25,6 +25,8 @@ export interface DecodeContext {
   readonly image: ImageSettings;
   /** Most bytes a `.gz` field may inflate to. */
   readonly maxGunzipBytes: number;
+  /** Crop and flip fused into image decoding, per sample (`decode({randomCrop, randomFlip})`). */
+  readonly geometry?: (sample: Sample) => Geometry;
 }
 
 const gunzipAsync = promisify(gunzip);
@@ -49,9 +51,9 @@ function decodeJson(bytes: Uint8Array): unknown {
   return JSON.parse(utf8.decode(bytes));
 }
 
-type Builtin = (bytes: Uint8Array, context: DecodeContext) => unknown;
+type Builtin = (bytes: Uint8Array, context: DecodeContext, sample: Sample) => unknown;
 
-const image: Builtin = (bytes, context) => decodeImage(bytes, context.image);
+const image: Builtin = (bytes, context, sample) => decodeImage(bytes, context.image, context.geometry?.(sample));
 
 /** Built-in decoders by extension (WebDataset's names for text, integers and JSON). */
 const BUILTIN: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
@@ -133,7 +135,7 @@ function builtin(bytes: Uint8Array, name: string, field: string, sample: Sample,
     );
   }
   const decoder = BUILTIN.get(ext);
-  return decoder === undefined ? UNCHANGED : decoder(bytes, context);
+  return decoder === undefined ? UNCHANGED : decoder(bytes, context, sample);
 }
 
 function gunzipChecked(run: () => Uint8Array, context: DecodeContext): Uint8Array {
@@ -150,7 +152,11 @@ function gunzipError(error: unknown, context: DecodeContext): Error {
 }
 
 function wrap(error: unknown, sample: Sample, field: string): SampleError {
-  if (error instanceof SampleError) return error;
+  if (error instanceof SampleError) {
+    if (error.key !== undefined) return error;
+    // an error of the fused crop (reason 'random-crop'): give it the sample's site
+    return new SampleError(error.reason, error.message, { url: describeUrl(sample), key: describeKey(sample), field }, error.cause);
+  }
   return new SampleError('decode', `Cannot decode field ${JSON.stringify(field)}`, { url: describeUrl(sample), key: describeKey(sample), field }, error);
 }
 

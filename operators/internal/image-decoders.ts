@@ -2,6 +2,9 @@ import sharp from 'sharp';
 import type { Image } from '../../sources/sample.js';
 import { decodePngSync, isPng, pngFastPathApplies, readPngChunks, readPngHeader, type ImageMode } from './png-decode.js';
 import { decodePnmSamples, isPnm, readPnmHeader } from './pnm-decode.js';
+import { cropImage, tooSmallMessage, windowInside, type CropSpec, type CropWindow } from './crop-window.js';
+import { mirrorRows, mirrorRowsInPlace } from './mirror.js';
+import { SampleError } from '../../sources/errors.js';
 
 /**
  * Image decoding for `decode`. The format is sniffed from the bytes (not the field name), the
@@ -21,10 +24,24 @@ export interface ImageSettings {
   readonly fastPngMaxPixels: number;
 }
 
+/**
+ * Geometry fused into decoding for one sample (`decode({randomCrop, randomFlip})`): the crop
+ * window as a function of the image size (the same draws as the `randomCrop` operator), and
+ * whether to mirror horizontally. sharp crops while decoding; the mirror runs in place on pixels
+ * the decoder just made.
+ */
+export interface Geometry {
+  readonly crop?: { readonly spec: CropSpec; readonly window: (H: number, W: number) => CropWindow | null };
+  readonly flip: boolean;
+}
+
 /** What the header says about the colour layout, for picking sharp's output colourspace. */
 interface Hint {
   readonly gray?: boolean;
   readonly alpha?: boolean;
+  /** Size from the header, when read. */
+  readonly width?: number;
+  readonly height?: number;
 }
 
 /** Throws when width x height passes the limit (a decompression bomb, or a corrupt header). */
@@ -40,36 +57,78 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
  * own channels, a Promise otherwise. Throws (or rejects) a plain Error on corrupt, empty or
  * oversized images; the caller wraps it with the sample's site.
  */
-export function decodeImage(bytes: Uint8Array, settings: ImageSettings): Image | Promise<Image> {
+export function decodeImage(bytes: Uint8Array, settings: ImageSettings, geometry?: Geometry): Image | Promise<Image> {
   if (bytes.length === 0) throw new Error('the file is empty');
   if (isPng(bytes)) {
     const header = readPngHeader(bytes);
     checkPixels(header.width, header.height, settings.maxPixels);
     const chunks = readPngChunks(bytes);
     if (header.width * header.height <= settings.fastPngMaxPixels && pngFastPathApplies(header, chunks, settings.mode)) {
-      return decodePngSync(header, chunks, settings.mode);
+      return shape(decodePngSync(header, chunks, settings.mode), geometry, true);
     }
     const ct = header.colorType;
-    return decodeWithSharp(bytes, settings, { gray: ct === 0 || ct === 4, alpha: ct === 4 || ct === 6 || chunks.hasTransparency });
+    return decodeWithSharp(bytes, settings, { gray: ct === 0 || ct === 4, alpha: ct === 4 || ct === 6 || chunks.hasTransparency, width: header.width, height: header.height }, geometry);
   }
   if (isJpeg(bytes)) {
     const size = readJpegSize(bytes);
     if (size.height > 0) checkPixels(size.width, size.height, settings.maxPixels);
-    return decodeWithSharp(bytes, settings, { gray: size.components === 1, alpha: false });
+    return decodeWithSharp(bytes, settings, { gray: size.components === 1, alpha: false, width: size.width, height: size.height || undefined }, geometry);
   }
   if (isWebp(bytes)) {
     const size = readWebpSize(bytes);
     checkPixels(size.width, size.height, settings.maxPixels);
-    return decodeWithSharp(bytes, settings, { gray: false, alpha: size.alpha });
+    return decodeWithSharp(bytes, settings, { gray: false, alpha: size.alpha, width: size.width, height: size.height }, geometry);
   }
-  if (isPnm(bytes)) return decodePnm(bytes, settings);
+  if (isPnm(bytes)) {
+    const image = decodePnm(bytes, settings);
+    // PNM pixels may be a view of the sample's own bytes: mirror into a copy, never in place.
+    return image instanceof Promise ? image.then((i) => shape(i, geometry, true)) : shape(image, geometry, false);
+  }
   // Unrecognised bytes: sharp may still know the format (a GIF or TIFF under a .jpg name) or reject them.
-  return decodeWithSharp(bytes, settings, {});
+  return decodeWithSharp(bytes, settings, {}, geometry);
 }
 
-async function decodeWithSharp(bytes: Uint8Array, settings: ImageSettings, hint: Hint): Promise<Image> {
+/** Applies the fused geometry to decoded pixels (`owned`: they may be changed in place). */
+function shape(image: Image, geometry: Geometry | undefined, owned: boolean): Image {
+  if (!geometry) return image;
+  let out = image;
+  if (geometry.crop) {
+    const [H, W] = image.shape;
+    const win = geometry.crop.window(H, W);
+    if (!win) throw new SampleError('random-crop', tooSmallMessage(H, W, geometry.crop.spec));
+    out = cropImage(image, win);
+    owned = true;
+  }
+  return geometry.flip ? mirror(out, owned) : out;
+}
+
+function mirror(image: Image, owned: boolean): Image {
+  const [H, W, C] = image.shape;
+  const src = image.data;
+  if (owned) return { data: mirrorRowsInPlace(src, H, W, C), shape: image.shape };
+  const data = src instanceof Float32Array ? mirrorRows(src, new Float32Array(src.length), H, W, C) : mirrorRows(src, new Uint8Array(src.length), H, W, C);
+  return { data, shape: image.shape };
+}
+
+async function decodeWithSharp(bytes: Uint8Array, settings: ImageSettings, hint: Hint, geometry?: Geometry): Promise<Image> {
   const limit = Number.isFinite(settings.maxPixels) ? settings.maxPixels : false;
   let pipeline = sharp(bytes, { limitInputPixels: limit });
+  // A crop inside the image is done by libvips while decoding (one buffer of the crop's size);
+  // a padded crop, or one of unknown size, is cut in JS from the full image afterwards.
+  let rest = geometry;
+  if (geometry?.crop && hint.width !== undefined && hint.height !== undefined) {
+    const win = geometry.crop.window(hint.height, hint.width);
+    if (!win) throw new SampleError('random-crop', tooSmallMessage(hint.height, hint.width, geometry.crop.spec));
+    if (windowInside(win, hint.height, hint.width)) {
+      pipeline = pipeline.extract({ left: win.left, top: win.top, width: win.w, height: win.h });
+      rest = { flip: geometry.flip };
+    }
+  }
+  return shape(await sharpPixels(pipeline, settings, hint), rest, true);
+}
+
+async function sharpPixels(start: sharp.Sharp, settings: ImageSettings, hint: Hint): Promise<Image> {
+  let pipeline = start;
   // sharp writes sRGB unless told otherwise (a grey PNG comes out as 3 equal channels), so ask for
   // the layout wanted. Grey with alpha in 'keep' comes out as RGBA and is reduced to 2 channels below.
   const greyAlpha = settings.mode === 'keep' && hint.gray === true && hint.alpha === true;
