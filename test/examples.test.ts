@@ -1,0 +1,17 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const quickstart = fileURLToPath(new URL('../examples/quickstart.js', import.meta.url));
+
+describe('README example (examples/quickstart.ts)', () => {
+  it('runs on the embedded shards and ends with a clean accounting', () => {
+    const r = spawnSync(process.execPath, [quickstart], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /first batch \[ 64, 28, 28, 1 \]/);
+    assert.match(r.stdout, /state after 10 batches: \d+ bytes of JSON/);
+    assert.match(r.stdout, /seen: 3000,\s+yielded: 3000,/);
+    assert.match(r.stdout, /lost: 0/);
+  });
+});
