@@ -183,6 +183,7 @@ export class Ledger implements LedgerLike {
 
   private count(bucket: Record<string, number>, reason: string, error: unknown): void {
     bucket[reason] = (bucket[reason] ?? 0) + 1;
-    if (this.errors.length < this.keepErrors) this.errors.push(record(error, reason));
+    // Only real errors are kept in detail: a filter's or a partial batch's drops are counted, not listed.
+    if (error !== undefined && this.errors.length < this.keepErrors) this.errors.push(record(error, reason));
   }
 }

@@ -184,7 +184,7 @@ function iterateRun<T>(run: SourceRun, stream: Observable<T>, maxInFlight: numbe
             queue.splice(0, head);
             head = 0;
           }
-          if (lineagesOf(item).length === 0 && typeof item === 'object' && item !== null) {
+          if (lineagesOf(item).length === 0) {
             stop();
             throw new TypeError('Cannot deliver an item as it lost its lineage (an operator built a new object): build items with {...sample}, or use ndaflow\'s map, which carries it');
           }

@@ -48,6 +48,8 @@ export class ShardReader {
   private pass: number;
   private shard: number;
   private index: number;
+  /** The shard error already counted and decided with the sample it cut. */
+  private reported: ShardError | undefined;
   private stopped = false;
   private closed = false;
   private transit: Position | undefined;
@@ -107,6 +109,7 @@ export class ShardReader {
         if (this.closed) return null;
         this.endShard();
         const error = err instanceof ShardError ? err : new ShardError('shard-read', 'Cannot read shard', { url }, err);
+        if (error === this.reported) continue; // counted and decided with the sample it cut
         ledger.shardError(error.reason, error);
         if (this.decide(error) === 'stop') return null;
         continue;
@@ -121,6 +124,12 @@ export class ShardReader {
       ledger.read();
       if (item.kind === 'bad') {
         ledger.skippedAtSource(item.error.reason, item.error);
+        if (item.error instanceof ShardError) {
+          // the shard broke inside this sample: count the shard error now, whatever the handler does
+          // (reraise throws below), and not again when the reader throws the same error next
+          ledger.shardError(item.error.reason, item.error);
+          this.reported = item.error;
+        }
         if (this.decide(item.error) === 'stop') return null;
         continue;
       }

@@ -201,9 +201,24 @@ describe('fromShards: bad input through the handler', () => {
       assert.equal(a?.seen, (a?.yielded ?? 0) + 1);
       assert.equal(a?.lost, 0);
       assert.ok((a?.errors.length ?? 0) >= 4);
-      assert.deepEqual(warnings.length, handler === 'warnAndContinue' ? 5 : 0);
+      // one warning per event: the truncation is reported once, with the sample it cut
+      assert.deepEqual(warnings.length, handler === 'warnAndContinue' ? 4 : 0);
     });
   }
+
+  it('reraise: a truncated shard errors the stream and is counted as a shard error too', async () => {
+    const it = createLoader(fromShards([data.paths[0] as string, truncated], { seed: 1, shuffleShards: false })).iterate();
+    const keys: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const s of it) keys.push(s.__key__);
+      })(),
+      (e: unknown) => e instanceof SampleError && e.reason === 'truncated-shard',
+    );
+    assert.ok(keys.length > 25, 'the good shard and the whole samples before the cut were delivered');
+    assert.deepEqual(it.accounting().shardErrors, { 'truncated-shard': 1 });
+    assert.deepEqual(it.accounting().skipped, { 'truncated-shard': 1 });
+  });
 
   it('warnAndStop: the run ends cleanly at the first bad shard', async () => {
     let result: Awaited<ReturnType<typeof run>> | undefined;
