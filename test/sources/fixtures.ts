@@ -9,6 +9,7 @@ import { ShardWriter } from '../../sources/shard-writer.js';
 import { holding, type HoldsSamples } from '../../sources/loader.js';
 import { LINEAGE, lineagesOf, type Lineage, type Sample } from '../../sources/sample.js';
 import type { ShardItem } from '../../sources/tar-samples.js';
+import { writeTarWithPython } from '../helpers/python-tar.js';
 
 /** A test batch: `__key__` lists member keys, `[LINEAGE]` all member lineages. */
 export interface TestBatch {
@@ -110,4 +111,15 @@ export async function quiet(turns = 20): Promise<void> {
 /** Open file descriptors of this process. */
 export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/** Writes (with Python's tarfile) a shard whose sample `b` repeats its `txt` field, between good samples `a` and `c`. */
+export function writeDuplicateFieldTar(path: string): string {
+  writeTarWithPython(path, [
+    { name: 'a.txt', data: Buffer.from('a') },
+    { name: 'b.txt', data: Buffer.from('1') },
+    { name: 'b.txt', data: Buffer.from('2') },
+    { name: 'c.txt', data: Buffer.from('c') },
+  ]);
+  return path;
 }

@@ -7,9 +7,8 @@ import { fromShards, type FromShardsOptions } from '../../sources/from-shards.js
 import { createLoader } from '../../sources/loader.js';
 import { ShardError, SampleError } from '../../sources/errors.js';
 import { LINEAGE, type Sample } from '../../sources/sample.js';
-import { writeTarWithPython } from '../helpers/python-tar.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { keysOf, writeShards } from './fixtures.js';
+import { keysOf, writeShards, writeDuplicateFieldTar } from './fixtures.js';
 import { startShardServer } from './http-server.js';
 
 const dir = tempDir();
@@ -159,13 +158,7 @@ describe('fromShards: bad input through the handler', () => {
   const truncated = join(dir, 'truncated.tar');
   const whole = readFileSync(data.paths[2] as string);
   writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
-  const dup = join(dir, 'dup.tar');
-  writeTarWithPython(dup, [
-    { name: 'a.txt', data: Buffer.from('a') },
-    { name: 'b.txt', data: Buffer.from('1') },
-    { name: 'b.txt', data: Buffer.from('2') },
-    { name: 'c.txt', data: Buffer.from('c') },
-  ]);
+  const dup = writeDuplicateFieldTar(join(dir, 'dup.tar'));
 
   it('reraise (default): a duplicate field errors the stream with a SampleError', async () => {
     await assert.rejects(run(dup, { seed: 1 }), (e: unknown) => e instanceof SampleError && e.reason === 'duplicate-field');

@@ -8,9 +8,8 @@ import { fromShards, type FromShardsOptions, type ShardSource } from '../../sour
 import { createLoader, type Loader } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
 import type { Accounting } from '../../sources/ledger.js';
-import { writeTarWithPython } from '../helpers/python-tar.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { keysOf, testBatch, writeShards } from './fixtures.js';
+import { keysOf, testBatch, writeShards, writeDuplicateFieldTar } from './fixtures.js';
 
 const dir = tempDir();
 /** Datasets of 1..4 shards with uneven sizes. */
@@ -98,13 +97,7 @@ describe('loader state: exact resume', () => {
   });
 
   it('keeps the accounting of skipped samples and bad shards across a resume', async () => {
-    const dup = join(dir, 'dup.tar');
-    writeTarWithPython(dup, [
-      { name: 'a.txt', data: Buffer.from('a') },
-      { name: 'b.txt', data: Buffer.from('1') },
-      { name: 'b.txt', data: Buffer.from('2') },
-      { name: 'c.txt', data: Buffer.from('c') },
-    ]);
+    const dup = writeDuplicateFieldTar(join(dir, 'dup.tar'));
     const truncated = join(dir, 'truncated.tar');
     const whole = readFileSync(datasets[1]?.[1] as string);
     writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length * 0.6)));
