@@ -49,7 +49,7 @@ const { values: args } = parseArgs({
     shards: { type: 'string' },
     crop: { type: 'string' },
     batch: { type: 'string', default: '64' },
-    seconds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '12' },
     separate: { type: 'boolean', default: false },
   },
 });
@@ -57,7 +57,7 @@ const seconds = Number(args.seconds);
 const batchSize = Number(args.batch);
 
 /** Images per second through the loader pipeline, measured after one warm-up second. */
-async function pipelineRate(spec: string, crop: number | undefined): Promise<number> {
+async function pipelineRate(spec: string, crop: number | undefined, duration = seconds): Promise<number> {
   // The crop and flip are fused into decode (libvips decodes straight into the crop; the flip runs
   // in place); `--separate` uses the randomCrop and randomFlip operators instead (same pixels).
   const ops: OperatorFunction<any, any>[] =
@@ -76,7 +76,7 @@ async function pipelineRate(spec: string, crop: number | undefined): Promise<num
       continue;
     }
     images += b.__key__.length;
-    if (now - start >= seconds * 1000) break;
+    if (now - start >= duration * 1000) break;
   }
   return images / ((performance.now() - start) / 1000);
 }
@@ -94,11 +94,11 @@ async function loadImages(spec: string): Promise<Buffer[]> {
 }
 
 /** Bare sharp decode rate of the same bytes, at its best here (2 decodes in flight per core, one libvips thread each, raw pixels out). */
-async function bareSharpRate(images: readonly Buffer[]): Promise<number> {
+async function bareSharpRate(images: readonly Buffer[], duration = seconds): Promise<number> {
   sharp.concurrency(1);
   const start = performance.now();
   let n = 0;
-  while (performance.now() - start < seconds * 1000) {
+  while (performance.now() - start < duration * 1000) {
     await runBounded(images, 2 * CORES, async (buf) => {
       await sharp(buf).raw().toBuffer({ resolveWithObject: true });
     });
@@ -118,6 +118,25 @@ async function tarRate(spec: string): Promise<{ entries: number; mb: number }> {
   return { entries: it.counters.entries / s, mb: it.counters.bytes / 1e6 / s };
 }
 
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/**
+ * Pipeline and bare rates measured side by side: `rounds` alternating runs of each (this machine
+ * is noisy: a figure measured minutes apart from its reference says little), medians reported.
+ */
+async function sideBySide(name: string, pipeline: (duration: number) => Promise<number>, bare: (duration: number) => Promise<number>, rounds = 3) {
+  const p: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    p.push(await pipeline(seconds / rounds));
+    b.push(await bare(seconds / rounds));
+  }
+  process.stderr.write(`${name}: pipeline ${p.map((x) => round(x)).join(', ')} img/s; bare sharp ${b.map((x) => round(x)).join(', ')} img/s\n`);
+  const pipelineIps = median(p);
+  const bareIps = median(b);
+  return { pipeline_ips: round(pipelineIps), bare_ips: round(bareIps), ratio: round(pipelineIps / bareIps, 3) };
+}
+
 async function main(): Promise<void> {
   if (args.shards) {
     const ips = await pipelineRate(args.shards, args.crop ? Number(args.crop) : undefined);
@@ -129,20 +148,18 @@ async function main(): Promise<void> {
   const fmnist = await fmnistShards(benchDir);
   process.stderr.write(`bench:loader on ${CORES} core(s), ${seconds} s per figure; Fashion-MNIST shards ${fmnist}\n`);
 
-  const fmnistPipeline = await pipelineRate(fmnist, undefined);
-  const fmnistBare = await bareSharpRate((await loadImages(fmnist)).slice(0, 10_000));
-  process.stderr.write(`fmnist png: pipeline ${round(fmnistPipeline)} img/s, bare sharp ${round(fmnistBare)} img/s\n`);
+  const fmnistImages = (await loadImages(fmnist)).slice(0, 10_000);
+  const fmnistFigures = await sideBySide('fmnist png', (d) => pipelineRate(fmnist, undefined, d), (d) => bareSharpRate(fmnistImages, d));
 
   const photos = await writePhotoShards(join(benchDir, 'photos'));
-  const photoPipeline = await pipelineRate(photos.spec, 224);
-  const photoBare = await bareSharpRate(await loadImages(photos.spec));
-  process.stderr.write(`photo jpg 224: pipeline ${round(photoPipeline)} img/s, bare sharp ${round(photoBare)} img/s (${photos.count} tiles)\n`);
+  const photoImages = await loadImages(photos.spec);
+  const photoFigures = await sideBySide(`photo jpg 224 (${photos.count} tiles)`, (d) => pipelineRate(photos.spec, 224, d), (d) => bareSharpRate(photoImages, d));
 
   const tar = await tarRate(fmnist);
   console.log(
     JSON.stringify({
-      fmnist_png: { pipeline_ips: round(fmnistPipeline), bare_ips: round(fmnistBare), ratio: round(fmnistPipeline / fmnistBare, 3) },
-      photo_jpg_224: { pipeline_ips: round(photoPipeline), bare_ips: round(photoBare), ratio: round(photoPipeline / photoBare, 3) },
+      fmnist_png: fmnistFigures,
+      photo_jpg_224: photoFigures,
       tar_entries_per_s: round(tar.entries),
       tar_mb_per_s: round(tar.mb, 1),
     }),
