@@ -4,8 +4,9 @@
  * round) and (b) 256 px JPEG photos cut from Debian's opencv-doc -> random 224 crop + flip; plus
  * the raw tar read rate. Last line: one JSON object with the figures.
  *
- * `--shards SPEC [--crop 224] [--batch 64] [--seconds S]` measures the same pipeline on any shards
- * and prints `{"pipeline_ips": N}`.
+ * `--shards SPEC [--crop 224] [--batch 64] [--seconds S] [--separate] [--sharp-concurrency N]` measures
+ * the same pipeline on any shards (crop/flip as operators with `--separate`, libvips threads per decode
+ * with `--sharp-concurrency`) and prints `{"pipeline_ips": N}`.
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '12' },
     separate: { type: 'boolean', default: false },
+    'sharp-concurrency': { type: 'string' },
   },
 });
 const seconds = Number(args.seconds);
@@ -60,10 +62,11 @@ const batchSize = Number(args.batch);
 async function pipelineRate(spec: string, crop: number | undefined, duration = seconds): Promise<number> {
   // The crop and flip are fused into decode (libvips decodes straight into the crop; the flip runs
   // in place); `--separate` uses the randomCrop and randomFlip operators instead (same pixels).
+  const sharpConcurrency = args['sharp-concurrency'] ? Number(args['sharp-concurrency']) : undefined;
   const ops: OperatorFunction<any, any>[] =
     crop && !args.separate
-      ? [decode({ randomCrop: { size: crop, seed: 1 }, randomFlip: { seed: 1 } })]
-      : [decode({}), ...(crop ? [randomCrop({ size: crop, seed: 1 }), randomFlip({ seed: 1 })] : [])];
+      ? [decode({ sharpConcurrency, randomCrop: { size: crop, seed: 1 }, randomFlip: { seed: 1 } })]
+      : [decode({ sharpConcurrency }), ...(crop ? [randomCrop({ size: crop, seed: 1 }), randomFlip({ seed: 1 })] : [])];
   ops.push(batch(batchSize));
   const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ...ops).iterate();
   const warm = performance.now() + 1000;

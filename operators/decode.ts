@@ -49,7 +49,9 @@ export interface DecodeOptions {
    * Threads libvips may use per sharp operation; sets `sharp.concurrency()`, which is global to
    * the process (the last `decode` created wins). The parallelism comes from `concurrency` decodes
    * in flight on the thread pool; more libvips threads per decode oversubscribe the cores (measured
-   * on 2 cores, 256 px JPEGs through the loader: 1 thread ~1,900 images/s, 2 threads ~1,300).
+   * on 2 cores, 256 px JPEGs -> fused 224 crop + flip -> batch 64 through the loader, alternating
+   * runs: 1 thread ~1,600 images/s, 2 threads ~1,450; `npm run bench:loader -- --shards ... --crop 224
+   * --sharp-concurrency N`).
    * @default 1
    */
   readonly sharpConcurrency?: number;
