@@ -1,0 +1,83 @@
+import type { ImageBatch } from '../../sources/sample.js';
+import { allocUninitialised } from './nda-bytes.js';
+import { sampleBeta } from './nda-beta.js';
+import { batchDims, checkOptionKeys, checkPositive, drawPartners } from './nda-checks.js';
+import { mixUint8 } from './nda-mix-kernel.js';
+import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
+
+/** Options of the mixup transform (plain JSON). */
+export interface MixupTransformOptions {
+  /** Parameter of the symmetric Beta(alpha, alpha) that lambda is drawn from (> 0); the paper uses 25. @default 25 */
+  readonly alpha?: number;
+}
+
+/** The resolved options. */
+export interface MixupResolvedOptions {
+  readonly alpha: number;
+}
+
+/** What {@link mixupTransform} made of a batch. */
+export interface MixupResult extends NdaResult {
+  readonly partners: Int32Array;
+  /** The weight of each image (its partner's is 1 - lambda): a multiple of 2^-15 in [0, 1]. */
+  readonly lambda: number;
+}
+
+/** The mixup transform: its {@link NdaTransform.apply} returns a {@link MixupResult}. */
+export interface MixupTransform extends NdaTransform<MixupResolvedOptions> {
+  apply(images: ImageBatch, context: NdaContext): MixupResult;
+}
+
+/** Lambda's resolution: it is applied as an integer weight L / 2^15 (see mixUint8). */
+const ONE = 32768;
+
+/**
+ * The mixup NDA transform, pure: per batch, ONE lambda ~ Beta(alpha, alpha) and a partner for each
+ * image (a derangement of the batch); each negative is `lambda * x + (1 - lambda) * partner`.
+ * Lambda is drawn in double precision and rounded to a multiple of 2^-15 (at most 1.5e-5 away; the
+ * value recorded in the result is the one applied), so that 8-bit pixels mix with exact integer
+ * arithmetic: a `Uint8Array` negative is `round_half_up(lambda * x + (1 - lambda) * partner)`,
+ * computed 16 values at a time with WebAssembly SIMD (the same bytes in plain JavaScript where
+ * that is missing); a `Float32Array` negative is the same sum in double precision, stored as
+ * float32 (no rounding to integers). Draws (partners, then lambda) come from `(seed, 'mixup',
+ * epoch, all keys)`. Deterministic given the context.
+ *
+ * @throws RangeError/TypeError for a bad alpha; `apply` throws a RangeError for a batch of one image.
+ * @see mixup
+ */
+export function mixupTransform(options: MixupTransformOptions = {}): MixupTransform {
+  const action = 'create a mixup transform';
+  const o = checkOptionKeys(action, options, ['alpha']);
+  const alpha = checkPositive(action, 'alpha', o.alpha ?? 25);
+  return {
+    name: 'mixup',
+    options: { alpha },
+    apply(images: ImageBatch, context: NdaContext): MixupResult {
+      const [n, H, W, C] = batchDims('make mixup negatives', images);
+      const rng = batchRandom('mixup', context);
+      const partners = drawPartners('make mixup negatives of a batch', n, rng);
+      const weight = Math.round(sampleBeta(rng, alpha, alpha) * ONE);
+      const lambda = weight / ONE;
+      const per = H * W * C;
+      const data = images.data;
+      const out = allocUninitialised(data);
+      if (data instanceof Float32Array) {
+        mixFloat32(out as Float32Array, data, partners, per, lambda);
+      } else if (weight === ONE) {
+        out.set(data); // lambda = 1: the images themselves (the 15-bit kernel weight stops at 32767)
+      } else {
+        for (let i = 0; i < n; i++) mixUint8(out as Uint8Array, i * per, data, i * per, (partners[i] as number) * per, per, weight);
+      }
+      return { images: { data: out, shape: [n, H, W, C] }, partners, lambda };
+    },
+  };
+}
+
+function mixFloat32(out: Float32Array, data: Float32Array, partners: Int32Array, per: number, lambda: number): void {
+  const mu = 1 - lambda;
+  for (let i = 0; i < partners.length; i++) {
+    const a = i * per;
+    const b = (partners[i] as number) * per;
+    for (let j = 0; j < per; j++) out[a + j] = lambda * (data[a + j] as number) + mu * (data[b + j] as number);
+  }
+}
