@@ -1,0 +1,145 @@
+import type { OperatorFunction } from 'rxjs';
+import { rangeError, typeError } from '../sources/errors.js';
+import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import type { Random } from '../sources/random.js';
+import type { Image, Sample } from '../sources/sample.js';
+import { checkFields } from './internal/check-fields.js';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from './internal/color-ops.js';
+import { checkInterval, checkNumber, checkProbability, imageStage } from './internal/image-stage.js';
+import { resolveSeed } from './internal/resolve-seed.js';
+import { sampleRandom } from './internal/sample-random.js';
+
+/** Options of {@link colorJitter}. */
+export interface ColorJitterOptions {
+  /** Brightness factor drawn uniformly in `[max(0, 1 - b), 1 + b]` (b >= 0), or in `[low, high]` given (0 <= low <= high). 0: unchanged. @default 0 */
+  readonly brightness?: number | readonly [number, number];
+  /** Contrast factor, drawn as `brightness`. @default 0 */
+  readonly contrast?: number | readonly [number, number];
+  /** Saturation factor, drawn as `brightness`. @default 0 */
+  readonly saturation?: number | readonly [number, number];
+  /** Hue shift drawn uniformly in `[-h, h]` (0 <= h <= 0.5), or in `[low, high]` given (-0.5 <= low <= high <= 0.5), in turns of the colour wheel. @default 0 */
+  readonly hue?: number | readonly [number, number];
+  /** Probability that a sample is jittered at all, in [0, 1] (MoCo-v2's `RandomApply([ColorJitter(...)], p=0.8)`). @default 0.8 */
+  readonly p?: number;
+  /** Seed of the per-sample draws. @default a fresh seed, reported with `onSeed` */
+  readonly seed?: number;
+  /** The image fields to jitter. @default every field whose value is a decoded `Image` */
+  readonly fields?: readonly string[];
+  /**
+   * What to do with a sample that lacks a named field (`'missing-field'`), or whose image is not
+   * decoded, not 8-bit, or has other than 1 or 3 channels (`'color-jitter'`): it is skipped and
+   * counted, then the handler decides.
+   * @default 'reraise'
+   */
+  readonly handler?: ErrorHandler | HandlerName;
+  /** Called once, when the operator is created, with the seed picked when none was given. @default prints it to stderr */
+  readonly onSeed?: (seed: number) => void;
+}
+
+const BRIGHTNESS = 0;
+const CONTRAST = 1;
+const SATURATION = 2;
+const HUE = 3;
+
+/**
+ * Randomly changes the brightness, contrast, saturation and hue of each image, with probability
+ * `p`: torchvision's `ColorJitter` (in `RandomApply`), the colour augmentation of SimCLR and MoCo
+ * (MoCo-v2: `colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 })`).
+ * Per jittered sample: the four adjustments in a random order, each with its factor drawn
+ * uniformly in its range (an option left at 0 is skipped). The adjustments are those torchvision
+ * runs on PIL images, reproduced bit for bit on 8-bit data (checked against Pillow 9.4, the hue
+ * on all 2^24 colours): brightness blends with black, contrast with the image's mean luma,
+ * saturation with each pixel's luma (ITU-R 601-2), all as Pillow's `Image.blend` (single-precision
+ * `in1 + f * (in2 - in1)`, truncated toward zero, clamped to [0, 255]); the hue goes through
+ * Pillow's 8-bit HSV (hue + `trunc(h * 255)` modulo 256).
+ *
+ * 8-bit images only (`Uint8Array`, before `normalize`), of 1 or 3 channels; a 1-channel image
+ * gets brightness and contrast only (saturation and hue leave grey as it is, as in torchvision).
+ * The output is a new `Uint8Array` of the same shape; the input is never modified.
+ *
+ * The draws come per sample from `(seed, 'color-jitter', epoch, key)` (and the view, inside
+ * {@link twoViews}): the same whatever the order or concurrency, different the next epoch; all the
+ * image fields of a sample get the same factors. Deterministic given `seed`.
+ *
+ * @throws RangeError/TypeError for a bad factor, p, seed, fields or handler.
+ * @example
+ * createLoader(source, decode({ image: 'rgb' }), randomResizedCrop({ size: 224, seed: 1 }),
+ *   colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, seed: 2 }), batch(64));
+ * @see randomGrayscale
+ */
+export function colorJitter(options: ColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
+  const action = 'create a color jitter';
+  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
+  const ranges: (readonly [number, number] | null)[] = [
+    factorRange(action, 'brightness', options.brightness),
+    factorRange(action, 'contrast', options.contrast),
+    factorRange(action, 'saturation', options.saturation),
+    hueRange(action, options.hue),
+  ];
+  const p = checkProbability(action, 'p', options.p ?? 0.8);
+  const fields = checkFields(action, options.fields);
+  const handler = resolveHandler(options.handler);
+  const seed = resolveSeed(action, 'colorJitter', options.seed, options.onSeed);
+  const active = ranges.some((r) => r !== null);
+  return imageStage({
+    verb: 'jitter the colours of',
+    reason: 'color-jitter',
+    fields,
+    handler,
+    prepare: (sample) => {
+      if (!active) return null;
+      const rng = sampleRandom(seed, 'color-jitter', sample);
+      if (!(rng.float() < p)) return null;
+      const order = rng.shuffle([BRIGHTNESS, CONTRAST, SATURATION, HUE]);
+      const factors = ranges.map((r) => draw(rng, r));
+      return (image) => jitter(image, order, factors);
+    },
+  });
+}
+
+function jitter(image: Image, order: readonly number[], factors: readonly (number | null)[]): Image {
+  const [H, W, C] = image.shape;
+  if (!(image.data instanceof Uint8Array)) throw new Error('Cannot jitter the colours of a Float32 image as colorJitter works on 8-bit pixels (put it before normalize)');
+  if (C !== 1 && C !== 3) throw new Error(`Cannot jitter the colours of an image of ${C} channels as it must have 1 or 3 (decode with image: 'rgb' or 'gray')`);
+  const data = image.data.slice();
+  for (const op of order) {
+    const f = factors[op];
+    if (f === null || f === undefined) continue;
+    if (op === BRIGHTNESS) adjustBrightness(data, f);
+    else if (op === CONTRAST) adjustContrast(data, C, f);
+    else if (C === 3) {
+      if (op === SATURATION) adjustSaturation(data, f);
+      else adjustHue(data, f);
+    }
+  }
+  return { data, shape: [H, W, C] };
+}
+
+function draw(rng: Random, range: readonly [number, number] | null): number | null {
+  const u = rng.float(); // drawn even for a skipped range, so that one option does not shift the others' draws
+  return range === null ? null : range[0] + (range[1] - range[0]) * u;
+}
+
+/** torchvision's `_check_input` for brightness/contrast/saturation: null when the factor is always 1. */
+function factorRange(action: string, name: string, value: unknown): readonly [number, number] | null {
+  if (value === undefined) return null;
+  let range: readonly [number, number];
+  if (typeof value === 'number') {
+    const b = checkNumber(action, name, value, 0, Infinity);
+    range = [Math.max(0, 1 - b), 1 + b];
+  } else if (Array.isArray(value)) range = checkInterval(action, name, value, 0, Infinity);
+  else throw typeError(action, `${name} must be a number or a [low, high] pair`, value);
+  return range[0] === 1 && range[1] === 1 ? null : range;
+}
+
+function hueRange(action: string, value: unknown): readonly [number, number] | null {
+  if (value === undefined) return null;
+  let range: readonly [number, number];
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) throw typeError(action, 'hue must be a number', value);
+    if (!(value >= 0 && value <= 0.5)) throw rangeError(action, 'hue must be in [0, 0.5]', value);
+    range = [-value, value];
+  } else if (Array.isArray(value)) range = checkInterval(action, 'hue', value, -0.5, 0.5);
+  else throw typeError(action, 'hue must be a number or a [low, high] pair', value);
+  return range[0] === 0 && range[1] === 0 ? null : range;
+}
