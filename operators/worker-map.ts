@@ -8,6 +8,7 @@ import { checkInteger, rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
 import { holding, type HoldsSamples } from '../sources/loader.js';
 import { carryIdentity } from './internal/carry-identity.js';
+import { lineagesOf } from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
 import { transferablesOf } from './internal/transfer-list.js';
 import type { WorkerAnswer, WorkerEntryData, WorkerFailure } from './internal/worker-entry.js';
@@ -111,7 +112,7 @@ export function workerMap<In extends object = object, Out = In>(module: string |
         if (answer.kind === 'error') slot.error = revive(answer.error);
         else {
           try {
-            slot.value = carryIdentity(slot.item, answer.value as Out, 'workerMap');
+            slot.value = carryIdentity(slot.item, withoutEpoch(answer.value as Out), 'workerMap');
           } catch (error) {
             slot.error = error;
           }
@@ -196,7 +197,21 @@ function moduleUrlOf(action: string, module: unknown): string {
 /** The string-keyed own fields of an item (what structured clone would send anyway, minus symbols), as a plain object or array. */
 function plainCopy(item: object): unknown {
   if (Array.isArray(item)) return [...item];
-  return Object.fromEntries(Object.entries(item));
+  const copy: Record<string, unknown> = Object.fromEntries(Object.entries(item));
+  // The lineage (a symbol) stays on this side; its epoch travels as `__epoch__` so that seeded
+  // operators run in the worker (sampleRandom) draw per epoch as they do on the main thread.
+  const pass = lineagesOf(item)[0]?.pass;
+  if (pass !== undefined) copy.__epoch__ = pass;
+  return copy;
+}
+
+/** Removes the `__epoch__` that {@link plainCopy} added, when the worker's result kept it. */
+function withoutEpoch<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && '__epoch__' in value) {
+    const { __epoch__: _, ...rest } = value as Record<string, unknown>;
+    return rest as T;
+  }
+  return value;
 }
 
 /** An error answered by a worker, as an Error again. */
