@@ -70,7 +70,7 @@ describe('workerMap', () => {
     assert.equal(pooled.toString(), 'small', 'a partial view is copied');
     assert.deepEqual(out.map((s) => s.previousDetached), [null, true, true], 'results were moved back (detached in the worker)');
     assert.deepEqual(Array.from(out[0]?.out as Uint8Array), new Array(64).fill(7));
-    assert.deepEqual(out[0]?.received, ['__key__', '__url__', 'png', 'raw'], 'only string keys cross');
+    assert.deepEqual(out[0]?.received, ['__key__', '__url__', 'png', 'raw', '__epoch__'], 'only string keys cross, plus the epoch of the lineage');
   });
 
   it('puts key, url and lineage back on a result that lacks them', T, async () => {
