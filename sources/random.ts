@@ -74,6 +74,35 @@ export class Random {
   }
 }
 
+/**
+ * Seeds a fast stream of 32-bit words (xoshiro128**, Blackman and Vigna) from a {@link Random}, for
+ * bulk randomness such as noise images, where drawing each value through `Random` is ~30x slower.
+ * The state is 4 words in an Int32Array that {@link nextWord} advances.
+ */
+export function seedWordStream(state: Int32Array, rng: Random): Int32Array {
+  for (let j = 0; j < 4; j++) state[j] = Math.floor(rng.float() * 4294967296) | 0;
+  if ((state[0]! | state[1]! | state[2]! | state[3]!) === 0) state[0] = 1;
+  return state;
+}
+
+/** The next 32-bit word of a stream seeded by {@link seedWordStream} (xoshiro128**). */
+export function nextWord(s: Int32Array): number {
+  const s0 = s[0] as number;
+  const s1 = s[1] as number;
+  const s2 = s[2] as number;
+  const s3 = s[3] as number;
+  const m = Math.imul(s1, 5);
+  const result = Math.imul((m << 7) | (m >>> 25), 9);
+  const t = s1 << 9;
+  const n2 = s2 ^ s0;
+  const n3 = s3 ^ s1;
+  s[1] = s1 ^ n2;
+  s[0] = s0 ^ n3;
+  s[2] = n2 ^ t;
+  s[3] = (n3 << 11) | (n3 >>> 21);
+  return result;
+}
+
 /** A fresh seed for a run started without one (the caller logs it so the run can be repeated). */
 export function freshSeed(): number {
   return randomBytes(4).readUInt32LE(0);

@@ -1,5 +1,5 @@
 import { rangeError, typeError } from '../../sources/errors.js';
-import type { Random } from '../../sources/random.js';
+import { nextWord, seedWordStream } from '../../sources/random.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { allocUninitialised } from './nda-bytes.js';
 import { batchDims, checkOptionKeys } from './nda-checks.js';
@@ -27,7 +27,7 @@ export type NoiseTransform = NdaTransform<NoiseResolvedOptions>;
  * The noise NDA transform, pure (the official code's `noise`): every negative is uniform noise of
  * the image's shape, independent of the image. `Uint8Array` batches: independent uniform integers
  * in [0, 255]; `Float32Array` batches: uniform in `[low, high]` (24-bit steps). The noise of each
- * image is a stream seeded from `(seed, 'noise', epoch, key)` (xoshiro128**, seeded from the
+ * image is a stream seeded from `(seed, 'noise', epoch, key)` (`seedWordStream`/`nextWord` from sources/random.ts: xoshiro128**, seeded from the
  * project's generator: drawing each value from the general generator would be ~30x slower).
  * Deterministic given the context.
  *
@@ -49,7 +49,7 @@ export function noiseTransform(options: NoiseTransformOptions = {}): NoiseTransf
       // 8-bit noise is written a 32-bit word at a time where the bytes come out the same (little-endian).
       const words = out instanceof Uint8Array && LITTLE_ENDIAN ? new Int32Array(out.buffer, 0, out.length >>> 2) : null;
       for (let i = 0; i < n; i++) {
-        seedStream(state, imageRandom('noise', context, i));
+        seedWordStream(state, imageRandom('noise', context, i));
         if (out instanceof Float32Array) noiseFloat32(out, i * per, per, state, range[0], range[1]);
         else if (words !== null && (i * per) % 4 === 0) noiseWords(out, words, i * per, per, state);
         else noiseUint8(out, i * per, per, state);
@@ -66,41 +66,18 @@ function resolveRange(action: string, range: unknown): readonly [number, number]
   return [low, high];
 }
 
-function seedStream(state: Int32Array, rng: Random): void {
-  for (let j = 0; j < 4; j++) state[j] = Math.floor(rng.float() * 4294967296) | 0;
-  if ((state[0] | state[1] | state[2] | state[3]) === 0) state[0] = 1;
-}
-
-// xoshiro128** (Blackman and Vigna), state in an Int32Array, one 32-bit word per call.
-function next(s: Int32Array): number {
-  const s0 = s[0] as number;
-  const s1 = s[1] as number;
-  const s2 = s[2] as number;
-  const s3 = s[3] as number;
-  const m = Math.imul(s1, 5);
-  const result = Math.imul((m << 7) | (m >>> 25), 9);
-  const t = s1 << 9;
-  const n2 = s2 ^ s0;
-  const n3 = s3 ^ s1;
-  s[1] = s1 ^ n2;
-  s[0] = s0 ^ n3;
-  s[2] = n2 ^ t;
-  s[3] = (n3 << 11) | (n3 >>> 21);
-  return result;
-}
-
 function noiseUint8(d: Uint8Array, at: number, len: number, s: Int32Array): void {
   const end = at + len;
   let o = at;
   for (; o + 4 <= end; o += 4) {
-    const w = next(s);
+    const w = nextWord(s);
     d[o] = w;
     d[o + 1] = w >>> 8;
     d[o + 2] = w >>> 16;
     d[o + 3] = w >>> 24;
   }
   if (o < end) {
-    let w = next(s);
+    let w = nextWord(s);
     for (; o < end; o++, w >>>= 8) d[o] = w;
   }
 }
@@ -111,10 +88,10 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 function noiseWords(d: Uint8Array, words: Int32Array, at: number, len: number, s: Int32Array): void {
   const first = at / 4;
   const count = Math.floor(len / 4);
-  for (let j = 0; j < count; j++) words[first + j] = next(s);
+  for (let j = 0; j < count; j++) words[first + j] = nextWord(s);
   const o = at + count * 4;
   if (o < at + len) {
-    let w = next(s);
+    let w = nextWord(s);
     for (let q = o; q < at + len; q++, w >>>= 8) d[q] = w;
   }
 }
@@ -122,6 +99,6 @@ function noiseWords(d: Uint8Array, words: Int32Array, at: number, len: number, s
 function noiseFloat32(d: Float32Array, at: number, len: number, s: Int32Array, low: number, high: number): void {
   const scale = (high - low) / 16777216;
   for (let o = at; o < at + len; o++) {
-    d[o] = low + (next(s) >>> 8) * scale;
+    d[o] = low + (nextWord(s) >>> 8) * scale;
   }
 }
