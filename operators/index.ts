@@ -24,3 +24,4 @@ export * from './random-grayscale.js';
 export * from './gaussian-blur.js';
 export * from './normalize.js';
 export * from './two-views.js';
+export * from './nda-pairs.js';
