@@ -98,6 +98,10 @@ export function workerMap<In extends object = object, Out = In>(module: string |
       const inStage: Slot[] = [];
       let upstreamDone = false;
       let closed = false;
+      // Piscina emits 'error' (e.g. a message from a thread being torn down); unheard, it would end the process.
+      pool.on('error', (error: unknown) => {
+        if (!closed) subscriber.error(error);
+      });
       let pumping = false;
       let again = false;
 
