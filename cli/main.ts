@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `ndaflow` command line: `prepare` (dataset converters), `inspect` (read shards), `run` and
- * `list` (registered pipelines). Errors end with `ndaflow: error: MESSAGE` on stderr and exit code 1;
+ * The `ndaflow` command line: `prepare` (dataset converters), `inspect` (read shards), `preview`
+ * (a PNG grid of real images and their negatives / positive views), `run` and `list` (registered
+ * pipelines). Errors end with `ndaflow: error: MESSAGE` on stderr and exit code 1;
  * ndaflow's warnings (skipped samples under `warnAndContinue`/`warnAndStop`) are printed as
  * `ndaflow: warning [REASON]: MESSAGE`.
  */
@@ -11,6 +12,7 @@ import { packageRoot } from '../pipelines/internal/package-root.js';
 import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
 import { prepareCommand } from './commands/prepare.js';
+import { previewCommand } from './commands/preview.js';
 import { runCommand } from './commands/run.js';
 
 function version(): string {
@@ -37,7 +39,7 @@ async function main(argv: readonly string[]): Promise<void> {
     .option('--no-progress', 'no progress bar or progress lines on stderr')
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(prepareCommand()).addCommand(inspectCommand()).addCommand(runCommand()).addCommand(listCommand());
+  program.addCommand(prepareCommand()).addCommand(inspectCommand()).addCommand(runCommand()).addCommand(listCommand()).addCommand(previewCommand());
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();
