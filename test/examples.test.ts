@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const quickstart = fileURLToPath(new URL('../examples/quickstart.js', import.meta.url));
+const ndaExample = fileURLToPath(new URL('../examples/nda-pairs.js', import.meta.url));
 
 describe('README example (examples/quickstart.ts)', () => {
   it('runs on the embedded shards and ends with a clean accounting', () => {
@@ -13,5 +14,14 @@ describe('README example (examples/quickstart.ts)', () => {
     assert.match(r.stdout, /state after 10 batches: \d+ bytes of JSON/);
     assert.match(r.stdout, /seen: 3000,\s+yielded: 3000,/);
     assert.match(r.stdout, /lost: 0/);
+  });
+
+  it('the NDA pairs example pairs every full batch with a negative from the mixture', () => {
+    const r = spawnSync(process.execPath, [ndaExample], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /real \[ 64, 28, 28, 1 \] negative \[ 64, 28, 28, 1 \]/);
+    const m = /pairs (\d+) transforms \{ (?:cutout: (\d+), jigsaw: (\d+)|jigsaw: (\d+), cutout: (\d+)) \}/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.equal(Number(m[1]), Math.floor(3000 / 64));
   });
 });
