@@ -25,3 +25,4 @@ export * from './gaussian-blur.js';
 export * from './normalize.js';
 export * from './two-views.js';
 export * from './nda-pairs.js';
+export { augmentInWorkers, type AugmentInWorkersOptions, type AugmentStep } from './augment-in-workers.js';
