@@ -13,6 +13,7 @@ import { createNdaTransform } from './internal/nda-transforms.js';
 import type { NdaAnswer, NdaTask } from './internal/nda-worker.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { handleStageError } from './internal/stage-error.js';
+import { slotStage, type Slot } from './internal/slot-stage.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 
 /** One NDA transform of an {@link ndaPairs} mixture: by registry name (with options), or built. */
@@ -180,19 +181,7 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
   const op: OperatorFunction<Batch, NdaPair> = (source) =>
     new Observable<NdaPair>((subscriber) => {
       let pool: Piscina | undefined;
-      interface Slot {
-        readonly batch: Batch;
-        done: boolean;
-        value?: NdaPair;
-        error?: unknown;
-        field?: string;
-      }
-      const waiting: Batch[] = [];
-      const inStage: Slot[] = [];
-      let upstreamDone = false;
       let closed = false;
-      let pumping = false;
-      let again = false;
 
       /** Pixel buffers back from the threads, reused for the next batches' copies (at most `concurrency`). */
       const spares: (Uint8Array | Float32Array)[] = [];
@@ -218,10 +207,9 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
         return pool;
       };
 
-      /** Starts a batch; true when it is already done (computed on the main thread, or failed). */
-      const start = (b: Batch): boolean => {
-        const slot: Slot = { batch: b, done: false };
-        inStage.push(slot);
+      /** Starts a batch's negatives; the slot is done at once when computed on the main thread, or failed. */
+      const start = (slot: Slot<Batch, NdaPair>): void => {
+        const b = slot.item;
         let name: string;
         let images: ImageBatch;
         let context: NdaContext;
@@ -237,7 +225,7 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
         } catch (error) {
           slot.done = true;
           slot.error = error;
-          return true;
+          return;
         }
         const onMain = !choice.portable || threads === 0 || (workersOption === 'auto' && images.data.byteLength <= mainThreadMaxBytes);
         if (onMain) {
@@ -248,7 +236,7 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
           } catch (error) {
             slot.error = error;
           }
-          return true;
+          return;
         }
         const task: NdaTask = { name: choice.transform.name, options: choice.transform.options, data: copyInto(spares, images.data), shape: images.shape, seed, epoch: context.epoch, keys: context.keys };
         poolOf()
@@ -266,68 +254,35 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
                   slot.error = error;
                 }
               }
-              pump();
+              stage.pump();
             },
             (error: unknown) => {
               if (closed) return;
               slot.done = true;
               slot.error = error;
-              pump();
+              stage.pump();
             },
           );
-        return false;
       };
 
-      /** Emits what is ready, starts what fits, completes at the end; re-entrant calls are folded into the running one. */
-      const pump = (): void => {
-        if (pumping) {
-          again = true;
-          return;
-        }
-        pumping = true;
-        try {
-          do {
-            again = false;
-            for (let i = 0; i < inStage.length && !closed && !subscriber.closed; ) {
-              const slot = inStage[i] as Slot;
-              if (!slot.done) {
-                if (ordered) break;
-                i++;
-                continue;
-              }
-              inStage.splice(i, 1);
-              if (slot.error !== undefined) {
-                if (handleStageError(handler, slot.error, slot.batch, 'nda', subscriber, slot.field) === 'stop') return;
-              } else subscriber.next(slot.value as NdaPair);
-            }
-            while (!closed && !subscriber.closed && waiting.length > 0 && inStage.length < concurrency) {
-              // A batch done at once (main thread, or an error) is emitted by the next turn of this loop.
-              if (start(waiting.shift() as Batch)) again = true;
-            }
-            if (!closed && !subscriber.closed && upstreamDone && waiting.length === 0 && inStage.length === 0) subscriber.complete();
-          } while (again && !closed && !subscriber.closed);
-        } finally {
-          pumping = false;
-        }
-      };
+      const stage = slotStage<Batch, NdaPair>({
+        ordered,
+        concurrency,
+        subscriber,
+        isClosed: () => closed,
+        start,
+        fail: (slot) => handleStageError(handler, slot.error, slot.item, 'nda', subscriber, slot.field),
+      });
 
       const sub = subscribeSource(source, subscriber, {
-        next: (item) => {
-          if (closed || subscriber.closed) return;
-          waiting.push(item);
-          pump();
-        },
+        next: (item) => stage.push(item),
         error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          upstreamDone = true;
-          pump();
-        },
+        complete: () => stage.end(),
       });
       return () => {
         closed = true;
         sub.unsubscribe();
-        waiting.length = 0;
-        inStage.length = 0;
+        stage.clear();
         spares.length = 0;
         const p = pool;
         pool = undefined;

@@ -10,6 +10,7 @@ import { holding, type HoldsSamples } from '../sources/loader.js';
 import { carryIdentity } from './internal/carry-identity.js';
 import { lineagesOf } from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
+import { slotStage, type Slot } from './internal/slot-stage.js';
 import { transferablesOf } from './internal/transfer-list.js';
 import type { WorkerAnswer, WorkerEntryData, WorkerFailure } from './internal/worker-entry.js';
 import { subscribeSource } from './internal/subscribe-source.js';
@@ -88,24 +89,13 @@ export function workerMap<In extends object = object, Out = In>(module: string |
         concurrentTasksPerWorker: Math.ceil(concurrency / threads),
       });
       onPool?.(pool);
-      interface Slot {
-        readonly item: In;
-        done: boolean;
-        value?: Out;
-        error?: unknown;
-      }
-      const waiting: In[] = [];
-      const inStage: Slot[] = [];
-      let upstreamDone = false;
       let closed = false;
       // Piscina emits 'error' (e.g. a message from a thread being torn down); unheard, it would end the process.
       pool.on('error', (error: unknown) => {
         if (!closed) subscriber.error(error);
       });
-      let pumping = false;
-      let again = false;
 
-      const finish = (slot: Slot, answer: WorkerAnswer): void => {
+      const finish = (slot: Slot<In, Out>, answer: WorkerAnswer): void => {
         if (closed) return;
         if (answer.kind === 'load-error') {
           closed = true;
@@ -121,66 +111,33 @@ export function workerMap<In extends object = object, Out = In>(module: string |
             slot.error = error;
           }
         }
-        pump();
+        stage.pump();
       };
 
-      const start = (item: In): void => {
-        const slot: Slot = { item, done: false };
-        inStage.push(slot);
-        const task = plainCopy(item);
-        pool.run(task, { transferList: transferablesOf(task) }).then(
-          (answer: WorkerAnswer) => finish(slot, answer),
-          (error: unknown) => finish(slot, { kind: 'error', error: { name: 'Error', message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined } }),
-        );
-      };
-
-      /** Emits what is ready, starts what fits, completes at the end; re-entrant calls are folded into the running one. */
-      const pump = (): void => {
-        if (pumping) {
-          again = true;
-          return;
-        }
-        pumping = true;
-        try {
-          do {
-            again = false;
-            for (let i = 0; i < inStage.length && !closed && !subscriber.closed; ) {
-              const slot = inStage[i] as Slot;
-              if (!slot.done) {
-                if (ordered) break;
-                i++;
-                continue;
-              }
-              inStage.splice(i, 1);
-              if (slot.error !== undefined) {
-                if (handleStageError(handler, slot.error, slot.item, 'worker-map', subscriber) === 'stop') return;
-              } else subscriber.next(slot.value as Out);
-            }
-            while (!closed && !subscriber.closed && waiting.length > 0 && inStage.length < concurrency) start(waiting.shift() as In);
-            if (!closed && !subscriber.closed && upstreamDone && waiting.length === 0 && inStage.length === 0) subscriber.complete();
-          } while (again && !closed && !subscriber.closed);
-        } finally {
-          pumping = false;
-        }
-      };
+      const stage = slotStage<In, Out>({
+        ordered,
+        concurrency,
+        subscriber,
+        isClosed: () => closed,
+        start: (slot) => {
+          const task = plainCopy(slot.item);
+          pool.run(task, { transferList: transferablesOf(task) }).then(
+            (answer: WorkerAnswer) => finish(slot, answer),
+            (error: unknown) => finish(slot, { kind: 'error', error: { name: 'Error', message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined } }),
+          );
+        },
+        fail: (slot) => handleStageError(handler, slot.error, slot.item, 'worker-map', subscriber),
+      });
 
       const sub = subscribeSource(source, subscriber, {
-        next: (item) => {
-          if (closed || subscriber.closed) return;
-          waiting.push(item);
-          pump();
-        },
+        next: (item) => stage.push(item),
         error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          upstreamDone = true;
-          pump();
-        },
+        complete: () => stage.end(),
       });
       return () => {
         closed = true;
         sub.unsubscribe();
-        waiting.length = 0;
-        inStage.length = 0;
+        stage.clear();
         pool.destroy().catch(() => undefined);
       };
     });
