@@ -1,0 +1,119 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as TF from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../../sinks/backend/index.js';
+
+// Each registered wasm kernel against the cpu backend's own kernel, run through the engine with the
+// same inputs and attributes (so the tfjs-core gradient wiring is not needed).
+
+type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+interface Case {
+  readonly batch: number;
+  readonly h: number;
+  readonly w: number;
+  readonly ci: number;
+  readonly co: number;
+  readonly k: [number, number];
+  readonly stride: number;
+  readonly pad: Pad;
+}
+
+const CASES: Case[] = [
+  { batch: 1, h: 5, w: 5, ci: 1, co: 2, k: [3, 3], stride: 1, pad: 'same' },
+  { batch: 3, h: 7, w: 6, ci: 2, co: 3, k: [3, 3], stride: 2, pad: 'same' },
+  { batch: 1, h: 9, w: 7, ci: 3, co: 4, k: [3, 2], stride: 2, pad: 'valid' },
+  { batch: 3, h: 8, w: 8, ci: 3, co: 5, k: [4, 4], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { batch: 3, h: 6, w: 5, ci: 2, co: 3, k: [2, 3], stride: 1, pad: 'valid' },
+  { batch: 1, h: 11, w: 9, ci: 1, co: 3, k: [5, 5], stride: 2, pad: [[0, 0], [2, 0], [0, 3], [0, 0]] },
+  { batch: 3, h: 6, w: 6, ci: 3, co: 2, k: [1, 1], stride: 2, pad: 'same' },
+];
+
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+function outSize(tf: typeof TF, c: Case): [number, number, number, number] {
+  const info = tf.backend_util.computeConv2DInfo([c.batch, c.h, c.w, c.ci], [c.k[0], c.k[1], c.ci, c.co], c.stride, 1, c.pad);
+  return [c.batch, info.outHeight, info.outWidth, c.co];
+}
+
+async function runOn(tf: typeof TF, backend: string, kernel: string, inputs: Record<string, [Float32Array, number[]]>, attrs: object) {
+  await tf.setBackend(backend);
+  const tensors: Record<string, TF.Tensor> = {};
+  for (const [name, [data, shape]] of Object.entries(inputs)) tensors[name] = tf.tensor(data, shape);
+  const before = tf.memory().numTensors;
+  const out = tf.engine().runKernel(kernel, tensors as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap) as TF.Tensor;
+  const result = { shape: out.shape, data: out.dataSync() as Float32Array };
+  out.dispose();
+  const after = tf.memory().numTensors;
+  for (const t of Object.values(tensors)) t.dispose();
+  return { ...result, leaked: after - before };
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
+  assert.equal(actual.length, expected.length, label);
+  let scale = 0;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i]! - expected[i]!);
+    assert.ok(diff <= 1e-4 * Math.max(1, scale), `${label}: index ${i}: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+describe('wasm conv gradient kernels match the cpu backend', () => {
+  let tf: typeof TF;
+  before(async () => {
+    const chosen = await selectBackend({ backend: 'wasm', threads: 1 });
+    tf = chosen.tf;
+    assert.deepEqual([...chosen.kernels].sort(), ['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+    await import('@tensorflow/tfjs-backend-cpu');
+  });
+
+  for (const [i, c] of CASES.entries()) {
+    const label = `case ${i}: [${c.batch},${c.h},${c.w},${c.ci}] k${c.k.join('x')} ${c.ci}->${c.co} s${c.stride} ${JSON.stringify(c.pad)}`;
+    it(`Conv2DBackpropFilter, ${label}`, async () => {
+      const dyShape = outSize(tf, c);
+      const inputs = {
+        x: [values(c.batch * c.h * c.w * c.ci, 1 + i), [c.batch, c.h, c.w, c.ci]] as [Float32Array, number[]],
+        dy: [values(dyShape.reduce((a, b) => a * b), 100 + i), dyShape] as [Float32Array, number[]],
+      };
+      const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], c.ci, c.co] };
+      const wasm = await runOn(tf, 'wasm', 'Conv2DBackpropFilter', inputs, attrs);
+      const cpu = await runOn(tf, 'cpu', 'Conv2DBackpropFilter', inputs, attrs);
+      assert.deepEqual(wasm.shape, [c.k[0], c.k[1], c.ci, c.co]);
+      assert.deepEqual(wasm.shape, cpu.shape);
+      assertClose(wasm.data, cpu.data, label);
+      assert.equal(wasm.leaked, 0, 'tensor count unchanged on wasm');
+    });
+    it(`Conv2DBackpropInput, ${label}`, async () => {
+      const dyShape = outSize(tf, c);
+      const inputs = {
+        dy: [values(dyShape.reduce((a, b) => a * b), 200 + i), dyShape] as [Float32Array, number[]],
+        filter: [values(c.k[0] * c.k[1] * c.ci * c.co, 300 + i), [c.k[0], c.k[1], c.ci, c.co]] as [Float32Array, number[]],
+      };
+      const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.batch, c.h, c.w, c.ci] };
+      const wasm = await runOn(tf, 'wasm', 'Conv2DBackpropInput', inputs, attrs);
+      const cpu = await runOn(tf, 'cpu', 'Conv2DBackpropInput', inputs, attrs);
+      assert.deepEqual(wasm.shape, [c.batch, c.h, c.w, c.ci]);
+      assertClose(wasm.data, cpu.data, label);
+      assert.equal(wasm.leaked, 0, 'tensor count unchanged on wasm');
+    });
+  }
+
+  it('rejects NCHW with a TypeError naming the kernel', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.zeros([1, 4, 4, 1]);
+    const dy = tf.zeros([1, 4, 4, 1]);
+    assert.throws(
+      () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [1, 1, 1, 1] }),
+      /Cannot run Conv2DBackpropFilter on wasm as dataFormat must be NHWC/,
+    );
+    tf.dispose([x, dy]);
+  });
+});
