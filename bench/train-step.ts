@@ -1,0 +1,92 @@
+/**
+ * `npm run bench:train-step [-- --backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--threads N]`:
+ * milliseconds per full NDA-GAN step (D update on [x, G(z), jigsaw(x)], then G update) for the
+ * issue's DCGAN (batch 64, 32x32x3, ch 64, z 128) on the chosen backend, after one warm-up step.
+ * Per-step times go to stderr; the last stdout line is
+ * `{"backend": NAME, "threads": N, "ms_per_step": N, "step_ms": N}` (median of the measured steps).
+ */
+import type * as TFJS from '@tensorflow/tfjs';
+import { BACKEND_ORDER, selectBackend, type BackendName } from '../sinks/backend/index.js';
+import { countTrainableParams, createDcgan } from '../sinks/gan/dcgan.js';
+import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
+import { createNdaTransform } from '../operators/internal/nda-transforms.js';
+import { Random } from '../sources/random.js';
+import { round } from './measure.js';
+
+const BATCH = 64;
+const SIZE = 32;
+const CHANNELS = 3;
+const Z = 128;
+
+function parseArgs(argv: readonly string[]): { backend?: BackendName; steps: number; threads?: number } {
+  const out: { backend?: BackendName; steps: number; threads?: number } = { steps: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = argv[i + 1];
+    if (arg === '--backend' && value !== undefined) {
+      if (!BACKEND_ORDER.includes(value as BackendName)) throw new Error(`--backend must be one of ${BACKEND_ORDER.join(', ')}: current value is ${value}`);
+      out.backend = value as BackendName;
+      i++;
+    } else if ((arg === '--steps' || arg === '--threads') && value !== undefined) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${arg} must be an integer >= 1: current value is ${value}`);
+      if (arg === '--steps') out.steps = n;
+      else out.threads = n;
+      i++;
+    } else {
+      throw new Error(`unknown argument ${arg} (use --backend NAME, --steps N, --threads N)`);
+    }
+  }
+  return out;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const chosen = await selectBackend({ ...(args.backend ? { backend: args.backend } : {}), ...(args.threads ? { threads: args.threads } : {}) });
+  process.stderr.write(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s), kernels: ${chosen.kernels.join(', ') || 'none'}\n`);
+  if (!chosen.gradients) throw new Error('gradient functions are not registered (@tensorflow/tfjs is missing)');
+  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+
+  const models = createDcgan(tf, { z: Z, ch: 64, size: SIZE, channels: CHANNELS });
+  process.stderr.write(`G: ${countTrainableParams(models.generator)} parameters, D: ${countTrainableParams(models.discriminator)}\n`);
+  const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+
+  // Real batch: random images in [0, 255]; negatives: their jigsaw (k=2), as the data pipeline makes them.
+  const rng = Random.derive(0, 'bench-train-step');
+  const pixels = new Uint8Array(BATCH * SIZE * SIZE * CHANNELS);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.int(0, 255);
+  const shape = [BATCH, SIZE, SIZE, CHANNELS] as const;
+  const keys = Array.from({ length: BATCH }, (_, i) => `bench-${i}`);
+  const jig = createNdaTransform('jigsaw', {}).apply({ data: pixels, shape }, { seed: 0, epoch: 0, keys });
+  const toTensor = (data: Uint8Array | Float32Array) =>
+    tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(data), [...shape]), 127.5), 1) as TFJS.Tensor4D);
+  const real = toTensor(pixels);
+  const negative = toTensor(jig.images.data);
+
+  const times: number[] = [];
+  for (let step = 0; step <= args.steps; step++) {
+    const z = tf.randomNormal([BATCH, Z], 0, 1, 'float32', 2 * step) as TFJS.Tensor2D;
+    const zG = tf.randomNormal([BATCH, Z], 0, 1, 'float32', 2 * step + 1) as TFJS.Tensor2D;
+    const start = performance.now();
+    const losses = await ndaGanStep(tf, models, optimizers, { real, negative, z, zG });
+    const ms = performance.now() - start;
+    tf.dispose([z, zG]);
+    process.stderr.write(
+      `${step === 0 ? 'warm-up' : `step ${step}`}: ${round(ms)} ms (dLoss ${round(losses.dLoss, 4)}, gLoss ${round(losses.gLoss, 4)}, tensors ${tf.memory().numTensors})\n`,
+    );
+    if (step > 0) times.push(ms);
+  }
+  const msPerStep = round(median(times), 1);
+  console.log(JSON.stringify({ backend: chosen.name, threads: chosen.threads, ms_per_step: msPerStep, step_ms: msPerStep }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

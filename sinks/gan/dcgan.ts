@@ -1,0 +1,98 @@
+import type * as TFJS from '@tensorflow/tfjs';
+import { checkInteger, rangeError } from '../../sources/errors.js';
+
+/** Options of {@link createDcgan}. */
+export interface DcganOptions {
+  /**
+   * Length of the latent vector the generator reads.
+   * @default 128
+   */
+  readonly z?: number;
+  /**
+   * Base width: the generator's last hidden layer and the discriminator's first have `ch` channels,
+   * each stage doubles/halves it (`ch`, `2ch`, `4ch`).
+   * @default 64
+   */
+  readonly ch?: number;
+  /**
+   * Image side in pixels; a multiple of 8 (three stride-2 stages from / to a `size/8` square).
+   * @default 32
+   */
+  readonly size?: number;
+  /**
+   * Image channels (3 for RGB, 1 for greyscale).
+   * @default 3
+   */
+  readonly channels?: number;
+}
+
+/** The DCGAN pair of {@link createDcgan}. */
+export interface Dcgan {
+  /** `[n, z]` latents -> `[n, size, size, channels]` images in [-1, 1] (tanh). */
+  readonly generator: TFJS.LayersModel;
+  /** `[n, size, size, channels]` images -> `[n, 1]` logits (no sigmoid: hinge loss). */
+  readonly discriminator: TFJS.LayersModel;
+}
+
+/**
+ * Builds the benchmark DCGAN pair (issue 4) with tfjs-layers, NHWC. At the defaults:
+ * - G: dense z -> 4x4x256 (bias), BN, ReLU; convT 256->128 k4 s2 'same' (= PyTorch p1), BN, ReLU;
+ *   convT 128->64 k4 s2, BN, ReLU; convT 64->3 k4 s2; tanh. 1,187,907 trainable parameters (every
+ *   conv transpose has a bias, as PyTorch's does).
+ * - D: conv 3->64 k4 s2 'same', LeakyReLU 0.2; conv 64->128; conv 128->256 (each with LeakyReLU 0.2);
+ *   flatten; dense -> 1. No normalisation. 662,977 parameters.
+ * Batch norm uses PyTorch's constants (momentum 0.1, i.e. tfjs momentum 0.9; epsilon 1e-5). Note that
+ * tfjs's `countParams()` also counts batch norm's moving mean and variance (non-trainable, 896 more
+ * for G); {@link countTrainableParams} counts what PyTorch's `parameters()` counts.
+ *
+ * `tf` is the `@tensorflow/tfjs` module (layers included), with the backend already chosen
+ * (`selectBackend` loads it; `await import('@tensorflow/tfjs')` after it returns the same instance).
+ *
+ * @throws RangeError for a bad option.
+ */
+export function createDcgan(tf: typeof TFJS, options: DcganOptions = {}): Dcgan {
+  const action = 'create a DCGAN';
+  const z = checkInteger(action, 'z', options.z ?? 128, 1, 1 << 16);
+  const ch = checkInteger(action, 'ch', options.ch ?? 64, 1, 1 << 12);
+  const size = checkInteger(action, 'size', options.size ?? 32, 8, 1 << 12);
+  const channels = checkInteger(action, 'channels', options.channels ?? 3, 1, 4);
+  if (size % 8 !== 0) throw rangeError(action, 'size must be a multiple of 8', size);
+  const base = size / 8;
+  const bn = () => tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+
+  const generator = tf.sequential({ name: 'dcgan_generator' });
+  generator.add(tf.layers.dense({ inputShape: [z], units: base * base * 4 * ch, useBias: true }));
+  generator.add(tf.layers.reshape({ targetShape: [base, base, 4 * ch] }));
+  generator.add(bn());
+  generator.add(tf.layers.reLU());
+  for (const filters of [2 * ch, ch]) {
+    generator.add(tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', useBias: true }));
+    generator.add(bn());
+    generator.add(tf.layers.reLU());
+  }
+  generator.add(tf.layers.conv2dTranspose({ filters: channels, kernelSize: 4, strides: 2, padding: 'same', useBias: true }));
+  generator.add(tf.layers.activation({ activation: 'tanh' }));
+
+  const discriminator = tf.sequential({ name: 'dcgan_discriminator' });
+  [ch, 2 * ch, 4 * ch].forEach((filters, i) => {
+    discriminator.add(
+      tf.layers.conv2d({
+        ...(i === 0 ? { inputShape: [size, size, channels] } : {}),
+        filters,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        useBias: true,
+      }),
+    );
+    discriminator.add(tf.layers.leakyReLU({ alpha: 0.2 }));
+  });
+  discriminator.add(tf.layers.flatten());
+  discriminator.add(tf.layers.dense({ units: 1 }));
+  return { generator, discriminator };
+}
+
+/** Trainable parameters of a model (what PyTorch's `sum(p.numel() for p in m.parameters())` counts). */
+export function countTrainableParams(model: TFJS.LayersModel): number {
+  return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a: number, b) => a * (b ?? 0), 1), 0);
+}

@@ -1,0 +1,136 @@
+import type * as TFJS from '@tensorflow/tfjs';
+import { rangeError, typeError } from '../../sources/errors.js';
+
+/** The two networks {@link ndaGanStep} trains (e.g. from `createDcgan`). */
+export interface GanModels {
+  /** Latents `[n, z]` -> images. */
+  readonly generator: TFJS.LayersModel;
+  /** Images -> `[n, 1]` logits. */
+  readonly discriminator: TFJS.LayersModel;
+}
+
+/** One optimizer per network (Adam 2e-4, betas (0, 0.999): `tf.train.adam(2e-4, 0, 0.999)`). */
+export interface GanOptimizers {
+  readonly generator: TFJS.Optimizer;
+  readonly discriminator: TFJS.Optimizer;
+}
+
+/** The inputs and weights of one {@link ndaGanStep}. Tensors stay owned by the caller. */
+export interface NdaGanStepInputs {
+  /** Real images `[n, h, w, c]`, scaled to [-1, 1]. */
+  readonly real: TFJS.Tensor4D;
+  /** NDA negatives of the real images, same shape (e.g. jigsaw). */
+  readonly negative: TFJS.Tensor4D;
+  /** Latents `[m, z]` for the discriminator update's fakes. */
+  readonly z: TFJS.Tensor2D;
+  /** Fresh latents `[k, z]` for the generator update. */
+  readonly zG: TFJS.Tensor2D;
+  /**
+   * Weight of the fake term in the discriminator loss (1 with beta 0 is the plain hinge GAN).
+   * @default 0.25
+   */
+  readonly alpha?: number;
+  /**
+   * Weight of the NDA-negative term in the discriminator loss.
+   * @default 0.75
+   */
+  readonly beta?: number;
+}
+
+/** The losses of one {@link ndaGanStep}, read back after each update. */
+export interface NdaGanStepLosses {
+  /** `mean(relu(1-D(x))) + alpha*mean(relu(1+D(G(z)))) + beta*mean(relu(1+D(neg)))`, before the D update. */
+  readonly dLoss: number;
+  /** `-mean(D(G(zG)))`, before the G update (with the updated D). */
+  readonly gLoss: number;
+}
+
+/**
+ * One NDA-GAN step with the hinge loss (Sinha et al., "Negative Data Augmentation", 2021):
+ * 1. discriminator update on ONE forward of `concat([real, G(z), negative])`, the fakes made without a
+ *    gradient to G; only D's variables are updated;
+ * 2. generator update with `zG`, loss `-mean(D(G(zG)))`, D frozen (only G's variables updated).
+ * Both networks run in training mode (batch norm uses batch statistics and updates its moving ones).
+ * Every intermediate tensor is released; the tensor count is the same after every step.
+ *
+ * `tf` is the `@tensorflow/tfjs` module the models were built with.
+ *
+ * @throws RangeError/TypeError for bad weights or mismatched shapes.
+ */
+export async function ndaGanStep(
+  tf: typeof TFJS,
+  models: GanModels,
+  optimizers: GanOptimizers,
+  inputs: NdaGanStepInputs,
+): Promise<NdaGanStepLosses> {
+  const action = 'run an NDA-GAN step';
+  const alpha = checkWeight(action, 'alpha', inputs.alpha ?? 0.25);
+  const beta = checkWeight(action, 'beta', inputs.beta ?? 0.75);
+  const { real, negative, z, zG } = inputs;
+  if (real.rank !== 4 || !sameShape(real.shape, negative.shape)) {
+    throw rangeError(action, 'real and negative must be [n, h, w, c] batches of one shape', `${JSON.stringify(real.shape)} and ${JSON.stringify(negative.shape)}`);
+  }
+  const { generator: G, discriminator: D } = models;
+  const gVars = G.trainableWeights.map((w) => w.read() as TFJS.Variable);
+  const dVars = D.trainableWeights.map((w) => w.read() as TFJS.Variable);
+  const nReal = real.shape[0];
+  const nNeg = negative.shape[0];
+
+  // Fakes for D: G in training mode, outside D's gradient (no gradient reaches G).
+  const fake = tf.tidy(() => G.apply(z, { training: true }) as TFJS.Tensor4D);
+  if (!sameShape(fake.shape.slice(1), real.shape.slice(1))) {
+    const shape = fake.shape;
+    fake.dispose();
+    throw rangeError(action, `the generator's images must have the real images' shape ${JSON.stringify(real.shape.slice(1))}`, JSON.stringify(shape));
+  }
+  const nFake = fake.shape[0];
+  let dCost: TFJS.Scalar | null;
+  try {
+    dCost = optimizers.discriminator.minimize(
+      () => {
+        const logits = D.apply(tf.concat([real, fake, negative], 0), { training: true }) as TFJS.Tensor;
+        const [lr, lf, ln] = tf.split(tf.reshape(logits, [-1]), [nReal, nFake, nNeg]);
+        const one = tf.scalar(1);
+        const realTerm = tf.mean(tf.relu(tf.sub(one, lr!)));
+        const fakeTerm = tf.mul(alpha, tf.mean(tf.relu(tf.add(one, lf!))));
+        const negTerm = tf.mul(beta, tf.mean(tf.relu(tf.add(one, ln!))));
+        return tf.addN([realTerm, fakeTerm, negTerm]) as TFJS.Scalar;
+      },
+      true,
+      dVars,
+    );
+  } finally {
+    fake.dispose();
+  }
+  const dLoss = await readAndDispose(dCost);
+
+  const gCost = optimizers.generator.minimize(
+    () => {
+      const logits = D.apply(G.apply(zG, { training: true }) as TFJS.Tensor, { training: true }) as TFJS.Tensor;
+      return tf.neg(tf.mean(logits)) as TFJS.Scalar;
+    },
+    true,
+    gVars,
+  );
+  const gLoss = await readAndDispose(gCost);
+  return { dLoss, gLoss };
+}
+
+function checkWeight(action: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw typeError(action, `${name} must be a number`, value);
+  if (!Number.isFinite(value) || value < 0) throw rangeError(action, `${name} must be finite and >= 0`, value);
+  return value;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+async function readAndDispose(cost: TFJS.Scalar | null): Promise<number> {
+  if (cost === null) throw new Error('Cannot read an NDA-GAN loss as the optimizer returned none');
+  try {
+    return (await cost.data())[0] as number;
+  } finally {
+    cost.dispose();
+  }
+}
