@@ -1,0 +1,3 @@
+export * from './backend/index.js';
+export * from './gan/dcgan.js';
+export * from './gan/hinge-nda-step.js';
