@@ -87,3 +87,25 @@ export function padOrCrop(tf: typeof TF, x: TF.Tensor4D, top: number, bottom: nu
   }
   return out;
 }
+
+/** The filter taps of one spatial axis that reach one output phase of a strided backward-input conv. */
+export interface PhaseTaps {
+  /** The first (smallest) tap index `k ≡ (phase + pad) mod stride`; the others are `first + stride*t`. */
+  readonly first: number;
+  /** How many taps (0 when the filter is shorter than `first + 1`). */
+  readonly count: number;
+  /** `dy` row read by output `stride*q + phase` with the largest tap is `q + offset`. */
+  readonly offset: number;
+}
+
+/**
+ * For output positions `i = stride*q + phase` of a backward-input conv (`dx[i] = sum_k dy[(i + pad - k) / stride] * W[k]`
+ * over the `k` that divide evenly), the taps that contribute and where in `dy` they read.
+ */
+export function phaseTaps(filterSize: number, stride: number, pad: number, phase: number): PhaseTaps {
+  const shifted = phase + pad;
+  const first = shifted % stride;
+  const d = (shifted - first) / stride;
+  const count = first < filterSize ? Math.ceil((filterSize - first) / stride) : 0;
+  return { first, count, offset: d - (count - 1) };
+}

@@ -26,6 +26,14 @@ const CASES: Case[] = [
   { batch: 3, h: 6, w: 5, ci: 2, co: 3, k: [2, 3], stride: 1, pad: 'valid' },
   { batch: 1, h: 11, w: 9, ci: 1, co: 3, k: [5, 5], stride: 2, pad: [[0, 0], [2, 0], [0, 3], [0, 0]] },
   { batch: 3, h: 6, w: 6, ci: 3, co: 2, k: [1, 1], stride: 2, pad: 'same' },
+  // The generator's conv transposes (k4 s2 'same', 4x4x256 -> 8x8x128), as the phase decomposition sees them.
+  { batch: 2, h: 8, w: 8, ci: 128, co: 256, k: [4, 4], stride: 2, pad: 'same' },
+  // Odd sizes, strides 2 and 3: phases of different lengths, taps missing from some phases.
+  { batch: 2, h: 9, w: 7, ci: 2, co: 3, k: [4, 3], stride: 2, pad: 'same' },
+  { batch: 1, h: 11, w: 10, ci: 3, co: 2, k: [5, 4], stride: 3, pad: 'same' },
+  { batch: 2, h: 13, w: 8, ci: 2, co: 4, k: [3, 5], stride: 3, pad: 'valid' },
+  { batch: 1, h: 7, w: 8, ci: 2, co: 2, k: [2, 2], stride: 3, pad: 'same' },
+  { batch: 2, h: 10, w: 9, ci: 3, co: 2, k: [4, 4], stride: 3, pad: [[0, 0], [0, 2], [3, 1], [0, 0]] },
 ];
 
 function values(n: number, seed: number): Float32Array {
