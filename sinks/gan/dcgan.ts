@@ -1,5 +1,6 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { checkInteger, rangeError } from '../../sources/errors.js';
+import { seededKernel } from './seeded-init.js';
 
 /** Options of {@link createDcgan}. */
 export interface DcganOptions {
@@ -24,6 +25,13 @@ export interface DcganOptions {
    * @default 3
    */
   readonly channels?: number;
+  /**
+   * Seed of the kernel initialisers: each layer's kernel is drawn by tfjs's `glorotNormal` (its default
+   * kernel initialiser) seeded with `deriveSeed(seed, 'dcgan', layerName)` (see {@link seededKernel}),
+   * so two pairs built with the same seed have identical weights. An integer in [0, 2^32 - 1].
+   * @default undefined (tfjs's unseeded default initialisers)
+   */
+  readonly seed?: number;
 }
 
 /** The DCGAN pair of {@link createDcgan}. */
@@ -57,20 +65,26 @@ export function createDcgan(tf: typeof TFJS, options: DcganOptions = {}): Dcgan 
   const size = checkInteger(action, 'size', options.size ?? 32, 8, 1 << 12);
   const channels = checkInteger(action, 'channels', options.channels ?? 3, 1, 4);
   if (size % 8 !== 0) throw rangeError(action, 'size must be a multiple of 8', size);
+  if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
   const base = size / 8;
+  const init = (layerName: string) => seededKernel(tf, options.seed, 'dcgan', layerName);
   const bn = () => tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
 
   const generator = tf.sequential({ name: 'dcgan_generator' });
-  generator.add(tf.layers.dense({ inputShape: [z], units: base * base * 4 * ch, useBias: true }));
+  generator.add(tf.layers.dense({ inputShape: [z], units: base * base * 4 * ch, useBias: true, ...init('generator/dense') }));
   generator.add(tf.layers.reshape({ targetShape: [base, base, 4 * ch] }));
   generator.add(bn());
   generator.add(tf.layers.reLU());
-  for (const filters of [2 * ch, ch]) {
-    generator.add(tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', useBias: true }));
+  [2 * ch, ch].forEach((filters, i) => {
+    generator.add(
+      tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init(`generator/convT${i}`) }),
+    );
     generator.add(bn());
     generator.add(tf.layers.reLU());
-  }
-  generator.add(tf.layers.conv2dTranspose({ filters: channels, kernelSize: 4, strides: 2, padding: 'same', useBias: true }));
+  });
+  generator.add(
+    tf.layers.conv2dTranspose({ filters: channels, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init('generator/convT2') }),
+  );
   generator.add(tf.layers.activation({ activation: 'tanh' }));
 
   const discriminator = tf.sequential({ name: 'dcgan_discriminator' });
@@ -83,12 +97,13 @@ export function createDcgan(tf: typeof TFJS, options: DcganOptions = {}): Dcgan 
         strides: 2,
         padding: 'same',
         useBias: true,
+        ...init(`discriminator/conv${i}`),
       }),
     );
     discriminator.add(tf.layers.leakyReLU({ alpha: 0.2 }));
   });
   discriminator.add(tf.layers.flatten());
-  discriminator.add(tf.layers.dense({ units: 1 }));
+  discriminator.add(tf.layers.dense({ units: 1, ...init('discriminator/dense') }));
   return { generator, discriminator };
 }
 

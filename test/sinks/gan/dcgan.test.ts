@@ -52,3 +52,30 @@ describe('createDcgan', () => {
     assert.throws(() => createDcgan(tf, { channels: '3' as never }), TypeError);
   });
 });
+
+describe('createDcgan with a seed', () => {
+  it('builds identical weights for the same seed and different ones for another seed', async () => {
+    const tf = await loadTf();
+    const options = { z: 8, ch: 4, size: 16, channels: 1 };
+    const weightsOf = async (seed: number | undefined) => {
+      const { generator, discriminator } = createDcgan(tf, { ...options, seed });
+      const weights = [...generator.weights, ...discriminator.weights];
+      const values = await Promise.all(weights.map((w) => w.read().data()));
+      const kernels = weights.flatMap((w, i) => (w.originalName.endsWith('/kernel') ? [i] : []));
+      generator.dispose();
+      discriminator.dispose();
+      return Object.assign(values, { kernels });
+    };
+    const a = await weightsOf(42);
+    const b = await weightsOf(42);
+    const c = await weightsOf(43);
+    const unseeded = await weightsOf(undefined);
+    assert.deepEqual(a, b);
+    assert.equal(a.length, c.length);
+    // Every kernel (4 in G, 4 in D) differs; biases and batch norm start at constants.
+    assert.equal(a.kernels.length, 8);
+    for (const i of a.kernels) assert.notDeepEqual(a[i], c[i], `weight ${i}`);
+    assert.notDeepEqual(a[0], unseeded[0]);
+    assert.throws(() => createDcgan(tf, { ...options, seed: -1 }), /Cannot create a DCGAN as seed must be in/);
+  });
+});
