@@ -3,3 +3,7 @@ export * from './gan/dcgan.js';
 export * from './gan/hinge-nda-step.js';
 export * from './gan/seeded-init.js';
 export * from './gan/generator-ema.js';
+export * from './checkpoint/file-io-handler.js';
+export * from './checkpoint/checkpoint-parts.js';
+export * from './checkpoint/save-checkpoint.js';
+export * from './checkpoint/load-checkpoint.js';
