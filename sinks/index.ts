@@ -7,3 +7,5 @@ export * from './checkpoint/file-io-handler.js';
 export * from './checkpoint/checkpoint-parts.js';
 export * from './checkpoint/save-checkpoint.js';
 export * from './checkpoint/load-checkpoint.js';
+export * from './gan/gan-trainer.js';
+export * from './gan/to-tensor.js';

@@ -45,6 +45,26 @@ export interface NdaGanStepLosses {
   readonly gLoss: number;
 }
 
+/** The inputs of one {@link discriminatorStep}. Tensors stay owned by the caller. */
+export interface DiscriminatorStepInputs {
+  /** Real images `[n, h, w, c]`, scaled to [-1, 1]. */
+  readonly real: TFJS.Tensor4D;
+  /** NDA negatives of the real images, same shape (e.g. jigsaw). */
+  readonly negative: TFJS.Tensor4D;
+  /** Latents `[m, z]` for the fakes. */
+  readonly z: TFJS.Tensor2D;
+  /**
+   * Weight of the fake term in the discriminator loss (1 with beta 0 is the plain hinge GAN).
+   * @default 0.25
+   */
+  readonly alpha?: number;
+  /**
+   * Weight of the NDA-negative term in the discriminator loss.
+   * @default 0.75
+   */
+  readonly beta?: number;
+}
+
 /**
  * One NDA-GAN step with the hinge loss (Sinha et al., "Negative Data Augmentation", 2021):
  * 1. discriminator update on ONE forward of `concat([real, G(z), negative])`, the fakes made without a
@@ -52,6 +72,7 @@ export interface NdaGanStepLosses {
  * 2. generator update with `zG`, loss `-mean(D(G(zG)))`, D frozen (only G's variables updated).
  * Both networks run in training mode (batch norm uses batch statistics and updates its moving ones).
  * Every intermediate tensor is released; the tensor count is the same after every step.
+ * It is {@link discriminatorStep} then {@link generatorStep}.
  *
  * `tf` is the `@tensorflow/tfjs` module the models were built with.
  *
@@ -63,15 +84,35 @@ export async function ndaGanStep(
   optimizers: GanOptimizers,
   inputs: NdaGanStepInputs,
 ): Promise<NdaGanStepLosses> {
+  const dLoss = await discriminatorStep(tf, models, optimizers, inputs);
+  const gLoss = await generatorStep(tf, models, optimizers, inputs.zG);
+  return { dLoss, gLoss };
+}
+
+/**
+ * The discriminator half of {@link ndaGanStep}: one update of D on ONE forward of
+ * `concat([real, G(z), negative])` with the loss
+ * `mean(relu(1-D(x))) + alpha*mean(relu(1+D(G(z)))) + beta*mean(relu(1+D(neg)))`; the fakes are made
+ * by G in training mode without a gradient to G; only D's variables are updated. Every intermediate
+ * tensor is released.
+ *
+ * @returns the loss before the update.
+ * @throws RangeError/TypeError for bad weights or mismatched shapes.
+ */
+export async function discriminatorStep(
+  tf: typeof TFJS,
+  models: GanModels,
+  optimizers: GanOptimizers,
+  inputs: DiscriminatorStepInputs,
+): Promise<number> {
   const action = 'run an NDA-GAN step';
   const alpha = checkWeight(action, 'alpha', inputs.alpha ?? 0.25);
   const beta = checkWeight(action, 'beta', inputs.beta ?? 0.75);
-  const { real, negative, z, zG } = inputs;
+  const { real, negative, z } = inputs;
   if (real.rank !== 4 || !sameShape(real.shape, negative.shape)) {
     throw rangeError(action, 'real and negative must be [n, h, w, c] batches of one shape', `${JSON.stringify(real.shape)} and ${JSON.stringify(negative.shape)}`);
   }
   const { generator: G, discriminator: D } = models;
-  const gVars = G.trainableWeights.map((w) => w.read() as TFJS.Variable);
   const dVars = D.trainableWeights.map((w) => w.read() as TFJS.Variable);
   const nReal = real.shape[0];
   const nNeg = negative.shape[0];
@@ -102,8 +143,19 @@ export async function ndaGanStep(
   } finally {
     fake.dispose();
   }
-  const dLoss = await readAndDispose(dCost);
+  return readAndDispose(dCost);
+}
 
+/**
+ * The generator half of {@link ndaGanStep}: one update of G with fresh latents `zG` (owned by the
+ * caller), loss `-mean(D(G(zG)))`, D frozen (only G's variables updated), both in training mode.
+ * Every intermediate tensor is released.
+ *
+ * @returns the loss before the update.
+ */
+export async function generatorStep(tf: typeof TFJS, models: GanModels, optimizers: GanOptimizers, zG: TFJS.Tensor2D): Promise<number> {
+  const { generator: G, discriminator: D } = models;
+  const gVars = G.trainableWeights.map((w) => w.read() as TFJS.Variable);
   const gCost = optimizers.generator.minimize(
     () => {
       const logits = D.apply(G.apply(zG, { training: true }) as TFJS.Tensor, { training: true }) as TFJS.Tensor;
@@ -112,8 +164,7 @@ export async function ndaGanStep(
     true,
     gVars,
   );
-  const gLoss = await readAndDispose(gCost);
-  return { dLoss, gLoss };
+  return readAndDispose(gCost);
 }
 
 function checkWeight(action: string, name: string, value: unknown): number {
