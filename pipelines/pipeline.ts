@@ -17,6 +17,16 @@ export interface PipelineRunOptions {
   readonly batchSize?: number;
   /** Sample shuffle buffer size (0: tar order). @default the pipeline's */
   readonly shuffle?: number;
+  /** Negative data augmentation, for pipelines that train with it (`fmnist-gan`: none|jigsaw|stitch|mixup|cutout|cutmix). @default the pipeline's */
+  readonly nda?: string;
+  /** Training steps, for pipelines that train. @default the pipeline's */
+  readonly steps?: number;
+  /** TF.js backend (`selectBackend`'s names), for pipelines that train. @default the first that loads */
+  readonly backend?: string;
+  /** Run folder (metrics, checkpoints), for pipelines that write one. @default the pipeline's, under `runs/` */
+  readonly runDir?: string;
+  /** Receives the run's log lines (backend chosen, losses), without newline. @default none (silent) */
+  readonly log?: (line: string) => void;
   /** Stops the run early (the accounting still comes back). */
   readonly signal?: AbortSignal;
   /** Called as items come out, with the samples and batches so far. */
@@ -36,6 +46,8 @@ export interface PipelineResult {
   readonly seconds: number;
   /** True when stopped early through `signal`. */
   readonly aborted: boolean;
+  /** Pipeline-specific figures (backend, steps, run folder, ...), printed as `key: value` lines. @default none */
+  readonly details?: Readonly<Record<string, string | number>>;
 }
 
 /** A declared, runnable pipeline (`ndaflow run NAME`). */

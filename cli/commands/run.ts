@@ -9,6 +9,10 @@ interface RunFlags extends ReadOptions {
   epochs?: number;
   batchSize?: number;
   shuffle?: number;
+  nda?: string;
+  steps?: number;
+  backend?: string;
+  runDir?: string;
   json: boolean;
 }
 
@@ -29,6 +33,10 @@ export function runCommand(): Command {
       .option('--epochs <n>', 'epochs', integerArg(1))
       .option('--batch-size <n>', 'batch size', integerArg(1))
       .option('--shuffle <n>', 'sample shuffle buffer (0: tar order)', integerArg(0))
+      .option('--nda <name>', 'negative data augmentation, for pipelines that train with it (fmnist-gan: none|jigsaw|stitch|mixup|cutout|cutmix)')
+      .option('--steps <n>', 'training steps, for pipelines that train', integerArg(1))
+      .option('--backend <name>', 'TF.js backend, for pipelines that train (tensorflow-gpu|tensorflow|wasm|cpu; default: the first that loads)')
+      .option('--run-dir <dir>', "run folder (metrics, checkpoints), for pipelines that write one (default: the pipeline's, under runs/)")
       .option('--json', 'print one JSON object: {pipeline, seed, accounting, samples, batches, seconds, samplesPerSecond, batchesPerSecond}', false),
   ).action(async (name: string, flags: RunFlags, command: Command) => {
     // loaded here, not at start-up: pipelines pull in sharp, which `prepare` and `inspect` don't need
@@ -51,6 +59,11 @@ export function runCommand(): Command {
         epochs: flags.epochs,
         batchSize: flags.batchSize,
         shuffle: flags.shuffle,
+        nda: flags.nda,
+        steps: flags.steps,
+        backend: flags.backend,
+        runDir: flags.runDir,
+        log: (line) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`),
         signal: controller.signal,
         onProgress: (samples) => progress.update(samples),
       });
@@ -72,13 +85,17 @@ export function runCommand(): Command {
       samplesPerSecond: perSecond(result.samples, result.seconds),
       batchesPerSecond: perSecond(result.batches, result.seconds),
       aborted: result.aborted,
+      ...(result.details !== undefined ? { details: result.details } : {}),
     };
     if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       process.stdout.write(
         `pipeline: ${report.pipeline} (seed ${report.seed})${report.aborted ? ' (stopped early)' : ''}\n` +
           `accounting: ${JSON.stringify(report.accounting)}\n` +
-          `throughput: ${report.samples} samples, ${report.batches} batches in ${report.seconds} s: ${report.samplesPerSecond} samples/s, ${report.batchesPerSecond} batches/s\n`,
+          `throughput: ${report.samples} samples, ${report.batches} batches in ${report.seconds} s: ${report.samplesPerSecond} samples/s, ${report.batchesPerSecond} batches/s\n` +
+          Object.entries(result.details ?? {})
+            .map(([key, value]) => `${key}: ${value}\n`)
+            .join(''),
       );
     }
     if (result.accounting.lost !== 0) {
