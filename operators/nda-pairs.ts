@@ -14,6 +14,7 @@ import type { NdaAnswer, NdaTask } from './internal/nda-worker.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { handleStageError } from './internal/stage-error.js';
 import { slotStage, type Slot } from './internal/slot-stage.js';
+import { poolExecArgv } from './internal/pool-exec-argv.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 
 /** One NDA transform of an {@link ndaPairs} mixture: by registry name (with options), or built. */
@@ -195,7 +196,7 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
 
       const poolOf = (): Piscina => {
         if (pool === undefined) {
-          pool = new Piscina({ filename: entry, minThreads: threads, maxThreads: threads, idleTimeout: 2 ** 31 - 1 });
+          pool = new Piscina({ filename: entry, minThreads: threads, maxThreads: threads, idleTimeout: 2 ** 31 - 1, execArgv: poolExecArgv() });
           // A task that finishes while the pool is being destroyed (unsubscribe with batches in
           // flight) makes Piscina emit 'error' ("Unexpected message from Worker"); unhandled, that
           // event would crash the process.

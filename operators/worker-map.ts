@@ -11,6 +11,7 @@ import { carryIdentity } from './internal/carry-identity.js';
 import { lineagesOf } from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
 import { slotStage, type Slot } from './internal/slot-stage.js';
+import { poolExecArgv } from './internal/pool-exec-argv.js';
 import { transferablesOf } from './internal/transfer-list.js';
 import type { WorkerAnswer, WorkerEntryData, WorkerFailure } from './internal/worker-entry.js';
 import { subscribeSource } from './internal/subscribe-source.js';
@@ -87,6 +88,7 @@ export function workerMap<In extends object = object, Out = In>(module: string |
         minThreads: threads,
         maxThreads: threads,
         concurrentTasksPerWorker: Math.ceil(concurrency / threads),
+        execArgv: poolExecArgv(),
       });
       onPool?.(pool);
       let closed = false;
