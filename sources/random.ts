@@ -1,7 +1,7 @@
 /**
  * The one PRNG module. Every random choice in ndaflow derives from a seed and a path of names
  * (seed, epoch, rank, worker, sample key, ...) so that runs are reproducible and independent of the
- * interleaving of parallel stages. No `Math.random` anywhere else.
+ * interleaving of parallel stages. Nothing else draws randomness (no global generator).
  */
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
