@@ -1,13 +1,12 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { isImage, type Image, type Sample } from '../sources/sample.js';
+import type { Image, Sample } from '../sources/sample.js';
 import { checkFields } from './internal/check-fields.js';
 import { mirrorRows } from './internal/mirror.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
-import { handleStageError } from './internal/stage-error.js';
-import { subscribeSource } from './internal/subscribe-source.js';
+import { imageStage } from './internal/image-stage.js';
 
 /** Options of {@link randomFlip}. */
 export interface RandomFlipOptions {
@@ -54,33 +53,13 @@ export function randomFlip(options: RandomFlipOptions = {}): OperatorFunction<Sa
   const handler = resolveHandler(options.handler);
   const seed = resolveSeed(action, 'randomFlip', options.seed, options.onSeed);
   const flip = direction === 'horizontal' ? flipHorizontal : flipVertical;
-  return (source) =>
-    new Observable<Sample>((subscriber) =>
-      subscribeSource(source, subscriber, {
-        next: (sample) => {
-          if (subscriber.closed) return;
-          const names = fields ?? Object.keys(sample).filter((f) => isImage(sample[f]));
-          for (const field of names) {
-            const image = sample[field];
-            if (!isImage(image)) {
-              const missing = image === undefined;
-              const message = missing ? `Cannot flip field ${JSON.stringify(field)} as the sample lacks it` : `Cannot flip field ${JSON.stringify(field)} as it must be a decoded image (decode first)`;
-              handleStageError(handler, new Error(message), sample, missing ? 'missing-field' : 'random-flip', subscriber, field);
-              return;
-            }
-          }
-          if (names.length === 0 || sampleRandom(seed, 'random-flip', sample).float() >= p) {
-            subscriber.next(sample);
-            return;
-          }
-          const out: Sample = { ...sample };
-          for (const field of names) out[field] = flip(sample[field] as Image);
-          subscriber.next(out);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
+  return imageStage({
+    verb: 'flip',
+    reason: 'random-flip',
+    fields,
+    handler,
+    prepare: (sample) => (sampleRandom(seed, 'random-flip', sample).float() < p ? flip : null),
+  });
 }
 
 function flipHorizontal(image: Image): Image {
