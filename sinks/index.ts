@@ -9,3 +9,4 @@ export * from './checkpoint/save-checkpoint.js';
 export * from './checkpoint/load-checkpoint.js';
 export * from './gan/gan-trainer.js';
 export * from './gan/to-tensor.js';
+export * from './report/index.js';

@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../checkpoint/write-file-atomic.js';
+import { escapeXml, lineChartSvg, type ChartSeries } from './line-chart-svg.js';
+import { RUN_FILES, filesEndingWith, readJsonLines, readRunConfig } from './run-folder.js';
+
+/** Options of {@link writeRunReport}. */
+export interface RunReportOptions {
+  /** Heading of the page. @default the run folder's name */
+  readonly title?: string;
+}
+
+/**
+ * Writes `dir/report.html` from what the run folder holds (see `RUN_FILES`): the resolved
+ * configuration as a table; loss curves (every `*loss*` field of `metrics.jsonl` on one chart) and one
+ * chart per other numeric metric; one chart per numeric field of `eval.jsonl` (FID, KID, ...) against
+ * the step; every other `*.json` file whose content is an array of flat objects (or an object of such
+ * arrays) as tables (anomaly AUROC rows); every `*.png` as an image, newest last. The page is one
+ * self-contained file (inline SVG, relative image links, no script): it opens from disk in a browser,
+ * no server needed. Calling it again rewrites it from the current files (the trainers call it at the
+ * end and at checkpoints).
+ *
+ * @returns the report's path.
+ * @throws file-system errors as they are; a bad JSON line other than a cut-short last one, naming the file.
+ */
+export async function writeRunReport(dir: string, options: RunReportOptions = {}): Promise<string> {
+  const title = options.title ?? basename(dir);
+  const config = await readRunConfig(dir);
+  const metrics = await readJsonLines(join(dir, RUN_FILES.metrics));
+  const evaluations = await readJsonLines(join(dir, RUN_FILES.evaluations));
+  const tables: string[] = [];
+  for (const name of await filesEndingWith(dir, '.json')) {
+    if (name === RUN_FILES.config) continue;
+    const html = await jsonTables(join(dir, name), name);
+    if (html !== '') tables.push(html);
+  }
+  const images = await filesEndingWith(dir, '.png');
+
+  const body: string[] = [`<h1>${escapeXml(title)}</h1>`];
+  if (config !== null) body.push('<h2>Configuration</h2>', table([flatten(config)], ['key', 'value'], true));
+  if (metrics.length > 0) {
+    const last = metrics[metrics.length - 1]!;
+    body.push('<h2>Training</h2>', `<p>${metrics.length} steps recorded; last: ${escapeXml(summary(last))}</p>`);
+    body.push(...charts(metrics));
+  }
+  if (evaluations.length > 0) {
+    body.push('<h2>Evaluation</h2>', table(evaluations.map((r) => flatten(r)), columnsOf(evaluations)));
+    body.push(...charts(evaluations, false));
+  }
+  if (tables.length > 0) body.push('<h2>Tables</h2>', ...tables);
+  if (images.length > 0) {
+    body.push('<h2>Samples</h2>');
+    for (const image of images) body.push(`<figure><img src="${encodeURI(image)}" alt="${escapeXml(image)}"><figcaption>${escapeXml(image)}</figcaption></figure>`);
+  }
+  if (body.length === 1) body.push('<p>Nothing recorded yet.</p>');
+  const html = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
+<style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left;font-size:13px}th{background:#f4f4f4}svg{margin:0.5em 0.5em 0.5em 0}img{image-rendering:pixelated;max-width:100%;border:1px solid #ddd}figure{margin:1em 0}</style>
+</head><body>
+${body.join('\n')}
+</body></html>
+`;
+  const path = join(dir, RUN_FILES.report);
+  await writeFileAtomic(path, html);
+  return path;
+}
+
+/** Loss fields together on one chart, each other numeric field on its own, against `step`. */
+function charts(records: readonly Record<string, unknown>[], groupLosses = true): string[] {
+  const fields = columnsOf(records).filter((f) => f !== 'step' && records.some((r) => typeof r[f] === 'number'));
+  const series = (field: string): ChartSeries => ({
+    name: field,
+    points: records.flatMap((r, i) => (typeof r[field] === 'number' ? [[typeof r.step === 'number' ? r.step : i + 1, r[field] as number] as const] : [])),
+  });
+  const losses = groupLosses ? fields.filter((f) => /loss/i.test(f)) : [];
+  const out: string[] = [];
+  if (losses.length > 0) out.push(lineChartSvg(losses.map(series), { title: 'losses', yLabel: 'loss' }));
+  for (const field of fields.filter((f) => !losses.includes(f))) out.push(lineChartSvg([series(field)], { title: field, yLabel: field }));
+  return out;
+}
+
+async function jsonTables(path: string, name: string): Promise<string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return '';
+  }
+  const rowsOf = (v: unknown): Record<string, unknown>[] | null =>
+    Array.isArray(v) && v.length > 0 && v.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r)) ? (v as Record<string, unknown>[]) : null;
+  const direct = rowsOf(value);
+  if (direct !== null) return `<h3>${escapeXml(name)}</h3>${table(direct.map((r) => flatten(r)), columnsOf(direct))}`;
+  if (typeof value !== 'object' || value === null) return '';
+  const parts: string[] = [];
+  const scalars: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const rows = rowsOf(v);
+    if (rows !== null) parts.push(`<h4>${escapeXml(key)}</h4>${table(rows.map((r) => flatten(r)), columnsOf(rows))}`);
+    else if (typeof v !== 'object' || v === null) scalars[key] = v;
+  }
+  if (parts.length === 0 && Object.keys(scalars).length === 0) return '';
+  const head = Object.keys(scalars).length > 0 ? table([scalars], ['key', 'value'], true) : '';
+  return `<h3>${escapeXml(name)}</h3>${head}${parts.join('')}`;
+}
+
+/** Column names in first-seen order over all records. */
+function columnsOf(records: readonly Record<string, unknown>[]): string[] {
+  const seen = new Set<string>();
+  for (const r of records) for (const k of Object.keys(r)) seen.add(k);
+  return [...seen];
+}
+
+/** Nested objects become dotted keys (`nda.name`); arrays are shown as JSON. */
+function flatten(record: Readonly<Record<string, unknown>>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(record)) {
+    const key = prefix === '' ? k : `${prefix}.${k}`;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
+    else out[key] = v;
+  }
+  return out;
+}
+
+/** An HTML table; `vertical` shows one record as key/value rows. */
+function table(rows: readonly Record<string, unknown>[], columns: readonly string[], vertical = false): string {
+  if (vertical) {
+    const record = rows[0] ?? {};
+    return `<table>${Object.entries(record).map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${cell(v)}</td></tr>`).join('')}</table>`;
+  }
+  const head = `<tr>${columns.map((c) => `<th>${escapeXml(c)}</th>`).join('')}</tr>`;
+  return `<table>${head}${rows.map((r) => `<tr>${columns.map((c) => `<td>${cell(r[c])}</td>`).join('')}</tr>`).join('')}</table>`;
+}
+
+function cell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number') return escapeXml(Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(5))));
+  if (typeof value === 'string') return escapeXml(value);
+  return escapeXml(JSON.stringify(value));
+}
+
+function summary(record: Readonly<Record<string, unknown>>): string {
+  return Object.entries(record)
+    .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : JSON.stringify(v)}`)
+    .join(', ');
+}
