@@ -12,6 +12,8 @@ export interface ProgressOptions {
   readonly stream?: NodeJS.WriteStream;
   /** Without a TTY: a plain line at most this often (milliseconds). @default 5000 */
   readonly intervalMs?: number;
+  /** Without a TTY: also print the first update at once (a slow first training step shows life). @default false */
+  readonly printFirst?: boolean;
   /** Show anything at all (`--no-progress` turns it off). @default true */
   readonly enabled?: boolean;
   /** Draw a live bar. @default whether `stream` is a TTY */
@@ -20,8 +22,11 @@ export interface ProgressOptions {
 
 /** A running progress display. */
 export interface Progress {
-  /** Sets the count so far. Cheap: call it for every sample. */
-  update(count: number): void;
+  /**
+   * Sets the count so far, with an optional detail shown after the rate (a trainer's losses). Cheap:
+   * call it for every sample.
+   */
+  update(count: number, detail?: string): void;
   /** Ends the display (a live bar is left on its last state). Idempotent. */
   stop(): void;
 }
@@ -46,18 +51,18 @@ export function startProgress(options: ProgressOptions): Progress {
       {
         stream,
         format: known
-          ? `ndaflow ${options.label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}`
-          : `ndaflow ${options.label} | {value} ${unit} | {rate}/s | {duration_formatted}`,
+          ? `ndaflow ${options.label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}{detail}`
+          : `ndaflow ${options.label} | {value} ${unit} | {rate}/s | {duration_formatted}{detail}`,
         hideCursor: null,
         fps: 5,
       },
       cliProgress.Presets.shades_classic,
     );
-    bar.start(options.total ?? 0, 0, { rate: '0' });
+    bar.start(options.total ?? 0, 0, { rate: '0', detail: '' });
     let stopped = false;
     return {
-      update(count) {
-        if (!stopped) bar.update(count, { rate: rate(count) });
+      update(count, detail) {
+        if (!stopped) bar.update(count, { rate: rate(count), detail: detail === undefined ? '' : ` | ${detail}` });
       },
       stop() {
         if (stopped) return;
@@ -69,17 +74,28 @@ export function startProgress(options: ProgressOptions): Progress {
   const interval = options.intervalMs ?? 5000;
   let last = started;
   let stopped = false;
+  let first = options.printFirst === true;
   return {
-    update(count) {
+    update(count, detail) {
       if (stopped) return;
       const now = performance.now();
-      if (now - last < interval) return;
+      if (now - last < interval && !first) return;
+      first = false;
       last = now;
       const of = options.total !== undefined ? `/${options.total}` : '';
-      stream.write(`ndaflow: ${options.label} ${count}${of} ${unit}, ${rate(count)}/s\n`);
+      const eta = options.total !== undefined && count > 0 ? `, ETA ${formatSeconds(((now - started) / 1000 / count) * (options.total - count))}` : '';
+      stream.write(`ndaflow: ${options.label} ${count}${of} ${unit}, ${rate(count)}/s${eta}${detail === undefined ? '' : `, ${detail}`}\n`);
     },
     stop() {
       stopped = true;
     },
   };
+}
+
+/** `75` -> `1m15s`, `3700` -> `1h01m`. */
+function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -19,12 +19,22 @@ export interface PipelineRunOptions {
   readonly shuffle?: number;
   /** Negative data augmentation, for pipelines that train with it (`fmnist-gan`: none|jigsaw|stitch|mixup|cutout|cutmix). @default the pipeline's */
   readonly nda?: string;
+  /** The class trained on as normal, for one-class anomaly pipelines (`fmnist-anomaly`: 0..9). @default 0 */
+  readonly normalClass?: number;
   /** Training steps, for pipelines that train. @default the pipeline's */
   readonly steps?: number;
   /** TF.js backend (`selectBackend`'s names), for pipelines that train. @default the first that loads */
   readonly backend?: string;
   /** Run folder (metrics, checkpoints), for pipelines that write one. @default the pipeline's, under `runs/` */
   readonly runDir?: string;
+  /**
+   * Continue the run in `runDir` from its latest checkpoint (same samples, same randomness), with the
+   * configuration saved in its `config.json`; `steps` may raise the target. For pipelines that train.
+   * @default false
+   */
+  readonly resume?: boolean;
+  /** Called after each training step with the steps done, the target and a short detail (the losses). @default none */
+  readonly onTrainingStep?: (step: number, steps: number, detail: string) => void;
   /** Receives the run's log lines (backend chosen, losses), without newline. @default none (silent) */
   readonly log?: (line: string) => void;
   /** Stops the run early (the accounting still comes back). */

@@ -10,3 +10,4 @@ export * from './checkpoint/load-checkpoint.js';
 export * from './gan/gan-trainer.js';
 export * from './gan/to-tensor.js';
 export * from './report/index.js';
+export * from './checkpoint/prune-checkpoints.js';

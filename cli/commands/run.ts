@@ -11,8 +11,10 @@ interface RunFlags extends ReadOptions {
   shuffle?: number;
   nda?: string;
   steps?: number;
+  normalClass?: number;
   backend?: string;
   runDir?: string;
+  resume: boolean;
   json: boolean;
 }
 
@@ -35,8 +37,10 @@ export function runCommand(): Command {
       .option('--shuffle <n>', 'sample shuffle buffer (0: tar order)', integerArg(0))
       .option('--nda <name>', 'negative data augmentation, for pipelines that train with it (fmnist-gan: none|jigsaw|stitch|mixup|cutout|cutmix)')
       .option('--steps <n>', 'training steps, for pipelines that train', integerArg(1))
+      .option('--normal-class <c>', 'class trained on as normal, for one-class anomaly pipelines (fmnist-anomaly: 0..9, default 0)', integerArg(0))
       .option('--backend <name>', 'TF.js backend, for pipelines that train (tensorflow-gpu|tensorflow|wasm|cpu; default: the first that loads)')
       .option('--run-dir <dir>', "run folder (metrics, checkpoints), for pipelines that write one (default: the pipeline's, under runs/)")
+      .option('--resume', "continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)", false)
       .option('--json', 'print one JSON object: {pipeline, seed, accounting, samples, batches, seconds, samplesPerSecond, batchesPerSecond}', false),
   ).action(async (name: string, flags: RunFlags, command: Command) => {
     // loaded here, not at start-up: pipelines pull in sharp, which `prepare` and `inspect` don't need
@@ -48,7 +52,17 @@ export function runCommand(): Command {
       controller.abort();
     };
     process.once('SIGINT', onSigint);
-    const progress = startProgress({ label: `run ${name}`, enabled: progressEnabled(command) });
+    let progress = startProgress({ label: `run ${name}`, enabled: progressEnabled(command) });
+    let training = false;
+    // A pipeline that trains reports steps: the sample count gives way to a step bar with losses and ETA.
+    const onTrainingStep = (step: number, steps: number, detail: string) => {
+      if (!training) {
+        training = true;
+        progress.stop();
+        progress = startProgress({ label: `train ${name}`, total: steps, unit: 'steps', printFirst: true, enabled: progressEnabled(command) });
+      }
+      progress.update(step, detail);
+    };
     let result: PipelineResult;
     try {
       result = await pipeline.run({
@@ -61,11 +75,16 @@ export function runCommand(): Command {
         shuffle: flags.shuffle,
         nda: flags.nda,
         steps: flags.steps,
+        normalClass: flags.normalClass,
         backend: flags.backend,
         runDir: flags.runDir,
+        resume: flags.resume,
+        onTrainingStep,
         log: (line) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`),
         signal: controller.signal,
-        onProgress: (samples) => progress.update(samples),
+        onProgress: (samples) => {
+          if (!training) progress.update(samples);
+        },
       });
     } catch (err) {
       progress.stop();

@@ -48,4 +48,17 @@ describe('startProgress', () => {
     q.stop();
     assert.equal(off.text(), '');
   });
+
+  it('training: the detail (losses) and, with a total, the ETA on every plain line and on the bar', () => {
+    const stream = recorder(false);
+    const p = startProgress({ label: 'train fmnist-gan', stream, intervalMs: 0, total: 100, unit: 'steps' });
+    p.update(25, 'dLoss 1.2000 gLoss 0.3000');
+    p.stop();
+    assert.match(stream.text(), /^ndaflow: train fmnist-gan 25\/100 steps, [\d.]+\/s, ETA \d+s, dLoss 1\.2000 gLoss 0\.3000\n$/);
+    const tty = recorder(true);
+    const q = startProgress({ label: 'train', stream: tty, total: 10, unit: 'steps' });
+    q.update(4, 'dLoss 0.5');
+    q.stop();
+    assert.match(tty.text(), /4\/10 steps \| [\d.]+\/s \| ETA .*\| dLoss 0\.5/);
+  });
 });

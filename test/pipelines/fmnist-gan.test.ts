@@ -53,4 +53,71 @@ describe('fmnistGan', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /nda must be one of none, jigsaw, stitch, mixup, cutout, cutmix/);
   });
+
+  it('writes the resolved config.json and report.html, and logs where the report is', async () => {
+    const runDir = join(tempDir(), 'run');
+    const lines: string[] = [];
+    const r = await fmnistGan.run({ nda: 'cutout', steps: 1, seed: 5, backend: 'wasm', batchSize: 4, shuffle: 0, runDir, log: (l) => lines.push(l) });
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    assert.equal(config.pipeline, 'fmnist-gan');
+    assert.equal(config.nda, 'cutout');
+    assert.equal(config.seed, 5);
+    assert.equal(config.alpha, 0.25);
+    assert.equal(config.beta, 0.75);
+    assert.equal(config.batchSize, 4);
+    assert.equal(config.dStepsPerG, 4);
+    assert.equal(config.backend, 'wasm');
+    assert.ok(Array.isArray(config.shards) && config.shards.length === 4, 'the embedded shards, resolved');
+    const report = join(runDir, 'report.html');
+    assert.equal(r.details?.report, report);
+    assert.ok(lines.includes(`report: ${report}`));
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /<h2>Training<\/h2>/);
+    assert.match(html, /<th>nda<\/th><td>cutout<\/td>/);
+  });
+
+  it('--resume continues the run identically: 2 steps + resume to 4 = 4 steps straight', async () => {
+    const base = { nda: 'jigsaw', seed: 3, backend: 'wasm', batchSize: 4, shuffle: 8 } as const;
+    const straight = join(tempDir(), 'straight');
+    await fmnistGan.run({ ...base, steps: 4, runDir: straight });
+    const split = join(tempDir(), 'split');
+    await fmnistGan.run({ ...base, steps: 2, runDir: split });
+    const lines: string[] = [];
+    const resumed = await fmnistGan.run({ resume: true, steps: 4, runDir: split, backend: 'wasm', log: (l) => lines.push(l) });
+    assert.ok(lines.includes(`resuming ${split} at step 2 of 4`));
+    assert.equal(resumed.details?.steps, 4);
+    const losses = (dir: string) =>
+      readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
+        const m = JSON.parse(l);
+        return [m.step, m.dLoss, m.gLoss];
+      });
+    assert.deepEqual(losses(split), losses(straight), 'same samples, same noise, same weights');
+    assert.equal(JSON.parse(readFileSync(join(split, 'config.json'), 'utf8')).steps, 4);
+    assert.equal(resumed.accounting.lost, 0);
+  });
+
+  it('--resume refuses a run folder without a run, and an option that contradicts the saved config', async () => {
+    const empty = join(tempDir(), 'none');
+    await assert.rejects(fmnistGan.run({ resume: true, runDir: empty, backend: 'wasm' }), /config\.json does not exist \(no run to resume there\)/);
+    const runDir = join(tempDir(), 'run');
+    await fmnistGan.run({ nda: 'none', steps: 1, seed: 4, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
+    await assert.rejects(fmnistGan.run({ resume: true, runDir, nda: 'jigsaw', steps: 2 }), (e: unknown) => {
+      assert.ok(e instanceof RangeError);
+      assert.match(e.message, /resume keeps the run's nda "none": current value is "\\"jigsaw\\""/);
+      return true;
+    });
+    await assert.rejects(fmnistGan.run({ resume: true, nda: 'none' }), /resume needs the run folder \(--run-dir\)/);
+  });
+
+  it('through the CLI: --resume continues a run and the step progress shows the losses', async () => {
+    const runDir = join(tempDir(), 'cli-run');
+    const first = await runCli(['run', 'fmnist-gan', '--steps', '1', '--seed', '6', '--batch-size', '4', '--shuffle', '0', '--backend', 'wasm', '--run-dir', runDir]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /ndaflow: train fmnist-gan 1\/1 steps, .*dLoss [\d.]+ gLoss -?[\d.]+/);
+    assert.match(first.stdout, /report: .*report\.html/);
+    const second = await runCli(['run', 'fmnist-gan', '--resume', '--run-dir', runDir, '--steps', '2', '--backend', 'wasm', '--no-progress']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /resuming .* at step 1 of 2/);
+    assert.equal(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
+  });
 });

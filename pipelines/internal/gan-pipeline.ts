@@ -1,0 +1,282 @@
+import type * as TFJS from '@tensorflow/tfjs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OperatorFunction } from 'rxjs';
+import { batch } from '../../operators/batch.js';
+import { decode } from '../../operators/decode.js';
+import { ndaPairs } from '../../operators/nda-pairs.js';
+import { selectBackend, type BackendName } from '../../sinks/backend/select-backend.js';
+import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
+import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
+import { createDcgan } from '../../sinks/gan/dcgan.js';
+import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
+import { GeneratorEma } from '../../sinks/gan/generator-ema.js';
+import { RUN_FILES, readJsonLines, readRunConfig, writeRunConfig } from '../../sinks/report/run-folder.js';
+import { writeRunReport } from '../../sinks/report/write-run-report.js';
+import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
+import { fromShards } from '../../sources/from-shards.js';
+import type { HandlerName } from '../../sources/handlers.js';
+import { createLoader } from '../../sources/loader.js';
+import type { LoaderState } from '../../sources/loader-state.js';
+import { deriveSeed, freshSeed } from '../../sources/random.js';
+import { PipelineError } from '../pipeline-error.js';
+import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
+
+/** The `nda` values of the GAN pipelines: `none` trains the plain hinge GAN (alpha 1, beta 0). */
+export const GAN_PIPELINE_NDA = ['none', 'jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as const;
+
+/** What differs between the GAN pipelines (`fmnist-gan`, `cifar10-gan`). */
+export interface GanPipelineSpec {
+  /** The pipeline's name (`fmnist-gan`), also the prefix of its default run folder. */
+  readonly name: string;
+  /** The shards read when the run names none. */
+  readonly defaultShards: () => string | readonly string[];
+  /** How the images are decoded. */
+  readonly image: 'gray' | 'rgb';
+  /** Image channels after decoding (1 or 3). */
+  readonly channels: 1 | 3;
+  /** Image side the networks see (a multiple of 8). */
+  readonly size: number;
+  /** Stages between decoding and batching (padding 28 -> 32, flips), given the run's seed and error policy. */
+  readonly augment: (seed: number, handler: HandlerName | undefined) => OperatorFunction<any, any>[];
+}
+
+/** The resolved configuration of a GAN run, saved as the run folder's `config.json`. */
+export interface GanRunConfig {
+  readonly pipeline: string;
+  readonly seed: number;
+  readonly nda: string;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly shuffle: number;
+  readonly epochs: number | 'unbounded';
+  readonly shards: string | readonly string[];
+  readonly handler: string;
+  readonly architecture: 'dcgan';
+  readonly z: number;
+  readonly ch: number;
+  readonly size: number;
+  readonly channels: number;
+  readonly dStepsPerG: number;
+  readonly optimizer: string;
+  readonly ema: { readonly decay: number; readonly start: number };
+  readonly checkpointEvery: number;
+}
+
+/** Options a resumed run takes from its saved config; giving a different value is refused. */
+const FIXED_ON_RESUME = ['seed', 'nda', 'batchSize', 'shuffle', 'epochs', 'shards', 'handler'] as const;
+const DEFAULTS = { steps: 200, batchSize: 64, shuffle: 1000, z: 128, ch: 64, dStepsPerG: 4, keepCheckpoints: 2 };
+
+/**
+ * Runs a GAN pipeline (the body of `fmnist-gan` and `cifar10-gan`): shards -> shuffle -> decode ->
+ * `spec.augment` -> batch (full batches) -> `ndaPairs` (unless `nda: 'none'`) -> `trainNdaGan` (DCGAN,
+ * 4 D steps per G step, hinge loss with the NDA term, EMA of G) on the backend `selectBackend` picks.
+ * The run folder gets `config.json` (the resolved configuration) at start, `metrics.jsonl` per step,
+ * checkpoints every `checkpointEvery` steps and at the end (the newest two kept), then a sample grid of
+ * the EMA generator and `report.html`, whose path is logged. `resume` continues the run folder's
+ * latest checkpoint with its saved configuration: the same samples and noise as an uninterrupted run.
+ *
+ * @throws RangeError/TypeError for a bad option or one that contradicts the resumed run's config
+ *   (before anything is read); Error when there is nothing to resume; PipelineError (with the
+ *   accounting so far) when the stream or the training fails.
+ */
+export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRunOptions): Promise<PipelineResult> {
+  const action = `run ${spec.name}`;
+  const log = options.log ?? (() => undefined);
+  const config = await resolveConfig(spec, options, action, log);
+  const runDir = options.runDir ?? join('runs', `${spec.name}-${config.nda}-seed${config.seed}`);
+
+  const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
+  const backend = `${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`;
+  log(`backend: ${backend}`);
+  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+
+  const models = createDcgan(tf, { z: config.z, ch: config.ch, size: config.size, channels: config.channels, seed: deriveSeed(config.seed, 'weights') });
+  const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+  const ema = new GeneratorEma(tf, models.generator, config.ema);
+  const release = () => {
+    models.generator.dispose();
+    models.discriminator.dispose();
+    optimizers.generator.dispose();
+    optimizers.discriminator.dispose();
+    ema.dispose();
+  };
+  try {
+    let startStep = 0;
+    let resumeFrom: LoaderState | undefined;
+    if (options.resume === true) {
+      const loaded = await loadCheckpoint(tf, runDir, { models, optimizers, ema });
+      startStep = loaded.step;
+      resumeFrom = (loaded.loaderState ?? undefined) as LoaderState | undefined;
+      await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
+      log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
+    }
+    await writeRunConfig(runDir, { ...config, backend: chosen.name });
+
+    const source = fromShards(config.shards as string | string[], {
+      seed: config.seed,
+      shuffle: config.shuffle,
+      epochs: config.epochs === 'unbounded' ? Infinity : config.epochs,
+      handler: options.handler,
+      allowPipe: options.allowPipe,
+    });
+    const stages: OperatorFunction<any, any>[] = [
+      decode({ image: spec.image, handler: options.handler }),
+      ...spec.augment(config.seed, options.handler),
+      batch(config.batchSize, { partial: false }),
+    ];
+    if (config.nda !== 'none') stages.push(ndaPairs({ transforms: config.nda, seed: deriveSeed(config.seed, 'nda'), batchSize: config.batchSize, handler: options.handler }));
+    const it = createLoader<any>(source, ...stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
+    let batches = 0;
+    async function* pairs(): AsyncGenerator<GanPair> {
+      for await (const item of it) {
+        batches++;
+        options.onProgress?.(batches * config.batchSize, batches);
+        yield config.nda === 'none' ? { real: item, negative: item } : (item as GanPair);
+        if (options.signal?.aborted) return;
+      }
+    }
+
+    const every = Math.max(1, Math.round(config.steps / 10));
+    const start = performance.now();
+    let trained: Awaited<ReturnType<typeof trainNdaGan>>;
+    try {
+      trained = await trainNdaGan(tf, pairs(), {
+        models,
+        optimizers,
+        ema,
+        alpha: config.alpha,
+        beta: config.beta,
+        dStepsPerG: config.dStepsPerG,
+        steps: config.steps,
+        startStep,
+        seed: deriveSeed(config.seed, 'gan'),
+        runDir,
+        checkpointEvery: config.checkpointEvery,
+        loaderState: () => it.state(),
+        onStep: (r) => {
+          const detail = `dLoss ${r.dLoss.toFixed(4)} gLoss ${r.gLoss.toFixed(4)}`;
+          if (options.onTrainingStep !== undefined) options.onTrainingStep(r.step, config.steps, detail);
+          else if (r.step % every === 0 || r.step === startStep + 1 || r.step === config.steps) {
+            const sps = (r.step - startStep) / ((performance.now() - start) / 1000);
+            log(`step ${r.step}/${config.steps}: ${detail} (${r.msPerStep.toFixed(0)} ms, ${sps.toFixed(2)} steps/s)`);
+          }
+        },
+      });
+      if (trained.steps % config.checkpointEvery !== 0 && trained.steps !== config.steps && trained.steps > startStep) {
+        // stopped early (Ctrl-C, or the data ran out): keep what was trained
+        await saveFinal();
+      }
+      await pruneCheckpoints(runDir, DEFAULTS.keepCheckpoints);
+    } catch (err) {
+      throw new PipelineError(spec.name, it.accounting(), err);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const report = await writeRunReport(runDir, { title: `${spec.name} ${config.nda} seed ${config.seed}` });
+    log(`report: ${report}`);
+    const accounting = it.accounting();
+    return {
+      accounting,
+      seed: config.seed,
+      samples: batches * config.batchSize,
+      batches,
+      seconds,
+      aborted: options.signal?.aborted === true,
+      details: {
+        backend,
+        nda: config.nda,
+        steps: trained.steps,
+        stepsPerSecond: Math.round(((trained.steps - startStep) / Math.max(seconds, 1e-9)) * 100) / 100,
+        runDir,
+        report,
+        ...(trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {}),
+      },
+    };
+
+    async function saveFinal(): Promise<void> {
+      const { saveCheckpoint } = await import('../../sinks/checkpoint/save-checkpoint.js');
+      await saveCheckpoint(tf, runDir, { models, optimizers, ema, step: trained.steps, loaderState: it.state() });
+    }
+  } finally {
+    release();
+  }
+}
+
+/** The run's configuration: from the options and defaults, or (resuming) from the run folder's config.json. */
+async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions, action: string, log: (line: string) => void): Promise<GanRunConfig> {
+  if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(action, 'runDir must be a non-empty string', options.runDir);
+  const nda = options.nda ?? 'jigsaw';
+  if (!(GAN_PIPELINE_NDA as readonly string[]).includes(nda)) throw rangeError(action, `nda must be one of ${GAN_PIPELINE_NDA.join(', ')}`, nda);
+  const steps = options.steps === undefined ? undefined : checkInteger(action, 'steps', options.steps, 1);
+  const batchSize = checkInteger(action, 'batchSize', options.batchSize ?? DEFAULTS.batchSize, 1);
+  const shuffle = checkInteger(action, 'shuffle', options.shuffle ?? DEFAULTS.shuffle, 0);
+  const epochs = options.epochs === undefined ? 'unbounded' : checkInteger(action, 'epochs', options.epochs, 1);
+  if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
+
+  if (options.resume === true) {
+    if (options.runDir === undefined && options.seed === undefined) {
+      throw typeError(action, 'resume needs the run folder (--run-dir), or the seed and nda that name the default one', 'neither');
+    }
+    const runDir = options.runDir ?? join('runs', `${spec.name}-${nda}-seed${options.seed}`);
+    const saved = (await readRunConfig(runDir)) as GanRunConfig | null;
+    if (saved === null) throw new Error(`Cannot ${action} --resume as ${join(runDir, RUN_FILES.config)} does not exist (no run to resume there)`);
+    if (saved.pipeline !== spec.name) throw rangeError(action, `resume needs a run of ${spec.name}`, saved.pipeline);
+    const given: Record<(typeof FIXED_ON_RESUME)[number], unknown> = {
+      seed: options.seed,
+      nda: options.nda,
+      batchSize: options.batchSize,
+      shuffle: options.shuffle,
+      epochs: options.epochs,
+      shards: options.shards,
+      handler: options.handler,
+    };
+    for (const key of FIXED_ON_RESUME) {
+      const value = given[key];
+      if (value !== undefined && JSON.stringify(value) !== JSON.stringify(saved[key])) {
+        throw rangeError(action, `resume keeps the run's ${key} ${JSON.stringify(saved[key])}`, JSON.stringify(value));
+      }
+    }
+    return { ...saved, steps: steps ?? saved.steps };
+  }
+
+  const seed = options.seed ?? freshSeed();
+  if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
+  const finalSteps = steps ?? DEFAULTS.steps;
+  return {
+    pipeline: spec.name,
+    seed,
+    nda,
+    alpha: nda === 'none' ? 1 : 0.25,
+    beta: nda === 'none' ? 0 : 0.75,
+    steps: finalSteps,
+    batchSize,
+    shuffle,
+    epochs,
+    shards: options.shards ?? spec.defaultShards(),
+    handler: options.handler ?? 'reraise',
+    architecture: 'dcgan',
+    z: DEFAULTS.z,
+    ch: DEFAULTS.ch,
+    size: spec.size,
+    channels: spec.channels,
+    dStepsPerG: DEFAULTS.dStepsPerG,
+    optimizer: 'adam(2e-4, 0, 0.999)',
+    // BigGAN averages from step 1000 with decay 0.9999; short runs would never average, so both scale down.
+    ema: { decay: 0.999, start: Math.min(1000, Math.floor(finalSteps / 2)) },
+    checkpointEvery: Math.max(1, Math.min(500, Math.round(finalSteps / 4))),
+  };
+}
+
+/** Drops the metrics lines past the resumed step (written after the checkpoint, before a crash). */
+async function truncateMetrics(path: string, step: number): Promise<void> {
+  const records = await readJsonLines(path);
+  const kept = records.filter((r) => typeof r.step === 'number' && r.step <= step);
+  if (kept.length === records.length) {
+    // keep the file as it is, but make sure a cut-short last line does not glue onto the next record
+    const text = await readFile(path, 'utf8').catch(() => '');
+    if (text === '' || text.endsWith('\n')) return;
+  }
+  await writeFile(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}
