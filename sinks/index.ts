@@ -11,3 +11,6 @@ export * from './gan/gan-trainer.js';
 export * from './gan/to-tensor.js';
 export * from './report/index.js';
 export * from './checkpoint/prune-checkpoints.js';
+export * from './gan/gan-layers.js';
+export * from './gan/sn-resnet.js';
+export * from './gan/conditional-classes.js';

@@ -1,5 +1,7 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { checkInteger, rangeError } from '../../sources/errors.js';
+import { deriveSeed } from '../../sources/random.js';
+import { ganLayers } from './gan-layers.js';
 import { seededKernel } from './seeded-init.js';
 
 /** Options of {@link createDcgan}. */
@@ -32,13 +34,26 @@ export interface DcganOptions {
    * @default undefined (tfjs's unseeded default initialisers)
    */
   readonly seed?: number;
+  /**
+   * Number of classes for the class-conditional pair, or undefined for the unconditional one (the
+   * benchmark network, unchanged). Conditional: G concatenates a learned 32-wide class embedding
+   * (`ganLayers(tf).classEmbedding`) to z before its dense layer; D adds a projection head
+   * `sum(embed(y) * h)` (no spectral norm) on its flattened features to its logit. Conditional models
+   * take two inputs, G `[z [n, z], y [n, 1]]` and D `[x, y [n, 1]]`, `y` int32 class indices in
+   * [0, classes). An integer >= 1.
+   * @default undefined (unconditional)
+   */
+  readonly classes?: number;
 }
+
+/** Width of the conditional DCGAN generator's class embedding. */
+const CLASS_EMBEDDING = 32;
 
 /** The DCGAN pair of {@link createDcgan}. */
 export interface Dcgan {
-  /** `[n, z]` latents -> `[n, size, size, channels]` images in [-1, 1] (tanh). */
+  /** `[n, z]` latents (and `[n, 1]` int32 labels when conditional) -> `[n, size, size, channels]` images in [-1, 1] (tanh). */
   readonly generator: TFJS.LayersModel;
-  /** `[n, size, size, channels]` images -> `[n, 1]` logits (no sigmoid: hinge loss). */
+  /** `[n, size, size, channels]` images (and `[n, 1]` int32 labels when conditional) -> `[n, 1]` logits (no sigmoid: hinge loss). */
   readonly discriminator: TFJS.LayersModel;
 }
 
@@ -66,9 +81,11 @@ export function createDcgan(tf: typeof TFJS, options: DcganOptions = {}): Dcgan 
   const channels = checkInteger(action, 'channels', options.channels ?? 3, 1, 4);
   if (size % 8 !== 0) throw rangeError(action, 'size must be a multiple of 8', size);
   if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
+  const classes = options.classes === undefined ? undefined : checkInteger(action, 'classes', options.classes, 1, 1 << 16);
   const base = size / 8;
   const init = (layerName: string) => seededKernel(tf, options.seed, 'dcgan', layerName);
   const bn = () => tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+  if (classes !== undefined) return conditionalDcgan(tf, { z, ch, size, channels, classes, seed: options.seed });
 
   const generator = tf.sequential({ name: 'dcgan_generator' });
   generator.add(tf.layers.dense({ inputShape: [z], units: base * base * 4 * ch, useBias: true, ...init('generator/dense') }));
@@ -104,6 +121,47 @@ export function createDcgan(tf: typeof TFJS, options: DcganOptions = {}): Dcgan 
   });
   discriminator.add(tf.layers.flatten());
   discriminator.add(tf.layers.dense({ units: 1, ...init('discriminator/dense') }));
+  return { generator, discriminator };
+}
+
+/** The class-conditional DCGAN of {@link createDcgan} (same layers, functional, plus the class inputs). */
+function conditionalDcgan(
+  tf: typeof TFJS,
+  o: { z: number; ch: number; size: number; channels: number; classes: number; seed: number | undefined },
+): Dcgan {
+  const { z, ch, size, channels, classes, seed } = o;
+  const base = size / 8;
+  const L = ganLayers(tf);
+  const init = (layerName: string) => seededKernel(tf, seed, 'dcgan', layerName);
+  const classSeed = (layerName: string) => (seed === undefined ? {} : { seed: deriveSeed(seed, 'dcgan', layerName) });
+  type Sym = TFJS.SymbolicTensor;
+  const apply = (layer: TFJS.layers.Layer, x: Sym | Sym[]) => layer.apply(x) as Sym;
+  const bnRelu = (x: Sym) => apply(tf.layers.reLU(), apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), x));
+
+  const zIn = tf.input({ shape: [z] });
+  const gY = tf.input({ shape: [1], dtype: 'int32' });
+  const embedded = apply(L.classEmbedding({ classes, units: CLASS_EMBEDDING, ...classSeed('generator/embedding') }), gY);
+  let g = apply(tf.layers.concatenate(), [zIn, embedded]);
+  g = apply(tf.layers.dense({ units: base * base * 4 * ch, useBias: true, ...init('generator/dense') }), g);
+  g = bnRelu(apply(tf.layers.reshape({ targetShape: [base, base, 4 * ch] }), g));
+  [2 * ch, ch].forEach((filters, i) => {
+    g = bnRelu(apply(tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init(`generator/convT${i}`) }), g));
+  });
+  g = apply(tf.layers.conv2dTranspose({ filters: channels, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init('generator/convT2') }), g);
+  g = apply(tf.layers.activation({ activation: 'tanh' }), g);
+  const generator = tf.model({ inputs: [zIn, gY], outputs: g, name: 'dcgan_generator' });
+
+  const xIn = tf.input({ shape: [size, size, channels] });
+  const dY = tf.input({ shape: [1], dtype: 'int32' });
+  let d: Sym = xIn;
+  [ch, 2 * ch, 4 * ch].forEach((filters, i) => {
+    d = apply(tf.layers.conv2d({ filters, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init(`discriminator/conv${i}`) }), d);
+    d = apply(tf.layers.leakyReLU({ alpha: 0.2 }), d);
+  });
+  const features = apply(tf.layers.flatten(), d);
+  const logit = apply(tf.layers.dense({ units: 1, ...init('discriminator/dense') }), features);
+  const projected = apply(L.projection({ classes, spectral: false, ...classSeed('discriminator/projection') }), [features, dY]);
+  const discriminator = tf.model({ inputs: [xIn, dY], outputs: apply(tf.layers.add(), [logit, projected]), name: 'dcgan_discriminator' });
   return { generator, discriminator };
 }
 

@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { LoaderState } from '../../sources/loader-state.js';
-import { deriveSeed, freshSeed } from '../../sources/random.js';
+import { deriveSeed, freshSeed, Random } from '../../sources/random.js';
+import { SampleError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { saveCheckpoint } from '../checkpoint/save-checkpoint.js';
+import { conditionalClasses } from './conditional-classes.js';
 import { createDcgan } from './dcgan.js';
+import { createSnResnetGan } from './sn-resnet.js';
 import { GeneratorEma, type GeneratorEmaOptions } from './generator-ema.js';
 import { discriminatorStep, generatorStep, type GanModels, type GanOptimizers } from './hinge-nda-step.js';
 import { imageBatchToTensor } from './to-tensor.js';
@@ -36,9 +39,36 @@ export interface GanStepReport {
 export interface TrainNdaGanOptions {
   /**
    * The networks to train.
-   * @default a DCGAN (`createDcgan(tf, {z, size: h, channels: c, seed: deriveSeed(seed, 'weights')})`) built for the first pair's images
+   * @default a DCGAN (`createDcgan(tf, {z, ch, classes, size: h, channels: c, seed: deriveSeed(seed, 'weights')})`), or an SN-ResNet
+   *   (`createSnResnetGan`, same options) with `architecture: 'sn-resnet'`, built for the first pair's images
    */
   readonly models?: GanModels;
+  /**
+   * The architecture the trainer builds when `models` is not given: `'dcgan'` (`createDcgan`) or
+   * `'sn-resnet'` (`createSnResnetGan`).
+   * @default 'dcgan'
+   */
+  readonly architecture?: 'dcgan' | 'sn-resnet';
+  /**
+   * Base width of the networks the trainer builds (`ch` of `createDcgan` / `createSnResnetGan`);
+   * unused with `models`. An integer >= 1.
+   * @default the architecture's default (64 for dcgan, 128 for sn-resnet)
+   */
+  readonly ch?: number;
+  /**
+   * Number of classes: the trainer builds class-conditional networks with it. With `models` it is read
+   * from them (`conditionalClasses`) and, when given, must match.
+   * @default undefined (unconditional, or the models' classes)
+   */
+  readonly classes?: number;
+  /**
+   * With conditional models: the real batch's field holding each sample's class (an array of integers,
+   * or of strings / Buffers holding decimal integers, as `batch` collates an undecoded `cls`). The
+   * negatives keep their source's class; the fakes' classes are drawn uniformly, D update k of step s
+   * from `Random.derive(seed, 'y', s, k)`, the G update `k = dStepsPerG` (like the latents).
+   * @default 'cls'
+   */
+  readonly labelField?: string;
   /**
    * One optimizer per network.
    * @default Adam 2e-4, betas (0, 0.999) for each
@@ -152,6 +182,17 @@ export async function trainNdaGan(tf: typeof TFJS, pairs: AsyncIterable<GanPair>
   for (const name of ['onStep', 'loaderState'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw typeError(ACTION, `${name} must be a function`, typeof options[name]);
   }
+  const architecture = options.architecture ?? 'dcgan';
+  if (architecture !== 'dcgan' && architecture !== 'sn-resnet') throw rangeError(ACTION, "architecture must be 'dcgan' or 'sn-resnet'", architecture);
+  const ch = options.ch === undefined ? undefined : checkInteger(ACTION, 'ch', options.ch, 1, 1 << 12);
+  let classes = options.classes === undefined ? null : checkInteger(ACTION, 'classes', options.classes, 1, 1 << 16);
+  if (options.models !== undefined) {
+    const modelClasses = conditionalClasses(options.models.generator);
+    if (classes !== null && classes !== modelClasses) throw rangeError(ACTION, `classes must be the models' ${String(modelClasses)}`, classes);
+    classes = modelClasses;
+  }
+  const labelField = options.labelField ?? 'cls';
+  if (typeof labelField !== 'string' || labelField === '') throw typeError(ACTION, 'labelField must be a non-empty string', labelField);
   const emaOption = options.ema ?? false;
   if (emaOption !== false && (typeof emaOption !== 'object' || emaOption === null)) throw typeError(ACTION, 'ema must be a GeneratorEma, its options or false', emaOption);
 
@@ -160,7 +201,8 @@ export async function trainNdaGan(tf: typeof TFJS, pairs: AsyncIterable<GanPair>
   let ema: GeneratorEma | null = emaOption instanceof GeneratorEma ? emaOption : null;
   const setup = (images: ImageBatch): void => {
     if (models === null) {
-      models = createDcgan(tf, { z, size: images.shape[1], channels: images.shape[3], seed: deriveSeed(seed, 'weights') });
+      const built = { z, size: images.shape[1], channels: images.shape[3], seed: deriveSeed(seed, 'weights'), ...(ch === undefined ? {} : { ch }), ...(classes === null ? {} : { classes }) };
+      models = architecture === 'sn-resnet' ? createSnResnetGan(tf, built) : createDcgan(tf, built);
     }
     optimizers ??= { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
     if (ema === null && emaOption !== false) ema = new GeneratorEma(tf, models.generator, emaOption as GeneratorEmaOptions);
@@ -200,17 +242,27 @@ export async function trainNdaGan(tf: typeof TFJS, pairs: AsyncIterable<GanPair>
           tensors.push(negT);
           const zT = tf.randomNormal([n, z], 0, 1, 'float32', deriveSeed(seed, 'z', step, k)) as TFJS.Tensor2D;
           tensors.push(zT);
-          dSum += await discriminatorStep(tf, models!, optimizers!, { real: realT, negative: negT, z: zT, alpha, beta });
+          let labelled = {};
+          if (classes !== null) {
+            const labels = tf.tensor2d(labelsOf(pair.real, labelField, n, classes), [n, 1], 'int32');
+            tensors.push(labels);
+            const fakeLabels = tf.tensor2d(drawLabels(seed, step, k, n, classes), [n, 1], 'int32');
+            tensors.push(fakeLabels);
+            labelled = { labels, fakeLabels };
+          }
+          dSum += await discriminatorStep(tf, models!, optimizers!, { real: realT, negative: negT, z: zT, alpha, beta, ...labelled });
         } finally {
           tf.dispose(tensors);
         }
       }
       const zG = tf.randomNormal([n, z], 0, 1, 'float32', deriveSeed(seed, 'z', step, dStepsPerG)) as TFJS.Tensor2D;
+      const labelsG = classes === null ? undefined : tf.tensor2d(drawLabels(seed, step, dStepsPerG, n, classes), [n, 1], 'int32');
       let gLoss: number;
       try {
-        gLoss = await generatorStep(tf, models!, optimizers!, zG);
+        gLoss = await generatorStep(tf, models!, optimizers!, zG, labelsG);
       } finally {
         zG.dispose();
+        labelsG?.dispose();
       }
       step++;
       (ema as GeneratorEma | null)?.update(step);
@@ -239,6 +291,39 @@ export async function trainNdaGan(tf: typeof TFJS, pairs: AsyncIterable<GanPair>
   function result(): TrainNdaGanResult {
     return { steps: step, lastLosses, models, optimizers, ema, seed };
   }
+}
+
+/** The fakes' classes of D update (or G update, k = dStepsPerG) k of step s: uniform, seeded. */
+function drawLabels(seed: number, step: number, k: number, n: number, classes: number): Int32Array {
+  const rng = Random.derive(seed, 'y', step, k);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.int(0, classes - 1);
+  return out;
+}
+
+/** The real batch's class labels as int32, each checked to be an integer in [0, classes). */
+function labelsOf(batch: unknown, field: string, n: number, classes: number): Int32Array {
+  const b = (typeof batch === 'object' && batch !== null ? batch : {}) as Record<string, unknown>;
+  const keys = Array.isArray(b.__key__) ? (b.__key__ as unknown[]) : [];
+  const urls = Array.isArray(b.__url__) ? (b.__url__ as unknown[]) : [];
+  const values = b[field];
+  const list = Array.isArray(values) || ArrayBuffer.isView(values) ? (values as ArrayLike<unknown>) : undefined;
+  if (list === undefined || list.length !== n) {
+    throw new SampleError('label', `Cannot read the class labels of a batch as its field ${JSON.stringify(field)} must hold ${n} labels: it holds ${list === undefined ? typeof values : list.length}`, { field });
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const value = list[i];
+    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8') : undefined;
+    const label = text !== undefined && /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      const key = typeof keys[i] === 'string' ? (keys[i] as string) : undefined;
+      const url = typeof urls[i] === 'string' ? (urls[i] as string) : undefined;
+      throw new SampleError('label', `Cannot read a class label as it must be an integer in [0, ${classes}): it is ${text === undefined ? typeof value : JSON.stringify(text)}`, { field, key, url });
+    }
+    out[i] = label;
+  }
+  return out;
 }
 
 function checkWeight(name: string, value: unknown): number {

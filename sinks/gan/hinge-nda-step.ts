@@ -26,6 +26,23 @@ export interface NdaGanStepInputs {
   /** Fresh latents `[k, z]` for the generator update. */
   readonly zG: TFJS.Tensor2D;
   /**
+   * Class labels `[n, 1]` int32 of the real images, also the labels of the NDA negatives (a negative
+   * keeps its source's class). Required by conditional models (two inputs), refused by unconditional ones.
+   * @default undefined (unconditional)
+   */
+  readonly labels?: TFJS.Tensor;
+  /**
+   * Class labels `[m, 1]` int32 of the fakes `G(z, fakeLabels)` of the discriminator update. Required by
+   * conditional models.
+   * @default undefined (unconditional)
+   */
+  readonly fakeLabels?: TFJS.Tensor;
+  /**
+   * Class labels `[k, 1]` int32 for the generator update's fakes. Required by conditional models.
+   * @default undefined (unconditional)
+   */
+  readonly labelsG?: TFJS.Tensor;
+  /**
    * Weight of the fake term in the discriminator loss (1 with beta 0 is the plain hinge GAN).
    * @default 0.25
    */
@@ -54,6 +71,18 @@ export interface DiscriminatorStepInputs {
   /** Latents `[m, z]` for the fakes. */
   readonly z: TFJS.Tensor2D;
   /**
+   * Class labels `[n, 1]` int32 of the real images, also the labels of the NDA negatives (a negative
+   * keeps its source's class). Required by conditional models (two inputs), refused by unconditional ones.
+   * @default undefined (unconditional)
+   */
+  readonly labels?: TFJS.Tensor;
+  /**
+   * Class labels `[m, 1]` int32 of the fakes `G(z, fakeLabels)` of the discriminator update. Required by
+   * conditional models.
+   * @default undefined (unconditional)
+   */
+  readonly fakeLabels?: TFJS.Tensor;
+  /**
    * Weight of the fake term in the discriminator loss (1 with beta 0 is the plain hinge GAN).
    * @default 0.25
    */
@@ -72,7 +101,9 @@ export interface DiscriminatorStepInputs {
  * 2. generator update with `zG`, loss `-mean(D(G(zG)))`, D frozen (only G's variables updated).
  * Both networks run in training mode (batch norm uses batch statistics and updates its moving ones).
  * Every intermediate tensor is released; the tensor count is the same after every step.
- * It is {@link discriminatorStep} then {@link generatorStep}.
+ * It is {@link discriminatorStep} then {@link generatorStep}. A class-conditional pair (both networks
+ * with two inputs, see `createSnResnetGan`) needs `labels` (real and negatives), `fakeLabels` (D's
+ * fakes) and `labelsG` (G's fakes), all `[n, 1]` int32 class indices; D sees each image with its label.
  *
  * `tf` is the `@tensorflow/tfjs` module the models were built with.
  *
@@ -85,7 +116,7 @@ export async function ndaGanStep(
   inputs: NdaGanStepInputs,
 ): Promise<NdaGanStepLosses> {
   const dLoss = await discriminatorStep(tf, models, optimizers, inputs);
-  const gLoss = await generatorStep(tf, models, optimizers, inputs.zG);
+  const gLoss = await generatorStep(tf, models, optimizers, inputs.zG, inputs.labelsG);
   return { dLoss, gLoss };
 }
 
@@ -113,12 +144,17 @@ export async function discriminatorStep(
     throw rangeError(action, 'real and negative must be [n, h, w, c] batches of one shape', `${JSON.stringify(real.shape)} and ${JSON.stringify(negative.shape)}`);
   }
   const { generator: G, discriminator: D } = models;
+  const conditional = checkConditional(action, models, inputs.labels !== undefined || inputs.fakeLabels !== undefined);
+  if (conditional) {
+    checkLabels(action, 'labels', inputs.labels, real.shape[0]);
+    checkLabels(action, 'fakeLabels', inputs.fakeLabels, z.shape[0]);
+  }
   const dVars = D.trainableWeights.map((w) => w.read() as TFJS.Variable);
   const nReal = real.shape[0];
   const nNeg = negative.shape[0];
 
   // Fakes for D: G in training mode, outside D's gradient (no gradient reaches G).
-  const fake = tf.tidy(() => G.apply(z, { training: true }) as TFJS.Tensor4D);
+  const fake = tf.tidy(() => G.apply(conditional ? [z, inputs.fakeLabels!] : z, { training: true }) as TFJS.Tensor4D);
   if (!sameShape(fake.shape.slice(1), real.shape.slice(1))) {
     const shape = fake.shape;
     fake.dispose();
@@ -129,7 +165,9 @@ export async function discriminatorStep(
   try {
     dCost = optimizers.discriminator.minimize(
       () => {
-        const logits = D.apply(tf.concat([real, fake, negative], 0), { training: true }) as TFJS.Tensor;
+        const images = tf.concat([real, fake, negative], 0);
+        const dInput = conditional ? [images, tf.concat([inputs.labels!, inputs.fakeLabels!, inputs.labels!], 0)] : images;
+        const logits = D.apply(dInput, { training: true }) as TFJS.Tensor;
         const [lr, lf, ln] = tf.split(tf.reshape(logits, [-1]), [nReal, nFake, nNeg]);
         const one = tf.scalar(1);
         const realTerm = tf.mean(tf.relu(tf.sub(one, lr!)));
@@ -151,20 +189,52 @@ export async function discriminatorStep(
  * caller), loss `-mean(D(G(zG)))`, D frozen (only G's variables updated), both in training mode.
  * Every intermediate tensor is released.
  *
+ * Conditional models (two inputs) need `labelsG` (`[k, 1]` int32), the class of each fake, given to
+ * G and to D.
+ *
  * @returns the loss before the update.
+ * @throws TypeError when labels are missing for a conditional pair or given to an unconditional one.
  */
-export async function generatorStep(tf: typeof TFJS, models: GanModels, optimizers: GanOptimizers, zG: TFJS.Tensor2D): Promise<number> {
+export async function generatorStep(
+  tf: typeof TFJS,
+  models: GanModels,
+  optimizers: GanOptimizers,
+  zG: TFJS.Tensor2D,
+  labelsG?: TFJS.Tensor,
+): Promise<number> {
   const { generator: G, discriminator: D } = models;
+  const conditional = checkConditional('run an NDA-GAN step', models, labelsG !== undefined);
+  if (conditional) checkLabels('run an NDA-GAN step', 'labelsG', labelsG, zG.shape[0]);
   const gVars = G.trainableWeights.map((w) => w.read() as TFJS.Variable);
   const gCost = optimizers.generator.minimize(
     () => {
-      const logits = D.apply(G.apply(zG, { training: true }) as TFJS.Tensor, { training: true }) as TFJS.Tensor;
+      const fake = G.apply(conditional ? [zG, labelsG!] : zG, { training: true }) as TFJS.Tensor;
+      const logits = D.apply(conditional ? [fake, labelsG!] : fake, { training: true }) as TFJS.Tensor;
       return tf.neg(tf.mean(logits)) as TFJS.Scalar;
     },
     true,
     gVars,
   );
   return readAndDispose(gCost);
+}
+
+/** Whether the pair is class-conditional (both networks take labels); checks labels are given iff so. */
+function checkConditional(action: string, models: GanModels, labelled: boolean): boolean {
+  const gIn = models.generator.inputs.length;
+  const dIn = models.discriminator.inputs.length;
+  if (gIn !== dIn) throw typeError(action, 'the generator and discriminator must both be conditional (two inputs) or both not', `${gIn} and ${dIn} inputs`);
+  const conditional = gIn === 2;
+  if (conditional !== labelled) {
+    throw typeError(action, conditional ? 'a conditional pair needs class labels' : 'an unconditional pair takes no class labels', labelled ? 'labels given' : 'no labels');
+  }
+  return conditional;
+}
+
+function checkLabels(action: string, name: string, labels: TFJS.Tensor | undefined, n: number): void {
+  if (labels === undefined) throw typeError(action, `a conditional pair needs ${name}`, undefined);
+  if (labels.rank !== 2 || labels.shape[0] !== n || labels.shape[1] !== 1) {
+    throw rangeError(action, `${name} must be [${n}, 1] class indices`, JSON.stringify(labels.shape));
+  }
 }
 
 function checkWeight(action: string, name: string, value: unknown): number {
