@@ -25,6 +25,10 @@ export interface PipelineRunOptions {
   readonly steps?: number;
   /** TF.js backend (`selectBackend`'s names), for pipelines that train. @default the first that loads */
   readonly backend?: string;
+  /** Network pair, for the GAN pipelines: `dcgan` or `sn-resnet`. @default 'dcgan' */
+  readonly architecture?: string;
+  /** Train class-conditional networks on the `cls` labels, for the GAN pipelines. @default false */
+  readonly conditional?: boolean;
   /** Run folder (metrics, checkpoints), for pipelines that write one. @default the pipeline's, under `runs/` */
   readonly runDir?: string;
   /**

@@ -15,6 +15,8 @@ interface RunFlags extends ReadOptions {
   backend?: string;
   runDir?: string;
   resume: boolean;
+  arch?: string;
+  conditional?: boolean;
   json: boolean;
 }
 
@@ -40,6 +42,8 @@ export function runCommand(): Command {
       .option('--normal-class <c>', 'class trained on as normal, for one-class anomaly pipelines (fmnist-anomaly: 0..9, default 0)', integerArg(0))
       .option('--backend <name>', 'TF.js backend, for pipelines that train (tensorflow-gpu|tensorflow|wasm|cpu; default: the first that loads)')
       .option('--run-dir <dir>', "run folder (metrics, checkpoints), for pipelines that write one (default: the pipeline's, under runs/)")
+      .option('--arch <name>', 'network pair, for the GAN pipelines: dcgan|sn-resnet (default: dcgan)')
+      .option('--conditional', 'class-conditional networks on the cls labels, for the GAN pipelines')
       .option('--resume', "continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)", false)
       .option('--json', 'print one JSON object: {pipeline, seed, accounting, samples, batches, seconds, samplesPerSecond, batchesPerSecond}', false),
   ).action(async (name: string, flags: RunFlags, command: Command) => {
@@ -79,6 +83,8 @@ export function runCommand(): Command {
         backend: flags.backend,
         runDir: flags.runDir,
         resume: flags.resume,
+        architecture: flags.arch,
+        conditional: flags.conditional,
         onTrainingStep,
         log: (line) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`),
         signal: controller.signal,

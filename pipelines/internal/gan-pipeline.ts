@@ -9,6 +9,7 @@ import { selectBackend, type BackendName } from '../../sinks/backend/select-back
 import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
 import { createDcgan } from '../../sinks/gan/dcgan.js';
+import { createSnResnetGan } from '../../sinks/gan/sn-resnet.js';
 import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
 import { GeneratorEma } from '../../sinks/gan/generator-ema.js';
 import { RUN_FILES, readJsonLines, readRunConfig, writeRunConfig } from '../../sinks/report/run-folder.js';
@@ -54,7 +55,9 @@ export interface GanRunConfig {
   readonly epochs: number | 'unbounded';
   readonly shards: string | readonly string[];
   readonly handler: string;
-  readonly architecture: 'dcgan';
+  readonly architecture: GanArchitecture;
+  /** Classes of a class-conditional run (labels from the `cls` field), or null. */
+  readonly classes: number | null;
   readonly z: number;
   readonly ch: number;
   readonly size: number;
@@ -65,14 +68,23 @@ export interface GanRunConfig {
   readonly checkpointEvery: number;
 }
 
+/** The network pairs the GAN pipelines train. */
+export const GAN_ARCHITECTURES = ['dcgan', 'sn-resnet'] as const;
+/** One of {@link GAN_ARCHITECTURES}. */
+export type GanArchitecture = (typeof GAN_ARCHITECTURES)[number];
+
 /** Options a resumed run takes from its saved config; giving a different value is refused. */
-const FIXED_ON_RESUME = ['seed', 'nda', 'batchSize', 'shuffle', 'epochs', 'shards', 'handler'] as const;
-const DEFAULTS = { steps: 200, batchSize: 64, shuffle: 1000, z: 128, ch: 64, dStepsPerG: 4, keepCheckpoints: 2 };
+const FIXED_ON_RESUME = ['seed', 'nda', 'batchSize', 'shuffle', 'epochs', 'shards', 'handler', 'architecture'] as const;
+/** Base width per architecture: SN-ResNet's residual blocks cost ~4x a DCGAN's at one width on a CPU. */
+const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32 };
+const DEFAULTS = { steps: 200, batchSize: 64, shuffle: 1000, z: 128, dStepsPerG: 4, keepCheckpoints: 2, classes: 10 };
 
 /**
  * Runs a GAN pipeline (the body of `fmnist-gan` and `cifar10-gan`): shards -> shuffle -> decode ->
- * `spec.augment` -> batch (full batches) -> `ndaPairs` (unless `nda: 'none'`) -> `trainNdaGan` (DCGAN,
- * 4 D steps per G step, hinge loss with the NDA term, EMA of G) on the backend `selectBackend` picks.
+ * `spec.augment` -> batch (full batches) -> `ndaPairs` (unless `nda: 'none'`) -> `trainNdaGan` (a DCGAN,
+ * ch 64, or with `architecture: 'sn-resnet'` the SN-ResNet pair, ch 32; class-conditional on the `cls`
+ * field with `conditional`; 4 D steps per G step, hinge loss with the NDA term, EMA of G) on the
+ * backend `selectBackend` picks.
  * The run folder gets `config.json` (the resolved configuration) at start, `metrics.jsonl` per step,
  * checkpoints every `checkpointEvery` steps and at the end (the newest two kept), then a sample grid of
  * the EMA generator and `report.html`, whose path is logged. `resume` continues the run folder's
@@ -93,7 +105,8 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
   log(`backend: ${backend}`);
   const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
 
-  const models = createDcgan(tf, { z: config.z, ch: config.ch, size: config.size, channels: config.channels, seed: deriveSeed(config.seed, 'weights') });
+  const shape = { z: config.z, ch: config.ch, size: config.size, channels: config.channels, seed: deriveSeed(config.seed, 'weights'), ...(config.classes !== null ? { classes: config.classes } : {}) };
+  const models = config.architecture === 'sn-resnet' ? createSnResnetGan(tf, shape) : createDcgan(tf, shape);
   const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
   const ema = new GeneratorEma(tf, models.generator, config.ema);
   const release = () => {
@@ -150,6 +163,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
         alpha: config.alpha,
         beta: config.beta,
         dStepsPerG: config.dStepsPerG,
+        ...(config.classes !== null ? { labelField: 'cls' } : {}),
         steps: config.steps,
         startStep,
         seed: deriveSeed(config.seed, 'gan'),
@@ -214,6 +228,9 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
   const shuffle = checkInteger(action, 'shuffle', options.shuffle ?? DEFAULTS.shuffle, 0);
   const epochs = options.epochs === undefined ? 'unbounded' : checkInteger(action, 'epochs', options.epochs, 1);
   if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
+  const architecture = options.architecture ?? 'dcgan';
+  if (!(GAN_ARCHITECTURES as readonly string[]).includes(architecture)) throw rangeError(action, `architecture must be one of ${GAN_ARCHITECTURES.join(', ')}`, architecture);
+  if (options.conditional !== undefined && typeof options.conditional !== 'boolean') throw typeError(action, 'conditional must be a boolean', options.conditional);
 
   if (options.resume === true) {
     if (options.runDir === undefined && options.seed === undefined) {
@@ -222,6 +239,9 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
     const runDir = options.runDir ?? join('runs', `${spec.name}-${nda}-seed${options.seed}`);
     const saved = (await readRunConfig(runDir)) as GanRunConfig | null;
     if (saved === null) throw new Error(`Cannot ${action} --resume as ${join(runDir, RUN_FILES.config)} does not exist (no run to resume there)`);
+    if (options.conditional !== undefined && options.conditional !== (saved.classes !== null)) {
+      throw rangeError(action, `resume keeps the run's conditional ${saved.classes !== null}`, options.conditional);
+    }
     if (saved.pipeline !== spec.name) throw rangeError(action, `resume needs a run of ${spec.name}`, saved.pipeline);
     const given: Record<(typeof FIXED_ON_RESUME)[number], unknown> = {
       seed: options.seed,
@@ -231,6 +251,7 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
       epochs: options.epochs,
       shards: options.shards,
       handler: options.handler,
+      architecture: options.architecture,
     };
     for (const key of FIXED_ON_RESUME) {
       const value = given[key];
@@ -256,9 +277,10 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
     epochs,
     shards: options.shards ?? spec.defaultShards(),
     handler: options.handler ?? 'reraise',
-    architecture: 'dcgan',
+    architecture: architecture as GanArchitecture,
+    classes: options.conditional === true ? DEFAULTS.classes : null,
     z: DEFAULTS.z,
-    ch: DEFAULTS.ch,
+    ch: DEFAULT_CH[architecture as GanArchitecture],
     size: spec.size,
     channels: spec.channels,
     dStepsPerG: DEFAULTS.dStepsPerG,

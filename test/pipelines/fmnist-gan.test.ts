@@ -120,4 +120,17 @@ describe('fmnistGan', () => {
     assert.match(second.stdout, /resuming .* at step 1 of 2/);
     assert.equal(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
   });
+
+  it('--arch sn-resnet --conditional trains the class-conditional SN-ResNet pair on the cls labels', async () => {
+    const runDir = join(tempDir(), 'run');
+    const r = await fmnistGan.run({ nda: 'jigsaw', architecture: 'sn-resnet', conditional: true, steps: 1, seed: 8, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    assert.equal(config.architecture, 'sn-resnet');
+    assert.equal(config.classes, 10);
+    assert.equal(config.ch, 32);
+    const [m] = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(Number.isFinite(m.dLoss) && Number.isFinite(m.gLoss));
+    assert.equal(r.accounting.lost, 0);
+    await assert.rejects(fmnistGan.run({ architecture: 'vit', steps: 1, runDir: join(tempDir(), 'x') }), /architecture must be one of dcgan, sn-resnet: current value is "vit"/);
+  });
 });
