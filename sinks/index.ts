@@ -14,3 +14,4 @@ export * from './checkpoint/prune-checkpoints.js';
 export * from './gan/gan-layers.js';
 export * from './gan/sn-resnet.js';
 export * from './gan/conditional-classes.js';
+export * from './anomaly/index.js';
