@@ -22,6 +22,7 @@ import { createLoader } from '../../sources/loader.js';
 import { deriveSeed } from '../../sources/random.js';
 import { lineagesOf, type ImageBatch } from '../../sources/sample.js';
 import { PipelineError } from '../pipeline-error.js';
+import { padCentre } from './pad-centre.js';
 
 /** The `nda` values of {@link oneClassExperiment} (as `fmnist-gan`'s): `none` trains the plain hinge GAN. */
 export const ONE_CLASS_NDA = ['none', 'jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as const;
@@ -206,7 +207,7 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
         const images = b.png as ImageBatch | undefined;
         if (images === undefined || !(images.data instanceof Uint8Array)) throw new Error('Cannot score the test split as its samples need a png image');
         if (!(b.cls instanceof Float64Array)) throw new Error('Cannot score the test split as its samples need an integer cls label');
-        parts.push({ images: padCentre(images), keys: b.__key__ as string[], cls: b.cls });
+        parts.push({ images: padCentre(images, SIZE), keys: b.__key__ as string[], cls: b.cls });
       }
     } catch (err) {
       throw new PipelineError('fmnist-anomaly', test.accounting(), err);
@@ -265,29 +266,6 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
     optimizers?.discriminator.dispose();
     (ema as { dispose?: () => void } | null)?.dispose?.();
   }
-}
-
-/** The test images as the networks see them: padded by {@link PAD} px of 0 on each side, then the centre {@link SIZE} px. */
-function padCentre(images: ImageBatch): ImageBatch {
-  const [n, h, w, c] = images.shape;
-  if (c !== 1) throw new Error(`Cannot score the test split as its images must be greyscale: current value is ${c} channels`);
-  const ph = h + 2 * PAD;
-  const pw = w + 2 * PAD;
-  if (ph < SIZE || pw < SIZE) throw new Error(`Cannot score the test split as its images must be at least ${SIZE - 2 * PAD} px: current value is ${h}x${w}`);
-  const y0 = Math.floor((ph - SIZE) / 2) - PAD;
-  const x0 = Math.floor((pw - SIZE) / 2) - PAD;
-  const out = new Uint8Array(n * SIZE * SIZE);
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < SIZE; y++) {
-      const sy = y + y0;
-      if (sy < 0 || sy >= h) continue;
-      for (let x = 0; x < SIZE; x++) {
-        const sx = x + x0;
-        if (sx >= 0 && sx < w) out[(i * SIZE + y) * SIZE + x] = images.data[(i * h + sy) * w + sx]!;
-      }
-    }
-  }
-  return { data: out, shape: [n, SIZE, SIZE, 1] };
 }
 
 function concatImages(parts: readonly { images: ImageBatch }[]): Uint8Array {
