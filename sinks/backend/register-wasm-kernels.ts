@@ -1,17 +1,41 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
+import { batchMatMulKernel } from './kernels/batch-mat-mul.js';
+import { leakyReluKernel } from './kernels/leaky-relu.js';
+import { meanKernel } from './kernels/mean.js';
+import { sumKernel } from './kernels/sum.js';
+import { tileKernel } from './kernels/tile.js';
 
 /**
- * Registers the project's wasm kernels: `Conv2DBackpropFilter` (missing from tfjs-backend-wasm) and a
- * faster `Conv2DBackpropInput` (replacing the package's). Idempotent: a kernel already registered for
- * `wasm` is unregistered first, so calling it twice neither warns nor stacks registrations.
+ * Registers the project's wasm kernels: `Conv2DBackpropFilter` (missing from tfjs-backend-wasm), a
+ * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Tile`,
+ * `BatchMatMul`, `Sum`, `Mean` and `LeakyRelu` that take the cases where those are slow (a broadcast
+ * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU) and hand every other call to the package's
+ * kernel (see `kernels/wrapped-kernel.ts`). Idempotent: a kernel already registered for `wasm` is
+ * unregistered first, and a wrapper wraps the package's kernel, never a previous wrapper, so calling it
+ * twice neither warns nor stacks registrations. Call it before the backend is initialised or after: the
+ * wrappers keep the package kernels' `setupFunc`.
  *
  * @param tf the loaded `@tensorflow/tfjs-core` module.
  * @returns the names of the kernels registered.
  */
 export function registerWasmKernels(tf: typeof TF): string[] {
-  const configs = [conv2dBackpropFilterKernel(tf), conv2dBackpropInputKernel(tf)];
+  // The package's own kernels that the wrappers fall back to (a wrapper registered earlier knows its original).
+  const own = (name: string): TF.KernelConfig => {
+    const config = tf.getKernel(name, 'wasm');
+    if (config == null) throw new Error(`Cannot register the wasm kernels as tfjs-backend-wasm has no ${name} kernel: current value is undefined`);
+    return config;
+  };
+  const configs = [
+    conv2dBackpropFilterKernel(tf),
+    conv2dBackpropInputKernel(tf),
+    tileKernel(tf, own(tf.Tile)),
+    batchMatMulKernel(tf, own(tf.BatchMatMul)),
+    sumKernel(tf, own(tf.Sum)),
+    meanKernel(tf, own(tf.Mean)),
+    leakyReluKernel(tf, own(tf.LeakyRelu)),
+  ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') != null) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);

@@ -1,6 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { convGeometry, padOrCrop, phaseTaps } from './conv-geometry.js';
 import type { ConvGeometry, PhaseTaps } from './conv-geometry.js';
+import type { WasmBackendMemory } from './wasm-backend-memory.js';
 
 /**
  * A faster `Conv2DBackpropInput` kernel for the wasm backend (its own is a slow scalar loop), built from
@@ -12,9 +13,12 @@ import type { ConvGeometry, PhaseTaps } from './conv-geometry.js';
  * Stride > 1 (sub-pixel / phase decomposition): output row `i = s*q + r` only ever meets the filter taps
  * `k ≡ (r + padTop) mod s`, so each of the `sh * sw` phases is an ordinary stride-1 convolution of the
  * un-spread `dy` with the (flipped, channel-swapped) sub-filter of those taps; the phase outputs are
- * interleaved into `dx` with concat + reshape. This skips the `(s*s - 1) / (s*s)` of the multiplies that
+ * interleaved into `dx`. This skips the `(s*s - 1) / (s*s)` of the multiplies that
  * zero insertion spends on inserted zeros. A phase that meets no tap (filter smaller than the stride)
  * is zeros.
+ *
+ * The (flipped, channel-swapped) sub-filters and the interleaving are plain copies done in JS on the wasm
+ * heap: as tfjs ops (transpose, one slice per tap, concat, stack) they were ~200 small kernels per step.
  *
  * NHWC only (throws a `TypeError` for NCHW); every intermediate tensor is disposed (`tf.tidy`).
  *
@@ -25,27 +29,28 @@ export function conv2dBackpropInputKernel(tf: typeof TF): TF.KernelConfig {
   return {
     kernelName: tf.Conv2DBackpropInput,
     backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
+    kernelFunc: ({ inputs, attrs, backend }) => {
       const { dy, filter } = inputs as unknown as { dy: TF.Tensor4D; filter: TF.Tensor4D };
       const a = attrs as unknown as TF.Conv2DBackpropInputAttrs;
       const g = convGeometry(tf, tf.Conv2DBackpropInput, a.inputShape, filter.shape, a);
+      const memory = backend as unknown as WasmBackendMemory;
       return tf.tidy(() => {
-        // [kh, kw, ci, co] -> [kh, kw, co, ci]: the backward conv maps co channels back to ci.
-        const swapped = tf.transpose(filter, [0, 1, 3, 2]);
-        if (g.strideHeight === 1 && g.strideWidth === 1) return stride1(tf, g, dy, swapped);
-        return phases(tf, g, dy, swapped);
+        if (g.strideHeight === 1 && g.strideWidth === 1) return stride1(tf, memory, g, dy, filter);
+        return phases(tf, memory, g, dy, filter);
       });
     },
   };
 }
 
 /** dx[i] = sum_k dy[i + padTop - k] * W[k] = sum_k' dyPad[i + k'] * W[kH-1-k']. */
-function stride1(tf: typeof TF, g: ConvGeometry, dy: TF.Tensor4D, swapped: TF.Tensor4D): TF.Tensor4D {
+function stride1(tf: typeof TF, memory: WasmBackendMemory, g: ConvGeometry, dy: TF.Tensor4D, filter: TF.Tensor4D): TF.Tensor4D {
   const top = g.filterHeight - 1 - g.padTop;
   const left = g.filterWidth - 1 - g.padLeft;
   const bottom = g.inHeight + g.filterHeight - 1 - g.outHeight - top;
   const right = g.inWidth + g.filterWidth - 1 - g.outWidth - left;
-  return convPadded(tf, dy, flipSpatial(tf, swapped), top, bottom, left, right);
+  const all = (size: number): PhaseTaps => ({ first: 0, count: size, offset: 0 });
+  const flipped = subFilter(tf, memory, filter, all(g.filterHeight), all(g.filterWidth), 1, 1);
+  return convPadded(tf, dy, flipped, top, bottom, left, right);
 }
 
 /** A 'valid' stride-1 conv of `x` padded/cropped by the given amounts; non-negative pads go to the conv itself. */
@@ -69,56 +74,94 @@ function convPadded(
   return tf.conv2d(cropped, w, 1, zeroPad ? 'valid' : pad);
 }
 
+/** A float32 tensor of `shape` on the wasm heap, written by `fill` (which must write every element). */
+function heapTensor<R extends TF.Rank>(tf: typeof TF, memory: WasmBackendMemory, shape: number[], fill: (out: Float32Array) => void): TF.Tensor<R> {
+  const info = memory.makeOutput(shape, 'float32');
+  fill(memory.typedArrayFromHeap(info) as Float32Array);
+  return tf.engine().makeTensorFromTensorInfo(info, memory as unknown as TF.KernelBackend) as TF.Tensor<R>;
+}
+
 /**
- * The taps `first + stride*(count-1), ..., first + stride, first` of spatial axis `axis` (0 or 1) of `w`,
- * in that (reversed) order, as single-tap slices joined by `concat`: on wasm, `reverse`, `gather` and
- * non-unit-stride `stridedSlice` are element-by-element loops, several times slower than slice + concat.
+ * The sub-filter `[th.count, tw.count, co, ci]` of the taps `first + stride*t` of `filter` `[kh, kw, ci, co]`,
+ * in reversed tap order on both spatial axes and with in/out channels swapped.
  */
-function reversedTaps(tf: typeof TF, w: TF.Tensor4D, axis: 0 | 1, first: number, count: number, stride: number): TF.Tensor4D {
-  const size: [number, number, number, number] = [...w.shape];
-  size[axis] = 1;
-  const taps: TF.Tensor4D[] = [];
-  for (let t = count - 1; t >= 0; t--) {
-    const begin: [number, number, number, number] = [0, 0, 0, 0];
-    begin[axis] = first + stride * t;
-    taps.push(tf.slice(w, begin, size));
-  }
-  return taps.length === 1 ? taps[0]! : tf.concat(taps, axis);
+function subFilter(
+  tf: typeof TF,
+  memory: WasmBackendMemory,
+  filter: TF.Tensor4D,
+  th: PhaseTaps,
+  tw: PhaseTaps,
+  sh: number,
+  sw: number,
+): TF.Tensor4D {
+  const [, kw, ci, co] = filter.shape;
+  return heapTensor<TF.Rank.R4>(tf, memory, [th.count, tw.count, co, ci], (out) => {
+    const src = memory.typedArrayFromHeap(filter) as Float32Array;
+    let o = 0;
+    for (let a = 0; a < th.count; a++) {
+      const row = th.first + sh * (th.count - 1 - a);
+      for (let b = 0; b < tw.count; b++) {
+        const base = (row * kw + tw.first + sw * (tw.count - 1 - b)) * ci * co;
+        for (let oc = 0; oc < co; oc++) {
+          for (let ic = 0; ic < ci; ic++) out[o++] = src[base + ic * co + oc]!;
+        }
+      }
+    }
+  });
 }
 
-/** `w` with both spatial axes reversed (see `reversedTaps`). */
-function flipSpatial(tf: typeof TF, w: TF.Tensor4D): TF.Tensor4D {
-  const [kh, kw] = w.shape;
-  return reversedTaps(tf, reversedTaps(tf, w, 0, 0, kh, 1), 1, 0, kw, 1);
-}
+/** Pixel rows of at least this many channels are copied with `TypedArray.set` (a memcpy), shorter ones element by element. */
+const SET_MIN = 16;
 
-function phases(tf: typeof TF, g: ConvGeometry, dy: TF.Tensor4D, swapped: TF.Tensor4D): TF.Tensor4D {
+function phases(tf: typeof TF, memory: WasmBackendMemory, g: ConvGeometry, dy: TF.Tensor4D, filter: TF.Tensor4D): TF.Tensor4D {
   const sh = g.strideHeight;
   const sw = g.strideWidth;
-  const qh = Math.ceil(g.inHeight / sh); // every phase is computed at the largest phase size, then cropped
+  const qh = Math.ceil(g.inHeight / sh); // every phase is computed at the largest phase size
   const qw = Math.ceil(g.inWidth / sw);
   const rowsH = Array.from({ length: sh }, (_, r) => phaseTaps(g.filterHeight, sh, g.padTop, r));
   const rowsW = Array.from({ length: sw }, (_, r) => phaseTaps(g.filterWidth, sw, g.padLeft, r));
-  const rows: TF.Tensor4D[] = [];
+  const outs: Array<TF.Tensor4D | null> = []; // phase (rh, rw) at rh * sw + rw; null: no tap, zeros
   for (const th of rowsH) {
-    const cols: TF.Tensor4D[] = [];
     for (const tw of rowsW) {
       if (th.count === 0 || tw.count === 0) {
-        cols.push(tf.zeros([g.batch, qh, qw, g.inChannels]));
+        outs.push(null);
         continue;
       }
-      const sub = reversedTaps(tf, reversedTaps(tf, swapped, 0, th.first, th.count, sh), 1, tw.first, tw.count, sw);
+      const sub = subFilter(tf, memory, filter, th, tw, sh, sw);
       // dx_r[q] = sum_t' dy[q + offset + t'] * sub[t'], q in [0, qh): window [offset, qh + offset + count - 1).
       const top = -th.offset;
       const bottom = qh + th.offset + th.count - 1 - g.outHeight;
       const left = -tw.offset;
       const right = qw + tw.offset + tw.count - 1 - g.outWidth;
-      cols.push(convPadded(tf, dy, sub, top, bottom, left, right));
+      outs.push(convPadded(tf, dy, sub, top, bottom, left, right));
     }
-    // [b, qh, qw, sw, ci] -> [b, qh, qw*sw, ci]: column phase r lands on x = sw*q + r.
-    rows.push(sw === 1 ? cols[0]! : tf.reshape<TF.Rank.R4>(tf.stack(cols, 3), [g.batch, qh, qw * sw, g.inChannels]));
   }
-  const full = sh === 1 ? rows[0]! : tf.reshape<TF.Rank.R4>(tf.stack(rows, 2), [g.batch, qh * sh, qw * sw, g.inChannels]);
-  if (qh * sh === g.inHeight && qw * sw === g.inWidth) return full;
-  return tf.slice(full, [0, 0, 0, 0], [g.batch, g.inHeight, g.inWidth, g.inChannels]);
+  // dx[n, sh*q + rh, sw*p + rw, :] = phase(rh, rw)[n, q, p, :], cropped to the input size.
+  const { batch, inHeight, inWidth, inChannels: ci } = g;
+  return heapTensor<TF.Rank.R4>(tf, memory, [batch, inHeight, inWidth, ci], (out) => {
+    const srcs = outs.map((t) => (t === null ? null : (memory.typedArrayFromHeap(t) as Float32Array)));
+    let o = 0;
+    for (let n = 0; n < batch; n++) {
+      for (let y = 0; y < inHeight; y++) {
+        const rh = y % sh;
+        const rowBase = (n * qh + (y - rh) / sh) * qw;
+        for (let x = 0; x < inWidth; x++) {
+          const rw = x % sw;
+          const src = srcs[rh * sw + rw] ?? null;
+          if (src === null) {
+            out.fill(0, o, o + ci);
+            o += ci;
+            continue;
+          }
+          let i = (rowBase + (x - rw) / sw) * ci;
+          if (ci >= SET_MIN) {
+            out.set(src.subarray(i, i + ci), o);
+            o += ci;
+          } else {
+            for (let c = 0; c < ci; c++) out[o++] = src[i++]!;
+          }
+        }
+      }
+    }
+  });
 }

@@ -79,7 +79,7 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
   before(async () => {
     const chosen = await selectBackend({ backend: 'wasm', threads: 1 });
     tf = chosen.tf;
-    assert.deepEqual([...chosen.kernels].sort(), ['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+    assert.ok(chosen.kernels.includes('Conv2DBackpropFilter') && chosen.kernels.includes('Conv2DBackpropInput'), chosen.kernels.join());
     await import('@tensorflow/tfjs-backend-cpu');
   });
 

@@ -1,0 +1,147 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as TF from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../../sinks/backend/index.js';
+import { registerWasmKernels } from '../../../sinks/backend/register-wasm-kernels.js';
+import { originalKernel } from '../../../sinks/backend/kernels/wrapped-kernel.js';
+import { tileInto } from '../../../sinks/backend/kernels/tile.js';
+
+// The Tile, BatchMatMul, Sum, Mean and LeakyRelu kernels registered for wasm, each against the cpu backend's own
+// kernel through the engine with the same inputs and attributes, on the fast-path cases and on the
+// cases handed back to the package's kernel.
+
+type Inputs = Record<string, [Float32Array | Int32Array | Uint8Array, number[], TF.DataType]>;
+
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const f32 = (shape: number[], seed: number): [Float32Array, number[], TF.DataType] => [values(size(shape), seed), shape, 'float32'];
+
+async function runOn(tf: typeof TF, backend: string, kernel: string, inputs: Inputs, attrs: object) {
+  await tf.setBackend(backend);
+  const tensors: Record<string, TF.Tensor> = {};
+  for (const [name, [data, shape, dtype]] of Object.entries(inputs)) tensors[name] = tf.tensor(data, shape, dtype);
+  const before = tf.memory().numTensors;
+  const out = tf.engine().runKernel(kernel, tensors as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap) as TF.Tensor;
+  const result = { shape: out.shape, dtype: out.dtype, data: Array.from(out.dataSync() as ArrayLike<number>) };
+  out.dispose();
+  const after = tf.memory().numTensors;
+  for (const t of Object.values(tensors)) t.dispose();
+  return { ...result, leaked: after - before };
+}
+
+function assertClose(actual: number[], expected: number[], tolerance: number, label: string): void {
+  assert.equal(actual.length, expected.length, label);
+  let scale = 1;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i]! - expected[i]!) <= tolerance * scale, `${label}: index ${i}: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+async function compare(tf: typeof TF, kernel: string, inputs: Inputs, attrs: object, tolerance: number, label: string): Promise<void> {
+  const wasm = await runOn(tf, 'wasm', kernel, inputs, attrs);
+  const cpu = await runOn(tf, 'cpu', kernel, inputs, attrs);
+  assert.deepEqual(wasm.shape, cpu.shape, `${label}: shape`);
+  assert.equal(wasm.dtype, cpu.dtype, `${label}: dtype`);
+  assertClose(wasm.data, cpu.data, tolerance, label);
+  assert.equal(wasm.leaked, 0, `${label}: tensor count unchanged on wasm`);
+}
+
+describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu kernels match the cpu backend', () => {
+  let tf: typeof TF;
+  before(async () => {
+    const chosen = await selectBackend({ backend: 'wasm', threads: 1 });
+    tf = chosen.tf;
+    for (const name of ['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu']) assert.ok(chosen.kernels.includes(name), `${name} in ${chosen.kernels.join()}`);
+    await import('@tensorflow/tfjs-backend-cpu');
+  });
+
+  const TILES: Array<[number[], number[]]> = [
+    [[1, 1, 1, 5], [3, 4, 2, 1]], // batch norm's gradient: a per-channel vector over [n, h, w]
+    [[2, 3, 1, 4], [2, 1, 3, 2]],
+    [[3], [4]],
+    [[2, 1, 3], [1, 5, 1]],
+    [[2, 2], [1, 1]],
+    [[2, 3, 2], [3, 2, 2]],
+    [[1, 4], [0, 2]], // empty output
+  ];
+  for (const [i, [shape, reps]] of TILES.entries()) {
+    it(`Tile float32 ${JSON.stringify(shape)} x ${JSON.stringify(reps)}`, async () => {
+      await compare(tf, 'Tile', { x: f32(shape, 10 + i) }, { reps }, 0, `tile ${i}`);
+    });
+  }
+  it('Tile int32 and bool', async () => {
+    await compare(tf, 'Tile', { x: [Int32Array.from([1, -2, 3, 4, 5, 6]), [2, 3], 'int32'] }, { reps: [2, 3] }, 0, 'int32');
+    await compare(tf, 'Tile', { x: [Uint8Array.from([1, 0, 1]), [3, 1], 'bool'] }, { reps: [2, 2] }, 0, 'bool');
+  });
+  it('tileInto repeats every axis in row-major order', () => {
+    const dst = new Float32Array(12);
+    tileInto(Float32Array.from([1, 2, 3]), dst, [3, 1], [2, 2]);
+    assert.deepEqual(Array.from(dst), [1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3]);
+  });
+
+  const MATMULS: Array<[number[], number[], boolean, boolean]> = [
+    [[7, 5], [7, 9], true, false], // the dense layer's weight gradient x^T dy
+    [[6, 9], [4, 9], false, true], // the dense layer's input gradient dy W^T
+    [[2, 5, 7], [2, 9, 5], true, true],
+    [[3, 4, 6], [1, 6, 5], false, false], // broadcast batch, no transpose: the package's kernel
+    [[1, 3, 4], [2, 5, 4], false, true],
+  ];
+  for (const [i, [aShape, bShape, transposeA, transposeB]] of MATMULS.entries()) {
+    it(`BatchMatMul ${JSON.stringify(aShape)}${transposeA ? '^T' : ''} x ${JSON.stringify(bShape)}${transposeB ? '^T' : ''}`, async () => {
+      await compare(tf, 'BatchMatMul', { a: f32(aShape, 20 + i), b: f32(bShape, 40 + i) }, { transposeA, transposeB }, 1e-5, `matmul ${i}`);
+    });
+  }
+
+  const REDUCTIONS: Array<[number[], number | number[], boolean]> = [
+    [[4, 3, 5, 6], [0, 1, 2], false], // bias / batch norm gradient of NHWC
+    [[4, 3, 5, 6], [2, 1, 0], true],
+    [[6, 7], 0, false],
+    [[2, 3, 4], [0, 1], true],
+    [[4, 3, 5, 6], [1, 2], false], // not leading: the package's kernel
+    [[4, 3, 5, 6], [0, 1, 2, 3], false], // all axes: the package's kernel
+    [[4, 3, 5, 6], -1, true],
+    [[1, 3, 5, 2], [0], false],
+  ];
+  for (const kernel of ['Sum', 'Mean']) {
+    for (const [i, [shape, axis, keepDims]] of REDUCTIONS.entries()) {
+      it(`${kernel} of ${JSON.stringify(shape)} over ${JSON.stringify(axis)}${keepDims ? ' keepDims' : ''}`, async () => {
+        await compare(tf, kernel, { x: f32(shape, 60 + i) }, { axis, keepDims }, 1e-5, `${kernel} ${i}`);
+      });
+    }
+  }
+  it('Sum of int32 goes to the package kernel and stays int32', async () => {
+    await compare(tf, 'Sum', { x: [Int32Array.from([1, 2, 3, 4, 5, 6]), [3, 2], 'int32'] }, { axis: [0], keepDims: false }, 0, 'int32 sum');
+  });
+
+  for (const [i, [shape, alpha]] of ([[[4, 3, 5, 6], 0.2], [[7], 0.01], [[2, 3], 1.5]] as Array<[number[], number]>).entries()) {
+    it(`LeakyRelu ${JSON.stringify(shape)} alpha ${alpha}`, async () => {
+      const x = f32(shape, 80 + i);
+      x[0][0] = 0; // the kink: 0 stays 0
+      await compare(tf, 'LeakyRelu', { x }, { alpha }, 1e-6, `leakyRelu ${i}`);
+      const wasm = await runOn(tf, 'wasm', 'LeakyRelu', { x }, { alpha });
+      assert.ok(wasm.data.some((v, j) => v < 0 && v !== x[0][j]), 'negative inputs are scaled');
+    });
+  }
+
+  it('registering again wraps the package kernels, not the previous wrappers', async () => {
+    await tf.setBackend('wasm');
+    const before = Object.fromEntries(['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu'].map((n) => [n, originalKernel(tf.getKernel(n, 'wasm')!)]));
+    registerWasmKernels(tf);
+    for (const [name, original] of Object.entries(before)) {
+      const now = tf.getKernel(name, 'wasm')!;
+      assert.notEqual(now, original, `${name} is wrapped`);
+      assert.equal(originalKernel(now), original, `${name} wraps the package kernel`);
+    }
+    await compare(tf, 'Tile', { x: f32([1, 2], 5) }, { reps: [3, 1] }, 0, 'after re-registering');
+  });
+});
