@@ -1,12 +1,13 @@
 import { rangeError } from '../sources/errors.js';
 import { cifar10Gan } from './cifar10-gan.js';
+import { fmnistClassifier } from './fmnist-classifier.js';
 import { fmnistAnomaly } from './fmnist-anomaly.js';
 import { fmnistGan } from './fmnist-gan.js';
 import { fmnistStream } from './fmnist-stream.js';
 import type { Pipeline } from './pipeline.js';
 
 /** The registered pipelines, by name. Add a pipeline here to make it runnable as `ndaflow run NAME`. */
-const PIPELINES: readonly Pipeline[] = [fmnistStream, fmnistGan, cifar10Gan, fmnistAnomaly];
+const PIPELINES: readonly Pipeline[] = [fmnistStream, fmnistGan, fmnistClassifier, cifar10Gan, fmnistAnomaly];
 
 /** Other names for registered pipelines: `default` is what `ndaflow run` runs without a name. */
 const ALIASES: Readonly<Record<string, string>> = { default: fmnistStream.name };

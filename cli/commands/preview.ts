@@ -15,7 +15,7 @@ import { twoViews } from '../../operators/two-views.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { createLoader } from '../../sources/loader.js';
 import { isImage, type Batch, type Image, type ImageBatch, type Sample } from '../../sources/sample.js';
-import { imageGrid } from '../internal/image-grid.js';
+import { imageGrid } from '../../sinks/eval/image-grid.js';
 import { addReadOptions, integerArg, type ReadOptions } from '../options.js';
 
 interface PreviewFlags extends ReadOptions {
