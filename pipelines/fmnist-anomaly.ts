@@ -6,6 +6,7 @@ import { freshSeed } from '../sources/random.js';
 import { embeddedShards } from './internal/embedded-shards.js';
 import { ONE_CLASS_NDA, oneClassExperiment } from './internal/one-class-experiment.js';
 import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
+import { fmnistTestShards } from './internal/fmnist-test-shards.js';
 
 const ACTION = 'run fmnist-anomaly';
 
@@ -21,11 +22,8 @@ const ACTION = 'run fmnist-anomaly';
  * `runs/fmnist-anomaly-c<C>-<nda>-seed<seed>`), and logs a table.
  *
  * Shards: the embedded train and test shards by default. With `shards`, the training shards are those
- * and the test shards are derived from them by replacing `train` with `test` in the file name of each
- * `::`-separated spec (`out/train-{000000..000059}.tar` -> `out/test-{000000..000059}.tar`, the layout
- * `ndaflow prepare fashion-mnist` writes; the test spec's brace range is that of the train spec, so
- * give a range that exists for both or the test shards are missing). A spec with no `train` in a file
- * name is a RangeError.
+ * and the test shards are `testShards`, or else every `test-NNNNNN.tar[.gz]` beside them (the layout
+ * `ndaflow prepare fashion-mnist` writes; `fmnistTestShards`).
  *
  * Options: `normalClass` (default 0), `nda` (default 'jigsaw'), `steps` (default 200), `seed`,
  * `backend`, `runDir`, `handler`, `shards`, `epochs`, `batchSize` (default 64), `shuffle` (default
@@ -45,7 +43,7 @@ export const fmnistAnomaly: Pipeline = {
     if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(ACTION, 'runDir must be a non-empty string', options.runDir);
     const seed = options.seed === undefined ? freshSeed() : checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
     const trainShards = options.shards ?? embeddedShards('fmnist', 'train');
-    const testShards = options.shards === undefined ? embeddedShards('fmnist', 'test') : testSpecOf(options.shards);
+    const testShards = fmnistTestShards(ACTION, options.shards, options.testShards);
     const log = options.log ?? (() => undefined);
     if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
     const runDir = options.runDir ?? join('runs', `fmnist-anomaly-c${normalClass}-${nda}-seed${seed}`);
@@ -104,13 +102,3 @@ export const fmnistAnomaly: Pipeline = {
 
 const round = (x: number): number => Math.round(x * 10000) / 10000;
 
-/** The test shard spec of a train shard spec: `train` -> `test` in the file name of each `::` part. */
-function testSpecOf(shards: string): string {
-  if (typeof shards !== 'string' || shards === '') throw typeError(ACTION, 'shards must be a non-empty shard spec', shards);
-  const parts = shards.split('::').map((part) => part.replace(/train(?=[^/]*$)/, 'test'));
-  const test = parts.join('::');
-  if (parts.some((p, i) => p === shards.split('::')[i])) {
-    throw rangeError(ACTION, 'shards must name train shards ("train" in each file name, e.g. out/train-{000000..000059}.tar) to derive the test shards from', shards);
-  }
-  return test;
-}

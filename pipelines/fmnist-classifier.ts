@@ -1,6 +1,5 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { batch } from '../operators/batch.js';
 import { decode } from '../operators/decode.js';
 import { selectBackend, type BackendName } from '../sinks/backend/select-backend.js';
@@ -8,7 +7,7 @@ import { fileIoHandler } from '../sinks/checkpoint/file-io-handler.js';
 import { evaluateClassifier } from '../sinks/eval/evaluate-classifier.js';
 import type { LabelledBatch } from '../sinks/eval/labelled-batch.js';
 import { trainFmnistClassifier } from '../sinks/eval/train-fmnist-classifier.js';
-import { checkInteger, rangeError, typeError } from '../sources/errors.js';
+import { checkInteger, typeError } from '../sources/errors.js';
 import { fromShards } from '../sources/from-shards.js';
 import { createLoader } from '../sources/loader.js';
 import { deriveSeed, freshSeed } from '../sources/random.js';
@@ -16,6 +15,7 @@ import type { Batch, ImageBatch } from '../sources/sample.js';
 import { embeddedShards } from './internal/embedded-shards.js';
 import { PipelineError } from './pipeline-error.js';
 import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
+import { fmnistTestShards } from './internal/fmnist-test-shards.js';
 
 /** Default epochs of {@link fmnistClassifier}. */
 const EPOCHS = 1;
@@ -26,27 +26,6 @@ const SHUFFLE = 2000;
 /** Batch size of the test pass. */
 const TEST_BATCH = 500;
 const ACTION = 'run fmnist-classifier';
-
-/**
- * The test shards that go with a training spec: every `test-NNNNNN.tar[.gz]` in the folder of the
- * training shards (the layout `ndaflow prepare fashion-mnist` writes); the embedded test shards when
- * no training spec was given.
- * @throws RangeError when the spec is not a local path or its folder holds no test shard.
- */
-function testShardsFor(train: string | undefined): string[] {
-  if (train === undefined) return embeddedShards('fmnist', 'test');
-  const dir = dirname(train.split('{')[0] + 'x');
-  if (/^[a-z][a-z0-9+.-]*:/i.test(train)) throw rangeError(ACTION, 'shards must be local files for the test shards to be found beside them', train);
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    // reported below
-  }
-  const found = names.filter((n) => /^test-\d{6}\.(tar|tar\.gz|tgz)$/.test(n)).sort().map((n) => join(dir, n));
-  if (found.length === 0) throw rangeError(ACTION, `the folder of the training shards (${dir}) must hold test-NNNNNN.tar[.gz] shards`, train);
-  return found;
-}
 
 /** A loader batch of decoded Fashion-MNIST samples as a {@link LabelledBatch}. */
 function labelled(b: Batch): LabelledBatch {
@@ -63,9 +42,9 @@ function labelled(b: Batch): LabelledBatch {
  * (the 32x32 CNN of `createFmnistClassifier`, 28 px images padded with black to 32, Adam 1e-3) for
  * `epochs` (default 1) passes, then scores it on the test split and saves it with `fileIoHandler`
  * into `<runDir>/classifier` (`model.json` + `weights.bin`; load it with `loadFmnistClassifier`).
- * The test shards are every `test-NNNNNN.tar[.gz]` in the folder of the training shards (as
- * `ndaflow prepare fashion-mnist` lays them out), or the embedded test shards when `shards` is not
- * given. Prints `testAccuracy` and `testSamples`. Options: `seed`, `shards`, `epochs`, `batchSize`,
+ * The test shards are `testShards` when given, else every `test-NNNNNN.tar[.gz]` in the folder of the
+ * training shards (as `ndaflow prepare fashion-mnist` lays them out), or the embedded test shards when
+ * `shards` is not given (`fmnistTestShards`). Prints `testAccuracy` and `testSamples`. Options: `seed`, `shards`, `epochs`, `batchSize`,
  * `shuffle`, `backend`, `runDir` (default `runs/fmnist-classifier-seed<seed>`), `handler`, `log`, `signal`.
  * Deterministic given the seed and backend.
  * @throws RangeError/TypeError for a bad option (before training); PipelineError (with the accounting
@@ -84,7 +63,7 @@ export const fmnistClassifier: Pipeline = {
     if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
     const runDir = options.runDir ?? join('runs', `fmnist-classifier-seed${seed}`);
     const trainShards = options.shards ?? embeddedShards('fmnist', 'train');
-    const testShards = testShardsFor(options.shards);
+    const testShards = fmnistTestShards(ACTION, options.shards, options.testShards);
 
     const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
     log(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`);

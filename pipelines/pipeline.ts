@@ -11,6 +11,11 @@ export interface PipelineRunOptions {
   readonly allowPipe?: boolean;
   /** Shards to read instead of the pipeline's own. @default the pipeline's (e.g. the embedded Fashion-MNIST shards) */
   readonly shards?: string;
+  /**
+   * Test shards, for pipelines that evaluate on a test split.
+   * @default the embedded test shards with the embedded training shards; else the `test-NNNNNN.tar[.gz]` beside `shards`
+   */
+  readonly testShards?: string;
   /** Epochs. @default 1 */
   readonly epochs?: number;
   /** Batch size, for pipelines that batch. @default the pipeline's */

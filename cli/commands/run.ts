@@ -6,6 +6,7 @@ import { startProgress } from '../progress.js';
 
 interface RunFlags extends ReadOptions {
   shards?: string;
+  testShards?: string;
   epochs?: number;
   batchSize?: number;
   shuffle?: number;
@@ -34,6 +35,7 @@ export function runCommand(): Command {
       .description('run a registered pipeline (see `ndaflow list`) and print its accounting and throughput')
       .argument('[name]', 'pipeline name', 'default')
       .option('--shards <spec>', "shards to read instead of the pipeline's own")
+      .option('--test-shards <spec>', 'test shards, for pipelines that evaluate (default: the test-NNNNNN.tar beside --shards, or the embedded ones)')
       .option('--epochs <n>', 'epochs', integerArg(1))
       .option('--batch-size <n>', 'batch size', integerArg(1))
       .option('--shuffle <n>', 'sample shuffle buffer (0: tar order)', integerArg(0))
@@ -74,6 +76,7 @@ export function runCommand(): Command {
         handler: flags.handler,
         allowPipe: flags.allowPipe,
         shards: flags.shards,
+        testShards: flags.testShards,
         epochs: flags.epochs,
         batchSize: flags.batchSize,
         shuffle: flags.shuffle,

@@ -51,11 +51,11 @@ describe('fmnistAnomaly', () => {
     assert.ok(lines.some((l) => /^ {2}one-class +0\.\d{4}/.test(l)), lines.join('\n'));
   });
 
-  it('a bad class or nda is a RangeError before anything is written; --shards without "train" too', async () => {
+  it('a bad class or nda is a RangeError before anything is written; --shards without test shards beside them too', async () => {
     const runDir = join(tempDir(), 'run');
     await assert.rejects(fmnistAnomaly.run({ normalClass: 10, steps: 1, runDir }), /normalClass must be in \[0, 9\]: current value is 10/);
     await assert.rejects(fmnistAnomaly.run({ nda: 'rotate', steps: 1, runDir }), /nda must be one of none, jigsaw/);
-    await assert.rejects(fmnistAnomaly.run({ shards: '/nowhere/x-{0..1}.tar', steps: 1, runDir }), /shards must name train shards/);
+    await assert.rejects(fmnistAnomaly.run({ shards: '/nowhere/x-{0..1}.tar', steps: 1, runDir }), /must hold test-NNNNNN\.tar\[\.gz\] shards \(or give --test-shards\)/);
     assert.equal(existsSync(runDir), false);
   });
 
