@@ -5,6 +5,7 @@ import type { FeatureMatrix } from './feature-matrix.js';
 import { frechetDistance } from './frechet-distance.js';
 import { checkFeaturePair } from './internal/check-features.js';
 import { kernelDistance, type KernelDistance, type KernelDistanceOptions } from './kernel-distance.js';
+import { generateImages } from './internal/generate-images.js';
 
 /** Options of {@link evaluateGenerator}. */
 export interface EvaluateGeneratorOptions {
@@ -39,7 +40,7 @@ export interface GeneratorScore {
  * (seeded), generates in batches of `batchSize` in inference mode (`predict`: batch norm uses its
  * moving statistics), extracts the features of each batch and reads them back, disposing every tensor
  * of a batch before the next (the tensor count is flat), then returns `frechetDistance` and
- * `kernelDistance` of the generated features against `real`. Deterministic given the seed and backend.
+ * `kernelDistance` of the generated features against `real`. A class-conditional generator gets balanced labels (image `i` is class `i mod classes`). Deterministic given the seed and backend.
  * Neither model is disposed (the caller owns them).
  *
  * @example
@@ -71,7 +72,7 @@ export async function evaluateGenerator(tf: typeof TFJS, options: EvaluateGenera
     const b = Math.min(batchSize, n - done);
     const f = tf.tidy(() => {
       const latents = tf.randomNormal([b, z], 0, 1, 'float32', deriveSeed(seed, 'latents', i));
-      return features.predict(generator.predict(latents) as TFJS.Tensor) as TFJS.Tensor;
+      return features.predict(generateImages(tf, generator, latents as TFJS.Tensor2D, (j) => done + j)) as TFJS.Tensor;
     });
     try {
       data.set((await f.data()) as Float32Array, done * d);

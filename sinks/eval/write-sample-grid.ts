@@ -6,6 +6,7 @@ import { checkInteger, typeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { imageGrid } from './image-grid.js';
+import { generateImages } from './internal/generate-images.js';
 
 /** Options of {@link writeSampleGrid}. */
 export interface SampleGridOptions {
@@ -30,7 +31,7 @@ export interface SampleGridFile {
  * Writes `rows x cols` generated images as one PNG (RGB, 2 px white gutters): `rows * cols` seeded
  * standard normal latents through the generator in inference mode, mapped from [-1, 1] to bytes
  * (`(v + 1) * 127.5`, clamped), laid out by `imageGrid`, encoded by sharp. Creates the folder. Every
- * tensor is disposed before the file is written. Deterministic given the seed and backend.
+ * tensor is disposed before the file is written. A class-conditional generator (two inputs) draws class `r mod classes` on row `r`. Deterministic given the seed and backend.
  *
  * @example
  * await writeSampleGrid(tf, generator, 'runs/x/samples-000200.png', { rows: 8, cols: 8, seed: 1 });
@@ -44,7 +45,10 @@ export async function writeSampleGrid(tf: typeof TFJS, generator: TFJS.LayersMod
   const cell = checkInteger(action, 'cell', options.cell ?? 64, 1, 4096);
   if (typeof path !== 'string' || path === '') throw typeError(action, 'path must be a non-empty string', path);
   const z = generator.inputs[0]!.shape[1] as number;
-  const images = tf.tidy(() => generator.predict(tf.randomNormal([rows * cols, z], 0, 1, 'float32', deriveSeed(seed, 'sample-grid'))) as TFJS.Tensor4D);
+  // a class-conditional generator draws class r on row r
+  const images = tf.tidy(() =>
+    generateImages(tf, generator, tf.randomNormal([rows * cols, z], 0, 1, 'float32', deriveSeed(seed, 'sample-grid')) as TFJS.Tensor2D, (i) => Math.floor(i / cols)),
+  );
   let values: Float32Array;
   const [, h, w, c] = images.shape;
   try {

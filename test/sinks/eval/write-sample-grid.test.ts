@@ -47,4 +47,27 @@ describe('writeSampleGrid', () => {
     await assert.rejects(writeSampleGrid(tf, generator, '', {}), TypeError);
     await assert.rejects(writeSampleGrid(tf, generator, join(dir, 'x.png'), { rows: 0 }), /Cannot write a sample grid as rows/);
   });
+
+  it('draws class r on row r for a class-conditional generator', async () => {
+    const tf = await loadTf();
+    const { createDcgan } = await import('../../../sinks/gan/dcgan.js');
+    const { generator, discriminator } = createDcgan(tf, { z: 4, ch: 2, size: 8, channels: 1, classes: 3, seed: 1 });
+    const dir = tempDir();
+    const before = tf.memory().numTensors;
+    const grid = await writeSampleGrid(tf, generator, join(dir, 'g.png'), { rows: 3, cols: 2, seed: 1, cell: 8 });
+    assert.equal(tf.memory().numTensors, before);
+    const pixels = await sharp(grid.path).raw().toBuffer();
+    // row r is class r: the same latents with labels [0, 0, 1, 1, 2, 2]
+    const out = tf.tidy(() => {
+      const z = tf.randomNormal([6, 4], 0, 1, 'float32', deriveSeed(1, 'sample-grid'));
+      return generator.predict([z, tf.tensor2d([0, 0, 1, 1, 2, 2], [6, 1], 'int32')]) as TFJS.Tensor;
+    });
+    const values = await out.data();
+    out.dispose();
+    const byte = (v: number) => Math.min(255, Math.max(0, Math.round((v + 1) * 127.5)));
+    // image 2 (row 1, col 0) pixel (0, 0) sits at (2, 12)
+    assert.equal(pixels[(12 * grid.width + 2) * 3], byte(values[2 * 64]!));
+    generator.dispose();
+    discriminator.dispose();
+  });
 });
