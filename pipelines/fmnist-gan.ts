@@ -1,6 +1,7 @@
 import { randomCrop } from '../operators/random-crop.js';
 import { deriveSeed } from '../sources/random.js';
 import { embeddedShards } from './internal/embedded-shards.js';
+import { fmnistTestShards } from './internal/fmnist-test-shards.js';
 import { GAN_PIPELINE_NDA, runGanPipeline } from './internal/gan-pipeline.js';
 import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
 
@@ -16,7 +17,9 @@ export const FMNIST_GAN_NDA = GAN_PIPELINE_NDA;
  * NDA-GAN trainer (a 1-channel DCGAN, 4 D steps per G step, EMA of G) on the backend `selectBackend`
  * chooses (printed at start), epochs repeating until `steps` generator steps (default 200).
  * The run folder (default `runs/fmnist-gan-<nda>-seed<seed>`) gets `config.json`, `metrics.jsonl`,
- * checkpoints, a sample grid and `report.html` (its path is printed). `--resume` continues it.
+ * checkpoints, a sample grid, the EMA generator's FID/KID against the test split (as many generated
+ * images as test images, through the project's Fashion-MNIST classifier; test shards as
+ * `fmnistTestShards` finds them) and `report.html` (its path is printed). `--resume` continues it.
  * Deterministic given the seed and backend. See `runGanPipeline` for the errors.
  */
 export const fmnistGan: Pipeline = {
@@ -27,6 +30,7 @@ export const fmnistGan: Pipeline = {
       {
         name: 'fmnist-gan',
         defaultShards: () => embeddedShards('fmnist', 'train'),
+        testShards: (options) => fmnistTestShards('run fmnist-gan', options.shards, options.testShards),
         image: 'gray',
         channels: 1,
         size: 32,

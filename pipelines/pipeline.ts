@@ -30,6 +30,8 @@ export interface PipelineRunOptions {
   readonly steps?: number;
   /** TF.js backend (`selectBackend`'s names), for pipelines that train. @default the first that loads */
   readonly backend?: string;
+  /** Measure the trained model on the test split at the end (FID/KID for `fmnist-gan`). @default true */
+  readonly evaluate?: boolean;
   /** Network pair, for the GAN pipelines: `dcgan` or `sn-resnet`. @default 'dcgan' */
   readonly architecture?: string;
   /** Train class-conditional networks on the `cls` labels, for the GAN pipelines. @default false */

@@ -18,6 +18,7 @@ interface RunFlags extends ReadOptions {
   resume: boolean;
   arch?: string;
   conditional?: boolean;
+  eval: boolean;
   json: boolean;
 }
 
@@ -46,6 +47,7 @@ export function runCommand(): Command {
       .option('--run-dir <dir>', "run folder (metrics, checkpoints), for pipelines that write one (default: the pipeline's, under runs/)")
       .option('--arch <name>', 'network pair, for the GAN pipelines: dcgan|sn-resnet (default: dcgan)')
       .option('--conditional', 'class-conditional networks on the cls labels, for the GAN pipelines')
+      .option('--no-eval', 'skip the evaluation on the test split at the end (fmnist-gan: FID/KID)')
       .option('--resume', "continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)", false)
       .option('--json', 'print one JSON object: {pipeline, seed, accounting, samples, batches, seconds, samplesPerSecond, batchesPerSecond}', false),
   ).action(async (name: string, flags: RunFlags, command: Command) => {
@@ -88,6 +90,7 @@ export function runCommand(): Command {
         resume: flags.resume,
         architecture: flags.arch,
         conditional: flags.conditional,
+        evaluate: flags.eval,
         onTrainingStep,
         log: (line) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`),
         signal: controller.signal,

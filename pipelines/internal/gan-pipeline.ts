@@ -1,5 +1,5 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperatorFunction } from 'rxjs';
 import { batch } from '../../operators/batch.js';
@@ -8,6 +8,7 @@ import { ndaPairs } from '../../operators/nda-pairs.js';
 import { selectBackend, type BackendName } from '../../sinks/backend/select-backend.js';
 import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
+import { writeSampleGrid } from '../../sinks/eval/write-sample-grid.js';
 import { createDcgan } from '../../sinks/gan/dcgan.js';
 import { createSnResnetGan } from '../../sinks/gan/sn-resnet.js';
 import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
@@ -21,6 +22,7 @@ import { createLoader } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
 import { deriveSeed, freshSeed } from '../../sources/random.js';
 import { PipelineError } from '../pipeline-error.js';
+import { fmnistGeneratorScore } from './fmnist-generator-score.js';
 import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
 
 /** The `nda` values of the GAN pipelines: `none` trains the plain hinge GAN (alpha 1, beta 0). */
@@ -38,6 +40,11 @@ export interface GanPipelineSpec {
   readonly channels: 1 | 3;
   /** Image side the networks see (a multiple of 8). */
   readonly size: number;
+  /**
+   * The test shards that the generator's FID/KID are measured against, or undefined for none (no
+   * in-domain classifier: the Fashion-MNIST one only fits Fashion-MNIST).
+   */
+  readonly testShards?: (options: PipelineRunOptions) => string | readonly string[];
   /** Stages between decoding and batching (padding 28 -> 32, flips), given the run's seed and error policy. */
   readonly augment: (seed: number, handler: HandlerName | undefined) => OperatorFunction<any, any>[];
 }
@@ -54,6 +61,8 @@ export interface GanRunConfig {
   readonly shuffle: number;
   readonly epochs: number | 'unbounded';
   readonly shards: string | readonly string[];
+  /** What the generator's FID/KID are measured against, or null for no evaluation. */
+  readonly testShards: string | readonly string[] | null;
   readonly handler: string;
   readonly architecture: GanArchitecture;
   /** Classes of a class-conditional run (labels from the `cls` field), or null. */
@@ -87,7 +96,8 @@ const DEFAULTS = { steps: 200, batchSize: 64, shuffle: 1000, z: 128, dStepsPerG:
  * backend `selectBackend` picks.
  * The run folder gets `config.json` (the resolved configuration) at start, `metrics.jsonl` per step,
  * checkpoints every `checkpointEvery` steps and at the end (the newest two kept), then a sample grid of
- * the EMA generator and `report.html`, whose path is logged. `resume` continues the run folder's
+ * the EMA generator (`samples-step-NNNNNN.png`), its FID/KID against `spec.testShards` (`eval.jsonl`)
+ * and `report.html`, whose path is logged. `resume` continues the run folder's
  * latest checkpoint with its saved configuration: the same samples and noise as an uninterrupted run.
  *
  * @throws RangeError/TypeError for a bad option or one that contradicts the resumed run's config
@@ -188,6 +198,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
       throw new PipelineError(spec.name, it.accounting(), err);
     }
     const seconds = (performance.now() - start) / 1000;
+    await finishRun(trained.steps);
     const report = await writeRunReport(runDir, { title: `${spec.name} ${config.nda} seed ${config.seed}` });
     log(`report: ${report}`);
     const accounting = it.accounting();
@@ -208,6 +219,20 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
         ...(trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {}),
       },
     };
+
+    /** A sample grid of the EMA generator and (with test shards) its FID/KID, recorded in the run folder. */
+    async function finishRun(step: number): Promise<void> {
+      const tag = String(step).padStart(6, '0');
+      const rows = config.classes ?? 8;
+      const grid = await ema.withEmaWeights(() => writeSampleGrid(tf, models.generator, join(runDir, `samples-step-${tag}.png`), { rows, cols: 8, seed: config.seed }));
+      log(`samples: ${grid.path}`);
+      const testShards = config.testShards ?? null;
+      if (testShards === null || options.evaluate === false || options.signal?.aborted) return;
+      const score = await ema.withEmaWeights(() => fmnistGeneratorScore(tf, models.generator, testShards, { seed: deriveSeed(config.seed, 'eval'), handler: options.handler }));
+      const row = { step, fid: score.fid, kid: score.kid.mean, kidStd: score.kid.std, n: score.n, generator: 'ema' };
+      await appendFile(join(runDir, RUN_FILES.evaluations), `${JSON.stringify(row)}\n`);
+      log(`evaluation (EMA generator, ${score.n} generated vs ${score.n} test images): FID ${score.fid.toFixed(3)}, KID ${score.kid.mean.toFixed(4)} ± ${score.kid.std.toFixed(4)}`);
+    }
 
     async function saveFinal(): Promise<void> {
       const { saveCheckpoint } = await import('../../sinks/checkpoint/save-checkpoint.js');
@@ -276,6 +301,7 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
     shuffle,
     epochs,
     shards: options.shards ?? spec.defaultShards(),
+    testShards: spec.testShards?.(options) ?? null,
     handler: options.handler ?? 'reraise',
     architecture: architecture as GanArchitecture,
     classes: options.conditional === true ? DEFAULTS.classes : null,

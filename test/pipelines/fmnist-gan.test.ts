@@ -15,7 +15,7 @@ describe('fmnistGan', () => {
   it('trains 2 G steps on the embedded shards: metrics.jsonl with 2 lines, a checkpoint, the backend logged', async () => {
     const runDir = join(tempDir(), 'run');
     const lines: string[] = [];
-    const r = await fmnistGan.run({ nda: 'jigsaw', steps: 2, seed: 1, backend: 'wasm', batchSize: 8, shuffle: 16, runDir, log: (l) => lines.push(l) });
+    const r = await fmnistGan.run({ evaluate: false, nda: 'jigsaw', steps: 2, seed: 1, backend: 'wasm', batchSize: 8, shuffle: 16, runDir, log: (l) => lines.push(l) });
     const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(metrics.map((m) => m.step), [1, 2]);
     for (const m of metrics) assert.ok(Number.isFinite(m.dLoss) && Number.isFinite(m.gLoss));
@@ -33,14 +33,14 @@ describe('fmnistGan', () => {
 
   it('nda none trains the plain GAN', async () => {
     const runDir = join(tempDir(), 'run');
-    const r = await fmnistGan.run({ nda: 'none', steps: 1, seed: 2, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
+    const r = await fmnistGan.run({ evaluate: false, nda: 'none', steps: 1, seed: 2, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
     assert.equal(r.details?.nda, 'none');
     assert.equal(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 1);
   });
 
   it('a bad nda is a RangeError listing the valid names, before anything is read or written', async () => {
     const runDir = join(tempDir(), 'run');
-    await assert.rejects(fmnistGan.run({ nda: 'rotate', steps: 1, runDir }), (e: unknown) => {
+    await assert.rejects(fmnistGan.run({ evaluate: false, nda: 'rotate', steps: 1, runDir }), (e: unknown) => {
       assert.ok(e instanceof RangeError);
       assert.match(e.message, /nda must be one of none, jigsaw, stitch, mixup, cutout, cutmix: current value is "rotate"/);
       return true;
@@ -74,16 +74,27 @@ describe('fmnistGan', () => {
     const html = readFileSync(report, 'utf8');
     assert.match(html, /<h2>Training<\/h2>/);
     assert.match(html, /<th>nda<\/th><td>cutout<\/td>/);
+    // the EMA generator's sample grid and its FID/KID against the 1000 embedded test images
+    assert.ok(existsSync(join(runDir, 'samples-step-000001.png')));
+    assert.match(html, /<img src="samples-step-000001\.png"/);
+    const [evaluation] = readFileSync(join(runDir, 'eval.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(evaluation.step, 1);
+    assert.equal(evaluation.n, 1000);
+    assert.equal(evaluation.generator, 'ema');
+    assert.ok(evaluation.fid > 0 && Number.isFinite(evaluation.fid), `fid ${evaluation.fid}`);
+    assert.ok(Number.isFinite(evaluation.kid) && evaluation.kidStd >= 0);
+    assert.match(html, /<h2>Evaluation<\/h2>/);
+    assert.ok(lines.some((l) => /^evaluation \(EMA generator, 1000 generated vs 1000 test images\): FID [\d.]+, KID -?[\d.]+ ± [\d.]+$/.test(l)), lines.join('\n'));
   });
 
   it('--resume continues the run identically: 2 steps + resume to 4 = 4 steps straight', async () => {
-    const base = { nda: 'jigsaw', seed: 3, backend: 'wasm', batchSize: 4, shuffle: 8 } as const;
+    const base = { evaluate: false, nda: 'jigsaw', seed: 3, backend: 'wasm', batchSize: 4, shuffle: 8 } as const;
     const straight = join(tempDir(), 'straight');
     await fmnistGan.run({ ...base, steps: 4, runDir: straight });
     const split = join(tempDir(), 'split');
     await fmnistGan.run({ ...base, steps: 2, runDir: split });
     const lines: string[] = [];
-    const resumed = await fmnistGan.run({ resume: true, steps: 4, runDir: split, backend: 'wasm', log: (l) => lines.push(l) });
+    const resumed = await fmnistGan.run({ evaluate: false, resume: true, steps: 4, runDir: split, backend: 'wasm', log: (l) => lines.push(l) });
     assert.ok(lines.includes(`resuming ${split} at step 2 of 4`));
     assert.equal(resumed.details?.steps, 4);
     const losses = (dir: string) =>
@@ -98,24 +109,24 @@ describe('fmnistGan', () => {
 
   it('--resume refuses a run folder without a run, and an option that contradicts the saved config', async () => {
     const empty = join(tempDir(), 'none');
-    await assert.rejects(fmnistGan.run({ resume: true, runDir: empty, backend: 'wasm' }), /config\.json does not exist \(no run to resume there\)/);
+    await assert.rejects(fmnistGan.run({ evaluate: false, resume: true, runDir: empty, backend: 'wasm' }), /config\.json does not exist \(no run to resume there\)/);
     const runDir = join(tempDir(), 'run');
-    await fmnistGan.run({ nda: 'none', steps: 1, seed: 4, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
-    await assert.rejects(fmnistGan.run({ resume: true, runDir, nda: 'jigsaw', steps: 2 }), (e: unknown) => {
+    await fmnistGan.run({ evaluate: false, nda: 'none', steps: 1, seed: 4, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
+    await assert.rejects(fmnistGan.run({ evaluate: false, resume: true, runDir, nda: 'jigsaw', steps: 2 }), (e: unknown) => {
       assert.ok(e instanceof RangeError);
       assert.match(e.message, /resume keeps the run's nda "none": current value is "\\"jigsaw\\""/);
       return true;
     });
-    await assert.rejects(fmnistGan.run({ resume: true, nda: 'none' }), /resume needs the run folder \(--run-dir\)/);
+    await assert.rejects(fmnistGan.run({ evaluate: false, resume: true, nda: 'none' }), /resume needs the run folder \(--run-dir\)/);
   });
 
   it('through the CLI: --resume continues a run and the step progress shows the losses', async () => {
     const runDir = join(tempDir(), 'cli-run');
-    const first = await runCli(['run', 'fmnist-gan', '--steps', '1', '--seed', '6', '--batch-size', '4', '--shuffle', '0', '--backend', 'wasm', '--run-dir', runDir]);
+    const first = await runCli(['run', 'fmnist-gan', '--steps', '1', '--seed', '6', '--batch-size', '4', '--shuffle', '0', '--backend', 'wasm', '--no-eval', '--run-dir', runDir]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /ndaflow: train fmnist-gan 1\/1 steps, .*dLoss [\d.]+ gLoss -?[\d.]+/);
     assert.match(first.stdout, /report: .*report\.html/);
-    const second = await runCli(['run', 'fmnist-gan', '--resume', '--run-dir', runDir, '--steps', '2', '--backend', 'wasm', '--no-progress']);
+    const second = await runCli(['run', 'fmnist-gan', '--resume', '--run-dir', runDir, '--steps', '2', '--backend', 'wasm', '--no-eval', '--no-progress']);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /resuming .* at step 1 of 2/);
     assert.equal(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
@@ -123,7 +134,7 @@ describe('fmnistGan', () => {
 
   it('--arch sn-resnet --conditional trains the class-conditional SN-ResNet pair on the cls labels', async () => {
     const runDir = join(tempDir(), 'run');
-    const r = await fmnistGan.run({ nda: 'jigsaw', architecture: 'sn-resnet', conditional: true, steps: 1, seed: 8, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
+    const r = await fmnistGan.run({ evaluate: false, nda: 'jigsaw', architecture: 'sn-resnet', conditional: true, steps: 1, seed: 8, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
     assert.equal(config.architecture, 'sn-resnet');
     assert.equal(config.classes, 10);
@@ -131,6 +142,6 @@ describe('fmnistGan', () => {
     const [m] = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.ok(Number.isFinite(m.dLoss) && Number.isFinite(m.gLoss));
     assert.equal(r.accounting.lost, 0);
-    await assert.rejects(fmnistGan.run({ architecture: 'vit', steps: 1, runDir: join(tempDir(), 'x') }), /architecture must be one of dcgan, sn-resnet: current value is "vit"/);
+    await assert.rejects(fmnistGan.run({ evaluate: false, architecture: 'vit', steps: 1, runDir: join(tempDir(), 'x') }), /architecture must be one of dcgan, sn-resnet: current value is "vit"/);
   });
 });
