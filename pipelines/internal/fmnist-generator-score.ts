@@ -13,7 +13,7 @@ import type { ImageBatch } from '../../sources/sample.js';
  * FID-style Frechet distance and KID of a Fashion-MNIST generator (`[n, z]` -> `[n, 32, 32, 1]`):
  * every image of the test shards and as many generated ones (same N), through the project's
  * classifier (`loadFmnistClassifier`, `data/fmnist-classifier`); KID averaged over 10 subsets of up to
- * 1000 images. Deterministic given the seed and
+ * 1000 images (at most half of them). Deterministic given the seed and
  * backend; the classifier is released before it returns.
  */
 export async function fmnistGeneratorScore(
@@ -24,13 +24,15 @@ export async function fmnistGeneratorScore(
 ): Promise<GeneratorScore> {
   const { classifier, features } = await loadFmnistClassifier(tf);
   try {
-    const it = createLoader<any>(fromShards(testShards as string | string[], { shuffle: 0, handler: options.handler }), decode({ image: 'gray', handler: options.handler }), batch(500)).iterate();
+    const it = createLoader<any>(fromShards(testShards as string | string[], { seed: options.seed, shuffle: 0, handler: options.handler }), decode({ image: 'gray', handler: options.handler }), batch(500)).iterate();
     async function* images(): AsyncGenerator<ImageBatch> {
       for await (const b of it) yield b.png as ImageBatch;
     }
     const real = await featuresOf(tf, features, images());
-    // KID over 10 subsets, not KID's default 100: the kernel sums run in JS (~0.4 s per subset of 1000)
-    return await evaluateGenerator(tf, { generator, features, real, n: real.shape[0], seed: options.seed, kid: { subsets: 10 } });
+    // KID over 10 subsets, not KID's default 100: the kernel sums run in JS (~0.4 s per subset of 1000);
+    // subsets of at most half the images, so that they differ and the spread means something
+    const n = real.shape[0];
+    return await evaluateGenerator(tf, { generator, features, real, n, seed: options.seed, kid: { subsets: 10, subsetSize: Math.max(2, Math.min(1000, Math.floor(n / 2))) } });
   } finally {
     classifier.dispose();
   }

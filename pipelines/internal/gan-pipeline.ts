@@ -311,8 +311,9 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
     channels: spec.channels,
     dStepsPerG: DEFAULTS.dStepsPerG,
     optimizer: 'adam(2e-4, 0, 0.999)',
-    // BigGAN averages from step 1000 with decay 0.9999; short runs would never average, so both scale down.
-    ema: { decay: 0.999, start: Math.min(1000, Math.floor(finalSteps / 2)) },
+    // BigGAN averages from step 1000 with decay 0.9999 (a 10,000-step horizon); a short run would never
+    // average, or average mostly its start, so both scale with the run: a horizon of ~steps/10.
+    ema: { decay: Math.min(0.9999, Math.max(0.5, 1 - 10 / finalSteps)), start: Math.min(1000, Math.floor(finalSteps / 2)) },
     checkpointEvery: Math.max(1, Math.min(500, Math.round(finalSteps / 4))),
   };
 }
