@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { packageRoot } from '../pipelines/internal/package-root.js';
+import { packageRoot } from '../sources/package-root.js';
 import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
 import { prepareCommand } from './commands/prepare.js';

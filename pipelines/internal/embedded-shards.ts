@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { embeddedData } from './package-root.js';
+import { embeddedData } from '../../sources/package-root.js';
 
 /**
  * The embedded shards of one dataset split (`data/fmnist/train-000000.tar.gz`, ...), sorted, as

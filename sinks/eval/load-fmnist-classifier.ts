@@ -2,7 +2,7 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { fileIoHandler } from '../checkpoint/file-io-handler.js';
 import { classifierFeatures } from './classifier-features.js';
 import type { FmnistClassifier } from './fmnist-classifier.js';
-import { packageData } from './internal/package-data.js';
+import { embeddedData } from '../../sources/package-root.js';
 
 /**
  * Loads a classifier saved with `fileIoHandler` (`model.json` + `weights.bin`, as `ndaflow run
@@ -16,7 +16,7 @@ import { packageData } from './internal/package-data.js';
  *   when the model has no `features` layer.
  */
 export async function loadFmnistClassifier(tf: typeof TFJS, dir?: string): Promise<FmnistClassifier> {
-  const classifier = await tf.loadLayersModel(fileIoHandler(tf, dir ?? packageData('fmnist-classifier')));
+  const classifier = await tf.loadLayersModel(fileIoHandler(tf, dir ?? embeddedData('fmnist-classifier')));
   try {
     return { classifier, features: classifierFeatures(tf, classifier) };
   } catch (error) {

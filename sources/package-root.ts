@@ -2,21 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let cached: string | undefined;
-
 /**
  * The folder of ndaflow's own package.json, found by walking up from this module (so it works from
- * `dist/pipelines/internal/` in a checkout and in an installed package alike, whatever the cwd).
+ * `dist/` in a checkout and in an installed package alike, whatever the cwd). A few stat calls: callers
+ * ask once per run, so nothing is cached.
  * @throws Error when no ndaflow package.json is found above this file.
  */
 export function packageRoot(): string {
-  if (cached !== undefined) return cached;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'ndaflow') return (cached = dir);
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'ndaflow') return dir;
       } catch {
         // not JSON: keep looking
       }
@@ -27,7 +25,7 @@ export function packageRoot(): string {
   }
 }
 
-/** A path inside the package's embedded `data/` folder. */
+/** A path inside the package's embedded `data/` folder (the Fashion-MNIST shards, the evaluation classifier). */
 export function embeddedData(...parts: string[]): string {
   return join(packageRoot(), 'data', ...parts);
 }
