@@ -7,6 +7,8 @@ import { embeddedShards } from './internal/embedded-shards.js';
 import { ONE_CLASS_NDA, oneClassExperiment } from './internal/one-class-experiment.js';
 import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
 import { fmnistTestShards } from './internal/fmnist-test-shards.js';
+import { writeRunConfig } from '../sinks/report/run-folder.js';
+import { writeRunReport } from '../sinks/report/write-run-report.js';
 
 const ACTION = 'run fmnist-anomaly';
 
@@ -52,6 +54,20 @@ export const fmnistAnomaly: Pipeline = {
     log(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`);
     const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
 
+    await writeRunConfig(runDir, {
+      pipeline: fmnistAnomaly.name,
+      seed,
+      normalClass,
+      nda,
+      steps,
+      trainShards,
+      testShards,
+      batchSize: options.batchSize,
+      shuffle: options.shuffle,
+      epochs: options.epochs,
+      handler: options.handler ?? 'reraise',
+      backend: chosen.name,
+    });
     const start = performance.now();
     const r = await oneClassExperiment(tf, {
       normalClass,
@@ -78,6 +94,8 @@ export const fmnistAnomaly: Pipeline = {
     for (const row of r.rows) log(`  ${row.set.padEnd(width)}  ${row.auroc.toFixed(4)}  ${String(row.n).padStart(6)}  ${String(row.nIn).padStart(5)}`);
     log(`  per other class: ${Object.entries(r.perClass).map(([c, a]) => `${c}:${a.toFixed(3)}`).join(' ')}`);
     const mean = r.rows.find((row) => row.set === 'mean');
+    const report = await writeRunReport(runDir, { title: `${fmnistAnomaly.name} class ${normalClass} ${nda} seed ${seed}` });
+    log(`report: ${report}`);
     return {
       accounting: r.accounting.train,
       seed,
@@ -94,7 +112,7 @@ export const fmnistAnomaly: Pipeline = {
         ...(mean !== undefined ? { meanOodAuroc: round(mean.auroc) } : {}),
         testSamples: r.accounting.test.yielded,
         runDir,
-        report: join(runDir, 'anomaly.json'),
+        report,
       },
     };
   },

@@ -49,6 +49,10 @@ describe('fmnistAnomaly', () => {
     assert.equal(r.details?.oneClassAuroc, Math.round(oneClass.auroc * 10000) / 10000);
     assert.ok(existsSync(join(runDir, 'metrics.jsonl')));
     assert.ok(lines.some((l) => /^ {2}one-class +0\.\d{4}/.test(l)), lines.join('\n'));
+    // the run folder's config and report, with the AUROC table
+    assert.equal(JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')).normalClass, 3);
+    assert.equal(r.details?.report, join(runDir, 'report.html'));
+    assert.match(readFileSync(join(runDir, 'report.html'), 'utf8'), /<h3>anomaly\.json<\/h3>.*<td>one-class<\/td>/s);
   });
 
   it('a bad class or nda is a RangeError before anything is written; --shards without test shards beside them too', async () => {
