@@ -13,8 +13,8 @@ export interface RunReportOptions {
 /**
  * Writes `dir/report.html` from what the run folder holds (see `RUN_FILES`): the resolved
  * configuration as a table; loss curves (every `*loss*` field of `metrics.jsonl` on one chart) and one
- * chart per other numeric metric; one chart per numeric field of `eval.jsonl` (FID, KID, ...) against
- * the step; every other `*.json` file whose content is an array of flat objects (or an object of such
+ * chart per other numeric metric; one chart per numeric field of `eval.jsonl` (FID, KID, ...; not
+ * `n` nor `*Std`) against the step; every other `*.json` file whose content is an array of flat objects (or an object of such
  * arrays) as tables (anomaly AUROC rows); every `*.png` as an image, newest last. The page is one
  * self-contained file (inline SVG, relative image links, no script): it opens from disk in a browser,
  * no server needed. Calling it again rewrites it from the current files (the trainers call it at the
@@ -67,7 +67,8 @@ ${body.join('\n')}
 
 /** Loss fields together on one chart, each other numeric field on its own, against `step`. */
 function charts(records: readonly Record<string, unknown>[], groupLosses = true): string[] {
-  const fields = columnsOf(records).filter((f) => f !== 'step' && records.some((r) => typeof r[f] === 'number'));
+  // counts (`n`) and spreads (`kidStd`) stay in the table: a chart of them says nothing
+  const fields = columnsOf(records).filter((f) => f !== 'step' && f !== 'n' && !/Std$/.test(f) && records.some((r) => typeof r[f] === 'number'));
   const series = (field: string): ChartSeries => ({
     name: field,
     points: records.flatMap((r, i) => (typeof r[field] === 'number' ? [[typeof r.step === 'number' ? r.step : i + 1, r[field] as number] as const] : [])),

@@ -31,7 +31,7 @@ describe('writeRunReport', () => {
     const dir = await tempDir();
     await writeRunConfig(dir, { pipeline: 'fmnist-gan', nda: 'jigsaw', loader: { shuffle: 1000 } });
     for (let step = 1; step <= 20; step++) await appendFile(join(dir, 'metrics.jsonl'), `${JSON.stringify({ step, dLoss: 2 / step, gLoss: step / 10, msPerStep: 900 })}\n`);
-    await writeFile(join(dir, 'eval.jsonl'), `${JSON.stringify({ step: 10, fid: 80.5, kid: 0.09 })}\n${JSON.stringify({ step: 20, fid: 60.25, kid: 0.07 })}\n`);
+    await writeFile(join(dir, 'eval.jsonl'), `${JSON.stringify({ step: 10, fid: 80.5, kid: 0.09, kidStd: 0.01, n: 1000 })}\n${JSON.stringify({ step: 20, fid: 60.25, kid: 0.07, kidStd: 0.01, n: 1000 })}\n`);
     await writeFile(join(dir, 'anomaly.json'), JSON.stringify({ normalClass: 0, rows: [{ set: 'one-class', auroc: 0.91 }, { set: 'jigsaw', auroc: 0.97 }] }));
     await writeFile(join(dir, 'samples-step-000020.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
     const path = await writeRunReport(dir, { title: 'run <1>' });
