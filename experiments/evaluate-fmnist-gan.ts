@@ -8,7 +8,7 @@
  * - all-class runs (`call-none-s1`, ...): 10,000 images of the EMA generator against the 10,000 test
  *   images through the project's Fashion-MNIST classifier (`data/fmnist-classifier`): Frechet distance
  *   (FID formula) and KID; plus the floor, 10,000 real training images against the test images; a
- *   sample grid PNG per run.
+ *   sample grid PNG per run and generator (`samples-step-*.png`, `samples-ema-step-*.png`).
  *
  *   node dist/experiments/evaluate-fmnist-gan.js --runs runs/experiment --classes 0,1,2 --seeds 1 \
  *     --test 'DIR/test-000000.tar' --train 'DIR/train-{000000..000005}.tar' --ch 32
@@ -156,6 +156,7 @@ async function main(): Promise<void> {
     for (const seed of seeds) {
       const dir = join(runs, `call-${nda}-s${seed}`);
       await withRun(dir, async (net, loaded) => {
+        await writeSampleGrid(tf, net.models.generator, join(dir, `samples-step-${String(loaded.step).padStart(6, '0')}.png`), { seed: 0 });
         const live = await evaluateGenerator(tf, { generator: net.models.generator, features: classifier.features, real: realTest, n, seed: 0 });
         const averaged = await net.ema.withEmaWeights(async () => {
           await writeSampleGrid(tf, net.models.generator, join(dir, `samples-ema-step-${String(loaded.step).padStart(6, '0')}.png`), { seed: 0 });
