@@ -2,6 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../sinks/backend/index.js';
+import { seededValues } from '../../helpers/seeded-values.js';
 
 // Each registered wasm kernel against the cpu backend's own kernel, run through the engine with the
 // same inputs and attributes (so the tfjs-core gradient wiring is not needed).
@@ -36,15 +37,7 @@ const CASES: Case[] = [
   { batch: 2, h: 10, w: 9, ci: 3, co: 2, k: [4, 4], stride: 3, pad: [[0, 0], [0, 2], [3, 1], [0, 0]] },
 ];
 
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+const values = seededValues;
 
 function outSize(tf: typeof TF, c: Case): [number, number, number, number] {
   const info = tf.backend_util.computeConv2DInfo([c.batch, c.h, c.w, c.ci], [c.k[0], c.k[1], c.ci, c.co], c.stride, 1, c.pad);

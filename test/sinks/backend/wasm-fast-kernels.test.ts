@@ -5,6 +5,7 @@ import { selectBackend } from '../../../sinks/backend/index.js';
 import { registerWasmKernels } from '../../../sinks/backend/register-wasm-kernels.js';
 import { originalKernel } from '../../../sinks/backend/kernels/wrapped-kernel.js';
 import { tileInto } from '../../../sinks/backend/kernels/tile.js';
+import { seededValues } from '../../helpers/seeded-values.js';
 
 // The Tile, BatchMatMul, Sum, Mean and LeakyRelu kernels registered for wasm, each against the cpu backend's own
 // kernel through the engine with the same inputs and attributes, on the fast-path cases and on the
@@ -12,15 +13,7 @@ import { tileInto } from '../../../sinks/backend/kernels/tile.js';
 
 type Inputs = Record<string, [Float32Array | Int32Array | Uint8Array, number[], TF.DataType]>;
 
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+const values = seededValues;
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const f32 = (shape: number[], seed: number): [Float32Array, number[], TF.DataType] => [values(size(shape), seed), shape, 'float32'];
