@@ -147,16 +147,25 @@ describe('loader state: exact resume', () => {
 describe('loader state: kill -9', () => {
   const child = join(process.cwd(), 'dist', 'test', 'fixtures', 'resume-child.js');
 
-  /** Runs the child; kills it with SIGKILL once it reported `killAfter` items (never, if undefined). */
+  /** Runs the child; kills it with SIGKILL when it reports item `killAfter` (never, if undefined), before it may take another. */
   function runChild(checkpoint: string, options: string, killAfter?: number): Promise<{ killed: boolean; items: number; stdout: string }> {
     return new Promise((resolve, reject) => {
-      const p = spawn(process.execPath, [child, checkpoint, options], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(process.execPath, [child, checkpoint, options], { stdio: ['pipe', 'pipe', 'inherit'] });
       let stdout = '';
       let items = 0;
+      p.stdin.on('error', () => undefined); // the child may be gone when the last line goes out
       p.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
-        items = (stdout.match(/^item /gm) ?? []).length;
-        if (killAfter !== undefined && items >= killAfter) p.kill('SIGKILL');
+        const now = (stdout.match(/^item /gm) ?? []).length;
+        // the child waits for one line per item: it cannot run past the item it is killed at
+        for (; items < now; items++) {
+          if (killAfter !== undefined && items + 1 >= killAfter) {
+            p.kill('SIGKILL');
+            items = now;
+            return;
+          }
+          p.stdin.write('next\n');
+        }
       });
       p.on('error', reject);
       p.on('close', (_code, signal) => resolve({ killed: signal === 'SIGKILL', items, stdout }));
