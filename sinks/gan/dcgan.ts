@@ -1,7 +1,7 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import { checkInteger, rangeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
 import { ganLayers } from './gan-layers.js';
+import { resolveGanShape } from './gan-shape.js';
 import { seededKernel } from './seeded-init.js';
 
 /** Options of {@link createDcgan}. */
@@ -75,13 +75,7 @@ export interface Dcgan {
  */
 export function createDcgan(tf: typeof TFJS, options: DcganOptions = {}): Dcgan {
   const action = 'create a DCGAN';
-  const z = checkInteger(action, 'z', options.z ?? 128, 1, 1 << 16);
-  const ch = checkInteger(action, 'ch', options.ch ?? 64, 1, 1 << 12);
-  const size = checkInteger(action, 'size', options.size ?? 32, 8, 1 << 12);
-  const channels = checkInteger(action, 'channels', options.channels ?? 3, 1, 4);
-  if (size % 8 !== 0) throw rangeError(action, 'size must be a multiple of 8', size);
-  if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
-  const classes = options.classes === undefined ? undefined : checkInteger(action, 'classes', options.classes, 1, 1 << 16);
+  const { z, ch, size, channels, classes } = resolveGanShape(action, options, 64);
   const base = size / 8;
   const init = (layerName: string) => seededKernel(tf, options.seed, 'dcgan', layerName);
   const bn = () => tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 });

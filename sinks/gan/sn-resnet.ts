@@ -1,8 +1,8 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import { checkInteger, rangeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
 import type { Dcgan } from './dcgan.js';
 import { ganLayers } from './gan-layers.js';
+import { resolveGanShape } from './gan-shape.js';
 import { seededKernel } from './seeded-init.js';
 
 /** Options of {@link createSnResnetGan}. */
@@ -64,13 +64,7 @@ export interface SnResnetGanOptions {
  */
 export function createSnResnetGan(tf: typeof TFJS, options: SnResnetGanOptions = {}): Dcgan {
   const action = 'create an SN-ResNet GAN';
-  const z = checkInteger(action, 'z', options.z ?? 128, 1, 1 << 16);
-  const ch = checkInteger(action, 'ch', options.ch ?? 128, 1, 1 << 12);
-  const size = checkInteger(action, 'size', options.size ?? 32, 8, 1 << 12);
-  const channels = checkInteger(action, 'channels', options.channels ?? 3, 1, 4);
-  if (size % 8 !== 0) throw rangeError(action, 'size must be a multiple of 8 (pad 28 px images to 32)', size);
-  const classes = options.classes === undefined ? undefined : checkInteger(action, 'classes', options.classes, 1, 1 << 16);
-  const seed = options.seed === undefined ? undefined : checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
+  const { z, ch, size, channels, classes, seed } = resolveGanShape(action, options, 128);
   const L = ganLayers(tf);
   const init = (name: string) => seededKernel(tf, seed, 'sn-resnet', name);
   const snSeed = (name: string) => (seed === undefined ? {} : { seed: deriveSeed(seed, 'sn-resnet', name) });

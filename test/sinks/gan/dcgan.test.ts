@@ -46,7 +46,7 @@ describe('createDcgan', () => {
 
   it('validates its options', async () => {
     const tf = await loadTf();
-    assert.throws(() => createDcgan(tf, { size: 30 }), /Cannot create a DCGAN as size must be a multiple of 8: current value is 30/);
+    assert.throws(() => createDcgan(tf, { size: 30 }), /Cannot create a DCGAN as size must be a multiple of 8 \(pad 28 px images to 32\): current value is 30/);
     assert.throws(() => createDcgan(tf, { z: 0 }), RangeError);
     assert.throws(() => createDcgan(tf, { ch: 1.5 }), RangeError);
     assert.throws(() => createDcgan(tf, { channels: '3' as never }), TypeError);
