@@ -1,5 +1,5 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperatorFunction } from 'rxjs';
 import { batch } from '../../operators/batch.js';
@@ -13,7 +13,7 @@ import { createDcgan } from '../../sinks/gan/dcgan.js';
 import { createSnResnetGan } from '../../sinks/gan/sn-resnet.js';
 import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
 import { GeneratorEma } from '../../sinks/gan/generator-ema.js';
-import { RUN_FILES, readJsonLines, readRunConfig, writeRunConfig } from '../../sinks/report/run-folder.js';
+import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
 import { writeRunReport } from '../../sinks/report/write-run-report.js';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
@@ -23,6 +23,8 @@ import type { LoaderState } from '../../sources/loader-state.js';
 import { deriveSeed, freshSeed } from '../../sources/random.js';
 import { PipelineError } from '../pipeline-error.js';
 import { fmnistGeneratorScore } from './fmnist-generator-score.js';
+import { readResumedConfig } from './resumed-config.js';
+import { truncateMetrics } from './truncate-metrics.js';
 import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
 
 /** The `nda` values of the GAN pipelines: `none` trains the plain hinge GAN (alpha 1, beta 0). */
@@ -262,12 +264,6 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
       throw typeError(action, 'resume needs the run folder (--run-dir), or the seed and nda that name the default one', 'neither');
     }
     const runDir = options.runDir ?? join('runs', `${spec.name}-${nda}-seed${options.seed}`);
-    const saved = (await readRunConfig(runDir)) as GanRunConfig | null;
-    if (saved === null) throw new Error(`Cannot ${action} --resume as ${join(runDir, RUN_FILES.config)} does not exist (no run to resume there)`);
-    if (options.conditional !== undefined && options.conditional !== (saved.classes !== null)) {
-      throw rangeError(action, `resume keeps the run's conditional ${saved.classes !== null}`, options.conditional);
-    }
-    if (saved.pipeline !== spec.name) throw rangeError(action, `resume needs a run of ${spec.name}`, saved.pipeline);
     const given: Record<(typeof FIXED_ON_RESUME)[number], unknown> = {
       seed: options.seed,
       nda: options.nda,
@@ -278,11 +274,9 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
       handler: options.handler,
       architecture: options.architecture,
     };
-    for (const key of FIXED_ON_RESUME) {
-      const value = given[key];
-      if (value !== undefined && JSON.stringify(value) !== JSON.stringify(saved[key])) {
-        throw rangeError(action, `resume keeps the run's ${key} ${JSON.stringify(saved[key])}`, JSON.stringify(value));
-      }
+    const saved = (await readResumedConfig(action, spec.name, runDir, given)) as unknown as GanRunConfig;
+    if (options.conditional !== undefined && options.conditional !== (saved.classes !== null)) {
+      throw rangeError(action, `resume keeps the run's conditional ${saved.classes !== null}`, options.conditional);
     }
     return { ...saved, steps: steps ?? saved.steps };
   }
@@ -316,16 +310,4 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
     ema: { decay: Math.min(0.9999, Math.max(0.5, 1 - 10 / finalSteps)), start: Math.min(1000, Math.floor(finalSteps / 2)) },
     checkpointEvery: Math.max(1, Math.min(500, Math.round(finalSteps / 4))),
   };
-}
-
-/** Drops the metrics lines past the resumed step (written after the checkpoint, before a crash). */
-async function truncateMetrics(path: string, step: number): Promise<void> {
-  const records = await readJsonLines(path);
-  const kept = records.filter((r) => typeof r.step === 'number' && r.step <= step);
-  if (kept.length === records.length) {
-    // keep the file as it is, but make sure a cut-short last line does not glue onto the next record
-    const text = await readFile(path, 'utf8').catch(() => '');
-    if (text === '' || text.endsWith('\n')) return;
-  }
-  await writeFile(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
