@@ -1,11 +1,10 @@
 import type { OperatorFunction } from 'rxjs';
-import { rangeError, typeError } from '../sources/errors.js';
+import { typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import type { Random } from '../sources/random.js';
 import type { Image, Sample } from '../sources/sample.js';
 import { checkFields } from './internal/check-fields.js';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from './internal/color-ops.js';
-import { checkInterval, checkNumber, checkProbability, imageStage } from './internal/image-stage.js';
+import { drawJitter, jitterFrames, resolveJitterRanges, type JitterDraw } from './internal/clip-jitter.js';
+import { checkProbability, imageStage } from './internal/image-stage.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
 
@@ -36,11 +35,6 @@ export interface ColorJitterOptions {
   readonly onSeed?: (seed: number) => void;
 }
 
-const BRIGHTNESS = 0;
-const CONTRAST = 1;
-const SATURATION = 2;
-const HUE = 3;
-
 /**
  * Randomly changes the brightness, contrast, saturation and hue of each image, with probability
  * `p`: torchvision's `ColorJitter` (in `RandomApply`), the colour augmentation of SimCLR and MoCo
@@ -70,12 +64,7 @@ const HUE = 3;
 export function colorJitter(options: ColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
   const action = 'create a color jitter';
   if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
-  const ranges: (readonly [number, number] | null)[] = [
-    factorRange(action, 'brightness', options.brightness),
-    factorRange(action, 'contrast', options.contrast),
-    factorRange(action, 'saturation', options.saturation),
-    hueRange(action, options.hue),
-  ];
+  const ranges = resolveJitterRanges(action, options);
   const p = checkProbability(action, 'p', options.p ?? 0.8);
   const fields = checkFields(action, options.fields);
   const handler = resolveHandler(options.handler);
@@ -88,58 +77,17 @@ export function colorJitter(options: ColorJitterOptions = {}): OperatorFunction<
     handler,
     prepare: (sample) => {
       if (!active) return null;
-      const rng = sampleRandom(seed, 'color-jitter', sample);
-      if (!(rng.float() < p)) return null;
-      const order = rng.shuffle([BRIGHTNESS, CONTRAST, SATURATION, HUE]);
-      const factors = ranges.map((r) => draw(rng, r));
-      return (image) => jitter(image, order, factors);
+      const draw = drawJitter(sampleRandom(seed, 'color-jitter', sample), p, ranges);
+      return draw === null ? null : (image) => jitter(image, draw);
     },
   });
 }
 
-function jitter(image: Image, order: readonly number[], factors: readonly (number | null)[]): Image {
+function jitter(image: Image, draw: JitterDraw): Image {
   const [H, W, C] = image.shape;
   if (!(image.data instanceof Uint8Array)) throw new Error('Cannot jitter the colours of a Float32 image as colorJitter works on 8-bit pixels (put it before normalize)');
   if (C !== 1 && C !== 3) throw new Error(`Cannot jitter the colours of an image of ${C} channels as it must have 1 or 3 (decode with image: 'rgb' or 'gray')`);
   const data = image.data.slice();
-  for (const op of order) {
-    const f = factors[op];
-    if (f === null || f === undefined) continue;
-    if (op === BRIGHTNESS) adjustBrightness(data, f);
-    else if (op === CONTRAST) adjustContrast(data, C, f);
-    else if (C === 3) {
-      if (op === SATURATION) adjustSaturation(data, f);
-      else adjustHue(data, f);
-    }
-  }
+  jitterFrames(data, C, data.length, draw);
   return { data, shape: [H, W, C] };
-}
-
-function draw(rng: Random, range: readonly [number, number] | null): number | null {
-  const u = rng.float(); // drawn even for a skipped range, so that one option does not shift the others' draws
-  return range === null ? null : range[0] + (range[1] - range[0]) * u;
-}
-
-/** torchvision's `_check_input` for brightness/contrast/saturation: null when the factor is always 1. */
-function factorRange(action: string, name: string, value: unknown): readonly [number, number] | null {
-  if (value === undefined) return null;
-  let range: readonly [number, number];
-  if (typeof value === 'number') {
-    const b = checkNumber(action, name, value, 0, Infinity);
-    range = [Math.max(0, 1 - b), 1 + b];
-  } else if (Array.isArray(value)) range = checkInterval(action, name, value, 0, Infinity);
-  else throw typeError(action, `${name} must be a number or a [low, high] pair`, value);
-  return range[0] === 1 && range[1] === 1 ? null : range;
-}
-
-function hueRange(action: string, value: unknown): readonly [number, number] | null {
-  if (value === undefined) return null;
-  let range: readonly [number, number];
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) throw typeError(action, 'hue must be a number', value);
-    if (!(value >= 0 && value <= 0.5)) throw rangeError(action, 'hue must be in [0, 0.5]', value);
-    range = [-value, value];
-  } else if (Array.isArray(value)) range = checkInterval(action, 'hue', value, -0.5, 0.5);
-  else throw typeError(action, 'hue must be a number or a [low, high] pair', value);
-  return range[0] === 0 && range[1] === 0 ? null : range;
 }
