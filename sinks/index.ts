@@ -28,3 +28,4 @@ export * from './gan/gan-layers.js';
 export * from './gan/sn-resnet.js';
 export * from './gan/conditional-classes.js';
 export * from './anomaly/index.js';
+export * from './contrastive/index.js';
