@@ -29,3 +29,6 @@ export * from './gan/sn-resnet.js';
 export * from './gan/conditional-classes.js';
 export * from './anomaly/index.js';
 export * from './contrastive/index.js';
+export * from './eval/encoder-features.js';
+export * from './eval/linear-probe.js';
+export * from './eval/pixel-features.js';

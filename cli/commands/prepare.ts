@@ -1,8 +1,18 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
+import { typeError } from '../../sources/errors.js';
 import { convertCifar, type CifarSplit, type CifarVariant } from '../../sources/datasets/cifar.js';
 import type { ConvertOptions, ConvertResult } from '../../sources/datasets/convert-options.js';
 import { convertFashionMnist, FASHION_MNIST_DEBIAN_ROOT } from '../../sources/datasets/fashion-mnist.js';
 import { convertFolder } from '../../sources/datasets/folder.js';
+import { convertKinetics } from '../../sources/datasets/kinetics.js';
+import { convertMovingFmnist } from '../../sources/datasets/moving-fmnist.js';
+import { convertUcf101 } from '../../sources/datasets/ucf101.js';
+import { convertVideoFolder } from '../../sources/datasets/video-folder.js';
+import type { DatasetAdapter } from '../../sources/datasets/dataset-adapter.js';
+import { writeDataset, type DatasetResult } from '../../sources/datasets/write-dataset.js';
 import { integerArg, progressEnabled } from '../options.js';
 import { startProgress } from '../progress.js';
 
@@ -15,16 +25,17 @@ interface WriteFlags {
   trainLimit?: number;
   testLimit?: number;
   splits: string;
+  shuffleSeed?: number;
 }
 
-function addWriteOptions(command: Command, defaultOut: string | undefined, splitLimits: boolean): Command {
+function addWriteOptions(command: Command, defaultOut: string | undefined, splitLimits: boolean, limit = true): Command {
   if (defaultOut === undefined) command.requiredOption('--out <dir>', 'folder the shards are written to');
   else command.option('--out <dir>', 'folder the shards are written to', defaultOut);
   command
     .option('--max-samples <n>', 'most samples per shard', integerArg(1), 10_000)
     .option('--max-bytes <n>', 'most bytes of entry data per shard', integerArg(1), 1e9)
-    .option('--gzip', 'gzip every shard (.tar.gz)', false)
-    .option('--limit <n>', splitLimits ? 'only the first N images of each split' : 'only the first N images', integerArg(0));
+    .option('--gzip', 'gzip every shard (.tar.gz)', false);
+  if (limit) command.option('--limit <n>', splitLimits ? 'only the first N images of each split' : 'only the first N images', integerArg(0));
   if (splitLimits) {
     command
       .option('--train-limit <n>', 'only the first N training images (over --limit)', integerArg(0))
@@ -71,6 +82,32 @@ async function timed(run: () => Promise<ConvertResult>, done: () => void): Promi
     done();
   }
   report(result, (performance.now() - start) / 1000);
+}
+
+/** `limit` and per-split `limits` of a dataset written through an adapter, and its shuffle seed. */
+function datasetLimits(flags: WriteFlags): { limit?: number; limits: Record<string, number | undefined>; seed?: number } {
+  return { limit: flags.limit, limits: { train: flags.trainLimit, test: flags.testLimit }, seed: flags.shuffleSeed };
+}
+
+/**
+ * Prints what a dataset adapter found besides the shards: the classes, the files it ignored and
+ * the listed videos it did not find (all of them in `<out>/missing.txt`: split, path, where listed).
+ */
+async function reportDataset(result: DatasetResult, out: string): Promise<DatasetResult> {
+  const { classes } = result;
+  const shown = classes.length <= 20 ? classes.map((c, i) => `${i}=${c}`).join(' ') : `${classes.slice(0, 5).map((c, i) => `${i}=${c}`).join(' ')} ... ${classes.length - 1}=${classes.at(-1)}`;
+  process.stdout.write(`classes: ${classes.length}: ${shown}\n`);
+  if (result.ignored.length > 0) process.stderr.write(`ndaflow: ignored ${result.ignored.length} file(s) with other extensions, e.g. ${result.ignored.slice(0, 3).join(', ')}\n`);
+  if (result.missing.length > 0) {
+    const file = join(out, 'missing.txt');
+    await mkdir(out, { recursive: true });
+    await writeFile(file, result.missing.map((m) => `${m.split}\t${m.path}\t${m.origin}\n`).join(''));
+    const bySplit = new Map<string, number>();
+    for (const m of result.missing) bySplit.set(m.split, (bySplit.get(m.split) ?? 0) + 1);
+    process.stdout.write(`missing: ${result.missing.length} listed video(s) not found (${[...bySplit].map(([s, n]) => `${s} ${n}`).join(', ')}), listed in ${file}\n`);
+    process.stderr.write(`ndaflow: warning: ${result.missing.length} listed video(s) not found, e.g. ${result.missing.slice(0, 3).map((m) => `${m.path} (${m.origin})`).join(', ')}\n`);
+  }
+  return result;
 }
 
 function limits(flags: WriteFlags): { limit?: number; limits: { train?: number; test?: number }; splits: CifarSplit[] } {
@@ -122,5 +159,102 @@ export function prepareCommand(): Command {
     }, done);
   });
 
-  return prepare.addCommand(fmnist).addCommand(cifar('cifar10', 'cifar-10-binary.tar.gz')).addCommand(cifar('cifar100', 'cifar-100-binary.tar.gz')).addCommand(folder);
+  const shuffleSeed = (command: Command): Command =>
+    command.option('--shuffle-seed <n>', 'shuffle each split with this seed, so that shards mix the classes (default: the dataset\'s own order)', integerArg(0, 2 ** 32 - 1));
+
+  const ucf101 = shuffleSeed(
+    addWriteOptions(
+      new Command('ucf101')
+        .description('UCF101 (class folders of .avi + ucfTrainTestlist) -> train-%06d.tar, test-%06d.tar (avi + cls + json) of one official split')
+        .requiredOption('--root <dir>', 'the video folder (UCF-101/<Class>/v_<Class>_gXX_cYY.avi)')
+        .option('--split <n>', 'the official train/test split: 1, 2 or 3', integerArg(1, 3), 1)
+        .option('--annotations <dir>', 'folder of classInd.txt, trainlist0N.txt, testlist0N.txt (default: <root>/ucfTrainTestlist, <root>, <root>/../ucfTrainTestlist)'),
+      'shards/ucf101-split<N>',
+      true,
+    ),
+  ).action(async (flags: WriteFlags & { root: string; split: number; annotations?: string }, command: Command) => {
+    const out = flags.out === 'shards/ucf101-split<N>' ? `shards/ucf101-split${flags.split}` : (flags.out as string);
+    const { options, done } = convertOptions({ ...flags, out }, command, 'prepare ucf101');
+    await timed(async () => reportDataset(await convertUcf101({ ...options, ...datasetLimits(flags), root: flags.root, split: flags.split, annotations: flags.annotations, splits: parseSplits(flags.splits) }), out), done);
+  });
+
+  const kinetics = shuffleSeed(
+    addWriteOptions(
+      new Command('kinetics')
+        .description('Kinetics CSV(s) + downloaded clips -> <split>-%06d.tar per CSV split (mp4 + cls + json); missing videos are counted, not fatal')
+        .requiredOption('--csv <files...>', 'the official CSV(s): label,youtube_id,time_start,time_end,split[,is_cc]')
+        .requiredOption('--videos <dir>', 'folder of <youtube_id>_<start:06d>_<end:06d>.mp4 files (any sub-folders)')
+        .option('--split <name>', 'split of the rows of a CSV without a split column (default: the CSV file name)')
+        .option('--splits <list>', 'write only these splits, comma-separated (default: all in the CSVs)'),
+      'shards/kinetics',
+      false,
+    ),
+  ).action(async (flags: WriteFlags & { csv: string[]; videos: string; split?: string }, command: Command) => {
+    const { options, done } = convertOptions(flags, command, 'prepare kinetics');
+    const only = (flags.splits as string | undefined)?.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    await timed(async () => reportDataset(await convertKinetics({ ...options, csv: flags.csv, videos: flags.videos, split: flags.split, splits: only, limit: flags.limit, seed: flags.shuffleSeed }), flags.out as string), done);
+  });
+
+  const videoFolder = shuffleSeed(
+    addWriteOptions(
+      new Command('video-folder')
+        .description('a folder of class sub-folders of videos (or train/, test/ folders of them) -> <split>-%06d.tar (video bytes + cls + json)')
+        .argument('<dir>', 'the folder (one sub-folder per class, or split folders train/ val/ test/ of class folders)')
+        .option('--split <name>', 'name of the split when there are no split folders (shard file prefix)', 'train'),
+      undefined,
+      false,
+    ),
+  ).action(async (dir: string, flags: WriteFlags & { split: string }, command: Command) => {
+    const { options, done } = convertOptions(flags, command, 'prepare video-folder');
+    await timed(async () => reportDataset(await convertVideoFolder(dir, { ...options, split: flags.split, limit: flags.limit, seed: flags.shuffleSeed }), flags.out as string), done);
+  });
+
+  const movingFmnist = addWriteOptions(
+    new Command('moving-fmnist')
+      .description('Moving-Fashion-MNIST clips (1 or 2 items bouncing in a square canvas) from the Fashion-MNIST idx files -> train-%06d.tar, test-%06d.tar (mp4 + cls + json)')
+      .option('--root <dir>', 'folder with the Fashion-MNIST idx files', FASHION_MNIST_DEBIAN_ROOT)
+      .option('--train <n>', 'training clips (default: 10000)', integerArg(0))
+      .option('--test <n>', 'test clips (default: 2000)', integerArg(0))
+      .option('--frames <n>', 'frames per clip, 16..20 (default: 20)', integerArg(1))
+      .addOption(new Option('--items <n>', 'items per clip (default: 1)').choices(['1', '2']))
+      .option('--seed <n>', 'seed of every random choice (default: 0)', integerArg(0, 2 ** 32 - 1))
+      .option('--fps <n>', 'frame rate written in the mp4, metadata only (default: 10)', integerArg(1))
+      .option('--size <n>', 'side of the square canvas in pixels, even, > 28 (default: 64)', integerArg(1)),
+    'shards/moving-fmnist',
+    false,
+    false,
+  ).action(async (flags: WriteFlags & { root: string; train?: number; test?: number; frames?: number; items?: string; seed?: number; fps?: number; size?: number }, command: Command) => {
+    const { options, done } = convertOptions(flags, command, 'prepare moving-fmnist');
+    const { root, train, test, frames, seed, fps, size } = flags;
+    await timed(() => convertMovingFmnist({ ...options, root, train, test, frames, items: flags.items === undefined ? undefined : flags.items === '2' ? 2 : 1, seed, fps, size }), done);
+  });
+
+  const adapter = shuffleSeed(
+    addWriteOptions(
+      new Command('adapter')
+        .description('any dataset through a DatasetAdapter module (its default export: (root) => DatasetAdapter) -> <split>-%06d.tar')
+        .argument('<module>', 'the adapter module (.js/.mjs; e.g. dist/examples/gesture-clips.js)')
+        .argument('<root>', 'the dataset folder, passed to the adapter function')
+        .option('--splits <list>', 'write only these splits, comma-separated (default: all)'),
+      undefined,
+      false,
+    ),
+  ).action(async (module: string, root: string, flags: WriteFlags, command: Command) => {
+    const loaded = (await import(pathToFileURL(resolve(module)).href)) as { default?: unknown; adapter?: unknown };
+    const factory = loaded.default ?? loaded.adapter;
+    if (typeof factory !== 'function') throw typeError('load a dataset adapter', 'the module must export a default function (root) => DatasetAdapter', module);
+    const dataset = (factory as (root: string) => DatasetAdapter)(root);
+    const { options, done } = convertOptions(flags, command, `prepare ${dataset.name}`);
+    const only = (flags.splits as string | undefined)?.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    await timed(async () => reportDataset(await writeDataset(dataset, { ...options, splits: only, limit: flags.limit, seed: flags.shuffleSeed }), flags.out as string), done);
+  });
+
+  return prepare
+    .addCommand(fmnist).addCommand(cifar('cifar10', 'cifar-10-binary.tar.gz')).addCommand(cifar('cifar100', 'cifar-100-binary.tar.gz'))
+    .addCommand(folder)
+    .addCommand(ucf101)
+    .addCommand(kinetics)
+    .addCommand(videoFolder)
+    .addCommand(movingFmnist)
+    .addCommand(adapter);
 }

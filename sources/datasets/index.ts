@@ -12,3 +12,7 @@ export * from './write-dataset.js';
 export * from './ucf101.js';
 export * from './kinetics.js';
 export * from './video-folder.js';
+export * from './moving-fmnist-render.js';
+export * from './moving-fmnist-plan.js';
+export * from './moving-fmnist-encode.js';
+export * from './moving-fmnist.js';
