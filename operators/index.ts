@@ -30,3 +30,8 @@ export * from './clip-random-resized-crop.js';
 export * from './clip-random-flip.js';
 export * from './clip-color-jitter.js';
 export * from './clip-random-grayscale.js';
+export * from './decode-clips.js';
+export { createNdaTransform, NDA_TRANSFORM_NAMES } from './internal/nda-transforms.js';
+export type { NdaContext, NdaResult, NdaTransform } from './internal/nda-transform.js';
+export { createVideoNdaTransform, VIDEO_NDA_TRANSFORM_NAMES } from './internal/video-nda-transforms.js';
+export type { VideoNdaResult, VideoNdaTransform } from './internal/video-nda-transform.js';

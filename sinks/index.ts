@@ -28,7 +28,7 @@ export * from './gan/gan-layers.js';
 export * from './gan/sn-resnet.js';
 export * from './gan/conditional-classes.js';
 export * from './anomaly/index.js';
-export * from './contrastive/index.js';
 export * from './eval/encoder-features.js';
 export * from './eval/linear-probe.js';
 export * from './eval/pixel-features.js';
+export * from './contrastive/index.js';

@@ -15,3 +15,8 @@ export * from './shard-reader.js';
 export * from './from-shards.js';
 export * from './loader.js';
 export * from './shard-writer.js';
+export * from './video/clip-plan.js';
+export * from './video/video-frame-decoder.js';
+export * from './video/video-clip.js';
+export * from './video/stack-clips.js';
+export * from './video/ffmpeg-binaries.js';

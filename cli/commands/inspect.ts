@@ -1,8 +1,12 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { decodeClips } from '../../operators/decode-clips.js';
 import type { Accounting } from '../../sources/ledger.js';
 import { createLoader } from '../../sources/loader.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { Sample } from '../../sources/sample.js';
+import type { ClipMode } from '../../sources/video/clip-plan.js';
+import type { VideoClip } from '../../sources/video/video-clip.js';
+import type { VideoScaler } from '../../sources/video/video-frame-decoder.js';
 import { LineWriter } from '../line-writer.js';
 import { addReadOptions, integerArg, progressEnabled, type ReadOptions } from '../options.js';
 import { startProgress } from '../progress.js';
@@ -10,6 +14,75 @@ import { startProgress } from '../progress.js';
 interface InspectFlags extends ReadOptions {
   json: boolean;
   limit?: number;
+  clips?: boolean | string;
+  frames: number;
+  stride: number;
+  size: number;
+  crop?: number;
+  fps?: number;
+  mode: ClipMode;
+  short: 'pad' | 'skip';
+  scaler: VideoScaler;
+  concurrency: number;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`Cannot use it as it must be a number > 0: current value is ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Mean of a clip's values, rounded to 3 decimals. */
+function clipMean(clip: VideoClip): number {
+  let sum = 0;
+  for (const v of clip.data) sum += v;
+  return Math.round((sum / clip.data.length) * 1000) / 1000;
+}
+
+/** `inspect --clips`: decodes every video and prints one JSON line per clip on stdout. */
+async function inspectClips(specs: string[], flags: InspectFlags, clipCount: number | undefined): Promise<void> {
+  const source = fromShards(specs.join('::'), { seed: flags.seed ?? 0, handler: flags.handler, allowPipe: flags.allowPipe });
+  const stage = decodeClips({
+    frames: flags.frames,
+    stride: flags.stride,
+    size: flags.size,
+    crop: flags.crop ?? flags.size,
+    fps: flags.fps,
+    mode: flags.mode,
+    clips: clipCount,
+    short: flags.short,
+    scaler: flags.scaler,
+    seed: flags.seed ?? 0,
+    concurrency: flags.concurrency,
+    handler: flags.handler,
+  });
+  const it = createLoader<Sample>(source, stage).iterate();
+  const out = new LineWriter(process.stdout);
+  let samples = 0;
+  let failure: unknown;
+  try {
+    for await (const sample of it) {
+      samples++;
+      for (const [i, clip] of (sample['clips'] as VideoClip[]).entries()) {
+        await out.line(JSON.stringify({ __key__: sample.__key__, clip: i, shape: clip.shape, mean: clipMean(clip) }));
+      }
+      if (out.closed) break;
+      if (flags.limit !== undefined && samples >= flags.limit) break;
+    }
+  } catch (err) {
+    failure = err;
+  } finally {
+    await out.close();
+  }
+  const accounting = it.accounting();
+  process.stderr.write(`ndaflow: accounting ${JSON.stringify(accounting)}\n`);
+  if (failure !== undefined) {
+    process.stderr.write(`ndaflow: error: ${failure instanceof Error ? failure.message : String(failure)}\n`);
+    process.exitCode = 1;
+  } else if (accounting.lost !== 0) {
+    process.stderr.write(`ndaflow: error: ${accounting.lost} sample(s) were lost (neither delivered nor skipped)\n`);
+    process.exitCode = 1;
+  }
 }
 
 interface FieldStats {
@@ -61,16 +134,51 @@ function summary(samples: number, shards: Map<string, number>, fields: Map<strin
  * accounting line go to stderr. Exit code: 0 when the run ended (errors skipped by a continue/stop
  * handler are in the accounting), 1 when it failed (an error under `reraise`, a bad spec) or when
  * samples were lost (a bug).
+ *
+ * `inspect --clips [n] --frames F --stride S --size N [--crop C] [--fps R] [--mode uniform|random|multi]
+ * [--short pad|skip] SHARD...` decodes the video field of every sample with `decodeClips` and prints
+ * one JSON line per clip, `{"__key__", "clip", "shape": [T, H, W, 3], "mean"}` (mean pixel value
+ * 0..255, 3 decimals); a broken video follows `--handler` (reraise: exit 1 naming the key, field
+ * and ffmpeg's message; a continue handler: counted under `video-decode` in the accounting line).
  */
 export function inspectCommand(): Command {
   return addReadOptions(
     new Command('inspect')
       .description('list or summarise the samples of tar shards (specs may use {000..009} and ::)')
-      .argument('<shards...>', 'shard specs')
+      .argument('[shards...]', 'shard specs')
       .option('--json', 'one JSON line per sample on stdout: {"__key__", "__url__", "fields": {FIELD: BYTES}}', false)
-      .option('--limit <n>', 'stop after N samples', integerArg(1)),
+      .option('--limit <n>', 'stop after N samples', integerArg(1))
+      .option('--clips [n]', 'decode every video (mp4, avi, webm, mkv, mov) and print one JSON line per clip: {"__key__", "clip", "shape", "mean"}; n: clips per video (uniform, multi)')
+      .option('--frames <n>', 'with --clips: frames per clip', integerArg(1, 100_000), 16)
+      .option('--stride <n>', 'with --clips: step between clip frames, in decoded frames', integerArg(1, 100_000), 1)
+      .option('--size <n>', 'with --clips: short side of the frames, in pixels', integerArg(1, 16_384), 112)
+      .option('--crop <n>', 'with --clips: centre crop side (default: --size)', integerArg(1, 16_384))
+      .option('--fps <r>', 'with --clips: resample to this frame rate (default: the video\'s own frames)', positiveNumber)
+      .addOption(new Option('--mode <mode>', 'with --clips: clip placement (uniform: evenly spaced; random / multi: seeded by --seed)').choices(['uniform', 'random', 'multi']).default('uniform'))
+      .addOption(new Option('--short <policy>', 'with --clips: a video shorter than a clip: pad (repeat its last frame) or skip (counted)').choices(['pad', 'skip']).default('pad'))
+      .addOption(new Option('--scaler <name>', 'with --clips: resize algorithm').choices(['bilinear', 'fast_bilinear', 'bicubic', 'area', 'neighbor']).default('bilinear'))
+      .option('--concurrency <n>', 'with --clips: ffmpeg processes at once', integerArg(1, 256), 2),
     'seed of the source (default: 0; inspect reads in spec order, unshuffled)',
   ).action(async (specs: string[], flags: InspectFlags, command: Command) => {
+    // `--clips SHARD`: commander gives the optional value the first shard; take it back
+    let clipCount: number | undefined;
+    if (typeof flags.clips === 'string') {
+      if (/^\d+$/.test(flags.clips)) clipCount = Number(flags.clips);
+      else specs = [flags.clips, ...specs];
+    }
+    if (specs.length === 0) command.error("error: missing required argument 'shards'");
+    if (flags.clips !== undefined && flags.clips !== false) {
+      if (clipCount === 0) command.error('error: option \'--clips [n]\' argument \'0\' is invalid. Cannot use it as it must be >= 1: current value is 0');
+      if (flags.mode === 'random' && clipCount !== undefined && clipCount !== 1) command.error("error: --mode random makes exactly one clip per video (use --mode multi)");
+      try {
+        await inspectClips(specs, flags, clipCount);
+      } catch (err) {
+        // a bad option (RangeError from the factory) or no ffmpeg
+        process.stderr.write(`ndaflow: error: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+      }
+      return;
+    }
     const source = fromShards(specs.join('::'), { seed: flags.seed ?? 0, handler: flags.handler, allowPipe: flags.allowPipe });
     const it = createLoader<Sample>(source).iterate();
     const out = new LineWriter(process.stdout);
