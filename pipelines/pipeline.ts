@@ -24,6 +24,8 @@ export interface PipelineRunOptions {
   readonly shuffle?: number;
   /** Negative data augmentation, for pipelines that train with it (`fmnist-gan`: none|jigsaw|stitch|mixup|cutout|cutmix). @default the pipeline's */
   readonly nda?: string;
+  /** NDA views per query, added as extra negatives to its InfoNCE denominator, for the MoCo pipelines. @default 1 */
+  readonly ndaPerQuery?: number;
   /** The class trained on as normal, for one-class anomaly pipelines (`fmnist-anomaly`: 0..9). @default 0 */
   readonly normalClass?: number;
   /** Training steps, for pipelines that train. @default the pipeline's */

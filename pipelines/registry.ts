@@ -3,11 +3,15 @@ import { cifar10Gan } from './cifar10-gan.js';
 import { fmnistClassifier } from './fmnist-classifier.js';
 import { fmnistAnomaly } from './fmnist-anomaly.js';
 import { fmnistGan } from './fmnist-gan.js';
+import { fmnistMoco } from './fmnist-moco.js';
 import { fmnistStream } from './fmnist-stream.js';
+import { kineticsVideoMoco } from './kinetics-video-moco.js';
+import { movingFmnistVideoMoco } from './moving-fmnist-video-moco.js';
+import { ucf101VideoMoco } from './ucf101-video-moco.js';
 import type { Pipeline } from './pipeline.js';
 
 /** The registered pipelines, by name. Add a pipeline here to make it runnable as `ndaflow run NAME`. */
-const PIPELINES: readonly Pipeline[] = [fmnistStream, fmnistGan, fmnistClassifier, cifar10Gan, fmnistAnomaly];
+const PIPELINES: readonly Pipeline[] = [fmnistStream, fmnistGan, fmnistClassifier, cifar10Gan, fmnistAnomaly, fmnistMoco, movingFmnistVideoMoco, ucf101VideoMoco, kineticsVideoMoco];
 
 /** Other names for registered pipelines: `default` is what `ndaflow run` runs without a name. */
 const ALIASES: Readonly<Record<string, string>> = { default: fmnistStream.name };

@@ -11,6 +11,7 @@ interface RunFlags extends ReadOptions {
   batchSize?: number;
   shuffle?: number;
   nda?: string;
+  ndaPerQuery?: number;
   steps?: number;
   normalClass?: number;
   backend?: string;
@@ -40,14 +41,15 @@ export function runCommand(): Command {
       .option('--epochs <n>', 'epochs', integerArg(1))
       .option('--batch-size <n>', 'batch size', integerArg(1))
       .option('--shuffle <n>', 'sample shuffle buffer (0: tar order)', integerArg(0))
-      .option('--nda <name>', 'negative data augmentation, for pipelines that train with it (fmnist-gan: none|jigsaw|stitch|mixup|cutout|cutmix)')
+      .option('--nda <name>', 'negative data augmentation, for pipelines that train with it (fmnist-gan: none|jigsaw|stitch|mixup|cutout|cutmix; fmnist-moco: none|jigsaw|stitch|mixup|cutout|cutmix|shift|noise; *-video-moco: none|shuffle|reverse|splice|static or a spatial one)')
+      .option('--nda-per-query <m>', 'NDA views per query, extra negatives in its denominator, for the MoCo pipelines (default 1)', integerArg(1))
       .option('--steps <n>', 'training steps, for pipelines that train', integerArg(1))
       .option('--normal-class <c>', 'class trained on as normal, for one-class anomaly pipelines (fmnist-anomaly: 0..9, default 0)', integerArg(0))
       .option('--backend <name>', 'TF.js backend, for pipelines that train (tensorflow-gpu|tensorflow|wasm|cpu; default: the first that loads)')
       .option('--run-dir <dir>', "run folder (metrics, checkpoints), for pipelines that write one (default: the pipeline's, under runs/)")
       .option('--arch <name>', 'network pair, for the GAN pipelines: dcgan|sn-resnet (default: dcgan)')
       .option('--conditional', 'class-conditional networks on the cls labels, for the GAN pipelines')
-      .option('--no-eval', 'skip the evaluation on the test split at the end (fmnist-gan: FID/KID)')
+      .option('--no-eval', 'skip the evaluation on the test split at the end (fmnist-gan: FID/KID; MoCo pipelines: the linear probe)')
       .option('--resume', "continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)", false)
       .option('--json', 'print one JSON object: {pipeline, seed, accounting, samples, batches, seconds, samplesPerSecond, batchesPerSecond}', false),
   ).action(async (name: string, flags: RunFlags, command: Command) => {
@@ -83,6 +85,7 @@ export function runCommand(): Command {
         batchSize: flags.batchSize,
         shuffle: flags.shuffle,
         nda: flags.nda,
+        ndaPerQuery: flags.ndaPerQuery,
         steps: flags.steps,
         normalClass: flags.normalClass,
         backend: flags.backend,

@@ -1,0 +1,305 @@
+import type * as TFJS from '@tensorflow/tfjs';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OperatorFunction } from 'rxjs';
+import { batch } from '../../operators/batch.js';
+import { selectBackend, type BackendName } from '../../sinks/backend/select-backend.js';
+import { loadMocoCheckpoint } from '../../sinks/contrastive/moco-checkpoint.js';
+import { createMocoModels, type MocoModels } from '../../sinks/contrastive/moco-models.js';
+import { trainMoco, type ContrastiveBatch } from '../../sinks/contrastive/moco-trainer.js';
+import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
+import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
+import { writeRunReport } from '../../sinks/report/write-run-report.js';
+import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
+import { fromShards } from '../../sources/from-shards.js';
+import type { HandlerName } from '../../sources/handlers.js';
+import { createLoader } from '../../sources/loader.js';
+import type { LoaderState } from '../../sources/loader-state.js';
+import { deriveSeed, freshSeed } from '../../sources/random.js';
+import { PipelineError } from '../pipeline-error.js';
+import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
+import { asStackedBatch } from './as-stacked-batch.js';
+import { interleavedNdaViews, type NdaViewMaker } from './nda-views.js';
+import { probeEncoder, type ProbeSpec } from './probe-encoder.js';
+import { readResumedConfig } from './resumed-config.js';
+import { truncateMetrics } from './truncate-metrics.js';
+
+/** What differs between the MoCo pipelines (`fmnist-moco`, `moving-fmnist-video-moco`, ...). */
+export interface MocoPipelineSpec {
+  /** The pipeline's name, also the prefix of its default run folder. */
+  readonly name: string;
+  /** The `nda` values it takes; `none` trains plain MoCo-v2. */
+  readonly ndaChoices: readonly string[];
+  /** The `nda` value when the run gives none. */
+  readonly defaultNda: string;
+  /** The training shards when the run names none. */
+  readonly defaultShards: () => string | readonly string[];
+  /** The shards the linear probe is evaluated on. */
+  readonly testShards: (options: PipelineRunOptions) => string | readonly string[];
+  /** Stages from a raw sample to one with two augmented views `view0` (query) and `view1` (key): images or clips. */
+  readonly views: (seed: number, handler: HandlerName | undefined) => OperatorFunction<any, any>[];
+  /** Stages from a raw sample to one with a single un-augmented `view`, for the linear probe. */
+  readonly probeView: (handler: HandlerName | undefined) => OperatorFunction<any, any>[];
+  /** The labels probed (class, motion direction, ...). */
+  readonly probes: readonly ProbeSpec[];
+  /** Builds the NDA view maker for an `nda` name (not `none`). */
+  readonly nda: (name: string) => NdaViewMaker;
+  /** Shape of one view without the batch axis ([h, w, c] or [t, h, w, c]), as `views` makes them. */
+  readonly inputShape: readonly number[];
+  /** Builds the encoder for `inputShape`. */
+  readonly encoder: (tf: typeof TFJS, inputShape: readonly number[], width: number, seed: number) => TFJS.LayersModel;
+  /** The pipeline's defaults. */
+  readonly defaults: MocoDefaults;
+}
+
+/** Defaults of a MoCo pipeline. */
+export interface MocoDefaults {
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly shuffle: number;
+  readonly queueSize: number;
+  readonly width: number;
+  /** NDA views per query (extra negatives in its denominator). */
+  readonly ndaPerQuery: number;
+  /** Training samples the probe's classifier is fitted on (the first ones of the training shards). */
+  readonly probeTrain: number;
+  /** Test samples the probe is scored on (the first ones of the test shards); 0: all. */
+  readonly probeTest: number;
+}
+
+/** The resolved configuration of a MoCo run, saved as `config.json`. */
+export interface MocoRunConfig {
+  readonly pipeline: string;
+  readonly seed: number;
+  readonly nda: string;
+  readonly ndaPerQuery: number;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly shuffle: number;
+  readonly epochs: number | 'unbounded';
+  readonly shards: string | readonly string[];
+  readonly testShards: string | readonly string[];
+  readonly handler: string;
+  readonly width: number;
+  readonly queueSize: number;
+  readonly momentum: number;
+  readonly temperature: number;
+  readonly optimizer: string;
+  readonly learningRate: number;
+  readonly checkpointEvery: number;
+  readonly probeTrain: number;
+  readonly probeTest: number;
+}
+
+const FIXED_ON_RESUME = ['seed', 'nda', 'ndaPerQuery', 'batchSize', 'shuffle', 'epochs', 'shards', 'handler'] as const;
+const KEEP_CHECKPOINTS = 2;
+
+/**
+ * Runs a MoCo-v2 (+ NDA) pipeline: shards -> shuffle -> `spec.views` (two augmented views per sample)
+ * -> batch (full batches) -> NDA views of each query (`ndaPerQuery` per query, by `spec.nda`, seeded
+ * per (seed, view j, step, keys); none with `nda: 'none'`) -> `trainMoco` (query and momentum key
+ * encoders with projection heads, a queue of keys, InfoNCE where query i's NDA keys join only its own
+ * denominator) on the backend `selectBackend` picks. Then the frozen query encoder is probed: features
+ * of `probeTrain` training samples and the test samples, a linear classifier per `spec.probes` label,
+ * top-1 accuracy on the test samples, appended to `eval.jsonl`.
+ * The run folder (default `runs/<name>-<nda>-seed<seed>`) gets `config.json`, `metrics.jsonl`,
+ * checkpoints (every quarter of the run, the newest two kept), `eval.jsonl` and `report.html`.
+ * `resume` continues the latest checkpoint with the saved configuration (same samples, same views).
+ *
+ * @throws RangeError/TypeError for a bad option or one that contradicts the resumed run (before
+ *   anything is read); Error when there is nothing to resume; PipelineError (with the accounting so
+ *   far) when the stream or the training fails.
+ */
+export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineRunOptions): Promise<PipelineResult> {
+  const action = `run ${spec.name}`;
+  const log = options.log ?? (() => undefined);
+  const config = await resolveConfig(spec, options, action, log);
+  const runDir = options.runDir ?? join('runs', `${spec.name}-${config.nda}-seed${config.seed}`);
+  const makeNda = config.nda === 'none' ? null : spec.nda(config.nda);
+
+  const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
+  const backend = `${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`;
+  log(`backend: ${backend}`);
+  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+
+  let startStep = 0;
+  let resumeFrom: LoaderState | undefined;
+  let models: MocoModels | undefined;
+  const source = fromShards(config.shards as string | string[], {
+    seed: config.seed,
+    shuffle: config.shuffle,
+    epochs: config.epochs === 'unbounded' ? Infinity : config.epochs,
+    handler: options.handler,
+    allowPipe: options.allowPipe,
+  });
+  try {
+    await writeRunConfig(runDir, { ...config, backend: chosen.name });
+    const stages = [...spec.views(config.seed, options.handler), batch(config.batchSize, { partial: false })];
+    let it: ReturnType<ReturnType<typeof createLoader<any>>['iterate']> | undefined;
+    let batches = 0;
+    const buildModels = (inputShape: readonly number[]): MocoModels =>
+      createMocoModels(tf, {
+        encoder: () => spec.encoder(tf, inputShape, config.width, deriveSeed(config.seed, 'encoder')),
+        queueSize: config.queueSize,
+        seed: deriveSeed(config.seed, 'moco'),
+        optimizer: config.optimizer as 'adam' | 'sgd',
+        learningRate: config.learningRate,
+      });
+
+    async function* contrastiveBatches(): AsyncGenerator<ContrastiveBatch> {
+      if (it === undefined) return;
+      for await (const item of it) {
+        batches++;
+        options.onProgress?.(batches * config.batchSize, batches);
+        const query = asStackedBatch(item.view0, 'view0', spec.name);
+        const key = asStackedBatch(item.view1, 'view1', spec.name);
+        const step = startStep + batches;
+        const nda = makeNda === null ? undefined : interleavedNdaViews(makeNda, query, { seed: deriveSeed(config.seed, 'nda'), step, keys: item.__key__ as string[], perQuery: config.ndaPerQuery });
+        yield nda === undefined ? { query, key } : { query, key, nda };
+        if (options.signal?.aborted) return;
+      }
+    }
+
+    models = buildModels(spec.inputShape);
+    if (options.resume === true) {
+      const loaded = await loadMocoCheckpoint(tf, runDir, { models });
+      if (loaded === null) throw new Error(`Cannot ${action} --resume as ${runDir} holds no checkpoint`);
+      startStep = loaded.step;
+      resumeFrom = (loaded.loaderState ?? undefined) as LoaderState | undefined;
+      await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
+      log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
+    }
+    it = createLoader<any>(source, ...stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
+    const iteration = it;
+
+    const every = Math.max(1, Math.round(config.steps / 10));
+    const start = performance.now();
+    let trained: Awaited<ReturnType<typeof trainMoco>>;
+    try {
+      trained = await trainMoco(tf, contrastiveBatches(), {
+        models,
+        momentum: config.momentum,
+        temperature: config.temperature,
+        steps: config.steps,
+        startStep,
+        seed: deriveSeed(config.seed, 'train'),
+        runDir,
+        checkpointEvery: config.checkpointEvery,
+        loaderState: () => iteration.state(),
+        onStep: (r) => {
+          const detail = `loss ${r.loss.toFixed(4)} top1 ${(r.positiveTop1 * 100).toFixed(0)}%`;
+          if (options.onTrainingStep !== undefined) options.onTrainingStep(r.step, config.steps, detail);
+          else if (r.step % every === 0 || r.step === startStep + 1 || r.step === config.steps) {
+            const sps = (r.step - startStep) / ((performance.now() - start) / 1000);
+            log(`step ${r.step}/${config.steps}: ${detail} (${r.msPerStep.toFixed(0)} ms, ${sps.toFixed(2)} steps/s)`);
+          }
+        },
+      });
+      await pruneCheckpoints(runDir, KEEP_CHECKPOINTS);
+    } catch (err) {
+      throw new PipelineError(spec.name, iteration.accounting(), err);
+    }
+    const seconds = (performance.now() - start) / 1000;
+
+    const probeDetails: Record<string, number> = {};
+    if (options.evaluate !== false && options.signal?.aborted !== true && trained.steps > 0) {
+      const probed = await probeEncoder(tf, models.queryEncoder, {
+        trainShards: config.shards,
+        testShards: config.testShards,
+        stages: spec.probeView(options.handler),
+        probes: spec.probes,
+        trainSamples: config.probeTrain,
+        testSamples: config.probeTest,
+        seed: deriveSeed(config.seed, 'probe'),
+        handler: options.handler,
+        allowPipe: options.allowPipe,
+      });
+      for (const row of probed) {
+        await appendFile(join(runDir, RUN_FILES.evaluations), `${JSON.stringify({ step: trained.steps, encoder: 'query', ...row })}\n`);
+        log(`linear probe (${row.label}): top-1 ${(row.top1 * 100).toFixed(1)}% on ${row.testSamples} test samples (train ${(row.trainTop1 * 100).toFixed(1)}% on ${row.trainSamples})`);
+        probeDetails[`probe_${row.label}_top1`] = Math.round(row.top1 * 10_000) / 10_000;
+      }
+    }
+    const report = await writeRunReport(runDir, { title: `${spec.name} ${config.nda} seed ${config.seed}` });
+    log(`report: ${report}`);
+    return {
+      accounting: iteration.accounting(),
+      seed: config.seed,
+      samples: batches * config.batchSize,
+      batches,
+      seconds,
+      aborted: options.signal?.aborted === true,
+      details: {
+        backend,
+        nda: config.nda,
+        steps: trained.steps,
+        stepsPerSecond: Math.round(((trained.steps - startStep) / Math.max(seconds, 1e-9)) * 100) / 100,
+        runDir,
+        report,
+        ...(trained.lastLoss !== null ? { loss: trained.lastLoss } : {}),
+        ...probeDetails,
+      },
+    };
+  } finally {
+    models?.dispose();
+  }
+}
+
+/** The run's configuration: from the options and the spec's defaults, or (resuming) from config.json. */
+async function resolveConfig(spec: MocoPipelineSpec, options: PipelineRunOptions, action: string, log: (line: string) => void): Promise<MocoRunConfig> {
+  if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(action, 'runDir must be a non-empty string', options.runDir);
+  const nda = options.nda ?? spec.defaultNda;
+  if (!spec.ndaChoices.includes(nda)) throw rangeError(action, `nda must be one of ${spec.ndaChoices.join(', ')}`, nda);
+  const steps = options.steps === undefined ? undefined : checkInteger(action, 'steps', options.steps, 1);
+  const batchSize = checkInteger(action, 'batchSize', options.batchSize ?? spec.defaults.batchSize, 2);
+  const shuffle = checkInteger(action, 'shuffle', options.shuffle ?? spec.defaults.shuffle, 0);
+  const epochs = options.epochs === undefined ? 'unbounded' : checkInteger(action, 'epochs', options.epochs, 1);
+  if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
+  if (options.ndaPerQuery !== undefined) checkInteger(action, 'ndaPerQuery', options.ndaPerQuery, 1, 64);
+
+  if (options.resume === true) {
+    if (options.runDir === undefined && options.seed === undefined) {
+      throw typeError(action, 'resume needs the run folder (--run-dir), or the seed and nda that name the default one', 'neither');
+    }
+    const runDir = options.runDir ?? join('runs', `${spec.name}-${nda}-seed${options.seed}`);
+    const given: Record<(typeof FIXED_ON_RESUME)[number], unknown> = {
+      seed: options.seed,
+      nda: options.nda,
+      ndaPerQuery: options.ndaPerQuery,
+      batchSize: options.batchSize,
+      shuffle: options.shuffle,
+      epochs: options.epochs,
+      shards: options.shards,
+      handler: options.handler,
+    };
+    const saved = (await readResumedConfig(action, spec.name, runDir, given)) as unknown as MocoRunConfig;
+    return { ...saved, steps: steps ?? saved.steps };
+  }
+
+  const seed = options.seed ?? freshSeed();
+  if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
+  const finalSteps = steps ?? spec.defaults.steps;
+  return {
+    pipeline: spec.name,
+    seed,
+    nda,
+    ndaPerQuery: nda === 'none' ? 0 : (options.ndaPerQuery ?? spec.defaults.ndaPerQuery),
+    steps: finalSteps,
+    batchSize,
+    shuffle,
+    epochs,
+    shards: options.shards ?? spec.defaultShards(),
+    testShards: spec.testShards(options),
+    handler: options.handler ?? 'reraise',
+    width: spec.defaults.width,
+    queueSize: spec.defaults.queueSize,
+    momentum: 0.99,
+    temperature: 0.2,
+    // MoCo-v2's SGD (0.03, momentum 0.9) needs hundreds of epochs; short CPU runs learn far more with Adam.
+    optimizer: 'adam',
+    learningRate: 1e-3,
+    checkpointEvery: Math.max(1, Math.min(500, Math.round(finalSteps / 4))),
+    probeTrain: spec.defaults.probeTrain,
+    probeTest: spec.defaults.probeTest,
+  };
+}
