@@ -25,3 +25,15 @@ describe('README example (examples/quickstart.ts)', () => {
     assert.equal(Number(m[1]), Math.floor(3000 / 64));
   });
 });
+
+describe('README video example (examples/video-clips.ts)', () => {
+  it('decodes two clips per embedded Moving-Fashion-MNIST video, batches them with a shuffled NDA view, and loses nothing', () => {
+    const example = fileURLToPath(new URL('../examples/video-clips.js', import.meta.url));
+    const r = spawnSync(process.execPath, [example], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /query \[ 16, 8, 48, 48, 3 \] key \[ 16, 8, 48, 48, 3 \] shuffled \[ 16, 8, 48, 48, 3 \]/);
+    assert.match(r.stdout, /batches 25\n/);
+    assert.match(r.stdout, /seen: 400,\s+yielded: 400,/);
+    assert.match(r.stdout, /lost: 0/);
+  });
+});
