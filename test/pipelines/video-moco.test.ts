@@ -8,7 +8,9 @@ import { findPipeline } from '../../pipelines/registry.js';
 import { ucf101VideoMoco } from '../../pipelines/ucf101-video-moco.js';
 import { convertMovingFmnist } from '../../sources/datasets/moving-fmnist.js';
 import { FASHION_MNIST_DEBIAN_ROOT } from '../../sources/datasets/fashion-mnist.js';
+import { convertUcf101 } from '../../sources/datasets/ucf101.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { makeUcf101Tree } from '../helpers/video-trees.js';
 
 describe('video MoCo pipelines', () => {
   it('are registered; UCF101 and Kinetics say how to write their shards when --shards is missing', async () => {
@@ -34,5 +36,19 @@ describe('video MoCo pipelines', () => {
     assert.ok(evals.every((e) => e.top1 >= 0 && e.top1 <= 1));
     assert.equal(r.accounting.lost, 0);
     assert.equal(r.batches, 2);
+  });
+
+  it('trains ucf101-video-moco on shards that `prepare ucf101` wrote from a tree in the official layout', async () => {
+    const dir = tempDir();
+    const tree = makeUcf101Tree(dir);
+    const out = join(dir, 'shards');
+    await convertUcf101({ root: tree.root, split: 1, out });
+    const runDir = join(dir, 'run');
+    const r = await ucf101VideoMoco.run({ shards: join(out, 'train-000000.tar'), steps: 1, seed: 2, backend: 'wasm', batchSize: 2, shuffle: 0, runDir });
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    assert.equal(config.nda, 'shuffle');
+    const evals = readFileSync(join(runDir, 'eval.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(evals.map((e) => [e.label, e.trainSamples, e.testSamples]), [['class', tree.folds[1]!.train.length, tree.folds[1]!.test.length]]);
+    assert.equal(r.accounting.lost, 0);
   });
 });
