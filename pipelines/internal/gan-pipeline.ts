@@ -1,11 +1,9 @@
-import type * as TFJS from '@tensorflow/tfjs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperatorFunction } from 'rxjs';
 import { batch } from '../../operators/batch.js';
 import { decode } from '../../operators/decode.js';
 import { ndaPairs } from '../../operators/nda-pairs.js';
-import { selectBackend, type BackendName } from '../../sinks/backend/select-backend.js';
 import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
 import { writeSampleGrid } from '../../sinks/eval/write-sample-grid.js';
@@ -15,15 +13,16 @@ import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
 import { GeneratorEma } from '../../sinks/gan/generator-ema.js';
 import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
 import { writeRunReport } from '../../sinks/report/write-run-report.js';
-import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
+import { rangeError, typeError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
 import { createLoader } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
-import { deriveSeed, freshSeed } from '../../sources/random.js';
+import { deriveSeed } from '../../sources/random.js';
 import { PipelineError } from '../pipeline-error.js';
 import { fmnistGeneratorScore } from './fmnist-generator-score.js';
 import { readResumedConfig } from './resumed-config.js';
+import { checkTrainingOptions, defaultRunDir, resumedRunDir, runSeed, stepReporter, trainingBackend, trainingDetails } from './training-run.js';
 import { truncateMetrics } from './truncate-metrics.js';
 import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
 
@@ -110,12 +109,8 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
   const action = `run ${spec.name}`;
   const log = options.log ?? (() => undefined);
   const config = await resolveConfig(spec, options, action, log);
-  const runDir = options.runDir ?? join('runs', `${spec.name}-${config.nda}-seed${config.seed}`);
-
-  const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
-  const backend = `${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`;
-  log(`backend: ${backend}`);
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const runDir = options.runDir ?? defaultRunDir(spec.name, config.nda, config.seed);
+  const { tf, description: backend, name: backendName } = await trainingBackend(options, log);
 
   const shape = { z: config.z, ch: config.ch, size: config.size, channels: config.channels, seed: deriveSeed(config.seed, 'weights'), ...(config.classes !== null ? { classes: config.classes } : {}) };
   const models = config.architecture === 'sn-resnet' ? createSnResnetGan(tf, shape) : createDcgan(tf, shape);
@@ -138,7 +133,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
       await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
       log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
     }
-    await writeRunConfig(runDir, { ...config, backend: chosen.name });
+    await writeRunConfig(runDir, { ...config, backend: backendName });
 
     const source = fromShards(config.shards as string | string[], {
       seed: config.seed,
@@ -164,7 +159,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
       }
     }
 
-    const every = Math.max(1, Math.round(config.steps / 10));
+    const report = stepReporter(options, log, config.steps, startStep);
     const start = performance.now();
     let trained: Awaited<ReturnType<typeof trainNdaGan>>;
     try {
@@ -182,14 +177,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
         runDir,
         checkpointEvery: config.checkpointEvery,
         loaderState: () => it.state(),
-        onStep: (r) => {
-          const detail = `dLoss ${r.dLoss.toFixed(4)} gLoss ${r.gLoss.toFixed(4)}`;
-          if (options.onTrainingStep !== undefined) options.onTrainingStep(r.step, config.steps, detail);
-          else if (r.step % every === 0 || r.step === startStep + 1 || r.step === config.steps) {
-            const sps = (r.step - startStep) / ((performance.now() - start) / 1000);
-            log(`step ${r.step}/${config.steps}: ${detail} (${r.msPerStep.toFixed(0)} ms, ${sps.toFixed(2)} steps/s)`);
-          }
-        },
+        onStep: (r) => report(r.step, r.msPerStep, `dLoss ${r.dLoss.toFixed(4)} gLoss ${r.gLoss.toFixed(4)}`),
       });
       if (trained.steps % config.checkpointEvery !== 0 && trained.steps !== config.steps && trained.steps > startStep) {
         // stopped early (Ctrl-C, or the data ran out): keep what was trained
@@ -201,8 +189,8 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
     }
     const seconds = (performance.now() - start) / 1000;
     await finishRun(trained.steps);
-    const report = await writeRunReport(runDir, { title: `${spec.name} ${config.nda} seed ${config.seed}` });
-    log(`report: ${report}`);
+    const reportPath = await writeRunReport(runDir, { title: `${spec.name} ${config.nda} seed ${config.seed}` });
+    log(`report: ${reportPath}`);
     const accounting = it.accounting();
     return {
       accounting,
@@ -212,12 +200,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
       seconds,
       aborted: options.signal?.aborted === true,
       details: {
-        backend,
-        nda: config.nda,
-        steps: trained.steps,
-        stepsPerSecond: Math.round(((trained.steps - startStep) / Math.max(seconds, 1e-9)) * 100) / 100,
-        runDir,
-        report,
+        ...trainingDetails({ backend, nda: config.nda, steps: trained.steps, startStep, seconds, runDir, report: reportPath }),
         ...(trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {}),
       },
     };
@@ -247,23 +230,13 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
 
 /** The run's configuration: from the options and defaults, or (resuming) from the run folder's config.json. */
 async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions, action: string, log: (line: string) => void): Promise<GanRunConfig> {
-  if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(action, 'runDir must be a non-empty string', options.runDir);
-  const nda = options.nda ?? 'jigsaw';
-  if (!(GAN_PIPELINE_NDA as readonly string[]).includes(nda)) throw rangeError(action, `nda must be one of ${GAN_PIPELINE_NDA.join(', ')}`, nda);
-  const steps = options.steps === undefined ? undefined : checkInteger(action, 'steps', options.steps, 1);
-  const batchSize = checkInteger(action, 'batchSize', options.batchSize ?? DEFAULTS.batchSize, 1);
-  const shuffle = checkInteger(action, 'shuffle', options.shuffle ?? DEFAULTS.shuffle, 0);
-  const epochs = options.epochs === undefined ? 'unbounded' : checkInteger(action, 'epochs', options.epochs, 1);
-  if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
+  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, options, { nda: 'jigsaw', ndaChoices: GAN_PIPELINE_NDA, batchSize: DEFAULTS.batchSize, minBatchSize: 1, shuffle: DEFAULTS.shuffle });
   const architecture = options.architecture ?? 'dcgan';
   if (!(GAN_ARCHITECTURES as readonly string[]).includes(architecture)) throw rangeError(action, `architecture must be one of ${GAN_ARCHITECTURES.join(', ')}`, architecture);
   if (options.conditional !== undefined && typeof options.conditional !== 'boolean') throw typeError(action, 'conditional must be a boolean', options.conditional);
 
   if (options.resume === true) {
-    if (options.runDir === undefined && options.seed === undefined) {
-      throw typeError(action, 'resume needs the run folder (--run-dir), or the seed and nda that name the default one', 'neither');
-    }
-    const runDir = options.runDir ?? join('runs', `${spec.name}-${nda}-seed${options.seed}`);
+    const runDir = resumedRunDir(action, options, spec.name, nda);
     const given: Record<(typeof FIXED_ON_RESUME)[number], unknown> = {
       seed: options.seed,
       nda: options.nda,
@@ -281,8 +254,7 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
     return { ...saved, steps: steps ?? saved.steps };
   }
 
-  const seed = options.seed ?? freshSeed();
-  if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
+  const seed = runSeed(options, log);
   const finalSteps = steps ?? DEFAULTS.steps;
   return {
     pipeline: spec.name,

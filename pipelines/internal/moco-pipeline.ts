@@ -3,25 +3,25 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperatorFunction } from 'rxjs';
 import { batch } from '../../operators/batch.js';
-import { selectBackend, type BackendName } from '../../sinks/backend/select-backend.js';
 import { loadMocoCheckpoint } from '../../sinks/contrastive/moco-checkpoint.js';
 import { createMocoModels, type MocoModels } from '../../sinks/contrastive/moco-models.js';
 import { trainMoco, type ContrastiveBatch } from '../../sinks/contrastive/moco-trainer.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
 import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
 import { writeRunReport } from '../../sinks/report/write-run-report.js';
-import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
+import { checkInteger } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
 import { createLoader } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
-import { deriveSeed, freshSeed } from '../../sources/random.js';
+import { deriveSeed } from '../../sources/random.js';
 import { PipelineError } from '../pipeline-error.js';
 import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
 import { asStackedBatch } from './as-stacked-batch.js';
 import { interleavedNdaViews, type NdaViewMaker } from './nda-views.js';
 import { probeEncoder, type ProbeSpec } from './probe-encoder.js';
 import { readResumedConfig } from './resumed-config.js';
+import { checkTrainingOptions, defaultRunDir, resumedRunDir, runSeed, stepReporter, trainingBackend, trainingDetails } from './training-run.js';
 import { truncateMetrics } from './truncate-metrics.js';
 
 /** What differs between the MoCo pipelines (`fmnist-moco`, `moving-fmnist-video-moco`, ...). */
@@ -114,13 +114,9 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
   const action = `run ${spec.name}`;
   const log = options.log ?? (() => undefined);
   const config = await resolveConfig(spec, options, action, log);
-  const runDir = options.runDir ?? join('runs', `${spec.name}-${config.nda}-seed${config.seed}`);
+  const runDir = options.runDir ?? defaultRunDir(spec.name, config.nda, config.seed);
   const makeNda = config.nda === 'none' ? null : spec.nda(config.nda);
-
-  const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
-  const backend = `${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`;
-  log(`backend: ${backend}`);
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const { tf, description: backend, name: backendName } = await trainingBackend(options, log);
 
   let startStep = 0;
   let resumeFrom: LoaderState | undefined;
@@ -133,7 +129,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
     allowPipe: options.allowPipe,
   });
   try {
-    await writeRunConfig(runDir, { ...config, backend: chosen.name });
+    await writeRunConfig(runDir, { ...config, backend: backendName });
     const stages = [...spec.views(config.seed, options.handler), batch(config.batchSize, { partial: false })];
     let it: ReturnType<ReturnType<typeof createLoader<any>>['iterate']> | undefined;
     let batches = 0;
@@ -172,7 +168,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
     it = createLoader<any>(source, ...stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
     const iteration = it;
 
-    const every = Math.max(1, Math.round(config.steps / 10));
+    const report = stepReporter(options, log, config.steps, startStep);
     const start = performance.now();
     let trained: Awaited<ReturnType<typeof trainMoco>>;
     try {
@@ -186,14 +182,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
         runDir,
         checkpointEvery: config.checkpointEvery,
         loaderState: () => iteration.state(),
-        onStep: (r) => {
-          const detail = `loss ${r.loss.toFixed(4)} top1 ${(r.positiveTop1 * 100).toFixed(0)}%`;
-          if (options.onTrainingStep !== undefined) options.onTrainingStep(r.step, config.steps, detail);
-          else if (r.step % every === 0 || r.step === startStep + 1 || r.step === config.steps) {
-            const sps = (r.step - startStep) / ((performance.now() - start) / 1000);
-            log(`step ${r.step}/${config.steps}: ${detail} (${r.msPerStep.toFixed(0)} ms, ${sps.toFixed(2)} steps/s)`);
-          }
-        },
+        onStep: (r) => report(r.step, r.msPerStep, `loss ${r.loss.toFixed(4)} top1 ${(r.positiveTop1 * 100).toFixed(0)}%`),
       });
       await pruneCheckpoints(runDir, KEEP_CHECKPOINTS);
     } catch (err) {
@@ -220,8 +209,8 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
         probeDetails[`probe_${row.label}_top1`] = Math.round(row.top1 * 10_000) / 10_000;
       }
     }
-    const report = await writeRunReport(runDir, { title: `${spec.name} ${config.nda} seed ${config.seed}` });
-    log(`report: ${report}`);
+    const reportPath = await writeRunReport(runDir, { title: `${spec.name} ${config.nda} seed ${config.seed}` });
+    log(`report: ${reportPath}`);
     return {
       accounting: iteration.accounting(),
       seed: config.seed,
@@ -230,12 +219,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
       seconds,
       aborted: options.signal?.aborted === true,
       details: {
-        backend,
-        nda: config.nda,
-        steps: trained.steps,
-        stepsPerSecond: Math.round(((trained.steps - startStep) / Math.max(seconds, 1e-9)) * 100) / 100,
-        runDir,
-        report,
+        ...trainingDetails({ backend, nda: config.nda, steps: trained.steps, startStep, seconds, runDir, report: reportPath }),
         ...(trained.lastLoss !== null ? { loss: trained.lastLoss } : {}),
         ...probeDetails,
       },
@@ -247,21 +231,11 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
 
 /** The run's configuration: from the options and the spec's defaults, or (resuming) from config.json. */
 async function resolveConfig(spec: MocoPipelineSpec, options: PipelineRunOptions, action: string, log: (line: string) => void): Promise<MocoRunConfig> {
-  if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(action, 'runDir must be a non-empty string', options.runDir);
-  const nda = options.nda ?? spec.defaultNda;
-  if (!spec.ndaChoices.includes(nda)) throw rangeError(action, `nda must be one of ${spec.ndaChoices.join(', ')}`, nda);
-  const steps = options.steps === undefined ? undefined : checkInteger(action, 'steps', options.steps, 1);
-  const batchSize = checkInteger(action, 'batchSize', options.batchSize ?? spec.defaults.batchSize, 2);
-  const shuffle = checkInteger(action, 'shuffle', options.shuffle ?? spec.defaults.shuffle, 0);
-  const epochs = options.epochs === undefined ? 'unbounded' : checkInteger(action, 'epochs', options.epochs, 1);
-  if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
+  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, options, { nda: spec.defaultNda, ndaChoices: spec.ndaChoices, batchSize: spec.defaults.batchSize, minBatchSize: 2, shuffle: spec.defaults.shuffle });
   if (options.ndaPerQuery !== undefined) checkInteger(action, 'ndaPerQuery', options.ndaPerQuery, 1, 64);
 
   if (options.resume === true) {
-    if (options.runDir === undefined && options.seed === undefined) {
-      throw typeError(action, 'resume needs the run folder (--run-dir), or the seed and nda that name the default one', 'neither');
-    }
-    const runDir = options.runDir ?? join('runs', `${spec.name}-${nda}-seed${options.seed}`);
+    const runDir = resumedRunDir(action, options, spec.name, nda);
     const given: Record<(typeof FIXED_ON_RESUME)[number], unknown> = {
       seed: options.seed,
       nda: options.nda,
@@ -276,8 +250,7 @@ async function resolveConfig(spec: MocoPipelineSpec, options: PipelineRunOptions
     return { ...saved, steps: steps ?? saved.steps };
   }
 
-  const seed = options.seed ?? freshSeed();
-  if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
+  const seed = runSeed(options, log);
   const finalSteps = steps ?? spec.defaults.steps;
   return {
     pipeline: spec.name,

@@ -1,0 +1,107 @@
+import type * as TFJS from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { selectBackend, type BackendName } from '../../sinks/backend/select-backend.js';
+import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
+import { freshSeed } from '../../sources/random.js';
+import type { PipelineRunOptions } from '../pipeline.js';
+
+/**
+ * The pieces every training pipeline (`runGanPipeline`, `runMocoPipeline`) shares: the checks of the
+ * common options, the default run folder, the seed, the backend, the step log and the result's details.
+ */
+
+/** The common options of a training run, checked. */
+export interface TrainingOptions {
+  readonly nda: string;
+  /** undefined: the pipeline's default (or, resuming, the saved target). */
+  readonly steps: number | undefined;
+  readonly batchSize: number;
+  readonly shuffle: number;
+  readonly epochs: number | 'unbounded';
+}
+
+/** What {@link checkTrainingOptions} needs to know about the pipeline. */
+export interface TrainingDefaults {
+  readonly nda: string;
+  readonly ndaChoices: readonly string[];
+  readonly batchSize: number;
+  /** Smallest batch the pipeline trains on. */
+  readonly minBatchSize: number;
+  readonly shuffle: number;
+}
+
+/**
+ * Checks `runDir`, `nda`, `steps`, `batchSize`, `shuffle`, `epochs` and `seed`, before anything is read.
+ * @throws RangeError/TypeError naming the option (for `action`).
+ */
+export function checkTrainingOptions(action: string, options: PipelineRunOptions, defaults: TrainingDefaults): TrainingOptions {
+  if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(action, 'runDir must be a non-empty string', options.runDir);
+  const nda = options.nda ?? defaults.nda;
+  if (!defaults.ndaChoices.includes(nda)) throw rangeError(action, `nda must be one of ${defaults.ndaChoices.join(', ')}`, nda);
+  const steps = options.steps === undefined ? undefined : checkInteger(action, 'steps', options.steps, 1);
+  const batchSize = checkInteger(action, 'batchSize', options.batchSize ?? defaults.batchSize, defaults.minBatchSize);
+  const shuffle = checkInteger(action, 'shuffle', options.shuffle ?? defaults.shuffle, 0);
+  const epochs = options.epochs === undefined ? 'unbounded' : checkInteger(action, 'epochs', options.epochs, 1);
+  if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
+  return { nda, steps, batchSize, shuffle, epochs };
+}
+
+/** The run folder a run writes to when `runDir` is not given: `runs/<pipeline>-<nda>-seed<seed>`. */
+export function defaultRunDir(pipeline: string, nda: string, seed: number): string {
+  return join('runs', `${pipeline}-${nda}-seed${seed}`);
+}
+
+/**
+ * The folder a `resume` continues: `runDir`, or the default one named by the seed and nda.
+ * @throws TypeError when neither `runDir` nor `seed` is given.
+ */
+export function resumedRunDir(action: string, options: PipelineRunOptions, pipeline: string, nda: string): string {
+  if (options.runDir !== undefined) return options.runDir;
+  if (options.seed === undefined) throw typeError(action, 'resume needs the run folder (--run-dir), or the seed and nda that name the default one', 'neither');
+  return defaultRunDir(pipeline, nda, options.seed);
+}
+
+/** The run's seed: the one given, or a fresh one that is logged so the run can be repeated. */
+export function runSeed(options: PipelineRunOptions, log: (line: string) => void): number {
+  if (options.seed !== undefined) return options.seed;
+  const seed = freshSeed();
+  log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
+  return seed;
+}
+
+/** Picks the TF.js backend (`options.backend`, else the best that loads), logs it and loads TF.js. */
+export async function trainingBackend(options: PipelineRunOptions, log: (line: string) => void): Promise<{ readonly tf: typeof TFJS; readonly description: string; readonly name: string }> {
+  const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
+  const description = `${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`;
+  log(`backend: ${description}`);
+  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return { tf, description, name: chosen.name };
+}
+
+/**
+ * The per-step report of a training run: to `onTrainingStep` when given (the CLI's progress bar),
+ * else a log line at the first step, every tenth of the run and the last, with ms per step and steps/s.
+ */
+export function stepReporter(options: PipelineRunOptions, log: (line: string) => void, steps: number, startStep: number): (step: number, msPerStep: number, detail: string) => void {
+  const every = Math.max(1, Math.round(steps / 10));
+  const start = performance.now();
+  return (step, msPerStep, detail) => {
+    if (options.onTrainingStep !== undefined) options.onTrainingStep(step, steps, detail);
+    else if (step % every === 0 || step === startStep + 1 || step === steps) {
+      const sps = (step - startStep) / ((performance.now() - start) / 1000);
+      log(`step ${step}/${steps}: ${detail} (${msPerStep.toFixed(0)} ms, ${sps.toFixed(2)} steps/s)`);
+    }
+  };
+}
+
+/** The details every training run reports: backend, nda, steps, steps/s, run folder and report. */
+export function trainingDetails(run: { backend: string; nda: string; steps: number; startStep: number; seconds: number; runDir: string; report: string }): Record<string, string | number> {
+  return {
+    backend: run.backend,
+    nda: run.nda,
+    steps: run.steps,
+    stepsPerSecond: Math.round(((run.steps - run.startStep) / Math.max(run.seconds, 1e-9)) * 100) / 100,
+    runDir: run.runDir,
+    report: run.report,
+  };
+}
