@@ -1,28 +1,18 @@
 import type { OperatorFunction } from 'rxjs';
-import { typeError } from '../sources/errors.js';
-import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Sample } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
-import { checkFields } from './internal/check-fields.js';
-import { drawJitter, jitterFrames, resolveJitterRanges } from './internal/clip-jitter.js';
+import type { ColorJitterOptions } from './color-jitter.js';
+import { drawJitter, jitterFrames } from './internal/clip-jitter.js';
 import { clipStage } from './internal/clip-stage.js';
-import { checkProbability } from './internal/image-stage.js';
-import { resolveSeed } from './internal/resolve-seed.js';
+import { resolveColorJitter } from './internal/resolve-color-jitter.js';
 
-/** Options of {@link clipColorJitter}. */
-export interface ClipColorJitterOptions {
-  /** Brightness factor drawn uniformly in `[max(0, 1 - b), 1 + b]` (b >= 0), or in `[low, high]` given (0 <= low <= high). 0: unchanged. @default 0 */
-  readonly brightness?: number | readonly [number, number];
-  /** Contrast factor, drawn as `brightness`. @default 0 */
-  readonly contrast?: number | readonly [number, number];
-  /** Saturation factor, drawn as `brightness`. @default 0 */
-  readonly saturation?: number | readonly [number, number];
-  /** Hue shift drawn uniformly in `[-h, h]` (0 <= h <= 0.5), or in `[low, high]` given (-0.5 <= low <= high <= 0.5), in turns of the colour wheel. @default 0 */
-  readonly hue?: number | readonly [number, number];
-  /** Probability that a clip is jittered at all, in [0, 1]. @default 0.8 */
-  readonly p?: number;
-  /** Seed of the per-clip draws. @default a fresh seed, reported with `onSeed` */
-  readonly seed?: number;
+/**
+ * Options of {@link clipColorJitter}: those of {@link colorJitter} (`brightness`, `contrast`,
+ * `saturation`, `hue`, `p`, `seed`, `onSeed`, with the same defaults and checks), drawn once per
+ * clip, plus the clip operator's own `fields` and `handler`.
+ */
+export interface ClipColorJitterOptions extends Omit<ColorJitterOptions, 'fields' | 'handler'> {
   /** The clip fields to jitter (a `VideoClip` or an array of them). @default every field whose value is a clip or a non-empty array of clips */
   readonly fields?: readonly string[];
   /**
@@ -32,8 +22,6 @@ export interface ClipColorJitterOptions {
    * @default 'reraise'
    */
   readonly handler?: ErrorHandler | HandlerName;
-  /** Called once, when the operator is created, with the seed picked when none was given. @default prints it to stderr */
-  readonly onSeed?: (seed: number) => void;
 }
 
 /**
@@ -57,14 +45,7 @@ export interface ClipColorJitterOptions {
  * @see colorJitter
  */
 export function clipColorJitter(options: ClipColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
-  const action = 'create a clip color jitter';
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
-  const ranges = resolveJitterRanges(action, options);
-  const p = checkProbability(action, 'p', options.p ?? 0.8);
-  const fields = checkFields(action, options.fields);
-  const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'clipColorJitter', options.seed, options.onSeed);
-  const active = ranges.some((r) => r !== null);
+  const { ranges, p, fields, handler, seed, active } = resolveColorJitter('create a clip color jitter', 'clipColorJitter', options);
   return clipStage({
     verb: 'jitter the colours of',
     name: 'clip-color-jitter',

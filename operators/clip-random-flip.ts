@@ -1,22 +1,18 @@
 import type { OperatorFunction } from 'rxjs';
-import { rangeError, typeError } from '../sources/errors.js';
-import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Sample } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
-import { checkFields } from './internal/check-fields.js';
 import { clipStage } from './internal/clip-stage.js';
-import { checkProbability } from './internal/image-stage.js';
-import { mirrorRows } from './internal/mirror.js';
-import { resolveSeed } from './internal/resolve-seed.js';
+import { flipFrames } from './internal/flip-frames.js';
+import { resolveFlip } from './internal/resolve-flip.js';
+import type { RandomFlipOptions } from './random-flip.js';
 
-/** Options of {@link clipRandomFlip}. */
-export interface ClipRandomFlipOptions {
-  /** Probability that a clip is flipped, in [0, 1]. @default 0.5 */
-  readonly p?: number;
-  /** `'horizontal'` mirrors left and right, `'vertical'` top and bottom. @default 'horizontal' */
-  readonly direction?: 'horizontal' | 'vertical';
-  /** Seed of the per-clip decisions. @default a fresh seed, reported with `onSeed` */
-  readonly seed?: number;
+/**
+ * Options of {@link clipRandomFlip}: those of {@link randomFlip} (`p`, `direction`, `seed`,
+ * `onSeed`, with the same defaults and checks), one decision per clip, plus the clip operator's own
+ * `fields` and `handler`.
+ */
+export interface ClipRandomFlipOptions extends Omit<RandomFlipOptions, 'fields' | 'handler'> {
   /** The clip fields to flip (a `VideoClip` or an array of them). @default every field whose value is a clip or a non-empty array of clips */
   readonly fields?: readonly string[];
   /**
@@ -26,8 +22,6 @@ export interface ClipRandomFlipOptions {
    * @default 'reraise'
    */
   readonly handler?: ErrorHandler | HandlerName;
-  /** Called once, when the operator is created, with the seed picked when none was given. @default prints it to stderr */
-  readonly onSeed?: (seed: number) => void;
 }
 
 /**
@@ -47,15 +41,11 @@ export interface ClipRandomFlipOptions {
  * @see randomFlip
  */
 export function clipRandomFlip(options: ClipRandomFlipOptions = {}): OperatorFunction<Sample, Sample> {
-  const action = 'create a clip random flip';
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
-  const p = checkProbability(action, 'p', options.p ?? 0.5);
-  const direction = options.direction ?? 'horizontal';
-  if (direction !== 'horizontal' && direction !== 'vertical') throw rangeError(action, "direction must be 'horizontal' or 'vertical'", direction);
-  const fields = checkFields(action, options.fields);
-  const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'clipRandomFlip', options.seed, options.onSeed);
-  const flip = direction === 'horizontal' ? flipHorizontal : flipVertical;
+  const { p, direction, fields, handler, seed } = resolveFlip('create a clip random flip', 'clipRandomFlip', options);
+  const flip = (clip: VideoClip): VideoClip => {
+    const [T, H, W, C] = clip.shape;
+    return { ...clip, data: flipFrames(clip.data, T, H, W, C, direction), shape: [T, H, W, C] };
+  };
   return clipStage({
     verb: 'flip',
     name: 'clip-random-flip',
@@ -64,32 +54,4 @@ export function clipRandomFlip(options: ClipRandomFlipOptions = {}): OperatorFun
     handler,
     apply: (clip, rng) => (rng.float() < p ? flip(clip) : clip),
   });
-}
-
-function flipHorizontal(clip: VideoClip): VideoClip {
-  const [T, H, W, C] = clip.shape;
-  const src = clip.data;
-  const per = H * W * C;
-  // Frame by frame with the image kernel (its loops are monomorphic per element type).
-  if (src instanceof Float32Array) {
-    const data = new Float32Array(src.length);
-    for (let t = 0; t < T; t++) mirrorRows(src.subarray(t * per, (t + 1) * per), data.subarray(t * per, (t + 1) * per), H, W, C);
-    return { ...clip, data, shape: [T, H, W, C] };
-  }
-  const data = new Uint8Array(src.length);
-  for (let t = 0; t < T; t++) mirrorRows(src.subarray(t * per, (t + 1) * per), data.subarray(t * per, (t + 1) * per), H, W, C);
-  return { ...clip, data, shape: [T, H, W, C] };
-}
-
-function flipVertical(clip: VideoClip): VideoClip {
-  const [T, H, W, C] = clip.shape;
-  const src = clip.data;
-  const data = src instanceof Float32Array ? new Float32Array(src.length) : new Uint8Array(src.length);
-  const rowLength = W * C;
-  // Every row of every frame: row y of frame t comes from row H-1-y of the same frame.
-  for (let t = 0; t < T; t++) {
-    const base = t * H * rowLength;
-    for (let y = 0; y < H; y++) data.set(src.subarray(base + (H - 1 - y) * rowLength, base + (H - y) * rowLength), base + y * rowLength);
-  }
-  return { ...clip, data, shape: [T, H, W, C] };
 }

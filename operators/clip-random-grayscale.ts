@@ -1,20 +1,18 @@
 import type { OperatorFunction } from 'rxjs';
-import { typeError } from '../sources/errors.js';
-import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Sample } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
-import { checkFields } from './internal/check-fields.js';
 import { clipStage } from './internal/clip-stage.js';
 import { grayscale3 } from './internal/color-ops.js';
-import { checkProbability } from './internal/image-stage.js';
-import { resolveSeed } from './internal/resolve-seed.js';
+import { resolveGrayscale } from './internal/resolve-grayscale.js';
+import type { RandomGrayscaleOptions } from './random-grayscale.js';
 
-/** Options of {@link clipRandomGrayscale}. */
-export interface ClipRandomGrayscaleOptions {
-  /** Probability that a clip is turned grey, in [0, 1]. @default 0.2 */
-  readonly p?: number;
-  /** Seed of the per-clip decisions. @default a fresh seed, reported with `onSeed` */
-  readonly seed?: number;
+/**
+ * Options of {@link clipRandomGrayscale}: those of {@link randomGrayscale} (`p`, `seed`, `onSeed`,
+ * with the same defaults and checks), one decision per clip, plus the clip operator's own `fields`
+ * and `handler`.
+ */
+export interface ClipRandomGrayscaleOptions extends Omit<RandomGrayscaleOptions, 'fields' | 'handler'> {
   /** The clip fields to turn grey (a `VideoClip` or an array of them). @default every field whose value is a clip or a non-empty array of clips */
   readonly fields?: readonly string[];
   /**
@@ -24,8 +22,6 @@ export interface ClipRandomGrayscaleOptions {
    * @default 'reraise'
    */
   readonly handler?: ErrorHandler | HandlerName;
-  /** Called once, when the operator is created, with the seed picked when none was given. @default prints it to stderr */
-  readonly onSeed?: (seed: number) => void;
 }
 
 /**
@@ -43,12 +39,7 @@ export interface ClipRandomGrayscaleOptions {
  * @see randomGrayscale
  */
 export function clipRandomGrayscale(options: ClipRandomGrayscaleOptions = {}): OperatorFunction<Sample, Sample> {
-  const action = 'create a clip random grayscale';
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
-  const p = checkProbability(action, 'p', options.p ?? 0.2);
-  const fields = checkFields(action, options.fields);
-  const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'clipRandomGrayscale', options.seed, options.onSeed);
+  const { p, fields, handler, seed } = resolveGrayscale('create a clip random grayscale', 'clipRandomGrayscale', options);
   return clipStage({
     verb: 'grayscale',
     name: 'clip-random-grayscale',

@@ -1,26 +1,19 @@
 import type { OperatorFunction } from 'rxjs';
-import { rangeError, typeError } from '../sources/errors.js';
-import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Sample } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
-import { checkFields } from './internal/check-fields.js';
 import { clipStage } from './internal/clip-stage.js';
-import { resolveCropSpec } from './internal/crop-window.js';
-import { checkInterval } from './internal/image-stage.js';
 import { resizedCropBox } from './internal/resized-crop-box.js';
 import { resizeBilinear } from './internal/resize.js';
-import { resolveSeed } from './internal/resolve-seed.js';
+import { resolveResizedCrop } from './internal/resolve-resized-crop.js';
+import type { RandomResizedCropOptions } from './random-resized-crop.js';
 
-/** Options of {@link clipRandomResizedCrop}. */
-export interface ClipRandomResizedCropOptions {
-  /** Output frame size: `[height, width]`, or one number for a square. */
-  readonly size: number | readonly [number, number];
-  /** Bounds of the crop's area as a fraction of the frame's area, `0 < low <= high`. @default [0.08, 1] */
-  readonly scale?: readonly [number, number];
-  /** Bounds of the crop's aspect ratio (width / height), drawn log-uniformly, `0 < low <= high`. @default [3/4, 4/3] */
-  readonly ratio?: readonly [number, number];
-  /** Seed of the per-clip crops. @default a fresh seed, reported with `onSeed` */
-  readonly seed?: number;
+/**
+ * Options of {@link clipRandomResizedCrop}: those of {@link randomResizedCrop} (`size`, `scale`,
+ * `ratio`, `seed`, `onSeed`, with the same defaults and checks), one box per clip for all its
+ * frames, plus the clip operator's own `fields` and `handler`.
+ */
+export interface ClipRandomResizedCropOptions extends Omit<RandomResizedCropOptions, 'fields' | 'handler'> {
   /** The clip fields to crop (a `VideoClip` or an array of them). @default every field whose value is a clip or a non-empty array of clips */
   readonly fields?: readonly string[];
   /**
@@ -30,8 +23,6 @@ export interface ClipRandomResizedCropOptions {
    * @default 'reraise'
    */
   readonly handler?: ErrorHandler | HandlerName;
-  /** Called once, when the operator is created, with the seed picked when none was given. @default prints it to stderr */
-  readonly onSeed?: (seed: number) => void;
 }
 
 /**
@@ -51,16 +42,7 @@ export interface ClipRandomResizedCropOptions {
  * @see randomResizedCrop
  */
 export function clipRandomResizedCrop(options: ClipRandomResizedCropOptions): OperatorFunction<Sample, Sample> {
-  const action = 'create a clip random resized crop';
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object with a size', options);
-  const { h, w } = resolveCropSpec(action, options.size, 0);
-  const scale = checkInterval(action, 'scale', options.scale ?? [0.08, 1], 0, Infinity);
-  if (scale[0] <= 0) throw rangeError(action, 'scale[0] must be > 0', scale[0]);
-  const ratio = checkInterval(action, 'ratio', options.ratio ?? [3 / 4, 4 / 3], 0, Infinity);
-  if (ratio[0] <= 0) throw rangeError(action, 'ratio[0] must be > 0', ratio[0]);
-  const fields = checkFields(action, options.fields);
-  const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'clipRandomResizedCrop', options.seed, options.onSeed);
+  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop('create a clip random resized crop', 'clipRandomResizedCrop', options);
   return clipStage({
     verb: 'crop',
     name: 'clip-random-resized-crop',

@@ -1,14 +1,12 @@
 import type { OperatorFunction } from 'rxjs';
-import { typeError } from '../sources/errors.js';
-import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Image, Sample } from '../sources/sample.js';
-import { checkFields } from './internal/check-fields.js';
-import { drawJitter, jitterFrames, resolveJitterRanges, type JitterDraw } from './internal/clip-jitter.js';
-import { checkProbability, imageStage } from './internal/image-stage.js';
-import { resolveSeed } from './internal/resolve-seed.js';
+import { drawJitter, jitterFrames, type JitterDraw } from './internal/clip-jitter.js';
+import { imageStage } from './internal/image-stage.js';
+import { resolveColorJitter } from './internal/resolve-color-jitter.js';
 import { sampleRandom } from './internal/sample-random.js';
 
-/** Options of {@link colorJitter}. */
+/** Options of {@link colorJitter} (and, but for `fields` and `handler`, of {@link clipColorJitter}). */
 export interface ColorJitterOptions {
   /** Brightness factor drawn uniformly in `[max(0, 1 - b), 1 + b]` (b >= 0), or in `[low, high]` given (0 <= low <= high). 0: unchanged. @default 0 */
   readonly brightness?: number | readonly [number, number];
@@ -18,9 +16,9 @@ export interface ColorJitterOptions {
   readonly saturation?: number | readonly [number, number];
   /** Hue shift drawn uniformly in `[-h, h]` (0 <= h <= 0.5), or in `[low, high]` given (-0.5 <= low <= high <= 0.5), in turns of the colour wheel. @default 0 */
   readonly hue?: number | readonly [number, number];
-  /** Probability that a sample is jittered at all, in [0, 1] (MoCo-v2's `RandomApply([ColorJitter(...)], p=0.8)`). @default 0.8 */
+  /** Probability that a sample (for {@link clipColorJitter}: each clip) is jittered at all, in [0, 1] (MoCo-v2's `RandomApply([ColorJitter(...)], p=0.8)`). @default 0.8 */
   readonly p?: number;
-  /** Seed of the per-sample draws. @default a fresh seed, reported with `onSeed` */
+  /** Seed of the per-sample (per-clip) draws. @default a fresh seed, reported with `onSeed` */
   readonly seed?: number;
   /** The image fields to jitter. @default every field whose value is a decoded `Image` */
   readonly fields?: readonly string[];
@@ -62,14 +60,7 @@ export interface ColorJitterOptions {
  * @see randomGrayscale
  */
 export function colorJitter(options: ColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
-  const action = 'create a color jitter';
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
-  const ranges = resolveJitterRanges(action, options);
-  const p = checkProbability(action, 'p', options.p ?? 0.8);
-  const fields = checkFields(action, options.fields);
-  const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'colorJitter', options.seed, options.onSeed);
-  const active = ranges.some((r) => r !== null);
+  const { ranges, p, fields, handler, seed, active } = resolveColorJitter('create a color jitter', 'colorJitter', options);
   return imageStage({
     verb: 'jitter the colours of',
     reason: 'color-jitter',

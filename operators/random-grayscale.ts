@@ -1,18 +1,16 @@
 import type { OperatorFunction } from 'rxjs';
-import { typeError } from '../sources/errors.js';
-import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Image, Sample } from '../sources/sample.js';
-import { checkFields } from './internal/check-fields.js';
 import { grayscale3 } from './internal/color-ops.js';
-import { checkProbability, imageStage } from './internal/image-stage.js';
-import { resolveSeed } from './internal/resolve-seed.js';
+import { imageStage } from './internal/image-stage.js';
+import { resolveGrayscale } from './internal/resolve-grayscale.js';
 import { sampleRandom } from './internal/sample-random.js';
 
-/** Options of {@link randomGrayscale}. */
+/** Options of {@link randomGrayscale} (and, but for `fields` and `handler`, of {@link clipRandomGrayscale}). */
 export interface RandomGrayscaleOptions {
-  /** Probability that a sample is turned grey, in [0, 1] (SimCLR and MoCo-v2 use 0.2). @default 0.2 */
+  /** Probability that a sample (for {@link clipRandomGrayscale}: each clip) is turned grey, in [0, 1] (SimCLR and MoCo-v2 use 0.2). @default 0.2 */
   readonly p?: number;
-  /** Seed of the per-sample decisions. @default a fresh seed, reported with `onSeed` */
+  /** Seed of the per-sample (per-clip) decisions. @default a fresh seed, reported with `onSeed` */
   readonly seed?: number;
   /** The image fields to turn grey. @default every field whose value is a decoded `Image` */
   readonly fields?: readonly string[];
@@ -45,12 +43,7 @@ export interface RandomGrayscaleOptions {
  * @see colorJitter
  */
 export function randomGrayscale(options: RandomGrayscaleOptions = {}): OperatorFunction<Sample, Sample> {
-  const action = 'create a random grayscale';
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
-  const p = checkProbability(action, 'p', options.p ?? 0.2);
-  const fields = checkFields(action, options.fields);
-  const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'randomGrayscale', options.seed, options.onSeed);
+  const { p, fields, handler, seed } = resolveGrayscale('create a random grayscale', 'randomGrayscale', options);
   return imageStage({
     verb: 'grayscale',
     reason: 'random-grayscale',

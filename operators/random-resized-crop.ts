@@ -1,24 +1,21 @@
 import type { OperatorFunction } from 'rxjs';
-import { rangeError, typeError } from '../sources/errors.js';
-import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
+import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Image, Sample } from '../sources/sample.js';
-import { checkFields } from './internal/check-fields.js';
-import { resolveCropSpec } from './internal/crop-window.js';
-import { checkInterval, imageStage } from './internal/image-stage.js';
+import { imageStage } from './internal/image-stage.js';
 import { resizedCropBox } from './internal/resized-crop-box.js';
 import { resizeBilinear } from './internal/resize.js';
-import { resolveSeed } from './internal/resolve-seed.js';
+import { resolveResizedCrop } from './internal/resolve-resized-crop.js';
 import { sampleRandom } from './internal/sample-random.js';
 
-/** Options of {@link randomResizedCrop}. */
+/** Options of {@link randomResizedCrop} (and, but for `fields` and `handler`, of {@link clipRandomResizedCrop}, per frame). */
 export interface RandomResizedCropOptions {
-  /** Output size: `[height, width]`, or one number for a square. */
+  /** Output (frame) size: `[height, width]`, or one number for a square. */
   readonly size: number | readonly [number, number];
-  /** Bounds of the crop's area as a fraction of the image's area, `0 < low <= high`. @default [0.08, 1] */
+  /** Bounds of the crop's area as a fraction of the image's (frame's) area, `0 < low <= high`. @default [0.08, 1] */
   readonly scale?: readonly [number, number];
   /** Bounds of the crop's aspect ratio (width / height), drawn log-uniformly, `0 < low <= high`. @default [3/4, 4/3] */
   readonly ratio?: readonly [number, number];
-  /** Seed of the per-sample crops. @default a fresh seed, reported with `onSeed` */
+  /** Seed of the per-sample (per-clip) crops. @default a fresh seed, reported with `onSeed` */
   readonly seed?: number;
   /** The image fields to crop. @default every field whose value is a decoded `Image` */
   readonly fields?: readonly string[];
@@ -60,16 +57,7 @@ export interface RandomResizedCropOptions {
  * @see twoViews
  */
 export function randomResizedCrop(options: RandomResizedCropOptions): OperatorFunction<Sample, Sample> {
-  const action = 'create a random resized crop';
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object with a size', options);
-  const { h, w } = resolveCropSpec(action, options.size, 0);
-  const scale = checkInterval(action, 'scale', options.scale ?? [0.08, 1], 0, Infinity);
-  if (scale[0] <= 0) throw rangeError(action, 'scale[0] must be > 0', scale[0]);
-  const ratio = checkInterval(action, 'ratio', options.ratio ?? [3 / 4, 4 / 3], 0, Infinity);
-  if (ratio[0] <= 0) throw rangeError(action, 'ratio[0] must be > 0', ratio[0]);
-  const fields = checkFields(action, options.fields);
-  const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'randomResizedCrop', options.seed, options.onSeed);
+  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop('create a random resized crop', 'randomResizedCrop', options);
   return imageStage({
     verb: 'crop',
     reason: 'random-resized-crop',

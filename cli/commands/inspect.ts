@@ -74,7 +74,14 @@ async function inspectClips(specs: string[], flags: InspectFlags, clipCount: num
   } finally {
     await out.close();
   }
-  const accounting = it.accounting();
+  reportEnd(it.accounting(), failure);
+}
+
+/**
+ * The end of every inspect run: the accounting line on stderr, then the run's failure (or lost
+ * samples, a bug) as an error line with exit code 1.
+ */
+function reportEnd(accounting: Accounting, failure: unknown): void {
   process.stderr.write(`ndaflow: accounting ${JSON.stringify(accounting)}\n`);
   if (failure !== undefined) {
     process.stderr.write(`ndaflow: error: ${failure instanceof Error ? failure.message : String(failure)}\n`);
@@ -217,13 +224,6 @@ export function inspectCommand(): Command {
     }
     const accounting = it.accounting();
     if (!flags.json) process.stdout.write(summary(samples, shards, fields, accounting));
-    process.stderr.write(`ndaflow: accounting ${JSON.stringify(accounting)}\n`);
-    if (failure !== undefined) {
-      process.stderr.write(`ndaflow: error: ${failure instanceof Error ? failure.message : String(failure)}\n`);
-      process.exitCode = 1;
-    } else if (accounting.lost !== 0) {
-      process.stderr.write(`ndaflow: error: ${accounting.lost} sample(s) were lost (neither delivered nor skipped)\n`);
-      process.exitCode = 1;
-    }
+    reportEnd(accounting, failure);
   });
 }

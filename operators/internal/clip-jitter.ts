@@ -4,10 +4,11 @@ import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from '.
 import { checkInterval, checkNumber } from './image-stage.js';
 
 /**
- * The colour-jitter parameters shared by `colorJitter` (one image) and `clipColorJitter` (every frame
- * of a clip alike), as torchvision's `ColorJitter` draws them: the option ranges, the per-draw order
- * (coin flip, order of the four adjustments, then four factors), and the adjustments of 8-bit frames
- * through the Pillow-exact kernels of `color-ops.ts`.
+ * The colour-jitter draw shared by `colorJitter` (one image) and `clipColorJitter` (every frame of a
+ * clip alike), as torchvision's `ColorJitter` draws it: the option ranges (`resolveJitterRanges`,
+ * which `resolve-color-jitter.ts` calls for both operators), the per-draw order (coin flip, order of
+ * the four adjustments, then four factors), and the adjustments of 8-bit frames through the
+ * Pillow-exact kernels of `color-ops.ts`.
  */
 
 /** Index of each adjustment in {@link JitterDraw.order} and {@link JitterDraw.factors}. */

@@ -1,9 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { checkInteger, rangeError } from '../errors.js';
 import { Random } from '../random.js';
 import type { WritableSample } from '../shard-writer.js';
 import type { ConvertOptions, ConvertResult } from './convert-options.js';
+import { subFolders, walkFiles } from './folder-tree.js';
 import { writeSplit } from './write-split.js';
 
 /** Image extensions {@link convertFolder} takes by default. */
@@ -32,21 +33,6 @@ export interface FolderResult extends ConvertResult {
   readonly ignored: readonly string[];
 }
 
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** Relative POSIX paths of the files under a folder, sorted, hidden entries skipped. */
-async function walk(dir: string, prefix = ''): Promise<string[]> {
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
-  entries.sort((a, b) => byCodePoint(a.name, b.name));
-  const out: string[] = [];
-  for (const e of entries) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await walk(join(dir, e.name), rel)));
-    else if (e.isFile()) out.push(rel);
-  }
-  return out;
-}
-
 /**
  * Converts a folder of class sub-folders (`DIR/cat/1.jpg`, `DIR/dog/a/2.png`, ...) into WebDataset
  * shards: per image its bytes under its own lower-cased extension (`jpg`, `png`, ...), the class
@@ -65,13 +51,12 @@ export async function convertFolder(dir: string, options: FolderOptions): Promis
   if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 2 ** 32 - 1);
   const split = options.split ?? 'train';
   if (!/^[A-Za-z0-9_-]+$/.test(split)) throw rangeError(action, 'the split name must be letters, digits, _ or -', split);
-  const top = await readdir(dir, { withFileTypes: true });
-  const classes = top.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort(byCodePoint);
+  const classes = await subFolders(dir);
   if (classes.length === 0) throw rangeError(action, 'it must hold one sub-folder per class', dir);
   const images: { path: string; label: number; ext: string }[] = [];
   const ignored: string[] = [];
   for (const [label, name] of classes.entries()) {
-    for (const rel of await walk(join(dir, name))) {
+    for (const rel of await walkFiles(join(dir, name))) {
       const path = `${name}/${rel}`;
       const ext = posix.extname(rel).slice(1).toLowerCase();
       if (extensions.has(ext)) images.push({ path, label, ext });

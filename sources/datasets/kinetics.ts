@@ -6,6 +6,7 @@ import type { DatasetAdapter, DatasetItem, DatasetListing } from './dataset-adap
 import { DatasetError } from './dataset-error.js';
 import { parseCsvLine } from './parse-csv-line.js';
 import { writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
+import { byCodePoint } from './folder-tree.js';
 
 /** Options of {@link kineticsAdapter}. */
 export interface KineticsOptions {
@@ -23,8 +24,6 @@ export interface KineticsOptions {
   /** Split name of the rows of a CSV without a `split` column. @default the CSV's file name without extension */
   readonly split?: string;
 }
-
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The expected file stem of a Kinetics clip: `<youtube_id>_<start:06d>_<end:06d>`. */
 export function kineticsClipName(youtubeId: string, start: number, end: number): string {

@@ -1,8 +1,8 @@
-import { readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { rangeError } from '../errors.js';
 import { VIDEO_EXTENSIONS } from '../video/video-clip.js';
 import type { DatasetAdapter, DatasetItem, DatasetListing } from './dataset-adapter.js';
+import { byCodePoint, subFolders, walkFiles } from './folder-tree.js';
 import { writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
 
 /** Split folder names {@link videoFolderAdapter} recognises at the top of a tree, in writing order. */
@@ -14,28 +14,6 @@ export interface VideoFolderOptions {
   readonly split?: string;
   /** File extensions taken (lower case, no dot); other files are reported in `ignored`. @default VIDEO_EXTENSIONS */
   readonly extensions?: readonly string[];
-}
-
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** Relative POSIX paths of the files under a folder, sorted, hidden entries skipped. */
-async function walk(dir: string, prefix = ''): Promise<string[]> {
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
-  entries.sort((a, b) => byCodePoint(a.name, b.name));
-  const out: string[] = [];
-  for (const e of entries) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await walk(join(dir, e.name), rel)));
-    else if (e.isFile()) out.push(rel);
-  }
-  return out;
-}
-
-async function subFolders(dir: string): Promise<string[]> {
-  return (await readdir(dir, { withFileTypes: true }))
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort(byCodePoint);
 }
 
 /**
@@ -70,7 +48,7 @@ export function videoFolderAdapter(dir: string, options: VideoFolderOptions = {}
         const items: DatasetItem[] = [];
         for (const name of s.classes) {
           const label = classes.indexOf(name);
-          for (const rel of await walk(join(dir, s.prefix, name))) {
+          for (const rel of await walkFiles(join(dir, s.prefix, name))) {
             const path = `${s.prefix}${name}/${rel}`;
             if (extensions.has(posix.extname(rel).slice(1).toLowerCase())) items.push({ path, label });
             else ignored.push(path);
