@@ -11,7 +11,6 @@
  * `{"backend": NAME, "image_step_ms": N, "video_step_ms": N}`.
  */
 import type * as TFJS from '@tensorflow/tfjs';
-import { BACKEND_ORDER, selectBackend, type BackendName } from '../sinks/backend/index.js';
 import { createImageEncoder } from '../sinks/contrastive/image-encoder.js';
 import { createMocoModels, type MocoModels } from '../sinks/contrastive/moco-models.js';
 import { mocoStep } from '../sinks/contrastive/moco-step.js';
@@ -19,37 +18,12 @@ import { createVideoEncoder } from '../sinks/contrastive/video-encoder.js';
 import { countTrainableParams } from '../sinks/gan/dcgan.js';
 import { createNdaTransform } from '../operators/internal/nda-transforms.js';
 import { Random } from '../sources/random.js';
+import { pixelsToTensor } from '../sinks/internal/pixels-to-tensor.js';
 import { round } from './measure.js';
+import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
 
 const QUEUE = 4096;
-
-function parseArgs(argv: readonly string[]): { backend?: BackendName; steps: number; threads?: number } {
-  const out: { backend?: BackendName; steps: number; threads?: number } = { steps: 3 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = argv[i + 1];
-    if (arg === '--backend' && value !== undefined) {
-      if (!BACKEND_ORDER.includes(value as BackendName)) throw new Error(`--backend must be one of ${BACKEND_ORDER.join(', ')}: current value is ${value}`);
-      out.backend = value as BackendName;
-      i++;
-    } else if ((arg === '--steps' || arg === '--threads') && value !== undefined) {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${arg} must be an integer >= 1: current value is ${value}`);
-      if (arg === '--steps') out.steps = n;
-      else out.threads = n;
-      i++;
-    } else {
-      throw new Error(`unknown argument ${arg} (use --backend NAME, --steps N, --threads N)`);
-    }
-  }
-  return out;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
+const ACTION = 'make the benchmark views';
 
 /** Uint8 random pixels of `shape`, seeded. */
 function pixels(shape: readonly number[], label: string): Uint8Array {
@@ -57,10 +31,6 @@ function pixels(shape: readonly number[], label: string): Uint8Array {
   const out = new Uint8Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < out.length; i++) out[i] = rng.int(0, 255);
   return out;
-}
-
-function toTensor(tf: typeof TFJS, data: Uint8Array, shape: readonly number[]): TFJS.Tensor {
-  return tf.tensor(Float32Array.from(data, (x) => x / 127.5 - 1), [...shape]);
 }
 
 /** Median ms of `steps` MoCo steps (after one warm-up) on fixed views. */
@@ -77,11 +47,8 @@ async function measure(tf: typeof TFJS, label: string, models: MocoModels, views
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const chosen = await selectBackend({ ...(args.backend ? { backend: args.backend } : {}), ...(args.threads ? { threads: args.threads } : {}) });
-  process.stderr.write(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s), kernels: ${chosen.kernels.join(', ') || 'none'}\n`);
-  if (!chosen.gradients) throw new Error('gradient functions are not registered (@tensorflow/tfjs is missing)');
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const args = parseStepBenchArgs(process.argv.slice(2));
+  const { tf, backend: chosen } = await startStepBench(args);
 
   // Image: 32x32x1, batch 64, m = 1 (jigsaw).
   const imageShape = [64, 32, 32, 1] as const;
@@ -89,9 +56,9 @@ async function main(): Promise<void> {
   const keys = Array.from({ length: imageShape[0] }, (_, i) => `bench-${i}`);
   const jig = createNdaTransform('jigsaw', {}).apply({ data: imagePixels, shape: imageShape }, { seed: 0, epoch: 0, keys });
   const imageViews = {
-    query: toTensor(tf, imagePixels, imageShape),
-    key: toTensor(tf, pixels(imageShape, 'image-key'), imageShape),
-    nda: toTensor(tf, Uint8Array.from(jig.images.data), imageShape),
+    query: pixelsToTensor(tf, ACTION, imagePixels, imageShape),
+    key: pixelsToTensor(tf, ACTION, pixels(imageShape, 'image-key'), imageShape),
+    nda: pixelsToTensor(tf, ACTION, Uint8Array.from(jig.images.data), imageShape),
   };
   const imageModels = createMocoModels(tf, { encoder: () => createImageEncoder(tf, { inputShape: [32, 32, 1], width: 16, seed: 1 }), queueSize: QUEUE, seed: 2 });
   process.stderr.write(`image encoder: ${countTrainableParams(imageModels.queryEncoder)} parameters, head ${countTrainableParams(imageModels.queryHead)}\n`);
@@ -101,8 +68,8 @@ async function main(): Promise<void> {
 
   // Video: [8, 32, 32, 3] clips, batch 16, m = 1 (time reversal).
   const clipShape = [16, 8, 32, 32, 3] as const;
-  const query = toTensor(tf, pixels(clipShape, 'clip'), clipShape);
-  const videoViews = { query, key: toTensor(tf, pixels(clipShape, 'clip-key'), clipShape), nda: tf.reverse(query, 1) };
+  const query = pixelsToTensor(tf, ACTION, pixels(clipShape, 'clip'), clipShape);
+  const videoViews = { query, key: pixelsToTensor(tf, ACTION, pixels(clipShape, 'clip-key'), clipShape), nda: tf.reverse(query, 1) };
   const videoModels = createMocoModels(tf, { encoder: () => createVideoEncoder(tf, { inputShape: [8, 32, 32, 3], width: 16, seed: 1 }), queueSize: QUEUE, seed: 2 });
   process.stderr.write(`video encoder: ${countTrainableParams(videoModels.queryEncoder)} parameters\n`);
   const videoMs = await measure(tf, 'video', videoModels, videoViews, args.steps);

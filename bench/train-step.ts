@@ -6,52 +6,22 @@
  * `{"backend": NAME, "step_ms": N}` (median of the measured steps, ms).
  */
 import type * as TFJS from '@tensorflow/tfjs';
-import { BACKEND_ORDER, selectBackend, type BackendName } from '../sinks/backend/index.js';
 import { countTrainableParams, createDcgan } from '../sinks/gan/dcgan.js';
 import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
 import { createNdaTransform } from '../operators/internal/nda-transforms.js';
 import { Random } from '../sources/random.js';
+import { pixelsToTensor } from '../sinks/internal/pixels-to-tensor.js';
 import { round } from './measure.js';
+import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
 
 const BATCH = 64;
 const SIZE = 32;
 const CHANNELS = 3;
 const Z = 128;
 
-function parseArgs(argv: readonly string[]): { backend?: BackendName; steps: number; threads?: number } {
-  const out: { backend?: BackendName; steps: number; threads?: number } = { steps: 3 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = argv[i + 1];
-    if (arg === '--backend' && value !== undefined) {
-      if (!BACKEND_ORDER.includes(value as BackendName)) throw new Error(`--backend must be one of ${BACKEND_ORDER.join(', ')}: current value is ${value}`);
-      out.backend = value as BackendName;
-      i++;
-    } else if ((arg === '--steps' || arg === '--threads') && value !== undefined) {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${arg} must be an integer >= 1: current value is ${value}`);
-      if (arg === '--steps') out.steps = n;
-      else out.threads = n;
-      i++;
-    } else {
-      throw new Error(`unknown argument ${arg} (use --backend NAME, --steps N, --threads N)`);
-    }
-  }
-  return out;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const chosen = await selectBackend({ ...(args.backend ? { backend: args.backend } : {}), ...(args.threads ? { threads: args.threads } : {}) });
-  process.stderr.write(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s), kernels: ${chosen.kernels.join(', ') || 'none'}\n`);
-  if (!chosen.gradients) throw new Error('gradient functions are not registered (@tensorflow/tfjs is missing)');
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const args = parseStepBenchArgs(process.argv.slice(2));
+  const { tf, backend: chosen } = await startStepBench(args);
 
   const models = createDcgan(tf, { z: Z, ch: 64, size: SIZE, channels: CHANNELS });
   process.stderr.write(`G: ${countTrainableParams(models.generator)} parameters, D: ${countTrainableParams(models.discriminator)}\n`);
@@ -64,10 +34,8 @@ async function main(): Promise<void> {
   const shape = [BATCH, SIZE, SIZE, CHANNELS] as const;
   const keys = Array.from({ length: BATCH }, (_, i) => `bench-${i}`);
   const jig = createNdaTransform('jigsaw', {}).apply({ data: pixels, shape }, { seed: 0, epoch: 0, keys });
-  const toTensor = (data: Uint8Array | Float32Array) =>
-    tf.tidy(() => tf.sub(tf.div(tf.tensor4d(Float32Array.from(data), [...shape]), 127.5), 1) as TFJS.Tensor4D);
-  const real = toTensor(pixels);
-  const negative = toTensor(jig.images.data);
+  const real = pixelsToTensor(tf, 'make the benchmark batch', pixels, shape) as TFJS.Tensor4D;
+  const negative = pixelsToTensor(tf, 'make the benchmark batch', jig.images.data, shape) as TFJS.Tensor4D;
 
   const times: number[] = [];
   for (let step = 0; step <= args.steps; step++) {

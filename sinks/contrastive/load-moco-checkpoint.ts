@@ -1,9 +1,12 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkInteger, rangeError } from '../../sources/errors.js';
-import { LATEST_POINTER, stepFolderName } from '../checkpoint/checkpoint-parts.js';
-import { fileIoHandler } from '../checkpoint/file-io-handler.js';
+import { rangeError } from '../../sources/errors.js';
+import { checkOptimizerState } from '../checkpoint/check-optimizer-state.js';
+import { checkWeightShapes } from '../checkpoint/check-weight-shapes.js';
+import { loadOptimizerState } from '../checkpoint/load-optimizer-state.js';
+import { readCheckpointState } from '../checkpoint/read-checkpoint-state.js';
+import { readNamedWeights } from '../checkpoint/read-named-weights.js';
+import { resolveStepFolder } from '../checkpoint/resolve-step-folder.js';
 import type { MocoModels } from './moco-models.js';
 import { MOCO_CHECKPOINT_VERSION, MOCO_MODEL_PARTS } from './save-moco-checkpoint.js';
 
@@ -40,31 +43,11 @@ export interface LoadedMocoCheckpoint {
  *   layout version or optimizer class; RangeError of the same form for counts or shapes that differ.
  */
 export async function loadMocoCheckpoint(tf: typeof TFJS, dir: string, options: LoadMocoCheckpointOptions): Promise<LoadedMocoCheckpoint | null> {
-  let folder: string;
-  if (options.step !== undefined) {
-    folder = join(dir, stepFolderName(checkInteger(`load a MoCo checkpoint from ${dir}`, 'step', options.step, 0)));
-  } else if (await exists(join(dir, 'state.json'))) {
-    folder = dir;
-  } else {
-    const pointer = join(dir, LATEST_POINTER);
-    if (!(await exists(pointer))) return null;
-    const name = (await readFile(pointer, 'utf8')).trim();
-    if (!/^step-\d+$/.test(name)) throw new Error(`Cannot load MoCo checkpoint ${dir} as ${pointer} must name a step folder: current value is ${JSON.stringify(name)}`);
-    folder = join(dir, name);
-  }
+  const folder = await resolveStepFolder(dir, options.step, 'MoCo checkpoint');
+  if (folder === null) return null;
   const action = `load MoCo checkpoint ${folder}`;
-  const statePath = join(folder, 'state.json');
-  let state: Record<string, unknown>;
-  try {
-    state = JSON.parse(await readFile(statePath, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new Error(`Cannot ${action} as ${statePath} must be a readable JSON file: ${(error as Error).message}`, { cause: error });
-  }
-  if (typeof state !== 'object' || state === null || state.kind !== 'moco' || state.version !== MOCO_CHECKPOINT_VERSION) {
-    throw new Error(`Cannot ${action} as it must be a MoCo checkpoint of version ${MOCO_CHECKPOINT_VERSION}: current value is ${JSON.stringify({ kind: state?.kind, version: state?.version })}`);
-  }
-  const step = state.step as number;
-  if (!Number.isInteger(step) || step < 0) throw new Error(`Cannot ${action} as its step must be an integer >= 0: current value is ${JSON.stringify(step)}`);
+  const state = await readCheckpointState(action, folder, { version: MOCO_CHECKPOINT_VERSION, kind: { value: 'moco', name: 'MoCo' } });
+  const { step } = state;
   const { models } = options;
   const size = models.queue.shape[0];
   const pointer = state.queuePointer as number;
@@ -78,68 +61,22 @@ export async function loadMocoCheckpoint(tf: typeof TFJS, dir: string, options: 
   try {
     const parts = {} as Record<(typeof MOCO_MODEL_PARTS)[number] | 'optimizer' | 'queue', { name: string; tensor: TFJS.Tensor }[]>;
     for (const part of [...MOCO_MODEL_PARTS, 'optimizer', 'queue'] as const) {
-      parts[part] = await readNamed(tf, action, join(folder, part), part);
+      parts[part] = await readNamedWeights(tf, action, join(folder, part), part);
       read.push(...parts[part].map((n) => n.tensor));
     }
-    for (const part of MOCO_MODEL_PARTS) checkShapes(action, `${part} weights`, parts[part], models[part].weights.map((w) => w.shape));
-    checkShapes(action, 'queue', parts.queue, [models.queue.shape]);
+    for (const part of MOCO_MODEL_PARTS) checkWeightShapes(action, `${part} weights`, parts[part], models[part].weights.map((w) => w.shape));
+    checkWeightShapes(action, 'queue', parts.queue, [models.queue.shape]);
     const trainable = [...models.queryEncoder.trainableWeights, ...models.queryHead.trainableWeights].map((w) => w.shape);
-    const moments = parts.optimizer.filter((n) => n.name !== 'iter');
-    if (moments.length % trainable.length !== 0) throw rangeError(action, `the optimizer state must hold a multiple of ${trainable.length} tensors besides iter`, moments.length);
-    checkShapes(action, 'optimizer state', moments, moments.map((_, i) => trainable[i % trainable.length]!));
+    checkOptimizerState(action, 'optimizer state', parts.optimizer, trainable);
 
     // Everything checked: assign.
     for (const part of MOCO_MODEL_PARTS) models[part].setWeights(parts[part].map((n) => n.tensor));
     tf.tidy(() => models.queue.assign(parts.queue[0]!.tensor.clone()));
-    const previous = await models.optimizer.getWeights();
-    await models.optimizer.setWeights(parts.optimizer);
-    tf.dispose(previous.map((n) => n.tensor));
-    restoreBetaPowers(tf, models.optimizer, state.betaPowers as Record<string, unknown> | undefined);
+    await loadOptimizerState(tf, models.optimizer, parts.optimizer, state.betaPowers as Record<string, unknown> | undefined);
     models.queuePointer = pointer;
     models.queueFill = fill;
   } finally {
     tf.dispose(read);
   }
   return { step, loaderState: state.loaderState ?? null, meta: state.meta ?? null, folder };
-}
-
-function restoreBetaPowers(tf: typeof TFJS, optimizer: TFJS.Optimizer, saved: Record<string, unknown> | undefined): void {
-  if (saved === undefined || saved === null) return;
-  for (const key of ['accBeta1', 'accBeta2']) {
-    const v = (optimizer as unknown as Record<string, unknown>)[key];
-    const value = saved[key];
-    if (v instanceof tf.Variable && v.size === 1 && typeof value === 'number' && Number.isFinite(value)) tf.tidy(() => v.assign(tf.scalar(value, v.dtype)));
-  }
-}
-
-async function readNamed(tf: typeof TFJS, action: string, dir: string, part: string): Promise<{ name: string; tensor: TFJS.Tensor }[]> {
-  let artifacts: TFJS.io.ModelArtifacts;
-  try {
-    artifacts = await fileIoHandler(tf, dir).load!();
-  } catch (error) {
-    throw new Error(`Cannot ${action} as its ${part} must be readable: ${(error as Error).message}`, { cause: error });
-  }
-  const specs = artifacts.weightSpecs ?? [];
-  if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new Error(`Cannot ${action} as the ${part} weight names must be unique`);
-  const map = tf.io.decodeWeights(artifacts.weightData ?? new ArrayBuffer(0), specs);
-  return specs.map((s) => ({ name: s.name, tensor: map[s.name]! }));
-}
-
-function checkShapes(action: string, what: string, named: readonly { name: string; tensor: TFJS.Tensor }[], shapes: readonly (readonly (number | null)[])[]): void {
-  if (named.length !== shapes.length) throw rangeError(action, `the ${what} must be ${shapes.length} tensors`, named.length);
-  named.forEach((n, i) => {
-    const shape = shapes[i]!;
-    if (n.tensor.shape.length !== shape.length || n.tensor.shape.some((s, j) => s !== shape[j])) {
-      throw rangeError(action, `the ${what} tensor ${i} (${n.name}) must have shape [${shape.join(', ')}]`, n.tensor.shape);
-    }
-  });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,10 +1,13 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkInteger, typeError } from '../../sources/errors.js';
-import { LATEST_POINTER, stepFolderName } from '../checkpoint/checkpoint-parts.js';
+import { checkInteger } from '../../sources/errors.js';
 import { fileIoHandler } from '../checkpoint/file-io-handler.js';
+import { optimizerBetaPowers } from '../checkpoint/optimizer-beta-powers.js';
+import { saveNamedWeights } from '../checkpoint/save-named-weights.js';
+import { saveOptimizerState } from '../checkpoint/save-optimizer-state.js';
+import { toJsonValue } from '../checkpoint/to-json-value.js';
 import { writeFileAtomic } from '../checkpoint/write-file-atomic.js';
+import { writeStepFolder } from '../checkpoint/write-step-folder.js';
 import type { MocoModels } from './moco-models.js';
 
 /** Version of the MoCo checkpoint layout {@link saveMocoCheckpoint} writes. */
@@ -27,7 +30,7 @@ export interface SaveMocoCheckpointOptions {
 
 /**
  * Saves a MoCo checkpoint into the run folder `dir`, on any backend, with the generic checkpoint pieces
- * (`fileIoHandler`, `writeFileAtomic`, `stepFolderName`, the `latest` pointer; `pruneCheckpoints` and
+ * (`writeStepFolder`, `saveOptimizerState`, `fileIoHandler`, the `latest` pointer; `pruneCheckpoints` and
  * `loadMocoCheckpoint` read the same layout): `dir/step-000123/` holds `queryEncoder/`, `queryHead/`,
  * `keyEncoder/`, `keyHead/` (`model.json` + `weights.bin`, each loadable alone with
  * `tf.loadLayersModel(fileIoHandler(...))`; the video encoder needs `videoLayers(tf)` called first),
@@ -42,73 +45,25 @@ export interface SaveMocoCheckpointOptions {
 export async function saveMocoCheckpoint(tf: typeof TFJS, dir: string, options: SaveMocoCheckpointOptions): Promise<string> {
   const action = 'save a MoCo checkpoint';
   const step = checkInteger(action, 'step', options.step, 0);
-  const json = (name: string, value: unknown): unknown => {
-    try {
-      return JSON.parse(JSON.stringify(value ?? null)) as unknown;
-    } catch (error) {
-      throw typeError(action, `${name} must be JSON-serialisable (${(error as Error).message})`, typeof value);
-    }
-  };
-  const loaderState = json('loaderState', options.loaderState);
-  const meta = json('meta', options.meta);
+  const loaderState = toJsonValue(action, 'loaderState', options.loaderState);
+  const meta = toJsonValue(action, 'meta', options.meta);
   const { models } = options;
-  const name = stepFolderName(step);
-  const final = join(dir, name);
-  const tmp = `${final}.tmp`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  for (const part of MOCO_MODEL_PARTS) await models[part].save(fileIoHandler(tf, join(tmp, part)));
-  const optimizerWeights = await models.optimizer.getWeights();
-  try {
-    await saveNamed(tf, optimizerWeights, join(tmp, 'optimizer'), 'ndaflow-optimizer');
-  } finally {
-    tf.dispose(optimizerWeights.filter((n) => !(n.tensor instanceof tf.Variable)).map((n) => n.tensor));
-  }
-  await saveNamed(tf, [{ name: 'queue', tensor: models.queue }], join(tmp, 'queue'), 'ndaflow-moco-queue');
-  const state = {
-    version: MOCO_CHECKPOINT_VERSION,
-    kind: 'moco',
-    step,
-    queuePointer: models.queuePointer,
-    queueFill: models.queueFill,
-    optimizer: models.optimizer.getClassName(),
-    // Adam's running beta powers: its setWeights recomputes them with pow (last-bit differences).
-    betaPowers: betaPowers(models.optimizer),
-    loaderState,
-    meta,
-  };
-  await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
-  const old = `${final}.old`;
-  const replacing = await exists(final);
-  if (replacing) {
-    await rm(old, { recursive: true, force: true });
-    await rename(final, old);
-  }
-  await rename(tmp, final);
-  if (replacing) await rm(old, { recursive: true, force: true });
-  await writeFileAtomic(join(dir, LATEST_POINTER), `${name}\n`);
-  return final;
-}
-
-function betaPowers(optimizer: TFJS.Optimizer): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const key of ['accBeta1', 'accBeta2']) {
-    const v = (optimizer as unknown as Record<string, unknown>)[key] as TFJS.Tensor | undefined;
-    if (v !== undefined && v !== null && typeof v.dataSync === 'function' && v.size === 1) out[key] = v.dataSync()[0]!;
-  }
-  return out;
-}
-
-async function saveNamed(tf: typeof TFJS, named: { name: string; tensor: TFJS.Tensor }[], dir: string, format: string): Promise<void> {
-  const { data, specs } = await tf.io.encodeWeights(named);
-  await fileIoHandler(tf, dir).save!({ weightSpecs: specs, weightData: data, format, generatedBy: 'ndaflow' });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return writeStepFolder(dir, step, async (tmp) => {
+    for (const part of MOCO_MODEL_PARTS) await models[part].save(fileIoHandler(tf, join(tmp, part)));
+    await saveOptimizerState(tf, models.optimizer, join(tmp, 'optimizer'));
+    await saveNamedWeights(tf, [{ name: 'queue', tensor: models.queue }], join(tmp, 'queue'), 'ndaflow-moco-queue');
+    const state = {
+      version: MOCO_CHECKPOINT_VERSION,
+      kind: 'moco',
+      step,
+      queuePointer: models.queuePointer,
+      queueFill: models.queueFill,
+      optimizer: models.optimizer.getClassName(),
+      // Adam's running beta powers (see optimizerBetaPowers): keeping them makes a resumed step identical.
+      betaPowers: optimizerBetaPowers(models.optimizer),
+      loaderState,
+      meta,
+    };
+    await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  });
 }

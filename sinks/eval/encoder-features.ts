@@ -1,5 +1,6 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { rangeError, typeError } from '../../sources/errors.js';
+import { pixelsToTensor } from '../internal/pixels-to-tensor.js';
 
 /** A batch of encoder inputs: images `[n, h, w, c]`, clips `[n, t, h, w, c]`, or any `[n, ...]` the encoder takes. */
 export interface EncoderInputBatch {
@@ -51,17 +52,12 @@ export async function encoderFeatures(
       const want = inputShape[a];
       if (want !== null && want !== undefined && shape[a] !== want) throw rangeError(action, `each batch's shape must be [n, ${inputShape.slice(1).join(', ')}] for the encoder`, shape);
     }
-    const size = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== size) throw rangeError(action, `data must hold ${size} values for shape ${JSON.stringify(shape)}`, data.length);
-    if (shape[0] === 0) continue;
-    let values: Float32Array;
-    if (data instanceof Float32Array) {
-      values = data;
-    } else {
-      values = new Float32Array(size);
-      for (let i = 0; i < size; i++) values[i] = data[i]! / 127.5 - 1;
+    const x = pixelsToTensor(tf, action, data, shape);
+    if (shape[0] === 0) {
+      // An empty batch adds no rows (its data was checked to be empty): nothing to run.
+      x.dispose();
+      continue;
     }
-    const x = tf.tensor(values, [...shape], 'float32');
     let y: TFJS.Tensor;
     try {
       const out = encoder.predict(x);

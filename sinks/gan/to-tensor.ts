@@ -1,12 +1,14 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
+import { pixelsToTensor } from '../internal/pixels-to-tensor.js';
 
 /**
  * The boundary from the loader's pixels to a network input: an {@link ImageBatch} `[n, h, w, c]` as one
  * float32 `Tensor4D` in [-1, 1]. `Uint8Array` pixels are scaled `x / 127.5 - 1` (in JavaScript, so the
  * only tensor made is the result); `Float32Array` pixels are taken as they are (already scaled, e.g. by
- * a normalising operator). The caller owns (and disposes) the tensor.
+ * a normalising operator), through the one pixel boundary every sink shares (`pixelsToTensor`). The
+ * caller owns (and disposes) the tensor.
  *
  * @throws TypeError/RangeError when the batch is not an image batch or its data does not fill its shape.
  */
@@ -17,14 +19,5 @@ export function imageBatchToTensor(tf: typeof TFJS, batch: ImageBatch): TFJS.Ten
   if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((s) => Number.isInteger(s) && s > 0)) {
     throw rangeError(action, 'shape must be [n, h, w, c] of positive integers', shape);
   }
-  const size = shape[0] * shape[1] * shape[2] * shape[3];
-  if (data.length !== size) throw rangeError(action, `data must hold ${size} values for shape ${JSON.stringify(shape)}`, data.length);
-  let values: Float32Array;
-  if (data instanceof Float32Array) {
-    values = data;
-  } else {
-    values = new Float32Array(size);
-    for (let i = 0; i < size; i++) values[i] = data[i]! / 127.5 - 1;
-  }
-  return tf.tensor4d(values, [shape[0], shape[1], shape[2], shape[3]], 'float32');
+  return pixelsToTensor(tf, action, data, shape) as TFJS.Tensor4D;
 }
