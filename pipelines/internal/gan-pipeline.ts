@@ -12,7 +12,6 @@ import { createSnResnetGan } from '../../sinks/gan/sn-resnet.js';
 import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
 import { GeneratorEma } from '../../sinks/gan/generator-ema.js';
 import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
-import { writeRunReport } from '../../sinks/report/write-run-report.js';
 import { rangeError, typeError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
@@ -22,7 +21,7 @@ import { deriveSeed } from '../../sources/random.js';
 import { PipelineError } from '../pipeline-error.js';
 import { fmnistGeneratorScore } from './fmnist-generator-score.js';
 import { readResumedConfig } from './resumed-config.js';
-import { checkTrainingOptions, defaultRunDir, resumedRunDir, runSeed, stepReporter, trainingBackend, trainingDetails } from './training-run.js';
+import { checkTrainingOptions, defaultRunDir, resumedRunDir, runSeed, finishTrainingRun, stepReporter, trainingBackend } from './training-run.js';
 import { truncateMetrics } from './truncate-metrics.js';
 import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
 
@@ -189,21 +188,24 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
     }
     const seconds = (performance.now() - start) / 1000;
     await finishRun(trained.steps);
-    const reportPath = await writeRunReport(runDir, { title: `${spec.name} ${config.nda} seed ${config.seed}` });
-    log(`report: ${reportPath}`);
-    const accounting = it.accounting();
-    return {
-      accounting,
-      seed: config.seed,
-      samples: batches * config.batchSize,
-      batches,
-      seconds,
-      aborted: options.signal?.aborted === true,
-      details: {
-        ...trainingDetails({ backend, nda: config.nda, steps: trained.steps, startStep, seconds, runDir, report: reportPath }),
-        ...(trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {}),
+    return await finishTrainingRun(
+      {
+        pipeline: spec.name,
+        runDir,
+        nda: config.nda,
+        seed: config.seed,
+        backend,
+        steps: trained.steps,
+        startStep,
+        seconds,
+        batches,
+        batchSize: config.batchSize,
+        accounting: it.accounting(),
+        aborted: options.signal?.aborted === true,
+        details: trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {},
       },
-    };
+      log,
+    );
 
     /** A sample grid of the EMA generator and (with test shards) its FID/KID, recorded in the run folder. */
     async function finishRun(step: number): Promise<void> {

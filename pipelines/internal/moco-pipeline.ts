@@ -8,7 +8,6 @@ import { createMocoModels, type MocoModels } from '../../sinks/contrastive/moco-
 import { trainMoco, type ContrastiveBatch } from '../../sinks/contrastive/moco-trainer.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
 import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
-import { writeRunReport } from '../../sinks/report/write-run-report.js';
 import { checkInteger } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
@@ -21,7 +20,7 @@ import { asStackedBatch } from './as-stacked-batch.js';
 import { interleavedNdaViews, type NdaViewMaker } from './nda-views.js';
 import { probeEncoder, type ProbeSpec } from './probe-encoder.js';
 import { readResumedConfig } from './resumed-config.js';
-import { checkTrainingOptions, defaultRunDir, resumedRunDir, runSeed, stepReporter, trainingBackend, trainingDetails } from './training-run.js';
+import { checkTrainingOptions, defaultRunDir, resumedRunDir, runSeed, stepReporter, trainingBackend, finishTrainingRun } from './training-run.js';
 import { truncateMetrics } from './truncate-metrics.js';
 
 /** What differs between the MoCo pipelines (`fmnist-moco`, `moving-fmnist-video-moco`, ...). */
@@ -209,21 +208,24 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
         probeDetails[`probe_${row.label}_top1`] = Math.round(row.top1 * 10_000) / 10_000;
       }
     }
-    const reportPath = await writeRunReport(runDir, { title: `${spec.name} ${config.nda} seed ${config.seed}` });
-    log(`report: ${reportPath}`);
-    return {
-      accounting: iteration.accounting(),
-      seed: config.seed,
-      samples: batches * config.batchSize,
-      batches,
-      seconds,
-      aborted: options.signal?.aborted === true,
-      details: {
-        ...trainingDetails({ backend, nda: config.nda, steps: trained.steps, startStep, seconds, runDir, report: reportPath }),
-        ...(trained.lastLoss !== null ? { loss: trained.lastLoss } : {}),
-        ...probeDetails,
+    return await finishTrainingRun(
+      {
+        pipeline: spec.name,
+        runDir,
+        nda: config.nda,
+        seed: config.seed,
+        backend,
+        steps: trained.steps,
+        startStep,
+        seconds,
+        batches,
+        batchSize: config.batchSize,
+        accounting: iteration.accounting(),
+        aborted: options.signal?.aborted === true,
+        details: { ...(trained.lastLoss !== null ? { loss: trained.lastLoss } : {}), ...probeDetails },
       },
-    };
+      log,
+    );
   } finally {
     models?.dispose();
   }

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { selectBackend, type BackendName } from '../../sinks/backend/select-backend.js';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { freshSeed } from '../../sources/random.js';
-import type { PipelineRunOptions } from '../pipeline.js';
+import { writeRunReport } from '../../sinks/report/write-run-report.js';
+import type { Accounting } from '../../sources/ledger.js';
+import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
 
 /**
  * The pieces every training pipeline (`runGanPipeline`, `runMocoPipeline`) shares: the checks of the
@@ -94,14 +96,49 @@ export function stepReporter(options: PipelineRunOptions, log: (line: string) =>
   };
 }
 
-/** The details every training run reports: backend, nda, steps, steps/s, run folder and report. */
-export function trainingDetails(run: { backend: string; nda: string; steps: number; startStep: number; seconds: number; runDir: string; report: string }): Record<string, string | number> {
+/** What {@link finishTrainingRun} reports on. */
+export interface FinishedTraining {
+  readonly pipeline: string;
+  readonly runDir: string;
+  readonly nda: string;
+  readonly seed: number;
+  /** The backend's description (`trainingBackend`). */
+  readonly backend: string;
+  /** Steps done (counting `startStep`), and the step the run started at. */
+  readonly steps: number;
+  readonly startStep: number;
+  readonly seconds: number;
+  readonly batches: number;
+  readonly batchSize: number;
+  readonly accounting: Accounting;
+  readonly aborted: boolean;
+  /** Pipeline-specific details (losses, probe accuracies). */
+  readonly details: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * Writes the run folder's `report.html` (its path logged) and builds the run's result: the loader's
+ * accounting, samples and batches, and the details every training run reports (backend, nda, steps,
+ * steps/s, run folder, report) followed by the pipeline's own.
+ */
+export async function finishTrainingRun(run: FinishedTraining, log: (line: string) => void): Promise<PipelineResult> {
+  const report = await writeRunReport(run.runDir, { title: `${run.pipeline} ${run.nda} seed ${run.seed}` });
+  log(`report: ${report}`);
   return {
-    backend: run.backend,
-    nda: run.nda,
-    steps: run.steps,
-    stepsPerSecond: Math.round(((run.steps - run.startStep) / Math.max(run.seconds, 1e-9)) * 100) / 100,
-    runDir: run.runDir,
-    report: run.report,
+    accounting: run.accounting,
+    seed: run.seed,
+    samples: run.batches * run.batchSize,
+    batches: run.batches,
+    seconds: run.seconds,
+    aborted: run.aborted,
+    details: {
+      backend: run.backend,
+      nda: run.nda,
+      steps: run.steps,
+      stepsPerSecond: Math.round(((run.steps - run.startStep) / Math.max(run.seconds, 1e-9)) * 100) / 100,
+      runDir: run.runDir,
+      report,
+      ...run.details,
+    },
   };
 }
