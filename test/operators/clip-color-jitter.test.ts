@@ -10,21 +10,10 @@ import { SampleError } from '../../sources/errors.js';
 import { Random } from '../../sources/random.js';
 import { LINEAGE, type Image, type Sample } from '../../sources/sample.js';
 import type { VideoClip } from '../../sources/video/video-clip.js';
+import { framesOf, randomFrame } from '../helpers/clip-frames.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 
 const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe(toArray()));
-
-function framesOf(frames: readonly Uint8Array[], H: number, W: number, C: number): VideoClip {
-  const per = H * W * C;
-  const data = new Uint8Array(frames.length * per);
-  frames.forEach((f, t) => data.set(f, t * per));
-  return { data, shape: [frames.length, H, W, C], fps: 12, start: 5, stride: 3, padded: 0 };
-}
-
-function frame(H: number, W: number, C: number, seed: number): Uint8Array {
-  const rng = Random.derive(seed, 'frame');
-  return Uint8Array.from({ length: H * W * C }, () => rng.int(0, 255));
-}
 
 function frameOf(clip: VideoClip, t: number): string {
   const [, H, W, C] = clip.shape;
@@ -37,8 +26,8 @@ describe('clipColorJitter', () => {
   it('jitters every frame of a clip with the same order and factors: equal frames stay equal, contrast uses the mean of each frame (property)', () => {
     fc.assert(
       fc.property(fc.nat(10000), fc.constantFrom(1 as const, 3 as const), (seed, C) => {
-        const A = frame(3, 4, C, seed);
-        const B = frame(3, 4, C, seed + 1);
+        const A = randomFrame(3, 4, C, seed);
+        const B = randomFrame(3, 4, C, seed + 1);
         const clip = framesOf([A, B, A, B], 3, 4, C);
         const out: Sample[] = [];
         from([{ __key__: `k${seed}`, __url__: 'u', mp4: clip }]).pipe(clipColorJitter({ ...MOCO, p: 1, seed })).subscribe((s) => out.push(s));
@@ -62,7 +51,7 @@ describe('clipColorJitter', () => {
     // colorJitter's draw for a sample, replayed through clip-jitter's drawJitter + jitterFrames, gives colorJitter's image
     const opts = { ...MOCO, p: 0.8 };
     for (let i = 0; i < 40; i++) {
-      const img: Image = { data: frame(4, 5, 3, i), shape: [4, 5, 3] };
+      const img: Image = { data: randomFrame(4, 5, 3, i), shape: [4, 5, 3] };
       const s = { __key__: `s${i}`, __url__: 'u', png: img };
       const [ref] = await collect(from([s]).pipe(colorJitter({ ...opts, seed: 9 })));
       const draw = drawJitter(sampleRandom(9, 'color-jitter', s), opts.p, resolveJitterRanges('test', opts));
@@ -73,7 +62,7 @@ describe('clipColorJitter', () => {
   });
 
   it('jitters a large clip at once exactly as frame by frame (the saturation table path)', () => {
-    const frames = [0, 1, 2, 3].map((i) => frame(80, 80, 3, 50 + i));
+    const frames = [0, 1, 2, 3].map((i) => randomFrame(80, 80, 3, 50 + i));
     const whole = framesOf(frames, 80, 80, 3).data as Uint8Array; // 76,800 values: saturation's table path
     const draw = { order: [3, 2, 1, 0], factors: [1.3, 0.7, 1.8, 0.12] };
     jitterFrames(whole, 3, 80 * 80 * 3, draw);
@@ -87,7 +76,7 @@ describe('clipColorJitter', () => {
 
   it('draws per clip of an array field and per key, reproducibly per seed; p; keeps metadata and lineage', async () => {
     const ledger = new RecordingLedger();
-    const A = frame(2, 2, 3, 1);
+    const A = randomFrame(2, 2, 3, 1);
     const clip = framesOf([A, A], 2, 2, 3);
     const make = (pass: number) => Array.from({ length: 30 }, (_, i) => ledger.sample(`k${i}`, { clips: [clip, clip] }, pass));
     const run = async (items: Sample[], seed: number, p = 0.8) => (await collect(from(items).pipe(clipColorJitter({ ...MOCO, seed, p })))).map((s) => (s.clips as VideoClip[]).map((c) => frameOf(c, 0)));
@@ -130,9 +119,9 @@ describe('clipColorJitter', () => {
     let finalized = false;
     const seen: Sample[] = [];
     const sub = subject.pipe(finalize(() => (finalized = true)), clipColorJitter({ ...MOCO, seed: 1 })).subscribe((s) => seen.push(s));
-    subject.next({ __key__: 'a', __url__: 'u', mp4: framesOf([frame(2, 2, 3, 1)], 2, 2, 3) });
+    subject.next({ __key__: 'a', __url__: 'u', mp4: framesOf([randomFrame(2, 2, 3, 1)], 2, 2, 3) });
     sub.unsubscribe();
-    subject.next({ __key__: 'b', __url__: 'u', mp4: framesOf([frame(2, 2, 3, 1)], 2, 2, 3) });
+    subject.next({ __key__: 'b', __url__: 'u', mp4: framesOf([randomFrame(2, 2, 3, 1)], 2, 2, 3) });
     assert.equal(finalized, true);
     assert.equal(seen.length, 1);
   });

@@ -4,29 +4,17 @@ import { firstValueFrom, from, toArray, type Observable } from 'rxjs';
 import { clipRandomGrayscale } from '../../operators/clip-random-grayscale.js';
 import { grayscale3 } from '../../operators/internal/color-ops.js';
 import { SampleError } from '../../sources/errors.js';
-import { Random } from '../../sources/random.js';
 import { LINEAGE } from '../../sources/sample.js';
 import type { VideoClip } from '../../sources/video/video-clip.js';
+import { framesOf, randomFrame } from '../helpers/clip-frames.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 
 const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe(toArray()));
 
-function framesOf(frames: readonly Uint8Array[], H: number, W: number, C: number): VideoClip {
-  const per = H * W * C;
-  const data = new Uint8Array(frames.length * per);
-  frames.forEach((f, t) => data.set(f, t * per));
-  return { data, shape: [frames.length, H, W, C], fps: 12, start: 5, stride: 3, padded: 0 };
-}
-
-function frame(H: number, W: number, C: number, seed: number): Uint8Array {
-  const rng = Random.derive(seed, 'frame');
-  return Uint8Array.from({ length: H * W * C }, () => rng.int(0, 255));
-}
-
 describe('clipRandomGrayscale', () => {
   it('turns whole clips grey (every frame, luma in all channels), one decision per clip', async () => {
     const ledger = new RecordingLedger();
-    const clips = Array.from({ length: 40 }, (_, i) => framesOf([frame(2, 3, 3, i), frame(2, 3, 3, i + 100)], 2, 3, 3));
+    const clips = Array.from({ length: 40 }, (_, i) => framesOf([randomFrame(2, 3, 3, i), randomFrame(2, 3, 3, i + 100)], 2, 3, 3));
     const s = ledger.sample('a', { clips });
     const [out] = await collect(from([s]).pipe(clipRandomGrayscale({ p: 0.5, seed: 2 })));
     assert.equal(out?.[LINEAGE], s[LINEAGE]);
