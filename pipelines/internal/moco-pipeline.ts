@@ -3,7 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperatorFunction } from 'rxjs';
 import { batch } from '../../operators/batch.js';
-import { loadMocoCheckpoint } from '../../sinks/contrastive/moco-checkpoint.js';
+import { loadMocoCheckpoint, saveMocoCheckpoint } from '../../sinks/contrastive/moco-checkpoint.js';
 import { createMocoModels, type MocoModels } from '../../sinks/contrastive/moco-models.js';
 import { trainMoco, type ContrastiveBatch } from '../../sinks/contrastive/moco-trainer.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
@@ -129,21 +129,25 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
   });
   try {
     await writeRunConfig(runDir, { ...config, backend: backendName });
-    const stages = [...spec.views(config.seed, options.handler), batch(config.batchSize, { partial: false })];
-    let it: ReturnType<ReturnType<typeof createLoader<any>>['iterate']> | undefined;
+    models = createMocoModels(tf, {
+      encoder: () => spec.encoder(tf, spec.inputShape, config.width, deriveSeed(config.seed, 'encoder')),
+      queueSize: config.queueSize,
+      seed: deriveSeed(config.seed, 'moco'),
+      optimizer: config.optimizer as 'adam' | 'sgd',
+      learningRate: config.learningRate,
+    });
+    if (options.resume === true) {
+      const loaded = await loadMocoCheckpoint(tf, runDir, { models });
+      if (loaded === null) throw new Error(`Cannot ${action} --resume as ${runDir} holds no checkpoint`);
+      startStep = loaded.step;
+      resumeFrom = (loaded.loaderState ?? undefined) as LoaderState | undefined;
+      await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
+      log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
+    }
+    const iteration = createLoader<any>(source, ...spec.views(config.seed, options.handler), batch(config.batchSize, { partial: false })).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
     let batches = 0;
-    const buildModels = (inputShape: readonly number[]): MocoModels =>
-      createMocoModels(tf, {
-        encoder: () => spec.encoder(tf, inputShape, config.width, deriveSeed(config.seed, 'encoder')),
-        queueSize: config.queueSize,
-        seed: deriveSeed(config.seed, 'moco'),
-        optimizer: config.optimizer as 'adam' | 'sgd',
-        learningRate: config.learningRate,
-      });
-
     async function* contrastiveBatches(): AsyncGenerator<ContrastiveBatch> {
-      if (it === undefined) return;
-      for await (const item of it) {
+      for await (const item of iteration) {
         batches++;
         options.onProgress?.(batches * config.batchSize, batches);
         const query = asStackedBatch(item.view0, 'view0', spec.name);
@@ -154,18 +158,6 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
         if (options.signal?.aborted) return;
       }
     }
-
-    models = buildModels(spec.inputShape);
-    if (options.resume === true) {
-      const loaded = await loadMocoCheckpoint(tf, runDir, { models });
-      if (loaded === null) throw new Error(`Cannot ${action} --resume as ${runDir} holds no checkpoint`);
-      startStep = loaded.step;
-      resumeFrom = (loaded.loaderState ?? undefined) as LoaderState | undefined;
-      await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
-      log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
-    }
-    it = createLoader<any>(source, ...stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
-    const iteration = it;
 
     const report = stepReporter(options, log, config.steps, startStep);
     const start = performance.now();
@@ -183,6 +175,10 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
         loaderState: () => iteration.state(),
         onStep: (r) => report(r.step, r.msPerStep, `loss ${r.loss.toFixed(4)} top1 ${(r.positiveTop1 * 100).toFixed(0)}%`),
       });
+      if (trained.steps > startStep && trained.steps % config.checkpointEvery !== 0 && trained.steps !== config.steps) {
+        // stopped early (Ctrl-C, or the data ran out): keep what was trained
+        await saveMocoCheckpoint(tf, runDir, { models, step: trained.steps, loaderState: iteration.state() });
+      }
       await pruneCheckpoints(runDir, KEEP_CHECKPOINTS);
     } catch (err) {
       throw new PipelineError(spec.name, iteration.accounting(), err);

@@ -7,7 +7,7 @@ export type NdaViewMaker = (views: ImageBatch | ClipBatch, context: NdaContext) 
 
 /** Where {@link interleavedNdaViews} draws from. */
 export interface NdaViewsContext {
-  /** Seed of the NDA views; view j of a batch uses `deriveSeed`-free offsets `seed + j` (mod 2^32). */
+  /** Seed of the NDA views; view j of a batch uses `seed + j` (mod 2^32). */
   readonly seed: number;
   /** Training step of the batch (the transforms' `epoch`), so a resumed run makes the same views. */
   readonly step: number;

@@ -74,4 +74,19 @@ describe('fmnistMoco', () => {
     assert.equal(b.length, 2);
     assert.ok(Math.abs((a[0] as number) - (b[0] as number)) < 1e-5 && Math.abs((a[1] as number) - (b[1] as number)) < 1e-5, `straight ${a} vs resumed ${b}`);
   });
+
+  it('keeps a checkpoint of the step it stopped at when aborted, and resumes from it', async () => {
+    const dir = tempDir();
+    const shards = await fmnistSlice(dir, 'train', 24);
+    await fmnistSlice(dir, 'test', 8);
+    const runDir = join(dir, 'run');
+    const controller = new AbortController();
+    const r = await fmnistMoco.run({ shards, nda: 'stitch', seed: 5, backend: 'wasm', batchSize: 8, shuffle: 0, steps: 8, runDir, signal: controller.signal, onTrainingStep: () => controller.abort() });
+    assert.equal(r.aborted, true);
+    assert.equal(r.details?.['steps'], 1);
+    assert.equal(readFileSync(join(runDir, 'latest'), 'utf8').trim(), 'step-000001');
+    const resumed = await fmnistMoco.run({ runDir, resume: true, steps: 2, evaluate: false });
+    assert.equal(resumed.details?.['steps'], 2);
+    assert.equal(lossesOf(runDir).length, 2);
+  });
 });
