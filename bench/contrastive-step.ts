@@ -34,13 +34,21 @@ function pixels(shape: readonly number[], label: string): Uint8Array {
 }
 
 /** Median ms of `steps` MoCo steps (after one warm-up) on fixed views. */
-async function measure(tf: typeof TFJS, label: string, models: MocoModels, views: { query: TFJS.Tensor; key: TFJS.Tensor; nda: TFJS.Tensor }, steps: number): Promise<number> {
+async function measure(
+  tf: typeof TFJS,
+  label: string,
+  models: MocoModels,
+  views: { query: TFJS.Tensor; key: TFJS.Tensor; nda: TFJS.Tensor },
+  steps: number,
+): Promise<number> {
   const times: number[] = [];
   for (let step = 0; step <= steps; step++) {
     const start = performance.now();
     const r = await mocoStep(tf, models, views, { seed: 1, step });
     const ms = performance.now() - start;
-    process.stderr.write(`${label} ${step === 0 ? 'warm-up' : `step ${step}`}: ${round(ms)} ms (loss ${round(r.loss, 4)}, top1 ${round(r.positiveTop1, 3)}, tensors ${tf.memory().numTensors})\n`);
+    process.stderr.write(
+      `${label} ${step === 0 ? 'warm-up' : `step ${step}`}: ${round(ms)} ms (loss ${round(r.loss, 4)}, top1 ${round(r.positiveTop1, 3)}, tensors ${tf.memory().numTensors})\n`,
+    );
     if (step > 0) times.push(ms);
   }
   return round(median(times), 1);
@@ -54,14 +62,23 @@ async function main(): Promise<void> {
   const imageShape = [64, 32, 32, 1] as const;
   const imagePixels = pixels(imageShape, 'image');
   const keys = Array.from({ length: imageShape[0] }, (_, i) => `bench-${i}`);
-  const jig = createNdaTransform('jigsaw', {}).apply({ data: imagePixels, shape: imageShape }, { seed: 0, epoch: 0, keys });
+  const jig = createNdaTransform('jigsaw', {}).apply(
+    { data: imagePixels, shape: imageShape },
+    { seed: 0, epoch: 0, keys },
+  );
   const imageViews = {
     query: pixelsToTensor(tf, ACTION, imagePixels, imageShape),
     key: pixelsToTensor(tf, ACTION, pixels(imageShape, 'image-key'), imageShape),
     nda: pixelsToTensor(tf, ACTION, Uint8Array.from(jig.images.data), imageShape),
   };
-  const imageModels = createMocoModels(tf, { encoder: () => createImageEncoder(tf, { inputShape: [32, 32, 1], width: 16, seed: 1 }), queueSize: QUEUE, seed: 2 });
-  process.stderr.write(`image encoder: ${countTrainableParams(imageModels.queryEncoder)} parameters, head ${countTrainableParams(imageModels.queryHead)}\n`);
+  const imageModels = createMocoModels(tf, {
+    encoder: () => createImageEncoder(tf, { inputShape: [32, 32, 1], width: 16, seed: 1 }),
+    queueSize: QUEUE,
+    seed: 2,
+  });
+  process.stderr.write(
+    `image encoder: ${countTrainableParams(imageModels.queryEncoder)} parameters, head ${countTrainableParams(imageModels.queryHead)}\n`,
+  );
   const imageMs = await measure(tf, 'image', imageModels, imageViews, args.steps);
   imageModels.dispose();
   tf.dispose(Object.values(imageViews));
@@ -69,14 +86,24 @@ async function main(): Promise<void> {
   // Video: [8, 32, 32, 3] clips, batch 16, m = 1 (time reversal).
   const clipShape = [16, 8, 32, 32, 3] as const;
   const query = pixelsToTensor(tf, ACTION, pixels(clipShape, 'clip'), clipShape);
-  const videoViews = { query, key: pixelsToTensor(tf, ACTION, pixels(clipShape, 'clip-key'), clipShape), nda: tf.reverse(query, 1) };
-  const videoModels = createMocoModels(tf, { encoder: () => createVideoEncoder(tf, { inputShape: [8, 32, 32, 3], width: 16, seed: 1 }), queueSize: QUEUE, seed: 2 });
+  const videoViews = {
+    query,
+    key: pixelsToTensor(tf, ACTION, pixels(clipShape, 'clip-key'), clipShape),
+    nda: tf.reverse(query, 1),
+  };
+  const videoModels = createMocoModels(tf, {
+    encoder: () => createVideoEncoder(tf, { inputShape: [8, 32, 32, 3], width: 16, seed: 1 }),
+    queueSize: QUEUE,
+    seed: 2,
+  });
   process.stderr.write(`video encoder: ${countTrainableParams(videoModels.queryEncoder)} parameters\n`);
   const videoMs = await measure(tf, 'video', videoModels, videoViews, args.steps);
   videoModels.dispose();
   tf.dispose(Object.values(videoViews));
 
-  process.stderr.write(`median of ${args.steps} step(s) on ${chosen.name} with ${chosen.threads} thread(s): image ${imageMs} ms, video ${videoMs} ms\n`);
+  process.stderr.write(
+    `median of ${args.steps} step(s) on ${chosen.name} with ${chosen.threads} thread(s): image ${imageMs} ms, video ${videoMs} ms\n`,
+  );
   console.log(JSON.stringify({ backend: chosen.name, image_step_ms: imageMs, video_step_ms: videoMs }));
 }
 

@@ -38,7 +38,8 @@ async function fmnistShards(benchDir: string): Promise<string> {
   if (!existsSync(FASHION_MNIST_DEBIAN_ROOT)) return EMBEDDED_TRAIN;
   const out = join(benchDir, 'fmnist');
   const spec = join(out, 'train-{000000..000005}.tar');
-  if (!existsSync(join(out, 'train-000005.tar'))) await convertFashionMnist({ out, splits: ['train'], maxSamples: 10_000 });
+  if (!existsSync(join(out, 'train-000005.tar')))
+    await convertFashionMnist({ out, splits: ['train'], maxSamples: 10_000 });
   return spec;
 }
 
@@ -127,14 +128,21 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
  * Pipeline and bare rates measured side by side: `rounds` alternating runs of each (this machine
  * is noisy: a figure measured minutes apart from its reference says little), medians reported.
  */
-async function sideBySide(name: string, pipeline: (duration: number) => Promise<number>, bare: (duration: number) => Promise<number>, rounds = 3) {
+async function sideBySide(
+  name: string,
+  pipeline: (duration: number) => Promise<number>,
+  bare: (duration: number) => Promise<number>,
+  rounds = 3,
+) {
   const p: number[] = [];
   const b: number[] = [];
   for (let r = 0; r < rounds; r++) {
     p.push(await pipeline(seconds / rounds));
     b.push(await bare(seconds / rounds));
   }
-  process.stderr.write(`${name}: pipeline ${p.map((x) => round(x)).join(', ')} img/s; bare sharp ${b.map((x) => round(x)).join(', ')} img/s\n`);
+  process.stderr.write(
+    `${name}: pipeline ${p.map((x) => round(x)).join(', ')} img/s; bare sharp ${b.map((x) => round(x)).join(', ')} img/s\n`,
+  );
   const pipelineIps = median(p);
   const bareIps = median(b);
   return { pipeline_ips: round(pipelineIps), bare_ips: round(bareIps), ratio: round(pipelineIps / bareIps, 3) };
@@ -152,11 +160,19 @@ async function main(): Promise<void> {
   process.stderr.write(`bench:loader on ${CORES} core(s), ${seconds} s per figure; Fashion-MNIST shards ${fmnist}\n`);
 
   const fmnistImages = (await loadImages(fmnist)).slice(0, 10_000);
-  const fmnistFigures = await sideBySide('fmnist png', (d) => pipelineRate(fmnist, undefined, d), (d) => bareSharpRate(fmnistImages, d));
+  const fmnistFigures = await sideBySide(
+    'fmnist png',
+    (d) => pipelineRate(fmnist, undefined, d),
+    (d) => bareSharpRate(fmnistImages, d),
+  );
 
   const photos = await writePhotoShards(join(benchDir, 'photos'));
   const photoImages = await loadImages(photos.spec);
-  const photoFigures = await sideBySide(`photo jpg 224 (${photos.count} tiles)`, (d) => pipelineRate(photos.spec, 224, d), (d) => bareSharpRate(photoImages, d));
+  const photoFigures = await sideBySide(
+    `photo jpg 224 (${photos.count} tiles)`,
+    (d) => pipelineRate(photos.spec, 224, d),
+    (d) => bareSharpRate(photoImages, d),
+  );
 
   const tar = await tarRate(fmnist);
   console.log(

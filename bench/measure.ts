@@ -12,7 +12,11 @@ export async function ratePerSecond(seconds: number, warmup: number, work: () =>
 }
 
 /** Runs `fn` over `items` with at most `concurrency` in flight; resolves when all are done. */
-export async function runBounded<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function runBounded<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++] as T);

@@ -32,10 +32,20 @@ async function writeSyntheticShards(dir: string): Promise<string> {
   for (let v = 0; v < 16; v++) {
     const px = Buffer.alloc(28 * 28);
     for (let i = 0; i < px.length; i++) px[i] = rng.int(0, 255);
-    variants.push(await sharp(px, { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toBuffer());
+    variants.push(
+      await sharp(px, { raw: { width: 28, height: 28, channels: 1 } })
+        .toColourspace('b-w')
+        .png()
+        .toBuffer(),
+    );
   }
   const w = new ShardWriter(join(dir, 'synthetic-%03d.tar'), { maxSamples: PER_SHARD });
-  for (let i = 0; i < PER_SHARD * SHARDS; i++) await w.write({ __key__: `s${String(i).padStart(7, '0')}`, png: variants[i % variants.length] as Buffer, cls: i % 10 });
+  for (let i = 0; i < PER_SHARD * SHARDS; i++)
+    await w.write({
+      __key__: `s${String(i).padStart(7, '0')}`,
+      png: variants[i % variants.length] as Buffer,
+      cls: i % 10,
+    });
   await w.close();
   return join(dir, `synthetic-{000..${String(SHARDS - 1).padStart(3, '0')}}.tar`);
 }
@@ -63,15 +73,26 @@ async function main(): Promise<void> {
       const rss = rssMb();
       if (at100k === 0) at100k = rss;
       peak = Math.max(peak, rss);
-      process.stderr.write(`${samples} samples, rss ${round(rss, 1)} MB, ${round(samples / ((performance.now() - started) / 1000))} samples/s\n`);
+      process.stderr.write(
+        `${samples} samples, rss ${round(rss, 1)} MB, ${round(samples / ((performance.now() - started) / 1000))} samples/s\n`,
+      );
       nextReport += 100_000;
     }
     peak = Math.max(peak, process.memoryUsage().rss / 2 ** 20);
   }
   const final = rssMb();
   const acc = it.accounting();
-  process.stderr.write(`accounting: ${JSON.stringify({ seen: acc.seen, yielded: acc.yielded, skipped: acc.skipped, lost: acc.lost })}\n`);
-  console.log(JSON.stringify({ samples, rss_mb_at_100k: round(at100k, 1), rss_mb_peak: round(peak, 1), growth: round((final - at100k) / at100k, 4) }));
+  process.stderr.write(
+    `accounting: ${JSON.stringify({ seen: acc.seen, yielded: acc.yielded, skipped: acc.skipped, lost: acc.lost })}\n`,
+  );
+  console.log(
+    JSON.stringify({
+      samples,
+      rss_mb_at_100k: round(at100k, 1),
+      rss_mb_peak: round(peak, 1),
+      growth: round((final - at100k) / at100k, 4),
+    }),
+  );
 }
 
 await main();

@@ -56,7 +56,11 @@ function syntheticBatch(size: number): Batch {
     data[i] = x >>> 24;
   }
   const images: ImageBatch = { data, shape: [N, size, size, 3] };
-  return { __key__: Array.from({ length: N }, (_, i) => `img${i}`), __url__: new Array<string>(N).fill('mem://bench'), png: images };
+  return {
+    __key__: Array.from({ length: N }, (_, i) => `img${i}`),
+    __url__: new Array<string>(N).fill('mem://bench'),
+    png: images,
+  };
 }
 
 /** Single thread: the transform called back to back (each call a new epoch, so new draws). */
@@ -102,7 +106,10 @@ function pooled(name: string, b: Batch, workers: number, concurrency: number): P
 
 /** Loader images/s on the photo shards at 224 px, with or without jigsaw pairs. */
 async function loaderRate(spec: string, jigsaw: NdaPairsOptions['workers'] | null, duration: number): Promise<number> {
-  const ops: OperatorFunction<any, any>[] = [decode({ randomCrop: { size: 224, seed: 1 }, randomFlip: { seed: 1 } }), batch(64)];
+  const ops: OperatorFunction<any, any>[] = [
+    decode({ randomCrop: { size: 224, seed: 1 }, randomFlip: { seed: 1 } }),
+    batch(64),
+  ];
   if (jigsaw !== null) ops.push(ndaPairs({ transforms: 'jigsaw', seed: 1, workers: jigsaw }));
   const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ...ops).iterate();
   const warm = performance.now() + 1000;
@@ -126,7 +133,9 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
 async function main(): Promise<void> {
   const workers = Number(args.workers);
   const concurrency = Number(args.concurrency);
-  process.stderr.write(`bench:nda on ${CORES} core(s), ${seconds} s per figure; pool: ${workers} threads, ${concurrency} batches in flight\n`);
+  process.stderr.write(
+    `bench:nda on ${CORES} core(s), ${seconds} s per figure; pool: ${workers} threads, ${concurrency} batches in flight\n`,
+  );
   const best: Record<string, Record<string, number>> = {};
   for (const size of SIZES) {
     const b = syntheticBatch(size);
@@ -135,7 +144,9 @@ async function main(): Promise<void> {
       const single = singleThread(name, b);
       const main = await pooled(name, b, 0, 1);
       const pool = await pooled(name, b, workers, concurrency);
-      process.stderr.write(`${size} px ${name}: single thread ${round(single)} batches/s (through ndaPairs, workers 0: ${round(main)}), pool ${round(pool)} batches/s\n`);
+      process.stderr.write(
+        `${size} px ${name}: single thread ${round(single)} batches/s (through ndaPairs, workers 0: ${round(main)}), pool ${round(pool)} batches/s\n`,
+      );
       (best[size] as Record<string, number>)[name] = round(Math.max(single, pool));
     }
   }

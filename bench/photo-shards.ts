@@ -13,8 +13,11 @@ export const OPENCV_DATA = '/usr/share/doc/opencv-doc/examples/data';
 
 /** Writes the shards under `dir` (if not there yet) and returns their spec. */
 export async function writePhotoShards(dir: string, tilesPerPhoto = 8): Promise<{ spec: string; count: number }> {
-  if (!existsSync(OPENCV_DATA)) throw new Error(`Cannot make photo shards as ${OPENCV_DATA} is missing: apt-get install opencv-doc`);
-  const photos = readdirSync(OPENCV_DATA).filter((f) => f.endsWith('.jpg')).sort();
+  if (!existsSync(OPENCV_DATA))
+    throw new Error(`Cannot make photo shards as ${OPENCV_DATA} is missing: apt-get install opencv-doc`);
+  const photos = readdirSync(OPENCV_DATA)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   const writer = new ShardWriter(join(dir, 'photos-%04d.tar'), { maxSamples: 128 });
   let count = 0;
   for (const [cls, name] of photos.entries()) {
@@ -43,5 +46,8 @@ export async function writePhotoShards(dir: string, tilesPerPhoto = 8): Promise<
     }
   }
   const shards = await writer.close();
-  return { spec: `${join(dir, 'photos-')}{${'0'.repeat(4)}..${String(shards.length - 1).padStart(4, '0')}}.tar`, count };
+  return {
+    spec: `${join(dir, 'photos-')}{${'0'.repeat(4)}..${String(shards.length - 1).padStart(4, '0')}}.tar`,
+    count,
+  };
 }

@@ -18,9 +18,15 @@ import { readTarSamples, type ReadCounters } from '../sources/tar-samples.js';
 import { round } from './measure.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values: args } = parseArgs({ options: { shards: { type: 'string' }, seconds: { type: 'string', default: '6' } } });
+const { values: args } = parseArgs({
+  options: { shards: { type: 'string' }, seconds: { type: 'string', default: '6' } },
+});
 const benchShards = join(tmpdir(), 'ndaflow-bench', 'fmnist', 'train-{000000..000005}.tar');
-const spec = args.shards ?? (existsSync(join(tmpdir(), 'ndaflow-bench', 'fmnist', 'train-000005.tar')) ? benchShards : join(ROOT, 'data', 'fmnist', 'train-{000000..000003}.tar.gz'));
+const spec =
+  args.shards ??
+  (existsSync(join(tmpdir(), 'ndaflow-bench', 'fmnist', 'train-000005.tar'))
+    ? benchShards
+    : join(ROOT, 'data', 'fmnist', 'train-{000000..000003}.tar.gz'));
 const urls = expandShardSpec(spec);
 const seconds = Number(args.seconds);
 
@@ -60,6 +66,13 @@ for (let r = 0; r < 3; r++) {
   b.push(await ndaflowRate(seconds / 3));
 }
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[1] as number;
-process.stderr.write(`${spec}\ntar-stream: ${a.map((x) => round(x)).join(', ')} entries/s; ndaflow: ${b.map((x) => round(x)).join(', ')} entries/s\n`);
-console.log(JSON.stringify({ tar_stream_entries_per_s: round(median(a)), ndaflow_entries_per_s: round(median(b)), ratio: round(median(b) / median(a), 2) }));
-
+process.stderr.write(
+  `${spec}\ntar-stream: ${a.map((x) => round(x)).join(', ')} entries/s; ndaflow: ${b.map((x) => round(x)).join(', ')} entries/s\n`,
+);
+console.log(
+  JSON.stringify({
+    tar_stream_entries_per_s: round(median(a)),
+    ndaflow_entries_per_s: round(median(b)),
+    ratio: round(median(b) / median(a), 2),
+  }),
+);

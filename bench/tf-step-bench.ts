@@ -26,7 +26,8 @@ export function parseStepBenchArgs(argv: readonly string[]): StepBenchArgs {
     const arg = argv[i];
     const value = argv[i + 1];
     if (arg === '--backend' && value !== undefined) {
-      if (!BACKEND_ORDER.includes(value as BackendName)) throw new Error(`--backend must be one of ${BACKEND_ORDER.join(', ')}: current value is ${value}`);
+      if (!BACKEND_ORDER.includes(value as BackendName))
+        throw new Error(`--backend must be one of ${BACKEND_ORDER.join(', ')}: current value is ${value}`);
       out.backend = value as BackendName;
       i++;
     } else if ((arg === '--steps' || arg === '--threads') && value !== undefined) {
@@ -47,9 +48,16 @@ export function parseStepBenchArgs(argv: readonly string[]): StepBenchArgs {
  * stderr, and loads `@tensorflow/tfjs` on it.
  * @throws Error when the gradient functions are not registered (the step benchmarks train).
  */
-export async function startStepBench(args: StepBenchArgs): Promise<{ readonly tf: typeof TFJS; readonly backend: { readonly name: string; readonly threads: number } }> {
-  const chosen = await selectBackend({ ...(args.backend ? { backend: args.backend } : {}), ...(args.threads ? { threads: args.threads } : {}) });
-  process.stderr.write(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s), kernels: ${chosen.kernels.join(', ') || 'none'}\n`);
+export async function startStepBench(
+  args: StepBenchArgs,
+): Promise<{ readonly tf: typeof TFJS; readonly backend: { readonly name: string; readonly threads: number } }> {
+  const chosen = await selectBackend({
+    ...(args.backend ? { backend: args.backend } : {}),
+    ...(args.threads ? { threads: args.threads } : {}),
+  });
+  process.stderr.write(
+    `backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s), kernels: ${chosen.kernels.join(', ') || 'none'}\n`,
+  );
   if (!chosen.gradients) throw new Error('gradient functions are not registered (@tensorflow/tfjs is missing)');
   const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
   return { tf, backend: chosen };

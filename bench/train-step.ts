@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   const { tf, backend: chosen } = await startStepBench(args);
 
   const models = createDcgan(tf, { z: Z, ch: 64, size: SIZE, channels: CHANNELS });
-  process.stderr.write(`G: ${countTrainableParams(models.generator)} parameters, D: ${countTrainableParams(models.discriminator)}\n`);
+  process.stderr.write(
+    `G: ${countTrainableParams(models.generator)} parameters, D: ${countTrainableParams(models.discriminator)}\n`,
+  );
   const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
 
   // Real batch: random images in [0, 255]; negatives: their jigsaw (k=2), as the data pipeline makes them.
@@ -51,7 +53,9 @@ async function main(): Promise<void> {
     if (step > 0) times.push(ms);
   }
   const stepMs = round(median(times), 1);
-  process.stderr.write(`median of ${times.length} step(s): ${stepMs} ms on ${chosen.name} with ${chosen.threads} thread(s)\n`);
+  process.stderr.write(
+    `median of ${times.length} step(s): ${stepMs} ms on ${chosen.name} with ${chosen.threads} thread(s)\n`,
+  );
   console.log(JSON.stringify({ backend: chosen.name, step_ms: stepMs }));
 }
 

@@ -67,11 +67,38 @@ async function syntheticShards(dir: string): Promise<string> {
     if (existsSync(path)) return;
     const pattern = PATTERNS[i % PATTERNS.length] as string;
     const frames = 48 + (i % 17);
-    await run(ffmpeg.path, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${pattern}=size=160x120:rate=25`, '-ss', String((i % 7) * 0.4), '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', `${path}.tmp.mp4`]);
+    await run(ffmpeg.path, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `${pattern}=size=160x120:rate=25`,
+      '-ss',
+      String((i % 7) * 0.4),
+      '-frames:v',
+      String(frames),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      `${path}.tmp.mp4`,
+    ]);
     renameSync(`${path}.tmp.mp4`, path);
   });
   const writer = new ShardWriter(join(dir, 'mp4-%06d.tar'), { maxSamples: VIDEOS / 4 });
-  for (const i of ids) await writer.write({ __key__: `video${String(i).padStart(4, '0')}`, mp4: readFileSync(join(raw, `v${i}.mp4`)), cls: i % 10 });
+  for (const i of ids)
+    await writer.write({
+      __key__: `video${String(i).padStart(4, '0')}`,
+      mp4: readFileSync(join(raw, `v${i}.mp4`)),
+      cls: i % 10,
+    });
   await writer.close();
   return spec;
 }
@@ -102,7 +129,10 @@ async function measure(label: string, spec: string, options: DecodeClipsOptions)
   let videos = 0;
   let epoch = 0;
   while (epoch === 0 || performance.now() - start < seconds * 1000) {
-    const it = createLoader<Sample>(fromShards(spec, { seed: epoch }), decodeClips({ seed: 1, threads, concurrency, ...options })).iterate();
+    const it = createLoader<Sample>(
+      fromShards(spec, { seed: epoch }),
+      decodeClips({ seed: 1, threads, concurrency, ...options }),
+    ).iterate();
     for await (const s of it) {
       const list = s['clips'] as VideoClip[];
       clips += list.length;
@@ -111,8 +141,15 @@ async function measure(label: string, spec: string, options: DecodeClipsOptions)
     epoch++;
   }
   const elapsed = (performance.now() - start) / 1000;
-  const m = { clipsPerS: round(clips / elapsed, 1), videosPerS: round(videos / elapsed, 1), clips, seconds: round(elapsed, 2) };
-  console.log(`bench:video: ${label}: ${m.clipsPerS} clips/s (${m.videosPerS} videos/s, ${clips} clips in ${m.seconds} s)`);
+  const m = {
+    clipsPerS: round(clips / elapsed, 1),
+    videosPerS: round(videos / elapsed, 1),
+    clips,
+    seconds: round(elapsed, 2),
+  };
+  console.log(
+    `bench:video: ${label}: ${m.clipsPerS} clips/s (${m.videosPerS} videos/s, ${clips} clips in ${m.seconds} s)`,
+  );
   return m;
 }
 
@@ -132,30 +169,61 @@ async function main(): Promise<void> {
     const child = spawn(ffmpeg.path, ['-version'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.on('close', () => resolve(out.split('\n')[0]?.replace(/^ffmpeg version /, '').split(' ')[0] ?? '?'));
+    child.on('close', () =>
+      resolve(
+        out
+          .split('\n')[0]
+          ?.replace(/^ffmpeg version /, '')
+          .split(' ')[0] ?? '?',
+      ),
+    );
     child.on('error', () => resolve('?'));
   });
-  console.log(`bench:video: ffmpeg ${version} (${ffmpeg.source}), ${CORES} cores, concurrency ${concurrency}, threads ${threads}, 16 x 112 x 112 clips, ${rounds} interleaved rounds (median)`);
+  console.log(
+    `bench:video: ffmpeg ${version} (${ffmpeg.source}), ${CORES} cores, concurrency ${concurrency}, threads ${threads}, 16 x 112 x 112 clips, ${rounds} interleaved rounds (median)`,
+  );
   const clip: DecodeClipsOptions = { frames: 16, size: 112 };
   const configs: [string, string, string, DecodeClipsOptions][] = [
     ['random_1', 'synthetic mp4, random (1 clip per video = 1 ffmpeg per clip)', spec, { ...clip, mode: 'random' }],
     ['multi_2', 'synthetic mp4, multi 2 clips per video', spec, { ...clip, mode: 'multi', clips: 2 }],
     ['multi_4', 'synthetic mp4, multi 4 clips per video', spec, { ...clip, mode: 'multi', clips: 4 }],
     ['uniform_8', 'synthetic mp4, uniform 8 clips per video', spec, { ...clip, mode: 'uniform', clips: 8 }],
-    ['multi_4_fast_bilinear', 'synthetic mp4, multi 4 clips, scaler fast_bilinear', spec, { ...clip, mode: 'multi', clips: 4, scaler: 'fast_bilinear' }],
-    ['multi_4_stride_2', 'synthetic mp4, multi 4 clips, stride 2', spec, { ...clip, stride: 2, mode: 'multi', clips: 4 }],
+    [
+      'multi_4_fast_bilinear',
+      'synthetic mp4, multi 4 clips, scaler fast_bilinear',
+      spec,
+      { ...clip, mode: 'multi', clips: 4, scaler: 'fast_bilinear' },
+    ],
+    [
+      'multi_4_stride_2',
+      'synthetic mp4, multi 4 clips, stride 2',
+      spec,
+      { ...clip, stride: 2, mode: 'multi', clips: 4 },
+    ],
   ];
-  if (opencv === undefined) console.log(`bench:video: ${OPENCV} not present (apt install opencv-doc): opencv figures skipped`);
+  if (opencv === undefined)
+    console.log(`bench:video: ${OPENCV} not present (apt install opencv-doc): opencv figures skipped`);
   else {
     configs.push(
       ['opencv_random_1', 'opencv-doc avi, random (1 clip per video)', opencv, { ...clip, mode: 'random' }],
-      ['opencv_uniform_16', 'opencv-doc avi, uniform 16 clips per video', opencv, { ...clip, mode: 'uniform', clips: 16 }],
-      ['opencv_uniform_16_fast_bilinear', 'opencv-doc avi, uniform 16 clips, scaler fast_bilinear', opencv, { ...clip, mode: 'uniform', clips: 16, scaler: 'fast_bilinear' }],
+      [
+        'opencv_uniform_16',
+        'opencv-doc avi, uniform 16 clips per video',
+        opencv,
+        { ...clip, mode: 'uniform', clips: 16 },
+      ],
+      [
+        'opencv_uniform_16_fast_bilinear',
+        'opencv-doc avi, uniform 16 clips, scaler fast_bilinear',
+        opencv,
+        { ...clip, mode: 'uniform', clips: 16, scaler: 'fast_bilinear' },
+      ],
     );
   }
   const rates = new Map<string, number[]>(configs.map(([key]) => [key, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const [key, label, shardSpec, options] of configs) rates.get(key)?.push((await measure(`round ${round + 1}: ${label}`, shardSpec, options)).clipsPerS);
+    for (const [key, label, shardSpec, options] of configs)
+      rates.get(key)?.push((await measure(`round ${round + 1}: ${label}`, shardSpec, options)).clipsPerS);
   }
   const result = Object.fromEntries([...rates].map(([key, list]) => [key, round(median(list), 1)]));
   console.log(

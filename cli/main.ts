@@ -39,7 +39,12 @@ async function main(argv: readonly string[]): Promise<void> {
     .option('--no-progress', 'no progress bar or progress lines on stderr')
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(prepareCommand()).addCommand(inspectCommand()).addCommand(runCommand()).addCommand(listCommand()).addCommand(previewCommand());
+  program
+    .addCommand(prepareCommand())
+    .addCommand(inspectCommand())
+    .addCommand(runCommand())
+    .addCommand(listCommand())
+    .addCommand(previewCommand());
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -15,7 +15,10 @@ export interface ReadOptions {
 export function integerArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value: string) => {
     const n = Number(value.trim());
-    if (value.trim() === '' || !Number.isInteger(n)) throw new InvalidArgumentError(`Cannot parse it as it must be an integer: current value is ${JSON.stringify(value)}`);
+    if (value.trim() === '' || !Number.isInteger(n))
+      throw new InvalidArgumentError(
+        `Cannot parse it as it must be an integer: current value is ${JSON.stringify(value)}`,
+      );
     if (n < min || n > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
       throw new InvalidArgumentError(`Cannot use it as it must be ${range}: current value is ${n}`);
@@ -25,9 +28,16 @@ export function integerArg(min: number, max = Number.MAX_SAFE_INTEGER): (value: 
 }
 
 /** Adds `--handler NAME`, `--allow-pipe` and `--seed N` to a command. */
-export function addReadOptions(command: Command, seedHelp = 'seed of every random choice (default: a fresh one, printed)'): Command {
+export function addReadOptions(
+  command: Command,
+  seedHelp = 'seed of every random choice (default: a fresh one, printed)',
+): Command {
   return command
-    .addOption(new Option('--handler <name>', 'error policy for bad samples and shards').choices(HANDLER_NAMES).default('reraise'))
+    .addOption(
+      new Option('--handler <name>', 'error policy for bad samples and shards')
+        .choices(HANDLER_NAMES)
+        .default('reraise'),
+    )
     .option('--allow-pipe', 'allow pipe:CMD shard specs (they run a shell command)', false)
     .option('--seed <n>', seedHelp, integerArg(0, 2 ** 32 - 1));
 }

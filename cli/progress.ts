@@ -83,8 +83,13 @@ export function startProgress(options: ProgressOptions): Progress {
       first = false;
       last = now;
       const of = options.total !== undefined ? `/${options.total}` : '';
-      const eta = options.total !== undefined && count > 0 ? `, ETA ${formatSeconds(((now - started) / 1000 / count) * (options.total - count))}` : '';
-      stream.write(`ndaflow: ${options.label} ${count}${of} ${unit}, ${rate(count)}/s${eta}${detail === undefined ? '' : `, ${detail}`}\n`);
+      const eta =
+        options.total !== undefined && count > 0
+          ? `, ETA ${formatSeconds(((now - started) / 1000 / count) * (options.total - count))}`
+          : '';
+      stream.write(
+        `ndaflow: ${options.label} ${count}${of} ${unit}, ${rate(count)}/s${eta}${detail === undefined ? '' : `, ${detail}`}\n`,
+      );
     },
     stop() {
       stopped = true;

@@ -19,7 +19,8 @@ export default function gestureClips(root: string): DatasetAdapter {
       const rows = lines.slice(1).flatMap((text, i) => {
         if (text.trim() === '') return [];
         const [clip, gesture, split, signer] = text.trim().split('\t');
-        if (!clip || !gesture || !split || !signer) throw new DatasetError(file, i + 2, 'a row must be "clip<TAB>gesture<TAB>split<TAB>signer"', text);
+        if (!clip || !gesture || !split || !signer)
+          throw new DatasetError(file, i + 2, 'a row must be "clip<TAB>gesture<TAB>split<TAB>signer"', text);
         return [{ clip, gesture, split, signer, line: i + 2 }];
       });
       const classes = [...new Set(rows.map((r) => r.gesture))].sort(); // class index = position

@@ -8,7 +8,13 @@ const pairs = createLoader<{ real: Batch; negative: Batch }>(
   fromShards(shards, { seed: 1, shuffle: 1000 }),
   decode(),
   batch(64, { partial: false }),
-  ndaPairs({ transforms: [{ name: 'jigsaw', weight: 1 }, { name: 'cutout', weight: 1 }], seed: 1 }),
+  ndaPairs({
+    transforms: [
+      { name: 'jigsaw', weight: 1 },
+      { name: 'cutout', weight: 1 },
+    ],
+    seed: 1,
+  }),
 );
 
 const used = new Map<string, number>();

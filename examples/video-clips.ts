@@ -1,6 +1,17 @@
 // The README's video example: two clips per video, augmented alike on all their frames, batched,
 // and a frame-shuffled NDA view of each (on the embedded Moving-Fashion-MNIST test clips).
-import { batch, clipColorJitter, clipRandomResizedCrop, createLoader, createVideoNdaTransform, decodeClips, fromShards, stackClips, type Batch, type VideoClip } from '../index.js';
+import {
+  batch,
+  clipColorJitter,
+  clipRandomResizedCrop,
+  createLoader,
+  createVideoNdaTransform,
+  decodeClips,
+  fromShards,
+  stackClips,
+  type Batch,
+  type VideoClip,
+} from '../index.js';
 import { fileURLToPath } from 'node:url';
 
 const shards = fileURLToPath(new URL('../../data/moving-fmnist/test-000000.tar.gz', import.meta.url));

@@ -65,11 +65,18 @@ async function trainedRun(pipeline: string, nda: string, seed: number, steps: nu
     ...(values['test-shards'] !== undefined ? { testShards: values['test-shards'] } : {}),
     log: (line) => process.stderr.write(`[${nda} s${seed}] ${line}\n`),
   });
-  process.stderr.write(`[${nda} s${seed}] done in ${((performance.now() - started) / 1000).toFixed(0)} s, ${result.details?.['stepsPerSecond']} steps/s\n`);
+  process.stderr.write(
+    `[${nda} s${seed}] done in ${((performance.now() - started) / 1000).toFixed(0)} s, ${result.details?.['stepsPerSecond']} steps/s\n`,
+  );
   return rowsToFigures(await readJsonLines(join(runDir, 'eval.jsonl')));
 }
 
-async function brackets(tf: typeof TFJS, spec: MocoPipelineSpec, seed: number, out: string): Promise<{ random: Figures; pixels: Figures }> {
+async function brackets(
+  tf: typeof TFJS,
+  spec: MocoPipelineSpec,
+  seed: number,
+  out: string,
+): Promise<{ random: Figures; pixels: Figures }> {
   const path = join(out, `${spec.name}-brackets-s${seed}.json`);
   try {
     return JSON.parse(await readFile(path, 'utf8')) as { random: Figures; pixels: Figures };
@@ -78,7 +85,10 @@ async function brackets(tf: typeof TFJS, spec: MocoPipelineSpec, seed: number, o
   }
   const options = {
     trainShards: values.shards ?? spec.defaultShards(),
-    testShards: spec.testShards({ ...(values.shards !== undefined ? { shards: values.shards } : {}), ...(values['test-shards'] !== undefined ? { testShards: values['test-shards'] } : {}) }),
+    testShards: spec.testShards({
+      ...(values.shards !== undefined ? { shards: values.shards } : {}),
+      ...(values['test-shards'] !== undefined ? { testShards: values['test-shards'] } : {}),
+    }),
     stages: spec.probeView(undefined),
     probes: spec.probes,
     trainSamples: spec.defaults.probeTrain,
@@ -110,10 +120,14 @@ function pct(x: number | undefined): string {
 async function main(): Promise<void> {
   const pipeline = values.pipeline!;
   const spec = SPECS[pipeline];
-  if (spec === undefined) throw new RangeError(`Cannot run the experiment as --pipeline must be one of ${Object.keys(SPECS).join(', ')}: current value is ${pipeline}`);
+  if (spec === undefined)
+    throw new RangeError(
+      `Cannot run the experiment as --pipeline must be one of ${Object.keys(SPECS).join(', ')}: current value is ${pipeline}`,
+    );
   const ndas = values.nda!.split(',').filter((s) => s !== '');
   const seeds = values.seeds!.split(',').map(Number);
-  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new RangeError(`Cannot run the experiment as --seeds must be integers: current value is ${values.seeds}`);
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0))
+    throw new RangeError(`Cannot run the experiment as --seeds must be integers: current value is ${values.seeds}`);
   const steps = Number(values.steps);
   const out = values.out!;
   await mkdir(out, { recursive: true });
@@ -132,7 +146,10 @@ async function main(): Promise<void> {
   }
 
   const labels = spec.probes.map((p) => p.label);
-  const lines = [`| ${pipeline}, ${steps} steps, seeds ${seeds.join(', ')} | ${labels.map((l) => `${l} top-1 (mean)`).join(' | ')} | ${labels.map((l) => `${l} per seed`).join(' | ')} |`, `|---|${labels.map(() => '---').join('|')}|${labels.map(() => '---').join('|')}|`];
+  const lines = [
+    `| ${pipeline}, ${steps} steps, seeds ${seeds.join(', ')} | ${labels.map((l) => `${l} top-1 (mean)`).join(' | ')} | ${labels.map((l) => `${l} per seed`).join(' | ')} |`,
+    `|---|${labels.map(() => '---').join('|')}|${labels.map(() => '---').join('|')}|`,
+  ];
   const addRow = (name: string, figures: readonly Figures[]): void => {
     const means = labels.map((l) => pct(mean(figures.map((f) => f[l] as number))));
     const each = labels.map((l) => figures.map((f) => pct(f[l])).join(', '));

@@ -54,7 +54,11 @@ const { values } = parseArgs({
 const VARIANTS = ['none', 'jigsaw'] as const;
 
 /** Every image and label of some shards, decoded to greyscale and padded to 32 px. */
-async function readSplit(spec: string, limit = Infinity, seed = 0): Promise<{ images: ImageBatch; labels: Int32Array }> {
+async function readSplit(
+  spec: string,
+  limit = Infinity,
+  seed = 0,
+): Promise<{ images: ImageBatch; labels: Int32Array }> {
   const shuffle = Number.isFinite(limit) ? 20000 : 0;
   const it = createLoader<any>(fromShards(spec, { seed, shuffle }), decode({ image: 'gray' }), batch(1000)).iterate();
   const parts: ImageBatch[] = [];
@@ -94,7 +98,8 @@ function normalImages(test: { images: ImageBatch; labels: Int32Array }, cls: num
 }
 
 async function main(): Promise<void> {
-  if (values.test === undefined || values.train === undefined) throw new TypeError('Cannot evaluate as --test and --train are required: current value is missing');
+  if (values.test === undefined || values.train === undefined)
+    throw new TypeError('Cannot evaluate as --test and --train are required: current value is missing');
   const runs = values.runs!;
   const classes = values.classes!.split(',').map(Number);
   const seeds = values.seeds!.split(',').map(Number);
@@ -110,11 +115,25 @@ async function main(): Promise<void> {
     const models = createDcgan(tf, { z: 128, ch, size: 32, channels: 1 });
     const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
     const ema = new GeneratorEma(tf, models.generator, { decay: 0.999, start: 100 });
-    return { models, optimizers, ema, dispose: () => { models.generator.dispose(); models.discriminator.dispose(); optimizers.generator.dispose(); optimizers.discriminator.dispose(); ema.dispose(); } };
+    return {
+      models,
+      optimizers,
+      ema,
+      dispose: () => {
+        models.generator.dispose();
+        models.discriminator.dispose();
+        optimizers.generator.dispose();
+        optimizers.discriminator.dispose();
+        ema.dispose();
+      },
+    };
   };
 
   /** Runs `fn` on the networks of a run folder's latest checkpoint (skipped when it has none), then releases them. */
-  const withRun = async (dir: string, fn: (net: ReturnType<typeof build>, loaded: { step: number }) => Promise<void>): Promise<void> => {
+  const withRun = async (
+    dir: string,
+    fn: (net: ReturnType<typeof build>, loaded: { step: number }) => Promise<void>,
+  ): Promise<void> => {
     if (!existsSync(join(dir, 'latest'))) {
       console.log(`${dir}: no checkpoint, skipped`);
       return;
@@ -137,7 +156,14 @@ async function main(): Promise<void> {
           const { scores } = await scoreImages(tf, net.models.discriminator, chunks(test.images, 500));
           const auroc = oneClassAuroc(scores, test.labels, cls);
           const rows = await scoreOodSets(tf, net.models.discriminator, normal, oodSets);
-          const row = { class: cls, nda, seed, steps: loaded.step, oneClassAuroc: auroc, ...Object.fromEntries(rows.map((r) => [r.set, r.auroc])) };
+          const row = {
+            class: cls,
+            nda,
+            seed,
+            steps: loaded.step,
+            oneClassAuroc: auroc,
+            ...Object.fromEntries(rows.map((r) => [r.set, r.auroc])),
+          };
           oneClass.push(row);
           console.log(JSON.stringify(row));
         });
@@ -149,20 +175,57 @@ async function main(): Promise<void> {
   const realTest = await featuresOf(tf, classifier.features, chunks(test.images, 500));
   const train = await readSplit(values.train, n, 1);
   const realTrain = await featuresOf(tf, classifier.features, chunks(train.images, 500));
-  const floor = { fid: frechetDistance(realTrain, realTest), kid: kernelDistance(realTrain, realTest, { seed: 0 }), n: realTrain.shape[0] };
+  const floor = {
+    fid: frechetDistance(realTrain, realTest),
+    kid: kernelDistance(realTrain, realTest, { seed: 0 }),
+    n: realTrain.shape[0],
+  };
   console.log(`floor (real train vs real test): ${JSON.stringify(floor)}`);
   const generation: Record<string, unknown>[] = [];
   for (const nda of VARIANTS) {
     for (const seed of seeds) {
       const dir = join(runs, `call-${nda}-s${seed}`);
       await withRun(dir, async (net, loaded) => {
-        await writeSampleGrid(tf, net.models.generator, join(dir, `samples-step-${String(loaded.step).padStart(6, '0')}.png`), { seed: 0 });
-        const live = await evaluateGenerator(tf, { generator: net.models.generator, features: classifier.features, real: realTest, n, seed: 0 });
-        const averaged = await net.ema.withEmaWeights(async () => {
-          await writeSampleGrid(tf, net.models.generator, join(dir, `samples-ema-step-${String(loaded.step).padStart(6, '0')}.png`), { seed: 0 });
-          return evaluateGenerator(tf, { generator: net.models.generator, features: classifier.features, real: realTest, n, seed: 0 });
+        await writeSampleGrid(
+          tf,
+          net.models.generator,
+          join(dir, `samples-step-${String(loaded.step).padStart(6, '0')}.png`),
+          { seed: 0 },
+        );
+        const live = await evaluateGenerator(tf, {
+          generator: net.models.generator,
+          features: classifier.features,
+          real: realTest,
+          n,
+          seed: 0,
         });
-        const row = { nda, seed, steps: loaded.step, fid: live.fid, kid: live.kid.mean, kidStd: live.kid.std, fidEma: averaged.fid, kidEma: averaged.kid.mean, kidEmaStd: averaged.kid.std, n };
+        const averaged = await net.ema.withEmaWeights(async () => {
+          await writeSampleGrid(
+            tf,
+            net.models.generator,
+            join(dir, `samples-ema-step-${String(loaded.step).padStart(6, '0')}.png`),
+            { seed: 0 },
+          );
+          return evaluateGenerator(tf, {
+            generator: net.models.generator,
+            features: classifier.features,
+            real: realTest,
+            n,
+            seed: 0,
+          });
+        });
+        const row = {
+          nda,
+          seed,
+          steps: loaded.step,
+          fid: live.fid,
+          kid: live.kid.mean,
+          kidStd: live.kid.std,
+          fidEma: averaged.fid,
+          kidEma: averaged.kid.mean,
+          kidEmaStd: averaged.kid.std,
+          n,
+        };
         generation.push(row);
         console.log(JSON.stringify(row));
       });
@@ -175,19 +238,44 @@ async function main(): Promise<void> {
   console.log(`wrote ${join(runs, 'results.json')} and results.md`);
 }
 
-function markdown(r: { floor: { fid: number; kid: { mean: number; std: number } }; oneClass: Record<string, unknown>[]; generation: Record<string, unknown>[] }): string {
+function markdown(r: {
+  floor: { fid: number; kid: { mean: number; std: number } };
+  oneClass: Record<string, unknown>[];
+  generation: Record<string, unknown>[];
+}): string {
   const f = (v: unknown, d = 3) => (typeof v === 'number' ? v.toFixed(d) : '');
-  const lines = ['| class | nda | seed | steps | one-class AUROC | mean OOD AUROC | jigsaw OOD AUROC |', '|---|---|---|---|---|---|---|'];
-  for (const row of r.oneClass) lines.push(`| ${row.class} | ${row.nda} | ${row.seed} | ${row.steps} | ${f(row.oneClassAuroc)} | ${f(row.mean)} | ${f(row['nda/jigsaw'])} |`);
+  const lines = [
+    '| class | nda | seed | steps | one-class AUROC | mean OOD AUROC | jigsaw OOD AUROC |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const row of r.oneClass)
+    lines.push(
+      `| ${row.class} | ${row.nda} | ${row.seed} | ${row.steps} | ${f(row.oneClassAuroc)} | ${f(row.mean)} | ${f(row['nda/jigsaw'])} |`,
+    );
   // mean over seeds per (class, nda), and over classes
   const classes = [...new Set(r.oneClass.map((row) => row.class as number))];
-  lines.push('', `| nda | ${classes.map((c) => `class ${c}`).join(' | ')} | mean over classes |`, `|---|${classes.map(() => '---|').join('')}---|`);
+  lines.push(
+    '',
+    `| nda | ${classes.map((c) => `class ${c}`).join(' | ')} | mean over classes |`,
+    `|---|${classes.map(() => '---|').join('')}---|`,
+  );
   for (const nda of VARIANTS) {
-    const perClass = classes.map((c) => mean(r.oneClass.filter((row) => row.class === c && row.nda === nda).map((row) => row.oneClassAuroc as number)));
-    lines.push(`| ${nda} | ${perClass.map((v) => f(v)).join(' | ')} | ${f(mean(perClass.filter((v): v is number => v !== undefined)))} |`);
+    const perClass = classes.map((c) =>
+      mean(r.oneClass.filter((row) => row.class === c && row.nda === nda).map((row) => row.oneClassAuroc as number)),
+    );
+    lines.push(
+      `| ${nda} | ${perClass.map((v) => f(v)).join(' | ')} | ${f(mean(perClass.filter((v): v is number => v !== undefined)))} |`,
+    );
   }
-  lines.push('', '| nda | seed | steps | FID (G) | KID (G) | FID (EMA G) | KID (EMA G) |', '|---|---|---|---|---|---|---|');
-  for (const row of r.generation) lines.push(`| ${row.nda} | ${row.seed} | ${row.steps} | ${f(row.fid, 2)} | ${f(row.kid, 4)} | ${f(row.fidEma, 2)} | ${f(row.kidEma, 4)} |`);
+  lines.push(
+    '',
+    '| nda | seed | steps | FID (G) | KID (G) | FID (EMA G) | KID (EMA G) |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const row of r.generation)
+    lines.push(
+      `| ${row.nda} | ${row.seed} | ${row.steps} | ${f(row.fid, 2)} | ${f(row.kid, 4)} | ${f(row.fidEma, 2)} | ${f(row.kidEma, 4)} |`,
+    );
   lines.push(`| real train (floor) | | | ${f(r.floor.fid, 2)} | ${f(r.floor.kid.mean, 4)} | | |`, '');
   return lines.join('\n');
 }

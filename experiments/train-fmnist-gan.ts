@@ -45,14 +45,17 @@ const { values } = parseArgs({
 
 function integer(name: string, text: string | undefined, min: number, max: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`Cannot train as --${name} must be an integer in [${min}, ${max}]: current value is ${text}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new RangeError(`Cannot train as --${name} must be an integer in [${min}, ${max}]: current value is ${text}`);
   return n;
 }
 
 async function main(): Promise<void> {
-  if (values.shards === undefined || values.out === undefined) throw new TypeError('Cannot train as --shards and --out are required: current value is missing');
+  if (values.shards === undefined || values.out === undefined)
+    throw new TypeError('Cannot train as --shards and --out are required: current value is missing');
   const nda = values.nda!;
-  if (nda !== 'none' && nda !== 'jigsaw') throw new RangeError(`Cannot train as --nda must be none or jigsaw: current value is ${nda}`);
+  if (nda !== 'none' && nda !== 'jigsaw')
+    throw new RangeError(`Cannot train as --nda must be none or jigsaw: current value is ${nda}`);
   const normalClass = values.class === 'all' ? null : integer('class', values.class, 0, 9);
   const seed = integer('seed', values.seed, 0, 0xffffffff);
   const steps = integer('steps', values.steps, 1, 1e7);
@@ -68,8 +71,15 @@ async function main(): Promise<void> {
 
   const source = fromShards(values.shards, { seed: deriveSeed(seed, 'shards'), shuffle: 2000, epochs: Infinity });
   const stages: OperatorFunction<any, any>[] = [];
-  if (normalClass !== null) stages.push(filter((s: Record<string, unknown>) => Number(String(s.cls)) === normalClass, { reason: 'other-class' }));
-  stages.push(decode({ image: 'gray' }), randomCrop({ size: 32, pad: 2, seed: deriveSeed(seed, 'crop') }), batch(64, { partial: false }));
+  if (normalClass !== null)
+    stages.push(
+      filter((s: Record<string, unknown>) => Number(String(s.cls)) === normalClass, { reason: 'other-class' }),
+    );
+  stages.push(
+    decode({ image: 'gray' }),
+    randomCrop({ size: 32, pad: 2, seed: deriveSeed(seed, 'crop') }),
+    batch(64, { partial: false }),
+  );
   if (nda !== 'none') stages.push(ndaPairs({ transforms: nda, seed: deriveSeed(seed, 'nda'), batchSize: 64 }));
   const it = createLoader<any>(source, ...stages).iterate();
   async function* pairs(): AsyncGenerator<GanPair> {
@@ -91,12 +101,16 @@ async function main(): Promise<void> {
     loaderState: () => it.state(),
     onStep: (r) => {
       if (r.step % every === 0 || r.step === 1) {
-        const eta = ((performance.now() - start) / r.step) * (steps - r.step) / 1000;
-        console.log(`${out} step ${r.step}/${steps}: dLoss ${r.dLoss.toFixed(4)} gLoss ${r.gLoss.toFixed(4)} ${r.msPerStep.toFixed(0)} ms/step, ETA ${eta.toFixed(0)} s`);
+        const eta = (((performance.now() - start) / r.step) * (steps - r.step)) / 1000;
+        console.log(
+          `${out} step ${r.step}/${steps}: dLoss ${r.dLoss.toFixed(4)} gLoss ${r.gLoss.toFixed(4)} ${r.msPerStep.toFixed(0)} ms/step, ETA ${eta.toFixed(0)} s`,
+        );
       }
     },
   });
-  console.log(`${out}: ${trained.steps} steps in ${((performance.now() - start) / 1000).toFixed(1)} s; accounting ${JSON.stringify(it.accounting())}`);
+  console.log(
+    `${out}: ${trained.steps} steps in ${((performance.now() - start) / 1000).toFixed(1)} s; accounting ${JSON.stringify(it.accounting())}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -64,7 +64,10 @@ const ACTION = 'augment in workers';
  * ], { concurrency: 4, threads: 2 }), batch(64));
  * @see workerMap
  */
-export function augmentInWorkers(chain: readonly AugmentStep[], options: AugmentInWorkersOptions = {}): OperatorFunction<Sample, Sample> & HoldsSamples {
+export function augmentInWorkers(
+  chain: readonly AugmentStep[],
+  options: AugmentInWorkersOptions = {},
+): OperatorFunction<Sample, Sample> & HoldsSamples {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const steps = checkChain(chain);
   buildAugmentChain(steps); // each operator validates its options here, at declaration
@@ -81,7 +84,8 @@ function checkChain(chain: unknown): AugmentStep[] {
   const names = Object.keys(AUGMENT_OPS);
   return chain.map((step: unknown, i): AugmentStep => {
     const at = `chain[${i}]`;
-    if (typeof step !== 'object' || step === null || Array.isArray(step)) throw typeError(ACTION, `${at} must be an object { op, options }`, step);
+    if (typeof step !== 'object' || step === null || Array.isArray(step))
+      throw typeError(ACTION, `${at} must be an object { op, options }`, step);
     const extra = Object.keys(step).filter((k) => k !== 'op' && k !== 'options');
     if (extra.length > 0) throw rangeError(ACTION, `${at} must have only the keys "op" and "options"`, extra);
     const { op, options } = step as { op?: unknown; options?: unknown };
@@ -90,11 +94,26 @@ function checkChain(chain: unknown): AugmentStep[] {
     const spec = AUGMENT_OPS[op as AugmentStep['op']];
     if (!isPlainObject(options)) throw typeError(ACTION, `${at}.options must be a plain object`, options);
     const bad = firstNonJson(options, `${at}.options`);
-    if (bad !== null) throw typeError(ACTION, `${bad.path} must be JSON (a finite number, string, boolean, null, array or plain object)`, describe(bad.value));
+    if (bad !== null)
+      throw typeError(
+        ACTION,
+        `${bad.path} must be JSON (a finite number, string, boolean, null, array or plain object)`,
+        describe(bad.value),
+      );
     for (const key of ['handler', 'onSeed']) {
-      if (key in options) throw rangeError(ACTION, `${at}.options must not have "${key}" (give augmentInWorkers its handler; seeds are required)`, key);
+      if (key in options)
+        throw rangeError(
+          ACTION,
+          `${at}.options must not have "${key}" (give augmentInWorkers its handler; seeds are required)`,
+          key,
+        );
     }
-    if (spec.seeded && options.seed === undefined) throw rangeError(ACTION, `${at}.options.seed must be given (${op} is random, and every thread must draw from the same seed)`, options);
+    if (spec.seeded && options.seed === undefined)
+      throw rangeError(
+        ACTION,
+        `${at}.options.seed must be given (${op} is random, and every thread must draw from the same seed)`,
+        options,
+      );
     return { op, options } as AugmentStep;
   });
 }
@@ -132,6 +151,7 @@ function describe(value: unknown): unknown {
   if (typeof value === 'function') return `a function ${value.name || '(anonymous)'}`;
   if (typeof value === 'number' || typeof value === 'string') return value;
   if (value === undefined) return 'undefined';
-  if (typeof value === 'object' && value !== null) return `an instance of ${value.constructor?.name ?? 'an unknown class'}`;
+  if (typeof value === 'object' && value !== null)
+    return `an instance of ${value.constructor?.name ?? 'an unknown class'}`;
   return String(value);
 }

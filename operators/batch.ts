@@ -2,7 +2,16 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { checkInteger, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
 import { holding, type HoldsSamples } from '../sources/loader.js';
-import { LINEAGE, isImage, lineagesOf, settleSkipped, type Batch, type Image, type ImageBatch, type Lineage } from '../sources/sample.js';
+import {
+  LINEAGE,
+  isImage,
+  lineagesOf,
+  settleSkipped,
+  type Batch,
+  type Image,
+  type ImageBatch,
+  type Lineage,
+} from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 
@@ -87,7 +96,14 @@ export function batch(size: number, options: BatchOptions = {}): OperatorFunctio
         try {
           out = makeBatch(group, collate);
         } catch (error) {
-          handleStageError(handler, error, shell(group), 'collate', subscriber, error instanceof CollateError && error.field !== '' ? error.field : undefined);
+          handleStageError(
+            handler,
+            error,
+            shell(group),
+            'collate',
+            subscriber,
+            error instanceof CollateError && error.field !== '' ? error.field : undefined,
+          );
           return;
         }
         subscriber.next(out);
@@ -147,7 +163,11 @@ function makeBatch(group: readonly unknown[], collate: boolean): Batch {
   if (tuples === group.length) {
     const width = (group[0] as unknown[]).length;
     const bad = group.findIndex((m) => (m as unknown[]).length !== width);
-    if (bad >= 0) throw new CollateError(`Cannot collate tuples as they must have one length: member 0 (${JSON.stringify(keys[0])}) has ${width}, member ${bad} (${JSON.stringify(keys[bad])}) has ${(group[bad] as unknown[]).length}`, '');
+    if (bad >= 0)
+      throw new CollateError(
+        `Cannot collate tuples as they must have one length: member 0 (${JSON.stringify(keys[0])}) has ${width}, member ${bad} (${JSON.stringify(keys[bad])}) has ${(group[bad] as unknown[]).length}`,
+        '',
+      );
     const columns: unknown[] = [];
     for (let j = 0; j < width; j++) {
       const values = group.map((m) => (m as unknown[])[j]);
@@ -159,12 +179,17 @@ function makeBatch(group: readonly unknown[], collate: boolean): Batch {
     });
     out = columns as unknown as Batch;
   } else {
-    if (tuples > 0) throw new CollateError('Cannot collate a batch as its members must be all samples or all tuples', '');
+    if (tuples > 0)
+      throw new CollateError('Cannot collate a batch as its members must be all samples or all tuples', '');
     out = { __key__: keys, __url__: group.map(urlOf) };
     const fields: string[] = [];
     const known = new Set<string>(['__key__', '__url__']);
     for (const m of group) {
-      if (typeof m !== 'object' || m === null) throw new CollateError(`Cannot batch an item as it must be a sample or a tuple: it is ${m === null ? 'null' : typeof m}`, '');
+      if (typeof m !== 'object' || m === null)
+        throw new CollateError(
+          `Cannot batch an item as it must be a sample or a tuple: it is ${m === null ? 'null' : typeof m}`,
+          '',
+        );
       for (const f of Object.keys(m)) {
         if (!known.has(f)) {
           known.add(f);
@@ -195,7 +220,14 @@ function collateField(field: string, values: readonly unknown[], keys: readonly 
     const [h, w, c] = ref.shape;
     const per = h * w * c;
     values.forEach((v, i) => {
-      if (!isImage(v) || (v.data instanceof Float32Array) !== float || v.shape[0] !== h || v.shape[1] !== w || v.shape[2] !== c || v.data.length !== per) {
+      if (
+        !isImage(v) ||
+        v.data instanceof Float32Array !== float ||
+        v.shape[0] !== h ||
+        v.shape[1] !== w ||
+        v.shape[2] !== c ||
+        v.data.length !== per
+      ) {
         throw new CollateError(
           `Cannot collate field ${JSON.stringify(field)} as its images must share one shape and dtype (resize or crop first, or batch with collate: false): ` +
             `member ${firstImage} (${JSON.stringify(keys[firstImage])}) is ${describeImage(ref)}, member ${i} (${JSON.stringify(keys[i])}) is ${describeImage(v)}`,

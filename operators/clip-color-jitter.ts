@@ -45,7 +45,11 @@ export interface ClipColorJitterOptions extends Omit<ColorJitterOptions, 'fields
  * @see colorJitter
  */
 export function clipColorJitter(options: ClipColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
-  const { ranges, p, fields, handler, seed, active } = resolveColorJitter('create a clip color jitter', 'clipColorJitter', options);
+  const { ranges, p, fields, handler, seed, active } = resolveColorJitter(
+    'create a clip color jitter',
+    'clipColorJitter',
+    options,
+  );
   return clipStage({
     verb: 'jitter the colours of',
     name: 'clip-color-jitter',
@@ -57,8 +61,12 @@ export function clipColorJitter(options: ClipColorJitterOptions = {}): OperatorF
       const draw = drawJitter(rng, p, ranges);
       if (draw === null) return clip;
       const [T, H, W, C] = clip.shape;
-      if (!(clip.data instanceof Uint8Array)) throw new Error('Cannot jitter the colours of a Float32 clip as clipColorJitter works on 8-bit pixels (put it before normalising)');
-      if (C !== 1 && C !== 3) throw new Error(`Cannot jitter the colours of a clip of ${C} channels as it must have 1 or 3`);
+      if (!(clip.data instanceof Uint8Array))
+        throw new Error(
+          'Cannot jitter the colours of a Float32 clip as clipColorJitter works on 8-bit pixels (put it before normalising)',
+        );
+      if (C !== 1 && C !== 3)
+        throw new Error(`Cannot jitter the colours of a clip of ${C} channels as it must have 1 or 3`);
       const data = clip.data.slice();
       jitterFrames(data, C, H * W * C, draw);
       return { ...clip, data, shape: [T, H, W, C] };

@@ -39,7 +39,11 @@ export interface ClipRandomGrayscaleOptions extends Omit<RandomGrayscaleOptions,
  * @see randomGrayscale
  */
 export function clipRandomGrayscale(options: ClipRandomGrayscaleOptions = {}): OperatorFunction<Sample, Sample> {
-  const { p, fields, handler, seed } = resolveGrayscale('create a clip random grayscale', 'clipRandomGrayscale', options);
+  const { p, fields, handler, seed } = resolveGrayscale(
+    'create a clip random grayscale',
+    'clipRandomGrayscale',
+    options,
+  );
   return clipStage({
     verb: 'grayscale',
     name: 'clip-random-grayscale',
@@ -49,7 +53,10 @@ export function clipRandomGrayscale(options: ClipRandomGrayscaleOptions = {}): O
     apply: (clip, rng): VideoClip => {
       if (!(rng.float() < p)) return clip;
       const [T, H, W, C] = clip.shape;
-      if (!(clip.data instanceof Uint8Array)) throw new Error('Cannot turn a Float32 clip grey as clipRandomGrayscale works on 8-bit pixels (put it before normalising)');
+      if (!(clip.data instanceof Uint8Array))
+        throw new Error(
+          'Cannot turn a Float32 clip grey as clipRandomGrayscale works on 8-bit pixels (put it before normalising)',
+        );
       if (C === 1) return clip;
       if (C !== 3) throw new Error(`Cannot turn a clip of ${C} channels grey as it must have 1 or 3`);
       // The luma is per pixel, so the whole clip goes through the image kernel at once (every frame alike).

@@ -42,7 +42,11 @@ export interface ClipRandomResizedCropOptions extends Omit<RandomResizedCropOpti
  * @see randomResizedCrop
  */
 export function clipRandomResizedCrop(options: ClipRandomResizedCropOptions): OperatorFunction<Sample, Sample> {
-  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop('create a clip random resized crop', 'clipRandomResizedCrop', options);
+  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop(
+    'create a clip random resized crop',
+    'clipRandomResizedCrop',
+    options,
+  );
   return clipStage({
     verb: 'crop',
     name: 'clip-random-resized-crop',
@@ -51,13 +55,15 @@ export function clipRandomResizedCrop(options: ClipRandomResizedCropOptions): Op
     handler,
     apply: (clip, rng): VideoClip => {
       const [T, H, W, C] = clip.shape;
-      if (H < 1 || W < 1) throw new Error(`Cannot crop a clip of ${H}x${W} frames as they must have at least one pixel`);
+      if (H < 1 || W < 1)
+        throw new Error(`Cannot crop a clip of ${H}x${W} frames as they must have at least one pixel`);
       const box = resizedCropBox(rng, H, W, scale, ratio);
       const src = clip.data;
       const per = H * W * C;
       const outPer = h * w * C;
       const data = src instanceof Float32Array ? new Float32Array(T * outPer) : new Uint8Array(T * outPer);
-      for (let t = 0; t < T; t++) data.set(resizeBilinear(src.subarray(t * per, (t + 1) * per), W, C, box, h, w), t * outPer);
+      for (let t = 0; t < T; t++)
+        data.set(resizeBilinear(src.subarray(t * per, (t + 1) * per), W, C, box, h, w), t * outPer);
       return { ...clip, data, shape: [T, h, w, C] };
     },
   });

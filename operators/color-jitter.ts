@@ -60,7 +60,11 @@ export interface ColorJitterOptions {
  * @see randomGrayscale
  */
 export function colorJitter(options: ColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
-  const { ranges, p, fields, handler, seed, active } = resolveColorJitter('create a color jitter', 'colorJitter', options);
+  const { ranges, p, fields, handler, seed, active } = resolveColorJitter(
+    'create a color jitter',
+    'colorJitter',
+    options,
+  );
   return imageStage({
     verb: 'jitter the colours of',
     reason: 'color-jitter',
@@ -76,8 +80,14 @@ export function colorJitter(options: ColorJitterOptions = {}): OperatorFunction<
 
 function jitter(image: Image, draw: JitterDraw): Image {
   const [H, W, C] = image.shape;
-  if (!(image.data instanceof Uint8Array)) throw new Error('Cannot jitter the colours of a Float32 image as colorJitter works on 8-bit pixels (put it before normalize)');
-  if (C !== 1 && C !== 3) throw new Error(`Cannot jitter the colours of an image of ${C} channels as it must have 1 or 3 (decode with image: 'rgb' or 'gray')`);
+  if (!(image.data instanceof Uint8Array))
+    throw new Error(
+      'Cannot jitter the colours of a Float32 image as colorJitter works on 8-bit pixels (put it before normalize)',
+    );
+  if (C !== 1 && C !== 3)
+    throw new Error(
+      `Cannot jitter the colours of an image of ${C} channels as it must have 1 or 3 (decode with image: 'rgb' or 'gray')`,
+    );
   const data = image.data.slice();
   jitterFrames(data, C, data.length, draw);
   return { data, shape: [H, W, C] };

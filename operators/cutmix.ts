@@ -3,7 +3,14 @@ import type { Batch } from '../sources/sample.js';
 import { cutmixTransform, type CutmixBox, type CutmixTransformOptions } from './internal/nda-cutmix.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 
-export { cutmixTransform, type CutmixBox, type CutmixResolvedOptions, type CutmixResult, type CutmixTransform, type CutmixTransformOptions } from './internal/nda-cutmix.js';
+export {
+  cutmixTransform,
+  type CutmixBox,
+  type CutmixResolvedOptions,
+  type CutmixResult,
+  type CutmixTransform,
+  type CutmixTransformOptions,
+} from './internal/nda-cutmix.js';
 
 /** Options of {@link cutmix}: the transform's ({@link CutmixTransformOptions}) and the operator's. */
 export interface CutmixOptions extends CutmixTransformOptions, NdaOperatorOptions {}
@@ -12,7 +19,10 @@ export interface CutmixOptions extends CutmixTransformOptions, NdaOperatorOption
  * A batch of cutmix negatives: each image's partner by key, the batch's lambda, and the box of each
  * transformed field (one box per field: a field of another size gets the box scaled to it).
  */
-export type CutmixBatch = Batch & { __partner__: string[]; __cutmix__: { lambda: number; boxes: Record<string, CutmixBox> } };
+export type CutmixBatch = Batch & {
+  __partner__: string[];
+  __cutmix__: { lambda: number; boxes: Record<string, CutmixBox> };
+};
 
 /**
  * Replaces each image of a batch by a cutmix negative: ONE lambda ~ Beta(beta, beta) and ONE box

@@ -3,7 +3,13 @@ import type { Batch } from '../sources/sample.js';
 import { cutoutTransform, type CutoutTransformOptions } from './internal/nda-cutout.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 
-export { cutoutTransform, type CutoutResolvedOptions, type CutoutResult, type CutoutTransform, type CutoutTransformOptions } from './internal/nda-cutout.js';
+export {
+  cutoutTransform,
+  type CutoutResolvedOptions,
+  type CutoutResult,
+  type CutoutTransform,
+  type CutoutTransformOptions,
+} from './internal/nda-cutout.js';
 
 /** Options of {@link cutout}: the transform's ({@link CutoutTransformOptions}) and the operator's. */
 export interface CutoutOptions extends CutoutTransformOptions, NdaOperatorOptions {}

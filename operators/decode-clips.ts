@@ -109,13 +109,16 @@ class ShortVideo {
 export function decodeClips(options: DecodeClipsOptions = {}): OperatorFunction<Sample, Sample> & HoldsSamples {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const field = options.field;
-  if (field !== undefined && (typeof field !== 'string' || field === '')) throw typeError(ACTION, 'field must be a non-empty string', field);
+  if (field !== undefined && (typeof field !== 'string' || field === ''))
+    throw typeError(ACTION, 'field must be a non-empty string', field);
   const into = options.into ?? 'clips';
-  if (typeof into !== 'string' || into === '' || into.startsWith('__')) throw typeError(ACTION, 'into must be a non-empty field name not starting with __', into);
+  if (typeof into !== 'string' || into === '' || into.startsWith('__'))
+    throw typeError(ACTION, 'into must be a non-empty field name not starting with __', into);
   const frames = checkInteger(ACTION, 'frames', options.frames ?? 16, 1, 100_000);
   const stride = checkInteger(ACTION, 'stride', options.stride ?? 1, 1, 100_000);
   const fps = options.fps;
-  if (fps !== undefined && (typeof fps !== 'number' || !Number.isFinite(fps))) throw typeError(ACTION, 'fps must be a finite number', fps);
+  if (fps !== undefined && (typeof fps !== 'number' || !Number.isFinite(fps)))
+    throw typeError(ACTION, 'fps must be a finite number', fps);
   if (fps !== undefined && (fps <= 0 || fps > 1000)) throw rangeError(ACTION, 'fps must be in (0, 1000]', fps);
   const size = checkInteger(ACTION, 'size', options.size ?? 112, 1, 16_384);
   const crop = checkInteger(ACTION, 'crop', options.crop ?? size, 1, size);
@@ -124,14 +127,19 @@ export function decodeClips(options: DecodeClipsOptions = {}): OperatorFunction<
   const mode = options.mode ?? 'random';
   if (!MODES.includes(mode)) throw rangeError(ACTION, `mode must be one of ${MODES.join(', ')}`, mode);
   const clips = checkInteger(ACTION, 'clips', options.clips ?? DEFAULT_CLIPS[mode], 1, 10_000);
-  if (mode === 'random' && clips !== 1) throw rangeError(ACTION, "clips must be 1 in mode 'random' (use 'multi' for several random clips)", clips);
+  if (mode === 'random' && clips !== 1)
+    throw rangeError(ACTION, "clips must be 1 in mode 'random' (use 'multi' for several random clips)", clips);
   const short = options.short ?? 'pad';
   if (short !== 'pad' && short !== 'skip') throw rangeError(ACTION, "short must be 'pad' or 'skip'", short);
   const concurrency = checkInteger(ACTION, 'concurrency', options.concurrency ?? 2, 1, 256);
   const threads = checkInteger(ACTION, 'threads', options.threads ?? 1, 0, 64);
-  const maxFrames = options.maxFrames === undefined ? undefined : checkInteger(ACTION, 'maxFrames', options.maxFrames, 1, 10_000_000);
+  const maxFrames =
+    options.maxFrames === undefined ? undefined : checkInteger(ACTION, 'maxFrames', options.maxFrames, 1, 10_000_000);
   const handler = resolveHandler(options.handler);
-  const seed = mode === 'uniform' && options.seed === undefined ? 0 : resolveSeed(ACTION, 'decodeClips', options.seed, options.onSeed);
+  const seed =
+    mode === 'uniform' && options.seed === undefined
+      ? 0
+      : resolveSeed(ACTION, 'decodeClips', options.seed, options.onSeed);
   const binaries = options.binaries ?? findFfmpegBinaries();
   const sampling: ClipSampling = { frames, stride, mode, clips };
   const span = clipSpan(sampling);
@@ -142,9 +150,19 @@ export function decodeClips(options: DecodeClipsOptions = {}): OperatorFunction<
       const decodeOne = async (sample: Sample, _index: number, signal: AbortSignal): Promise<Sample | ShortVideo> => {
         const name = field ?? Object.keys(sample).find((k) => !k.startsWith('__') && isVideoField(k));
         const site = { url: describeUrl(sample), key: describeKey(sample), field: name };
-        if (name === undefined) throw new SampleError('video-decode', 'Cannot decode clips as the sample has no video field (mp4, avi, webm, mkv, mov)', site);
+        if (name === undefined)
+          throw new SampleError(
+            'video-decode',
+            'Cannot decode clips as the sample has no video field (mp4, avi, webm, mkv, mov)',
+            site,
+          );
         const bytes = sample[name];
-        if (!(bytes instanceof Uint8Array)) throw new SampleError('video-decode', `Cannot decode clips as the video field must hold bytes: it holds ${bytes === undefined ? 'nothing' : typeof bytes}`, site);
+        if (!(bytes instanceof Uint8Array))
+          throw new SampleError(
+            'video-decode',
+            `Cannot decode clips as the video field must hold bytes: it holds ${bytes === undefined ? 'nothing' : typeof bytes}`,
+            site,
+          );
         const plan = (n: number) => planClips(n, sampling, sampleRandom(seed, 'decode-clips', sample));
         let decoded: DecodedFrames;
         try {
@@ -167,7 +185,13 @@ export function decodeClips(options: DecodeClipsOptions = {}): OperatorFunction<
         }
         const n = decoded.ended ? decoded.frames.length : (decoded.estimatedFrames as number);
         if (n < span && short === 'skip') {
-          return new ShortVideo(new SampleError('short-video', `Cannot cut a ${frames}-frame clip (stride ${stride}, span ${span}) as the video has ${n} decoded frame(s)`, site));
+          return new ShortVideo(
+            new SampleError(
+              'short-video',
+              `Cannot cut a ${frames}-frame clip (stride ${stride}, span ${span}) as the video has ${n} decoded frame(s)`,
+              site,
+            ),
+          );
         }
         const frameBytes = crop * crop * 3;
         const out: VideoClip[] = plan(n).map((w) => {

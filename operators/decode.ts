@@ -85,7 +85,12 @@ export interface DecodeOptions {
    * with reason `'random-crop'` through `handler`.
    * @default none
    */
-  readonly randomCrop?: { readonly size: number | readonly [number, number]; readonly pad?: number; readonly seed?: number; readonly onSeed?: (seed: number) => void };
+  readonly randomCrop?: {
+    readonly size: number | readonly [number, number];
+    readonly pad?: number;
+    readonly seed?: number;
+    readonly onSeed?: (seed: number) => void;
+  };
   /**
    * A random horizontal flip fused into decoding: identical to `randomFlip({p, seed})` after it,
    * but the decoded pixels are mirrored in place (no new buffer).
@@ -128,23 +133,46 @@ export function decode(options: DecodeOptions = {}): OperatorFunction<Sample, Sa
   const mode = options.image ?? 'keep';
   if (!MODES.includes(mode)) throw rangeError(ACTION, `image must be one of ${MODES.join(', ')}`, mode);
   const maxPixels = checkInteger(ACTION, 'maxPixels', options.maxPixels ?? 64 * 1024 * 1024, 1);
-  const maxGunzipBytes = checkInteger(ACTION, 'maxGunzipBytes', options.maxGunzipBytes ?? 256 * 1024 * 1024, 1, 2 ** 32);
-  const fastPngMaxPixels = checkInteger(ACTION, 'fastPngMaxPixels', options.fastPngMaxPixels ?? 128 * 128, 0, 4096 * 4096);
+  const maxGunzipBytes = checkInteger(
+    ACTION,
+    'maxGunzipBytes',
+    options.maxGunzipBytes ?? 256 * 1024 * 1024,
+    1,
+    2 ** 32,
+  );
+  const fastPngMaxPixels = checkInteger(
+    ACTION,
+    'fastPngMaxPixels',
+    options.fastPngMaxPixels ?? 128 * 128,
+    0,
+    4096 * 4096,
+  );
   const cores = availableParallelism();
   const concurrency = checkInteger(ACTION, 'concurrency', options.concurrency ?? 2 * cores, 1, 65_536);
   const sharpConcurrency = checkInteger(ACTION, 'sharpConcurrency', options.sharpConcurrency ?? 1, 1, 1024);
   const handler = resolveHandler(options.handler);
   const decoders = new Map<string, FieldDecoder | null>();
   const given = options.decoders ?? {};
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw typeError(ACTION, 'decoders must be an object of functions', given);
+  if (typeof given !== 'object' || given === null || Array.isArray(given))
+    throw typeError(ACTION, 'decoders must be an object of functions', given);
   for (const [name, fn] of Object.entries(given)) {
-    if (fn !== null && typeof fn !== 'function') throw typeError(ACTION, `decoders[${JSON.stringify(name)}] must be a function or null`, typeof fn);
+    if (fn !== null && typeof fn !== 'function')
+      throw typeError(ACTION, `decoders[${JSON.stringify(name)}] must be a function or null`, typeof fn);
     if (name === '') throw rangeError(ACTION, 'decoder names must not be empty', name);
     decoders.set(name.toLowerCase(), fn);
   }
   sharp.concurrency(sharpConcurrency);
-  const context: DecodeContext = { decoders, image: { mode, maxPixels, fastPngMaxPixels }, maxGunzipBytes, geometry: fusedGeometry(options) };
-  return parallelMap<Sample, Sample>((sample) => decodeSample(sample, context), { concurrency, ordered: true, handler });
+  const context: DecodeContext = {
+    decoders,
+    image: { mode, maxPixels, fastPngMaxPixels },
+    maxGunzipBytes,
+    geometry: fusedGeometry(options),
+  };
+  return parallelMap<Sample, Sample>((sample) => decodeSample(sample, context), {
+    concurrency,
+    ordered: true,
+    handler,
+  });
 }
 
 /** The per-sample crop/flip of `decode({randomCrop, randomFlip})`, drawn exactly as the operators draw them. */
@@ -152,14 +180,18 @@ function fusedGeometry(options: DecodeOptions): ((sample: Sample) => Geometry) |
   const crop = options.randomCrop;
   const flip = options.randomFlip;
   if (crop === undefined && flip === undefined) return undefined;
-  if (crop !== undefined && (typeof crop !== 'object' || crop === null)) throw typeError(ACTION, 'randomCrop must be an object with a size', crop);
-  if (flip !== undefined && (typeof flip !== 'object' || flip === null)) throw typeError(ACTION, 'randomFlip must be an object', flip);
+  if (crop !== undefined && (typeof crop !== 'object' || crop === null))
+    throw typeError(ACTION, 'randomCrop must be an object with a size', crop);
+  if (flip !== undefined && (typeof flip !== 'object' || flip === null))
+    throw typeError(ACTION, 'randomFlip must be an object', flip);
   const spec = crop ? resolveCropSpec(ACTION, crop.size, crop.pad) : undefined;
   const cropSeed = crop ? resolveSeed(ACTION, 'decode randomCrop', crop.seed, crop.onSeed) : 0;
   const p = flip ? checkProbability(ACTION, 'randomFlip.p', flip.p ?? 0.5) : 0;
   const flipSeed = flip ? resolveSeed(ACTION, 'decode randomFlip', flip.seed, flip.onSeed) : 0;
   return (sample) => ({
-    crop: spec ? { spec, window: (H, W) => cropWindow(sampleRandom(cropSeed, 'random-crop', sample), H, W, spec) } : undefined,
+    crop: spec
+      ? { spec, window: (H, W) => cropWindow(sampleRandom(cropSeed, 'random-crop', sample), H, W, spec) }
+      : undefined,
     flip: flip !== undefined && sampleRandom(flipSeed, 'random-flip', sample).float() < p,
   });
 }

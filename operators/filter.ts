@@ -33,9 +33,18 @@ export interface FilterOptions {
  * createLoader(source, decode(), filter((s) => s.cls !== 9, { reason: 'class-9' }));
  * @see map
  */
-export function filter<T, S extends T>(predicate: (item: T, index: number) => item is S, options?: FilterOptions): OperatorFunction<T, S>;
-export function filter<T>(predicate: (item: T, index: number) => boolean, options?: FilterOptions): MonoTypeOperatorFunction<T>;
-export function filter<T>(predicate: (item: T, index: number) => boolean, options: FilterOptions = {}): MonoTypeOperatorFunction<T> {
+export function filter<T, S extends T>(
+  predicate: (item: T, index: number) => item is S,
+  options?: FilterOptions,
+): OperatorFunction<T, S>;
+export function filter<T>(
+  predicate: (item: T, index: number) => boolean,
+  options?: FilterOptions,
+): MonoTypeOperatorFunction<T>;
+export function filter<T>(
+  predicate: (item: T, index: number) => boolean,
+  options: FilterOptions = {},
+): MonoTypeOperatorFunction<T> {
   if (typeof predicate !== 'function') throw typeError('create a filter', 'predicate must be a function', predicate);
   const reason = options.reason ?? 'filtered';
   if (typeof reason !== 'string') throw typeError('create a filter', 'reason must be a string', reason);

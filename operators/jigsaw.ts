@@ -3,7 +3,13 @@ import type { Batch } from '../sources/sample.js';
 import { jigsawTransform, type JigsawTransformOptions } from './internal/nda-jigsaw.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 
-export { jigsawTransform, type JigsawResolvedOptions, type JigsawResult, type JigsawTransform, type JigsawTransformOptions } from './internal/nda-jigsaw.js';
+export {
+  jigsawTransform,
+  type JigsawResolvedOptions,
+  type JigsawResult,
+  type JigsawTransform,
+  type JigsawTransformOptions,
+} from './internal/nda-jigsaw.js';
 
 /** Options of {@link jigsaw}: the transform's ({@link JigsawTransformOptions}) and the operator's. */
 export interface JigsawOptions extends JigsawTransformOptions, NdaOperatorOptions {}

@@ -33,7 +33,10 @@ export interface MapOptions {
  * createLoader(fromShards('data/train-{000..009}.tar', { seed: 1 }), decode(), map((s) => ({ ...s, cls: Number(s.cls) })));
  * @see filter
  */
-export function map<In, Out>(fn: (item: In, index: number) => Out, options: MapOptions = {}): OperatorFunction<In, Out> {
+export function map<In, Out>(
+  fn: (item: In, index: number) => Out,
+  options: MapOptions = {},
+): OperatorFunction<In, Out> {
   if (typeof fn !== 'function') throw typeError('create a map', 'fn must be a function', fn);
   const handler = resolveHandler(options.handler);
   return (source) =>
@@ -45,7 +48,10 @@ export function map<In, Out>(fn: (item: In, index: number) => Out, options: MapO
           let out: Out;
           try {
             out = fn(item, index++);
-            if (isThenable(out)) throw new TypeError('Cannot map a sample as the function must be synchronous: it returned a Promise (use parallelMap for async work)');
+            if (isThenable(out))
+              throw new TypeError(
+                'Cannot map a sample as the function must be synchronous: it returned a Promise (use parallelMap for async work)',
+              );
             out = carryIdentity(item, out, 'map');
           } catch (error) {
             handleStageError(handler, error, item, 'map', subscriber);

@@ -3,7 +3,13 @@ import type { Batch } from '../sources/sample.js';
 import { mixupTransform, type MixupTransformOptions } from './internal/nda-mixup.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 
-export { mixupTransform, type MixupResolvedOptions, type MixupResult, type MixupTransform, type MixupTransformOptions } from './internal/nda-mixup.js';
+export {
+  mixupTransform,
+  type MixupResolvedOptions,
+  type MixupResult,
+  type MixupTransform,
+  type MixupTransformOptions,
+} from './internal/nda-mixup.js';
 
 /** Options of {@link mixup}: the transform's ({@link MixupTransformOptions}) and the operator's. */
 export interface MixupOptions extends MixupTransformOptions, NdaOperatorOptions {}

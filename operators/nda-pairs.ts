@@ -119,7 +119,19 @@ interface Resolved {
 }
 
 const ACTION = 'create ndaPairs';
-const OPTION_KEYS = ['transforms', 'field', 'seed', 'onSeed', 'workers', 'mainThreadMaxBytes', 'concurrency', 'ordered', 'batchSize', 'handler', 'onPool'];
+const OPTION_KEYS = [
+  'transforms',
+  'field',
+  'seed',
+  'onSeed',
+  'workers',
+  'mainThreadMaxBytes',
+  'concurrency',
+  'ordered',
+  'batchSize',
+  'handler',
+  'onPool',
+];
 const CHOICE_KEYS = ['name', 'options', 'transform', 'weight'];
 
 /**
@@ -147,14 +159,17 @@ const CHOICE_KEYS = ['name', 'options', 'transform', 'weight'];
  * @see batch
  */
 export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaPair> & HoldsSamples {
-  if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object with transforms', options);
+  if (typeof options !== 'object' || options === null)
+    throw typeError(ACTION, 'options must be an object with transforms', options);
   checkOptionKeys(ACTION, options, OPTION_KEYS);
   const choices = resolveTransforms(options.transforms);
   const total = choices.reduce((s, c) => s + c.weight, 0);
   const field = options.field;
-  if (field !== undefined && (typeof field !== 'string' || field === '')) throw typeError(ACTION, 'field must be a non-empty string', field);
+  if (field !== undefined && (typeof field !== 'string' || field === ''))
+    throw typeError(ACTION, 'field must be a non-empty string', field);
   const onSeed = options.onSeed;
-  if (onSeed !== undefined && typeof onSeed !== 'function') throw typeError(ACTION, 'onSeed must be a function', onSeed);
+  if (onSeed !== undefined && typeof onSeed !== 'function')
+    throw typeError(ACTION, 'onSeed must be a function', onSeed);
   const seed = resolveSeed(ACTION, 'ndaPairs', options.seed, onSeed);
   const workersOption = options.workers ?? 'auto';
   if (workersOption !== 'auto') checkInteger(ACTION, 'workers', workersOption, 0, 256);
@@ -165,7 +180,8 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
   const batchSize = checkInteger(ACTION, 'batchSize', options.batchSize ?? 64, 1);
   const handler = resolveHandler(options.handler);
   const onPool = options.onPool;
-  if (onPool !== undefined && typeof onPool !== 'function') throw typeError(ACTION, 'onPool must be a function', onPool);
+  if (onPool !== undefined && typeof onPool !== 'function')
+    throw typeError(ACTION, 'onPool must be a function', onPool);
   const threads = workersOption === 'auto' ? Math.min(concurrency, availableParallelism()) : workersOption;
   const entry = fileURLToPath(new URL('./internal/nda-worker.js', import.meta.url));
 
@@ -188,15 +204,27 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
       const spares: (Uint8Array | Float32Array)[] = [];
       const recycle = (answer: NdaAnswer): void => {
         const input = answer.input;
-        if (!(input instanceof Uint8Array || input instanceof Float32Array) || input.byteLength === 0 || input.byteLength !== input.buffer.byteLength) return;
-        if (answer.kind === 'ok' && (answer.data.buffer === input.buffer || answer.partners?.buffer === input.buffer)) return; // the negatives live in it
+        if (
+          !(input instanceof Uint8Array || input instanceof Float32Array) ||
+          input.byteLength === 0 ||
+          input.byteLength !== input.buffer.byteLength
+        )
+          return;
+        if (answer.kind === 'ok' && (answer.data.buffer === input.buffer || answer.partners?.buffer === input.buffer))
+          return; // the negatives live in it
         if (spares.length >= concurrency) spares.shift();
         spares.push(input);
       };
 
       const poolOf = (): Piscina => {
         if (pool === undefined) {
-          pool = new Piscina({ filename: entry, minThreads: threads, maxThreads: threads, idleTimeout: 2 ** 31 - 1, execArgv: poolExecArgv() });
+          pool = new Piscina({
+            filename: entry,
+            minThreads: threads,
+            maxThreads: threads,
+            idleTimeout: 2 ** 31 - 1,
+            execArgv: poolExecArgv(),
+          });
           // A task that finishes while the pool is being destroyed (unsubscribe with batches in
           // flight) makes Piscina emit 'error' ("Unexpected message from Worker"); unhandled, that
           // event would crash the process.
@@ -219,8 +247,14 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
           name = field ?? imageFieldOf(b);
           slot.field = name;
           images = b[name] as ImageBatch;
-          if (!isImageBatch(images)) throw new TypeError(`Cannot make negatives of field ${JSON.stringify(name)} as it must be a stacked image batch ({data, shape: [n, h, w, c]}, from batch()): it is ${describe(images)}`);
-          if (!Array.isArray(b.__key__) || b.__key__.length !== images.shape[0]) throw new TypeError(`Cannot make negatives of a batch as it must have one __key__ per image: ${Array.isArray(b.__key__) ? b.__key__.length : 'no'} keys for ${images.shape[0]} images`);
+          if (!isImageBatch(images))
+            throw new TypeError(
+              `Cannot make negatives of field ${JSON.stringify(name)} as it must be a stacked image batch ({data, shape: [n, h, w, c]}, from batch()): it is ${describe(images)}`,
+            );
+          if (!Array.isArray(b.__key__) || b.__key__.length !== images.shape[0])
+            throw new TypeError(
+              `Cannot make negatives of a batch as it must have one __key__ per image: ${Array.isArray(b.__key__) ? b.__key__.length : 'no'} keys for ${images.shape[0]} images`,
+            );
           context = { seed, epoch: lineagesOf(b)[0]?.pass ?? 0, keys: b.__key__ };
           choice = pick(context);
         } catch (error) {
@@ -228,7 +262,10 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
           slot.error = error;
           return;
         }
-        const onMain = !choice.portable || threads === 0 || (workersOption === 'auto' && images.data.byteLength <= mainThreadMaxBytes);
+        const onMain =
+          !choice.portable ||
+          threads === 0 ||
+          (workersOption === 'auto' && images.data.byteLength <= mainThreadMaxBytes);
         if (onMain) {
           slot.done = true;
           try {
@@ -239,7 +276,15 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
           }
           return;
         }
-        const task: NdaTask = { name: choice.transform.name, options: choice.transform.options, data: copyInto(spares, images.data), shape: images.shape, seed, epoch: context.epoch, keys: context.keys };
+        const task: NdaTask = {
+          name: choice.transform.name,
+          options: choice.transform.options,
+          data: copyInto(spares, images.data),
+          shape: images.shape,
+          seed,
+          epoch: context.epoch,
+          keys: context.keys,
+        };
         poolOf()
           .run(task, { transferList: [task.data.buffer as ArrayBuffer] })
           .then(
@@ -250,7 +295,13 @@ export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaP
               if (answer.kind === 'error') slot.error = revive(answer.error);
               else {
                 try {
-                  slot.value = makePair(b, name, choice.transform.name, { data: answer.data, shape: answer.shape }, answer.partners);
+                  slot.value = makePair(
+                    b,
+                    name,
+                    choice.transform.name,
+                    { data: answer.data, shape: answer.shape },
+                    answer.partners,
+                  );
                 } catch (error) {
                   slot.error = error;
                 }
@@ -299,19 +350,26 @@ function resolveTransforms(spec: unknown): Resolved[] {
   if (list.length === 0) throw rangeError(ACTION, 'transforms must name at least one transform', spec);
   return list.map((s) => {
     if (typeof s === 'string') return { transform: createNdaTransform(s, {}), portable: true, weight: 1 };
-    if (typeof s !== 'object' || s === null) throw typeError(ACTION, 'each transform must be a name, a transform, or {name, options, weight}', s);
-    if (typeof (s as NdaTransform).apply === 'function') return { transform: s as NdaTransform, portable: rebuilds(s as NdaTransform), weight: 1 };
+    if (typeof s !== 'object' || s === null)
+      throw typeError(ACTION, 'each transform must be a name, a transform, or {name, options, weight}', s);
+    if (typeof (s as NdaTransform).apply === 'function')
+      return { transform: s as NdaTransform, portable: rebuilds(s as NdaTransform), weight: 1 };
     checkOptionKeys(ACTION, s, CHOICE_KEYS);
     const c = s as NdaChoice;
     const weight = c.weight ?? 1;
-    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) throw rangeError(ACTION, 'a transform weight must be a finite number > 0', weight);
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0)
+      throw rangeError(ACTION, 'a transform weight must be a finite number > 0', weight);
     if (c.transform !== undefined) {
-      if (typeof c.transform !== 'object' || c.transform === null || typeof c.transform.apply !== 'function') throw typeError(ACTION, 'transform must be an NdaTransform', c.transform);
-      if (c.name !== undefined || c.options !== undefined) throw typeError(ACTION, 'a choice takes either transform or name/options, not both', Object.keys(c));
+      if (typeof c.transform !== 'object' || c.transform === null || typeof c.transform.apply !== 'function')
+        throw typeError(ACTION, 'transform must be an NdaTransform', c.transform);
+      if (c.name !== undefined || c.options !== undefined)
+        throw typeError(ACTION, 'a choice takes either transform or name/options, not both', Object.keys(c));
       return { transform: c.transform, portable: rebuilds(c.transform), weight };
     }
-    if (typeof c.name !== 'string') throw typeError(ACTION, 'a transform choice must have a name (or a transform)', c.name);
-    if (c.options !== undefined && (typeof c.options !== 'object' || c.options === null)) throw typeError(ACTION, `the options of ${c.name} must be an object`, c.options);
+    if (typeof c.name !== 'string')
+      throw typeError(ACTION, 'a transform choice must have a name (or a transform)', c.name);
+    if (c.options !== undefined && (typeof c.options !== 'object' || c.options === null))
+      throw typeError(ACTION, `the options of ${c.name} must be an object`, c.options);
     return { transform: createNdaTransform(c.name, c.options ?? {}), portable: true, weight };
   });
 }
@@ -329,7 +387,9 @@ function rebuilds(t: NdaTransform): boolean {
 function isImageBatch(v: unknown): v is ImageBatch {
   if (typeof v !== 'object' || v === null) return false;
   const b = v as Partial<ImageBatch>;
-  return (b.data instanceof Uint8Array || b.data instanceof Float32Array) && Array.isArray(b.shape) && b.shape.length === 4;
+  return (
+    (b.data instanceof Uint8Array || b.data instanceof Float32Array) && Array.isArray(b.shape) && b.shape.length === 4
+  );
 }
 
 function describe(v: unknown): string {
@@ -340,7 +400,8 @@ function describe(v: unknown): string {
 
 /** The batch's only stacked image field. */
 function imageFieldOf(b: Batch): string {
-  if (Array.isArray(b)) throw new TypeError('Cannot make negatives of a tuple batch: batch samples (not tuples), or name the field');
+  if (Array.isArray(b))
+    throw new TypeError('Cannot make negatives of a tuple batch: batch samples (not tuples), or name the field');
   const fields = Object.keys(b).filter((k) => isImageBatch(b[k]));
   if (fields.length === 1) return fields[0] as string;
   throw new TypeError(
@@ -374,7 +435,12 @@ function makePair(real: Batch, field: string, name: string, images: ImageBatch, 
 function copyInto(spares: (Uint8Array | Float32Array)[], data: Uint8Array | Float32Array): Uint8Array | Float32Array {
   const float = data instanceof Float32Array;
   const i = spares.findIndex((s) => s.length === data.length && s instanceof Float32Array === float);
-  const target = i >= 0 ? (spares.splice(i, 1)[0] as Uint8Array | Float32Array) : float ? new Float32Array(data.length) : new Uint8Array(data.length);
+  const target =
+    i >= 0
+      ? (spares.splice(i, 1)[0] as Uint8Array | Float32Array)
+      : float
+        ? new Float32Array(data.length)
+        : new Uint8Array(data.length);
   target.set(data);
   return target;
 }

@@ -3,7 +3,12 @@ import type { Batch } from '../sources/sample.js';
 import { noiseTransform, type NoiseTransformOptions } from './internal/nda-noise.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 
-export { noiseTransform, type NoiseResolvedOptions, type NoiseTransform, type NoiseTransformOptions } from './internal/nda-noise.js';
+export {
+  noiseTransform,
+  type NoiseResolvedOptions,
+  type NoiseTransform,
+  type NoiseTransformOptions,
+} from './internal/nda-noise.js';
 
 /** Options of {@link noise}: the transform's ({@link NoiseTransformOptions}) and the operator's. */
 export interface NoiseOptions extends NoiseTransformOptions, NdaOperatorOptions {}

@@ -42,10 +42,15 @@ export interface NormalizeOptions {
  */
 export function normalize(options: NormalizeOptions): OperatorFunction<Sample, Sample> {
   const action = 'create a normalize';
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object with mean and std', options);
+  if (typeof options !== 'object' || options === null)
+    throw typeError(action, 'options must be an object with mean and std', options);
   const mean = perChannel(action, 'mean', options.mean, false);
   const std = perChannel(action, 'std', options.std, true);
-  if (mean.length !== 1 && std.length !== 1 && mean.length !== std.length) throw rangeError(action, 'mean and std must have one length (or one of them a single number)', { mean: mean.length, std: std.length });
+  if (mean.length !== 1 && std.length !== 1 && mean.length !== std.length)
+    throw rangeError(action, 'mean and std must have one length (or one of them a single number)', {
+      mean: mean.length,
+      std: std.length,
+    });
   const scale = checkNumber(action, 'scale', options.scale ?? 1 / 255, -Infinity, Infinity);
   const fields = checkFields(action, options.fields);
   const handler = resolveHandler(options.handler);
@@ -66,7 +71,8 @@ export function normalize(options: NormalizeOptions): OperatorFunction<Sample, S
   };
   const apply = (image: Image): Image => {
     const [H, W, C] = image.shape;
-    if (channels !== 1 && C !== channels) throw new Error(`Cannot normalize an image of ${C} channels as mean and std give ${channels}`);
+    if (channels !== 1 && C !== channels)
+      throw new Error(`Cannot normalize an image of ${C} channels as mean and std give ${channels}`);
     const out = new Float32Array(H * W * C);
     if (image.data instanceof Uint8Array) normalize8(image.data, out, tableFor(C), C);
     else normalizeFloat(image.data, out, C, mean, std, scale);
@@ -77,7 +83,8 @@ export function normalize(options: NormalizeOptions): OperatorFunction<Sample, S
 
 function perChannel(action: string, name: string, value: unknown, positive: boolean): number[] {
   const values = typeof value === 'number' ? [value] : value;
-  if (!Array.isArray(values) || values.length === 0) throw typeError(action, `${name} must be a number or a non-empty array of numbers`, value);
+  if (!Array.isArray(values) || values.length === 0)
+    throw typeError(action, `${name} must be a number or a non-empty array of numbers`, value);
   return values.map((v: unknown, c) => {
     const label = typeof value === 'number' ? name : `${name}[${c}]`;
     const x = checkNumber(action, label, v, -Infinity, Infinity);
@@ -96,11 +103,19 @@ function normalize8(src: Uint8Array, out: Float32Array, table: Float32Array, C: 
   } else if (C === 1) {
     for (let i = 0; i < src.length; i++) out[i] = table[src[i] as number] as number;
   } else {
-    for (let i = 0; i < src.length; i += C) for (let c = 0; c < C; c++) out[i + c] = table[c * 256 + (src[i + c] as number)] as number;
+    for (let i = 0; i < src.length; i += C)
+      for (let c = 0; c < C; c++) out[i + c] = table[c * 256 + (src[i + c] as number)] as number;
   }
 }
 
-function normalizeFloat(src: Float32Array, out: Float32Array, C: number, mean: readonly number[], std: readonly number[], scale: number): void {
+function normalizeFloat(
+  src: Float32Array,
+  out: Float32Array,
+  C: number,
+  mean: readonly number[],
+  std: readonly number[],
+  scale: number,
+): void {
   for (let c = 0; c < C; c++) {
     const m = (mean.length === 1 ? mean[0] : mean[c]) as number;
     const s = (std.length === 1 ? std[0] : std[c]) as number;

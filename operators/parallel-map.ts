@@ -63,7 +63,11 @@ interface Finished<T, R> {
 }
 
 function isThenable<R>(value: unknown): value is PromiseLike<R> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<R>).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<R>).then === 'function'
+  );
 }
 
 /**
@@ -95,16 +99,22 @@ function isThenable<R>(value: unknown): value is PromiseLike<R> {
  * @throws RangeError/TypeError when `fn` is not a function or an option is invalid.
  * @see decode, which decodes with a parallelMap inside.
  */
-export function parallelMap<T, R>(fn: ParallelMapFn<T, R>, options: ParallelMapOptions): OperatorFunction<T, R> & HoldsSamples {
+export function parallelMap<T, R>(
+  fn: ParallelMapFn<T, R>,
+  options: ParallelMapOptions,
+): OperatorFunction<T, R> & HoldsSamples {
   if (typeof fn !== 'function') throw typeError(ACTION, 'fn must be a function', fn);
-  if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object with a concurrency', options);
+  if (typeof options !== 'object' || options === null)
+    throw typeError(ACTION, 'options must be an object with a concurrency', options);
   const concurrency = checkInteger(ACTION, 'concurrency', options.concurrency, 1);
   if (concurrency === Infinity) throw rangeError(ACTION, 'concurrency must be finite', concurrency);
   const ordered = options.ordered ?? true;
   if (typeof ordered !== 'boolean') throw typeError(ACTION, 'ordered must be a boolean', ordered);
   const handler = resolveHandler(options.handler);
   const maxQueued = checkInteger(ACTION, 'maxQueued', options.maxQueued ?? 65_536, 0);
-  const reorderWindow = ordered ? checkInteger(ACTION, 'reorderWindow', options.reorderWindow ?? concurrency, 0, 1 << 20) : 0;
+  const reorderWindow = ordered
+    ? checkInteger(ACTION, 'reorderWindow', options.reorderWindow ?? concurrency, 0, 1 << 20)
+    : 0;
   const maxHeld = concurrency + reorderWindow;
 
   const op: OperatorFunction<T, R> = (source) =>
@@ -221,7 +231,11 @@ export function parallelMap<T, R>(fn: ParallelMapFn<T, R>, options: ParallelMapO
           if (closed) return;
           if (queue.length - head >= maxQueued && (running >= concurrency || running + finished.size >= maxHeld)) {
             subscriber.error(
-              rangeError('queue an input for parallelMap', `at most maxQueued (${maxQueued}) inputs may wait: the upstream is not demand-driven (use createLoader, or raise maxQueued)`, queue.length - head + 1),
+              rangeError(
+                'queue an input for parallelMap',
+                `at most maxQueued (${maxQueued}) inputs may wait: the upstream is not demand-driven (use createLoader, or raise maxQueued)`,
+                queue.length - head + 1,
+              ),
             );
             close();
             return;

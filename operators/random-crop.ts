@@ -51,7 +51,8 @@ export interface RandomCropOptions {
  */
 export function randomCrop(options: RandomCropOptions): OperatorFunction<Sample, Sample> {
   const action = 'create a random crop';
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object with a size', options);
+  if (typeof options !== 'object' || options === null)
+    throw typeError(action, 'options must be an object with a size', options);
   const spec = resolveCropSpec(action, options.size, options.pad);
   const fields = checkFields(action, options.fields);
   const handler = resolveHandler(options.handler);
@@ -67,14 +68,30 @@ export function randomCrop(options: RandomCropOptions): OperatorFunction<Sample,
             if (!isImage(image)) {
               if (!fields) continue;
               const missing = image === undefined;
-              const message = missing ? `Cannot crop field ${JSON.stringify(field)} as the sample lacks it` : `Cannot crop field ${JSON.stringify(field)} as it must be a decoded image (decode first)`;
-              handleStageError(handler, new Error(message), sample, missing ? 'missing-field' : 'random-crop', subscriber, field);
+              const message = missing
+                ? `Cannot crop field ${JSON.stringify(field)} as the sample lacks it`
+                : `Cannot crop field ${JSON.stringify(field)} as it must be a decoded image (decode first)`;
+              handleStageError(
+                handler,
+                new Error(message),
+                sample,
+                missing ? 'missing-field' : 'random-crop',
+                subscriber,
+                field,
+              );
               return;
             }
             const [H, W] = image.shape;
             const win = cropWindow(sampleRandom(seed, 'random-crop', sample), H, W, spec);
             if (!win) {
-              handleStageError(handler, new Error(tooSmallMessage(H, W, spec)), sample, 'random-crop', subscriber, field);
+              handleStageError(
+                handler,
+                new Error(tooSmallMessage(H, W, spec)),
+                sample,
+                'random-crop',
+                subscriber,
+                field,
+              );
               return;
             }
             out[field] = cropImage(image, win);

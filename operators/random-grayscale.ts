@@ -55,8 +55,14 @@ export function randomGrayscale(options: RandomGrayscaleOptions = {}): OperatorF
 
 function toGray(image: Image): Image {
   const [H, W, C] = image.shape;
-  if (!(image.data instanceof Uint8Array)) throw new Error('Cannot turn a Float32 image grey as randomGrayscale works on 8-bit pixels (put it before normalize)');
+  if (!(image.data instanceof Uint8Array))
+    throw new Error(
+      'Cannot turn a Float32 image grey as randomGrayscale works on 8-bit pixels (put it before normalize)',
+    );
   if (C === 1) return image;
-  if (C !== 3) throw new Error(`Cannot turn an image of ${C} channels grey as it must have 1 or 3 (decode with image: 'rgb' or 'gray')`);
+  if (C !== 3)
+    throw new Error(
+      `Cannot turn an image of ${C} channels grey as it must have 1 or 3 (decode with image: 'rgb' or 'gray')`,
+    );
   return { data: grayscale3(image.data, new Uint8Array(image.data.length)), shape: [H, W, C] };
 }

@@ -57,7 +57,11 @@ export interface RandomResizedCropOptions {
  * @see twoViews
  */
 export function randomResizedCrop(options: RandomResizedCropOptions): OperatorFunction<Sample, Sample> {
-  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop('create a random resized crop', 'randomResizedCrop', options);
+  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop(
+    'create a random resized crop',
+    'randomResizedCrop',
+    options,
+  );
   return imageStage({
     verb: 'crop',
     reason: 'random-resized-crop',

@@ -36,14 +36,21 @@ export interface RenameOptions {
  * createLoader(source, rename({ image: 'jpg;jpeg;png', label: 'cls' }), decode());
  * @see select
  */
-export function rename(mapping: Readonly<Record<string, string>>, options: RenameOptions = {}): OperatorFunction<Sample, Sample> {
+export function rename(
+  mapping: Readonly<Record<string, string>>,
+  options: RenameOptions = {},
+): OperatorFunction<Sample, Sample> {
   const action = 'rename fields';
-  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) throw typeError(action, 'the mapping must be an object { newName: "old;alt" }', mapping);
+  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping))
+    throw typeError(action, 'the mapping must be an object { newName: "old;alt" }', mapping);
   const entries = Object.entries(mapping).map(([to, from]): [string, string[]] => {
-    if (to === '' || to === '__key__' || to === '__url__') throw rangeError(action, 'a new name must be a non-empty field name other than __key__ and __url__', to);
-    if (typeof from !== 'string') throw typeError(action, `the source of ${JSON.stringify(to)} must be a string of ;-separated alternatives`, from);
+    if (to === '' || to === '__key__' || to === '__url__')
+      throw rangeError(action, 'a new name must be a non-empty field name other than __key__ and __url__', to);
+    if (typeof from !== 'string')
+      throw typeError(action, `the source of ${JSON.stringify(to)} must be a string of ;-separated alternatives`, from);
     const alternatives = from.split(';');
-    if (alternatives.some((a) => a === '')) throw rangeError(action, `the source of ${JSON.stringify(to)} must not have an empty alternative`, from);
+    if (alternatives.some((a) => a === ''))
+      throw rangeError(action, `the source of ${JSON.stringify(to)} must not have an empty alternative`, from);
     return [to, alternatives];
   });
   if (entries.length === 0) throw rangeError(action, 'the mapping must name at least one field', mapping);
@@ -64,7 +71,16 @@ export function rename(mapping: Readonly<Record<string, string>>, options: Renam
             const found = alternatives.find((a) => sample[a] !== undefined);
             if (found === undefined) {
               const spec = alternatives.join(';');
-              handleStageError(handler, new Error(`Cannot rename ${JSON.stringify(spec)} to ${JSON.stringify(to)} as the sample has none of these fields`), sample, 'missing-field', subscriber, spec);
+              handleStageError(
+                handler,
+                new Error(
+                  `Cannot rename ${JSON.stringify(spec)} to ${JSON.stringify(to)} as the sample has none of these fields`,
+                ),
+                sample,
+                'missing-field',
+                subscriber,
+                spec,
+              );
               return;
             }
             out[to] = sample[found];

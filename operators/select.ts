@@ -29,7 +29,9 @@ export interface SelectOptions {
  * @see rename
  * @see toTuple
  */
-export function select(...fields: [...fields: string[], options: SelectOptions] | string[]): OperatorFunction<Sample, Sample> {
+export function select(
+  ...fields: [...fields: string[], options: SelectOptions] | string[]
+): OperatorFunction<Sample, Sample> {
   const last = fields[fields.length - 1];
   const options: SelectOptions = typeof last === 'object' && last !== null ? (fields.pop() as SelectOptions) : {};
   const names = fields as string[];
@@ -49,7 +51,16 @@ export function select(...fields: [...fields: string[], options: SelectOptions] 
           const out: Sample = { __key__: sample.__key__, __url__: sample.__url__ };
           for (const f of wanted) {
             if (!Object.prototype.hasOwnProperty.call(sample, f) || sample[f] === undefined) {
-              handleStageError(handler, new Error(`Cannot select field ${JSON.stringify(f)} as the sample lacks it (it has ${fieldList(sample)})`), sample, 'missing-field', subscriber, f);
+              handleStageError(
+                handler,
+                new Error(
+                  `Cannot select field ${JSON.stringify(f)} as the sample lacks it (it has ${fieldList(sample)})`,
+                ),
+                sample,
+                'missing-field',
+                subscriber,
+                f,
+              );
               return;
             }
             out[f] = sample[f];

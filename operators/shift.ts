@@ -3,7 +3,13 @@ import type { Batch } from '../sources/sample.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 import { shiftTransform, type ShiftTransformOptions } from './internal/nda-shift.js';
 
-export { shiftTransform, type ShiftResolvedOptions, type ShiftResult, type ShiftTransform, type ShiftTransformOptions } from './internal/nda-shift.js';
+export {
+  shiftTransform,
+  type ShiftResolvedOptions,
+  type ShiftResult,
+  type ShiftTransform,
+  type ShiftTransformOptions,
+} from './internal/nda-shift.js';
 
 /** Options of {@link shift}: the transform's ({@link ShiftTransformOptions}) and the operator's. */
 export interface ShiftOptions extends ShiftTransformOptions, NdaOperatorOptions {}

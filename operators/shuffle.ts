@@ -45,12 +45,16 @@ export function shuffle<T>(size: number, options: ShuffleOptions = {}): MonoType
   const seed = resolveSeed(action, 'shuffle', options.seed, options.onSeed);
   const op: MonoTypeOperatorFunction<T> = (source) =>
     new Observable<T>((subscriber) => {
-      let buffer: ShuffleBuffer<T> | undefined = new ShuffleBuffer<T>({ size, initial }, Random.derive(seed, 'shuffle-op'));
+      let buffer: ShuffleBuffer<T> | undefined = new ShuffleBuffer<T>(
+        { size, initial },
+        Random.derive(seed, 'shuffle-op'),
+      );
       const sub = subscribeSource(source, subscriber, {
         next: (item) => {
           if (!buffer || subscriber.closed) return;
           buffer.add(item);
-          while (buffer && !subscriber.closed && buffer.length > 0 && !buffer.needsMore()) subscriber.next(buffer.take());
+          while (buffer && !subscriber.closed && buffer.length > 0 && !buffer.needsMore())
+            subscriber.next(buffer.take());
         },
         error: (error: unknown) => {
           buffer = undefined;

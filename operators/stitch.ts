@@ -3,7 +3,14 @@ import type { Batch } from '../sources/sample.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 import { stitchTransform, type StitchDirection, type StitchTransformOptions } from './internal/nda-stitch.js';
 
-export { stitchTransform, type StitchDirection, type StitchResolvedOptions, type StitchResult, type StitchTransform, type StitchTransformOptions } from './internal/nda-stitch.js';
+export {
+  stitchTransform,
+  type StitchDirection,
+  type StitchResolvedOptions,
+  type StitchResult,
+  type StitchTransform,
+  type StitchTransformOptions,
+} from './internal/nda-stitch.js';
 
 /** Options of {@link stitch}: the transform's ({@link StitchTransformOptions}) and the operator's. */
 export interface StitchOptions extends StitchTransformOptions, NdaOperatorOptions {}

@@ -40,7 +40,9 @@ export interface ToTupleOptions {
  * for await (const [image, label] of createLoader(source, decode(), toTuple('png;jpg', 'cls'))) train(image, label);
  * @see select
  */
-export function toTuple(...fields: [...fields: string[], options: ToTupleOptions] | string[]): OperatorFunction<Sample, SampleTuple> {
+export function toTuple(
+  ...fields: [...fields: string[], options: ToTupleOptions] | string[]
+): OperatorFunction<Sample, SampleTuple> {
   const last = fields[fields.length - 1];
   const options: ToTupleOptions = typeof last === 'object' && last !== null ? (fields.pop() as ToTupleOptions) : {};
   const names = fields as string[];
@@ -48,7 +50,8 @@ export function toTuple(...fields: [...fields: string[], options: ToTupleOptions
   const specs = names.map((f) => {
     if (typeof f !== 'string') throw typeError('make tuples', 'every field must be a string', f);
     const alternatives = f.split(';');
-    if (alternatives.some((a) => a === '')) throw rangeError('make tuples', 'a field name or alternative must not be empty', f);
+    if (alternatives.some((a) => a === ''))
+      throw rangeError('make tuples', 'a field name or alternative must not be empty', f);
     return alternatives;
   });
   const handler = resolveHandler(options.handler);
@@ -62,7 +65,14 @@ export function toTuple(...fields: [...fields: string[], options: ToTupleOptions
             const found = alternatives.find((a) => sample[a] !== undefined);
             if (found === undefined) {
               const spec = alternatives.join(';');
-              handleStageError(handler, new Error(`Cannot make a tuple as the sample has no field ${JSON.stringify(spec)}`), sample, 'missing-field', subscriber, spec);
+              handleStageError(
+                handler,
+                new Error(`Cannot make a tuple as the sample has no field ${JSON.stringify(spec)}`),
+                sample,
+                'missing-field',
+                subscriber,
+                spec,
+              );
               return;
             }
             values.push(sample[found]);

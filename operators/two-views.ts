@@ -2,7 +2,16 @@ import { Observable, Subject, type OperatorFunction, type Subscription } from 'r
 import { rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
 import { holding, type HoldsSamples } from '../sources/loader.js';
-import { LINEAGE, isImage, lineagesOf, settleSkipped, type Image, type LedgerLike, type Lineage, type Sample } from '../sources/sample.js';
+import {
+  LINEAGE,
+  isImage,
+  lineagesOf,
+  settleSkipped,
+  type Image,
+  type LedgerLike,
+  type Lineage,
+  type Sample,
+} from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 
@@ -92,20 +101,35 @@ const ACTION = 'create two views';
  * for await (const b of loader) step(b.view0, b.view1); // each {data: Float32Array, shape: [256, 224, 224, 3]}
  * @see randomResizedCrop
  */
-export function twoViews(augment: ViewAugmentation, options?: TwoViewsOptions): OperatorFunction<Sample, Sample> & HoldsSamples;
-export function twoViews(augment: ViewAugmentation, augmentB: ViewAugmentation, options?: TwoViewsOptions): OperatorFunction<Sample, Sample> & HoldsSamples;
-export function twoViews(augment: ViewAugmentation, second?: ViewAugmentation | TwoViewsOptions, third?: TwoViewsOptions): OperatorFunction<Sample, Sample> & HoldsSamples {
+export function twoViews(
+  augment: ViewAugmentation,
+  options?: TwoViewsOptions,
+): OperatorFunction<Sample, Sample> & HoldsSamples;
+export function twoViews(
+  augment: ViewAugmentation,
+  augmentB: ViewAugmentation,
+  options?: TwoViewsOptions,
+): OperatorFunction<Sample, Sample> & HoldsSamples;
+export function twoViews(
+  augment: ViewAugmentation,
+  second?: ViewAugmentation | TwoViewsOptions,
+  third?: TwoViewsOptions,
+): OperatorFunction<Sample, Sample> & HoldsSamples {
   const secondIsAugment = typeof second === 'function' || Array.isArray(second);
   const options = ((secondIsAugment ? third : second) ?? {}) as TwoViewsOptions;
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const opsA = checkAugmentation('augment', augment);
   const opsB = secondIsAugment ? checkAugmentation('augmentB', second as ViewAugmentation) : opsA;
   const field = options.field;
-  if (field !== undefined && (typeof field !== 'string' || field === '')) throw typeError(ACTION, 'field must be a non-empty string', field);
+  if (field !== undefined && (typeof field !== 'string' || field === ''))
+    throw typeError(ACTION, 'field must be a non-empty string', field);
   const names = options.names ?? ['view0', 'view1'];
-  if (!Array.isArray(names) || names.length !== 2 || names.some((n) => typeof n !== 'string' || n === '')) throw typeError(ACTION, 'names must be two non-empty strings', names);
+  if (!Array.isArray(names) || names.length !== 2 || names.some((n) => typeof n !== 'string' || n === ''))
+    throw typeError(ACTION, 'names must be two non-empty strings', names);
   if (names[0] === names[1]) throw rangeError(ACTION, 'names must differ', names);
-  for (const n of names) if (n === '__key__' || n === '__url__' || n === '__view__') throw rangeError(ACTION, 'names must not be __key__, __url__ or __view__', n);
+  for (const n of names)
+    if (n === '__key__' || n === '__url__' || n === '__view__')
+      throw rangeError(ACTION, 'names must not be __key__, __url__ or __view__', n);
   const keepInput = options.keepInput ?? false;
   if (typeof keepInput !== 'boolean') throw typeError(ACTION, 'keepInput must be a boolean', keepInput);
   const copyInput = options.copyInput ?? false;
@@ -134,7 +158,14 @@ export function twoViews(augment: ViewAugmentation, second?: ViewAugmentation | 
       const settleLeftovers = (): void => {
         const seen = new Set<Pending>(pending.values());
         pending.clear();
-        for (const entry of seen) settleSkipped(entry.sample, 'two-views', new Error(`Cannot make two views of sample ${JSON.stringify(entry.sample.__key__)} as an augmentation dropped a copy without settling it`));
+        for (const entry of seen)
+          settleSkipped(
+            entry.sample,
+            'two-views',
+            new Error(
+              `Cannot make two views of sample ${JSON.stringify(entry.sample.__key__)} as an augmentation dropped a copy without settling it`,
+            ),
+          );
       };
       /** The ledger the copies' lineages point to: a copy skipped inside an augmentation skips its sample. */
       const viewLedger: LedgerLike = {
@@ -156,7 +187,11 @@ export function twoViews(augment: ViewAugmentation, second?: ViewAugmentation | 
         }
         const entry = lineages.length === 1 ? pending.get(lineages[0] as Lineage) : undefined;
         if (!entry || entry.lineages[view] !== lineages[0] || entry.views[view] !== undefined) {
-          subscriber.error(new TypeError(`Cannot make two views as an augmentation must emit at most one sample per sample, keeping its lineage (build new samples with {...sample}; no batch inside): it emitted ${describe(out)}`));
+          subscriber.error(
+            new TypeError(
+              `Cannot make two views as an augmentation must emit at most one sample per sample, keeping its lineage (build new samples with {...sample}; no batch inside): it emitted ${describe(out)}`,
+            ),
+          );
           return;
         }
         let image: Image;
@@ -206,7 +241,12 @@ export function twoViews(augment: ViewAugmentation, second?: ViewAugmentation | 
         next: (sample) => {
           if (closed || subscriber.closed) return;
           const original = lineagesOf(sample)[0];
-          const copyLineage = (): Lineage => ({ ledger: viewLedger, pass: original?.pass ?? 0, shard: original?.shard ?? 0, index: original?.index ?? 0 });
+          const copyLineage = (): Lineage => ({
+            ledger: viewLedger,
+            pass: original?.pass ?? 0,
+            shard: original?.shard ?? 0,
+            index: original?.index ?? 0,
+          });
           const entry: Pending = { sample, views: [undefined, undefined], lineages: [copyLineage(), copyLineage()] };
           pending.set(entry.lineages[0], entry);
           pending.set(entry.lineages[1], entry);
@@ -214,10 +254,18 @@ export function twoViews(augment: ViewAugmentation, second?: ViewAugmentation | 
           for (const view of [0, 1] as const) {
             if (closed || subscriber.closed || !pending.has(entry.lineages[view])) return;
             if (view === 1 && !copyInput && movedAway(sample, sizes)) {
-              subscriber.error(new TypeError(`Cannot make two views of sample ${JSON.stringify(sample.__key__)} as the first view's augmentation took its pixels away (a workerMap moves buffers to its threads): set copyInput: true`));
+              subscriber.error(
+                new TypeError(
+                  `Cannot make two views of sample ${JSON.stringify(sample.__key__)} as the first view's augmentation took its pixels away (a workerMap moves buffers to its threads): set copyInput: true`,
+                ),
+              );
               return;
             }
-            const copy: Sample = { ...(copyInput ? copyArrays(sample) : sample), __view__: view, [LINEAGE]: entry.lineages[view] };
+            const copy: Sample = {
+              ...(copyInput ? copyArrays(sample) : sample),
+              __view__: view,
+              [LINEAGE]: entry.lineages[view],
+            };
             inputs[view].next(copy);
           }
         },
@@ -241,8 +289,10 @@ export function twoViews(augment: ViewAugmentation, second?: ViewAugmentation | 
 
 function checkAugmentation(name: string, augment: unknown): readonly OperatorFunction<Sample, Sample>[] {
   const ops = typeof augment === 'function' ? [augment] : augment;
-  if (!Array.isArray(ops)) throw typeError(ACTION, `${name} must be an operator or an array of operators`, typeof augment);
-  for (const op of ops) if (typeof op !== 'function') throw typeError(ACTION, `${name} must contain only operators (functions)`, typeof op);
+  if (!Array.isArray(ops))
+    throw typeError(ACTION, `${name} must be an operator or an array of operators`, typeof augment);
+  for (const op of ops)
+    if (typeof op !== 'function') throw typeError(ACTION, `${name} must contain only operators (functions)`, typeof op);
   return ops as readonly OperatorFunction<Sample, Sample>[];
 }
 
@@ -263,11 +313,17 @@ function fieldOf(sample: Sample): string | undefined {
 function viewOf(out: Sample, field: string | undefined): Image {
   if (field !== undefined) {
     const image = out[field];
-    if (!isImage(image)) throw new Error(`Cannot make two views as field ${JSON.stringify(field)} of the augmented copy must be a decoded image (decode first)`);
+    if (!isImage(image))
+      throw new Error(
+        `Cannot make two views as field ${JSON.stringify(field)} of the augmented copy must be a decoded image (decode first)`,
+      );
     return image;
   }
   const images = Object.keys(out).filter((k) => isImage(out[k]));
-  if (images.length !== 1) throw new Error(`Cannot make two views as the augmented copy must have one decoded image field, or name it with the field option: it has ${images.length}${images.length ? ` (${images.join(', ')})` : ''}`);
+  if (images.length !== 1)
+    throw new Error(
+      `Cannot make two views as the augmented copy must have one decoded image field, or name it with the field option: it has ${images.length}${images.length ? ` (${images.join(', ')})` : ''}`,
+    );
   return out[images[0] as string] as Image;
 }
 

@@ -17,7 +17,9 @@ export interface UnbatchOptions {
 function isStacked(v: unknown): v is { data: Uint8Array | Float32Array; shape: readonly number[] } {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as { data?: unknown; shape?: unknown };
-  return (s.data instanceof Uint8Array || s.data instanceof Float32Array) && Array.isArray(s.shape) && s.shape.length === 4;
+  return (
+    (s.data instanceof Uint8Array || s.data instanceof Float32Array) && Array.isArray(s.shape) && s.shape.length === 4
+  );
 }
 
 type Splitter = (i: number) => unknown;
@@ -27,7 +29,8 @@ function splitter(field: string, value: unknown, n: number): Splitter | string {
   if (isStacked(value)) {
     const [count, h, w, c] = value.shape as [number, number, number, number];
     const per = h * w * c;
-    if (count !== n || value.data.length !== n * per) return `field ${JSON.stringify(field)} stacks ${count} images of shape [${value.shape.join(',')}] (${value.data.length} values) for ${n} members`;
+    if (count !== n || value.data.length !== n * per)
+      return `field ${JSON.stringify(field)} stacks ${count} images of shape [${value.shape.join(',')}] (${value.data.length} values) for ${n} members`;
     return (i) => ({ data: value.data.subarray(i * per, (i + 1) * per), shape: [h, w, c] as const });
   }
   if (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) {
@@ -84,15 +87,20 @@ export function unbatch(options: UnbatchOptions = {}): OperatorFunction<unknown,
 
 function split(item: unknown): Sample[] {
   const keys = typeof item === 'object' && item !== null ? (item as { __key__?: unknown }).__key__ : undefined;
-  if (!Array.isArray(keys)) throw new Error('Cannot unbatch an item as it is not a batch: its __key__ must be an array');
+  if (!Array.isArray(keys))
+    throw new Error('Cannot unbatch an item as it is not a batch: its __key__ must be an array');
   const n = keys.length;
   const batchItem = item as Record<string, unknown> & { __url__?: unknown };
   const urls = Array.isArray(batchItem.__url__) ? (batchItem.__url__ as unknown[]) : undefined;
-  if (urls && urls.length !== n) throw new Error(`Cannot unbatch an item as its __url__ holds ${urls.length} values for ${n} keys`);
+  if (urls && urls.length !== n)
+    throw new Error(`Cannot unbatch an item as its __url__ holds ${urls.length} values for ${n} keys`);
   const lineages = lineagesOf(item);
-  if (lineages.length !== 0 && lineages.length !== n) throw new Error(`Cannot unbatch an item as it carries ${lineages.length} lineages for ${n} keys`);
+  if (lineages.length !== 0 && lineages.length !== n)
+    throw new Error(`Cannot unbatch an item as it carries ${lineages.length} lineages for ${n} keys`);
   const tuple = Array.isArray(item);
-  const names = tuple ? (item as unknown[]).map((_, j) => String(j)) : Object.keys(item as object).filter((f) => f !== '__key__' && f !== '__url__');
+  const names = tuple
+    ? (item as unknown[]).map((_, j) => String(j))
+    : Object.keys(item as object).filter((f) => f !== '__key__' && f !== '__url__');
   const splitters: Splitter[] = names.map((f) => {
     const s = splitter(f, batchItem[f], n);
     if (typeof s === 'string') throw new Error(`Cannot unbatch an item as its ${s}`);
@@ -105,7 +113,10 @@ function split(item: unknown): Sample[] {
     let member: Sample;
     if (tuple) {
       const values = splitters.map((s) => s(i));
-      Object.defineProperties(values, { __key__: { value: key, enumerable: false }, __url__: { value: url, enumerable: false } });
+      Object.defineProperties(values, {
+        __key__: { value: key, enumerable: false },
+        __url__: { value: url, enumerable: false },
+      });
       member = values as unknown as Sample;
     } else {
       member = { __key__: key, __url__: url };

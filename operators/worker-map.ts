@@ -65,18 +65,29 @@ export interface WorkerMapOptions {
  * createLoader(source, decode(), workerMap('./jitter.mjs', { concurrency: 4 }), batch(64));
  * @see map
  */
-export function workerMap<In extends object = object, Out = In>(module: string | URL, options: WorkerMapOptions = {}): OperatorFunction<In, Out> & HoldsSamples {
+export function workerMap<In extends object = object, Out = In>(
+  module: string | URL,
+  options: WorkerMapOptions = {},
+): OperatorFunction<In, Out> & HoldsSamples {
   const action = 'create a worker map';
   const moduleUrl = moduleUrlOf(action, module);
   const concurrency = checkInteger(action, 'concurrency', options.concurrency ?? availableParallelism(), 1, 1024);
-  const threads = checkInteger(action, 'threads', options.threads ?? Math.min(concurrency, availableParallelism()), 1, concurrency);
+  const threads = checkInteger(
+    action,
+    'threads',
+    options.threads ?? Math.min(concurrency, availableParallelism()),
+    1,
+    concurrency,
+  );
   const ordered = options.ordered ?? true;
   if (typeof ordered !== 'boolean') throw typeError(action, 'ordered must be a boolean', ordered);
   const exportName = options.exportName ?? 'default';
-  if (typeof exportName !== 'string' || exportName === '') throw typeError(action, 'exportName must be a non-empty string', exportName);
+  if (typeof exportName !== 'string' || exportName === '')
+    throw typeError(action, 'exportName must be a non-empty string', exportName);
   const handler = resolveHandler(options.handler);
   const onPool = options.onPool;
-  if (onPool !== undefined && typeof onPool !== 'function') throw typeError(action, 'onPool must be a function', onPool);
+  if (onPool !== undefined && typeof onPool !== 'function')
+    throw typeError(action, 'onPool must be a function', onPool);
   const entry = fileURLToPath(new URL('./internal/worker-entry.js', import.meta.url));
   const data: WorkerEntryData = { moduleUrl, exportName };
 
@@ -101,7 +112,12 @@ export function workerMap<In extends object = object, Out = In>(module: string |
         if (closed) return;
         if (answer.kind === 'load-error') {
           closed = true;
-          subscriber.error(new TypeError(`Cannot run a worker map as its module must load and export a function: ${answer.error.message}`, { cause: revive(answer.error) }));
+          subscriber.error(
+            new TypeError(
+              `Cannot run a worker map as its module must load and export a function: ${answer.error.message}`,
+              { cause: revive(answer.error) },
+            ),
+          );
           return;
         }
         slot.done = true;
@@ -125,7 +141,15 @@ export function workerMap<In extends object = object, Out = In>(module: string |
           const task = plainCopy(slot.item);
           pool.run(task, { transferList: transferablesOf(task) }).then(
             (answer: WorkerAnswer) => finish(slot, answer),
-            (error: unknown) => finish(slot, { kind: 'error', error: { name: 'Error', message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined } }),
+            (error: unknown) =>
+              finish(slot, {
+                kind: 'error',
+                error: {
+                  name: 'Error',
+                  message: error instanceof Error ? error.message : String(error),
+                  stack: error instanceof Error ? error.stack : undefined,
+                },
+              }),
           );
         },
         fail: (slot) => handleStageError(handler, slot.error, slot.item, 'worker-map', subscriber),
@@ -150,9 +174,11 @@ export function workerMap<In extends object = object, Out = In>(module: string |
 function moduleUrlOf(action: string, module: unknown): string {
   let url: URL;
   if (module instanceof URL) url = module;
-  else if (typeof module === 'string' && module !== '') url = /^[a-z][a-z0-9+.-]+:/i.test(module) ? new URL(module) : pathToFileURL(resolvePath(module));
+  else if (typeof module === 'string' && module !== '')
+    url = /^[a-z][a-z0-9+.-]+:/i.test(module) ? new URL(module) : pathToFileURL(resolvePath(module));
   else throw typeError(action, 'the module must be a file path or a file: URL', module);
-  if (url.protocol !== 'file:') throw rangeError(action, 'the module must be a local file (a path or a file: URL)', url.href);
+  if (url.protocol !== 'file:')
+    throw rangeError(action, 'the module must be a local file (a path or a file: URL)', url.href);
   if (!existsSync(fileURLToPath(url))) throw rangeError(action, 'the module must exist', fileURLToPath(url));
   return url.href;
 }

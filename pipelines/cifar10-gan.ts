@@ -19,7 +19,8 @@ export const CIFAR10_DEFAULT_SHARDS = 'shards/cifar10/train-{000000..000004}.tar
  */
 export const cifar10Gan: Pipeline = {
   name: 'cifar10-gan',
-  description: 'CIFAR-10 train shards (bring your own: ndaflow prepare cifar10) -> shuffle -> decode(rgb) -> flip -> batch(64) -> ndaPairs(--nda) -> NDA-GAN training -> report',
+  description:
+    'CIFAR-10 train shards (bring your own: ndaflow prepare cifar10) -> shuffle -> decode(rgb) -> flip -> batch(64) -> ndaPairs(--nda) -> NDA-GAN training -> report',
   run(options: PipelineRunOptions): Promise<PipelineResult> {
     return runGanPipeline(
       {

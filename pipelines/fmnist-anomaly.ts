@@ -36,13 +36,16 @@ const ACTION = 'run fmnist-anomaly';
  */
 export const fmnistAnomaly: Pipeline = {
   name: 'fmnist-anomaly',
-  description: 'one-class anomaly detection: NDA-GAN (--nda) trained on Fashion-MNIST class --normal-class (--steps), test split scored by D: one-class AUROC and AUROC per NDA/corruption OOD set -> anomaly.json',
+  description:
+    'one-class anomaly detection: NDA-GAN (--nda) trained on Fashion-MNIST class --normal-class (--steps), test split scored by D: one-class AUROC and AUROC per NDA/corruption OOD set -> anomaly.json',
   async run(options: PipelineRunOptions): Promise<PipelineResult> {
     const normalClass = checkInteger(ACTION, 'normalClass', options.normalClass ?? 0, 0, 9);
     const nda = options.nda ?? 'jigsaw';
-    if (!(ONE_CLASS_NDA as readonly string[]).includes(nda)) throw rangeError(ACTION, `nda must be one of ${ONE_CLASS_NDA.join(', ')}`, nda);
+    if (!(ONE_CLASS_NDA as readonly string[]).includes(nda))
+      throw rangeError(ACTION, `nda must be one of ${ONE_CLASS_NDA.join(', ')}`, nda);
     const steps = checkInteger(ACTION, 'steps', options.steps ?? 200, 1);
-    if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(ACTION, 'runDir must be a non-empty string', options.runDir);
+    if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === ''))
+      throw typeError(ACTION, 'runDir must be a non-empty string', options.runDir);
     const seed = options.seed === undefined ? freshSeed() : checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
     const trainShards = options.shards ?? embeddedShards('fmnist', 'train');
     const testShards = fmnistTestShards(ACTION, options.shards, options.testShards);
@@ -91,10 +94,19 @@ export const fmnistAnomaly: Pipeline = {
     const width = Math.max(...r.rows.map((row) => row.set.length));
     log(`AUROC (class ${normalClass} normal, nda ${nda}, ${r.steps} steps; in-distribution = positive):`);
     log(`  ${'set'.padEnd(width)}  auroc   n(ood)  n(in)`);
-    for (const row of r.rows) log(`  ${row.set.padEnd(width)}  ${row.auroc.toFixed(4)}  ${String(row.n).padStart(6)}  ${String(row.nIn).padStart(5)}`);
-    log(`  per other class: ${Object.entries(r.perClass).map(([c, a]) => `${c}:${a.toFixed(3)}`).join(' ')}`);
+    for (const row of r.rows)
+      log(
+        `  ${row.set.padEnd(width)}  ${row.auroc.toFixed(4)}  ${String(row.n).padStart(6)}  ${String(row.nIn).padStart(5)}`,
+      );
+    log(
+      `  per other class: ${Object.entries(r.perClass)
+        .map(([c, a]) => `${c}:${a.toFixed(3)}`)
+        .join(' ')}`,
+    );
     const mean = r.rows.find((row) => row.set === 'mean');
-    const report = await writeRunReport(runDir, { title: `${fmnistAnomaly.name} class ${normalClass} ${nda} seed ${seed}` });
+    const report = await writeRunReport(runDir, {
+      title: `${fmnistAnomaly.name} class ${normalClass} ${nda} seed ${seed}`,
+    });
     log(`report: ${report}`);
     return {
       accounting: r.accounting.train,
@@ -119,4 +131,3 @@ export const fmnistAnomaly: Pipeline = {
 };
 
 const round = (x: number): number => Math.round(x * 10000) / 10000;
-

@@ -52,12 +52,14 @@ function labelled(b: Batch): LabelledBatch {
  */
 export const fmnistClassifier: Pipeline = {
   name: 'fmnist-classifier',
-  description: 'Fashion-MNIST train -> shuffle -> decode(gray) -> batch(64) -> train the 32x32 evaluation CNN (--epochs, default 1) -> test accuracy -> save to <run-dir>/classifier',
+  description:
+    'Fashion-MNIST train -> shuffle -> decode(gray) -> batch(64) -> train the 32x32 evaluation CNN (--epochs, default 1) -> test accuracy -> save to <run-dir>/classifier',
   async run(options: PipelineRunOptions): Promise<PipelineResult> {
     const epochs = checkInteger(ACTION, 'epochs', options.epochs ?? EPOCHS, 1);
     const batchSize = checkInteger(ACTION, 'batchSize', options.batchSize ?? BATCH, 1);
     const shuffle = checkInteger(ACTION, 'shuffle', options.shuffle ?? SHUFFLE, 0);
-    if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(ACTION, 'runDir must be a non-empty string', options.runDir);
+    if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === ''))
+      throw typeError(ACTION, 'runDir must be a non-empty string', options.runDir);
     const seed = options.seed === undefined ? freshSeed() : checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
     const log = options.log ?? (() => undefined);
     if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
@@ -94,7 +96,10 @@ export const fmnistClassifier: Pipeline = {
         seed: deriveSeed(seed, 'classifier'),
         signal: options.signal,
         onProgress: (p) => {
-          if (p.step % 100 === 0) log(`step ${p.step}: ${p.samples} samples, loss ${p.loss.toFixed(4)} (${(p.samples / ((performance.now() - start) / 1000)).toFixed(0)} samples/s)`);
+          if (p.step % 100 === 0)
+            log(
+              `step ${p.step}: ${p.samples} samples, loss ${p.loss.toFixed(4)} (${(p.samples / ((performance.now() - start) / 1000)).toFixed(0)} samples/s)`,
+            );
         },
       });
     } catch (err) {
@@ -103,7 +108,11 @@ export const fmnistClassifier: Pipeline = {
     const trainSeconds = (performance.now() - start) / 1000;
     const modelDir = join(runDir, 'classifier');
     try {
-      const test = createLoader<Batch>(fromShards(testShards, { seed: deriveSeed(seed, 'test'), shuffle: 0, ...read }), decode({ image: 'gray', handler: options.handler }), batch(TEST_BATCH)).iterate();
+      const test = createLoader<Batch>(
+        fromShards(testShards, { seed: deriveSeed(seed, 'test'), shuffle: 0, ...read }),
+        decode({ image: 'gray', handler: options.handler }),
+        batch(TEST_BATCH),
+      ).iterate();
       async function* testBatches(): AsyncGenerator<LabelledBatch> {
         for await (const b of test) yield labelled(b);
       }

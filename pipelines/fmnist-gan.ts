@@ -24,7 +24,8 @@ export const FMNIST_GAN_NDA = GAN_PIPELINE_NDA;
  */
 export const fmnistGan: Pipeline = {
   name: 'fmnist-gan',
-  description: 'embedded Fashion-MNIST train -> shuffle -> decode(gray) -> pad to 32 -> batch(64) -> ndaPairs(--nda) -> NDA-GAN training (--steps, --resume) -> runs/<name>/report.html',
+  description:
+    'embedded Fashion-MNIST train -> shuffle -> decode(gray) -> pad to 32 -> batch(64) -> ndaPairs(--nda) -> NDA-GAN training (--steps, --resume) -> runs/<name>/report.html',
   run(options: PipelineRunOptions): Promise<PipelineResult> {
     return runGanPipeline(
       {

@@ -30,7 +30,13 @@ export const FMNIST_MOCO_SPEC: MocoPipelineSpec = {
   inputShape: [28, 28, 1],
   views: (seed, handler) => [
     decode({ image: 'gray', handler }),
-    twoViews([randomResizedCrop({ size: 28, scale: [0.35, 1], seed: deriveSeed(seed, 'crop'), handler }), randomFlip({ seed: deriveSeed(seed, 'flip'), handler })], { field: 'png', handler }),
+    twoViews(
+      [
+        randomResizedCrop({ size: 28, scale: [0.35, 1], seed: deriveSeed(seed, 'crop'), handler }),
+        randomFlip({ seed: deriveSeed(seed, 'flip'), handler }),
+      ],
+      { field: 'png', handler },
+    ),
   ],
   probeView: (handler) => [decode({ image: 'gray', handler }), rename({ view: 'png' }, { handler })],
   probes: [{ label: 'class', classes: 10, read: classOf }],
@@ -38,8 +44,18 @@ export const FMNIST_MOCO_SPEC: MocoPipelineSpec = {
     const transform = createNdaTransform(name);
     return (views, context) => transform.apply(views as ImageBatch, context).images;
   },
-  encoder: (tf, inputShape, width, seed) => createImageEncoder(tf, { inputShape: inputShape as [number, number, number], width, seed }),
-  defaults: { steps: 200, batchSize: 64, shuffle: 1000, queueSize: 1024, width: 16, ndaPerQuery: 1, probeTrain: 3000, probeTest: 0 },
+  encoder: (tf, inputShape, width, seed) =>
+    createImageEncoder(tf, { inputShape: inputShape as [number, number, number], width, seed }),
+  defaults: {
+    steps: 200,
+    batchSize: 64,
+    shuffle: 1000,
+    queueSize: 1024,
+    width: 16,
+    ndaPerQuery: 1,
+    probeTrain: 3000,
+    probeTest: 0,
+  },
 };
 
 /**
@@ -54,7 +70,8 @@ export const FMNIST_MOCO_SPEC: MocoPipelineSpec = {
  */
 export const fmnistMoco: Pipeline = {
   name: FMNIST_MOCO_SPEC.name,
-  description: 'MoCo-v2 (+ NDA views of each query as extra negatives, --nda) on embedded Fashion-MNIST, small ResNet encoder -> linear probe top-1 on the test split -> runs/<name>/report.html',
+  description:
+    'MoCo-v2 (+ NDA views of each query as extra negatives, --nda) on embedded Fashion-MNIST, small ResNet encoder -> linear probe top-1 on the test split -> runs/<name>/report.html',
   run(options: PipelineRunOptions): Promise<PipelineResult> {
     return runMocoPipeline(FMNIST_MOCO_SPEC, options);
   },

@@ -28,8 +28,17 @@ export const fmnistStream: Pipeline = {
     const batchSize = checkInteger('run fmnist-stream', 'batchSize', options.batchSize ?? BATCH, 1);
     const shuffle = checkInteger('run fmnist-stream', 'shuffle', options.shuffle ?? SHUFFLE, 0);
     const shards = options.shards ?? embeddedShards('fmnist', 'train');
-    const source = fromShards(shards, { seed: options.seed, shuffle, epochs: options.epochs ?? 1, handler: options.handler, allowPipe: options.allowPipe });
-    const stages: OperatorFunction<any, any>[] = [decode({ handler: options.handler }), batch(batchSize, { partial: true })];
+    const source = fromShards(shards, {
+      seed: options.seed,
+      shuffle,
+      epochs: options.epochs ?? 1,
+      handler: options.handler,
+      allowPipe: options.allowPipe,
+    });
+    const stages: OperatorFunction<any, any>[] = [
+      decode({ handler: options.handler }),
+      batch(batchSize, { partial: true }),
+    ];
     const it = createLoader<{ __key__: string | string[] }>(source, ...stages).iterate();
     const start = performance.now();
     let samples = 0;
@@ -48,6 +57,13 @@ export const fmnistStream: Pipeline = {
     } catch (err) {
       throw new PipelineError(fmnistStream.name, it.accounting(), err);
     }
-    return { accounting: it.accounting(), seed: source.seed, samples, batches, seconds: (performance.now() - start) / 1000, aborted };
+    return {
+      accounting: it.accounting(),
+      seed: source.seed,
+      samples,
+      batches,
+      seconds: (performance.now() - start) / 1000,
+      aborted,
+    };
   },
 };

@@ -9,5 +9,6 @@ export const kineticsVideoMoco = userVideoMoco({
   name: 'kinetics-video-moco',
   dataset: 'Kinetics',
   prepare: 'ndaflow prepare kinetics --csv kinetics400/train.csv --videos DIR --out OUT',
-  description: 'video MoCo (+ temporal NDA, --nda) on Kinetics shards (--shards from `ndaflow prepare kinetics`), 16x112x112 clips -> linear probe of the classes',
+  description:
+    'video MoCo (+ temporal NDA, --nda) on Kinetics shards (--shards from `ndaflow prepare kinetics`), 16x112x112 clips -> linear probe of the classes',
 });

@@ -14,8 +14,14 @@ import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js
 function directionOf(batch: Batch, i: number): number {
   const meta = (batch['json'] as { frameDirections?: unknown }[] | undefined)?.[i];
   const clip = (batch['view'] as VideoClip[] | undefined)?.[i];
-  const direction = Array.isArray(meta?.frameDirections) && clip !== undefined ? (meta.frameDirections[0] as unknown[] | undefined)?.[clip.start] : undefined;
-  if (typeof direction !== 'number') throw new Error(`Cannot probe the motion direction as sample ${JSON.stringify(batch.__key__[i])} has no json.frameDirections (shards from \`ndaflow prepare moving-fmnist\` have it)`);
+  const direction =
+    Array.isArray(meta?.frameDirections) && clip !== undefined
+      ? (meta.frameDirections[0] as unknown[] | undefined)?.[clip.start]
+      : undefined;
+  if (typeof direction !== 'number')
+    throw new Error(
+      `Cannot probe the motion direction as sample ${JSON.stringify(batch.__key__[i])} has no json.frameDirections (shards from \`ndaflow prepare moving-fmnist\` have it)`,
+    );
   return direction;
 }
 
@@ -34,7 +40,16 @@ export const MOVING_FMNIST_VIDEO_MOCO_SPEC = videoMocoSpec({
     { label: 'class', classes: 10, read: classOf },
     { label: 'direction', classes: 8, read: directionOf },
   ],
-  defaults: { steps: 200, batchSize: 32, shuffle: 500, queueSize: 1024, width: 16, ndaPerQuery: 1, probeTrain: 0, probeTest: 0 },
+  defaults: {
+    steps: 200,
+    batchSize: 32,
+    shuffle: 500,
+    queueSize: 1024,
+    width: 16,
+    ndaPerQuery: 1,
+    probeTrain: 0,
+    probeTest: 0,
+  },
 });
 
 /**
@@ -47,7 +62,8 @@ export const MOVING_FMNIST_VIDEO_MOCO_SPEC = videoMocoSpec({
  */
 export const movingFmnistVideoMoco: Pipeline = {
   name: MOVING_FMNIST_VIDEO_MOCO_SPEC.name,
-  description: 'video MoCo (+ temporal NDA: --nda shuffle|reverse|splice|static|...) on Moving-Fashion-MNIST clips, (2+1)D encoder -> linear probes of class and motion direction',
+  description:
+    'video MoCo (+ temporal NDA: --nda shuffle|reverse|splice|static|...) on Moving-Fashion-MNIST clips, (2+1)D encoder -> linear probes of class and motion direction',
   run(options: PipelineRunOptions): Promise<PipelineResult> {
     return runMocoPipeline(MOVING_FMNIST_VIDEO_MOCO_SPEC, options);
   },

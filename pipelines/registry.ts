@@ -11,7 +11,17 @@ import { ucf101VideoMoco } from './ucf101-video-moco.js';
 import type { Pipeline } from './pipeline.js';
 
 /** The registered pipelines, by name. Add a pipeline here to make it runnable as `ndaflow run NAME`. */
-const PIPELINES: readonly Pipeline[] = [fmnistStream, fmnistGan, fmnistClassifier, cifar10Gan, fmnistAnomaly, fmnistMoco, movingFmnistVideoMoco, ucf101VideoMoco, kineticsVideoMoco];
+const PIPELINES: readonly Pipeline[] = [
+  fmnistStream,
+  fmnistGan,
+  fmnistClassifier,
+  cifar10Gan,
+  fmnistAnomaly,
+  fmnistMoco,
+  movingFmnistVideoMoco,
+  ucf101VideoMoco,
+  kineticsVideoMoco,
+];
 
 /** Other names for registered pipelines: `default` is what `ndaflow run` runs without a name. */
 const ALIASES: Readonly<Record<string, string>> = { default: fmnistStream.name };
@@ -29,7 +39,9 @@ export function listPipelines(): PipelineListing[] {
   return PIPELINES.map((p) => ({
     name: p.name,
     description: p.description,
-    aliases: Object.entries(ALIASES).filter(([, target]) => target === p.name).map(([alias]) => alias),
+    aliases: Object.entries(ALIASES)
+      .filter(([, target]) => target === p.name)
+      .map(([alias]) => alias),
   }));
 }
 
@@ -40,6 +52,11 @@ export function listPipelines(): PipelineListing[] {
 export function findPipeline(name: string): Pipeline {
   const target = ALIASES[name] ?? name;
   const found = PIPELINES.find((p) => p.name === target);
-  if (!found) throw rangeError('run a pipeline', `its name must be one of ${[...Object.keys(ALIASES), ...PIPELINES.map((p) => p.name)].join(', ')}`, name);
+  if (!found)
+    throw rangeError(
+      'run a pipeline',
+      `its name must be one of ${[...Object.keys(ALIASES), ...PIPELINES.map((p) => p.name)].join(', ')}`,
+      name,
+    );
   return found;
 }

@@ -9,5 +9,6 @@ export const ucf101VideoMoco = userVideoMoco({
   name: 'ucf101-video-moco',
   dataset: 'UCF101',
   prepare: 'ndaflow prepare ucf101 --root UCF101_DIR --split 1 --out DIR',
-  description: 'video MoCo (+ temporal NDA, --nda) on UCF101 shards (--shards from `ndaflow prepare ucf101`), 16x112x112 clips -> linear probe of the 101 classes',
+  description:
+    'video MoCo (+ temporal NDA, --nda) on UCF101 shards (--shards from `ndaflow prepare ucf101`), 16x112x112 clips -> linear probe of the 101 classes',
 });

@@ -16,7 +16,9 @@ function collect(dir) {
 }
 
 const filter = process.argv[2];
-const files = collect('dist/test').filter((f) => !filter || f.includes(filter)).sort();
+const files = collect('dist/test')
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 if (files.length === 0) {
   console.error(`no test files found${filter ? ` matching ${filter}` : ''}`);
   process.exit(1);

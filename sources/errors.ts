@@ -6,7 +6,8 @@
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
+    return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -25,7 +26,13 @@ export function typeError(action: string, constraint: string, value: unknown): T
 }
 
 /** Checks an integer option in [min, max]; throws the house RangeError/TypeError otherwise. */
-export function checkInteger(action: string, name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function checkInteger(
+  action: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || Number.isNaN(value)) throw typeError(action, `${name} must be a number`, value);
   if (!Number.isInteger(value) && value !== Infinity) throw rangeError(action, `${name} must be an integer`, value);
   if (value < min || value > max) {
@@ -54,10 +61,15 @@ export class SampleError extends Error {
   readonly reason: string;
 
   constructor(reason: string, message: string, site: ErrorSite = {}, cause?: unknown) {
-    const where = [site.url && `shard ${site.url}`, site.key && `key ${JSON.stringify(site.key)}`, site.field && `field ${JSON.stringify(site.field)}`]
+    const where = [
+      site.url && `shard ${site.url}`,
+      site.key && `key ${JSON.stringify(site.key)}`,
+      site.field && `field ${JSON.stringify(site.field)}`,
+    ]
       .filter(Boolean)
       .join(', ');
-    const because = cause instanceof Error && cause.message && !message.includes(cause.message) ? `: ${cause.message}` : '';
+    const because =
+      cause instanceof Error && cause.message && !message.includes(cause.message) ? `: ${cause.message}` : '';
     super(`${message}${because}${where ? ` (${where})` : ''}`, cause === undefined ? undefined : { cause });
     this.reason = reason;
     this.url = site.url;

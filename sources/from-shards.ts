@@ -97,7 +97,8 @@ function resolve(spec: string | readonly string[], options: FromShardsOptions): 
   const urls = expandShardSpec(spec);
   if (options.allowPipe !== true) {
     const pipe = urls.find((u) => u.startsWith('pipe:'));
-    if (pipe) throw rangeError(ACTION, 'pipe: shards run a shell command and need allowPipe: true (--allow-pipe)', pipe);
+    if (pipe)
+      throw rangeError(ACTION, 'pipe: shards run a shell command and need allowPipe: true (--allow-pipe)', pipe);
   }
   let seed = options.seed;
   if (seed === undefined) {
@@ -108,7 +109,8 @@ function resolve(spec: string | readonly string[], options: FromShardsOptions): 
   let shuffle: Resolved['shuffle'] = null;
   if (options.shuffle !== undefined && options.shuffle !== 0) {
     const s = typeof options.shuffle === 'number' ? { size: options.shuffle } : options.shuffle;
-    if (typeof s !== 'object' || s === null) throw typeError(ACTION, 'shuffle must be a number or {size, initial}', options.shuffle);
+    if (typeof s !== 'object' || s === null)
+      throw typeError(ACTION, 'shuffle must be a number or {size, initial}', options.shuffle);
     const size = checkInteger(ACTION, 'shuffle size', s.size, 1);
     const initial = checkInteger(ACTION, 'shuffle initial', s.initial ?? size, 1);
     shuffle = { size, initial: Math.min(initial, size) };
@@ -123,13 +125,23 @@ function resolve(spec: string | readonly string[], options: FromShardsOptions): 
   const worker = checkInteger(ACTION, 'worker', options.worker ?? 0, 0, numWorkers - 1);
   if (options.readSize !== undefined) checkInteger(ACTION, 'readSize', options.readSize, 512, 1 << 30);
   if (options.http !== undefined) {
-    if (typeof options.http !== 'object' || options.http === null) throw typeError(ACTION, 'http must be an object {retries, timeoutMs, backoffMs}', options.http);
+    if (typeof options.http !== 'object' || options.http === null)
+      throw typeError(ACTION, 'http must be an object {retries, timeoutMs, backoffMs}', options.http);
     if (options.http.retries !== undefined) checkInteger(ACTION, 'http.retries', options.http.retries, 0, 1000);
     if (options.http.timeoutMs !== undefined) checkInteger(ACTION, 'http.timeoutMs', options.http.timeoutMs, 1);
     if (options.http.backoffMs !== undefined) checkInteger(ACTION, 'http.backoffMs', options.http.backoffMs, 0);
   }
   // a rank or worker without a shard fails here, when the source is declared, not at the first read
-  planShards(urls, 0, { seed, shuffleShards: false, resampled: options.resampled, equalLength: options.equalLength, rank, worldSize, worker, numWorkers });
+  planShards(urls, 0, {
+    seed,
+    shuffleShards: false,
+    resampled: options.resampled,
+    equalLength: options.equalLength,
+    rank,
+    worldSize,
+    worker,
+    numWorkers,
+  });
   return {
     urls,
     seed,
@@ -179,7 +191,14 @@ export class ShardSource extends Observable<Sample> {
 
   /** A copy with epochs of `n` samples each (WebDataset's `with_epoch`). */
   withEpoch(n: number): ShardSource {
-    return new ShardSource(resolve(this.config.urls, { ...this.config.options, seed: this.config.seed, samplesPerEpoch: n, epochs: this.config.options.epochs ?? Infinity }));
+    return new ShardSource(
+      resolve(this.config.urls, {
+        ...this.config.options,
+        seed: this.config.seed,
+        samplesPerEpoch: n,
+        epochs: this.config.options.epochs ?? Infinity,
+      }),
+    );
   }
 
   /** A copy that runs `n` epochs (`Infinity`: forever). */
@@ -195,7 +214,21 @@ export class ShardSource extends Observable<Sample> {
 
 function fingerprint(c: Resolved): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([c.urls, c.seed, c.shuffle, c.samplesPerEpoch ?? null, c.rank, c.worldSize, c.worker, c.numWorkers, c.options.resampled ?? false, c.options.equalLength ?? false, c.options.shuffleShards ?? null]));
+  h.update(
+    JSON.stringify([
+      c.urls,
+      c.seed,
+      c.shuffle,
+      c.samplesPerEpoch ?? null,
+      c.rank,
+      c.worldSize,
+      c.worker,
+      c.numWorkers,
+      c.options.resampled ?? false,
+      c.options.equalLength ?? false,
+      c.options.shuffleShards ?? null,
+    ]),
+  );
   return h.digest('hex').slice(0, 16);
 }
 
@@ -211,19 +244,36 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
   const resume = runOptions.resumeFrom;
   const fp = fingerprint(c);
   if (resume) {
-    if (typeof resume !== 'object' || resume === null) throw typeError('resume a loader', 'the state must be an object saved by state()', resume);
+    if (typeof resume !== 'object' || resume === null)
+      throw typeError('resume a loader', 'the state must be an object saved by state()', resume);
     if (resume.version !== 1) throw rangeError('resume a loader', 'the state version must be 1', resume.version);
-    if (resume.fingerprint !== fp) throw rangeError('resume a loader', `the state was saved for other shards or options (expected fingerprint ${fp})`, resume.fingerprint);
+    if (resume.fingerprint !== fp)
+      throw rangeError(
+        'resume a loader',
+        `the state was saved for other shards or options (expected fingerprint ${fp})`,
+        resume.fingerprint,
+      );
   }
   const maxInFlight = runOptions.maxInFlight ?? Infinity;
   const ledger = new Ledger(maxInFlight, 10, resume?.accounting);
   const counters: ReadCounters = { entries: 0, bytes: 0 };
   const continuous = c.samplesPerEpoch !== undefined;
   const passes = continuous ? Infinity : c.epochs;
-  const from: Position = resume ? { pass: resume.cursor[0], shard: resume.cursor[1], index: resume.cursor[2] } : { pass: 0, shard: 0, index: 0 };
+  const from: Position = resume
+    ? { pass: resume.cursor[0], shard: resume.cursor[1], index: resume.cursor[2] }
+    : { pass: 0, shard: 0, index: 0 };
   const reader = new ShardReader({
     urls: c.urls,
-    plan: { seed: c.seed, shuffleShards: c.options.shuffleShards ?? c.shuffle !== null, resampled: c.options.resampled, equalLength: c.options.equalLength, rank: c.rank, worldSize: c.worldSize, worker: c.worker, numWorkers: c.numWorkers },
+    plan: {
+      seed: c.seed,
+      shuffleShards: c.options.shuffleShards ?? c.shuffle !== null,
+      resampled: c.options.resampled,
+      equalLength: c.options.equalLength,
+      rank: c.rank,
+      worldSize: c.worldSize,
+      worker: c.worker,
+      numWorkers: c.numWorkers,
+    },
     open: c.options,
     handler: c.handler,
     ledger,
@@ -268,12 +318,24 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
 
   async function restore(): Promise<void> {
     if (!resume) return;
-    const wanted = [...resume.pending, ...(resume.shuffle?.items ?? [])].map((p) => ({ pass: p[0], shard: p[1], index: p[2] }));
+    const wanted = [...resume.pending, ...(resume.shuffle?.items ?? [])].map((p) => ({
+      pass: p[0],
+      shard: p[1],
+      index: p[2],
+    }));
     const found = wanted.length > 0 ? await reader.readAt(wanted) : new Map<string, Item>();
     const take = (p: SavedPosition): Item | undefined => {
       const item = found.get(posKey(p));
       ledger.read();
-      if (!item) ledger.skippedAtSource('resume-missing', new ShardError('resume-missing', `Cannot re-read sample ${posKey(p)} (pass/shard/index) on resume: its shard changed or broke`, {}));
+      if (!item)
+        ledger.skippedAtSource(
+          'resume-missing',
+          new ShardError(
+            'resume-missing',
+            `Cannot re-read sample ${posKey(p)} (pass/shard/index) on resume: its shard changed or broke`,
+            {},
+          ),
+        );
       return item;
     };
     replay = resume.pending.map(take).filter((x): x is Item => x !== undefined);
@@ -285,7 +347,11 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
 
   const samples = new Observable<Sample>((subscriber) => {
     if (subscribed) {
-      subscriber.error(new RangeError('Cannot subscribe to a source run twice as a run reads its shards once: open a new run (or iterate the loader again)'));
+      subscriber.error(
+        new RangeError(
+          'Cannot subscribe to a source run twice as a run reads its shards once: open a new run (or iterate the loader again)',
+        ),
+      );
       return undefined;
     }
     subscribed = true;
@@ -302,7 +368,8 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
       epoch++;
       epochCount = 0;
       passDone = false;
-      if (buffer && !continuous && epoch < c.epochs) buffer = new ShuffleBuffer<Item>(c.shuffle as { size: number; initial: number }, shuffleRng(epoch));
+      if (buffer && !continuous && epoch < c.epochs)
+        buffer = new ShuffleBuffer<Item>(c.shuffle as { size: number; initial: number }, shuffleRng(epoch));
     };
 
     /** One step: emits a sample or passes an epoch end. False at the end of the stream (or once closed). */

@@ -16,7 +16,13 @@ export interface ErrorHandler {
 /** The five built-in policies. */
 export type HandlerName = 'reraise' | 'warnAndContinue' | 'ignoreAndContinue' | 'warnAndStop' | 'ignoreAndStop';
 
-export const HANDLER_NAMES: readonly HandlerName[] = ['reraise', 'warnAndContinue', 'ignoreAndContinue', 'warnAndStop', 'ignoreAndStop'];
+export const HANDLER_NAMES: readonly HandlerName[] = [
+  'reraise',
+  'warnAndContinue',
+  'ignoreAndContinue',
+  'warnAndStop',
+  'ignoreAndStop',
+];
 
 function named(name: HandlerName, fn: (error: SampleError) => HandlerDecision): ErrorHandler {
   return Object.defineProperty(fn, 'name', { value: name }) as ErrorHandler;
@@ -45,7 +51,13 @@ export const warnAndStop: ErrorHandler = named('warnAndStop', (error) => {
 /** Ends the stream cleanly without a warning. */
 export const ignoreAndStop: ErrorHandler = named('ignoreAndStop', () => 'stop');
 
-const BY_NAME: Readonly<Record<HandlerName, ErrorHandler>> = { reraise, warnAndContinue, ignoreAndContinue, warnAndStop, ignoreAndStop };
+const BY_NAME: Readonly<Record<HandlerName, ErrorHandler>> = {
+  reraise,
+  warnAndContinue,
+  ignoreAndContinue,
+  warnAndStop,
+  ignoreAndStop,
+};
 
 /** The handler of a name (as given on the command line: `--handler warnAndContinue`). */
 export function handlerByName(name: string): ErrorHandler {
@@ -58,6 +70,7 @@ export function handlerByName(name: string): ErrorHandler {
 export function resolveHandler(handler: ErrorHandler | HandlerName | undefined): ErrorHandler {
   if (handler === undefined) return reraise;
   if (typeof handler === 'string') return handlerByName(handler);
-  if (typeof handler !== 'function') throw typeError('choose an error handler', 'it must be a function or a handler name', handler);
+  if (typeof handler !== 'function')
+    throw typeError('choose an error handler', 'it must be a function or a handler name', handler);
   return handler;
 }

@@ -84,7 +84,11 @@ export function httpShardStream(url: string, options: HttpOptions = {}): Readabl
       }
       if (delivered > startedAt) failures = 0; // progress: a fresh set of retries
       if (failures >= retries) {
-        fail('shard-http', `Cannot read shard over HTTP as it failed ${failures + 1} time(s) in a row, last: ${message}`, cause);
+        fail(
+          'shard-http',
+          `Cannot read shard over HTTP as it failed ${failures + 1} time(s) in a row, last: ${message}`,
+          cause,
+        );
         return;
       }
       failures++;
@@ -154,7 +158,8 @@ export function httpShardStream(url: string, options: HttpOptions = {}): Readabl
       res.on('end', () => {
         if (settled) return;
         if (!res.complete) drop(`connection closed after ${delivered} bytes`);
-        else if (total !== undefined && delivered < total) drop(`connection closed after ${delivered} of ${total} bytes`);
+        else if (total !== undefined && delivered < total)
+          drop(`connection closed after ${delivered} of ${total} bytes`);
         else {
           settled = true;
           out.push(null);

@@ -10,7 +10,8 @@ function intVar(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return undefined;
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n)) throw rangeError('read the launcher environment', `${name} must be a non-negative integer`, raw);
+  if (!Number.isSafeInteger(n))
+    throw rangeError('read the launcher environment', `${name} must be a non-negative integer`, raw);
   return n;
 }
 
@@ -25,7 +26,11 @@ export function rankFromEnv(env: NodeJS.ProcessEnv = process.env): RankInfo {
   const worldSize = intVar(env, 'WORLD_SIZE') ?? intVar(env, 'JOB_COMPLETIONS') ?? 1;
   if (worldSize < 1) throw rangeError('read the launcher environment', 'WORLD_SIZE must be >= 1', worldSize);
   if (rank >= worldSize) {
-    throw rangeError('read the launcher environment', `the rank must be below the world size ${worldSize} (set WORLD_SIZE, or JOB_COMPLETIONS for an indexed Job)`, rank);
+    throw rangeError(
+      'read the launcher environment',
+      `the rank must be below the world size ${worldSize} (set WORLD_SIZE, or JOB_COMPLETIONS for an indexed Job)`,
+      rank,
+    );
   }
   return { rank, worldSize };
 }

@@ -21,6 +21,10 @@ export interface LoaderState {
   /** Emitted by the source and not yet delivered nor skipped, in emission order. */
   readonly pending: readonly SavedPosition[];
   /** The shuffle buffer: items in buffer order, generator state, items given out in this epoch. */
-  readonly shuffle: { readonly items: readonly SavedPosition[]; readonly rng: readonly number[]; readonly taken: number } | null;
+  readonly shuffle: {
+    readonly items: readonly SavedPosition[];
+    readonly rng: readonly number[];
+    readonly taken: number;
+  } | null;
   readonly accounting: AccountingState;
 }

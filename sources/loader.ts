@@ -59,7 +59,10 @@ export interface LoaderIteration<T> extends AsyncIterableIterator<T> {
  * for await (const b of it) train(b);
  * console.log(it.accounting());
  */
-export function createLoader<T = Sample>(source: ShardSource, ...operators: readonly OperatorFunction<any, any>[]): Loader<T> {
+export function createLoader<T = Sample>(
+  source: ShardSource,
+  ...operators: readonly OperatorFunction<any, any>[]
+): Loader<T> {
   return new Loader<T>(source, operators, {});
 }
 
@@ -76,9 +79,15 @@ export class Loader<T> implements AsyncIterable<T> {
     options: LoaderOptions,
   ) {
     const holds = operators.reduce((sum, op) => sum + ((op as HoldsSamples).ndaflowHolds ?? 0), 0);
-    const prefetch = options.prefetch === undefined ? Math.max(64, holds) : checkInteger('create a loader', 'prefetch', options.prefetch, 1);
+    const prefetch =
+      options.prefetch === undefined
+        ? Math.max(64, holds)
+        : checkInteger('create a loader', 'prefetch', options.prefetch, 1);
     this.maxInFlight = holds + prefetch;
-    this.stallWarningMs = options.stallWarningMs === undefined ? 30_000 : checkInteger('create a loader', 'stallWarningMs', options.stallWarningMs, 1);
+    this.stallWarningMs =
+      options.stallWarningMs === undefined
+        ? 30_000
+        : checkInteger('create a loader', 'stallWarningMs', options.stallWarningMs, 1);
     this.options = options;
   }
 
@@ -94,7 +103,9 @@ export class Loader<T> implements AsyncIterable<T> {
   /** Starts a run (optionally from a saved state). */
   iterate(options: { readonly resumeFrom?: LoaderState } = {}): LoaderIteration<T> {
     const run = this.source.open({ maxInFlight: this.maxInFlight, resumeFrom: options.resumeFrom });
-    const stream = (run.samples as Observable<unknown>).pipe(...(this.operators as [OperatorFunction<unknown, unknown>])) as Observable<T>;
+    const stream = (run.samples as Observable<unknown>).pipe(
+      ...(this.operators as [OperatorFunction<unknown, unknown>]),
+    ) as Observable<T>;
     return iterateRun(run, stream, this.maxInFlight, this.stallWarningMs);
   }
 
@@ -106,7 +117,12 @@ export class Loader<T> implements AsyncIterable<T> {
   }
 }
 
-function iterateRun<T>(run: SourceRun, stream: Observable<T>, maxInFlight: number, stallWarningMs: number): LoaderIteration<T> {
+function iterateRun<T>(
+  run: SourceRun,
+  stream: Observable<T>,
+  maxInFlight: number,
+  stallWarningMs: number,
+): LoaderIteration<T> {
   const queue: T[] = [];
   let head = 0;
   let done = false;
@@ -186,7 +202,9 @@ function iterateRun<T>(run: SourceRun, stream: Observable<T>, maxInFlight: numbe
           }
           if (lineagesOf(item).length === 0) {
             stop();
-            throw new TypeError('Cannot deliver an item as it lost its lineage (an operator built a new object): build items with {...sample}, or use ndaflow\'s map, which carries it');
+            throw new TypeError(
+              "Cannot deliver an item as it lost its lineage (an operator built a new object): build items with {...sample}, or use ndaflow's map, which carries it",
+            );
           }
           settleDelivered(item);
           return { value: item, done: false };

@@ -37,7 +37,11 @@ export function openShard(url: string, options: OpenShardOptions = {}): Readable
   let raw: Readable;
   if (url.startsWith('pipe:')) {
     if (!options.allowPipe) {
-      throw new ShardError('pipe-refused', 'Cannot open shard as pipe: shards run a shell command and are off unless allowPipe is set (--allow-pipe)', { url });
+      throw new ShardError(
+        'pipe-refused',
+        'Cannot open shard as pipe: shards run a shell command and are off unless allowPipe is set (--allow-pipe)',
+        { url },
+      );
     }
     raw = pipeStream(url.slice(5), url);
   } else if (/^https?:\/\//i.test(url)) {
@@ -48,7 +52,9 @@ export function openShard(url: string, options: OpenShardOptions = {}): Readable
       path = shardPath(url);
     } catch (err) {
       const failed = new PassThrough();
-      failed.destroy(new ShardError('shard-open', 'Cannot open shard as its file: URL is not a local path', { url }, err));
+      failed.destroy(
+        new ShardError('shard-open', 'Cannot open shard as its file: URL is not a local path', { url }, err),
+      );
       return failed;
     }
     raw = createReadStream(path, { highWaterMark: readSize });
@@ -74,7 +80,14 @@ function pipeStream(command: string, url: string): Readable {
     exited = true;
     if (out.destroyed) return;
     if (code === 0) out.end();
-    else out.destroy(new ShardError('shard-open', `Cannot read pipe: shard as the command exited with ${code ?? signal}${stderr ? `: ${stderr.trim()}` : ''}`, { url }));
+    else
+      out.destroy(
+        new ShardError(
+          'shard-open',
+          `Cannot read pipe: shard as the command exited with ${code ?? signal}${stderr ? `: ${stderr.trim()}` : ''}`,
+          { url },
+        ),
+      );
   });
   out.on('close', () => {
     child.stdout.destroy();

@@ -48,7 +48,9 @@ export interface Image {
 export function isImage(value: unknown): value is Image {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<Image>;
-  return (v.data instanceof Uint8Array || v.data instanceof Float32Array) && Array.isArray(v.shape) && v.shape.length === 3;
+  return (
+    (v.data instanceof Uint8Array || v.data instanceof Float32Array) && Array.isArray(v.shape) && v.shape.length === 3
+  );
 }
 
 /**

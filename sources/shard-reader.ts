@@ -226,7 +226,11 @@ export class ShardReader {
     if (this.options.passes === Infinity) {
       this.emptyPasses = empty ? this.emptyPasses + 1 : 0;
       if (this.emptyPasses >= (this.options.plan.resampled ? 50 : 1)) {
-        const error = new ShardError('no-samples', `Cannot go on reading as ${this.emptyPasses === 1 ? 'a whole pass' : `${this.emptyPasses} whole passes`} over the ${shards} shard(s) gave no sample`, {});
+        const error = new ShardError(
+          'no-samples',
+          `Cannot go on reading as ${this.emptyPasses === 1 ? 'a whole pass' : `${this.emptyPasses} whole passes`} over the ${shards} shard(s) gave no sample`,
+          {},
+        );
         this.options.ledger.shardError(error.reason, error);
         this.stopped = true;
         this.options.handler(error); // reraise throws; any other decision stops: there is nothing left to read
@@ -249,4 +253,3 @@ function toSample(item: Extract<ShardItem, { kind: 'sample' }>, url: string, lin
   sample[LINEAGE] = lineage;
   return sample;
 }
-

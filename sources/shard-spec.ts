@@ -17,7 +17,8 @@ const MAX_SHARDS = 10_000_000;
  * @example expandShardSpec('a-{0..2}.tar::b.tar') // ['a-0.tar', 'a-1.tar', 'a-2.tar', 'b.tar']
  */
 export function expandShardSpec(spec: string | readonly string[]): string[] {
-  if (typeof spec !== 'string' && !Array.isArray(spec)) throw typeError(ACTION, 'it must be a string or a list of strings', spec);
+  if (typeof spec !== 'string' && !Array.isArray(spec))
+    throw typeError(ACTION, 'it must be a string or a list of strings', spec);
   const specs = typeof spec === 'string' ? spec.split('::') : [...spec];
   if (specs.length === 0) throw rangeError(ACTION, 'the list of specs must not be empty', spec);
   const urls: string[] = [];
@@ -34,7 +35,11 @@ export function expandShardSpec(spec: string | readonly string[]): string[] {
     try {
       expanded = braces(trimmed, { expand: true, rangeLimit: MAX_SHARDS });
     } catch (err) {
-      throw rangeError(ACTION, `its brace expression must expand to at most ${MAX_SHARDS} shards (${err instanceof Error ? err.message : String(err)})`, trimmed);
+      throw rangeError(
+        ACTION,
+        `its brace expression must expand to at most ${MAX_SHARDS} shards (${err instanceof Error ? err.message : String(err)})`,
+        trimmed,
+      );
     }
     const nonEmpty = expanded.filter((s) => s !== '');
     if (nonEmpty.length === 0) throw rangeError(ACTION, 'its brace expression expands to no shard', trimmed);
@@ -51,7 +56,11 @@ function checkBraces(spec: string): void {
     if (!m) break;
     const body = m[1] as string;
     if (!body.includes(',') && !RANGE.test(body)) {
-      throw rangeError(ACTION, `its brace group {${body}} expands to no shard (a list needs a comma, a range is {from..to}; write literal braces as \\{ \\})`, spec);
+      throw rangeError(
+        ACTION,
+        `its brace group {${body}} expands to no shard (a list needs a comma, a range is {from..to}; write literal braces as \\{ \\})`,
+        spec,
+      );
     }
     s = s.slice(0, m.index) + '_' + s.slice(m.index + m[0].length);
   }

@@ -24,7 +24,8 @@ export function encodeField(field: string, value: unknown): Buffer {
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (typeof value === 'number' || typeof value === 'bigint') return Buffer.from(String(value), 'utf8');
-  if (field.endsWith('json') || (typeof value === 'object' && value !== null)) return Buffer.from(JSON.stringify(value), 'utf8');
+  if (field.endsWith('json') || (typeof value === 'object' && value !== null))
+    return Buffer.from(JSON.stringify(value), 'utf8');
   throw typeError('encode a field', `field ${JSON.stringify(field)} must be bytes, a string, a number or JSON`, value);
 }
 
@@ -55,7 +56,12 @@ export class ShardWriter {
     private readonly pattern: string,
     options: ShardWriterOptions = {},
   ) {
-    if (!/%0?\d*d/.test(pattern)) throw rangeError('create a shard writer', 'the pattern must contain a %d placeholder (e.g. train-%06d.tar)', pattern);
+    if (!/%0?\d*d/.test(pattern))
+      throw rangeError(
+        'create a shard writer',
+        'the pattern must contain a %d placeholder (e.g. train-%06d.tar)',
+        pattern,
+      );
     this.maxSamples = checkInteger('create a shard writer', 'maxSamples', options.maxSamples ?? 100_000, 1);
     this.maxBytes = checkInteger('create a shard writer', 'maxBytes', options.maxBytes ?? 3e9, 1);
     this.index = checkInteger('create a shard writer', 'startIndex', options.startIndex ?? 0, 0);
@@ -63,14 +69,17 @@ export class ShardWriter {
 
   /** The shard file name for an index. */
   shardName(index: number): string {
-    return this.pattern.replace(/%(0?)(\d*)d/, (_, zero: string, width: string) => String(index).padStart(Number(width || 0), zero ? '0' : ' '));
+    return this.pattern.replace(/%(0?)(\d*)d/, (_, zero: string, width: string) =>
+      String(index).padStart(Number(width || 0), zero ? '0' : ' '),
+    );
   }
 
   /** Writes one sample (waits when the file is slower than the caller). */
   async write(sample: WritableSample): Promise<void> {
     if (this.closed) throw rangeError('write a sample', 'the writer is closed', sample.__key__);
     const key = sample.__key__;
-    if (typeof key !== 'string' || key === '' || key.includes('.')) throw rangeError('write a sample', '__key__ must be a non-empty string without dots', key);
+    if (typeof key !== 'string' || key === '' || key.includes('.'))
+      throw rangeError('write a sample', '__key__ must be a non-empty string without dots', key);
     const entries: [string, Buffer][] = [];
     let size = 0;
     for (const [field, value] of Object.entries(sample)) {
@@ -80,12 +89,26 @@ export class ShardWriter {
       size += data.length;
     }
     if (entries.length === 0) throw rangeError('write a sample', 'it must have at least one field', key);
-    if (this.pack && (this.count >= this.maxSamples || (this.count > 0 && this.bytes + size > this.maxBytes))) await this.finishShard();
+    if (this.pack && (this.count >= this.maxSamples || (this.count > 0 && this.bytes + size > this.maxBytes)))
+      await this.finishShard();
     if (!this.pack) this.startShard();
     const pack = this.pack as tar.Pack;
     for (const [field, data] of entries) {
       await new Promise<void>((resolve, reject) => {
-        pack.entry({ name: `${key}.${field}`, size: data.length, mtime: new Date(0), uid: 0, gid: 0, uname: '', gname: '', mode: 0o644 }, data, (err) => (err ? reject(err) : resolve()));
+        pack.entry(
+          {
+            name: `${key}.${field}`,
+            size: data.length,
+            mtime: new Date(0),
+            uid: 0,
+            gid: 0,
+            uname: '',
+            gname: '',
+            mode: 0o644,
+          },
+          data,
+          (err) => (err ? reject(err) : resolve()),
+        );
       });
     }
     this.count++;

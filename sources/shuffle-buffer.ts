@@ -21,9 +21,15 @@ export class ShuffleBuffer<T> {
   /** Items given out so far. */
   taken = 0;
 
-  constructor(options: ShuffleBufferOptions, private rng: Random) {
+  constructor(
+    options: ShuffleBufferOptions,
+    private rng: Random,
+  ) {
     this.size = checkInteger('create a shuffle buffer', 'size', options.size, 1);
-    this.initial = Math.min(this.size, checkInteger('create a shuffle buffer', 'initial', options.initial ?? options.size, 1));
+    this.initial = Math.min(
+      this.size,
+      checkInteger('create a shuffle buffer', 'initial', options.initial ?? options.size, 1),
+    );
   }
 
   /** How many items the buffer wants before it gives out the next one. */

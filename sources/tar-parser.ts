@@ -196,7 +196,12 @@ export class TarParser {
     const kind = entryKind(type);
     if (kind === KIND_FILE || kind === KIND_SKIP) {
       // ustar name prefix (only in POSIX ustar headers: GNU headers keep other fields there)
-      if (b[off + 257] === 0x75 && b[off + 262] === 0 && b[off + 345] !== 0 && b.toString('latin1', off + 257, off + 262) === 'ustar') {
+      if (
+        b[off + 257] === 0x75 &&
+        b[off + 262] === 0 &&
+        b[off + 345] !== 0 &&
+        b.toString('latin1', off + 257, off + 262) === 'ustar'
+      ) {
         name = `${text(b, off + 345, 155)}/${name}`;
       }
       if (this.longName !== undefined) name = this.longName;
@@ -215,7 +220,9 @@ export class TarParser {
       throw this.formatError(`Cannot read a tar header as its long name or pax record of ${size} bytes is too large`);
     }
     if (kind === KIND_FILE && size > MAX_ENTRY) {
-      throw this.formatError(`Cannot read tar entry ${JSON.stringify(name)} as its ${size} bytes exceed the largest buffer (${MAX_ENTRY})`);
+      throw this.formatError(
+        `Cannot read tar entry ${JSON.stringify(name)} as its ${size} bytes exceed the largest buffer (${MAX_ENTRY})`,
+      );
     }
     this.kind = effectiveKind;
     this.remaining = size;
@@ -256,7 +263,8 @@ export class TarParser {
         if (key === 'path') this.paxPath = value;
         else if (key === 'size') {
           const s = Number(value);
-          if (!Number.isSafeInteger(s) || s < 0) throw new TarFormatError('corrupt-header', `a pax size record is not a size: ${value}`);
+          if (!Number.isSafeInteger(s) || s < 0)
+            throw new TarFormatError('corrupt-header', `a pax size record is not a size: ${value}`);
           this.paxSize = s;
         }
       }

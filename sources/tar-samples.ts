@@ -38,7 +38,11 @@ export type ShardItem =
  * as `bad` (a cut inside a header, or at an entry boundary, counts the sample before it as cut: it
  * may miss fields). Returning early destroys the byte stream.
  */
-export async function* readTarSamples(bytes: Readable, url: string, counters?: ReadCounters): AsyncGenerator<ShardItem, void, undefined> {
+export async function* readTarSamples(
+  bytes: Readable,
+  url: string,
+  counters?: ReadCounters,
+): AsyncGenerator<ShardItem, void, undefined> {
   const parser = new TarParser();
   let index = 0;
   let key: string | undefined;
@@ -78,7 +82,11 @@ export async function* readTarSamples(bytes: Readable, url: string, counters?: R
           counters.bytes += event.data.length;
         }
         if (fields.has(field) || field === '__key__' || field === '__url__') {
-          duplicate ??= new SampleError('duplicate-field', `Cannot read sample as field ${JSON.stringify(field)} appears twice`, { url, key, field });
+          duplicate ??= new SampleError(
+            'duplicate-field',
+            `Cannot read sample as field ${JSON.stringify(field)} appears twice`,
+            { url, key, field },
+          );
           continue;
         }
         fields.set(field, event.data);
@@ -86,7 +94,11 @@ export async function* readTarSamples(bytes: Readable, url: string, counters?: R
       if (parser.done) break reading;
     }
     const end = parser.finish();
-    if (end !== 'complete') failure = end === 'too-short' ? shardError(new TarFormatError('not-a-tar', 'shorter than one tar header'), url, key, parser.magic) : endError(end, url, key);
+    if (end !== 'complete')
+      failure =
+        end === 'too-short'
+          ? shardError(new TarFormatError('not-a-tar', 'shorter than one tar header'), url, key, parser.magic)
+          : endError(end, url, key);
   } catch (err) {
     failure = shardError(err, url, key, parser.magic);
   } finally {
@@ -109,9 +121,16 @@ function endError(end: Exclude<TarEnd, 'complete'>, url: string, key: string | u
     case 'empty':
       return new ShardError('empty-shard', 'Cannot read shard as it is empty (0 bytes)', { url });
     case 'too-short':
-      return new ShardError('not-a-tar', 'Cannot read shard as it is not a tar file (shorter than one tar header)', { url, key });
+      return new ShardError('not-a-tar', 'Cannot read shard as it is not a tar file (shorter than one tar header)', {
+        url,
+        key,
+      });
     case 'no-end-marker':
-      return new ShardError('truncated-shard', 'Cannot read shard as it ends without the end-of-archive marker (cut short?)', { url, key });
+      return new ShardError(
+        'truncated-shard',
+        'Cannot read shard as it ends without the end-of-archive marker (cut short?)',
+        { url, key },
+      );
     case 'mid-header':
       return new ShardError('truncated-shard', 'Cannot read shard as it ends in the middle of a header', { url, key });
     case 'mid-entry':
@@ -128,9 +147,16 @@ const COMPRESSED: readonly [RegExp, string][] = [
 function shardError(cause: unknown, url: string, key: string | undefined, magic: Buffer): ShardError {
   if (cause instanceof ShardError) return cause;
   if (cause instanceof TarFormatError) {
-    if (cause.kind === 'corrupt-header') return new ShardError('corrupt-shard', 'Cannot read shard as a header inside it is corrupt', { url, key }, cause);
+    if (cause.kind === 'corrupt-header')
+      return new ShardError('corrupt-shard', 'Cannot read shard as a header inside it is corrupt', { url, key }, cause);
     const compression = describeCompression(magic);
-    if (compression) return new ShardError('not-a-tar', `Cannot read shard as it is compressed with ${compression} (only gzip is read: decompress it, or use a pipe: shard)`, { url }, cause);
+    if (compression)
+      return new ShardError(
+        'not-a-tar',
+        `Cannot read shard as it is compressed with ${compression} (only gzip is read: decompress it, or use a pipe: shard)`,
+        { url },
+        cause,
+      );
     return new ShardError('not-a-tar', 'Cannot read shard as it is not a tar file (nor a gzipped one)', { url }, cause);
   }
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
@@ -141,9 +167,11 @@ function shardError(cause: unknown, url: string, key: string | undefined, magic:
   if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(message)) {
     return new ShardError('truncated-shard', 'Cannot read shard as its gzip data ends early', { url, key }, cause);
   }
-  if (code === 'ENOENT') return new ShardError('shard-open', 'Cannot open shard as the file does not exist', { url }, cause);
+  if (code === 'ENOENT')
+    return new ShardError('shard-open', 'Cannot open shard as the file does not exist', { url }, cause);
   if (code === 'EISDIR') return new ShardError('shard-open', 'Cannot open shard as it is a directory', { url }, cause);
-  if (code === 'EACCES' || code === 'EPERM') return new ShardError('shard-open', 'Cannot open shard as it is not readable', { url }, cause);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new ShardError('shard-open', 'Cannot open shard as it is not readable', { url }, cause);
   return new ShardError('shard-read', 'Cannot read shard', { url, key }, cause);
 }
 

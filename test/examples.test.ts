@@ -20,7 +20,9 @@ describe('README example (examples/quickstart.ts)', () => {
     const r = spawnSync(process.execPath, [ndaExample], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /real \[ 64, 28, 28, 1 \] negative \[ 64, 28, 28, 1 \]/);
-    const m = /pairs (\d+) transforms \{ (?:cutout: (\d+), jigsaw: (\d+)|jigsaw: (\d+), cutout: (\d+)) \}/.exec(r.stdout);
+    const m = /pairs (\d+) transforms \{ (?:cutout: (\d+), jigsaw: (\d+)|jigsaw: (\d+), cutout: (\d+)) \}/.exec(
+      r.stdout,
+    );
     assert.ok(m, r.stdout);
     assert.equal(Number(m[1]), Math.floor(3000 / 64));
   });

@@ -28,7 +28,10 @@ interface InspectFlags extends ReadOptions {
 
 function positiveNumber(value: string): number {
   const n = Number(value.trim());
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`Cannot use it as it must be a number > 0: current value is ${JSON.stringify(value)}`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(
+      `Cannot use it as it must be a number > 0: current value is ${JSON.stringify(value)}`,
+    );
   return n;
 }
 
@@ -41,7 +44,11 @@ function clipMean(clip: VideoClip): number {
 
 /** `inspect --clips`: decodes every video and prints one JSON line per clip on stdout. */
 async function inspectClips(specs: string[], flags: InspectFlags, clipCount: number | undefined): Promise<void> {
-  const source = fromShards(specs.join('::'), { seed: flags.seed ?? 0, handler: flags.handler, allowPipe: flags.allowPipe });
+  const source = fromShards(specs.join('::'), {
+    seed: flags.seed ?? 0,
+    handler: flags.handler,
+    allowPipe: flags.allowPipe,
+  });
   const stage = decodeClips({
     frames: flags.frames,
     stride: flags.stride,
@@ -114,10 +121,19 @@ function fieldsOf(sample: Sample): [string, number][] {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => `  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}`.trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      `  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}`.trimEnd(),
+    )
+    .join('\n');
 }
 
-function summary(samples: number, shards: Map<string, number>, fields: Map<string, FieldStats>, accounting: Accounting): string {
+function summary(
+  samples: number,
+  shards: Map<string, number>,
+  fields: Map<string, FieldStats>,
+  accounting: Accounting,
+): string {
   const lines = [`samples: ${samples} in ${shards.size} shard(s)`];
   if (samples > 0) {
     lines.push('shards:', table([...shards].map(([url, n]) => [url, `${n} samples`])), 'fields (bytes):');
@@ -155,15 +171,40 @@ export function inspectCommand(): Command {
       .argument('[shards...]', 'shard specs')
       .option('--json', 'one JSON line per sample on stdout: {"__key__", "__url__", "fields": {FIELD: BYTES}}', false)
       .option('--limit <n>', 'stop after N samples', integerArg(1))
-      .option('--clips [n]', 'decode every video (mp4, avi, webm, mkv, mov) and print one JSON line per clip: {"__key__", "clip", "shape", "mean"}; n: clips per video (uniform, multi)')
+      .option(
+        '--clips [n]',
+        'decode every video (mp4, avi, webm, mkv, mov) and print one JSON line per clip: {"__key__", "clip", "shape", "mean"}; n: clips per video (uniform, multi)',
+      )
       .option('--frames <n>', 'with --clips: frames per clip', integerArg(1, 100_000), 16)
       .option('--stride <n>', 'with --clips: step between clip frames, in decoded frames', integerArg(1, 100_000), 1)
       .option('--size <n>', 'with --clips: short side of the frames, in pixels', integerArg(1, 16_384), 112)
       .option('--crop <n>', 'with --clips: centre crop side (default: --size)', integerArg(1, 16_384))
-      .option('--fps <r>', 'with --clips: resample to this frame rate (default: the video\'s own frames)', positiveNumber)
-      .addOption(new Option('--mode <mode>', 'with --clips: clip placement (uniform: evenly spaced; random / multi: seeded by --seed)').choices(['uniform', 'random', 'multi']).default('uniform'))
-      .addOption(new Option('--short <policy>', 'with --clips: a video shorter than a clip: pad (repeat its last frame) or skip (counted)').choices(['pad', 'skip']).default('pad'))
-      .addOption(new Option('--scaler <name>', 'with --clips: resize algorithm').choices(['bilinear', 'fast_bilinear', 'bicubic', 'area', 'neighbor']).default('bilinear'))
+      .option(
+        '--fps <r>',
+        "with --clips: resample to this frame rate (default: the video's own frames)",
+        positiveNumber,
+      )
+      .addOption(
+        new Option(
+          '--mode <mode>',
+          'with --clips: clip placement (uniform: evenly spaced; random / multi: seeded by --seed)',
+        )
+          .choices(['uniform', 'random', 'multi'])
+          .default('uniform'),
+      )
+      .addOption(
+        new Option(
+          '--short <policy>',
+          'with --clips: a video shorter than a clip: pad (repeat its last frame) or skip (counted)',
+        )
+          .choices(['pad', 'skip'])
+          .default('pad'),
+      )
+      .addOption(
+        new Option('--scaler <name>', 'with --clips: resize algorithm')
+          .choices(['bilinear', 'fast_bilinear', 'bicubic', 'area', 'neighbor'])
+          .default('bilinear'),
+      )
       .option('--concurrency <n>', 'with --clips: ffmpeg processes at once', integerArg(1, 256), 2),
     'seed of the source (default: 0; inspect reads in spec order, unshuffled)',
   ).action(async (specs: string[], flags: InspectFlags, command: Command) => {
@@ -175,8 +216,12 @@ export function inspectCommand(): Command {
     }
     if (specs.length === 0) command.error("error: missing required argument 'shards'");
     if (flags.clips !== undefined && flags.clips !== false) {
-      if (clipCount === 0) command.error('error: option \'--clips [n]\' argument \'0\' is invalid. Cannot use it as it must be >= 1: current value is 0');
-      if (flags.mode === 'random' && clipCount !== undefined && clipCount !== 1) command.error("error: --mode random makes exactly one clip per video (use --mode multi)");
+      if (clipCount === 0)
+        command.error(
+          "error: option '--clips [n]' argument '0' is invalid. Cannot use it as it must be >= 1: current value is 0",
+        );
+      if (flags.mode === 'random' && clipCount !== undefined && clipCount !== 1)
+        command.error('error: --mode random makes exactly one clip per video (use --mode multi)');
       try {
         await inspectClips(specs, flags, clipCount);
       } catch (err) {
@@ -186,7 +231,11 @@ export function inspectCommand(): Command {
       }
       return;
     }
-    const source = fromShards(specs.join('::'), { seed: flags.seed ?? 0, handler: flags.handler, allowPipe: flags.allowPipe });
+    const source = fromShards(specs.join('::'), {
+      seed: flags.seed ?? 0,
+      handler: flags.handler,
+      allowPipe: flags.allowPipe,
+    });
     const it = createLoader<Sample>(source).iterate();
     const out = new LineWriter(process.stdout);
     const progress = startProgress({ label: 'inspect', enabled: progressEnabled(command) && !flags.json });
@@ -199,7 +248,9 @@ export function inspectCommand(): Command {
         samples++;
         const sizes = fieldsOf(sample);
         if (flags.json) {
-          await out.line(JSON.stringify({ __key__: sample.__key__, __url__: sample.__url__, fields: Object.fromEntries(sizes) }));
+          await out.line(
+            JSON.stringify({ __key__: sample.__key__, __url__: sample.__url__, fields: Object.fromEntries(sizes) }),
+          );
           if (out.closed) break;
         } else {
           shards.set(sample.__url__, (shards.get(sample.__url__) ?? 0) + 1);

@@ -28,14 +28,24 @@ interface WriteFlags {
   shuffleSeed?: number;
 }
 
-function addWriteOptions(command: Command, defaultOut: string | undefined, splitLimits: boolean, limit = true): Command {
+function addWriteOptions(
+  command: Command,
+  defaultOut: string | undefined,
+  splitLimits: boolean,
+  limit = true,
+): Command {
   if (defaultOut === undefined) command.requiredOption('--out <dir>', 'folder the shards are written to');
   else command.option('--out <dir>', 'folder the shards are written to', defaultOut);
   command
     .option('--max-samples <n>', 'most samples per shard', integerArg(1), 10_000)
     .option('--max-bytes <n>', 'most bytes of entry data per shard', integerArg(1), 1e9)
     .option('--gzip', 'gzip every shard (.tar.gz)', false);
-  if (limit) command.option('--limit <n>', splitLimits ? 'only the first N images of each split' : 'only the first N images', integerArg(0));
+  if (limit)
+    command.option(
+      '--limit <n>',
+      splitLimits ? 'only the first N images of each split' : 'only the first N images',
+      integerArg(0),
+    );
   if (splitLimits) {
     command
       .option('--train-limit <n>', 'only the first N training images (over --limit)', integerArg(0))
@@ -46,17 +56,33 @@ function addWriteOptions(command: Command, defaultOut: string | undefined, split
 }
 
 function parseSplits(list: string): ('train' | 'test')[] {
-  const splits = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const splits = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const s of splits) {
-    if (s !== 'train' && s !== 'test') throw new RangeError(`Cannot choose the splits as each must be train or test: current value is ${JSON.stringify(s)}`);
+    if (s !== 'train' && s !== 'test')
+      throw new RangeError(
+        `Cannot choose the splits as each must be train or test: current value is ${JSON.stringify(s)}`,
+      );
   }
   return splits as ('train' | 'test')[];
 }
 
-function convertOptions(flags: WriteFlags, command: Command, label: string): { options: ConvertOptions; done: () => void } {
+function convertOptions(
+  flags: WriteFlags,
+  command: Command,
+  label: string,
+): { options: ConvertOptions; done: () => void } {
   const progress = startProgress({ label, enabled: progressEnabled(command) });
   return {
-    options: { out: flags.out as string, maxSamples: flags.maxSamples, maxBytes: flags.maxBytes, gzip: flags.gzip, onProgress: (n) => progress.update(n) },
+    options: {
+      out: flags.out as string,
+      maxSamples: flags.maxSamples,
+      maxBytes: flags.maxBytes,
+      gzip: flags.gzip,
+      onProgress: (n) => progress.update(n),
+    },
     done: () => progress.stop(),
   };
 }
@@ -68,7 +94,10 @@ function report(result: ConvertResult, seconds: number): void {
     total += split.samples;
     process.stdout.write(`${split.split}: ${split.samples} samples in ${split.shards.length} shard(s)\n`);
     for (const shard of split.shards) process.stdout.write(`  ${shard.path}  ${shard.bytes} bytes\n`);
-    for (const stale of split.stale) process.stderr.write(`ndaflow: warning: ${stale} was not written now (left by an earlier run?); a glob over the folder would read it\n`);
+    for (const stale of split.stale)
+      process.stderr.write(
+        `ndaflow: warning: ${stale} was not written now (left by an earlier run?); a glob over the folder would read it\n`,
+      );
   }
   process.stdout.write(`wrote ${total} samples in ${seconds.toFixed(1)} s\n`);
 }
@@ -85,7 +114,11 @@ async function timed(run: () => Promise<ConvertResult>, done: () => void): Promi
 }
 
 /** `limit` and per-split `limits` of a dataset written through an adapter, and its shuffle seed. */
-function datasetLimits(flags: WriteFlags): { limit?: number; limits: Record<string, number | undefined>; seed?: number } {
+function datasetLimits(flags: WriteFlags): {
+  limit?: number;
+  limits: Record<string, number | undefined>;
+  seed?: number;
+} {
   return { limit: flags.limit, limits: { train: flags.trainLimit, test: flags.testLimit }, seed: flags.shuffleSeed };
 }
 
@@ -95,23 +128,47 @@ function datasetLimits(flags: WriteFlags): { limit?: number; limits: Record<stri
  */
 async function reportDataset(result: DatasetResult, out: string): Promise<DatasetResult> {
   const { classes } = result;
-  const shown = classes.length <= 20 ? classes.map((c, i) => `${i}=${c}`).join(' ') : `${classes.slice(0, 5).map((c, i) => `${i}=${c}`).join(' ')} ... ${classes.length - 1}=${classes.at(-1)}`;
+  const shown =
+    classes.length <= 20
+      ? classes.map((c, i) => `${i}=${c}`).join(' ')
+      : `${classes
+          .slice(0, 5)
+          .map((c, i) => `${i}=${c}`)
+          .join(' ')} ... ${classes.length - 1}=${classes.at(-1)}`;
   process.stdout.write(`classes: ${classes.length}: ${shown}\n`);
-  if (result.ignored.length > 0) process.stderr.write(`ndaflow: ignored ${result.ignored.length} file(s) with other extensions, e.g. ${result.ignored.slice(0, 3).join(', ')}\n`);
+  if (result.ignored.length > 0)
+    process.stderr.write(
+      `ndaflow: ignored ${result.ignored.length} file(s) with other extensions, e.g. ${result.ignored.slice(0, 3).join(', ')}\n`,
+    );
   if (result.missing.length > 0) {
     const file = join(out, 'missing.txt');
     await mkdir(out, { recursive: true });
     await writeFile(file, result.missing.map((m) => `${m.split}\t${m.path}\t${m.origin}\n`).join(''));
     const bySplit = new Map<string, number>();
     for (const m of result.missing) bySplit.set(m.split, (bySplit.get(m.split) ?? 0) + 1);
-    process.stdout.write(`missing: ${result.missing.length} listed video(s) not found (${[...bySplit].map(([s, n]) => `${s} ${n}`).join(', ')}), listed in ${file}\n`);
-    process.stderr.write(`ndaflow: warning: ${result.missing.length} listed video(s) not found, e.g. ${result.missing.slice(0, 3).map((m) => `${m.path} (${m.origin})`).join(', ')}\n`);
+    process.stdout.write(
+      `missing: ${result.missing.length} listed video(s) not found (${[...bySplit].map(([s, n]) => `${s} ${n}`).join(', ')}), listed in ${file}\n`,
+    );
+    process.stderr.write(
+      `ndaflow: warning: ${result.missing.length} listed video(s) not found, e.g. ${result.missing
+        .slice(0, 3)
+        .map((m) => `${m.path} (${m.origin})`)
+        .join(', ')}\n`,
+    );
   }
   return result;
 }
 
-function limits(flags: WriteFlags): { limit?: number; limits: { train?: number; test?: number }; splits: CifarSplit[] } {
-  return { limit: flags.limit, limits: { train: flags.trainLimit, test: flags.testLimit }, splits: parseSplits(flags.splits) };
+function limits(flags: WriteFlags): {
+  limit?: number;
+  limits: { train?: number; test?: number };
+  splits: CifarSplit[];
+} {
+  return {
+    limit: flags.limit,
+    limits: { train: flags.trainLimit, test: flags.testLimit },
+    splits: parseSplits(flags.splits),
+  };
 }
 
 /** `ndaflow prepare <dataset>`: dataset converters writing WebDataset shards. */
@@ -132,7 +189,9 @@ export function prepareCommand(): Command {
   const cifar = (variant: CifarVariant, file: string) =>
     addWriteOptions(
       new Command(variant)
-        .description(`${variant === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100'} binary tarball (${file}) -> train-%06d.tar, test-%06d.tar (png + cls + json)`)
+        .description(
+          `${variant === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100'} binary tarball (${file}) -> train-%06d.tar, test-%06d.tar (png + cls + json)`,
+        )
         .argument('<file>', `the binary tarball (${file})`),
       `shards/${variant}`,
       true,
@@ -146,42 +205,79 @@ export function prepareCommand(): Command {
       .description('a folder of class sub-folders of images -> <split>-%06d.tar (image bytes + cls + json)')
       .argument('<dir>', 'the folder (one sub-folder per class)')
       .option('--split <name>', 'name of the split (shard file prefix)', 'train')
-      .option('--shuffle-seed <n>', 'shuffle the images with this seed (default: class by class, path by path)', integerArg(0, 2 ** 32 - 1)),
+      .option(
+        '--shuffle-seed <n>',
+        'shuffle the images with this seed (default: class by class, path by path)',
+        integerArg(0, 2 ** 32 - 1),
+      ),
     undefined,
     false,
   ).action(async (dir: string, flags: WriteFlags & { split: string; shuffleSeed?: number }, command: Command) => {
     const { options, done } = convertOptions(flags, command, 'prepare folder');
     await timed(async () => {
-      const r = await convertFolder(dir, { ...options, split: flags.split, limit: flags.limit, seed: flags.shuffleSeed });
+      const r = await convertFolder(dir, {
+        ...options,
+        split: flags.split,
+        limit: flags.limit,
+        seed: flags.shuffleSeed,
+      });
       process.stdout.write(`classes: ${r.classes.map((c, i) => `${i}=${c}`).join(' ')}\n`);
-      if (r.ignored.length > 0) process.stderr.write(`ndaflow: ignored ${r.ignored.length} file(s) that are not images, e.g. ${r.ignored.slice(0, 3).join(', ')}\n`);
+      if (r.ignored.length > 0)
+        process.stderr.write(
+          `ndaflow: ignored ${r.ignored.length} file(s) that are not images, e.g. ${r.ignored.slice(0, 3).join(', ')}\n`,
+        );
       return r;
     }, done);
   });
 
   const shuffleSeed = (command: Command): Command =>
-    command.option('--shuffle-seed <n>', 'shuffle each split with this seed, so that shards mix the classes (default: the dataset\'s own order)', integerArg(0, 2 ** 32 - 1));
+    command.option(
+      '--shuffle-seed <n>',
+      "shuffle each split with this seed, so that shards mix the classes (default: the dataset's own order)",
+      integerArg(0, 2 ** 32 - 1),
+    );
 
   const ucf101 = shuffleSeed(
     addWriteOptions(
       new Command('ucf101')
-        .description('UCF101 (class folders of .avi + ucfTrainTestlist) -> train-%06d.tar, test-%06d.tar (avi + cls + json) of one official split')
+        .description(
+          'UCF101 (class folders of .avi + ucfTrainTestlist) -> train-%06d.tar, test-%06d.tar (avi + cls + json) of one official split',
+        )
         .requiredOption('--root <dir>', 'the video folder (UCF-101/<Class>/v_<Class>_gXX_cYY.avi)')
         .option('--split <n>', 'the official train/test split: 1, 2 or 3', integerArg(1, 3), 1)
-        .option('--annotations <dir>', 'folder of classInd.txt, trainlist0N.txt, testlist0N.txt (default: <root>/ucfTrainTestlist, <root>, <root>/../ucfTrainTestlist)'),
+        .option(
+          '--annotations <dir>',
+          'folder of classInd.txt, trainlist0N.txt, testlist0N.txt (default: <root>/ucfTrainTestlist, <root>, <root>/../ucfTrainTestlist)',
+        ),
       'shards/ucf101-split<N>',
       true,
     ),
   ).action(async (flags: WriteFlags & { root: string; split: number; annotations?: string }, command: Command) => {
     const out = flags.out === 'shards/ucf101-split<N>' ? `shards/ucf101-split${flags.split}` : (flags.out as string);
     const { options, done } = convertOptions({ ...flags, out }, command, 'prepare ucf101');
-    await timed(async () => reportDataset(await convertUcf101({ ...options, ...datasetLimits(flags), root: flags.root, split: flags.split, annotations: flags.annotations, splits: parseSplits(flags.splits) }), out), done);
+    await timed(
+      async () =>
+        reportDataset(
+          await convertUcf101({
+            ...options,
+            ...datasetLimits(flags),
+            root: flags.root,
+            split: flags.split,
+            annotations: flags.annotations,
+            splits: parseSplits(flags.splits),
+          }),
+          out,
+        ),
+      done,
+    );
   });
 
   const kinetics = shuffleSeed(
     addWriteOptions(
       new Command('kinetics')
-        .description('Kinetics CSV(s) + downloaded clips -> <split>-%06d.tar per CSV split (mp4 + cls + json); missing videos are counted, not fatal')
+        .description(
+          'Kinetics CSV(s) + downloaded clips -> <split>-%06d.tar per CSV split (mp4 + cls + json); missing videos are counted, not fatal',
+        )
         .requiredOption('--csv <files...>', 'the official CSV(s): label,youtube_id,time_start,time_end,split[,is_cc]')
         .requiredOption('--videos <dir>', 'folder of <youtube_id>_<start:06d>_<end:06d>.mp4 files (any sub-folders)')
         .option('--split <name>', 'split of the rows of a CSV without a split column (default: the CSV file name)')
@@ -191,14 +287,34 @@ export function prepareCommand(): Command {
     ),
   ).action(async (flags: WriteFlags & { csv: string[]; videos: string; split?: string }, command: Command) => {
     const { options, done } = convertOptions(flags, command, 'prepare kinetics');
-    const only = (flags.splits as string | undefined)?.split(',').map((x) => x.trim()).filter((x) => x !== '');
-    await timed(async () => reportDataset(await convertKinetics({ ...options, csv: flags.csv, videos: flags.videos, split: flags.split, splits: only, limit: flags.limit, seed: flags.shuffleSeed }), flags.out as string), done);
+    const only = (flags.splits as string | undefined)
+      ?.split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    await timed(
+      async () =>
+        reportDataset(
+          await convertKinetics({
+            ...options,
+            csv: flags.csv,
+            videos: flags.videos,
+            split: flags.split,
+            splits: only,
+            limit: flags.limit,
+            seed: flags.shuffleSeed,
+          }),
+          flags.out as string,
+        ),
+      done,
+    );
   });
 
   const videoFolder = shuffleSeed(
     addWriteOptions(
       new Command('video-folder')
-        .description('a folder of class sub-folders of videos (or train/, test/ folders of them) -> <split>-%06d.tar (video bytes + cls + json)')
+        .description(
+          'a folder of class sub-folders of videos (or train/, test/ folders of them) -> <split>-%06d.tar (video bytes + cls + json)',
+        )
         .argument('<dir>', 'the folder (one sub-folder per class, or split folders train/ val/ test/ of class folders)')
         .option('--split <name>', 'name of the split when there are no split folders (shard file prefix)', 'train'),
       undefined,
@@ -206,12 +322,26 @@ export function prepareCommand(): Command {
     ),
   ).action(async (dir: string, flags: WriteFlags & { split: string }, command: Command) => {
     const { options, done } = convertOptions(flags, command, 'prepare video-folder');
-    await timed(async () => reportDataset(await convertVideoFolder(dir, { ...options, split: flags.split, limit: flags.limit, seed: flags.shuffleSeed }), flags.out as string), done);
+    await timed(
+      async () =>
+        reportDataset(
+          await convertVideoFolder(dir, {
+            ...options,
+            split: flags.split,
+            limit: flags.limit,
+            seed: flags.shuffleSeed,
+          }),
+          flags.out as string,
+        ),
+      done,
+    );
   });
 
   const movingFmnist = addWriteOptions(
     new Command('moving-fmnist')
-      .description('Moving-Fashion-MNIST clips (1 or 2 items bouncing in a square canvas) from the Fashion-MNIST idx files -> train-%06d.tar, test-%06d.tar (mp4 + cls + json)')
+      .description(
+        'Moving-Fashion-MNIST clips (1 or 2 items bouncing in a square canvas) from the Fashion-MNIST idx files -> train-%06d.tar, test-%06d.tar (mp4 + cls + json)',
+      )
       .option('--root <dir>', 'folder with the Fashion-MNIST idx files', FASHION_MNIST_DEBIAN_ROOT)
       .option('--train <n>', 'training clips (default: 10000)', integerArg(0))
       .option('--test <n>', 'test clips (default: 2000)', integerArg(0))
@@ -223,16 +353,46 @@ export function prepareCommand(): Command {
     'shards/moving-fmnist',
     false,
     false,
-  ).action(async (flags: WriteFlags & { root: string; train?: number; test?: number; frames?: number; items?: string; seed?: number; fps?: number; size?: number }, command: Command) => {
-    const { options, done } = convertOptions(flags, command, 'prepare moving-fmnist');
-    const { root, train, test, frames, seed, fps, size } = flags;
-    await timed(() => convertMovingFmnist({ ...options, root, train, test, frames, items: flags.items === undefined ? undefined : flags.items === '2' ? 2 : 1, seed, fps, size }), done);
-  });
+  ).action(
+    async (
+      flags: WriteFlags & {
+        root: string;
+        train?: number;
+        test?: number;
+        frames?: number;
+        items?: string;
+        seed?: number;
+        fps?: number;
+        size?: number;
+      },
+      command: Command,
+    ) => {
+      const { options, done } = convertOptions(flags, command, 'prepare moving-fmnist');
+      const { root, train, test, frames, seed, fps, size } = flags;
+      await timed(
+        () =>
+          convertMovingFmnist({
+            ...options,
+            root,
+            train,
+            test,
+            frames,
+            items: flags.items === undefined ? undefined : flags.items === '2' ? 2 : 1,
+            seed,
+            fps,
+            size,
+          }),
+        done,
+      );
+    },
+  );
 
   const adapter = shuffleSeed(
     addWriteOptions(
       new Command('adapter')
-        .description('any dataset through a DatasetAdapter module (its default export: (root) => DatasetAdapter) -> <split>-%06d.tar')
+        .description(
+          'any dataset through a DatasetAdapter module (its default export: (root) => DatasetAdapter) -> <split>-%06d.tar',
+        )
         .argument('<module>', 'the adapter module (.js/.mjs; e.g. dist/examples/gesture-clips.js)')
         .argument('<root>', 'the dataset folder, passed to the adapter function')
         .option('--splits <list>', 'write only these splits, comma-separated (default: all)'),
@@ -242,15 +402,32 @@ export function prepareCommand(): Command {
   ).action(async (module: string, root: string, flags: WriteFlags, command: Command) => {
     const loaded = (await import(pathToFileURL(resolve(module)).href)) as { default?: unknown; adapter?: unknown };
     const factory = loaded.default ?? loaded.adapter;
-    if (typeof factory !== 'function') throw typeError('load a dataset adapter', 'the module must export a default function (root) => DatasetAdapter', module);
+    if (typeof factory !== 'function')
+      throw typeError(
+        'load a dataset adapter',
+        'the module must export a default function (root) => DatasetAdapter',
+        module,
+      );
     const dataset = (factory as (root: string) => DatasetAdapter)(root);
     const { options, done } = convertOptions(flags, command, `prepare ${dataset.name}`);
-    const only = (flags.splits as string | undefined)?.split(',').map((x) => x.trim()).filter((x) => x !== '');
-    await timed(async () => reportDataset(await writeDataset(dataset, { ...options, splits: only, limit: flags.limit, seed: flags.shuffleSeed }), flags.out as string), done);
+    const only = (flags.splits as string | undefined)
+      ?.split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    await timed(
+      async () =>
+        reportDataset(
+          await writeDataset(dataset, { ...options, splits: only, limit: flags.limit, seed: flags.shuffleSeed }),
+          flags.out as string,
+        ),
+      done,
+    );
   });
 
   return prepare
-    .addCommand(fmnist).addCommand(cifar('cifar10', 'cifar-10-binary.tar.gz')).addCommand(cifar('cifar100', 'cifar-100-binary.tar.gz'))
+    .addCommand(fmnist)
+    .addCommand(cifar('cifar10', 'cifar-10-binary.tar.gz'))
+    .addCommand(cifar('cifar100', 'cifar-100-binary.tar.gz'))
     .addCommand(folder)
     .addCommand(ucf101)
     .addCommand(kinetics)

@@ -30,8 +30,14 @@ interface PreviewFlags extends ReadOptions {
 
 /** `--op jigsaw,stitch --op cutout` -> ['jigsaw', 'stitch', 'cutout']. */
 function opList(value: string, previous: string[] = []): string[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new InvalidArgumentError(`Cannot use it as it must name at least one transform: current value is ${JSON.stringify(value)}`);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0)
+    throw new InvalidArgumentError(
+      `Cannot use it as it must name at least one transform: current value is ${JSON.stringify(value)}`,
+    );
   return [...previous, ...names];
 }
 
@@ -40,9 +46,14 @@ function jsonObject(value: string): Record<string, object> {
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new InvalidArgumentError(`Cannot parse it as it must be a JSON object: current value is ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(
+      `Cannot parse it as it must be a JSON object: current value is ${JSON.stringify(value)}`,
+    );
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError(`Cannot use it as it must be a JSON object of options by transform name: current value is ${value}`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidArgumentError(
+      `Cannot use it as it must be a JSON object of options by transform name: current value is ${value}`,
+    );
   return parsed as Record<string, object>;
 }
 
@@ -55,7 +66,10 @@ async function fit(image: Image, w: number, h: number): Promise<Image> {
     .resize(w, h, { fit: 'cover' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), shape: [info.height, info.width, info.channels] };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    shape: [info.height, info.width, info.channels],
+  };
 }
 
 /** The 1-based columns where two batches hold the same image. */
@@ -73,7 +87,10 @@ function sameImages(a: ImageBatch, b: ImageBatch): number[] {
 /** The image a sample holds in `field`. */
 function imageOf(sample: Sample, field: string): Image {
   const v = sample[field];
-  if (!isImage(v)) throw new Error(`Cannot preview sample ${JSON.stringify(sample.__key__)} as its field ${JSON.stringify(field)} must be a decoded image, as in the first sample: it is ${v === undefined ? 'missing' : typeof v}`);
+  if (!isImage(v))
+    throw new Error(
+      `Cannot preview sample ${JSON.stringify(sample.__key__)} as its field ${JSON.stringify(field)} must be a decoded image, as in the first sample: it is ${v === undefined ? 'missing' : typeof v}`,
+    );
   return v;
 }
 
@@ -98,7 +115,10 @@ function imageFieldOf(sample: Sample): string {
     const v = sample[k] as Partial<Image> | undefined;
     return isImage(v);
   });
-  if (f === undefined) throw new Error(`Cannot preview sample ${JSON.stringify(sample.__key__)} as it has no image field: its fields are ${JSON.stringify(Object.keys(sample))}`);
+  if (f === undefined)
+    throw new Error(
+      `Cannot preview sample ${JSON.stringify(sample.__key__)} as it has no image field: its fields are ${JSON.stringify(Object.keys(sample))}`,
+    );
   return f;
 }
 
@@ -117,20 +137,39 @@ export function previewCommand(): Command {
     new Command('preview')
       .description('write a PNG grid of real images and their NDA negatives (rows: real, then one per --op)')
       .argument('<shards...>', 'shard specs')
-      .requiredOption('--op <names>', 'NDA transforms, comma-separated (jigsaw,stitch,mixup,cutout,cutmix,shift,noise)', opList)
+      .requiredOption(
+        '--op <names>',
+        'NDA transforms, comma-separated (jigsaw,stitch,mixup,cutout,cutmix,shift,noise)',
+        opList,
+      )
       .option('--op-options <json>', 'options by transform, as JSON: \'{"jigsaw": {"k": 4}}\'', jsonObject, {})
       .option('--positive', 'add two rows of positive views (MoCo-v2 style augmentation)', false)
       .option('--count <n>', 'images (columns)', integerArg(1, 256), 8)
-      .option('--size <n>', 'resize every image to N x N (default: the first image\'s size when at most 256 px, else 224)', integerArg(1, 4096))
-      .option('--cell <n>', 'smallest cell side in px (small images are enlarged by a whole factor)', integerArg(1, 1024), 96)
+      .option(
+        '--size <n>',
+        "resize every image to N x N (default: the first image's size when at most 256 px, else 224)",
+        integerArg(1, 4096),
+      )
+      .option(
+        '--cell <n>',
+        'smallest cell side in px (small images are enlarged by a whole factor)',
+        integerArg(1, 1024),
+        96,
+      )
       .requiredOption('--out <file>', 'the PNG to write'),
     'seed of the transforms (default: 0)',
   ).action(async (specs: string[], flags: PreviewFlags) => {
     const seed = flags.seed ?? 0;
     const unknownOptions = Object.keys(flags.opOptions).filter((k) => !flags.op.includes(k));
-    if (unknownOptions.length > 0) throw new RangeError(`Cannot use --op-options as it must only name transforms given to --op (${flags.op.join(', ')}): current value names ${unknownOptions.join(', ')}`);
+    if (unknownOptions.length > 0)
+      throw new RangeError(
+        `Cannot use --op-options as it must only name transforms given to --op (${flags.op.join(', ')}): current value names ${unknownOptions.join(', ')}`,
+      );
     const unknownOps = flags.op.filter((name) => !NDA_TRANSFORM_NAMES.includes(name));
-    if (unknownOps.length > 0) throw new RangeError(`Cannot preview --op ${unknownOps.join(',')} as each must be one of ${NDA_TRANSFORM_NAMES.join(', ')}: current value is ${JSON.stringify(flags.op.join(','))}`);
+    if (unknownOps.length > 0)
+      throw new RangeError(
+        `Cannot preview --op ${unknownOps.join(',')} as each must be one of ${NDA_TRANSFORM_NAMES.join(', ')}: current value is ${JSON.stringify(flags.op.join(','))}`,
+      );
     const read = () => fromShards(specs.join('::'), { seed, handler: flags.handler, allowPipe: flags.allowPipe });
     const decoding = decode({ image: 'rgb', handler: flags.handler });
 
@@ -141,13 +180,29 @@ export function previewCommand(): Command {
     if (head.done) throw new Error(`Cannot preview ${specs.join(' ')} as the shards hold no sample`);
     const field = imageFieldOf(head.value);
     const firstShape = (head.value[field] as Image).shape;
-    const [w, h] = flags.size !== undefined ? [flags.size, flags.size] : Math.max(firstShape[0], firstShape[1]) <= 256 ? [firstShape[1], firstShape[0]] : [224, 224];
+    const [w, h] =
+      flags.size !== undefined
+        ? [flags.size, flags.size]
+        : Math.max(firstShape[0], firstShape[1]) <= 256
+          ? [firstShape[1], firstShape[0]]
+          : [224, 224];
 
     // Built before reading, so that a bad transform option fails first.
-    const pairing = flags.op.map((name) => ndaPairs({ transforms: { name, options: flags.opOptions[name] ?? {} }, field, seed, workers: 0, handler: flags.handler }));
+    const pairing = flags.op.map((name) =>
+      ndaPairs({
+        transforms: { name, options: flags.opOptions[name] ?? {} },
+        field,
+        seed,
+        workers: 0,
+        handler: flags.handler,
+      }),
+    );
     const ops: OperatorFunction<any, any>[] = [
       decoding,
-      parallelMap(async (s: Sample) => ({ ...s, [field]: await fit(imageOf(s, field), w, h) }), { concurrency: 2, handler: flags.handler }),
+      parallelMap(async (s: Sample) => ({ ...s, [field]: await fit(imageOf(s, field), w, h) }), {
+        concurrency: 2,
+        handler: flags.handler,
+      }),
     ];
     if (flags.positive) ops.push(twoViews(mocoV2Views(w, h, seed), { field, keepInput: true, handler: flags.handler }));
     ops.push(batch(flags.count));
@@ -162,21 +217,31 @@ export function previewCommand(): Command {
     if (flags.positive) {
       for (const view of ['view0', 'view1']) {
         rows.push(real[view] as ImageBatch);
-        legend.push(`row ${rows.length}: positive ${view} (MoCo-v2: random resized crop, colour jitter, grayscale, blur, flip)`);
+        legend.push(
+          `row ${rows.length}: positive ${view} (MoCo-v2: random resized crop, colour jitter, grayscale, blur, flip)`,
+        );
       }
     }
     for (const [i, op] of pairing.entries()) {
       const [pair] = (await firstValueFrom(from([real]).pipe(op, toArray()))) as NdaPair[];
-      if (pair === undefined) throw new Error(`Cannot preview ${flags.op[i]} as it made no negatives (the error handler skipped the batch)`);
+      if (pair === undefined)
+        throw new Error(`Cannot preview ${flags.op[i]} as it made no negatives (the error handler skipped the batch)`);
       const negatives = pair.negative[field] as ImageBatch;
       rows.push(negatives);
       const partners = pair.negative.__partner__;
       const same = sameImages(real[field] as ImageBatch, negatives);
-      const notes = [partners ? `partners: ${partners.join(', ')}` : '', same.length > 0 ? `column(s) ${same.join(', ')} equal the real image` : ''].filter(Boolean);
+      const notes = [
+        partners ? `partners: ${partners.join(', ')}` : '',
+        same.length > 0 ? `column(s) ${same.join(', ')} equal the real image` : '',
+      ].filter(Boolean);
       legend.push(`row ${rows.length}: ${flags.op[i]}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
     }
     const grid = imageGrid(rows, { minCell: flags.cell });
-    await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: grid.channels } }).png().toFile(flags.out);
-    process.stdout.write(`${legend.join('\n')}\nwrote ${flags.out}: ${grid.width} x ${grid.height} px, ${rows.length} rows of ${real.__key__.length} images (${w} x ${h} px each)\n`);
+    await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: grid.channels } })
+      .png()
+      .toFile(flags.out);
+    process.stdout.write(
+      `${legend.join('\n')}\nwrote ${flags.out}: ${grid.width} x ${grid.height} px, ${rows.length} rows of ${real.__key__.length} images (${w} x ${h} px each)\n`,
+    );
   });
 }

@@ -37,21 +37,52 @@ export function runCommand(): Command {
       .description('run a registered pipeline (see `ndaflow list`) and print its accounting and throughput')
       .argument('[name]', 'pipeline name', 'default')
       .option('--shards <spec>', "shards to read instead of the pipeline's own")
-      .option('--test-shards <spec>', 'test shards, for pipelines that evaluate (default: the test-NNNNNN.tar beside --shards, or the embedded ones)')
+      .option(
+        '--test-shards <spec>',
+        'test shards, for pipelines that evaluate (default: the test-NNNNNN.tar beside --shards, or the embedded ones)',
+      )
       .option('--epochs <n>', 'epochs', integerArg(1))
       .option('--batch-size <n>', 'batch size', integerArg(1))
       .option('--shuffle <n>', 'sample shuffle buffer (0: tar order)', integerArg(0))
-      .option('--nda <name>', 'negative data augmentation, for pipelines that train with it (fmnist-gan: none|jigsaw|stitch|mixup|cutout|cutmix; fmnist-moco: none|jigsaw|stitch|mixup|cutout|cutmix|shift|noise; *-video-moco: none|shuffle|reverse|splice|static or a spatial one)')
-      .option('--nda-per-query <m>', 'NDA views per query, extra negatives in its denominator, for the MoCo pipelines (default 1)', integerArg(1))
+      .option(
+        '--nda <name>',
+        'negative data augmentation, for pipelines that train with it (fmnist-gan: none|jigsaw|stitch|mixup|cutout|cutmix; fmnist-moco: none|jigsaw|stitch|mixup|cutout|cutmix|shift|noise; *-video-moco: none|shuffle|reverse|splice|static or a spatial one)',
+      )
+      .option(
+        '--nda-per-query <m>',
+        'NDA views per query, extra negatives in its denominator, for the MoCo pipelines (default 1)',
+        integerArg(1),
+      )
       .option('--steps <n>', 'training steps, for pipelines that train', integerArg(1))
-      .option('--normal-class <c>', 'class trained on as normal, for one-class anomaly pipelines (fmnist-anomaly: 0..9, default 0)', integerArg(0))
-      .option('--backend <name>', 'TF.js backend, for pipelines that train (tensorflow-gpu|tensorflow|wasm|cpu; default: the first that loads)')
-      .option('--run-dir <dir>', "run folder (metrics, checkpoints), for pipelines that write one (default: the pipeline's, under runs/)")
+      .option(
+        '--normal-class <c>',
+        'class trained on as normal, for one-class anomaly pipelines (fmnist-anomaly: 0..9, default 0)',
+        integerArg(0),
+      )
+      .option(
+        '--backend <name>',
+        'TF.js backend, for pipelines that train (tensorflow-gpu|tensorflow|wasm|cpu; default: the first that loads)',
+      )
+      .option(
+        '--run-dir <dir>',
+        "run folder (metrics, checkpoints), for pipelines that write one (default: the pipeline's, under runs/)",
+      )
       .option('--arch <name>', 'network pair, for the GAN pipelines: dcgan|sn-resnet (default: dcgan)')
       .option('--conditional', 'class-conditional networks on the cls labels, for the GAN pipelines')
-      .option('--no-eval', 'skip the evaluation on the test split at the end (fmnist-gan: FID/KID; MoCo pipelines: the linear probe)')
-      .option('--resume', "continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)", false)
-      .option('--json', 'print one JSON object: {pipeline, seed, accounting, samples, batches, seconds, samplesPerSecond, batchesPerSecond}', false),
+      .option(
+        '--no-eval',
+        'skip the evaluation on the test split at the end (fmnist-gan: FID/KID; MoCo pipelines: the linear probe)',
+      )
+      .option(
+        '--resume',
+        'continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)',
+        false,
+      )
+      .option(
+        '--json',
+        'print one JSON object: {pipeline, seed, accounting, samples, batches, seconds, samplesPerSecond, batchesPerSecond}',
+        false,
+      ),
   ).action(async (name: string, flags: RunFlags, command: Command) => {
     // loaded here, not at start-up: pipelines pull in sharp, which `prepare` and `inspect` don't need
     const { findPipeline } = await import('../../pipelines/registry.js');
@@ -69,7 +100,13 @@ export function runCommand(): Command {
       if (!training) {
         training = true;
         progress.stop();
-        progress = startProgress({ label: `train ${name}`, total: steps, unit: 'steps', printFirst: true, enabled: progressEnabled(command) });
+        progress = startProgress({
+          label: `train ${name}`,
+          total: steps,
+          unit: 'steps',
+          printFirst: true,
+          enabled: progressEnabled(command),
+        });
       }
       progress.update(step, detail);
     };
@@ -133,7 +170,9 @@ export function runCommand(): Command {
       );
     }
     if (result.accounting.lost !== 0) {
-      process.stderr.write(`ndaflow: error: ${result.accounting.lost} sample(s) were lost (neither delivered nor skipped)\n`);
+      process.stderr.write(
+        `ndaflow: error: ${result.accounting.lost} sample(s) were lost (neither delivered nor skipped)\n`,
+      );
       process.exitCode = 1;
     }
   });

@@ -20,16 +20,27 @@ type StepOptions<T> = Omit<T, 'onSeed' | 'handler'>;
 
 /** One step of an `augmentInWorkers` chain: a positive augmentation operator and its (JSON) options. */
 export type AugmentStep =
-  | { readonly op: 'randomResizedCrop'; readonly options: StepOptions<RandomResizedCropOptions> & { readonly seed: number } }
+  | {
+      readonly op: 'randomResizedCrop';
+      readonly options: StepOptions<RandomResizedCropOptions> & { readonly seed: number };
+    }
   | { readonly op: 'colorJitter'; readonly options: StepOptions<ColorJitterOptions> & { readonly seed: number } }
-  | { readonly op: 'randomGrayscale'; readonly options: StepOptions<RandomGrayscaleOptions> & { readonly seed: number } }
+  | {
+      readonly op: 'randomGrayscale';
+      readonly options: StepOptions<RandomGrayscaleOptions> & { readonly seed: number };
+    }
   | { readonly op: 'gaussianBlur'; readonly options: StepOptions<GaussianBlurOptions> & { readonly seed: number } }
   | { readonly op: 'randomFlip'; readonly options: StepOptions<RandomFlipOptions> & { readonly seed: number } }
   | { readonly op: 'randomCrop'; readonly options: StepOptions<RandomCropOptions> & { readonly seed: number } }
   | { readonly op: 'normalize'; readonly options: StepOptions<NormalizeOptions> };
 
 /** The operators a step may name, and whether each needs a seed. */
-export const AUGMENT_OPS: Readonly<Record<AugmentStep['op'], { readonly make: (options: never) => OperatorFunction<Sample, Sample>; readonly seeded: boolean }>> = {
+export const AUGMENT_OPS: Readonly<
+  Record<
+    AugmentStep['op'],
+    { readonly make: (options: never) => OperatorFunction<Sample, Sample>; readonly seeded: boolean }
+  >
+> = {
   randomResizedCrop: { make: randomResizedCrop, seeded: true },
   colorJitter: { make: colorJitter, seeded: true },
   randomGrayscale: { make: randomGrayscale, seeded: true },
@@ -41,7 +52,9 @@ export const AUGMENT_OPS: Readonly<Record<AugmentStep['op'], { readonly make: (o
 
 /** The operators of a (validated) chain, in order; each factory validates its own options. */
 export function buildAugmentChain(steps: readonly AugmentStep[]): OperatorFunction<Sample, Sample>[] {
-  return steps.map((step) => (AUGMENT_OPS[step.op].make as (options: unknown) => OperatorFunction<Sample, Sample>)(step.options));
+  return steps.map((step) =>
+    (AUGMENT_OPS[step.op].make as (options: unknown) => OperatorFunction<Sample, Sample>)(step.options),
+  );
 }
 
 let chain: OperatorFunction<Sample, Sample>[] | undefined;
@@ -50,11 +63,18 @@ let chain: OperatorFunction<Sample, Sample>[] | undefined;
 export default async function augment(sample: Sample): Promise<Sample> {
   if (chain === undefined) {
     const text = new URL(import.meta.url).searchParams.get('chain');
-    if (text === null) throw new TypeError(`Cannot run the augmentation worker as its URL must carry ?chain=<JSON steps>: current value is ${JSON.stringify(import.meta.url)}`);
+    if (text === null)
+      throw new TypeError(
+        `Cannot run the augmentation worker as its URL must carry ?chain=<JSON steps>: current value is ${JSON.stringify(import.meta.url)}`,
+      );
     chain = buildAugmentChain(JSON.parse(text) as AugmentStep[]);
   }
   const none = Symbol('none');
-  const out = await lastValueFrom(chain.reduce((items: Observable<Sample>, op) => op(items), of(sample)), { defaultValue: none });
-  if (out === none) throw new Error(`Cannot augment sample ${JSON.stringify(sample.__key__)} as a step of the chain dropped it`);
+  const out = await lastValueFrom(
+    chain.reduce((items: Observable<Sample>, op) => op(items), of(sample)),
+    { defaultValue: none },
+  );
+  if (out === none)
+    throw new Error(`Cannot augment sample ${JSON.stringify(sample.__key__)} as a step of the chain dropped it`);
   return out as Sample;
 }

@@ -46,7 +46,13 @@ export function reflectIndex(i: number, n: number): number {
  * axes; returns a new array of the same element type (8-bit: rounded half to even and clamped,
  * which is what a `Uint8ClampedArray` store does; float: as computed).
  */
-export function blurSeparable<A extends Uint8Array | Float32Array>(src: A, H: number, W: number, C: number, kernel: Float64Array): A {
+export function blurSeparable<A extends Uint8Array | Float32Array>(
+  src: A,
+  H: number,
+  W: number,
+  C: number,
+  kernel: Float64Array,
+): A {
   const r = (kernel.length - 1) >> 1;
   const padded = new Float32Array((W + 2 * r) * C);
   const columns = new Int32Array(W + 2 * r);
@@ -91,35 +97,66 @@ function padRowFloat(src: Float32Array, padded: Float32Array, columns: Int32Arra
 }
 
 /** The horizontal pass over one padded row (the kernel is symmetric: one multiply per pair of taps). */
-function blurRow(padded: Float32Array, tmp: Float32Array, row: number, rowLength: number, C: number, kernel: Float64Array, r: number): void {
+function blurRow(
+  padded: Float32Array,
+  tmp: Float32Array,
+  row: number,
+  rowLength: number,
+  C: number,
+  kernel: Float64Array,
+  r: number,
+): void {
   const centre = kernel[r] as number;
   const last = 2 * r * C;
   for (let i = 0; i < rowLength; i++) {
     let s = centre * (padded[i + r * C] as number);
-    for (let j = 0, a = i, b = i + last; j < r; j++, a += C, b -= C) s += (kernel[j] as number) * ((padded[a] as number) + (padded[b] as number));
+    for (let j = 0, a = i, b = i + last; j < r; j++, a += C, b -= C)
+      s += (kernel[j] as number) * ((padded[a] as number) + (padded[b] as number));
     tmp[row + i] = s;
   }
 }
 
 /** The vertical pass for one output row: `rows` are the offsets of the 2r+1 (reflected) input rows. */
-function blurColumns8(tmp: Float32Array, out: Uint8ClampedArray, rows: Int32Array, row: number, rowLength: number, kernel: Float64Array, r: number): void {
+function blurColumns8(
+  tmp: Float32Array,
+  out: Uint8ClampedArray,
+  rows: Int32Array,
+  row: number,
+  rowLength: number,
+  kernel: Float64Array,
+  r: number,
+): void {
   const centre = kernel[r] as number;
   const mid = rows[r] as number;
   const k = 2 * r;
   for (let i = 0; i < rowLength; i++) {
     let s = centre * (tmp[mid + i] as number);
-    for (let j = 0; j < r; j++) s += (kernel[j] as number) * ((tmp[(rows[j] as number) + i] as number) + (tmp[(rows[k - j] as number) + i] as number));
+    for (let j = 0; j < r; j++)
+      s +=
+        (kernel[j] as number) *
+        ((tmp[(rows[j] as number) + i] as number) + (tmp[(rows[k - j] as number) + i] as number));
     out[row + i] = s;
   }
 }
 
-function blurColumnsFloat(tmp: Float32Array, out: Float32Array, rows: Int32Array, row: number, rowLength: number, kernel: Float64Array, r: number): void {
+function blurColumnsFloat(
+  tmp: Float32Array,
+  out: Float32Array,
+  rows: Int32Array,
+  row: number,
+  rowLength: number,
+  kernel: Float64Array,
+  r: number,
+): void {
   const centre = kernel[r] as number;
   const mid = rows[r] as number;
   const k = 2 * r;
   for (let i = 0; i < rowLength; i++) {
     let s = centre * (tmp[mid + i] as number);
-    for (let j = 0; j < r; j++) s += (kernel[j] as number) * ((tmp[(rows[j] as number) + i] as number) + (tmp[(rows[k - j] as number) + i] as number));
+    for (let j = 0; j < r; j++)
+      s +=
+        (kernel[j] as number) *
+        ((tmp[(rows[j] as number) + i] as number) + (tmp[(rows[k - j] as number) + i] as number));
     out[row + i] = s;
   }
 }

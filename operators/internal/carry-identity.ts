@@ -11,7 +11,9 @@ export function carryIdentity<T>(input: unknown, result: T, stage: string): T {
   const lineages = lineagesOf(input);
   if (typeof result !== 'object' || result === null) {
     if (lineages.length > 0) {
-      throw new TypeError(`Cannot carry the lineage of a sample through ${stage} as the result must be an object (a sample, an array): it is ${result === null ? 'null' : typeof result}`);
+      throw new TypeError(
+        `Cannot carry the lineage of a sample through ${stage} as the result must be an object (a sample, an array): it is ${result === null ? 'null' : typeof result}`,
+      );
     }
     return result;
   }

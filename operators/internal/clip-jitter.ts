@@ -18,7 +18,12 @@ export const SATURATION = 2;
 export const HUE = 3;
 
 /** The resolved ranges of the four adjustments (null: the adjustment is skipped). */
-export type JitterRanges = readonly [brightness: readonly [number, number] | null, contrast: readonly [number, number] | null, saturation: readonly [number, number] | null, hue: readonly [number, number] | null];
+export type JitterRanges = readonly [
+  brightness: readonly [number, number] | null,
+  contrast: readonly [number, number] | null,
+  saturation: readonly [number, number] | null,
+  hue: readonly [number, number] | null,
+];
 
 /** One draw: the order of the adjustments and the factor of each (null where skipped). */
 export interface JitterDraw {
@@ -27,8 +32,21 @@ export interface JitterDraw {
 }
 
 /** Resolves the four range options as `colorJitter` does (torchvision's `_check_input`). */
-export function resolveJitterRanges(action: string, options: { readonly brightness?: unknown; readonly contrast?: unknown; readonly saturation?: unknown; readonly hue?: unknown }): JitterRanges {
-  return [factorRange(action, 'brightness', options.brightness), factorRange(action, 'contrast', options.contrast), factorRange(action, 'saturation', options.saturation), hueRange(action, options.hue)];
+export function resolveJitterRanges(
+  action: string,
+  options: {
+    readonly brightness?: unknown;
+    readonly contrast?: unknown;
+    readonly saturation?: unknown;
+    readonly hue?: unknown;
+  },
+): JitterRanges {
+  return [
+    factorRange(action, 'brightness', options.brightness),
+    factorRange(action, 'contrast', options.contrast),
+    factorRange(action, 'saturation', options.saturation),
+    hueRange(action, options.hue),
+  ];
 }
 
 /**

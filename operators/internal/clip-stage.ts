@@ -54,7 +54,13 @@ export function clipStage(spec: ClipStageSpec): OperatorFunction<Sample, Sample>
       subscribeSource(source, subscriber, {
         next: (sample) => {
           if (subscriber.closed) return;
-          const names = fields ?? Object.keys(sample).filter((f) => isVideoClip(sample[f]) || (Array.isArray(sample[f]) && (sample[f] as unknown[]).length > 0 && isClipValue(sample[f])));
+          const names =
+            fields ??
+            Object.keys(sample).filter(
+              (f) =>
+                isVideoClip(sample[f]) ||
+                (Array.isArray(sample[f]) && (sample[f] as unknown[]).length > 0 && isClipValue(sample[f])),
+            );
           for (const field of names) {
             const value = sample[field];
             if (!isClipValue(value)) {
@@ -62,7 +68,14 @@ export function clipStage(spec: ClipStageSpec): OperatorFunction<Sample, Sample>
               const message = missing
                 ? `Cannot ${verb} field ${JSON.stringify(field)} as the sample lacks it`
                 : `Cannot ${verb} field ${JSON.stringify(field)} as it must be a decoded video clip or an array of clips (decode the video into clips first)`;
-              handleStageError(handler, new Error(message), sample, missing ? 'missing-field' : name, subscriber, field);
+              handleStageError(
+                handler,
+                new Error(message),
+                sample,
+                missing ? 'missing-field' : name,
+                subscriber,
+                field,
+              );
               return;
             }
           }
@@ -114,6 +127,8 @@ function checkClipData(verb: string, field: string, index: number, clip: VideoCl
   const ok = shape.every((d) => Number.isInteger(d) && d >= 0);
   const size = ok ? shape[0] * shape[1] * shape[2] * shape[3] : NaN;
   if (clip.data.length !== size) {
-    throw new Error(`Cannot ${verb} clip ${index} of field ${JSON.stringify(field)} as its data must hold T*H*W*C values of its shape [${shape.join(', ')}]: it holds ${clip.data.length}`);
+    throw new Error(
+      `Cannot ${verb} clip ${index} of field ${JSON.stringify(field)} as its data must hold T*H*W*C values of its shape [${shape.join(', ')}]: it holds ${clip.data.length}`,
+    );
   }
 }

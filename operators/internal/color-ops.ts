@@ -41,7 +41,9 @@ export function adjustBrightness(data: Uint8Array, factor: number): void {
 /** `ImageEnhance.Contrast(img).enhance(factor)`: blend with the image's mean luma (`C` 1 or 3). */
 export function adjustContrast(data: Uint8Array, C: 1 | 3, factor: number): void {
   let sum = 0;
-  if (C === 3) for (let i = 0; i < data.length; i += 3) sum += luma(data[i] as number, data[i + 1] as number, data[i + 2] as number);
+  if (C === 3)
+    for (let i = 0; i < data.length; i += 3)
+      sum += luma(data[i] as number, data[i + 1] as number, data[i + 2] as number);
   else for (let i = 0; i < data.length; i++) sum += data[i] as number;
   const pixels = data.length / C;
   const mean = pixels === 0 ? 0 : Math.trunc(sum / pixels + 0.5);

@@ -41,7 +41,8 @@ function decodeText(bytes: Uint8Array): string {
 
 function decodeInteger(bytes: Uint8Array): number {
   const text = utf8.decode(bytes).trim();
-  if (!/^[+-]?\d+$/.test(text)) throw new Error(`not an integer: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text)}`);
+  if (!/^[+-]?\d+$/.test(text))
+    throw new Error(`not an integer: ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text)}`);
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new Error(`integer out of the safe range: ${text}`);
   return n;
@@ -114,7 +115,8 @@ function decodeAs(bytes: Uint8Array, name: string, field: string, sample: Sample
   if (user === null) return UNCHANGED;
   if (user !== undefined) {
     const result = user(bytes, field, sample);
-    if (result instanceof Promise) return result.then((value) => (value === undefined ? builtin(bytes, name, field, sample, context) : value));
+    if (result instanceof Promise)
+      return result.then((value) => (value === undefined ? builtin(bytes, name, field, sample, context) : value));
     if (result !== undefined) return result;
   }
   return builtin(bytes, name, field, sample, context);
@@ -126,7 +128,14 @@ function builtin(bytes: Uint8Array, name: string, field: string, sample: Sample,
     const inner = name.slice(0, -3);
     if (!hasDecoder(inner, context)) return UNCHANGED;
     const limit = { maxOutputLength: context.maxGunzipBytes };
-    if (bytes.length <= SYNC_GUNZIP_BYTES) return decodeAs(gunzipChecked(() => gunzipSync(bytes, limit), context), inner, field, sample, context);
+    if (bytes.length <= SYNC_GUNZIP_BYTES)
+      return decodeAs(
+        gunzipChecked(() => gunzipSync(bytes, limit), context),
+        inner,
+        field,
+        sample,
+        context,
+      );
     return gunzipAsync(bytes, limit).then(
       (inflated) => decodeAs(inflated, inner, field, sample, context),
       (error: unknown) => {
@@ -147,7 +156,8 @@ function gunzipChecked(run: () => Uint8Array, context: DecodeContext): Uint8Arra
 }
 
 function gunzipError(error: unknown, context: DecodeContext): Error {
-  if (error instanceof RangeError) return new Error(`the gzip data inflates to more than maxGunzipBytes (${context.maxGunzipBytes})`);
+  if (error instanceof RangeError)
+    return new Error(`the gzip data inflates to more than maxGunzipBytes (${context.maxGunzipBytes})`);
   return new Error(`corrupt gzip data (${error instanceof Error ? error.message : String(error)})`);
 }
 
@@ -155,9 +165,19 @@ function wrap(error: unknown, sample: Sample, field: string): SampleError {
   if (error instanceof SampleError) {
     if (error.key !== undefined) return error;
     // an error of the fused crop (reason 'random-crop'): give it the sample's site
-    return new SampleError(error.reason, error.message, { url: describeUrl(sample), key: describeKey(sample), field }, error.cause);
+    return new SampleError(
+      error.reason,
+      error.message,
+      { url: describeUrl(sample), key: describeKey(sample), field },
+      error.cause,
+    );
   }
-  return new SampleError('decode', `Cannot decode field ${JSON.stringify(field)}`, { url: describeUrl(sample), key: describeKey(sample), field }, error);
+  return new SampleError(
+    'decode',
+    `Cannot decode field ${JSON.stringify(field)}`,
+    { url: describeUrl(sample), key: describeKey(sample), field },
+    error,
+  );
 }
 
 /**

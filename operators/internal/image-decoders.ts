@@ -1,6 +1,13 @@
 import sharp from 'sharp';
 import type { Image } from '../../sources/sample.js';
-import { decodePngSync, isPng, pngFastPathApplies, readPngChunks, readPngHeader, type ImageMode } from './png-decode.js';
+import {
+  decodePngSync,
+  isPng,
+  pngFastPathApplies,
+  readPngChunks,
+  readPngHeader,
+  type ImageMode,
+} from './png-decode.js';
 import { decodePnmSamples, isPnm, readPnmHeader } from './pnm-decode.js';
 import { cropImage, tooSmallMessage, windowInside, type CropSpec, type CropWindow } from './crop-window.js';
 import { mirrorRows, mirrorRowsInPlace } from './mirror.js';
@@ -48,7 +55,9 @@ interface Hint {
 function checkPixels(width: number, height: number, maxPixels: number): void {
   const pixels = width * height;
   if (pixels > maxPixels) {
-    throw new Error(`the image claims ${width} x ${height} = ${pixels} pixels, more than maxPixels (${maxPixels}); refused before decoding`);
+    throw new Error(
+      `the image claims ${width} x ${height} = ${pixels} pixels, more than maxPixels (${maxPixels}); refused before decoding`,
+    );
   }
 }
 
@@ -63,21 +72,44 @@ export function decodeImage(bytes: Uint8Array, settings: ImageSettings, geometry
     const header = readPngHeader(bytes);
     checkPixels(header.width, header.height, settings.maxPixels);
     const chunks = readPngChunks(bytes);
-    if (header.width * header.height <= settings.fastPngMaxPixels && pngFastPathApplies(header, chunks, settings.mode)) {
+    if (
+      header.width * header.height <= settings.fastPngMaxPixels &&
+      pngFastPathApplies(header, chunks, settings.mode)
+    ) {
       return shape(decodePngSync(header, chunks, settings.mode), geometry, true);
     }
     const ct = header.colorType;
-    return decodeWithSharp(bytes, settings, { gray: ct === 0 || ct === 4, alpha: ct === 4 || ct === 6 || chunks.hasTransparency, width: header.width, height: header.height }, geometry);
+    return decodeWithSharp(
+      bytes,
+      settings,
+      {
+        gray: ct === 0 || ct === 4,
+        alpha: ct === 4 || ct === 6 || chunks.hasTransparency,
+        width: header.width,
+        height: header.height,
+      },
+      geometry,
+    );
   }
   if (isJpeg(bytes)) {
     const size = readJpegSize(bytes);
     if (size.height > 0) checkPixels(size.width, size.height, settings.maxPixels);
-    return decodeWithSharp(bytes, settings, { gray: size.components === 1, alpha: false, width: size.width, height: size.height || undefined }, geometry);
+    return decodeWithSharp(
+      bytes,
+      settings,
+      { gray: size.components === 1, alpha: false, width: size.width, height: size.height || undefined },
+      geometry,
+    );
   }
   if (isWebp(bytes)) {
     const size = readWebpSize(bytes);
     checkPixels(size.width, size.height, settings.maxPixels);
-    return decodeWithSharp(bytes, settings, { gray: false, alpha: size.alpha, width: size.width, height: size.height }, geometry);
+    return decodeWithSharp(
+      bytes,
+      settings,
+      { gray: false, alpha: size.alpha, width: size.width, height: size.height },
+      geometry,
+    );
   }
   if (isPnm(bytes)) {
     const image = decodePnm(bytes, settings);
@@ -106,11 +138,19 @@ function mirror(image: Image, owned: boolean): Image {
   const [H, W, C] = image.shape;
   const src = image.data;
   if (owned) return { data: mirrorRowsInPlace(src, H, W, C), shape: image.shape };
-  const data = src instanceof Float32Array ? mirrorRows(src, new Float32Array(src.length), H, W, C) : mirrorRows(src, new Uint8Array(src.length), H, W, C);
+  const data =
+    src instanceof Float32Array
+      ? mirrorRows(src, new Float32Array(src.length), H, W, C)
+      : mirrorRows(src, new Uint8Array(src.length), H, W, C);
   return { data, shape: image.shape };
 }
 
-async function decodeWithSharp(bytes: Uint8Array, settings: ImageSettings, hint: Hint, geometry?: Geometry): Promise<Image> {
+async function decodeWithSharp(
+  bytes: Uint8Array,
+  settings: ImageSettings,
+  hint: Hint,
+  geometry?: Geometry,
+): Promise<Image> {
   const limit = Number.isFinite(settings.maxPixels) ? settings.maxPixels : false;
   let pipeline = sharp(bytes, { limitInputPixels: limit });
   // A crop inside the image is done by libvips while decoding (one buffer of the crop's size);
@@ -154,7 +194,11 @@ function decodePnm(bytes: Uint8Array, settings: ImageSettings): Image | Promise<
   checkPixels(header.width, header.height, settings.maxPixels);
   const pixels = decodePnmSamples(bytes, header);
   const { width, height, channels } = header;
-  if (settings.mode === 'keep' || (settings.mode === 'rgb' && channels === 3) || (settings.mode === 'gray' && channels === 1)) {
+  if (
+    settings.mode === 'keep' ||
+    (settings.mode === 'rgb' && channels === 3) ||
+    (settings.mode === 'gray' && channels === 1)
+  ) {
     return { data: pixels, shape: [height, width, channels] };
   }
   if (settings.mode === 'rgb') {
@@ -167,7 +211,10 @@ function decodePnm(bytes: Uint8Array, settings: ImageSettings): Image | Promise<
     .toColourspace('b-w')
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true })
-    .then(({ data, info }) => ({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), shape: [info.height, info.width, info.channels] as const }));
+    .then(({ data, info }) => ({
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      shape: [info.height, info.width, info.channels] as const,
+    }));
 }
 
 function isJpeg(b: Uint8Array): boolean {
@@ -187,7 +234,8 @@ function readJpegSize(b: Uint8Array): { width: number; height: number; component
     if (marker === 0xd9 || marker === 0xda) throw new Error('corrupt JPEG (no frame header before the image data)');
     if (o + 2 > b.length) throw new Error('truncated JPEG (no frame header)');
     const length = (b[o] << 8) | b[o + 1];
-    if (length < 2 || o + length > b.length) throw new Error('truncated JPEG (a segment runs past the end of the file)');
+    if (length < 2 || o + length > b.length)
+      throw new Error('truncated JPEG (a segment runs past the end of the file)');
     const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isFrame) {
       if (length < 8) throw new Error('corrupt JPEG (short frame header)');
@@ -203,8 +251,14 @@ function readJpegSize(b: Uint8Array): { width: number; height: number; component
 function isWebp(b: Uint8Array): boolean {
   return (
     b.length >= 12 &&
-    b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && // RIFF
-    b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50 // WEBP
+    b[0] === 0x52 &&
+    b[1] === 0x49 &&
+    b[2] === 0x46 &&
+    b[3] === 0x46 && // RIFF
+    b[8] === 0x57 &&
+    b[9] === 0x45 &&
+    b[10] === 0x42 &&
+    b[11] === 0x50 // WEBP
   );
 }
 
@@ -223,7 +277,11 @@ function readWebpSize(b: Uint8Array): { width: number; height: number; alpha: bo
     return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 };
   }
   if (tag === 'VP8X') {
-    return { width: (b[24] | (b[25] << 8) | (b[26] << 16)) + 1, height: (b[27] | (b[28] << 8) | (b[29] << 16)) + 1, alpha: (b[20] & 0x10) !== 0 };
+    return {
+      width: (b[24] | (b[25] << 8) | (b[26] << 16)) + 1,
+      height: (b[27] | (b[28] << 8) | (b[29] << 16)) + 1,
+      alpha: (b[20] & 0x10) !== 0,
+    };
   }
   throw new Error(`corrupt WebP (unknown first chunk ${JSON.stringify(tag)})`);
 }

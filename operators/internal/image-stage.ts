@@ -42,8 +42,17 @@ export function imageStage(spec: ImageStageSpec): OperatorFunction<Sample, Sampl
             const image = sample[field];
             if (!isImage(image)) {
               const missing = image === undefined;
-              const message = missing ? `Cannot ${verb} field ${JSON.stringify(field)} as the sample lacks it` : `Cannot ${verb} field ${JSON.stringify(field)} as it must be a decoded image (decode first)`;
-              handleStageError(handler, new Error(message), sample, missing ? 'missing-field' : reason, subscriber, field);
+              const message = missing
+                ? `Cannot ${verb} field ${JSON.stringify(field)} as the sample lacks it`
+                : `Cannot ${verb} field ${JSON.stringify(field)} as it must be a decoded image (decode first)`;
+              handleStageError(
+                handler,
+                new Error(message),
+                sample,
+                missing ? 'missing-field' : reason,
+                subscriber,
+                field,
+              );
               return;
             }
           }
@@ -80,15 +89,23 @@ export function checkProbability(action: string, name: string, p: unknown): numb
 export function checkNumber(action: string, name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || Number.isNaN(value)) throw typeError(action, `${name} must be a number`, value);
   if (!Number.isFinite(value) || value < min || value > max) {
-    const bounds = min === -Infinity && max === Infinity ? '' : max === Infinity ? ` >= ${min}` : ` in [${min}, ${max}]`;
+    const bounds =
+      min === -Infinity && max === Infinity ? '' : max === Infinity ? ` >= ${min}` : ` in [${min}, ${max}]`;
     throw rangeError(action, `${name} must be a finite number${bounds}`, value);
   }
   return value;
 }
 
 /** Checks a `[low, high]` pair of finite numbers with `min <= low <= high <= max`. */
-export function checkInterval(action: string, name: string, value: unknown, min: number, max: number): readonly [number, number] {
-  if (!Array.isArray(value) || value.length !== 2) throw typeError(action, `${name} must be a [low, high] pair of numbers`, value);
+export function checkInterval(
+  action: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+): readonly [number, number] {
+  if (!Array.isArray(value) || value.length !== 2)
+    throw typeError(action, `${name} must be a [low, high] pair of numbers`, value);
   const low = checkNumber(action, `${name}[0]`, value[0], min, max);
   const high = checkNumber(action, `${name}[1]`, value[1], min, max);
   if (low > high) throw rangeError(action, `${name}[0] must be <= ${name}[1]`, value);

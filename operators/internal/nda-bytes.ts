@@ -32,7 +32,9 @@ export function byteViews(data: Uint8Array | Float32Array): ByteViews {
  */
 export function allocUninitialised<A extends Uint8Array | Float32Array>(like: A): A {
   const memory = Buffer.allocUnsafeSlow(like.byteLength).buffer;
-  return (like instanceof Float32Array ? new Float32Array(memory, 0, like.length) : new Uint8Array(memory, 0, like.length)) as A;
+  return (
+    like instanceof Float32Array ? new Float32Array(memory, 0, like.length) : new Uint8Array(memory, 0, like.length)
+  ) as A;
 }
 
 /** A copy of a typed array on a fresh buffer of its own. */
@@ -47,12 +49,27 @@ export function copyOf<A extends Uint8Array | Float32Array>(data: A): A {
  * rows `srcStride` bytes apart) to `dst` (first row at `dstOffset`, rows `dstStride` apart).
  * The two must not overlap.
  */
-export function copyBlock(dst: ByteViews, dstOffset: number, src: ByteViews, srcOffset: number, rows: number, rowBytes: number, dstStride: number, srcStride: number): void {
+export function copyBlock(
+  dst: ByteViews,
+  dstOffset: number,
+  src: ByteViews,
+  srcOffset: number,
+  rows: number,
+  rowBytes: number,
+  dstStride: number,
+  srcStride: number,
+): void {
   if (rows <= 0 || rowBytes <= 0) return;
   if ((rows === 1 || (rowBytes === dstStride && rowBytes === srcStride)) && rows * rowBytes >= 256) {
     // One contiguous run: memcpy.
     dst.u8.set(src.u8.subarray(srcOffset, srcOffset + rows * rowBytes), dstOffset);
-  } else if (rowBytes < 512 && dst.u64 !== null && src.u64 !== null && ((dstOffset ^ srcOffset) & 7) === 0 && ((dstStride ^ srcStride) & 7) === 0) {
+  } else if (
+    rowBytes < 512 &&
+    dst.u64 !== null &&
+    src.u64 !== null &&
+    ((dstOffset ^ srcOffset) & 7) === 0 &&
+    ((dstStride ^ srcStride) & 7) === 0
+  ) {
     copyRowsWords(dst.u8, dst.u64, dstOffset, src.u8, src.u64, srcOffset, rows, rowBytes, dstStride, srcStride);
   } else if (rowBytes >= 32) {
     // Long rows (memcpy beats the word loop from ~400 bytes), or short ones of different alignments.
@@ -68,7 +85,18 @@ export function copyBlock(dst: ByteViews, dstOffset: number, src: ByteViews, src
 }
 
 /** Rows whose source and destination have the same alignment: byte head, 64-bit words, byte tail. */
-function copyRowsWords(d8: Uint8Array, d64: BigInt64Array, dOff: number, s8: Uint8Array, s64: BigInt64Array, sOff: number, rows: number, rowBytes: number, dStride: number, sStride: number): void {
+function copyRowsWords(
+  d8: Uint8Array,
+  d64: BigInt64Array,
+  dOff: number,
+  s8: Uint8Array,
+  s64: BigInt64Array,
+  sOff: number,
+  rows: number,
+  rowBytes: number,
+  dStride: number,
+  sStride: number,
+): void {
   for (let r = 0; r < rows; r++) {
     let d = dOff + r * dStride;
     let s = sOff + r * sStride;
@@ -88,7 +116,16 @@ function copyRowsWords(d8: Uint8Array, d64: BigInt64Array, dOff: number, s8: Uin
   }
 }
 
-function copyRowsBytes(d8: Uint8Array, dOff: number, s8: Uint8Array, sOff: number, rows: number, rowBytes: number, dStride: number, sStride: number): void {
+function copyRowsBytes(
+  d8: Uint8Array,
+  dOff: number,
+  s8: Uint8Array,
+  sOff: number,
+  rows: number,
+  rowBytes: number,
+  dStride: number,
+  sStride: number,
+): void {
   for (let r = 0; r < rows; r++) {
     const d = dOff + r * dStride;
     const s = sOff + r * sStride;

@@ -7,10 +7,20 @@ import { derangement } from './nda-transform.js';
  * Checks a transform's options object: a plain object whose keys are all among `allowed` (a typo
  * such as `{ K: 3 }` fails instead of silently using the default). Returns it.
  */
-export function checkOptionKeys(action: string, options: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw typeError(action, 'options must be an object', options);
+export function checkOptionKeys(
+  action: string,
+  options: unknown,
+  allowed: readonly string[],
+): Readonly<Record<string, unknown>> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw typeError(action, 'options must be an object', options);
   for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw typeError(action, allowed.length === 0 ? 'it takes no options' : `every option must be one of ${allowed.join(', ')}`, key);
+    if (!allowed.includes(key))
+      throw typeError(
+        action,
+        allowed.length === 0 ? 'it takes no options' : `every option must be one of ${allowed.join(', ')}`,
+        key,
+      );
   }
   return options as Readonly<Record<string, unknown>>;
 }
@@ -31,18 +41,26 @@ export function checkProbability(action: string, name: string, value: unknown): 
 
 /** One of a few strings. */
 export function checkChoice<T extends string>(action: string, name: string, value: unknown, choices: readonly T[]): T {
-  if (!choices.includes(value as T)) throw rangeError(action, `${name} must be ${choices.map((c) => `'${c}'`).join(' or ')}`, value);
+  if (!choices.includes(value as T))
+    throw rangeError(action, `${name} must be ${choices.map((c) => `'${c}'`).join(' or ')}`, value);
   return value as T;
 }
 
 /** The dimensions of a stacked batch, checked against its data (a transform's input). */
 export function batchDims(action: string, images: ImageBatch): readonly [n: number, h: number, w: number, c: number] {
   const shape = images?.shape;
-  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw typeError(action, 'images must be a stacked batch of shape [n, h, w, c]', shape);
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw typeError(action, 'images must be a stacked batch of shape [n, h, w, c]', shape);
   const data = images.data;
-  if (!(data instanceof Uint8Array || data instanceof Float32Array)) throw typeError(action, 'the pixels must be a Uint8Array or a Float32Array', Object.prototype.toString.call(data));
+  if (!(data instanceof Uint8Array || data instanceof Float32Array))
+    throw typeError(action, 'the pixels must be a Uint8Array or a Float32Array', Object.prototype.toString.call(data));
   const [n, h, w, c] = shape as unknown as [number, number, number, number];
-  if (data.length !== n * h * w * c) throw rangeError(action, `the data must hold n*h*w*c = ${n * h * w * c} values for shape [${shape.join(', ')}]`, data.length);
+  if (data.length !== n * h * w * c)
+    throw rangeError(
+      action,
+      `the data must hold n*h*w*c = ${n * h * w * c} values for shape [${shape.join(', ')}]`,
+      data.length,
+    );
   return [n, h, w, c];
 }
 
@@ -53,7 +71,12 @@ export function batchDims(action: string, images: ImageBatch): readonly [n: numb
  */
 export function drawPartners(action: string, n: number, rng: Random): Int32Array {
   if (n === 0) return new Int32Array(0);
-  if (n < 2) throw rangeError(action, 'a batch must hold at least 2 images (each image is mixed with another one; batch with partial: false)', n);
+  if (n < 2)
+    throw rangeError(
+      action,
+      'a batch must hold at least 2 images (each image is mixed with another one; batch with partial: false)',
+      n,
+    );
   return derangement(n, rng);
 }
 

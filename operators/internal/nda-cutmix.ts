@@ -69,7 +69,12 @@ export function cutmixTransform(options: CutmixTransformOptions = {}): CutmixTra
       const halfW = Math.floor(Math.floor(W * ratio) / 2);
       const cy = H > 0 ? rng.int(0, H - 1) : 0;
       const cx = W > 0 ? rng.int(0, W - 1) : 0;
-      const box: CutmixBox = { top: clip(cy - halfH, H), left: clip(cx - halfW, W), bottom: clip(cy + halfH, H), right: clip(cx + halfW, W) };
+      const box: CutmixBox = {
+        top: clip(cy - halfH, H),
+        left: clip(cx - halfW, W),
+        bottom: clip(cy + halfH, H),
+        right: clip(cx + halfW, W),
+      };
       const out = copyOf(images.data);
       const src = byteViews(images.data);
       const dst = byteViews(out);
@@ -78,7 +83,17 @@ export function cutmixTransform(options: CutmixTransformOptions = {}): CutmixTra
       const per = H * stride;
       const at = box.top * stride + box.left * bpp;
       const rowBytes = (box.right - box.left) * bpp;
-      for (let i = 0; i < n; i++) copyBlock(dst, i * per + at, src, (partners[i] as number) * per + at, box.bottom - box.top, rowBytes, stride, stride);
+      for (let i = 0; i < n; i++)
+        copyBlock(
+          dst,
+          i * per + at,
+          src,
+          (partners[i] as number) * per + at,
+          box.bottom - box.top,
+          rowBytes,
+          stride,
+          stride,
+        );
       return { images: { data: out, shape: [n, H, W, C] }, partners, lambda, box };
     },
   };

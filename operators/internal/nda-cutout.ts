@@ -61,7 +61,12 @@ export function cutoutTransform(options: CutoutTransformOptions = {}): CutoutTra
         hi = Math.min(S, Math.max(lo, Math.round((19 * S) / 32)));
       } else {
         [lo, hi] = size;
-        if (hi > S) throw rangeError(`cut a square out of a ${H}x${W} image`, `its side must fit in the image (size at most ${S})`, size);
+        if (hi > S)
+          throw rangeError(
+            `cut a square out of a ${H}x${W} image`,
+            `its side must fit in the image (size at most ${S})`,
+            size,
+          );
       }
       const out = copyOf(images.data);
       const squares = new Int32Array(3 * n);
@@ -102,7 +107,8 @@ function fillMeanUint8(d: Uint8Array, at: number, side: number, stride: number, 
   const count = side * side;
   for (let c = 0; c < C; c++) {
     let sum = 0;
-    for (let y = 0, o = at + c; y < side; y++, o += stride) for (let x = 0; x < rowLen; x += C) sum += d[o + x] as number;
+    for (let y = 0, o = at + c; y < side; y++, o += stride)
+      for (let x = 0; x < rowLen; x += C) sum += d[o + x] as number;
     const mean = Math.floor(sum / count + 0.5);
     for (let y = 0, o = at + c; y < side; y++, o += stride) for (let x = 0; x < rowLen; x += C) d[o + x] = mean;
   }
@@ -114,7 +120,8 @@ function fillMeanFloat32(d: Float32Array, at: number, side: number, stride: numb
   const count = side * side;
   for (let c = 0; c < C; c++) {
     let sum = 0;
-    for (let y = 0, o = at + c; y < side; y++, o += stride) for (let x = 0; x < rowLen; x += C) sum += d[o + x] as number;
+    for (let y = 0, o = at + c; y < side; y++, o += stride)
+      for (let x = 0; x < rowLen; x += C) sum += d[o + x] as number;
     const mean = sum / count;
     for (let y = 0, o = at + c; y < side; y++, o += stride) for (let x = 0; x < rowLen; x += C) d[o + x] = mean;
   }

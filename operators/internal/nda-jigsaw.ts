@@ -66,7 +66,11 @@ export function jigsawTransform(options: JigsawTransformOptions = {}): JigsawTra
     apply(images: ImageBatch, context: NdaContext): JigsawResult {
       const [n, H, W, C] = batchDims('make jigsaw negatives', images);
       if (H % k !== 0 || W % k !== 0) {
-        throw rangeError(`cut a ${H}x${W} image into a ${k}x${k} jigsaw`, 'k must divide its height and its width (crop or resize first)', k);
+        throw rangeError(
+          `cut a ${H}x${W} image into a ${k}x${k} jigsaw`,
+          'k must divide its height and its width (crop or resize first)',
+          k,
+        );
       }
       const out = allocUninitialised(images.data);
       const src = byteViews(images.data);
@@ -88,7 +92,16 @@ export function jigsawTransform(options: JigsawTransformOptions = {}): JigsawTra
             tiles[i * m + r * k + c] = t;
             const tr = Math.floor(t / k);
             const tc = t - tr * k;
-            copyBlock(dst, base + r * tileRows * stride + c * tileBytes, src, base + tr * tileRows * stride + tc * tileBytes, tileRows, tileBytes, stride, stride);
+            copyBlock(
+              dst,
+              base + r * tileRows * stride + c * tileBytes,
+              src,
+              base + tr * tileRows * stride + tc * tileBytes,
+              tileRows,
+              tileBytes,
+              stride,
+              stride,
+            );
           }
         }
       }

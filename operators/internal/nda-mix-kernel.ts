@@ -13,7 +13,15 @@
  */
 
 /** `out[o + j] = y + ((x - y) * weight + 2^14) >> 15` for j < len, x = src[xOffset + j], y = src[yOffset + j]. */
-export function mixUint8(out: Uint8Array, outOffset: number, src: Uint8Array, xOffset: number, yOffset: number, len: number, weight: number): void {
+export function mixUint8(
+  out: Uint8Array,
+  outOffset: number,
+  src: Uint8Array,
+  xOffset: number,
+  yOffset: number,
+  len: number,
+  weight: number,
+): void {
   const k = len >= 64 ? kernel() : null;
   if (k === null) {
     mixUint8Js(out, outOffset, src, xOffset, yOffset, len, weight);
@@ -32,7 +40,15 @@ export function mixUint8(out: Uint8Array, outOffset: number, src: Uint8Array, xO
 }
 
 /** The same computation in plain JavaScript (the reference, and the fallback without WebAssembly SIMD). */
-export function mixUint8Js(out: Uint8Array, outOffset: number, src: Uint8Array, xOffset: number, yOffset: number, len: number, weight: number): void {
+export function mixUint8Js(
+  out: Uint8Array,
+  outOffset: number,
+  src: Uint8Array,
+  xOffset: number,
+  yOffset: number,
+  len: number,
+  weight: number,
+): void {
   for (let j = 0; j < len; j++) {
     const y = src[yOffset + j] as number;
     out[outOffset + j] = y + ((((src[xOffset + j] as number) - y) * weight + 16384) >> 15);
@@ -135,44 +151,124 @@ const END = 0x0b;
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const [OUT, X, Y, LEN, W, J, WV, XV, YV] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const half = (extend: number[]): number[] => [
-    ...get(YV), ...extend,
-    ...get(XV), ...extend, ...get(YV), ...extend, ...I16X8_SUB, ...get(WV), ...I16X8_Q15MULR_SAT_S,
+    ...get(YV),
+    ...extend,
+    ...get(XV),
+    ...extend,
+    ...get(YV),
+    ...extend,
+    ...I16X8_SUB,
+    ...get(WV),
+    ...I16X8_Q15MULR_SAT_S,
     ...I16X8_ADD,
   ];
   const body = [
-    ...get(W), ...I16X8_SPLAT, ...set(WV),
-    ...i32(0), ...set(J),
-    ...BLOCK, ...LOOP,
-    ...get(J), ...i32(16), I32_ADD, ...get(LEN), I32_GT_U, 0x0d, 1, // br_if out when j + 16 > len
-    ...get(X), ...get(J), I32_ADD, ...V128_LOAD, ...set(XV),
-    ...get(Y), ...get(J), I32_ADD, ...V128_LOAD, ...set(YV),
-    ...get(OUT), ...get(J), I32_ADD,
+    ...get(W),
+    ...I16X8_SPLAT,
+    ...set(WV),
+    ...i32(0),
+    ...set(J),
+    ...BLOCK,
+    ...LOOP,
+    ...get(J),
+    ...i32(16),
+    I32_ADD,
+    ...get(LEN),
+    I32_GT_U,
+    0x0d,
+    1, // br_if out when j + 16 > len
+    ...get(X),
+    ...get(J),
+    I32_ADD,
+    ...V128_LOAD,
+    ...set(XV),
+    ...get(Y),
+    ...get(J),
+    I32_ADD,
+    ...V128_LOAD,
+    ...set(YV),
+    ...get(OUT),
+    ...get(J),
+    I32_ADD,
     ...half(I16X8_EXTEND_LOW_I8X16_U),
     ...half(I16X8_EXTEND_HIGH_I8X16_U),
     ...I8X16_NARROW_I16X8_U,
     ...V128_STORE,
-    ...get(J), ...i32(16), I32_ADD, ...set(J), 0x0c, 0, // br loop
-    END, END,
-    ...BLOCK, ...LOOP,
-    ...get(J), ...get(LEN), I32_GE_U, 0x0d, 1,
-    ...get(OUT), ...get(J), I32_ADD,
-    ...get(Y), ...get(J), I32_ADD, ...LOAD8_U,
-    ...get(X), ...get(J), I32_ADD, ...LOAD8_U,
-    ...get(Y), ...get(J), I32_ADD, ...LOAD8_U,
-    I32_SUB, ...get(W), I32_MUL, ...i32(16384), I32_ADD, ...i32(15), I32_SHR_S,
+    ...get(J),
+    ...i32(16),
+    I32_ADD,
+    ...set(J),
+    0x0c,
+    0, // br loop
+    END,
+    END,
+    ...BLOCK,
+    ...LOOP,
+    ...get(J),
+    ...get(LEN),
+    I32_GE_U,
+    0x0d,
+    1,
+    ...get(OUT),
+    ...get(J),
+    I32_ADD,
+    ...get(Y),
+    ...get(J),
+    I32_ADD,
+    ...LOAD8_U,
+    ...get(X),
+    ...get(J),
+    I32_ADD,
+    ...LOAD8_U,
+    ...get(Y),
+    ...get(J),
+    I32_ADD,
+    ...LOAD8_U,
+    I32_SUB,
+    ...get(W),
+    I32_MUL,
+    ...i32(16384),
+    I32_ADD,
+    ...i32(15),
+    I32_SHR_S,
     I32_ADD,
     ...STORE8,
-    ...get(J), ...i32(1), I32_ADD, ...set(J), 0x0c, 0,
-    END, END,
+    ...get(J),
+    ...i32(1),
+    I32_ADD,
+    ...set(J),
+    0x0c,
+    0,
+    END,
+    END,
     END,
   ];
-  const func = [...vec([[...uleb(1), I32], [...uleb(3), V128]]), ...body];
+  const func = [
+    ...vec([
+      [...uleb(1), I32],
+      [...uleb(3), V128],
+    ]),
+    ...body,
+  ];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),
     ...section(3, vec([[0]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
-    ...section(7, vec([[...name('memory'), 0x02, 0], [...name('mix'), 0x00, 0]])),
+    ...section(
+      7,
+      vec([
+        [...name('memory'), 0x02, 0],
+        [...name('mix'), 0x00, 0],
+      ]),
+    ),
     ...section(10, vec([[...uleb(func.length), ...func]])),
   ]);
 }

@@ -66,7 +66,8 @@ export function mixupTransform(options: MixupTransformOptions = {}): MixupTransf
       } else if (weight === ONE) {
         out.set(data); // lambda = 1: the images themselves (the 15-bit kernel weight stops at 32767)
       } else {
-        for (let i = 0; i < n; i++) mixUint8(out as Uint8Array, i * per, data, i * per, (partners[i] as number) * per, per, weight);
+        for (let i = 0; i < n; i++)
+          mixUint8(out as Uint8Array, i * per, data, i * per, (partners[i] as number) * per, per, weight);
       }
       return { images: { data: out, shape: [n, H, W, C] }, partners, lambda };
     },

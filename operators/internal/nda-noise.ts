@@ -60,9 +60,11 @@ export function noiseTransform(options: NoiseTransformOptions = {}): NoiseTransf
 }
 
 function resolveRange(action: string, range: unknown): readonly [number, number] {
-  if (!Array.isArray(range) || range.length !== 2 || typeof range[0] !== 'number' || typeof range[1] !== 'number') throw typeError(action, 'range must be [low, high]', range);
+  if (!Array.isArray(range) || range.length !== 2 || typeof range[0] !== 'number' || typeof range[1] !== 'number')
+    throw typeError(action, 'range must be [low, high]', range);
   const [low, high] = range as [number, number];
-  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) throw rangeError(action, 'range must be [low, high] with finite low <= high', range);
+  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high)
+    throw rangeError(action, 'range must be [low, high] with finite low <= high', range);
   return [low, high];
 }
 

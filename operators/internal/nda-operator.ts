@@ -37,7 +37,11 @@ export const NDA_OPERATOR_KEYS: readonly string[] = ['field', 'seed', 'handler',
  * Checks an operator's options (its transform's keys and {@link NdaOperatorOptions}'s, nothing
  * else) and returns the transform's part (the keys given, for the transform's factory).
  */
-export function transformOptionsOf(action: string, options: unknown, transformKeys: readonly string[]): Record<string, unknown> {
+export function transformOptionsOf(
+  action: string,
+  options: unknown,
+  transformKeys: readonly string[],
+): Record<string, unknown> {
   const o = checkOptionKeys(action, options, [...transformKeys, ...NDA_OPERATOR_KEYS]);
   const out: Record<string, unknown> = {};
   for (const k of transformKeys) if (o[k] !== undefined) out[k] = o[k];
@@ -74,9 +78,16 @@ export function ndaOperator<R extends NdaResult>(
       subscribeSource(source, subscriber, {
         next: (batch) => {
           if (subscriber.closed) return;
-          const fail = (error: Error, why = reason, field?: string): void => void handleStageError(handler, error, batch, why, subscriber, field);
+          const fail = (error: Error, why = reason, field?: string): void =>
+            void handleStageError(handler, error, batch, why, subscriber, field);
           if (typeof batch !== 'object' || batch === null || Array.isArray(batch)) {
-            fail(typeError(what, 'the item must be a batch of samples (from batch(n); not a tuple batch)', Array.isArray(batch) ? 'a tuple' : batch === null ? null : typeof batch));
+            fail(
+              typeError(
+                what,
+                'the item must be a batch of samples (from batch(n); not a tuple batch)',
+                Array.isArray(batch) ? 'a tuple' : batch === null ? null : typeof batch,
+              ),
+            );
             return;
           }
           const names = fields ?? Object.keys(batch).filter((f) => isImageBatch(batch[f]));
@@ -87,10 +98,32 @@ export function ndaOperator<R extends NdaResult>(
           const keys = batch.__key__;
           for (const field of names) {
             const value = batch[field];
-            if (value === undefined) return fail(new Error(`Cannot ${what} of field ${JSON.stringify(field)} as the batch lacks it`), 'missing-field', field);
-            if (!isImageBatch(value)) return fail(typeError(`${what} of field ${JSON.stringify(field)}`, 'it must be a stacked image batch [n, h, w, c] (decode, then batch with collate)', describe(value)), reason, field);
+            if (value === undefined)
+              return fail(
+                new Error(`Cannot ${what} of field ${JSON.stringify(field)} as the batch lacks it`),
+                'missing-field',
+                field,
+              );
+            if (!isImageBatch(value))
+              return fail(
+                typeError(
+                  `${what} of field ${JSON.stringify(field)}`,
+                  'it must be a stacked image batch [n, h, w, c] (decode, then batch with collate)',
+                  describe(value),
+                ),
+                reason,
+                field,
+              );
             if (!Array.isArray(keys) || keys.length !== value.shape[0]) {
-              return fail(rangeError(what, `the batch must have one __key__ per image (${value.shape[0]})`, Array.isArray(keys) ? keys.length : keys), reason, field);
+              return fail(
+                rangeError(
+                  what,
+                  `the batch must have one __key__ per image (${value.shape[0]})`,
+                  Array.isArray(keys) ? keys.length : keys,
+                ),
+                reason,
+                field,
+              );
             }
           }
           const context: NdaContext = { seed, epoch: lineagesOf(batch)[0]?.pass ?? 0, keys };
@@ -120,15 +153,19 @@ export function ndaOperator<R extends NdaResult>(
 function resolveFields(action: string, field: unknown): readonly string[] | undefined {
   if (field === undefined) return undefined;
   const list = typeof field === 'string' ? [field] : field;
-  if (!Array.isArray(list) || list.length === 0) throw typeError(action, 'field must be a field name or a non-empty array of them', field);
-  for (const f of list) if (typeof f !== 'string' || f === '') throw typeError(action, 'every field must be a non-empty string', f);
+  if (!Array.isArray(list) || list.length === 0)
+    throw typeError(action, 'field must be a field name or a non-empty array of them', field);
+  for (const f of list)
+    if (typeof f !== 'string' || f === '') throw typeError(action, 'every field must be a non-empty string', f);
   return [...new Set(list as string[])];
 }
 
 function isImageBatch(v: unknown): v is ImageBatch {
   if (typeof v !== 'object' || v === null) return false;
   const b = v as Partial<ImageBatch>;
-  return (b.data instanceof Uint8Array || b.data instanceof Float32Array) && Array.isArray(b.shape) && b.shape.length === 4;
+  return (
+    (b.data instanceof Uint8Array || b.data instanceof Float32Array) && Array.isArray(b.shape) && b.shape.length === 4
+  );
 }
 
 function describe(v: unknown): string {

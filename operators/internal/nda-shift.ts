@@ -89,7 +89,8 @@ function resolveOffset(action: string, offset: unknown): readonly [number, numbe
     const s = checkInteger(action, 'offset', offset, 0);
     return [s, s];
   }
-  if (!Array.isArray(offset) || offset.length !== 2) throw typeError(action, 'offset must be a number or [min, max]', offset);
+  if (!Array.isArray(offset) || offset.length !== 2)
+    throw typeError(action, 'offset must be a number or [min, max]', offset);
   const lo = checkInteger(action, 'offset[0]', offset[0], 0);
   const hi = checkInteger(action, 'offset[1]', offset[1], 0);
   if (lo > hi) throw rangeError(action, 'offset must be [min, max] with min <= max', offset);

@@ -31,6 +31,7 @@ export const NDA_TRANSFORM_NAMES: readonly string[] = Object.keys(FACTORIES);
  */
 export function createNdaTransform(name: string, options: object = {}): NdaTransform {
   const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
-  if (factory === undefined) throw rangeError('create an NDA transform', `the name must be one of ${NDA_TRANSFORM_NAMES.join(', ')}`, name);
+  if (factory === undefined)
+    throw rangeError('create an NDA transform', `the name must be one of ${NDA_TRANSFORM_NAMES.join(', ')}`, name);
   return factory(options);
 }

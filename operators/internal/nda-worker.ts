@@ -55,10 +55,26 @@ function transformFor(name: string, options: unknown): NdaTransform {
 export default function runNdaTask(task: NdaTask): unknown {
   let answer: NdaAnswer;
   try {
-    const result = transformFor(task.name, task.options).apply({ data: task.data, shape: task.shape }, { seed: task.seed, epoch: task.epoch, keys: task.keys });
-    answer = { kind: 'ok', data: result.images.data, shape: result.images.shape, partners: result.partners, input: task.data };
+    const result = transformFor(task.name, task.options).apply(
+      { data: task.data, shape: task.shape },
+      { seed: task.seed, epoch: task.epoch, keys: task.keys },
+    );
+    answer = {
+      kind: 'ok',
+      data: result.images.data,
+      shape: result.images.shape,
+      partners: result.partners,
+      input: task.data,
+    };
   } catch (error) {
-    answer = { kind: 'error', error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { name: 'Error', message: String(error) }, input: task.data };
+    answer = {
+      kind: 'error',
+      error:
+        error instanceof Error
+          ? { name: error.name, message: error.message, stack: error.stack }
+          : { name: 'Error', message: String(error) },
+      input: task.data,
+    };
   }
   return move({ [transferableSymbol]: transferablesOf(answer), [valueSymbol]: answer } as unknown as ArrayBuffer);
 }

@@ -48,7 +48,8 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
   const depth = bytes[24];
   const colorType = bytes[25];
   const interlace = bytes[28];
-  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) throw new Error(`malformed PNG (size ${width} x ${height})`);
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff)
+    throw new Error(`malformed PNG (size ${width} x ${height})`);
   if (![0, 2, 3, 4, 6].includes(colorType)) throw new Error(`malformed PNG (colour type ${colorType})`);
   if (![1, 2, 4, 8, 16].includes(depth)) throw new Error(`malformed PNG (bit depth ${depth})`);
   if (interlace > 1) throw new Error(`malformed PNG (interlace method ${interlace})`);
@@ -78,7 +79,8 @@ export function readPngChunks(bytes: Uint8Array): PngChunks {
     if (o + 12 > bytes.length) throw new Error('truncated PNG (no IEND chunk)');
     const length = u32(bytes, o);
     const end = o + 12 + length;
-    if (length > 0x7fffffff || end > bytes.length) throw new Error('truncated PNG (a chunk runs past the end of the file)');
+    if (length > 0x7fffffff || end > bytes.length)
+      throw new Error('truncated PNG (a chunk runs past the end of the file)');
     const t0 = bytes[o + 4];
     const t1 = bytes[o + 5];
     const t2 = bytes[o + 6];
@@ -94,7 +96,10 @@ export function readPngChunks(bytes: Uint8Array): PngChunks {
       // tRNS
       hasTransparency = true;
       needsColourHandling = true;
-    } else if ((t0 === 0x50 && t1 === 0x4c && t2 === 0x54 && t3 === 0x45) || (t0 === 0x69 && t1 === 0x43 && t2 === 0x43 && t3 === 0x50)) {
+    } else if (
+      (t0 === 0x50 && t1 === 0x4c && t2 === 0x54 && t3 === 0x45) ||
+      (t0 === 0x69 && t1 === 0x43 && t2 === 0x43 && t3 === 0x50)
+    ) {
       // PLTE, iCCP
       needsColourHandling = true;
     }

@@ -58,7 +58,8 @@ export function decodePnmSamples(bytes: Uint8Array, header: PnmHeader): Uint8Arr
   const count = header.width * header.height * header.channels;
   const wide = header.maxval > 255;
   const needed = count * (wide ? 2 : 1);
-  if (bytes.length - header.offset < needed) throw new Error(`truncated PGM/PPM (${bytes.length - header.offset} bytes of samples, ${needed} needed)`);
+  if (bytes.length - header.offset < needed)
+    throw new Error(`truncated PGM/PPM (${bytes.length - header.offset} bytes of samples, ${needed} needed)`);
   const src = bytes.subarray(header.offset, header.offset + needed);
   if (header.maxval === 255) return new Uint8Array(src);
   const out = new Uint8Array(count);

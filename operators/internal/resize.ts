@@ -82,7 +82,14 @@ function clip8(sum: number): number {
  * Resamples `box` of the `H` x `W` x `C` image `src` to `outH` x `outW` (bilinear, as Pillow).
  * Returns a new array of `outH * outW * C` of the same element type.
  */
-export function resizeBilinear<A extends Uint8Array | Float32Array>(src: A, W: number, C: number, box: ResizeBox, outH: number, outW: number): A {
+export function resizeBilinear<A extends Uint8Array | Float32Array>(
+  src: A,
+  W: number,
+  C: number,
+  box: ResizeBox,
+  outH: number,
+  outW: number,
+): A {
   const horizontal = coefficients(box.w, outW);
   const vertical = coefficients(box.h, outH);
   const needH = outW !== box.w;
@@ -92,16 +99,28 @@ export function resizeBilinear<A extends Uint8Array | Float32Array>(src: A, W: n
   const lastRow = (vertical.first[outH - 1] as number) + (vertical.count[outH - 1] as number);
   if (src instanceof Float32Array) {
     const f32: Float32Array = src;
-    const tmp = needH ? horizontalFloat(f32, W, C, box, firstRow, lastRow, horizontal, outW) : copyBox(f32, new Float32Array(box.w * (lastRow - firstRow) * C), W, C, box, firstRow, lastRow);
+    const tmp = needH
+      ? horizontalFloat(f32, W, C, box, firstRow, lastRow, horizontal, outW)
+      : copyBox(f32, new Float32Array(box.w * (lastRow - firstRow) * C), W, C, box, firstRow, lastRow);
     return (needV ? verticalFloat(tmp, outW, C, vertical, firstRow, outH) : tmp) as A;
   }
   const u8 = src as Uint8Array;
-  const tmp = needH ? horizontal8(u8, W, C, box, firstRow, lastRow, horizontal, fixedPoint(horizontal.weights), outW) : copyBox(u8, new Uint8Array(box.w * (lastRow - firstRow) * C), W, C, box, firstRow, lastRow);
+  const tmp = needH
+    ? horizontal8(u8, W, C, box, firstRow, lastRow, horizontal, fixedPoint(horizontal.weights), outW)
+    : copyBox(u8, new Uint8Array(box.w * (lastRow - firstRow) * C), W, C, box, firstRow, lastRow);
   return (needV ? vertical8(tmp, outW, C, vertical, fixedPoint(vertical.weights), firstRow, outH) : tmp) as A;
 }
 
 /** Rows [firstRow, lastRow) of the box, copied out (when no horizontal pass is needed). */
-function copyBox<A extends Uint8Array | Float32Array>(src: A, dst: A, W: number, C: number, box: ResizeBox, firstRow: number, lastRow: number): A {
+function copyBox<A extends Uint8Array | Float32Array>(
+  src: A,
+  dst: A,
+  W: number,
+  C: number,
+  box: ResizeBox,
+  firstRow: number,
+  lastRow: number,
+): A {
   const rowLength = box.w * C;
   for (let y = firstRow; y < lastRow; y++) {
     const from = ((box.top + y) * W + box.left) * C;
@@ -110,7 +129,17 @@ function copyBox<A extends Uint8Array | Float32Array>(src: A, dst: A, W: number,
   return dst;
 }
 
-function horizontal8(src: Uint8Array, W: number, C: number, box: ResizeBox, firstRow: number, lastRow: number, co: Coefficients, k: Int32Array, outW: number): Uint8Array {
+function horizontal8(
+  src: Uint8Array,
+  W: number,
+  C: number,
+  box: ResizeBox,
+  firstRow: number,
+  lastRow: number,
+  co: Coefficients,
+  k: Int32Array,
+  outW: number,
+): Uint8Array {
   const out = new Uint8Array(outW * (lastRow - firstRow) * C);
   const { ksize, first, count } = co;
   let o = 0;
@@ -159,7 +188,15 @@ function horizontal8(src: Uint8Array, W: number, C: number, box: ResizeBox, firs
   return out;
 }
 
-function vertical8(src: Uint8Array, outW: number, C: number, co: Coefficients, k: Int32Array, firstRow: number, outH: number): Uint8Array {
+function vertical8(
+  src: Uint8Array,
+  outW: number,
+  C: number,
+  co: Coefficients,
+  k: Int32Array,
+  firstRow: number,
+  outH: number,
+): Uint8Array {
   const rowLength = outW * C;
   const out = new Uint8Array(outH * rowLength);
   const { ksize, first, count } = co;
@@ -177,7 +214,16 @@ function vertical8(src: Uint8Array, outW: number, C: number, co: Coefficients, k
   return out;
 }
 
-function horizontalFloat(src: Float32Array, W: number, C: number, box: ResizeBox, firstRow: number, lastRow: number, co: Coefficients, outW: number): Float32Array {
+function horizontalFloat(
+  src: Float32Array,
+  W: number,
+  C: number,
+  box: ResizeBox,
+  firstRow: number,
+  lastRow: number,
+  co: Coefficients,
+  outW: number,
+): Float32Array {
   const out = new Float32Array(outW * (lastRow - firstRow) * C);
   const { ksize, first, count, weights } = co;
   let o = 0;
@@ -197,7 +243,14 @@ function horizontalFloat(src: Float32Array, W: number, C: number, box: ResizeBox
   return out;
 }
 
-function verticalFloat(src: Float32Array, outW: number, C: number, co: Coefficients, firstRow: number, outH: number): Float32Array {
+function verticalFloat(
+  src: Float32Array,
+  outW: number,
+  C: number,
+  co: Coefficients,
+  firstRow: number,
+  outH: number,
+): Float32Array {
   const rowLength = outW * C;
   const out = new Float32Array(outH * rowLength);
   const { ksize, first, count, weights } = co;

@@ -9,7 +9,13 @@ import type { ResizeBox } from './resize.js';
  * the whole image clamped to the ratio bounds. Draws from `rng` in a fixed order (area, ratio per
  * try, then top, left), so the same generator gives the same box.
  */
-export function resizedCropBox(rng: Random, H: number, W: number, scale: readonly [number, number], ratio: readonly [number, number]): ResizeBox {
+export function resizedCropBox(
+  rng: Random,
+  H: number,
+  W: number,
+  scale: readonly [number, number],
+  ratio: readonly [number, number],
+): ResizeBox {
   const area = H * W;
   const logLow = Math.log(ratio[0]);
   const logHigh = Math.log(ratio[1]);

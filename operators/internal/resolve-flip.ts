@@ -18,6 +18,7 @@ export function resolveFlip(action: string, operator: string, options: RandomFli
   if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
   const p = checkProbability(action, 'p', options.p ?? 0.5);
   const direction = options.direction ?? 'horizontal';
-  if (direction !== 'horizontal' && direction !== 'vertical') throw rangeError(action, "direction must be 'horizontal' or 'vertical'", direction);
+  if (direction !== 'horizontal' && direction !== 'vertical')
+    throw rangeError(action, "direction must be 'horizontal' or 'vertical'", direction);
   return { p, direction, ...resolveStageOptions(action, operator, options) };
 }

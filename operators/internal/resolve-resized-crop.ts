@@ -18,8 +18,13 @@ export interface ResolvedResizedCrop extends ResolvedStageOptions {
  * in one order (options object, size, scale, ratio, fields, handler, seed), so both throw the same
  * errors. `action` names the operator in the messages, `operator` in the picked-seed line.
  */
-export function resolveResizedCrop(action: string, operator: string, options: RandomResizedCropOptions): ResolvedResizedCrop {
-  if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object with a size', options);
+export function resolveResizedCrop(
+  action: string,
+  operator: string,
+  options: RandomResizedCropOptions,
+): ResolvedResizedCrop {
+  if (typeof options !== 'object' || options === null)
+    throw typeError(action, 'options must be an object with a size', options);
   const { h, w } = resolveCropSpec(action, options.size, 0);
   const scale = checkInterval(action, 'scale', options.scale ?? [0.08, 1], 0, Infinity);
   if (scale[0] <= 0) throw rangeError(action, 'scale[0] must be > 0', scale[0]);

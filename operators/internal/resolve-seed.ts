@@ -6,7 +6,12 @@ import { freshSeed } from '../../sources/random.js';
  * integer in [0, 2^32 - 1]), or, when none was given, a fresh one reported through `onSeed`
  * (default: a line on stderr), so that the run can be repeated (STYLE rule 7).
  */
-export function resolveSeed(action: string, operator: string, seed: number | undefined, onSeed?: (seed: number) => void): number {
+export function resolveSeed(
+  action: string,
+  operator: string,
+  seed: number | undefined,
+  onSeed?: (seed: number) => void,
+): number {
   if (seed === undefined) {
     const picked = freshSeed();
     (onSeed ?? ((s: number) => process.stderr.write(`ndaflow: ${operator} got no seed, using seed ${s}\n`)))(picked);

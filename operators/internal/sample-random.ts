@@ -10,9 +10,15 @@ import { lineagesOf } from '../../sources/sample.js';
  * get the same generator as before the tag existed. Inside a `workerMap` thread, where the lineage
  * cannot travel, the epoch comes from the `__epoch__` field that `workerMap` adds.
  */
-export function sampleRandom(seed: number, operator: string, item: { readonly __key__: unknown; readonly __view__?: unknown; readonly __epoch__?: unknown }): Random {
+export function sampleRandom(
+  seed: number,
+  operator: string,
+  item: { readonly __key__: unknown; readonly __view__?: unknown; readonly __epoch__?: unknown },
+): Random {
   const epoch = lineagesOf(item)[0]?.pass ?? (typeof item.__epoch__ === 'number' ? item.__epoch__ : 0);
   const key = Array.isArray(item.__key__) ? item.__key__.join('\u0000') : String(item.__key__);
   const view = item.__view__;
-  return typeof view === 'number' ? Random.derive(seed, operator, epoch, key, 'view', view) : Random.derive(seed, operator, epoch, key);
+  return typeof view === 'number'
+    ? Random.derive(seed, operator, epoch, key, 'view', view)
+    : Random.derive(seed, operator, epoch, key);
 }

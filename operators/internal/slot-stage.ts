@@ -61,7 +61,7 @@ export function slotStage<Item, Value>(spec: SlotStageSpec<Item, Value>): SlotSt
     try {
       do {
         again = false;
-        for (let i = 0; i < inStage.length && live(); ) {
+        for (let i = 0; i < inStage.length && live();) {
           const slot = inStage[i] as Slot<Item, Value>;
           if (!slot.done) {
             if (ordered) break;

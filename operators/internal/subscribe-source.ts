@@ -10,7 +10,11 @@ import { takeWhile, type Observable, type Observer, type Subscriber, type Subscr
  * The observer's callbacks are called only while `subscriber` is open; a source that ends because
  * the stage closed does not reach `complete` (a batch must not flush a partial batch then).
  */
-export function subscribeSource<T>(source: Observable<T>, subscriber: Subscriber<unknown>, observer: Partial<Observer<T>>): Subscription {
+export function subscribeSource<T>(
+  source: Observable<T>,
+  subscriber: Subscriber<unknown>,
+  observer: Partial<Observer<T>>,
+): Subscription {
   return source.pipe(takeWhile(() => !subscriber.closed)).subscribe({
     next: (value) => {
       if (!subscriber.closed) observer.next?.(value);

@@ -13,7 +13,13 @@ export function transferablesOf(value: unknown, maxDepth = 4): ArrayBuffer[] {
     seen.add(v);
     if (ArrayBuffer.isView(v)) {
       const buffer = v.buffer;
-      if (buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === buffer.byteLength && buffer.byteLength > 0) found.add(buffer);
+      if (
+        buffer instanceof ArrayBuffer &&
+        v.byteOffset === 0 &&
+        v.byteLength === buffer.byteLength &&
+        buffer.byteLength > 0
+      )
+        found.add(buffer);
       return;
     }
     if (v instanceof ArrayBuffer) {

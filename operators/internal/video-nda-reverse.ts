@@ -25,7 +25,8 @@ export function frameReverseTransform(options: object = {}): VideoNdaTransform<R
       const out = allocUninitialised(src);
       for (let i = 0; i < n; i++) {
         const base = i * T * per;
-        for (let t = 0; t < T; t++) out.set(src.subarray(base + (T - 1 - t) * per, base + (T - t) * per), base + t * per);
+        for (let t = 0; t < T; t++)
+          out.set(src.subarray(base + (T - 1 - t) * per, base + (T - t) * per), base + t * per);
       }
       return { clips: { data: out, shape: [n, T, H, W, C] }, partners: null };
     },

@@ -42,13 +42,17 @@ export function framewiseTransform<Options>(image: NdaTransform<Options>): Video
       let first: NdaResult | null = null;
       for (let t = 0; t < T; t++) {
         const frames = src instanceof Float32Array ? new Float32Array(n * per) : new Uint8Array(n * per);
-        for (let i = 0; i < n; i++) frames.set(src.subarray(i * clipLen + t * per, i * clipLen + (t + 1) * per), i * per);
+        for (let i = 0; i < n; i++)
+          frames.set(src.subarray(i * clipLen + t * per, i * clipLen + (t + 1) * per), i * per);
         const batch: ImageBatch = { data: frames, shape: [n, H, W, C] };
         const result = image.apply(batch, context);
         const made = result.images.data;
         for (let i = 0; i < n; i++) out.set(made.subarray(i * per, (i + 1) * per), i * clipLen + t * per);
         if (first === null) first = result;
-        else if (!samePartners(first.partners, result.partners)) throw new Error(`Cannot apply ${image.name} to every frame of clips alike as its partners changed from frame 0 to frame ${t}`);
+        else if (!samePartners(first.partners, result.partners))
+          throw new Error(
+            `Cannot apply ${image.name} to every frame of clips alike as its partners changed from frame 0 to frame ${t}`,
+          );
       }
       const { images: _images, partners, ...details } = first as NdaResult & Record<string, unknown>;
       return { clips: { data: out, shape: [n, T, H, W, C] }, partners: partners as Int32Array | null, details };

@@ -60,7 +60,8 @@ export function spliceTransform(options: SpliceTransformOptions = {}): SpliceTra
       const [n, T, H, W, C] = clipBatchDims('splice clips', clips, context, 2);
       const rng = batchRandom('splice', context);
       const partners = drawPartners('splice the clips of a batch', n, rng);
-      const headOf = (u: number): number => Math.min(T - 1, Math.max(1, Math.round((fraction[0] + (fraction[1] - fraction[0]) * u) * T)));
+      const headOf = (u: number): number =>
+        Math.min(T - 1, Math.max(1, Math.round((fraction[0] + (fraction[1] - fraction[0]) * u) * T)));
       const batchHead = cut === 'batch' ? headOf(rng.float()) : 0;
       const per = H * W * C;
       const clipLen = T * per;
@@ -81,8 +82,10 @@ export function spliceTransform(options: SpliceTransformOptions = {}): SpliceTra
 }
 
 function resolveFraction(action: string, value: unknown): readonly [number, number] {
-  if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'number' || typeof value[1] !== 'number') throw typeError(action, 'fraction must be a [low, high] pair of numbers', value);
+  if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'number' || typeof value[1] !== 'number')
+    throw typeError(action, 'fraction must be a [low, high] pair of numbers', value);
   const [low, high] = value as [number, number];
-  if (!(low >= 0 && high <= 1 && low <= high)) throw rangeError(action, 'fraction must be [low, high] with 0 <= low <= high <= 1', value);
+  if (!(low >= 0 && high <= 1 && low <= high))
+    throw rangeError(action, 'fraction must be [low, high] with 0 <= low <= high <= 1', value);
   return [low, high];
 }

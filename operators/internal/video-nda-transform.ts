@@ -34,14 +34,28 @@ export interface VideoNdaResult {
  * input): a `[n, T, H, W, C]` shape of non-negative integers with at least `minFrames` frames,
  * `Uint8Array`/`Float32Array` data of n*T*H*W*C values, and one key per clip.
  */
-export function clipBatchDims(action: string, clips: ClipBatch, context: NdaContext, minFrames: number): readonly [n: number, t: number, h: number, w: number, c: number] {
+export function clipBatchDims(
+  action: string,
+  clips: ClipBatch,
+  context: NdaContext,
+  minFrames: number,
+): readonly [n: number, t: number, h: number, w: number, c: number] {
   const shape = clips?.shape;
-  if (!Array.isArray(shape) || shape.length !== 5 || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw typeError(action, 'clips must be a stacked clip batch of shape [n, T, h, w, c]', shape);
+  if (!Array.isArray(shape) || shape.length !== 5 || !shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw typeError(action, 'clips must be a stacked clip batch of shape [n, T, h, w, c]', shape);
   const data = clips.data;
-  if (!(data instanceof Uint8Array || data instanceof Float32Array)) throw typeError(action, 'the pixels must be a Uint8Array or a Float32Array', Object.prototype.toString.call(data));
+  if (!(data instanceof Uint8Array || data instanceof Float32Array))
+    throw typeError(action, 'the pixels must be a Uint8Array or a Float32Array', Object.prototype.toString.call(data));
   const [n, t, h, w, c] = shape as unknown as [number, number, number, number, number];
-  if (data.length !== n * t * h * w * c) throw rangeError(action, `the data must hold n*T*h*w*c = ${n * t * h * w * c} values for shape [${shape.join(', ')}]`, data.length);
-  if (t < minFrames) throw rangeError(action, `every clip must have at least ${minFrames} frame${minFrames === 1 ? '' : 's'}`, t);
-  if (!Array.isArray(context?.keys) || context.keys.length !== n) throw rangeError(action, `the context must give one key per clip (${n})`, context?.keys?.length);
+  if (data.length !== n * t * h * w * c)
+    throw rangeError(
+      action,
+      `the data must hold n*T*h*w*c = ${n * t * h * w * c} values for shape [${shape.join(', ')}]`,
+      data.length,
+    );
+  if (t < minFrames)
+    throw rangeError(action, `every clip must have at least ${minFrames} frame${minFrames === 1 ? '' : 's'}`, t);
+  if (!Array.isArray(context?.keys) || context.keys.length !== n)
+    throw rangeError(action, `the context must give one key per clip (${n})`, context?.keys?.length);
   return [n, t, h, w, c];
 }

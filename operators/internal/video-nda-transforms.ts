@@ -31,5 +31,9 @@ export function createVideoNdaTransform(name: string, options: object = {}): Vid
   const temporal = Object.hasOwn(TEMPORAL, name) ? TEMPORAL[name] : undefined;
   if (temporal !== undefined) return temporal(options);
   if (NDA_TRANSFORM_NAMES.includes(name)) return framewiseTransform(createNdaTransform(name, options));
-  throw rangeError('create a video NDA transform', `the name must be one of ${VIDEO_NDA_TRANSFORM_NAMES.join(', ')}`, name);
+  throw rangeError(
+    'create a video NDA transform',
+    `the name must be one of ${VIDEO_NDA_TRANSFORM_NAMES.join(', ')}`,
+    name,
+  );
 }

@@ -37,8 +37,13 @@ function load(): Promise<UserFunction> {
   loaded ??= import(moduleUrl).then((ns: Record<string, unknown>) => {
     const fn = ns[exportName];
     if (typeof fn !== 'function') {
-      const has = Object.keys(ns).map((k) => JSON.stringify(k)).join(', ') || 'nothing';
-      throw new TypeError(`Cannot use export ${JSON.stringify(exportName)} of ${moduleUrl} as it must be a function: it is ${fn === undefined ? 'missing' : typeof fn} (the module exports ${has})`);
+      const has =
+        Object.keys(ns)
+          .map((k) => JSON.stringify(k))
+          .join(', ') || 'nothing';
+      throw new TypeError(
+        `Cannot use export ${JSON.stringify(exportName)} of ${moduleUrl} as it must be a function: it is ${fn === undefined ? 'missing' : typeof fn} (the module exports ${has})`,
+      );
     }
     return fn as UserFunction;
   });

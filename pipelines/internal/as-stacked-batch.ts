@@ -11,6 +11,14 @@ import { isVideoClip, type ClipBatch, type VideoClip } from '../../sources/video
 export function asStackedBatch(value: unknown, field: string, pipeline: string): ImageBatch | ClipBatch {
   if (Array.isArray(value) && value.length > 0 && value.every(isVideoClip)) return stackClips(value as VideoClip[]);
   const v = value as Partial<ImageBatch> | undefined;
-  if (v !== undefined && (v.data instanceof Uint8Array || v.data instanceof Float32Array) && Array.isArray(v.shape) && v.shape.length === 4) return v as ImageBatch;
-  throw new Error(`Cannot run ${pipeline} as batch field ${JSON.stringify(field)} must be a stacked image batch or a list of clips (check the pipeline's view stages)`);
+  if (
+    v !== undefined &&
+    (v.data instanceof Uint8Array || v.data instanceof Float32Array) &&
+    Array.isArray(v.shape) &&
+    v.shape.length === 4
+  )
+    return v as ImageBatch;
+  throw new Error(
+    `Cannot run ${pipeline} as batch field ${JSON.stringify(field)} must be a stacked image batch or a list of clips (check the pipeline's view stages)`,
+  );
 }

@@ -17,7 +17,13 @@ export function embeddedShards(dataset: string, split: string): string[] {
     // reported below
   }
   const pattern = new RegExp(`^${split}-\\d{6}\\.(tar|tar\\.gz|tgz)$`);
-  const shards = names.filter((n) => pattern.test(n)).sort().map((n) => join(dir, n));
-  if (shards.length === 0) throw new Error(`Cannot find the embedded ${dataset} ${split} shards as ${dir} holds no ${split}-NNNNNN.tar[.gz] (regenerate them: see data/README.md)`);
+  const shards = names
+    .filter((n) => pattern.test(n))
+    .sort()
+    .map((n) => join(dir, n));
+  if (shards.length === 0)
+    throw new Error(
+      `Cannot find the embedded ${dataset} ${split} shards as ${dir} holds no ${split}-NNNNNN.tar[.gz] (regenerate them: see data/README.md)`,
+    );
   return shards;
 }

@@ -24,7 +24,11 @@ export async function fmnistGeneratorScore(
 ): Promise<GeneratorScore> {
   const { classifier, features } = await loadFmnistClassifier(tf);
   try {
-    const it = createLoader<any>(fromShards(testShards as string | string[], { seed: options.seed, shuffle: 0, handler: options.handler }), decode({ image: 'gray', handler: options.handler }), batch(500)).iterate();
+    const it = createLoader<any>(
+      fromShards(testShards as string | string[], { seed: options.seed, shuffle: 0, handler: options.handler }),
+      decode({ image: 'gray', handler: options.handler }),
+      batch(500),
+    ).iterate();
     async function* images(): AsyncGenerator<ImageBatch> {
       for await (const b of it) yield b.png as ImageBatch;
     }
@@ -32,7 +36,14 @@ export async function fmnistGeneratorScore(
     // KID over 10 subsets, not KID's default 100: the kernel sums run in JS (~0.4 s per subset of 1000);
     // subsets of at most half the images, so that they differ and the spread means something
     const n = real.shape[0];
-    return await evaluateGenerator(tf, { generator, features, real, n, seed: options.seed, kid: { subsets: 10, subsetSize: Math.max(2, Math.min(1000, Math.floor(n / 2))) } });
+    return await evaluateGenerator(tf, {
+      generator,
+      features,
+      real,
+      n,
+      seed: options.seed,
+      kid: { subsets: 10, subsetSize: Math.max(2, Math.min(1000, Math.floor(n / 2))) },
+    });
   } finally {
     classifier.dispose();
   }

@@ -8,7 +8,11 @@ import { testShardsBeside } from './test-shards-beside.js';
  * `ndaflow prepare fashion-mnist` writes: 6 train shards and 1 test shard for the full set).
  * @throws RangeError (for `action`) when the training spec is not a local path or its folder holds no test shard.
  */
-export function fmnistTestShards(action: string, shards: string | undefined, testShards: string | undefined): string | string[] {
+export function fmnistTestShards(
+  action: string,
+  shards: string | undefined,
+  testShards: string | undefined,
+): string | string[] {
   if (testShards !== undefined) return testShards;
   if (shards === undefined) return embeddedShards('fmnist', 'test');
   return testShardsBeside(action, shards);

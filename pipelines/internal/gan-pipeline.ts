@@ -21,7 +21,15 @@ import { deriveSeed } from '../../sources/random.js';
 import { PipelineError } from '../pipeline-error.js';
 import { fmnistGeneratorScore } from './fmnist-generator-score.js';
 import { readResumedConfig } from './resumed-config.js';
-import { checkTrainingOptions, defaultRunDir, resumedRunDir, runSeed, finishTrainingRun, stepReporter, trainingBackend } from './training-run.js';
+import {
+  checkTrainingOptions,
+  defaultRunDir,
+  resumedRunDir,
+  runSeed,
+  finishTrainingRun,
+  stepReporter,
+  trainingBackend,
+} from './training-run.js';
 import { truncateMetrics } from './truncate-metrics.js';
 import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
 
@@ -111,7 +119,14 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
   const runDir = options.runDir ?? defaultRunDir(spec.name, config.nda, config.seed);
   const { tf, description: backend, name: backendName } = await trainingBackend(options, log);
 
-  const shape = { z: config.z, ch: config.ch, size: config.size, channels: config.channels, seed: deriveSeed(config.seed, 'weights'), ...(config.classes !== null ? { classes: config.classes } : {}) };
+  const shape = {
+    z: config.z,
+    ch: config.ch,
+    size: config.size,
+    channels: config.channels,
+    seed: deriveSeed(config.seed, 'weights'),
+    ...(config.classes !== null ? { classes: config.classes } : {}),
+  };
   const models = config.architecture === 'sn-resnet' ? createSnResnetGan(tf, shape) : createDcgan(tf, shape);
   const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
   const ema = new GeneratorEma(tf, models.generator, config.ema);
@@ -146,7 +161,15 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
       ...spec.augment(config.seed, options.handler),
       batch(config.batchSize, { partial: false }),
     ];
-    if (config.nda !== 'none') stages.push(ndaPairs({ transforms: config.nda, seed: deriveSeed(config.seed, 'nda'), batchSize: config.batchSize, handler: options.handler }));
+    if (config.nda !== 'none')
+      stages.push(
+        ndaPairs({
+          transforms: config.nda,
+          seed: deriveSeed(config.seed, 'nda'),
+          batchSize: config.batchSize,
+          handler: options.handler,
+        }),
+      );
     const it = createLoader<any>(source, ...stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
     let batches = 0;
     async function* pairs(): AsyncGenerator<GanPair> {
@@ -202,7 +225,8 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
         batchSize: config.batchSize,
         accounting: it.accounting(),
         aborted: options.signal?.aborted === true,
-        details: trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {},
+        details:
+          trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {},
       },
       log,
     );
@@ -211,14 +235,27 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
     async function finishRun(step: number): Promise<void> {
       const tag = String(step).padStart(6, '0');
       const rows = config.classes ?? 8;
-      const grid = await ema.withEmaWeights(() => writeSampleGrid(tf, models.generator, join(runDir, `samples-step-${tag}.png`), { rows, cols: 8, seed: config.seed }));
+      const grid = await ema.withEmaWeights(() =>
+        writeSampleGrid(tf, models.generator, join(runDir, `samples-step-${tag}.png`), {
+          rows,
+          cols: 8,
+          seed: config.seed,
+        }),
+      );
       log(`samples: ${grid.path}`);
       const testShards = config.testShards ?? null;
       if (testShards === null || options.evaluate === false || options.signal?.aborted) return;
-      const score = await ema.withEmaWeights(() => fmnistGeneratorScore(tf, models.generator, testShards, { seed: deriveSeed(config.seed, 'eval'), handler: options.handler }));
+      const score = await ema.withEmaWeights(() =>
+        fmnistGeneratorScore(tf, models.generator, testShards, {
+          seed: deriveSeed(config.seed, 'eval'),
+          handler: options.handler,
+        }),
+      );
       const row = { step, fid: score.fid, kid: score.kid.mean, kidStd: score.kid.std, n: score.n, generator: 'ema' };
       await appendFile(join(runDir, RUN_FILES.evaluations), `${JSON.stringify(row)}\n`);
-      log(`evaluation (EMA generator, ${score.n} generated vs ${score.n} test images): FID ${score.fid.toFixed(3)}, KID ${score.kid.mean.toFixed(4)} ± ${score.kid.std.toFixed(4)}`);
+      log(
+        `evaluation (EMA generator, ${score.n} generated vs ${score.n} test images): FID ${score.fid.toFixed(3)}, KID ${score.kid.mean.toFixed(4)} ± ${score.kid.std.toFixed(4)}`,
+      );
     }
 
     async function saveFinal(): Promise<void> {
@@ -231,11 +268,24 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
 }
 
 /** The run's configuration: from the options and defaults, or (resuming) from the run folder's config.json. */
-async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions, action: string, log: (line: string) => void): Promise<GanRunConfig> {
-  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, options, { nda: 'jigsaw', ndaChoices: GAN_PIPELINE_NDA, batchSize: DEFAULTS.batchSize, minBatchSize: 1, shuffle: DEFAULTS.shuffle });
+async function resolveConfig(
+  spec: GanPipelineSpec,
+  options: PipelineRunOptions,
+  action: string,
+  log: (line: string) => void,
+): Promise<GanRunConfig> {
+  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, options, {
+    nda: 'jigsaw',
+    ndaChoices: GAN_PIPELINE_NDA,
+    batchSize: DEFAULTS.batchSize,
+    minBatchSize: 1,
+    shuffle: DEFAULTS.shuffle,
+  });
   const architecture = options.architecture ?? 'dcgan';
-  if (!(GAN_ARCHITECTURES as readonly string[]).includes(architecture)) throw rangeError(action, `architecture must be one of ${GAN_ARCHITECTURES.join(', ')}`, architecture);
-  if (options.conditional !== undefined && typeof options.conditional !== 'boolean') throw typeError(action, 'conditional must be a boolean', options.conditional);
+  if (!(GAN_ARCHITECTURES as readonly string[]).includes(architecture))
+    throw rangeError(action, `architecture must be one of ${GAN_ARCHITECTURES.join(', ')}`, architecture);
+  if (options.conditional !== undefined && typeof options.conditional !== 'boolean')
+    throw typeError(action, 'conditional must be a boolean', options.conditional);
 
   if (options.resume === true) {
     const runDir = resumedRunDir(action, options, spec.name, nda);
@@ -281,7 +331,10 @@ async function resolveConfig(spec: GanPipelineSpec, options: PipelineRunOptions,
     optimizer: 'adam(2e-4, 0, 0.999)',
     // BigGAN averages from step 1000 with decay 0.9999 (a 10,000-step horizon); a short run would never
     // average, or average mostly its start, so both scale with the run: a horizon of ~steps/10.
-    ema: { decay: Math.min(0.9999, Math.max(0.5, 1 - 10 / finalSteps)), start: Math.min(1000, Math.floor(finalSteps / 2)) },
+    ema: {
+      decay: Math.min(0.9999, Math.max(0.5, 1 - 10 / finalSteps)),
+      start: Math.min(1000, Math.floor(finalSteps / 2)),
+    },
     checkpointEvery: Math.max(1, Math.min(500, Math.round(finalSteps / 4))),
   };
 }

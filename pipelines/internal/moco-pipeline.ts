@@ -20,7 +20,15 @@ import { asStackedBatch } from './as-stacked-batch.js';
 import { interleavedNdaViews, type NdaViewMaker } from './nda-views.js';
 import { probeEncoder, type ProbeSpec } from './probe-encoder.js';
 import { readResumedConfig } from './resumed-config.js';
-import { checkTrainingOptions, defaultRunDir, resumedRunDir, runSeed, stepReporter, trainingBackend, finishTrainingRun } from './training-run.js';
+import {
+  checkTrainingOptions,
+  defaultRunDir,
+  resumedRunDir,
+  runSeed,
+  stepReporter,
+  trainingBackend,
+  finishTrainingRun,
+} from './training-run.js';
 import { truncateMetrics } from './truncate-metrics.js';
 
 /** What differs between the MoCo pipelines (`fmnist-moco`, `moving-fmnist-video-moco`, ...). */
@@ -144,7 +152,11 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
       await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
       log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
     }
-    const iteration = createLoader<any>(source, ...spec.views(config.seed, options.handler), batch(config.batchSize, { partial: false })).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
+    const iteration = createLoader<any>(
+      source,
+      ...spec.views(config.seed, options.handler),
+      batch(config.batchSize, { partial: false }),
+    ).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
     let batches = 0;
     async function* contrastiveBatches(): AsyncGenerator<ContrastiveBatch> {
       for await (const item of iteration) {
@@ -153,7 +165,15 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
         const query = asStackedBatch(item.view0, 'view0', spec.name);
         const key = asStackedBatch(item.view1, 'view1', spec.name);
         const step = startStep + batches;
-        const nda = makeNda === null ? undefined : interleavedNdaViews(makeNda, query, { seed: deriveSeed(config.seed, 'nda'), step, keys: item.__key__ as string[], perQuery: config.ndaPerQuery });
+        const nda =
+          makeNda === null
+            ? undefined
+            : interleavedNdaViews(makeNda, query, {
+                seed: deriveSeed(config.seed, 'nda'),
+                step,
+                keys: item.__key__ as string[],
+                perQuery: config.ndaPerQuery,
+              });
         yield nda === undefined ? { query, key } : { query, key, nda };
         if (options.signal?.aborted) return;
       }
@@ -173,7 +193,8 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
         runDir,
         checkpointEvery: config.checkpointEvery,
         loaderState: () => iteration.state(),
-        onStep: (r) => report(r.step, r.msPerStep, `loss ${r.loss.toFixed(4)} top1 ${(r.positiveTop1 * 100).toFixed(0)}%`),
+        onStep: (r) =>
+          report(r.step, r.msPerStep, `loss ${r.loss.toFixed(4)} top1 ${(r.positiveTop1 * 100).toFixed(0)}%`),
       });
       if (trained.steps > startStep && trained.steps % config.checkpointEvery !== 0 && trained.steps !== config.steps) {
         // stopped early (Ctrl-C, or the data ran out): keep what was trained
@@ -199,8 +220,13 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
         allowPipe: options.allowPipe,
       });
       for (const row of probed) {
-        await appendFile(join(runDir, RUN_FILES.evaluations), `${JSON.stringify({ step: trained.steps, encoder: 'query', ...row })}\n`);
-        log(`linear probe (${row.label}): top-1 ${(row.top1 * 100).toFixed(1)}% on ${row.testSamples} test samples (train ${(row.trainTop1 * 100).toFixed(1)}% on ${row.trainSamples})`);
+        await appendFile(
+          join(runDir, RUN_FILES.evaluations),
+          `${JSON.stringify({ step: trained.steps, encoder: 'query', ...row })}\n`,
+        );
+        log(
+          `linear probe (${row.label}): top-1 ${(row.top1 * 100).toFixed(1)}% on ${row.testSamples} test samples (train ${(row.trainTop1 * 100).toFixed(1)}% on ${row.trainSamples})`,
+        );
         probeDetails[`probe_${row.label}_top1`] = Math.round(row.top1 * 10_000) / 10_000;
       }
     }
@@ -228,8 +254,19 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
 }
 
 /** The run's configuration: from the options and the spec's defaults, or (resuming) from config.json. */
-async function resolveConfig(spec: MocoPipelineSpec, options: PipelineRunOptions, action: string, log: (line: string) => void): Promise<MocoRunConfig> {
-  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, options, { nda: spec.defaultNda, ndaChoices: spec.ndaChoices, batchSize: spec.defaults.batchSize, minBatchSize: 2, shuffle: spec.defaults.shuffle });
+async function resolveConfig(
+  spec: MocoPipelineSpec,
+  options: PipelineRunOptions,
+  action: string,
+  log: (line: string) => void,
+): Promise<MocoRunConfig> {
+  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, options, {
+    nda: spec.defaultNda,
+    ndaChoices: spec.ndaChoices,
+    batchSize: spec.defaults.batchSize,
+    minBatchSize: 2,
+    shuffle: spec.defaults.shuffle,
+  });
   if (options.ndaPerQuery !== undefined) checkInteger(action, 'ndaPerQuery', options.ndaPerQuery, 1, 64);
 
   if (options.resume === true) {

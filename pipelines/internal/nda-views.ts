@@ -22,15 +22,25 @@ export interface NdaViewsContext {
  * expects: rows i*m .. i*m+m-1 of the result are query i's views. View j of the batch comes from
  * `make` with seed `seed + j`, so views differ from each other and are reproducible.
  */
-export function interleavedNdaViews(make: NdaViewMaker, queries: ImageBatch | ClipBatch, context: NdaViewsContext): ImageBatch | ClipBatch {
+export function interleavedNdaViews(
+  make: NdaViewMaker,
+  queries: ImageBatch | ClipBatch,
+  context: NdaViewsContext,
+): ImageBatch | ClipBatch {
   const m = context.perQuery;
   const n = queries.shape[0];
   const per = queries.data.length / n;
-  const views = Array.from({ length: m }, (_, j) => make(queries, { seed: (context.seed + j) >>> 0, epoch: context.step, keys: context.keys }));
+  const views = Array.from({ length: m }, (_, j) =>
+    make(queries, { seed: (context.seed + j) >>> 0, epoch: context.step, keys: context.keys }),
+  );
   if (m === 1) return views[0] as ImageBatch | ClipBatch;
-  const data = queries.data instanceof Float32Array ? new Float32Array(queries.data.length * m) : new Uint8Array(queries.data.length * m);
+  const data =
+    queries.data instanceof Float32Array
+      ? new Float32Array(queries.data.length * m)
+      : new Uint8Array(queries.data.length * m);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) data.set((views[j] as ImageBatch | ClipBatch).data.subarray(i * per, (i + 1) * per), (i * m + j) * per);
+    for (let j = 0; j < m; j++)
+      data.set((views[j] as ImageBatch | ClipBatch).data.subarray(i * per, (i + 1) * per), (i * m + j) * per);
   }
   return { data, shape: [n * m, ...queries.shape.slice(1)] } as unknown as ImageBatch | ClipBatch;
 }

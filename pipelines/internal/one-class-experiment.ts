@@ -119,12 +119,16 @@ const PAD = 2;
  *   accounting so far) when a stream or the training fails, or when the training shards hold less than
  *   one batch of the normal class.
  */
-export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExperimentOptions): Promise<OneClassExperimentResult> {
+export async function oneClassExperiment(
+  tf: typeof TFJS,
+  options: OneClassExperimentOptions,
+): Promise<OneClassExperimentResult> {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const normalClass = checkInteger(ACTION, 'normalClass', options.normalClass, 0, 1 << 20);
   const seed = checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
   const nda = options.nda ?? 'jigsaw';
-  if (!(ONE_CLASS_NDA as readonly string[]).includes(nda)) throw rangeError(ACTION, `nda must be one of ${ONE_CLASS_NDA.join(', ')}`, nda);
+  if (!(ONE_CLASS_NDA as readonly string[]).includes(nda))
+    throw rangeError(ACTION, `nda must be one of ${ONE_CLASS_NDA.join(', ')}`, nda);
   const steps = checkInteger(ACTION, 'steps', options.steps ?? 200, 1);
   const batchSize = checkInteger(ACTION, 'batchSize', options.batchSize ?? 64, 1);
   const shuffle = checkInteger(ACTION, 'shuffle', options.shuffle ?? 1000, 0);
@@ -132,9 +136,14 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
   const scoreBatchSize = checkInteger(ACTION, 'scoreBatchSize', options.scoreBatchSize ?? 256, 1);
   for (const name of ['trainShards', 'testShards'] as const) {
     const v = options[name];
-    if (!(typeof v === 'string' && v !== '') && !(Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string'))) throw typeError(ACTION, `${name} must be a shard spec or a list of shards`, v);
+    if (
+      !(typeof v === 'string' && v !== '') &&
+      !(Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string'))
+    )
+      throw typeError(ACTION, `${name} must be a shard spec or a list of shards`, v);
   }
-  if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(ACTION, 'runDir must be a non-empty string', options.runDir);
+  if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === ''))
+    throw typeError(ACTION, 'runDir must be a non-empty string', options.runDir);
   const oodNda = options.oodNda ?? ['jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'];
   const corruptions = options.corruptions ?? CORRUPTION_NAMES;
   // checks the set names (and that the transforms run) on a tiny batch, before the training
@@ -143,12 +152,20 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
   const runDir = options.runDir;
 
   // --- training on the normal class
-  const source = fromShards(options.trainShards as string | string[], { seed, shuffle, epochs, handler: options.handler, allowPipe: options.allowPipe });
+  const source = fromShards(options.trainShards as string | string[], {
+    seed,
+    shuffle,
+    epochs,
+    handler: options.handler,
+    allowPipe: options.allowPipe,
+  });
   let matchedFirstPass = 0;
   const isNormal = (sample: Record<string, unknown>): boolean => {
     const pass = lineagesOf(sample)[0]?.pass ?? 0;
     if (pass > 0 && matchedFirstPass < batchSize) {
-      throw new Error(`Cannot train on class ${normalClass} as the training shards hold ${matchedFirstPass} sample(s) of it, fewer than one batch of ${batchSize}`);
+      throw new Error(
+        `Cannot train on class ${normalClass} as the training shards hold ${matchedFirstPass} sample(s) of it, fewer than one batch of ${batchSize}`,
+      );
     }
     const keep = Number(String(sample.cls ?? '').trim()) === normalClass;
     if (keep && pass === 0) matchedFirstPass++;
@@ -160,7 +177,8 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
     randomCrop({ size: SIZE, pad: PAD, seed: deriveSeed(seed, 'crop'), handler: options.handler }),
     batch(batchSize, { partial: false }),
   ];
-  if (nda !== 'none') stages.push(ndaPairs({ transforms: nda, seed: deriveSeed(seed, 'nda'), batchSize, handler: options.handler }));
+  if (nda !== 'none')
+    stages.push(ndaPairs({ transforms: nda, seed: deriveSeed(seed, 'nda'), batchSize, handler: options.handler }));
   const it = createLoader<any>(source, ...stages).iterate();
   let batches = 0;
   async function* pairs(): AsyncGenerator<GanPair> {
@@ -182,7 +200,10 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
       ...(runDir !== undefined ? { runDir, checkpointEvery: steps, loaderState: () => it.state() } : {}),
       onStep: (r) => {
         options.onTrainingStep?.(r.step, steps, `dLoss ${r.dLoss.toFixed(4)} gLoss ${r.gLoss.toFixed(4)}`);
-        if (r.step % every === 0 || r.step === 1 || r.step === steps) log(`step ${r.step}/${steps}: dLoss ${r.dLoss.toFixed(4)} gLoss ${r.gLoss.toFixed(4)} (${r.msPerStep.toFixed(0)} ms)`);
+        if (r.step % every === 0 || r.step === 1 || r.step === steps)
+          log(
+            `step ${r.step}/${steps}: dLoss ${r.dLoss.toFixed(4)} gLoss ${r.gLoss.toFixed(4)} (${r.msPerStep.toFixed(0)} ms)`,
+          );
       },
     });
   } catch (err) {
@@ -192,12 +213,23 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
   const trainAccounting = it.accounting();
   const { models, optimizers, ema } = trained;
   try {
-    if (models === null) throw new PipelineError('fmnist-anomaly', trainAccounting, new Error('Cannot score the test split as no training step ran'));
+    if (models === null)
+      throw new PipelineError(
+        'fmnist-anomaly',
+        trainAccounting,
+        new Error('Cannot score the test split as no training step ran'),
+      );
 
     // --- scoring the test split
     const scoreStart = performance.now();
     const test = createLoader<any>(
-      fromShards(options.testShards as string | string[], { seed, shuffle: 0, epochs: 1, handler: options.handler, allowPipe: options.allowPipe }),
+      fromShards(options.testShards as string | string[], {
+        seed,
+        shuffle: 0,
+        epochs: 1,
+        handler: options.handler,
+        allowPipe: options.allowPipe,
+      }),
       decode({ image: 'gray', handler: options.handler }),
       batch(scoreBatchSize, { partial: true }),
     ).iterate();
@@ -205,8 +237,10 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
     try {
       for await (const b of test) {
         const images = b.png as ImageBatch | undefined;
-        if (images === undefined || !(images.data instanceof Uint8Array)) throw new Error('Cannot score the test split as its samples need a png image');
-        if (!(b.cls instanceof Float64Array)) throw new Error('Cannot score the test split as its samples need an integer cls label');
+        if (images === undefined || !(images.data instanceof Uint8Array))
+          throw new Error('Cannot score the test split as its samples need a png image');
+        if (!(b.cls instanceof Float64Array))
+          throw new Error('Cannot score the test split as its samples need an integer cls label');
         parts.push({ images: padCentre(images, SIZE), keys: b.__key__ as string[], cls: b.cls });
       }
     } catch (err) {
@@ -226,7 +260,11 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
     for (const other of [...new Set(labels)].sort((a, b) => a - b)) {
       if (other === normalClass) continue;
       const idx = [...labels.keys()].filter((i) => labels[i] === normalClass || labels[i] === other);
-      perClass[String(other)] = oneClassAuroc(idx.map((i) => all.scores[i]!), idx.map((i) => labels[i]!), normalClass);
+      perClass[String(other)] = oneClassAuroc(
+        idx.map((i) => all.scores[i]!),
+        idx.map((i) => labels[i]!),
+        normalClass,
+      );
     }
     // the normal test images, their scores and their OOD versions
     const per = SIZE * SIZE;
@@ -235,10 +273,18 @@ export async function oneClassExperiment(tf: typeof TFJS, options: OneClassExper
     normal.forEach((i, j) => normalImages.set(flat.subarray(i * per, (i + 1) * per), j * per));
     const normalBatch: ImageBatch = { data: normalImages, shape: [normal.length, SIZE, SIZE, 1] };
     const normalScores = Float32Array.from(normal, (i) => all.scores[i]!);
-    const sets = buildOodSets(normalBatch, { nda: oodNda, corruptions, seed: deriveSeed(seed, 'ood'), keys: normal.map((i) => all.keys[i]!) });
+    const sets = buildOodSets(normalBatch, {
+      nda: oodNda,
+      corruptions,
+      seed: deriveSeed(seed, 'ood'),
+      keys: normal.map((i) => all.keys[i]!),
+    });
     const oodRows = await scoreOodSets(tf, models.discriminator, normalScores, sets, { batchSize: scoreBatchSize });
     const scoreSeconds = (performance.now() - scoreStart) / 1000;
-    const rows: AnomalyRow[] = [{ set: 'one-class', auroc: oneClass, n: labels.length - normal.length, nIn: normal.length }, ...oodRows];
+    const rows: AnomalyRow[] = [
+      { set: 'one-class', auroc: oneClass, n: labels.length - normal.length, nIn: normal.length },
+      ...oodRows,
+    ];
     const result: OneClassExperimentResult = {
       normalClass,
       nda,

@@ -9,7 +9,8 @@ import type { ImageBatch } from '../../sources/sample.js';
 export function padCentre(images: ImageBatch, size = 32): ImageBatch {
   const [n, h, w, c] = images.shape;
   if (c !== 1) throw new Error(`Cannot pad the test images as they must be greyscale: current value is ${c} channels`);
-  if (h > size || w > size) throw new Error(`Cannot pad the test images as they must be at most ${size} px: current value is ${h}x${w}`);
+  if (h > size || w > size)
+    throw new Error(`Cannot pad the test images as they must be at most ${size} px: current value is ${h}x${w}`);
   if (h === size && w === size) return images;
   const top = Math.floor((size - h) / 2);
   const left = Math.floor((size - w) / 2);

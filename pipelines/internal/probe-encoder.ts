@@ -58,7 +58,11 @@ const BATCH = 64;
  * of the test samples (un-augmented views, in shard order), a linear softmax classifier per probed
  * label fitted on the training features (`trainLinearProbe`), top-1 accuracy on the test features.
  */
-export async function probeEncoder(tf: typeof TFJS, encoder: TFJS.LayersModel, options: ProbeEncoderOptions): Promise<ProbeRow[]> {
+export async function probeEncoder(
+  tf: typeof TFJS,
+  encoder: TFJS.LayersModel,
+  options: ProbeEncoderOptions,
+): Promise<ProbeRow[]> {
   const train = await featuresOf(tf, encoder, options.trainShards, options.trainSamples, options);
   const test = await featuresOf(tf, encoder, options.testShards, options.testSamples, options);
   const rows: ProbeRow[] = [];
@@ -67,16 +71,37 @@ export async function probeEncoder(tf: typeof TFJS, encoder: TFJS.LayersModel, o
       train: { features: train.features, labels: train.labels[k] as Int32Array },
       test: { features: test.features, labels: test.labels[k] as Int32Array },
       dims: train.dims,
-      classes: probe.classes ?? 1 + Math.max(largest(train.labels[k] as Int32Array), largest(test.labels[k] as Int32Array)),
+      classes:
+        probe.classes ?? 1 + Math.max(largest(train.labels[k] as Int32Array), largest(test.labels[k] as Int32Array)),
       seed: options.seed,
     });
-    rows.push({ label: probe.label, top1: result.top1, trainTop1: result.trainTop1, trainSamples: train.count, testSamples: test.count });
+    rows.push({
+      label: probe.label,
+      top1: result.top1,
+      trainTop1: result.trainTop1,
+      trainSamples: train.count,
+      testSamples: test.count,
+    });
   }
   return rows;
 }
 
-async function featuresOf(tf: typeof TFJS, encoder: TFJS.LayersModel, shards: string | readonly string[], limit: number, options: ProbeEncoderOptions): Promise<Split> {
-  const it = createLoader<Batch>(fromShards(shards as string | string[], { seed: options.seed, handler: options.handler, allowPipe: options.allowPipe }), ...options.stages, batch(BATCH)).iterate();
+async function featuresOf(
+  tf: typeof TFJS,
+  encoder: TFJS.LayersModel,
+  shards: string | readonly string[],
+  limit: number,
+  options: ProbeEncoderOptions,
+): Promise<Split> {
+  const it = createLoader<Batch>(
+    fromShards(shards as string | string[], {
+      seed: options.seed,
+      handler: options.handler,
+      allowPipe: options.allowPipe,
+    }),
+    ...options.stages,
+    batch(BATCH),
+  ).iterate();
   const labels: number[][] = options.probes.map(() => []);
   let count = 0;
   async function* views(): AsyncGenerator<{ data: Uint8Array | Float32Array; shape: readonly number[] }> {
@@ -86,7 +111,9 @@ async function featuresOf(tf: typeof TFJS, encoder: TFJS.LayersModel, shards: st
       for (let i = 0; i < take; i++) options.probes.forEach((p, k) => (labels[k] as number[]).push(p.read(b, i)));
       count += take;
       const per = stacked.data.length / stacked.shape[0];
-      yield take === stacked.shape[0] ? stacked : { data: stacked.data.subarray(0, take * per), shape: [take, ...stacked.shape.slice(1)] };
+      yield take === stacked.shape[0]
+        ? stacked
+        : { data: stacked.data.subarray(0, take * per), shape: [take, ...stacked.shape.slice(1)] };
       if (limit > 0 && count >= limit) return;
     }
   }

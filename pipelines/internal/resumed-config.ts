@@ -10,9 +10,17 @@ import { rangeError } from '../../sources/errors.js';
  * @throws Error when the folder holds no `config.json`; RangeError when it belongs to another
  *   pipeline or a given option contradicts it (naming the saved value).
  */
-export async function readResumedConfig(action: string, pipeline: string, runDir: string, given: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+export async function readResumedConfig(
+  action: string,
+  pipeline: string,
+  runDir: string,
+  given: Readonly<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
   const saved = await readRunConfig(runDir);
-  if (saved === null) throw new Error(`Cannot ${action} --resume as ${join(runDir, RUN_FILES.config)} does not exist (no run to resume there)`);
+  if (saved === null)
+    throw new Error(
+      `Cannot ${action} --resume as ${join(runDir, RUN_FILES.config)} does not exist (no run to resume there)`,
+    );
   if (saved['pipeline'] !== pipeline) throw rangeError(action, `resume needs a run of ${pipeline}`, saved['pipeline']);
   for (const [key, value] of Object.entries(given)) {
     if (value !== undefined && JSON.stringify(value) !== JSON.stringify(saved[key])) {

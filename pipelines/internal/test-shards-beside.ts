@@ -8,7 +8,12 @@ import { rangeError } from '../../sources/errors.js';
  * @throws RangeError (for `action`) when the training spec is not a local path or its folder holds no test shard.
  */
 export function testShardsBeside(action: string, shards: string): string[] {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(shards)) throw rangeError(action, 'shards must be local files for the test shards to be found beside them (or give --test-shards)', shards);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(shards))
+    throw rangeError(
+      action,
+      'shards must be local files for the test shards to be found beside them (or give --test-shards)',
+      shards,
+    );
   const dir = dirname(`${shards.split(/[{[*?]/)[0]}x`);
   let names: string[] = [];
   try {
@@ -16,7 +21,15 @@ export function testShardsBeside(action: string, shards: string): string[] {
   } catch {
     // reported below
   }
-  const found = names.filter((n) => /^test-\d{6}\.(tar|tar\.gz|tgz)$/.test(n)).sort().map((n) => join(dir, n));
-  if (found.length === 0) throw rangeError(action, `the folder of the training shards (${dir}) must hold test-NNNNNN.tar[.gz] shards (or give --test-shards)`, shards);
+  const found = names
+    .filter((n) => /^test-\d{6}\.(tar|tar\.gz|tgz)$/.test(n))
+    .sort()
+    .map((n) => join(dir, n));
+  if (found.length === 0)
+    throw rangeError(
+      action,
+      `the folder of the training shards (${dir}) must hold test-NNNNNN.tar[.gz] shards (or give --test-shards)`,
+      shards,
+    );
   return found;
 }

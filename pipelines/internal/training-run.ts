@@ -36,10 +36,16 @@ export interface TrainingDefaults {
  * Checks `runDir`, `nda`, `steps`, `batchSize`, `shuffle`, `epochs` and `seed`, before anything is read.
  * @throws RangeError/TypeError naming the option (for `action`).
  */
-export function checkTrainingOptions(action: string, options: PipelineRunOptions, defaults: TrainingDefaults): TrainingOptions {
-  if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === '')) throw typeError(action, 'runDir must be a non-empty string', options.runDir);
+export function checkTrainingOptions(
+  action: string,
+  options: PipelineRunOptions,
+  defaults: TrainingDefaults,
+): TrainingOptions {
+  if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === ''))
+    throw typeError(action, 'runDir must be a non-empty string', options.runDir);
   const nda = options.nda ?? defaults.nda;
-  if (!defaults.ndaChoices.includes(nda)) throw rangeError(action, `nda must be one of ${defaults.ndaChoices.join(', ')}`, nda);
+  if (!defaults.ndaChoices.includes(nda))
+    throw rangeError(action, `nda must be one of ${defaults.ndaChoices.join(', ')}`, nda);
   const steps = options.steps === undefined ? undefined : checkInteger(action, 'steps', options.steps, 1);
   const batchSize = checkInteger(action, 'batchSize', options.batchSize ?? defaults.batchSize, defaults.minBatchSize);
   const shuffle = checkInteger(action, 'shuffle', options.shuffle ?? defaults.shuffle, 0);
@@ -59,7 +65,12 @@ export function defaultRunDir(pipeline: string, nda: string, seed: number): stri
  */
 export function resumedRunDir(action: string, options: PipelineRunOptions, pipeline: string, nda: string): string {
   if (options.runDir !== undefined) return options.runDir;
-  if (options.seed === undefined) throw typeError(action, 'resume needs the run folder (--run-dir), or the seed and nda that name the default one', 'neither');
+  if (options.seed === undefined)
+    throw typeError(
+      action,
+      'resume needs the run folder (--run-dir), or the seed and nda that name the default one',
+      'neither',
+    );
   return defaultRunDir(pipeline, nda, options.seed);
 }
 
@@ -72,7 +83,10 @@ export function runSeed(options: PipelineRunOptions, log: (line: string) => void
 }
 
 /** Picks the TF.js backend (`options.backend`, else the best that loads), logs it and loads TF.js. */
-export async function trainingBackend(options: PipelineRunOptions, log: (line: string) => void): Promise<{ readonly tf: typeof TFJS; readonly description: string; readonly name: string }> {
+export async function trainingBackend(
+  options: PipelineRunOptions,
+  log: (line: string) => void,
+): Promise<{ readonly tf: typeof TFJS; readonly description: string; readonly name: string }> {
   const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
   const description = `${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`;
   log(`backend: ${description}`);
@@ -84,7 +98,12 @@ export async function trainingBackend(options: PipelineRunOptions, log: (line: s
  * The per-step report of a training run: to `onTrainingStep` when given (the CLI's progress bar),
  * else a log line at the first step, every tenth of the run and the last, with ms per step and steps/s.
  */
-export function stepReporter(options: PipelineRunOptions, log: (line: string) => void, steps: number, startStep: number): (step: number, msPerStep: number, detail: string) => void {
+export function stepReporter(
+  options: PipelineRunOptions,
+  log: (line: string) => void,
+  steps: number,
+  startStep: number,
+): (step: number, msPerStep: number, detail: string) => void {
   const every = Math.max(1, Math.round(steps / 10));
   const start = performance.now();
   return (step, msPerStep, detail) => {

@@ -25,9 +25,15 @@ export function userVideoMoco(params: UserVideoMocoParams): Pipeline {
     name: params.name,
     defaultNda: 'shuffle',
     defaultShards: () => {
-      throw rangeError(`run ${params.name}`, `it needs the ${params.dataset} shards: write them with \`${params.prepare}\`, then pass --shards 'DIR/train-{000000..NNNNNN}.tar'`, undefined);
+      throw rangeError(
+        `run ${params.name}`,
+        `it needs the ${params.dataset} shards: write them with \`${params.prepare}\`, then pass --shards 'DIR/train-{000000..NNNNNN}.tar'`,
+        undefined,
+      );
     },
-    testShards: (options) => options.testShards ?? (options.shards === undefined ? [] : testShardsBeside(`run ${params.name}`, options.shards)),
+    testShards: (options) =>
+      options.testShards ??
+      (options.shards === undefined ? [] : testShardsBeside(`run ${params.name}`, options.shards)),
     frames: 16,
     stride: 2,
     fps: 15,
@@ -35,7 +41,16 @@ export function userVideoMoco(params: UserVideoMocoParams): Pipeline {
     size: 112,
     flip: true,
     probes: [{ label: 'class', read: classOf }],
-    defaults: { steps: 2000, batchSize: 16, shuffle: 256, queueSize: 4096, width: 32, ndaPerQuery: 1, probeTrain: 0, probeTest: 0 },
+    defaults: {
+      steps: 2000,
+      batchSize: 16,
+      shuffle: 256,
+      queueSize: 4096,
+      width: 32,
+      ndaPerQuery: 1,
+      probeTrain: 0,
+      probeTest: 0,
+    },
   });
   return {
     name: params.name,

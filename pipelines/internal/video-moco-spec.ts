@@ -45,12 +45,38 @@ export interface VideoMocoParams {
  * clip per video (`uniform`, 1 clip) at the view size. The encoder is the (2+1)D `createVideoEncoder`.
  */
 export function videoMocoSpec(params: VideoMocoParams): MocoPipelineSpec {
-  const clip = { frames: params.frames, stride: params.stride, ...(params.fps !== undefined ? { fps: params.fps } : {}) };
+  const clip = {
+    frames: params.frames,
+    stride: params.stride,
+    ...(params.fps !== undefined ? { fps: params.fps } : {}),
+  };
   const views = (seed: number, handler: PipelineRunOptions['handler']): OperatorFunction<any, any>[] => [
     decode({ handler }),
-    decodeClips({ ...clip, size: params.decodeSize, mode: 'multi', clips: 2, seed: deriveSeed(seed, 'clips'), handler }),
-    clipRandomResizedCrop({ size: params.size, scale: [0.4, 1], seed: deriveSeed(seed, 'crop'), fields: ['clips'], handler }),
-    clipColorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8, seed: deriveSeed(seed, 'jitter'), fields: ['clips'], handler }),
+    decodeClips({
+      ...clip,
+      size: params.decodeSize,
+      mode: 'multi',
+      clips: 2,
+      seed: deriveSeed(seed, 'clips'),
+      handler,
+    }),
+    clipRandomResizedCrop({
+      size: params.size,
+      scale: [0.4, 1],
+      seed: deriveSeed(seed, 'crop'),
+      fields: ['clips'],
+      handler,
+    }),
+    clipColorJitter({
+      brightness: 0.4,
+      contrast: 0.4,
+      saturation: 0.4,
+      hue: 0.1,
+      p: 0.8,
+      seed: deriveSeed(seed, 'jitter'),
+      fields: ['clips'],
+      handler,
+    }),
     ...(params.flip ? [clipRandomFlip({ seed: deriveSeed(seed, 'flip'), fields: ['clips'], handler })] : []),
     map((s: Sample) => {
       const [view0, view1] = s['clips'] as VideoClip[];
@@ -79,7 +105,8 @@ export function videoMocoSpec(params: VideoMocoParams): MocoPipelineSpec {
       const transform = createVideoNdaTransform(name);
       return (clips, context) => transform.apply(clips as ClipBatch, context).clips;
     },
-    encoder: (tf, inputShape, width, seed) => createVideoEncoder(tf, { inputShape: inputShape as [number, number, number, number], width, seed }),
+    encoder: (tf, inputShape, width, seed) =>
+      createVideoEncoder(tf, { inputShape: inputShape as [number, number, number, number], width, seed }),
     defaults: params.defaults,
   };
 }

@@ -45,9 +45,14 @@ export async function scoreOodSets(
 ): Promise<AnomalyRow[]> {
   const action = 'score the OOD sets';
   if (!Array.isArray(oodSets) || !oodSets.every((s) => typeof s?.name === 'string' && typeof s.images === 'object')) {
-    throw typeError(action, 'oodSets must be an array of {name, images}', Array.isArray(oodSets) ? 'an array with a bad set' : typeof oodSets);
+    throw typeError(
+      action,
+      'oodSets must be an array of {name, images}',
+      Array.isArray(oodSets) ? 'an array with a bad set' : typeof oodSets,
+    );
   }
-  const inScores = inDist instanceof Float32Array ? inDist : (await scoreImages(tf, discriminator, inDist, options)).scores;
+  const inScores =
+    inDist instanceof Float32Array ? inDist : (await scoreImages(tf, discriminator, inDist, options)).scores;
   const rows: AnomalyRow[] = [];
   for (const set of oodSets) {
     const { scores } = await scoreImages(tf, discriminator, set.images, options);

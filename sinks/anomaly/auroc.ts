@@ -38,8 +38,10 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number | bool
     }
   }
   const negatives = n - positives;
-  if (positives === 0) throw rangeError(ACTION, 'there must be at least one positive (label 1)', `${n} item(s), 0 positive`);
-  if (negatives === 0) throw rangeError(ACTION, 'there must be at least one negative (label 0)', `${n} item(s), 0 negative`);
+  if (positives === 0)
+    throw rangeError(ACTION, 'there must be at least one positive (label 1)', `${n} item(s), 0 positive`);
+  if (negatives === 0)
+    throw rangeError(ACTION, 'there must be at least one negative (label 0)', `${n} item(s), 0 negative`);
 
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -50,7 +52,7 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number | bool
   });
   // sum of the positives' ranks (1-based), ties sharing their average rank
   let rankSum = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start + 1;
     while (end < n && scores[order[end]!] === scores[order[start]!]) end++;
     let pos = 0;
@@ -63,5 +65,7 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number | bool
 }
 
 function isArrayLike(value: unknown): value is ArrayLike<unknown> {
-  return (Array.isArray(value) || ArrayBuffer.isView(value)) && typeof (value as { length?: unknown }).length === 'number';
+  return (
+    (Array.isArray(value) || ArrayBuffer.isView(value)) && typeof (value as { length?: unknown }).length === 'number'
+  );
 }

@@ -45,10 +45,20 @@ export interface CorruptionOptions {
   readonly block?: number;
 }
 
-type Kernel = (src: Uint8Array, dst: Uint8Array, h: number, w: number, c: number, words: Int32Array, value: number) => void;
+type Kernel = (
+  src: Uint8Array,
+  dst: Uint8Array,
+  h: number,
+  w: number,
+  c: number,
+  words: Int32Array,
+  value: number,
+) => void;
 
 /** Name -> [option, default, min, max, integer?, random?, kernel]. */
-const REGISTRY: Readonly<Record<string, readonly [keyof CorruptionOptions, number, number, number, boolean, boolean, Kernel]>> = {
+const REGISTRY: Readonly<
+  Record<string, readonly [keyof CorruptionOptions, number, number, number, boolean, boolean, Kernel]>
+> = {
   'gaussian-noise': ['sigma', 0.2, 0, 10, false, true, gaussianNoise],
   'shot-noise': ['lambda', 12, 0.1, 1000, false, true, shotNoise],
   'impulse-noise': ['amount', 0.09, 0, 1, false, true, impulseNoise],
@@ -84,9 +94,14 @@ export function createCorruption(name: string, options: CorruptionOptions = {}):
     if (key !== option) throw typeError(`create a ${name} corruption`, `its only option is ${option}`, key);
   }
   const value = (options as Record<string, unknown>)[option] ?? fallback;
-  if (typeof value !== 'number' || Number.isNaN(value)) throw typeError(`create a ${name} corruption`, `${option} must be a number`, value);
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw typeError(`create a ${name} corruption`, `${option} must be a number`, value);
   if (value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw rangeError(`create a ${name} corruption`, `${option} must be ${integer ? 'an integer ' : ''}in [${min}, ${max}]`, value);
+    throw rangeError(
+      `create a ${name} corruption`,
+      `${option} must be ${integer ? 'an integer ' : ''}in [${min}, ${max}]`,
+      value,
+    );
   }
   return {
     name,
@@ -94,12 +109,20 @@ export function createCorruption(name: string, options: CorruptionOptions = {}):
     apply(images: ImageBatch, context: CorruptionContext): ImageBatch {
       const act = `apply the ${name} corruption`;
       const { data, shape } = (images ?? {}) as Partial<ImageBatch>;
-      if (!(data instanceof Uint8Array)) throw typeError(act, 'the images must be a uint8 batch', data?.constructor?.name ?? typeof data);
-      if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((s) => Number.isInteger(s) && s >= 0)) throw rangeError(act, 'the shape must be [n, h, w, c]', shape);
+      if (!(data instanceof Uint8Array))
+        throw typeError(act, 'the images must be a uint8 batch', data?.constructor?.name ?? typeof data);
+      if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((s) => Number.isInteger(s) && s >= 0))
+        throw rangeError(act, 'the shape must be [n, h, w, c]', shape);
       const [n, h, w, c] = shape as [number, number, number, number];
       const per = h * w * c;
-      if (data.length !== n * per) throw rangeError(act, `the data must hold ${n * per} values for shape ${JSON.stringify(shape)}`, data.length);
-      if (!Array.isArray(context?.keys) || context.keys.length !== n) throw rangeError(act, `keys must have one key per image (${n})`, Array.isArray(context?.keys) ? context.keys.length : typeof context?.keys);
+      if (data.length !== n * per)
+        throw rangeError(act, `the data must hold ${n * per} values for shape ${JSON.stringify(shape)}`, data.length);
+      if (!Array.isArray(context?.keys) || context.keys.length !== n)
+        throw rangeError(
+          act,
+          `keys must have one key per image (${n})`,
+          Array.isArray(context?.keys) ? context.keys.length : typeof context?.keys,
+        );
       const out = new Uint8Array(data.length);
       const words = new Int32Array(4);
       for (let i = 0; i < n; i++) {
@@ -115,7 +138,15 @@ const clamp = (v: number): number => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v
 /** Uniform in (0, 1] from one word. */
 const uniform = (s: Int32Array): number => ((nextWord(s) >>> 0) + 1) / 4294967296;
 
-function gaussianNoise(src: Uint8Array, dst: Uint8Array, _h: number, _w: number, _c: number, s: Int32Array, sigma: number): void {
+function gaussianNoise(
+  src: Uint8Array,
+  dst: Uint8Array,
+  _h: number,
+  _w: number,
+  _c: number,
+  s: Int32Array,
+  sigma: number,
+): void {
   const scale = sigma * 255;
   for (let i = 0; i < src.length; i += 2) {
     // Box-Muller: two normals per two uniforms
@@ -126,7 +157,15 @@ function gaussianNoise(src: Uint8Array, dst: Uint8Array, _h: number, _w: number,
   }
 }
 
-function shotNoise(src: Uint8Array, dst: Uint8Array, _h: number, _w: number, _c: number, s: Int32Array, lambda: number): void {
+function shotNoise(
+  src: Uint8Array,
+  dst: Uint8Array,
+  _h: number,
+  _w: number,
+  _c: number,
+  s: Int32Array,
+  lambda: number,
+): void {
   for (let i = 0; i < src.length; i++) {
     const mean = (src[i]! / 255) * lambda;
     let k: number;
@@ -148,14 +187,30 @@ function shotNoise(src: Uint8Array, dst: Uint8Array, _h: number, _w: number, _c:
   }
 }
 
-function impulseNoise(src: Uint8Array, dst: Uint8Array, _h: number, _w: number, _c: number, s: Int32Array, amount: number): void {
+function impulseNoise(
+  src: Uint8Array,
+  dst: Uint8Array,
+  _h: number,
+  _w: number,
+  _c: number,
+  s: Int32Array,
+  amount: number,
+): void {
   for (let i = 0; i < src.length; i++) {
     const u = uniform(s);
     dst[i] = u <= amount / 2 ? 0 : u <= amount ? 255 : src[i]!;
   }
 }
 
-function gaussianBlur(src: Uint8Array, dst: Uint8Array, h: number, w: number, c: number, _s: Int32Array, sigma: number): void {
+function gaussianBlur(
+  src: Uint8Array,
+  dst: Uint8Array,
+  h: number,
+  w: number,
+  c: number,
+  _s: Int32Array,
+  sigma: number,
+): void {
   const radius = Math.ceil(3 * sigma);
   const kernel = new Float64Array(2 * radius + 1);
   let sum = 0;
@@ -188,7 +243,15 @@ function gaussianBlur(src: Uint8Array, dst: Uint8Array, h: number, w: number, c:
   }
 }
 
-function contrast(src: Uint8Array, dst: Uint8Array, h: number, w: number, c: number, _s: Int32Array, factor: number): void {
+function contrast(
+  src: Uint8Array,
+  dst: Uint8Array,
+  h: number,
+  w: number,
+  c: number,
+  _s: Int32Array,
+  factor: number,
+): void {
   for (let ch = 0; ch < c; ch++) {
     let sum = 0;
     for (let p = 0; p < h * w; p++) sum += src[p * c + ch]!;
@@ -197,7 +260,15 @@ function contrast(src: Uint8Array, dst: Uint8Array, h: number, w: number, c: num
   }
 }
 
-function pixelate(src: Uint8Array, dst: Uint8Array, h: number, w: number, c: number, _s: Int32Array, block: number): void {
+function pixelate(
+  src: Uint8Array,
+  dst: Uint8Array,
+  h: number,
+  w: number,
+  c: number,
+  _s: Int32Array,
+  block: number,
+): void {
   for (let by = 0; by < h; by += block) {
     for (let bx = 0; bx < w; bx += block) {
       const y1 = Math.min(h, by + block);

@@ -16,19 +16,32 @@ import { auroc } from './auroc.js';
  */
 export function oneClassAuroc(scores: ArrayLike<number>, labels: ArrayLike<number>, normalClass: number): number {
   const action = 'compute a one-class AUROC';
-  if (typeof normalClass !== 'number' || !Number.isInteger(normalClass)) throw typeError(action, 'normalClass must be an integer', normalClass);
-  if (!(Array.isArray(labels) || ArrayBuffer.isView(labels))) throw typeError(action, 'labels must be an array of class labels', typeof labels);
+  if (typeof normalClass !== 'number' || !Number.isInteger(normalClass))
+    throw typeError(action, 'normalClass must be an integer', normalClass);
+  if (!(Array.isArray(labels) || ArrayBuffer.isView(labels)))
+    throw typeError(action, 'labels must be an array of class labels', typeof labels);
   const positive = new Uint8Array(labels.length);
   let normals = 0;
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
-    if (typeof l !== 'number' || !Number.isInteger(l)) throw typeError(action, `labels must be integers (label ${i})`, l);
+    if (typeof l !== 'number' || !Number.isInteger(l))
+      throw typeError(action, `labels must be integers (label ${i})`, l);
     if (l === normalClass) {
       positive[i] = 1;
       normals++;
     }
   }
-  if (normals === 0) throw rangeError(action, `the test labels must include the normal class ${normalClass}`, `${labels.length} label(s), none ${normalClass}`);
-  if (normals === labels.length) throw rangeError(action, 'the test labels must include another class than the normal one', `${labels.length} label(s), all ${normalClass}`);
+  if (normals === 0)
+    throw rangeError(
+      action,
+      `the test labels must include the normal class ${normalClass}`,
+      `${labels.length} label(s), none ${normalClass}`,
+    );
+  if (normals === labels.length)
+    throw rangeError(
+      action,
+      'the test labels must include another class than the normal one',
+      `${labels.length} label(s), all ${normalClass}`,
+    );
   return auroc(scores, positive);
 }

@@ -53,15 +53,24 @@ const ACTION = 'build the OOD sets';
 export function buildOodSets(testBatch: ImageBatch, options: BuildOodSetsOptions = {}): OodSet[] {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const nda = names('nda', options.nda ?? ['jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix']);
-  const corruptionNames = names('corruptions', options.corruptions ?? ['gaussian-noise', 'shot-noise', 'impulse-noise', 'gaussian-blur', 'contrast', 'pixelate']);
+  const corruptionNames = names(
+    'corruptions',
+    options.corruptions ?? ['gaussian-noise', 'shot-noise', 'impulse-noise', 'gaussian-blur', 'contrast', 'pixelate'],
+  );
   const seed = checkInteger(ACTION, 'seed', options.seed ?? 0, 0, 0xffffffff);
   const transforms = nda.map((name) => createNdaTransform(name, {}));
   const corruptions = corruptionNames.map((name) => createCorruption(name));
   const shape = testBatch?.shape;
-  if (!Array.isArray(shape) || shape.length !== 4) throw rangeError(ACTION, 'the test batch must have shape [n, h, w, c]', shape);
+  if (!Array.isArray(shape) || shape.length !== 4)
+    throw rangeError(ACTION, 'the test batch must have shape [n, h, w, c]', shape);
   const n = shape[0];
   const keys = options.keys ?? Array.from({ length: n }, (_, i) => String(i));
-  if (!Array.isArray(keys) || keys.length !== n) throw rangeError(ACTION, `keys must have one key per test image (${n})`, Array.isArray(keys) ? keys.length : typeof keys);
+  if (!Array.isArray(keys) || keys.length !== n)
+    throw rangeError(
+      ACTION,
+      `keys must have one key per test image (${n})`,
+      Array.isArray(keys) ? keys.length : typeof keys,
+    );
   const sets: OodSet[] = [];
   for (const t of transforms) {
     sets.push({ name: `nda/${t.name}`, images: t.apply(testBatch, { seed, epoch: 0, keys }).images });
@@ -73,7 +82,8 @@ export function buildOodSets(testBatch: ImageBatch, options: BuildOodSetsOptions
 }
 
 function names(option: string, value: unknown): string[] {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw typeError(ACTION, `${option} must be an array of names`, value);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw typeError(ACTION, `${option} must be an array of names`, value);
   const seen = new Set<string>();
   for (const v of value) {
     if (seen.has(v)) throw rangeError(ACTION, `${option} must not repeat a name`, v);

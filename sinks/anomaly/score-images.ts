@@ -54,7 +54,8 @@ export async function scoreImages(
 ): Promise<ImageScores> {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const batchSize = checkInteger(ACTION, 'batchSize', options.batchSize ?? 256, 1, 1 << 20);
-  if (typeof discriminator?.apply !== 'function') throw typeError(ACTION, 'discriminator must be a tfjs LayersModel', typeof discriminator);
+  if (typeof discriminator?.apply !== 'function')
+    throw typeError(ACTION, 'discriminator must be a tfjs LayersModel', typeof discriminator);
   const chunks: Float32Array[] = [];
   const keys: string[] = [];
   let total = 0;
@@ -62,10 +63,19 @@ export async function scoreImages(
     const { images, keys: given } = keyed(item);
     const [n, h, w, c] = images.shape;
     if (given !== undefined && (!Array.isArray(given) || given.length !== n)) {
-      throw rangeError(ACTION, `keys must have one key per image (${n})`, Array.isArray(given) ? given.length : typeof given);
+      throw rangeError(
+        ACTION,
+        `keys must have one key per image (${n})`,
+        Array.isArray(given) ? given.length : typeof given,
+      );
     }
     const per = h * w * c;
-    if (images.data.length !== n * per) throw rangeError(ACTION, `data must hold ${n * per} values for shape ${JSON.stringify(images.shape)}`, images.data.length);
+    if (images.data.length !== n * per)
+      throw rangeError(
+        ACTION,
+        `data must hold ${n * per} values for shape ${JSON.stringify(images.shape)}`,
+        images.data.length,
+      );
     for (let at = 0; at < n; at += batchSize) {
       const m = Math.min(batchSize, n - at);
       const part: ImageBatch = { data: images.data.subarray(at * per, (at + m) * per), shape: [m, h, w, c] };
@@ -73,7 +83,8 @@ export async function scoreImages(
       let logits: TFJS.Tensor | undefined;
       try {
         logits = discriminator.apply(x, { training: false }) as TFJS.Tensor;
-        if (logits.size !== m) throw rangeError(ACTION, 'the discriminator must give one value per image', logits.shape);
+        if (logits.size !== m)
+          throw rangeError(ACTION, 'the discriminator must give one value per image', logits.shape);
         chunks.push((await logits.data()) as Float32Array);
       } finally {
         x.dispose();
@@ -95,13 +106,23 @@ export async function scoreImages(
 function isImageBatch(value: unknown): value is ImageBatch {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<ImageBatch>;
-  return (v.data instanceof Uint8Array || v.data instanceof Float32Array) && Array.isArray(v.shape) && v.shape.length === 4 && v.shape.every((s) => Number.isInteger(s) && s >= 0);
+  return (
+    (v.data instanceof Uint8Array || v.data instanceof Float32Array) &&
+    Array.isArray(v.shape) &&
+    v.shape.length === 4 &&
+    v.shape.every((s) => Number.isInteger(s) && s >= 0)
+  );
 }
 
 function keyed(item: unknown): KeyedImages {
   if (isImageBatch(item)) return { images: item };
-  if (typeof item === 'object' && item !== null && isImageBatch((item as KeyedImages).images)) return item as KeyedImages;
-  throw typeError(ACTION, 'each item must be an image batch {data, shape: [n, h, w, c]} or {images, keys}', item === null || typeof item !== 'object' ? item : Object.keys(item));
+  if (typeof item === 'object' && item !== null && isImageBatch((item as KeyedImages).images))
+    return item as KeyedImages;
+  throw typeError(
+    ACTION,
+    'each item must be an image batch {data, shape: [n, h, w, c]} or {images, keys}',
+    item === null || typeof item !== 'object' ? item : Object.keys(item),
+  );
 }
 
 async function* items(batches: unknown): AsyncGenerator<unknown> {
@@ -109,7 +130,11 @@ async function* items(batches: unknown): AsyncGenerator<unknown> {
     yield batches;
     return;
   }
-  if (batches !== null && typeof batches === 'object' && (Symbol.asyncIterator in batches || Symbol.iterator in batches)) {
+  if (
+    batches !== null &&
+    typeof batches === 'object' &&
+    (Symbol.asyncIterator in batches || Symbol.iterator in batches)
+  ) {
     yield* batches as AsyncIterable<unknown>;
     return;
   }

@@ -24,7 +24,10 @@ export function registerWasmKernels(tf: typeof TF): string[] {
   // The package's own kernels that the wrappers fall back to (a wrapper registered earlier knows its original).
   const own = (name: string): TF.KernelConfig => {
     const config = tf.getKernel(name, 'wasm');
-    if (config == null) throw new Error(`Cannot register the wasm kernels as tfjs-backend-wasm has no ${name} kernel: current value is undefined`);
+    if (config == null)
+      throw new Error(
+        `Cannot register the wasm kernels as tfjs-backend-wasm has no ${name} kernel: current value is undefined`,
+      );
     return config;
   };
   const configs = [

@@ -111,7 +111,11 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   );
 }
 
-async function activate(tf: typeof TF, name: BackendName, threads: number): Promise<{ threads: number; kernels: string[] }> {
+async function activate(
+  tf: typeof TF,
+  name: BackendName,
+  threads: number,
+): Promise<{ threads: number; kernels: string[] }> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
@@ -119,7 +123,9 @@ async function activate(tf: typeof TF, name: BackendName, threads: number): Prom
       const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
       await import(pkg);
       if (tf.findBackendFactory('tensorflow') == null) {
-        throw new Error(`${pkg} loaded a different @tensorflow/tfjs-core (pin every @tensorflow/* package to ${tf.version_core})`);
+        throw new Error(
+          `${pkg} loaded a different @tensorflow/tfjs-core (pin every @tensorflow/* package to ${tf.version_core})`,
+        );
       }
       await setBackendOrThrow(tf, 'tensorflow', () => undefined);
       return { threads: availableParallelism(), kernels: [] };
@@ -156,7 +162,9 @@ async function setBackendOrThrow(tf: typeof TF, tfName: string, lastError: () =>
   const ok = await tf.setBackend(tfName);
   if (!ok || tf.getBackend() !== tfName) {
     const cause = lastError();
-    throw new Error(`initialisation of the ${tfName} backend failed${cause === undefined ? '' : `: ${describe(cause)}`}`);
+    throw new Error(
+      `initialisation of the ${tfName} backend failed${cause === undefined ? '' : `: ${describe(cause)}`}`,
+    );
   }
 }
 
@@ -165,6 +173,7 @@ function describe(error: unknown): string {
     const code = (error as { code?: unknown }).code;
     return code === 'ERR_MODULE_NOT_FOUND' ? 'package not installed' : error.message.split('\n')[0]!;
   }
-  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
+  if (typeof error === 'object' && error !== null && 'message' in error)
+    return String((error as { message: unknown }).message);
   return String(error);
 }

@@ -39,7 +39,11 @@ export const MAX_WASM_THREADS = 8;
  * @param wasm the loaded `@tensorflow/tfjs-backend-wasm` module.
  * @param threads how many threads, 2..8 (use the package's own registration for 1).
  */
-export function registerThreadedWasm(tf: typeof TF, wasm: WasmBackendModule, threads: number): { lastError(): unknown } {
+export function registerThreadedWasm(
+  tf: typeof TF,
+  wasm: WasmBackendModule,
+  threads: number,
+): { lastError(): unknown } {
   const require = createRequire(import.meta.url);
   const pkgDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   let lastError: unknown;

@@ -9,10 +9,24 @@ import { checkWeightShapes } from './check-weight-shapes.js';
  *
  * @throws RangeError `Cannot <action> as the <what> must hold a multiple of N tensors besides iter`, or of a shape.
  */
-export function checkOptimizerState(action: string, what: string, named: readonly { name: string; tensor: TFJS.Tensor }[], trainable: readonly (readonly (number | null)[])[]): void {
+export function checkOptimizerState(
+  action: string,
+  what: string,
+  named: readonly { name: string; tensor: TFJS.Tensor }[],
+  trainable: readonly (readonly (number | null)[])[],
+): void {
   const slots = named.filter((n) => n.name !== 'iter');
   if (trainable.length === 0 || slots.length % trainable.length !== 0) {
-    throw rangeError(action, `the ${what} must hold a multiple of ${trainable.length} tensors besides iter`, slots.length);
+    throw rangeError(
+      action,
+      `the ${what} must hold a multiple of ${trainable.length} tensors besides iter`,
+      slots.length,
+    );
   }
-  checkWeightShapes(action, what, slots, slots.map((_, i) => trainable[i % trainable.length]!));
+  checkWeightShapes(
+    action,
+    what,
+    slots,
+    slots.map((_, i) => trainable[i % trainable.length]!),
+  );
 }

@@ -50,13 +50,17 @@ export function fileIoHandler(tf: typeof TFJS, dir: string): TFJS.io.IOHandler {
       try {
         text = await readFile(jsonPath, 'utf8');
       } catch (error) {
-        throw new Error(`Cannot load model artifacts as ${jsonPath} must be readable: ${(error as Error).message}`, { cause: error });
+        throw new Error(`Cannot load model artifacts as ${jsonPath} must be readable: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       let modelJson: TFJS.io.ModelJSON;
       try {
         modelJson = JSON.parse(text) as TFJS.io.ModelJSON;
       } catch (error) {
-        throw new Error(`Cannot load model artifacts as ${jsonPath} must be valid JSON: ${(error as Error).message}`, { cause: error });
+        throw new Error(`Cannot load model artifacts as ${jsonPath} must be valid JSON: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       if (typeof modelJson !== 'object' || modelJson === null || !Array.isArray(modelJson.weightsManifest)) {
         throw new Error(`Cannot load model artifacts as ${jsonPath} must have a weightsManifest array`);
@@ -70,14 +74,18 @@ export function fileIoHandler(tf: typeof TFJS, dir: string): TFJS.io.IOHandler {
             try {
               buffers.push(await readFile(file));
             } catch (error) {
-              throw new Error(`Cannot load model artifacts as ${file} must be readable: ${(error as Error).message}`, { cause: error });
+              throw new Error(`Cannot load model artifacts as ${file} must be readable: ${(error as Error).message}`, {
+                cause: error,
+              });
             }
           }
         }
         const total = buffers.reduce((n, b) => n + b.byteLength, 0);
         const expected = specs.reduce((n, s) => n + specBytes(s), 0);
         if (Number.isFinite(expected) && total !== expected) {
-          throw new Error(`Cannot load model artifacts as the weights in ${dir} must be ${expected} bytes: current value is ${total}`);
+          throw new Error(
+            `Cannot load model artifacts as the weights in ${dir} must be ${expected} bytes: current value is ${total}`,
+          );
         }
         const joined = new Uint8Array(total);
         let offset = 0;

@@ -39,31 +39,67 @@ export interface LoadedCheckpoint {
  * a different layout version or optimizer class; RangeError of the same form for a count or shape that
  * does not match the live objects.
  */
-export async function loadCheckpoint(tf: typeof TFJS, dir: string, options: LoadCheckpointOptions): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(
+  tf: typeof TFJS,
+  dir: string,
+  options: LoadCheckpointOptions,
+): Promise<LoadedCheckpoint> {
   const folder = await resolveStepFolder(dir, options.step, 'checkpoint');
-  if (folder === null) throw new Error(`Cannot load checkpoint ${dir} as it must hold a ${LATEST_POINTER} pointer or a state.json: neither exists`);
+  if (folder === null)
+    throw new Error(
+      `Cannot load checkpoint ${dir} as it must hold a ${LATEST_POINTER} pointer or a state.json: neither exists`,
+    );
   const action = `load checkpoint ${folder}`;
   const state = (await readCheckpointState(action, folder, { version: CHECKPOINT_VERSION })) as SavedState;
   const { models, optimizers, ema } = options;
-  if (ema !== undefined && state.ema !== true) throw new Error(`Cannot ${action} as it must hold an EMA: current value is none`);
+  if (ema !== undefined && state.ema !== true)
+    throw new Error(`Cannot ${action} as it must hold an EMA: current value is none`);
   for (const which of ['generator', 'discriminator'] as const) {
     const saved = state.optimizers?.[which];
     const live = optimizers[which].getClassName();
-    if (saved !== live) throw new Error(`Cannot ${action} as the ${which} optimizer must be a ${String(saved)}: current value is ${live}`);
+    if (saved !== live)
+      throw new Error(
+        `Cannot ${action} as the ${which} optimizer must be a ${String(saved)}: current value is ${live}`,
+      );
   }
 
   const read: TFJS.Tensor[] = [];
   try {
-    const parts = {} as Record<'generator' | 'discriminator' | 'generator-optimizer' | 'discriminator-optimizer' | 'ema', { name: string; tensor: TFJS.Tensor }[]>;
-    for (const part of ['generator', 'discriminator', 'generator-optimizer', 'discriminator-optimizer', ...(ema ? ['ema' as const] : [])] as const) {
+    const parts = {} as Record<
+      'generator' | 'discriminator' | 'generator-optimizer' | 'discriminator-optimizer' | 'ema',
+      { name: string; tensor: TFJS.Tensor }[]
+    >;
+    for (const part of [
+      'generator',
+      'discriminator',
+      'generator-optimizer',
+      'discriminator-optimizer',
+      ...(ema ? ['ema' as const] : []),
+    ] as const) {
       parts[part] = await readNamedWeights(tf, action, join(folder, part), part);
       read.push(...parts[part].map((n) => n.tensor));
     }
     for (const which of ['generator', 'discriminator'] as const) {
-      checkWeightShapes(action, `${which} weights`, parts[which], models[which].weights.map((w) => w.shape));
-      checkOptimizerState(action, `${which} optimizer state`, parts[`${which}-optimizer`], models[which].trainableWeights.map((w) => w.shape));
+      checkWeightShapes(
+        action,
+        `${which} weights`,
+        parts[which],
+        models[which].weights.map((w) => w.shape),
+      );
+      checkOptimizerState(
+        action,
+        `${which} optimizer state`,
+        parts[`${which}-optimizer`],
+        models[which].trainableWeights.map((w) => w.shape),
+      );
     }
-    if (ema) checkWeightShapes(action, 'EMA weights', parts.ema, ema.weights().map((w) => w.tensor.shape));
+    if (ema)
+      checkWeightShapes(
+        action,
+        'EMA weights',
+        parts.ema,
+        ema.weights().map((w) => w.tensor.shape),
+      );
 
     // Everything checked: assign.
     for (const which of ['generator', 'discriminator'] as const) {

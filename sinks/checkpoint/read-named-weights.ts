@@ -8,7 +8,12 @@ import { fileIoHandler } from './file-io-handler.js';
  *
  * @throws Error when the folder cannot be read (missing, corrupt or short files) or its weight names repeat.
  */
-export async function readNamedWeights(tf: typeof TFJS, action: string, dir: string, part: string): Promise<{ name: string; tensor: TFJS.Tensor }[]> {
+export async function readNamedWeights(
+  tf: typeof TFJS,
+  action: string,
+  dir: string,
+  part: string,
+): Promise<{ name: string; tensor: TFJS.Tensor }[]> {
   let artifacts: TFJS.io.ModelArtifacts;
   try {
     artifacts = await fileIoHandler(tf, dir).load!();
@@ -16,7 +21,8 @@ export async function readNamedWeights(tf: typeof TFJS, action: string, dir: str
     throw new Error(`Cannot ${action} as its ${part} must be readable: ${(error as Error).message}`, { cause: error });
   }
   const specs = artifacts.weightSpecs ?? [];
-  if (new Set(specs.map((s) => s.name)).size !== specs.length) throw new Error(`Cannot ${action} as the ${part} weight names must be unique`);
+  if (new Set(specs.map((s) => s.name)).size !== specs.length)
+    throw new Error(`Cannot ${action} as the ${part} weight names must be unique`);
   const map = tf.io.decodeWeights(artifacts.weightData ?? new ArrayBuffer(0), specs);
   return specs.map((s) => ({ name: s.name, tensor: map[s.name]! }));
 }

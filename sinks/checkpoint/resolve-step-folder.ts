@@ -25,8 +25,14 @@ export async function resolveStepFolder(dir: string, step: number | undefined, w
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new Error(`Cannot load ${what} ${dir} as it must hold a readable ${LATEST_POINTER} pointer: ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `Cannot load ${what} ${dir} as it must hold a readable ${LATEST_POINTER} pointer: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
-  if (!/^step-\d+$/.test(name)) throw new Error(`Cannot load ${what} ${dir} as ${pointer} must name a step folder: current value is ${JSON.stringify(name)}`);
+  if (!/^step-\d+$/.test(name))
+    throw new Error(
+      `Cannot load ${what} ${dir} as ${pointer} must name a step folder: current value is ${JSON.stringify(name)}`,
+    );
   return join(dir, name);
 }

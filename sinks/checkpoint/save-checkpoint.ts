@@ -56,9 +56,15 @@ export async function saveCheckpoint(tf: typeof TFJS, dir: string, options: Save
       step,
       loaderState,
       ema: ema !== undefined,
-      optimizers: { generator: optimizers.generator.getClassName(), discriminator: optimizers.discriminator.getClassName() },
+      optimizers: {
+        generator: optimizers.generator.getClassName(),
+        discriminator: optimizers.discriminator.getClassName(),
+      },
       // Adam's running beta powers (see optimizerBetaPowers): keeping them makes a resumed step identical.
-      betaPowers: { generator: optimizerBetaPowers(optimizers.generator), discriminator: optimizerBetaPowers(optimizers.discriminator) },
+      betaPowers: {
+        generator: optimizerBetaPowers(optimizers.generator),
+        discriminator: optimizerBetaPowers(optimizers.discriminator),
+      },
     };
     await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
   });

@@ -14,7 +14,11 @@ import { writeFileAtomic } from './write-file-atomic.js';
  * @returns the step folder's path.
  * @throws errors of `fill` (nothing is renamed and the pointer is not touched) and file-system errors as they are.
  */
-export async function writeStepFolder(dir: string, step: number, fill: (tmp: string) => Promise<void>): Promise<string> {
+export async function writeStepFolder(
+  dir: string,
+  step: number,
+  fill: (tmp: string) => Promise<void>,
+): Promise<string> {
   const name = stepFolderName(step);
   const final = join(dir, name);
   const tmp = `${final}.tmp`;

@@ -10,10 +10,15 @@ import type { MocoModels } from './moco-models.js';
  *
  * @throws RangeError when keys are not `[b, d]` with the queue's d.
  */
-export function enqueueKeys(tf: typeof TFJS, models: Pick<MocoModels, 'queue' | 'queuePointer' | 'queueFill'>, keys: TFJS.Tensor2D): void {
+export function enqueueKeys(
+  tf: typeof TFJS,
+  models: Pick<MocoModels, 'queue' | 'queuePointer' | 'queueFill'>,
+  keys: TFJS.Tensor2D,
+): void {
   const queue = models.queue;
   const [size, d] = queue.shape as [number, number];
-  if (keys.rank !== 2 || keys.shape[1] !== d) throw rangeError('enqueue MoCo keys', `keys must be [b, ${d}]`, keys.shape);
+  if (keys.rank !== 2 || keys.shape[1] !== d)
+    throw rangeError('enqueue MoCo keys', `keys must be [b, ${d}]`, keys.shape);
   const b = keys.shape[0];
   if (b === 0) return;
   const pointer = models.queuePointer;

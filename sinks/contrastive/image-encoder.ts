@@ -46,7 +46,8 @@ export function createImageEncoder(tf: typeof TFJS, options: ImageEncoderOptions
   const inputShape = checkInputShape(ACTION, options.inputShape, 3, '[h, w, c]');
   const width = checkInteger(ACTION, 'width', options.width ?? 16, 1, 1 << 12);
   const blocks = options.blocks ?? [1, 1, 1];
-  if (!Array.isArray(blocks) || blocks.length < 1 || blocks.length > 6) throw rangeError(ACTION, 'blocks must be a list of 1 to 6 block counts', blocks);
+  if (!Array.isArray(blocks) || blocks.length < 1 || blocks.length > 6)
+    throw rangeError(ACTION, 'blocks must be a list of 1 to 6 block counts', blocks);
   blocks.forEach((b, i) => checkInteger(ACTION, `blocks[${i}]`, b, 1, 64));
   if (options.seed !== undefined) checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
   const init = (label: string) => seededKernel(tf, options.seed, 'moco-image', label);
@@ -67,7 +68,8 @@ export function createImageEncoder(tf: typeof TFJS, options: ImageEncoderOptions
       const label = `stage${stage}/block${b}`;
       let y = relu(bn(conv(x, filters, 3, strides, `${label}/conv0`)));
       y = bn(conv(y, filters, 3, 1, `${label}/conv1`));
-      const shortcut = strides !== 1 || channels !== filters ? bn(conv(x, filters, 1, strides, `${label}/shortcut`)) : x;
+      const shortcut =
+        strides !== 1 || channels !== filters ? bn(conv(x, filters, 1, strides, `${label}/shortcut`)) : x;
       x = relu(apply(tf.layers.add(), [y, shortcut]));
       channels = filters;
     }

@@ -42,11 +42,20 @@ const ACTION = 'compute the InfoNCE loss';
  */
 export function infoNceNda(tf: typeof TFJS, inputs: InfoNceNdaInputs): InfoNceNdaOutput {
   const { query, key, queue, ndaKeys, temperature } = inputs;
-  if (typeof temperature !== 'number' || Number.isNaN(temperature)) throw typeError(ACTION, 'temperature must be a number', temperature);
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw rangeError(ACTION, 'temperature must be finite and > 0', temperature);
+  if (typeof temperature !== 'number' || Number.isNaN(temperature))
+    throw typeError(ACTION, 'temperature must be a number', temperature);
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw rangeError(ACTION, 'temperature must be finite and > 0', temperature);
   const [n, d] = query.shape;
   const shapes = `query ${JSON.stringify(query.shape)}, key ${JSON.stringify(key.shape)}, queue ${JSON.stringify(queue.shape)}`;
-  if (query.rank !== 2 || key.rank !== 2 || queue.rank !== 2 || key.shape[0] !== n || key.shape[1] !== d || queue.shape[1] !== d) {
+  if (
+    query.rank !== 2 ||
+    key.rank !== 2 ||
+    queue.rank !== 2 ||
+    key.shape[0] !== n ||
+    key.shape[1] !== d ||
+    queue.shape[1] !== d
+  ) {
     throw rangeError(ACTION, 'query and key must be [n, d] and queue [K, d]', shapes);
   }
   let m = 0;

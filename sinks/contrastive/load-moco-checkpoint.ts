@@ -42,37 +42,63 @@ export interface LoadedMocoCheckpoint {
  * @throws Error `Cannot load MoCo checkpoint <folder> as ...` for a missing or corrupt file, another
  *   layout version or optimizer class; RangeError of the same form for counts or shapes that differ.
  */
-export async function loadMocoCheckpoint(tf: typeof TFJS, dir: string, options: LoadMocoCheckpointOptions): Promise<LoadedMocoCheckpoint | null> {
+export async function loadMocoCheckpoint(
+  tf: typeof TFJS,
+  dir: string,
+  options: LoadMocoCheckpointOptions,
+): Promise<LoadedMocoCheckpoint | null> {
   const folder = await resolveStepFolder(dir, options.step, 'MoCo checkpoint');
   if (folder === null) return null;
   const action = `load MoCo checkpoint ${folder}`;
-  const state = await readCheckpointState(action, folder, { version: MOCO_CHECKPOINT_VERSION, kind: { value: 'moco', name: 'MoCo' } });
+  const state = await readCheckpointState(action, folder, {
+    version: MOCO_CHECKPOINT_VERSION,
+    kind: { value: 'moco', name: 'MoCo' },
+  });
   const { step } = state;
   const { models } = options;
   const size = models.queue.shape[0];
   const pointer = state.queuePointer as number;
   const fill = state.queueFill as number;
-  if (!Number.isInteger(pointer) || pointer < 0 || pointer >= size) throw rangeError(action, `its queuePointer must be in [0, ${size})`, pointer);
-  if (!Number.isInteger(fill) || fill < 0 || fill > size) throw rangeError(action, `its queueFill must be in [0, ${size}]`, fill);
+  if (!Number.isInteger(pointer) || pointer < 0 || pointer >= size)
+    throw rangeError(action, `its queuePointer must be in [0, ${size})`, pointer);
+  if (!Number.isInteger(fill) || fill < 0 || fill > size)
+    throw rangeError(action, `its queueFill must be in [0, ${size}]`, fill);
   const live = models.optimizer.getClassName();
-  if (state.optimizer !== live) throw new Error(`Cannot ${action} as the optimizer must be a ${String(state.optimizer)}: current value is ${live}`);
+  if (state.optimizer !== live)
+    throw new Error(`Cannot ${action} as the optimizer must be a ${String(state.optimizer)}: current value is ${live}`);
 
   const read: TFJS.Tensor[] = [];
   try {
-    const parts = {} as Record<(typeof MOCO_MODEL_PARTS)[number] | 'optimizer' | 'queue', { name: string; tensor: TFJS.Tensor }[]>;
+    const parts = {} as Record<
+      (typeof MOCO_MODEL_PARTS)[number] | 'optimizer' | 'queue',
+      { name: string; tensor: TFJS.Tensor }[]
+    >;
     for (const part of [...MOCO_MODEL_PARTS, 'optimizer', 'queue'] as const) {
       parts[part] = await readNamedWeights(tf, action, join(folder, part), part);
       read.push(...parts[part].map((n) => n.tensor));
     }
-    for (const part of MOCO_MODEL_PARTS) checkWeightShapes(action, `${part} weights`, parts[part], models[part].weights.map((w) => w.shape));
+    for (const part of MOCO_MODEL_PARTS)
+      checkWeightShapes(
+        action,
+        `${part} weights`,
+        parts[part],
+        models[part].weights.map((w) => w.shape),
+      );
     checkWeightShapes(action, 'queue', parts.queue, [models.queue.shape]);
-    const trainable = [...models.queryEncoder.trainableWeights, ...models.queryHead.trainableWeights].map((w) => w.shape);
+    const trainable = [...models.queryEncoder.trainableWeights, ...models.queryHead.trainableWeights].map(
+      (w) => w.shape,
+    );
     checkOptimizerState(action, 'optimizer state', parts.optimizer, trainable);
 
     // Everything checked: assign.
     for (const part of MOCO_MODEL_PARTS) models[part].setWeights(parts[part].map((n) => n.tensor));
     tf.tidy(() => models.queue.assign(parts.queue[0]!.tensor.clone()));
-    await loadOptimizerState(tf, models.optimizer, parts.optimizer, state.betaPowers as Record<string, unknown> | undefined);
+    await loadOptimizerState(
+      tf,
+      models.optimizer,
+      parts.optimizer,
+      state.betaPowers as Record<string, unknown> | undefined,
+    );
     models.queuePointer = pointer;
     models.queueFill = fill;
   } finally {

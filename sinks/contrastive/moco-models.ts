@@ -97,7 +97,8 @@ const ACTION = 'create MoCo models';
  */
 export function createMocoModels(tf: typeof TFJS, options: MocoModelsOptions): MocoModels {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
-  if (typeof options.encoder !== 'function') throw typeError(ACTION, 'encoder must be a function that builds an encoder', typeof options.encoder);
+  if (typeof options.encoder !== 'function')
+    throw typeError(ACTION, 'encoder must be a function that builds an encoder', typeof options.encoder);
   const projectionDim = checkInteger(ACTION, 'projectionDim', options.projectionDim ?? 128, 1, 1 << 16);
   const queueSize = checkInteger(ACTION, 'queueSize', options.queueSize ?? 4096, 1, 1 << 24);
   const seed = options.seed === undefined ? undefined : checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
@@ -105,9 +106,11 @@ export function createMocoModels(tf: typeof TFJS, options: MocoModelsOptions): M
   if (typeof optimizerOption === 'string' && optimizerOption !== 'sgd' && optimizerOption !== 'adam') {
     throw rangeError(ACTION, "optimizer must be 'sgd', 'adam' or an optimizer", optimizerOption);
   }
-  if (typeof optimizerOption !== 'string' && !(optimizerOption instanceof tf.Optimizer)) throw typeError(ACTION, "optimizer must be 'sgd', 'adam' or an optimizer", typeof optimizerOption);
+  if (typeof optimizerOption !== 'string' && !(optimizerOption instanceof tf.Optimizer))
+    throw typeError(ACTION, "optimizer must be 'sgd', 'adam' or an optimizer", typeof optimizerOption);
   const learningRate = options.learningRate ?? (optimizerOption === 'adam' ? 1e-3 : 0.03);
-  if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate)) throw rangeError(ACTION, 'learningRate must be a finite number > 0', learningRate);
+  if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate))
+    throw rangeError(ACTION, 'learningRate must be a finite number > 0', learningRate);
 
   const built: { dispose(): void }[] = [];
   try {
@@ -118,7 +121,11 @@ export function createMocoModels(tf: typeof TFJS, options: MocoModelsOptions): M
     const keyEncoder = options.encoder();
     built.push(keyEncoder);
     if (keyEncoder === queryEncoder || featureSize(keyEncoder) !== featureDim) {
-      throw typeError(ACTION, 'encoder must build a new encoder of one architecture on each call', 'the second call returned another kind');
+      throw typeError(
+        ACTION,
+        'encoder must build a new encoder of one architecture on each call',
+        'the second call returned another kind',
+      );
     }
     const queryHead = head(tf, featureDim, hiddenDim, projectionDim, seed);
     built.push(queryHead);
@@ -132,7 +139,11 @@ export function createMocoModels(tf: typeof TFJS, options: MocoModelsOptions): M
     });
     built.push(queue);
     const optimizer =
-      typeof optimizerOption !== 'string' ? optimizerOption : optimizerOption === 'adam' ? tf.train.adam(learningRate) : tf.train.momentum(learningRate, 0.9);
+      typeof optimizerOption !== 'string'
+        ? optimizerOption
+        : optimizerOption === 'adam'
+          ? tf.train.adam(learningRate)
+          : tf.train.momentum(learningRate, 0.9);
     let disposed = false;
     return {
       queryEncoder,
@@ -168,14 +179,31 @@ function featureSize(encoder: unknown): number {
   const model = encoder as TFJS.LayersModel;
   const shape = model?.outputs?.length === 1 ? model.outputs[0]!.shape : undefined;
   if (shape === undefined || shape.length !== 2 || typeof shape[1] !== 'number') {
-    throw typeError(ACTION, 'encoder must build a model with one [n, features] output', shape === undefined ? typeof encoder : JSON.stringify(shape));
+    throw typeError(
+      ACTION,
+      'encoder must build a model with one [n, features] output',
+      shape === undefined ? typeof encoder : JSON.stringify(shape),
+    );
   }
   return shape[1];
 }
 
-function head(tf: typeof TFJS, featureDim: number, hiddenDim: number, projectionDim: number, seed: number | undefined): TFJS.LayersModel {
+function head(
+  tf: typeof TFJS,
+  featureDim: number,
+  hiddenDim: number,
+  projectionDim: number,
+  seed: number | undefined,
+): TFJS.LayersModel {
   const h = tf.sequential({ name: 'moco_head' });
-  h.add(tf.layers.dense({ inputShape: [featureDim], units: hiddenDim, activation: 'relu', ...seededKernel(tf, seed, 'moco-head', 'hidden') }));
+  h.add(
+    tf.layers.dense({
+      inputShape: [featureDim],
+      units: hiddenDim,
+      activation: 'relu',
+      ...seededKernel(tf, seed, 'moco-head', 'hidden'),
+    }),
+  );
   h.add(tf.layers.dense({ units: projectionDim, ...seededKernel(tf, seed, 'moco-head', 'output') }));
   return h;
 }
@@ -184,7 +212,14 @@ function head(tf: typeof TFJS, featureDim: number, hiddenDim: number, projection
 function copyWeights(from: TFJS.LayersModel, to: TFJS.LayersModel): void {
   const a = from.weights;
   const b = to.weights;
-  const same = a.length === b.length && a.every((w, i) => w.shape.length === b[i]!.shape.length && w.shape.every((s, j) => s === b[i]!.shape[j]));
-  if (!same) throw typeError(ACTION, 'encoder must build the same architecture on each call', `${a.length} and ${b.length} weights`);
+  const same =
+    a.length === b.length &&
+    a.every((w, i) => w.shape.length === b[i]!.shape.length && w.shape.every((s, j) => s === b[i]!.shape[j]));
+  if (!same)
+    throw typeError(
+      ACTION,
+      'encoder must build the same architecture on each call',
+      `${a.length} and ${b.length} weights`,
+    );
   to.setWeights(a.map((w) => w.read()));
 }

@@ -75,7 +75,12 @@ const ACTION = 'run a MoCo step';
  * @throws RangeError/TypeError for a bad option or views whose shapes differ from each other or from
  *   the encoders' input.
  */
-export async function mocoStep(tf: typeof TFJS, models: MocoModels, inputs: MocoStepInputs, options: MocoStepOptions = {}): Promise<MocoStepResult> {
+export async function mocoStep(
+  tf: typeof TFJS,
+  models: MocoModels,
+  inputs: MocoStepInputs,
+  options: MocoStepOptions = {},
+): Promise<MocoStepResult> {
   const momentum = checkNumber('momentum', options.momentum ?? 0.99, 0, 1);
   const temperature = checkNumber('temperature', options.temperature ?? 0.2, Number.MIN_VALUE, Infinity);
   const weightDecay = checkNumber('weightDecay', options.weightDecay ?? 1e-4, 0, Infinity);
@@ -86,12 +91,25 @@ export async function mocoStep(tf: typeof TFJS, models: MocoModels, inputs: Moco
   const { query, key, nda } = inputs;
   const n = query.shape[0]!;
   const perSample = JSON.stringify(query.shape.slice(1));
-  if (!sameShape(query.shape, key.shape)) throw rangeError(ACTION, `the key views must have the query views' shape ${JSON.stringify(query.shape)}`, key.shape);
-  if (nda !== undefined && (JSON.stringify(nda.shape.slice(1)) !== perSample || nda.shape[0]! % n !== 0 || nda.shape[0] === 0)) {
-    throw rangeError(ACTION, `the NDA views must be [n * m, ${query.shape.slice(1).join(', ')}] with n = ${n}`, nda.shape);
+  if (!sameShape(query.shape, key.shape))
+    throw rangeError(
+      ACTION,
+      `the key views must have the query views' shape ${JSON.stringify(query.shape)}`,
+      key.shape,
+    );
+  if (
+    nda !== undefined &&
+    (JSON.stringify(nda.shape.slice(1)) !== perSample || nda.shape[0]! % n !== 0 || nda.shape[0] === 0)
+  ) {
+    throw rangeError(
+      ACTION,
+      `the NDA views must be [n * m, ${query.shape.slice(1).join(', ')}] with n = ${n}`,
+      nda.shape,
+    );
   }
   const expected = models.queryEncoder.inputs[0]!.shape.slice(1);
-  if (JSON.stringify(expected) !== perSample) throw rangeError(ACTION, `the views must be [n, ${expected.join(', ')}] as the encoder expects`, query.shape);
+  if (JSON.stringify(expected) !== perSample)
+    throw rangeError(ACTION, `the views must be [n, ${expected.join(', ')}] as the encoder expects`, query.shape);
   const groups = checkInteger(ACTION, 'shuffleBnGroups', options.shuffleBnGroups ?? 2, 1, n);
 
   // 1. Keys, no gradient.
@@ -105,17 +123,28 @@ export async function mocoStep(tf: typeof TFJS, models: MocoModels, inputs: Moco
     const embedded = embed(tf, models.keyEncoder, models.keyHead, shuffled, groups);
     return groups === 1 ? embedded : (tf.gather(embedded, tf.tensor1d(inverse, 'int32')) as TFJS.Tensor2D);
   });
-  const [k, knda] = nda === undefined ? [allKeys, undefined] : (tf.split(allKeys, [n, rows - n], 0) as [TFJS.Tensor2D, TFJS.Tensor2D]);
+  const [k, knda] =
+    nda === undefined ? [allKeys, undefined] : (tf.split(allKeys, [n, rows - n], 0) as [TFJS.Tensor2D, TFJS.Tensor2D]);
 
   // 2. Queries and the update.
-  const qVars = [...models.queryEncoder.trainableWeights, ...models.queryHead.trainableWeights].map((w) => w.read() as TFJS.Variable);
+  const qVars = [...models.queryEncoder.trainableWeights, ...models.queryHead.trainableWeights].map(
+    (w) => w.read() as TFJS.Variable,
+  );
   const kept: TFJS.Tensor[] = [];
   try {
     const { value, grads } = tf.variableGrads(() => {
       const q = embed(tf, models.queryEncoder, models.queryHead, query, groups);
-      const { loss, logits } = infoNceNda(tf, { query: q, key: k, queue: models.queue as TFJS.Tensor2D, ...(knda ? { ndaKeys: knda } : {}), temperature });
+      const { loss, logits } = infoNceNda(tf, {
+        query: q,
+        key: k,
+        queue: models.queue as TFJS.Tensor2D,
+        ...(knda ? { ndaKeys: knda } : {}),
+        temperature,
+      });
       const top1 = tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), 0), 'float32'));
-      const ndaMean = knda ? tf.mean(tf.slice(logits, [0, logits.shape[1] - knda.shape[0] / n], [n, knda.shape[0] / n])) : null;
+      const ndaMean = knda
+        ? tf.mean(tf.slice(logits, [0, logits.shape[1] - knda.shape[0] / n], [n, knda.shape[0] / n]))
+        : null;
       kept.push(tf.keep(tf.stack(ndaMean ? [loss, top1, ndaMean] : [loss, top1])));
       if (weightDecay === 0) return loss;
       return tf.add(loss, tf.mul(weightDecay / 2, tf.addN(qVars.map((v) => tf.sum(tf.square(v)))))) as TFJS.Scalar;
@@ -138,12 +167,20 @@ export async function mocoStep(tf: typeof TFJS, models: MocoModels, inputs: Moco
 }
 
 /** `normalize(head(encoder(x)))` in training mode, over `groups` contiguous batch-norm groups. */
-function embed(tf: typeof TFJS, encoder: TFJS.LayersModel, head: TFJS.LayersModel, x: TFJS.Tensor, groups: number): TFJS.Tensor2D {
+function embed(
+  tf: typeof TFJS,
+  encoder: TFJS.LayersModel,
+  head: TFJS.LayersModel,
+  x: TFJS.Tensor,
+  groups: number,
+): TFJS.Tensor2D {
   return tf.tidy(() => {
     const n = x.shape[0]!;
     const sizes = Array.from({ length: groups }, (_, i) => Math.floor(n / groups) + (i < n % groups ? 1 : 0));
     const chunks = groups === 1 ? [x] : tf.split(x, sizes, 0);
-    const outs = chunks.map((c) => head.apply(encoder.apply(c, { training: true }), { training: true }) as TFJS.Tensor2D);
+    const outs = chunks.map(
+      (c) => head.apply(encoder.apply(c, { training: true }), { training: true }) as TFJS.Tensor2D,
+    );
     const z = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as TFJS.Tensor2D);
     return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as TFJS.Tensor2D;
   });
@@ -152,7 +189,15 @@ function embed(tf: typeof TFJS, encoder: TFJS.LayersModel, head: TFJS.LayersMode
 function checkNumber(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || Number.isNaN(value)) throw typeError(ACTION, `${name} must be a number`, value);
   if (value < min || value > max || (max === Infinity && !Number.isFinite(value))) {
-    throw rangeError(ACTION, min === Number.MIN_VALUE ? `${name} must be finite and > 0` : max === Infinity ? `${name} must be finite and >= ${min}` : `${name} must be in [${min}, ${max}]`, value);
+    throw rangeError(
+      ACTION,
+      min === Number.MIN_VALUE
+        ? `${name} must be finite and > 0`
+        : max === Infinity
+          ? `${name} must be finite and >= ${min}`
+          : `${name} must be in [${min}, ${max}]`,
+      value,
+    );
   }
   return value;
 }

@@ -133,31 +133,54 @@ const ACTION = 'train MoCo';
  * @throws RangeError/TypeError for a bad option (before reading a batch) or a malformed batch; errors
  *   of the batches' iterator as they are.
  */
-export async function trainMoco(tf: typeof TFJS, batches: AsyncIterable<ContrastiveBatch>, options: TrainMocoOptions = {}): Promise<TrainMocoResult> {
+export async function trainMoco(
+  tf: typeof TFJS,
+  batches: AsyncIterable<ContrastiveBatch>,
+  options: TrainMocoOptions = {},
+): Promise<TrainMocoResult> {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
-  const steps = options.steps === undefined || options.steps === Infinity ? Infinity : checkInteger(ACTION, 'steps', options.steps, 0);
+  const steps =
+    options.steps === undefined || options.steps === Infinity
+      ? Infinity
+      : checkInteger(ACTION, 'steps', options.steps, 0);
   const startStep = checkInteger(ACTION, 'startStep', options.startStep ?? 0, 0);
   const seed = options.seed === undefined ? freshSeed() : checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
   const width = checkInteger(ACTION, 'width', options.width ?? 16, 1, 1 << 12);
   const momentum = options.momentum ?? 0.99;
-  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) throw rangeError(ACTION, 'momentum must be in [0, 1]', momentum);
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+    throw rangeError(ACTION, 'momentum must be in [0, 1]', momentum);
   const temperature = options.temperature ?? 0.2;
-  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature)) throw rangeError(ACTION, 'temperature must be finite and > 0', temperature);
+  if (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature))
+    throw rangeError(ACTION, 'temperature must be finite and > 0', temperature);
   const weightDecay = options.weightDecay ?? 1e-4;
-  if (typeof weightDecay !== 'number' || !(weightDecay >= 0) || !Number.isFinite(weightDecay)) throw rangeError(ACTION, 'weightDecay must be finite and >= 0', weightDecay);
+  if (typeof weightDecay !== 'number' || !(weightDecay >= 0) || !Number.isFinite(weightDecay))
+    throw rangeError(ACTION, 'weightDecay must be finite and >= 0', weightDecay);
   const ndaInQueue = options.ndaInQueue ?? false;
   if (typeof ndaInQueue !== 'boolean') throw typeError(ACTION, 'ndaInQueue must be a boolean', ndaInQueue);
   const shuffleBnGroups = checkInteger(ACTION, 'shuffleBnGroups', options.shuffleBnGroups ?? 2, 1, 1 << 16);
-  const checkpointEvery = options.checkpointEvery === undefined ? undefined : checkInteger(ACTION, 'checkpointEvery', options.checkpointEvery, 1);
-  const keepCheckpoints = options.keepCheckpoints === undefined ? undefined : checkInteger(ACTION, 'keepCheckpoints', options.keepCheckpoints, 1);
+  const checkpointEvery =
+    options.checkpointEvery === undefined
+      ? undefined
+      : checkInteger(ACTION, 'checkpointEvery', options.checkpointEvery, 1);
+  const keepCheckpoints =
+    options.keepCheckpoints === undefined
+      ? undefined
+      : checkInteger(ACTION, 'keepCheckpoints', options.keepCheckpoints, 1);
   const runDir = options.runDir;
-  if (runDir !== undefined && (typeof runDir !== 'string' || runDir === '')) throw typeError(ACTION, 'runDir must be a non-empty string', runDir);
-  if (checkpointEvery !== undefined && runDir === undefined) throw typeError(ACTION, 'checkpointEvery needs a runDir', checkpointEvery);
+  if (runDir !== undefined && (typeof runDir !== 'string' || runDir === ''))
+    throw typeError(ACTION, 'runDir must be a non-empty string', runDir);
+  if (checkpointEvery !== undefined && runDir === undefined)
+    throw typeError(ACTION, 'checkpointEvery needs a runDir', checkpointEvery);
   for (const name of ['onStep', 'loaderState', 'encoder'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw typeError(ACTION, `${name} must be a function`, typeof options[name]);
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      throw typeError(ACTION, `${name} must be a function`, typeof options[name]);
   }
-  if (options.optimizer !== undefined && options.optimizer !== 'sgd' && options.optimizer !== 'adam') throw rangeError(ACTION, "optimizer must be 'sgd' or 'adam'", options.optimizer);
-  if (options.models !== undefined && (typeof options.models !== 'object' || options.models === null || !('queue' in options.models))) {
+  if (options.optimizer !== undefined && options.optimizer !== 'sgd' && options.optimizer !== 'adam')
+    throw rangeError(ACTION, "optimizer must be 'sgd' or 'adam'", options.optimizer);
+  if (
+    options.models !== undefined &&
+    (typeof options.models !== 'object' || options.models === null || !('queue' in options.models))
+  ) {
     throw typeError(ACTION, 'models must be MocoModels (createMocoModels)', typeof options.models);
   }
 
@@ -170,7 +193,12 @@ export async function trainMoco(tf: typeof TFJS, batches: AsyncIterable<Contrast
       options.encoder ??
       (inputShape.length === 3
         ? () => createImageEncoder(tf, { inputShape: inputShape as [number, number, number], width, seed: encoderSeed })
-        : () => createVideoEncoder(tf, { inputShape: inputShape as [number, number, number, number], width, seed: encoderSeed }));
+        : () =>
+            createVideoEncoder(tf, {
+              inputShape: inputShape as [number, number, number, number],
+              width,
+              seed: encoderSeed,
+            }));
     models = createMocoModels(tf, {
       encoder,
       seed: deriveSeed(seed, 'weights'),
@@ -196,7 +224,8 @@ export async function trainMoco(tf: typeof TFJS, batches: AsyncIterable<Contrast
       }
       const started = performance.now();
       const batch = next.value;
-      if (typeof batch !== 'object' || batch === null) throw typeError(ACTION, 'each batch must be a {query, key, nda?} object', batch);
+      if (typeof batch !== 'object' || batch === null)
+        throw typeError(ACTION, 'each batch must be a {query, key, nda?} object', batch);
       const tensors: TFJS.Tensor[] = [];
       let result;
       let live: MocoModels;
@@ -209,7 +238,12 @@ export async function trainMoco(tf: typeof TFJS, batches: AsyncIterable<Contrast
         const nda = batch.nda === undefined ? undefined : viewsToTensor(tf, batch.nda, 'NDA views');
         if (nda !== undefined) tensors.push(nda);
         const groups = Math.min(shuffleBnGroups, query.shape[0]!);
-        result = await mocoStep(tf, live, { query, key, ...(nda ? { nda } : {}) }, { momentum, temperature, ndaInQueue, weightDecay, shuffleBnGroups: groups, seed, step });
+        result = await mocoStep(
+          tf,
+          live,
+          { query, key, ...(nda ? { nda } : {}) },
+          { momentum, temperature, ndaInQueue, weightDecay, shuffleBnGroups: groups, seed, step },
+        );
       } finally {
         tf.dispose(tensors);
       }
@@ -226,7 +260,12 @@ export async function trainMoco(tf: typeof TFJS, batches: AsyncIterable<Contrast
       if (metrics !== undefined) await appendFile(metrics, `${JSON.stringify(report)}\n`);
       options.onStep?.(report);
       if (checkpointEvery !== undefined && (step % checkpointEvery === 0 || step === steps)) {
-        await saveMocoCheckpoint(tf, runDir!, { models: live, step, loaderState: options.loaderState?.(), meta: options.meta });
+        await saveMocoCheckpoint(tf, runDir!, {
+          models: live,
+          step,
+          loaderState: options.loaderState?.(),
+          meta: options.meta,
+        });
         if (keepCheckpoints !== undefined) await pruneCheckpoints(runDir!, keepCheckpoints);
       }
     }

@@ -12,14 +12,27 @@ import { rangeError, typeError } from '../../sources/errors.js';
  *
  * @throws RangeError/TypeError for a momentum outside [0, 1] or networks whose weights differ in number or shape.
  */
-export function momentumUpdate(tf: typeof TFJS, query: TFJS.LayersModel, key: TFJS.LayersModel, momentum: number): void {
+export function momentumUpdate(
+  tf: typeof TFJS,
+  query: TFJS.LayersModel,
+  key: TFJS.LayersModel,
+  momentum: number,
+): void {
   const action = 'update a momentum encoder';
-  if (typeof momentum !== 'number' || Number.isNaN(momentum)) throw typeError(action, 'momentum must be a number', momentum);
+  if (typeof momentum !== 'number' || Number.isNaN(momentum))
+    throw typeError(action, 'momentum must be a number', momentum);
   if (!(momentum >= 0 && momentum <= 1)) throw rangeError(action, 'momentum must be in [0, 1]', momentum);
   const q = query.weights;
   const k = key.weights;
-  const same = q.length === k.length && q.every((w, i) => w.shape.length === k[i]!.shape.length && w.shape.every((s, j) => s === k[i]!.shape[j]));
-  if (!same) throw rangeError(action, `the key network must have the query network's ${q.length} weights of the same shapes`, k.length);
+  const same =
+    q.length === k.length &&
+    q.every((w, i) => w.shape.length === k[i]!.shape.length && w.shape.every((s, j) => s === k[i]!.shape[j]));
+  if (!same)
+    throw rangeError(
+      action,
+      `the key network must have the query network's ${q.length} weights of the same shapes`,
+      k.length,
+    );
   tf.tidy(() => {
     q.forEach((w, i) => {
       const target = k[i]!.read() as TFJS.Variable;

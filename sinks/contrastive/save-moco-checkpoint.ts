@@ -42,7 +42,11 @@ export interface SaveMocoCheckpointOptions {
  * @returns the step folder's path.
  * @throws RangeError/TypeError for a bad step or a loader state / meta that is not JSON; file-system errors as they are.
  */
-export async function saveMocoCheckpoint(tf: typeof TFJS, dir: string, options: SaveMocoCheckpointOptions): Promise<string> {
+export async function saveMocoCheckpoint(
+  tf: typeof TFJS,
+  dir: string,
+  options: SaveMocoCheckpointOptions,
+): Promise<string> {
   const action = 'save a MoCo checkpoint';
   const step = checkInteger(action, 'step', options.step, 0);
   const loaderState = toJsonValue(action, 'loaderState', options.loaderState);

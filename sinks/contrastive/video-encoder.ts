@@ -45,7 +45,12 @@ const ACTION = 'create a video encoder';
  */
 export function createVideoEncoder(tf: typeof TFJS, options: VideoEncoderOptions): TFJS.LayersModel {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
-  const [t0, h0, w0, c0] = checkInputShape(ACTION, options.inputShape, 4, '[t, h, w, c]') as [number, number, number, number];
+  const [t0, h0, w0, c0] = checkInputShape(ACTION, options.inputShape, 4, '[t, h, w, c]') as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const width = checkInteger(ACTION, 'width', options.width ?? 16, 1, 1 << 12);
   const stages = checkInteger(ACTION, 'stages', options.stages ?? 3, 1, 6);
   if (options.seed !== undefined) checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
@@ -53,7 +58,8 @@ export function createVideoEncoder(tf: typeof TFJS, options: VideoEncoderOptions
   const V = videoLayers(tf);
   type Sym = TFJS.SymbolicTensor;
   const apply = (layer: TFJS.layers.Layer, x: Sym | Sym[]) => layer.apply(x) as Sym;
-  const bnRelu = (x: Sym) => apply(tf.layers.reLU(), apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), x));
+  const bnRelu = (x: Sym) =>
+    apply(tf.layers.reLU(), apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), x));
 
   const input = tf.input({ shape: [t0, h0, w0, c0] });
   let x: Sym = input;
@@ -63,14 +69,34 @@ export function createVideoEncoder(tf: typeof TFJS, options: VideoEncoderOptions
     const stride = stage === 0 ? 1 : 2;
     // Spatial: per frame.
     let f = apply(V.foldTime(), x);
-    f = apply(tf.layers.conv2d({ filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, ...init(`stage${stage}/spatial`) }), f);
+    f = apply(
+      tf.layers.conv2d({
+        filters,
+        kernelSize: 3,
+        strides: stride,
+        padding: 'same',
+        useBias: false,
+        ...init(`stage${stage}/spatial`),
+      }),
+      f,
+    );
     f = bnRelu(f);
     h = Math.ceil(h / stride);
     w = Math.ceil(w / stride);
     x = apply(V.unfoldTime({ frames: t }), f);
     // Temporal: per pixel, the clip as a [t, h*w] image.
     let g = apply(tf.layers.reshape({ targetShape: [t, h * w, filters] }), x);
-    g = apply(tf.layers.conv2d({ filters, kernelSize: [3, 1], strides: [stride, 1], padding: 'same', useBias: false, ...init(`stage${stage}/temporal`) }), g);
+    g = apply(
+      tf.layers.conv2d({
+        filters,
+        kernelSize: [3, 1],
+        strides: [stride, 1],
+        padding: 'same',
+        useBias: false,
+        ...init(`stage${stage}/temporal`),
+      }),
+      g,
+    );
     g = bnRelu(g);
     t = Math.ceil(t / stride);
     x = apply(tf.layers.reshape({ targetShape: [t, h, w, filters] }), g);

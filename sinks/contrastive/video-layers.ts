@@ -31,7 +31,8 @@ export interface VideoLayers {
  */
 export function videoLayers(tf: typeof TFJS): VideoLayers {
   const single = (inputs: TFJS.Tensor | TFJS.Tensor[]): TFJS.Tensor => (Array.isArray(inputs) ? inputs[0]! : inputs);
-  const shapeOf = (inputShape: Shape | Shape[]): Shape => (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+  const shapeOf = (inputShape: Shape | Shape[]): Shape =>
+    (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
 
   class FoldTime extends tf.layers.Layer {
     static className = 'NdaflowFoldTime';
@@ -66,7 +67,9 @@ export function videoLayers(tf: typeof TFJS): VideoLayers {
   }
 
   for (const cls of [FoldTime, UnfoldTime]) {
-    tf.serialization.registerClass(cls as unknown as TFJS.serialization.SerializableConstructor<TFJS.serialization.Serializable>);
+    tf.serialization.registerClass(
+      cls as unknown as TFJS.serialization.SerializableConstructor<TFJS.serialization.Serializable>,
+    );
   }
   return {
     foldTime: (config = {}) => new FoldTime(config.name === undefined ? {} : { name: config.name }),

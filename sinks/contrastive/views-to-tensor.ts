@@ -16,8 +16,13 @@ import type { ClipBatch } from '../../sources/video/video-clip.js';
 export function viewsToTensor(tf: typeof TFJS, batch: ImageBatch | ClipBatch, what = 'views'): TFJS.Tensor {
   const action = `convert the ${what} to a tensor`;
   const { data, shape } = (batch ?? {}) as Partial<ImageBatch>;
-  if (!(data instanceof Uint8Array || data instanceof Float32Array)) throw typeError(action, 'data must be a Uint8Array or Float32Array', typeof data);
-  if (!Array.isArray(shape) || (shape.length !== 4 && shape.length !== 5) || !shape.every((s) => Number.isInteger(s) && s > 0)) {
+  if (!(data instanceof Uint8Array || data instanceof Float32Array))
+    throw typeError(action, 'data must be a Uint8Array or Float32Array', typeof data);
+  if (
+    !Array.isArray(shape) ||
+    (shape.length !== 4 && shape.length !== 5) ||
+    !shape.every((s) => Number.isInteger(s) && s > 0)
+  ) {
     throw rangeError(action, 'shape must be [n, h, w, c] or [n, t, h, w, c] of positive integers', shape);
   }
   return pixelsToTensor(tf, action, data, shape);

@@ -10,8 +10,21 @@ import { rangeError } from '../../sources/errors.js';
  * @param layerName The feature layer. @default 'features'
  * @throws RangeError when the classifier has no layer of that name.
  */
-export function classifierFeatures(tf: typeof TFJS, classifier: TFJS.LayersModel, layerName = 'features'): TFJS.LayersModel {
+export function classifierFeatures(
+  tf: typeof TFJS,
+  classifier: TFJS.LayersModel,
+  layerName = 'features',
+): TFJS.LayersModel {
   const layer = classifier.layers.find((l) => l.name === layerName);
-  if (layer === undefined) throw rangeError('make a feature model', `the classifier must have a layer named ${JSON.stringify(layerName)} (it has ${classifier.layers.map((l) => l.name).join(', ')})`, layerName);
-  return tf.model({ inputs: classifier.inputs, outputs: layer.output as TFJS.SymbolicTensor, name: `${classifier.name}-features` });
+  if (layer === undefined)
+    throw rangeError(
+      'make a feature model',
+      `the classifier must have a layer named ${JSON.stringify(layerName)} (it has ${classifier.layers.map((l) => l.name).join(', ')})`,
+      layerName,
+    );
+  return tf.model({
+    inputs: classifier.inputs,
+    outputs: layer.output as TFJS.SymbolicTensor,
+    name: `${classifier.name}-features`,
+  });
 }

@@ -44,13 +44,27 @@ export async function encoderFeatures(
   for await (const batch of batches) {
     options.signal?.throwIfAborted();
     const { data, shape } = (batch ?? {}) as Partial<EncoderInputBatch>;
-    if (!(data instanceof Uint8Array || data instanceof Float32Array)) throw typeError(action, 'each batch must have data as a Uint8Array or Float32Array', typeof data);
-    if (!Array.isArray(shape) || shape.length !== inputShape.length || !shape.every((s) => Number.isInteger(s) && s >= 0)) {
-      throw rangeError(action, `each batch's shape must have the encoder's rank ${inputShape.length} ([n, ${inputShape.slice(1).join(', ')}])`, shape);
+    if (!(data instanceof Uint8Array || data instanceof Float32Array))
+      throw typeError(action, 'each batch must have data as a Uint8Array or Float32Array', typeof data);
+    if (
+      !Array.isArray(shape) ||
+      shape.length !== inputShape.length ||
+      !shape.every((s) => Number.isInteger(s) && s >= 0)
+    ) {
+      throw rangeError(
+        action,
+        `each batch's shape must have the encoder's rank ${inputShape.length} ([n, ${inputShape.slice(1).join(', ')}])`,
+        shape,
+      );
     }
     for (let a = 1; a < shape.length; a++) {
       const want = inputShape[a];
-      if (want !== null && want !== undefined && shape[a] !== want) throw rangeError(action, `each batch's shape must be [n, ${inputShape.slice(1).join(', ')}] for the encoder`, shape);
+      if (want !== null && want !== undefined && shape[a] !== want)
+        throw rangeError(
+          action,
+          `each batch's shape must be [n, ${inputShape.slice(1).join(', ')}] for the encoder`,
+          shape,
+        );
     }
     const x = pixelsToTensor(tf, action, data, shape);
     if (shape[0] === 0) {

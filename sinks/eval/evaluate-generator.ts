@@ -53,18 +53,27 @@ export interface GeneratorScore {
 export async function evaluateGenerator(tf: typeof TFJS, options: EvaluateGeneratorOptions): Promise<GeneratorScore> {
   const action = 'evaluate a generator';
   const { generator, features, real } = options ?? ({} as EvaluateGeneratorOptions);
-  if (generator === undefined || typeof generator.predict !== 'function') throw typeError(action, 'generator must be a tf.LayersModel', typeof generator);
-  if (features === undefined || typeof features.predict !== 'function') throw typeError(action, 'features must be a tf.LayersModel', typeof features);
+  if (generator === undefined || typeof generator.predict !== 'function')
+    throw typeError(action, 'generator must be a tf.LayersModel', typeof generator);
+  if (features === undefined || typeof features.predict !== 'function')
+    throw typeError(action, 'features must be a tf.LayersModel', typeof features);
   const n = checkInteger(action, 'n', options.n ?? 10000, 2);
   const seed = checkInteger(action, 'seed', options.seed ?? 0, 0, 0xffffffff);
   const batchSize = checkInteger(action, 'batchSize', options.batchSize ?? 500, 1);
   const z = generator.inputs[0]!.shape[1];
-  if (typeof z !== 'number' || generator.inputs[0]!.shape.length !== 2) throw rangeError(action, 'generator must take [n, z] latents', JSON.stringify(generator.inputs[0]!.shape));
+  if (typeof z !== 'number' || generator.inputs[0]!.shape.length !== 2)
+    throw rangeError(action, 'generator must take [n, z] latents', JSON.stringify(generator.inputs[0]!.shape));
   const out = JSON.stringify(generator.outputs[0]!.shape.slice(1));
   const expected = JSON.stringify(features.inputs[0]!.shape.slice(1));
-  if (out !== expected) throw rangeError(action, `generator's images must have the feature model's input shape ${expected}`, out);
+  if (out !== expected)
+    throw rangeError(action, `generator's images must have the feature model's input shape ${expected}`, out);
   const d = features.outputs[0]!.shape[1] as number;
-  if (real?.shape?.[1] !== d) throw rangeError(action, `real must be a [m, ${d}] feature matrix of the same feature model`, JSON.stringify(real?.shape));
+  if (real?.shape?.[1] !== d)
+    throw rangeError(
+      action,
+      `real must be a [m, ${d}] feature matrix of the same feature model`,
+      JSON.stringify(real?.shape),
+    );
   checkFeaturePair(action, real, real, 2);
 
   const data = new Float32Array(n * d);

@@ -40,7 +40,8 @@ export async function featuresOf(
     }
     n += batch.shape[0];
   }
-  if (n === 0) throw new RangeError('Cannot compute features as the batches must hold at least one image: current value is 0');
+  if (n === 0)
+    throw new RangeError('Cannot compute features as the batches must hold at least one image: current value is 0');
   const data = new Float32Array(n * d);
   let offset = 0;
   for (const c of chunks) {

@@ -61,13 +61,19 @@ export function createFmnistClassifier(tf: typeof TFJS, options: FmnistClassifie
 
   const input = tf.input({ shape: [size, size, channels], name: 'image' });
   const conv = (t: TFJS.SymbolicTensor, filters: number, n: number): TFJS.SymbolicTensor => {
-    const y = tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', name: `conv${n}`, ...init(`conv${n}`) }).apply(t) as TFJS.SymbolicTensor;
+    const y = tf.layers
+      .conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', name: `conv${n}`, ...init(`conv${n}`) })
+      .apply(t) as TFJS.SymbolicTensor;
     return tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${n}` }).apply(y) as TFJS.SymbolicTensor;
   };
   const x = conv(conv(conv(input, 32, 1), 64, 2), 64, 3);
   const flat = tf.layers.flatten({ name: 'flatten' }).apply(x) as TFJS.SymbolicTensor;
-  const feats = tf.layers.dense({ units: 128, activation: 'relu', name: FEATURE_LAYER, ...init(FEATURE_LAYER) }).apply(flat) as TFJS.SymbolicTensor;
-  const logits = tf.layers.dense({ units: classes, name: 'logits', ...init('logits') }).apply(feats) as TFJS.SymbolicTensor;
+  const feats = tf.layers
+    .dense({ units: 128, activation: 'relu', name: FEATURE_LAYER, ...init(FEATURE_LAYER) })
+    .apply(flat) as TFJS.SymbolicTensor;
+  const logits = tf.layers
+    .dense({ units: classes, name: 'logits', ...init('logits') })
+    .apply(feats) as TFJS.SymbolicTensor;
   const classifier = tf.model({ inputs: input, outputs: logits, name: 'fmnist-classifier' });
   return { classifier, features: classifierFeatures(tf, classifier) };
 }

@@ -25,7 +25,8 @@ export function frechetDistance(featsA: FeatureMatrix, featsB: FeatureMatrix): n
   const sqrtA = symmetricSqrt(a.cov);
   const m = sqrtA.mmul(b.cov).mmul(sqrtA);
   let traceSqrt = 0;
-  for (const l of new EigenvalueDecomposition(symmetrise(m), { assumeSymmetric: true }).realEigenvalues) traceSqrt += Math.sqrt(Math.max(l, 0));
+  for (const l of new EigenvalueDecomposition(symmetrise(m), { assumeSymmetric: true }).realEigenvalues)
+    traceSqrt += Math.sqrt(Math.max(l, 0));
   const fd = meanTerm + a.cov.trace() + b.cov.trace() - 2 * traceSqrt;
   return Math.max(fd, 0);
 }

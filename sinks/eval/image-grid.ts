@@ -32,10 +32,14 @@ export function imageGrid(rows: readonly ImageBatch[], options: ImageGridOptions
   const minCell = options.minCell ?? 96;
   const gutter = options.gutter ?? 2;
   const background = options.background ?? 255;
-  if (rows.length === 0) throw new RangeError('Cannot lay out an image grid as it must have at least one row: current value is 0');
+  if (rows.length === 0)
+    throw new RangeError('Cannot lay out an image grid as it must have at least one row: current value is 0');
   const scales = rows.map((r) => {
     const [, h, w] = r.shape;
-    if (r.shape.length !== 4 || h < 1 || w < 1 || r.data.length !== r.shape[0] * h * w * r.shape[3]) throw new RangeError(`Cannot lay out an image grid as each row must be a batch [n, h, w, c]: current value is [${r.shape.join(', ')}]`);
+    if (r.shape.length !== 4 || h < 1 || w < 1 || r.data.length !== r.shape[0] * h * w * r.shape[3])
+      throw new RangeError(
+        `Cannot lay out an image grid as each row must be a batch [n, h, w, c]: current value is [${r.shape.join(', ')}]`,
+      );
     return Math.max(1, Math.ceil(minCell / Math.max(h, w)));
   });
   const cellW = Math.max(...rows.map((r, i) => r.shape[2] * (scales[i] as number)));
@@ -43,7 +47,10 @@ export function imageGrid(rows: readonly ImageBatch[], options: ImageGridOptions
   const columns = Math.max(...rows.map((r) => r.shape[0]));
   const width = gutter + columns * (cellW + gutter);
   const height = gutter + rows.length * (cellH + gutter);
-  if (width * height > 2 ** 28) throw new RangeError(`Cannot lay out an image grid as it must be at most 2^28 pixels: current value is ${width} x ${height}`);
+  if (width * height > 2 ** 28)
+    throw new RangeError(
+      `Cannot lay out an image grid as it must be at most 2^28 pixels: current value is ${width} x ${height}`,
+    );
   const data = new Uint8Array(width * height * 3).fill(background);
   rows.forEach((row, r) => {
     const [n, h, w, c] = row.shape;

@@ -34,7 +34,11 @@ export interface KernelDistance {
  * const { mean, std } = kernelDistance(real, fake, { seed: 1 });
  * @throws TypeError/RangeError for a bad option or matrix (each needs at least 2 rows, one width).
  */
-export function kernelDistance(featsA: FeatureMatrix, featsB: FeatureMatrix, options: KernelDistanceOptions = {}): KernelDistance {
+export function kernelDistance(
+  featsA: FeatureMatrix,
+  featsB: FeatureMatrix,
+  options: KernelDistanceOptions = {},
+): KernelDistance {
   const action = 'compute a kernel distance';
   const subsets = checkInteger(action, 'subsets', options.subsets ?? 100, 1, 1e6);
   const subsetSize = checkInteger(action, 'subsetSize', options.subsetSize ?? 1000, 2, 1e6);

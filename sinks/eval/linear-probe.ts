@@ -75,24 +75,46 @@ const ACTION = 'train a linear probe';
 
 function checkSplit(name: 'train' | 'test', split: LabelledFeatures, dims: number, classes: number): number {
   const { features, labels } = (split ?? {}) as Partial<LabelledFeatures>;
-  if (!(features instanceof Float32Array || features instanceof Float64Array)) throw typeError(ACTION, `${name}.features must be a Float32Array or Float64Array`, (features as object | undefined)?.constructor?.name ?? typeof features);
-  if (!(labels instanceof Int32Array)) throw typeError(ACTION, `${name}.labels must be an Int32Array`, (labels as object | undefined)?.constructor?.name ?? typeof labels);
+  if (!(features instanceof Float32Array || features instanceof Float64Array))
+    throw typeError(
+      ACTION,
+      `${name}.features must be a Float32Array or Float64Array`,
+      (features as object | undefined)?.constructor?.name ?? typeof features,
+    );
+  if (!(labels instanceof Int32Array))
+    throw typeError(
+      ACTION,
+      `${name}.labels must be an Int32Array`,
+      (labels as object | undefined)?.constructor?.name ?? typeof labels,
+    );
   const n = labels.length;
   if (n === 0) throw rangeError(ACTION, `${name} must hold at least one sample`, 0);
-  if (features.length !== n * dims) throw rangeError(ACTION, `${name}.features must hold ${n} x ${dims} values (one row of dims per label)`, features.length);
-  for (const l of labels) if (l < 0 || l >= classes) throw rangeError(ACTION, `every ${name} label must be in [0, ${classes - 1}]`, l);
-  for (const v of features) if (!Number.isFinite(v)) throw rangeError(ACTION, `every ${name} feature must be finite`, v);
+  if (features.length !== n * dims)
+    throw rangeError(
+      ACTION,
+      `${name}.features must hold ${n} x ${dims} values (one row of dims per label)`,
+      features.length,
+    );
+  for (const l of labels)
+    if (l < 0 || l >= classes) throw rangeError(ACTION, `every ${name} label must be in [0, ${classes - 1}]`, l);
+  for (const v of features)
+    if (!Number.isFinite(v)) throw rangeError(ACTION, `every ${name} feature must be finite`, v);
   return n;
 }
 
 function positive(name: string, value: number, allowZero: boolean): number {
   if (typeof value !== 'number' || Number.isNaN(value)) throw typeError(ACTION, `${name} must be a number`, value);
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) throw rangeError(ACTION, `${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number`, value);
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0))
+    throw rangeError(ACTION, `${name} must be a ${allowZero ? 'non-negative' : 'positive'} finite number`, value);
   return value;
 }
 
 /** Per-feature mean and 1/std of the training rows (1 where a feature is constant). */
-function moments(features: Float32Array | Float64Array, n: number, dims: number): { mean: Float64Array; scale: Float64Array } {
+function moments(
+  features: Float32Array | Float64Array,
+  n: number,
+  dims: number,
+): { mean: Float64Array; scale: Float64Array } {
   const mean = new Float64Array(dims);
   const sq = new Float64Array(dims);
   for (let i = 0; i < n; i++) for (let j = 0; j < dims; j++) mean[j] += features[i * dims + j]!;
@@ -111,7 +133,11 @@ function moments(features: Float32Array | Float64Array, n: number, dims: number)
   return { mean, scale };
 }
 
-function prepared(features: Float32Array | Float64Array, dims: number, m: { mean: Float64Array; scale: Float64Array } | undefined): Float32Array {
+function prepared(
+  features: Float32Array | Float64Array,
+  dims: number,
+  m: { mean: Float64Array; scale: Float64Array } | undefined,
+): Float32Array {
   if (m === undefined) return features instanceof Float32Array ? features : Float32Array.from(features);
   const out = new Float32Array(features.length);
   for (let i = 0; i < features.length; i++) {
@@ -146,7 +172,8 @@ export async function trainLinearProbe(tf: typeof TFJS, options: LinearProbeOpti
   const l2 = positive('l2', o.l2 ?? 1e-4, true);
   const seed = checkInteger(ACTION, 'seed', o.seed ?? 0, 0, 0xffffffff);
   const schedule = o.schedule ?? 'cosine';
-  if (schedule !== 'cosine' && schedule !== 'constant') throw rangeError(ACTION, "schedule must be 'cosine' or 'constant'", schedule);
+  if (schedule !== 'cosine' && schedule !== 'constant')
+    throw rangeError(ACTION, "schedule must be 'cosine' or 'constant'", schedule);
   const standardize = o.standardize ?? true;
   if (typeof standardize !== 'boolean') throw typeError(ACTION, 'standardize must be a boolean', standardize);
   const n = checkSplit('train', o.train as LabelledFeatures, dims, classes);
@@ -203,7 +230,8 @@ export async function trainLinearProbe(tf: typeof TFJS, options: LinearProbeOpti
             return (l2 > 0 ? tf.add(ce, tf.mul(l2, tf.sum(tf.square(weights)))) : ce) as TFJS.Scalar;
           }, params);
           const t = steps + 1;
-          const rate = schedule === 'cosine' ? learningRate * 0.5 * (1 + Math.cos((Math.PI * steps) / totalSteps)) : learningRate;
+          const rate =
+            schedule === 'cosine' ? learningRate * 0.5 * (1 + Math.cos((Math.PI * steps) / totalSteps)) : learningRate;
           const stepSize = (rate * Math.sqrt(1 - 0.999 ** t)) / (1 - 0.9 ** t);
           for (const [k, p] of params.entries()) {
             const g = grads[p.name]!;
@@ -228,7 +256,15 @@ export async function trainLinearProbe(tf: typeof TFJS, options: LinearProbeOpti
       const chunk = 4096;
       for (let start = 0; start < y.length; start += chunk) {
         const rows = Math.min(chunk, y.length - start);
-        const argMax = tf.tidy(() => tf.argMax(tf.add(tf.matMul(tf.tensor2d(x.subarray(start * dims, (start + rows) * dims), [rows, dims], 'float32'), weights), bias), 1));
+        const argMax = tf.tidy(() =>
+          tf.argMax(
+            tf.add(
+              tf.matMul(tf.tensor2d(x.subarray(start * dims, (start + rows) * dims), [rows, dims], 'float32'), weights),
+              bias,
+            ),
+            1,
+          ),
+        );
         let predicted: TFJS.TypedArray;
         try {
           predicted = argMax.dataSync();

@@ -11,17 +11,22 @@ import type { EncoderInputBatch } from './encoder-features.js';
  * @throws TypeError/RangeError for a batch that is not `{data, shape}` with matching sizes, or whose
  *   row width differs from the first batch's.
  */
-export async function pixelFeatures(batches: AsyncIterable<EncoderInputBatch> | Iterable<EncoderInputBatch>): Promise<Float32Array> {
+export async function pixelFeatures(
+  batches: AsyncIterable<EncoderInputBatch> | Iterable<EncoderInputBatch>,
+): Promise<Float32Array> {
   const action = 'compute pixel features';
   const chunks: Float32Array[] = [];
   let width: number | undefined;
   let total = 0;
   for await (const batch of batches) {
     const { data, shape } = (batch ?? {}) as Partial<EncoderInputBatch>;
-    if (!(data instanceof Uint8Array || data instanceof Float32Array)) throw typeError(action, 'each batch must have data as a Uint8Array or Float32Array', typeof data);
-    if (!Array.isArray(shape) || shape.length < 2 || !shape.every((s) => Number.isInteger(s) && s >= 0)) throw rangeError(action, 'each batch must have a shape [n, ...] of integers', shape);
+    if (!(data instanceof Uint8Array || data instanceof Float32Array))
+      throw typeError(action, 'each batch must have data as a Uint8Array or Float32Array', typeof data);
+    if (!Array.isArray(shape) || shape.length < 2 || !shape.every((s) => Number.isInteger(s) && s >= 0))
+      throw rangeError(action, 'each batch must have a shape [n, ...] of integers', shape);
     const size = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== size) throw rangeError(action, `data must hold ${size} values for shape ${JSON.stringify(shape)}`, data.length);
+    if (data.length !== size)
+      throw rangeError(action, `data must hold ${size} values for shape ${JSON.stringify(shape)}`, data.length);
     const w = shape.slice(1).reduce((a, b) => a * b, 1);
     width ??= w;
     if (w !== width) throw rangeError(action, `every batch must have rows of ${width} values`, w);

@@ -63,7 +63,8 @@ export async function trainFmnistClassifier(
   const action = 'train an fmnist classifier';
   const epochs = checkInteger(action, 'epochs', options.epochs ?? 1, 1);
   const learningRate = options.learningRate ?? 0.001;
-  if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate)) throw rangeError(action, 'learningRate must be a positive finite number', learningRate);
+  if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate))
+    throw rangeError(action, 'learningRate must be a positive finite number', learningRate);
   const model = createFmnistClassifier(tf, { seed: options.seed, size: options.size });
   const size = model.classifier.inputs[0]!.shape[1] as number;
   const classes = model.classifier.outputs[0]!.shape[1] as number;
@@ -81,7 +82,14 @@ export async function trainFmnistClassifier(
         try {
           const loss = tf.tidy(() => {
             const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
-            return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.classifier.apply(x, { training: true }) as TFJS.Tensor2D) as TFJS.Scalar, true) as TFJS.Scalar;
+            return optimizer.minimize(
+              () =>
+                tf.losses.softmaxCrossEntropy(
+                  y,
+                  model.classifier.apply(x, { training: true }) as TFJS.Tensor2D,
+                ) as TFJS.Scalar,
+              true,
+            ) as TFJS.Scalar;
           });
           lastLoss = loss.dataSync()[0] as number;
           loss.dispose();
@@ -93,7 +101,12 @@ export async function trainFmnistClassifier(
         options.onProgress?.({ epoch, step: steps, samples, loss: lastLoss });
         if (aborted()) break;
       }
-      if (steps === before && !aborted()) throw rangeError(action, `trainBatches must yield batches in epoch ${epoch} (re-iterable for epochs > 1)`, 'no batch');
+      if (steps === before && !aborted())
+        throw rangeError(
+          action,
+          `trainBatches must yield batches in epoch ${epoch} (re-iterable for epochs > 1)`,
+          'no batch',
+        );
     }
   } catch (error) {
     model.classifier.dispose();

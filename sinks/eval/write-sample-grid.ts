@@ -37,7 +37,12 @@ export interface SampleGridFile {
  * await writeSampleGrid(tf, generator, 'runs/x/samples-000200.png', { rows: 8, cols: 8, seed: 1 });
  * @throws RangeError/TypeError for a bad option; the file system's error when the file cannot be written.
  */
-export async function writeSampleGrid(tf: typeof TFJS, generator: TFJS.LayersModel, path: string, options: SampleGridOptions = {}): Promise<SampleGridFile> {
+export async function writeSampleGrid(
+  tf: typeof TFJS,
+  generator: TFJS.LayersModel,
+  path: string,
+  options: SampleGridOptions = {},
+): Promise<SampleGridFile> {
   const action = 'write a sample grid';
   const rows = checkInteger(action, 'rows', options.rows ?? 8, 1, 1024);
   const cols = checkInteger(action, 'cols', options.cols ?? 8, 1, 1024);
@@ -47,7 +52,12 @@ export async function writeSampleGrid(tf: typeof TFJS, generator: TFJS.LayersMod
   const z = generator.inputs[0]!.shape[1] as number;
   // a class-conditional generator draws class r on row r
   const images = tf.tidy(() =>
-    generateImages(tf, generator, tf.randomNormal([rows * cols, z], 0, 1, 'float32', deriveSeed(seed, 'sample-grid')) as TFJS.Tensor2D, (i) => Math.floor(i / cols)),
+    generateImages(
+      tf,
+      generator,
+      tf.randomNormal([rows * cols, z], 0, 1, 'float32', deriveSeed(seed, 'sample-grid')) as TFJS.Tensor2D,
+      (i) => Math.floor(i / cols),
+    ),
   );
   let values: Float32Array;
   const [, h, w, c] = images.shape;
@@ -68,6 +78,8 @@ export async function writeSampleGrid(tf: typeof TFJS, generator: TFJS.LayersMod
   }
   const grid = imageGrid(batches, { minCell: cell });
   await mkdir(dirname(path), { recursive: true });
-  await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: grid.channels } }).png().toFile(path);
+  await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: grid.channels } })
+    .png()
+    .toFile(path);
   return { path, width: grid.width, height: grid.height };
 }

@@ -13,5 +13,7 @@ export function conditionalClasses(model: TFJS.LayersModel): number | null {
     const classes = (layer.getConfig() as { classes?: unknown }).classes;
     if (typeof classes === 'number' && Number.isInteger(classes) && classes >= 1) return classes;
   }
-  throw new TypeError(`Cannot read the classes of model ${model.name} as it must have a class-conditional layer: it has ${model.inputs.length} inputs and none`);
+  throw new TypeError(
+    `Cannot read the classes of model ${model.name} as it must have a class-conditional layer: it has ${model.inputs.length} inputs and none`,
+  );
 }

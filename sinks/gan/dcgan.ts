@@ -82,19 +82,35 @@ export function createDcgan(tf: typeof TFJS, options: DcganOptions = {}): Dcgan 
   if (classes !== undefined) return conditionalDcgan(tf, { z, ch, size, channels, classes, seed: options.seed });
 
   const generator = tf.sequential({ name: 'dcgan_generator' });
-  generator.add(tf.layers.dense({ inputShape: [z], units: base * base * 4 * ch, useBias: true, ...init('generator/dense') }));
+  generator.add(
+    tf.layers.dense({ inputShape: [z], units: base * base * 4 * ch, useBias: true, ...init('generator/dense') }),
+  );
   generator.add(tf.layers.reshape({ targetShape: [base, base, 4 * ch] }));
   generator.add(bn());
   generator.add(tf.layers.reLU());
   [2 * ch, ch].forEach((filters, i) => {
     generator.add(
-      tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init(`generator/convT${i}`) }),
+      tf.layers.conv2dTranspose({
+        filters,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        useBias: true,
+        ...init(`generator/convT${i}`),
+      }),
     );
     generator.add(bn());
     generator.add(tf.layers.reLU());
   });
   generator.add(
-    tf.layers.conv2dTranspose({ filters: channels, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init('generator/convT2') }),
+    tf.layers.conv2dTranspose({
+      filters: channels,
+      kernelSize: 4,
+      strides: 2,
+      padding: 'same',
+      useBias: true,
+      ...init('generator/convT2'),
+    }),
   );
   generator.add(tf.layers.activation({ activation: 'tanh' }));
 
@@ -130,18 +146,44 @@ function conditionalDcgan(
   const classSeed = (layerName: string) => (seed === undefined ? {} : { seed: deriveSeed(seed, 'dcgan', layerName) });
   type Sym = TFJS.SymbolicTensor;
   const apply = (layer: TFJS.layers.Layer, x: Sym | Sym[]) => layer.apply(x) as Sym;
-  const bnRelu = (x: Sym) => apply(tf.layers.reLU(), apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), x));
+  const bnRelu = (x: Sym) =>
+    apply(tf.layers.reLU(), apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), x));
 
   const zIn = tf.input({ shape: [z] });
   const gY = tf.input({ shape: [1], dtype: 'int32' });
-  const embedded = apply(L.classEmbedding({ classes, units: CLASS_EMBEDDING, ...classSeed('generator/embedding') }), gY);
+  const embedded = apply(
+    L.classEmbedding({ classes, units: CLASS_EMBEDDING, ...classSeed('generator/embedding') }),
+    gY,
+  );
   let g = apply(tf.layers.concatenate(), [zIn, embedded]);
   g = apply(tf.layers.dense({ units: base * base * 4 * ch, useBias: true, ...init('generator/dense') }), g);
   g = bnRelu(apply(tf.layers.reshape({ targetShape: [base, base, 4 * ch] }), g));
   [2 * ch, ch].forEach((filters, i) => {
-    g = bnRelu(apply(tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init(`generator/convT${i}`) }), g));
+    g = bnRelu(
+      apply(
+        tf.layers.conv2dTranspose({
+          filters,
+          kernelSize: 4,
+          strides: 2,
+          padding: 'same',
+          useBias: true,
+          ...init(`generator/convT${i}`),
+        }),
+        g,
+      ),
+    );
   });
-  g = apply(tf.layers.conv2dTranspose({ filters: channels, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init('generator/convT2') }), g);
+  g = apply(
+    tf.layers.conv2dTranspose({
+      filters: channels,
+      kernelSize: 4,
+      strides: 2,
+      padding: 'same',
+      useBias: true,
+      ...init('generator/convT2'),
+    }),
+    g,
+  );
   g = apply(tf.layers.activation({ activation: 'tanh' }), g);
   const generator = tf.model({ inputs: [zIn, gY], outputs: g, name: 'dcgan_generator' });
 
@@ -149,13 +191,30 @@ function conditionalDcgan(
   const dY = tf.input({ shape: [1], dtype: 'int32' });
   let d: Sym = xIn;
   [ch, 2 * ch, 4 * ch].forEach((filters, i) => {
-    d = apply(tf.layers.conv2d({ filters, kernelSize: 4, strides: 2, padding: 'same', useBias: true, ...init(`discriminator/conv${i}`) }), d);
+    d = apply(
+      tf.layers.conv2d({
+        filters,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        useBias: true,
+        ...init(`discriminator/conv${i}`),
+      }),
+      d,
+    );
     d = apply(tf.layers.leakyReLU({ alpha: 0.2 }), d);
   });
   const features = apply(tf.layers.flatten(), d);
   const logit = apply(tf.layers.dense({ units: 1, ...init('discriminator/dense') }), features);
-  const projected = apply(L.projection({ classes, spectral: false, ...classSeed('discriminator/projection') }), [features, dY]);
-  const discriminator = tf.model({ inputs: [xIn, dY], outputs: apply(tf.layers.add(), [logit, projected]), name: 'dcgan_discriminator' });
+  const projected = apply(L.projection({ classes, spectral: false, ...classSeed('discriminator/projection') }), [
+    features,
+    dY,
+  ]);
+  const discriminator = tf.model({
+    inputs: [xIn, dY],
+    outputs: apply(tf.layers.add(), [logit, projected]),
+    name: 'dcgan_discriminator',
+  });
   return { generator, discriminator };
 }
 

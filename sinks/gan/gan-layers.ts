@@ -124,7 +124,10 @@ export function ganLayers(tf: typeof TFJS): GanLayers {
 }
 
 function buildLayers(tf: typeof TFJS): GanLayers {
-  const stopGradient = tf.customGrad(((x: TFJS.Tensor) => ({ value: x.clone(), gradFunc: (dy: TFJS.Tensor) => tf.zerosLike(dy) })) as never) as (x: TFJS.Tensor) => TFJS.Tensor;
+  const stopGradient = tf.customGrad(((x: TFJS.Tensor) => ({
+    value: x.clone(),
+    gradFunc: (dy: TFJS.Tensor) => tf.zerosLike(dy),
+  })) as never) as (x: TFJS.Tensor) => TFJS.Tensor;
   const l2n = (x: TFJS.Tensor, eps: number) => tf.div(x, tf.add(tf.norm(x), eps));
 
   /** W `[in, out]` / sigma, with u `[1, out]` (updated when training). Runs inside a tidy. */
@@ -139,22 +142,45 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     const sigma = tf.sum(tf.mul(tf.matMul(v, w), uNew));
     return tf.div(w, sigma);
   };
-  const seedOf = (seed: number | null | undefined, part: string) => (seed === undefined || seed === null ? undefined : deriveSeed(seed, part));
-  const kernelInit = (seed: number | null | undefined) => tf.initializers.glorotNormal({ seed: seedOf(seed, 'kernel') });
-  const uInit = (seed: number | null | undefined) => tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: seedOf(seed, 'u') });
+  const seedOf = (seed: number | null | undefined, part: string) =>
+    seed === undefined || seed === null ? undefined : deriveSeed(seed, part);
+  const kernelInit = (seed: number | null | undefined) =>
+    tf.initializers.glorotNormal({ seed: seedOf(seed, 'kernel') });
+  const uInit = (seed: number | null | undefined) =>
+    tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: seedOf(seed, 'u') });
   const single = (inputs: TFJS.Tensor | TFJS.Tensor[]) => (Array.isArray(inputs) ? inputs[0]! : inputs);
-  const labelsOneHot = (y: TFJS.Tensor, classes: number) => tf.cast(tf.oneHot(tf.cast(tf.reshape(y, [-1]), 'int32') as TFJS.Tensor1D, classes), 'float32');
+  const labelsOneHot = (y: TFJS.Tensor, classes: number) =>
+    tf.cast(tf.oneHot(tf.cast(tf.reshape(y, [-1]), 'int32') as TFJS.Tensor1D, classes), 'float32');
   const lastDim = (shape: Shape | Shape[]): number => {
     const s = (Array.isArray(shape[0]) ? shape[0] : shape) as Shape;
     return s[s.length - 1] as number;
   };
   const base = (config: LayerArgs) => {
     const { seed: _s, ...rest } = config as SeededLayerConfig & Record<string, unknown>;
-    for (const k of ['filters', 'kernelSize', 'strides', 'padding', 'useBias', 'epsilon', 'units', 'classes', 'momentum', 'spectral']) delete rest[k];
+    for (const k of [
+      'filters',
+      'kernelSize',
+      'strides',
+      'padding',
+      'useBias',
+      'epsilon',
+      'units',
+      'classes',
+      'momentum',
+      'spectral',
+    ])
+      delete rest[k];
     return rest as LayerArgs;
   };
   // Every weight-holding layer adds weights with the (protected) addWeight.
-  type AddWeight = (name: string, shape: number[], dtype: 'float32', init: unknown, reg?: undefined, trainable?: boolean) => LayerVariable;
+  type AddWeight = (
+    name: string,
+    shape: number[],
+    dtype: 'float32',
+    init: unknown,
+    reg?: undefined,
+    trainable?: boolean,
+  ) => LayerVariable;
   const add = (layer: Layer): AddWeight => (layer as unknown as { addWeight: AddWeight }).addWeight.bind(layer);
 
   class SnConv2d extends tf.layers.Layer {
@@ -190,7 +216,11 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     override computeOutputShape(inputShape: Shape | Shape[]): Shape {
       const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
       const side = (d: number | null) =>
-        d === null ? null : this.padding === 'same' ? Math.ceil(d / this.strides) : Math.floor((d - this.kernelSize) / this.strides) + 1;
+        d === null
+          ? null
+          : this.padding === 'same'
+            ? Math.ceil(d / this.strides)
+            : Math.floor((d - this.kernelSize) / this.strides) + 1;
       return [s[0] ?? null, side(s[1] ?? null), side(s[2] ?? null), this.filters];
     }
     override call(inputs: TFJS.Tensor | TFJS.Tensor[], kwargs: Kwargs): TFJS.Tensor {
@@ -385,7 +415,9 @@ function buildLayers(tf: typeof TFJS): GanLayers {
   }
 
   for (const cls of [SnConv2d, SnDense, ConditionalBatchNorm, Projection, ClassEmbedding, GlobalSumPooling2d]) {
-    tf.serialization.registerClass(cls as unknown as TFJS.serialization.SerializableConstructor<TFJS.serialization.Serializable>);
+    tf.serialization.registerClass(
+      cls as unknown as TFJS.serialization.SerializableConstructor<TFJS.serialization.Serializable>,
+    );
   }
   return {
     snConv2d: (config) => new SnConv2d(config),

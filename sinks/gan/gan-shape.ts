@@ -31,7 +31,8 @@ export function resolveGanShape(action: string, options: GanShapeOptions, defaul
   const size = checkInteger(action, 'size', options.size ?? 32, 8, 1 << 12);
   const channels = checkInteger(action, 'channels', options.channels ?? 3, 1, 4);
   if (size % 8 !== 0) throw rangeError(action, 'size must be a multiple of 8 (pad 28 px images to 32)', size);
-  const classes = options.classes === undefined ? undefined : checkInteger(action, 'classes', options.classes, 1, 1 << 16);
+  const classes =
+    options.classes === undefined ? undefined : checkInteger(action, 'classes', options.classes, 1, 1 << 16);
   const seed = options.seed === undefined ? undefined : checkInteger(action, 'seed', options.seed, 0, 0xffffffff);
   return { z, ch, size, channels, classes, seed };
 }

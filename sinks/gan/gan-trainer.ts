@@ -160,12 +160,19 @@ const ACTION = 'train an NDA-GAN';
  * @throws RangeError/TypeError for a bad option (before reading a pair), or a pair without the image
  *   field or with images the networks refuse; errors of the pairs' iterator as they are.
  */
-export async function trainNdaGan(tf: typeof TFJS, pairs: AsyncIterable<GanPair>, options: TrainNdaGanOptions = {}): Promise<TrainNdaGanResult> {
+export async function trainNdaGan(
+  tf: typeof TFJS,
+  pairs: AsyncIterable<GanPair>,
+  options: TrainNdaGanOptions = {},
+): Promise<TrainNdaGanResult> {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const alpha = checkWeight('alpha', options.alpha ?? 0.25);
   const beta = checkWeight('beta', options.beta ?? 0.75);
   const dStepsPerG = checkInteger(ACTION, 'dStepsPerG', options.dStepsPerG ?? 4, 1, 1 << 20);
-  const steps = options.steps === undefined || options.steps === Infinity ? Infinity : checkInteger(ACTION, 'steps', options.steps, 0);
+  const steps =
+    options.steps === undefined || options.steps === Infinity
+      ? Infinity
+      : checkInteger(ACTION, 'steps', options.steps, 0);
   const startStep = checkInteger(ACTION, 'startStep', options.startStep ?? 0, 0);
   const seed = options.seed === undefined ? freshSeed() : checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
   if ((options.models === undefined) !== (options.optimizers === undefined) && options.optimizers !== undefined) {
@@ -173,39 +180,59 @@ export async function trainNdaGan(tf: typeof TFJS, pairs: AsyncIterable<GanPair>
   }
   const modelZ = options.models?.generator.inputs[0]?.shape[1];
   const z = checkInteger(ACTION, 'z', options.z ?? modelZ ?? 128, 1, 1 << 16);
-  if (modelZ !== undefined && modelZ !== null && modelZ !== z) throw rangeError(ACTION, `z must be the generator's input size ${modelZ}`, z);
-  const checkpointEvery = options.checkpointEvery === undefined ? undefined : checkInteger(ACTION, 'checkpointEvery', options.checkpointEvery, 1);
+  if (modelZ !== undefined && modelZ !== null && modelZ !== z)
+    throw rangeError(ACTION, `z must be the generator's input size ${modelZ}`, z);
+  const checkpointEvery =
+    options.checkpointEvery === undefined
+      ? undefined
+      : checkInteger(ACTION, 'checkpointEvery', options.checkpointEvery, 1);
   const runDir = options.runDir;
-  if (runDir !== undefined && (typeof runDir !== 'string' || runDir === '')) throw typeError(ACTION, 'runDir must be a non-empty string', runDir);
-  if (checkpointEvery !== undefined && runDir === undefined) throw typeError(ACTION, 'checkpointEvery needs a runDir', checkpointEvery);
-  if (options.field !== undefined && typeof options.field !== 'string') throw typeError(ACTION, 'field must be a string', options.field);
+  if (runDir !== undefined && (typeof runDir !== 'string' || runDir === ''))
+    throw typeError(ACTION, 'runDir must be a non-empty string', runDir);
+  if (checkpointEvery !== undefined && runDir === undefined)
+    throw typeError(ACTION, 'checkpointEvery needs a runDir', checkpointEvery);
+  if (options.field !== undefined && typeof options.field !== 'string')
+    throw typeError(ACTION, 'field must be a string', options.field);
   for (const name of ['onStep', 'loaderState'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') throw typeError(ACTION, `${name} must be a function`, typeof options[name]);
+    if (options[name] !== undefined && typeof options[name] !== 'function')
+      throw typeError(ACTION, `${name} must be a function`, typeof options[name]);
   }
   const architecture = options.architecture ?? 'dcgan';
-  if (architecture !== 'dcgan' && architecture !== 'sn-resnet') throw rangeError(ACTION, "architecture must be 'dcgan' or 'sn-resnet'", architecture);
+  if (architecture !== 'dcgan' && architecture !== 'sn-resnet')
+    throw rangeError(ACTION, "architecture must be 'dcgan' or 'sn-resnet'", architecture);
   const ch = options.ch === undefined ? undefined : checkInteger(ACTION, 'ch', options.ch, 1, 1 << 12);
   let classes = options.classes === undefined ? null : checkInteger(ACTION, 'classes', options.classes, 1, 1 << 16);
   if (options.models !== undefined) {
     const modelClasses = conditionalClasses(options.models.generator);
-    if (classes !== null && classes !== modelClasses) throw rangeError(ACTION, `classes must be the models' ${String(modelClasses)}`, classes);
+    if (classes !== null && classes !== modelClasses)
+      throw rangeError(ACTION, `classes must be the models' ${String(modelClasses)}`, classes);
     classes = modelClasses;
   }
   const labelField = options.labelField ?? 'cls';
-  if (typeof labelField !== 'string' || labelField === '') throw typeError(ACTION, 'labelField must be a non-empty string', labelField);
+  if (typeof labelField !== 'string' || labelField === '')
+    throw typeError(ACTION, 'labelField must be a non-empty string', labelField);
   const emaOption = options.ema ?? false;
-  if (emaOption !== false && (typeof emaOption !== 'object' || emaOption === null)) throw typeError(ACTION, 'ema must be a GeneratorEma, its options or false', emaOption);
+  if (emaOption !== false && (typeof emaOption !== 'object' || emaOption === null))
+    throw typeError(ACTION, 'ema must be a GeneratorEma, its options or false', emaOption);
 
   let models: GanModels | null = options.models ?? null;
   let optimizers: GanOptimizers | null = options.optimizers ?? null;
   let ema: GeneratorEma | null = emaOption instanceof GeneratorEma ? emaOption : null;
   const setup = (images: ImageBatch): void => {
     if (models === null) {
-      const built = { z, size: images.shape[1], channels: images.shape[3], seed: deriveSeed(seed, 'weights'), ...(ch === undefined ? {} : { ch }), ...(classes === null ? {} : { classes }) };
+      const built = {
+        z,
+        size: images.shape[1],
+        channels: images.shape[3],
+        seed: deriveSeed(seed, 'weights'),
+        ...(ch === undefined ? {} : { ch }),
+        ...(classes === null ? {} : { classes }),
+      };
       models = architecture === 'sn-resnet' ? createSnResnetGan(tf, built) : createDcgan(tf, built);
     }
     optimizers ??= { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
-    if (ema === null && emaOption !== false) ema = new GeneratorEma(tf, models.generator, emaOption as GeneratorEmaOptions);
+    if (ema === null && emaOption !== false)
+      ema = new GeneratorEma(tf, models.generator, emaOption as GeneratorEmaOptions);
   };
 
   const metrics = runDir === undefined ? undefined : join(runDir, 'metrics.jsonl');
@@ -250,13 +277,21 @@ export async function trainNdaGan(tf: typeof TFJS, pairs: AsyncIterable<GanPair>
             tensors.push(fakeLabels);
             labelled = { labels, fakeLabels };
           }
-          dSum += await discriminatorStep(tf, models!, optimizers!, { real: realT, negative: negT, z: zT, alpha, beta, ...labelled });
+          dSum += await discriminatorStep(tf, models!, optimizers!, {
+            real: realT,
+            negative: negT,
+            z: zT,
+            alpha,
+            beta,
+            ...labelled,
+          });
         } finally {
           tf.dispose(tensors);
         }
       }
       const zG = tf.randomNormal([n, z], 0, 1, 'float32', deriveSeed(seed, 'z', step, dStepsPerG)) as TFJS.Tensor2D;
-      const labelsG = classes === null ? undefined : tf.tensor2d(drawLabels(seed, step, dStepsPerG, n, classes), [n, 1], 'int32');
+      const labelsG =
+        classes === null ? undefined : tf.tensor2d(drawLabels(seed, step, dStepsPerG, n, classes), [n, 1], 'int32');
       let gLoss: number;
       try {
         gLoss = await generatorStep(tf, models!, optimizers!, zG, labelsG);
@@ -309,17 +344,32 @@ function labelsOf(batch: unknown, field: string, n: number, classes: number): In
   const values = b[field];
   const list = Array.isArray(values) || ArrayBuffer.isView(values) ? (values as ArrayLike<unknown>) : undefined;
   if (list === undefined || list.length !== n) {
-    throw new SampleError('label', `Cannot read the class labels of a batch as its field ${JSON.stringify(field)} must hold ${n} labels: it holds ${list === undefined ? typeof values : list.length}`, { field });
+    throw new SampleError(
+      'label',
+      `Cannot read the class labels of a batch as its field ${JSON.stringify(field)} must hold ${n} labels: it holds ${list === undefined ? typeof values : list.length}`,
+      { field },
+    );
   }
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const value = list[i];
-    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8') : undefined;
+    const text =
+      typeof value === 'number'
+        ? String(value)
+        : typeof value === 'string'
+          ? value
+          : value instanceof Uint8Array
+            ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')
+            : undefined;
     const label = text !== undefined && /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
     if (!Number.isInteger(label) || label < 0 || label >= classes) {
       const key = typeof keys[i] === 'string' ? (keys[i] as string) : undefined;
       const url = typeof urls[i] === 'string' ? (urls[i] as string) : undefined;
-      throw new SampleError('label', `Cannot read a class label as it must be an integer in [0, ${classes}): it is ${text === undefined ? typeof value : JSON.stringify(text)}`, { field, key, url });
+      throw new SampleError(
+        'label',
+        `Cannot read a class label as it must be an integer in [0, ${classes}): it is ${text === undefined ? typeof value : JSON.stringify(text)}`,
+        { field, key, url },
+      );
     }
     out[i] = label;
   }
@@ -335,18 +385,25 @@ function checkWeight(name: string, value: unknown): number {
 function isImageBatch(value: unknown): value is ImageBatch {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<ImageBatch>;
-  return (v.data instanceof Uint8Array || v.data instanceof Float32Array) && Array.isArray(v.shape) && v.shape.length === 4;
+  return (
+    (v.data instanceof Uint8Array || v.data instanceof Float32Array) && Array.isArray(v.shape) && v.shape.length === 4
+  );
 }
 
 function findImageField(batch: unknown): string {
   if (typeof batch === 'object' && batch !== null) {
     for (const [key, value] of Object.entries(batch)) if (!key.startsWith('__') && isImageBatch(value)) return key;
   }
-  throw typeError(ACTION, 'each pair must have a real batch with an image batch field', batch === null || typeof batch !== 'object' ? batch : Object.keys(batch));
+  throw typeError(
+    ACTION,
+    'each pair must have a real batch with an image batch field',
+    batch === null || typeof batch !== 'object' ? batch : Object.keys(batch),
+  );
 }
 
 function imagesOf(batch: unknown, field: string, side: string): ImageBatch {
   const value = typeof batch === 'object' && batch !== null ? (batch as Record<string, unknown>)[field] : undefined;
-  if (!isImageBatch(value)) throw typeError(ACTION, `the ${side} batch's field ${field} must be an image batch [n, h, w, c]`, typeof value);
+  if (!isImageBatch(value))
+    throw typeError(ACTION, `the ${side} batch's field ${field} must be an image batch [n, h, w, c]`, typeof value);
   return value;
 }

@@ -59,7 +59,8 @@ export class GeneratorEma {
     if (!(decay > 0 && decay < 1)) throw rangeError(action, 'decay must be in (0, 1)', decay);
     this.decay = decay;
     this.start = checkInteger(action, 'start', options.start ?? 1000, 0);
-    if (model.trainableWeights.length === 0) throw rangeError(action, 'the model must have trainable weights', model.name);
+    if (model.trainableWeights.length === 0)
+      throw rangeError(action, 'the model must have trainable weights', model.name);
     this.live = model.trainableWeights;
     this.shadows = this.live.map((w) => tf.tidy(() => tf.variable(w.read().clone(), false)));
   }
@@ -100,7 +101,8 @@ export class GeneratorEma {
    */
   swapOut(): void {
     if (this.disposed) throw new Error('Cannot swap out a generator EMA as it is disposed: current value is disposed');
-    if (!this.swapped) throw new Error('Cannot swap out a generator EMA as it must be swapped in: current value is false');
+    if (!this.swapped)
+      throw new Error('Cannot swap out a generator EMA as it must be swapped in: current value is false');
     this.swap();
     this.swapped = false;
   }
@@ -132,7 +134,8 @@ export class GeneratorEma {
   load(values: readonly TFJS.Tensor[]): void {
     const action = 'load a generator EMA';
     this.check(action);
-    if (values.length !== this.shadows.length) throw rangeError(action, `there must be ${this.shadows.length} tensors`, values.length);
+    if (values.length !== this.shadows.length)
+      throw rangeError(action, `there must be ${this.shadows.length} tensors`, values.length);
     values.forEach((v, i) => {
       const shape = this.shadows[i]!.shape;
       if (v.shape.length !== shape.length || v.shape.some((s, j) => s !== shape[j])) {

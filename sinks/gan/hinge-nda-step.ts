@@ -141,7 +141,11 @@ export async function discriminatorStep(
   const beta = checkWeight(action, 'beta', inputs.beta ?? 0.75);
   const { real, negative, z } = inputs;
   if (real.rank !== 4 || !sameShape(real.shape, negative.shape)) {
-    throw rangeError(action, 'real and negative must be [n, h, w, c] batches of one shape', `${JSON.stringify(real.shape)} and ${JSON.stringify(negative.shape)}`);
+    throw rangeError(
+      action,
+      'real and negative must be [n, h, w, c] batches of one shape',
+      `${JSON.stringify(real.shape)} and ${JSON.stringify(negative.shape)}`,
+    );
   }
   const { generator: G, discriminator: D } = models;
   const conditional = checkConditional(action, models, inputs.labels !== undefined || inputs.fakeLabels !== undefined);
@@ -158,7 +162,11 @@ export async function discriminatorStep(
   if (!sameShape(fake.shape.slice(1), real.shape.slice(1))) {
     const shape = fake.shape;
     fake.dispose();
-    throw rangeError(action, `the generator's images must have the real images' shape ${JSON.stringify(real.shape.slice(1))}`, JSON.stringify(shape));
+    throw rangeError(
+      action,
+      `the generator's images must have the real images' shape ${JSON.stringify(real.shape.slice(1))}`,
+      JSON.stringify(shape),
+    );
   }
   const nFake = fake.shape[0];
   let dCost: TFJS.Scalar | null;
@@ -166,7 +174,9 @@ export async function discriminatorStep(
     dCost = optimizers.discriminator.minimize(
       () => {
         const images = tf.concat([real, fake, negative], 0);
-        const dInput = conditional ? [images, tf.concat([inputs.labels!, inputs.fakeLabels!, inputs.labels!], 0)] : images;
+        const dInput = conditional
+          ? [images, tf.concat([inputs.labels!, inputs.fakeLabels!, inputs.labels!], 0)]
+          : images;
         const logits = D.apply(dInput, { training: true }) as TFJS.Tensor;
         const [lr, lf, ln] = tf.split(tf.reshape(logits, [-1]), [nReal, nFake, nNeg]);
         const one = tf.scalar(1);
@@ -222,10 +232,19 @@ export async function generatorStep(
 function checkConditional(action: string, models: GanModels, labelled: boolean): boolean {
   const gIn = models.generator.inputs.length;
   const dIn = models.discriminator.inputs.length;
-  if (gIn !== dIn) throw typeError(action, 'the generator and discriminator must both be conditional (two inputs) or both not', `${gIn} and ${dIn} inputs`);
+  if (gIn !== dIn)
+    throw typeError(
+      action,
+      'the generator and discriminator must both be conditional (two inputs) or both not',
+      `${gIn} and ${dIn} inputs`,
+    );
   const conditional = gIn === 2;
   if (conditional !== labelled) {
-    throw typeError(action, conditional ? 'a conditional pair needs class labels' : 'an unconditional pair takes no class labels', labelled ? 'labels given' : 'no labels');
+    throw typeError(
+      action,
+      conditional ? 'a conditional pair needs class labels' : 'an unconditional pair takes no class labels',
+      labelled ? 'labels given' : 'no labels',
+    );
   }
   return conditional;
 }

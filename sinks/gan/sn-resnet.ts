@@ -99,7 +99,8 @@ export function createSnResnetGan(tf: typeof TFJS, options: SnResnetGanOptions =
   // Discriminator.
   const xIn = tf.input({ shape: [size, size, channels] });
   const dY = classes === undefined ? undefined : tf.input({ shape: [1], dtype: 'int32' });
-  const snConv = (x: Sym, kernelSize: number, name: string) => apply(L.snConv2d({ filters: ch, kernelSize, ...snSeed(name) }), x);
+  const snConv = (x: Sym, kernelSize: number, name: string) =>
+    apply(L.snConv2d({ filters: ch, kernelSize, ...snSeed(name) }), x);
   const pool = (x: Sym) => apply(tf.layers.averagePooling2d({ poolSize: 2, strides: 2, padding: 'valid' }), x);
   let d = pool(snConv(relu(snConv(xIn, 3, 'discriminator/block0/conv0')), 3, 'discriminator/block0/conv1'));
   d = apply(tf.layers.add(), [d, snConv(pool(xIn), 1, 'discriminator/block0/shortcut')]);
@@ -120,6 +121,10 @@ export function createSnResnetGan(tf: typeof TFJS, options: SnResnetGanOptions =
     const projected = apply(L.projection({ classes: classes!, ...snSeed('discriminator/projection') }), [features, dY]);
     logit = apply(tf.layers.add(), [logit, projected]);
   }
-  const discriminator = tf.model({ inputs: dY === undefined ? xIn : [xIn, dY], outputs: logit, name: 'sn_resnet_discriminator' });
+  const discriminator = tf.model({
+    inputs: dY === undefined ? xIn : [xIn, dY],
+    outputs: logit,
+    name: 'sn_resnet_discriminator',
+  });
   return { generator, discriminator };
 }

@@ -15,7 +15,8 @@ import { pixelsToTensor } from '../internal/pixels-to-tensor.js';
 export function imageBatchToTensor(tf: typeof TFJS, batch: ImageBatch): TFJS.Tensor4D {
   const action = 'convert an image batch to a tensor';
   const { data, shape } = (batch ?? {}) as Partial<ImageBatch>;
-  if (!(data instanceof Uint8Array || data instanceof Float32Array)) throw typeError(action, 'data must be a Uint8Array or Float32Array', typeof data);
+  if (!(data instanceof Uint8Array || data instanceof Float32Array))
+    throw typeError(action, 'data must be a Uint8Array or Float32Array', typeof data);
   if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((s) => Number.isInteger(s) && s > 0)) {
     throw rangeError(action, 'shape must be [n, h, w, c] of positive integers', shape);
   }

@@ -13,9 +13,15 @@ import { rangeError } from '../../sources/errors.js';
  * @throws RangeError `Cannot <action> as data must hold N values for shape [...]` when the data does not
  *   fill the shape exactly.
  */
-export function pixelsToTensor(tf: typeof TFJS, action: string, data: Uint8Array | Float32Array, shape: readonly number[]): TFJS.Tensor {
+export function pixelsToTensor(
+  tf: typeof TFJS,
+  action: string,
+  data: Uint8Array | Float32Array,
+  shape: readonly number[],
+): TFJS.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== size) throw rangeError(action, `data must hold ${size} values for shape ${JSON.stringify(shape)}`, data.length);
+  if (data.length !== size)
+    throw rangeError(action, `data must hold ${size} values for shape ${JSON.stringify(shape)}`, data.length);
   let values: Float32Array;
   if (data instanceof Float32Array) {
     values = data;

@@ -42,10 +42,23 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
   const width = options.width ?? 640;
   const height = options.height ?? 300;
   const maxPoints = options.maxPoints ?? 800;
-  for (const [name, value, min] of [['width', width, 100], ['height', height, 80], ['maxPoints', maxPoints, 2]] as const) {
-    if (!Number.isInteger(value) || value < min) throw new RangeError(`Cannot draw a line chart as ${name} must be an integer >= ${min}: current value is ${value}`);
+  for (const [name, value, min] of [
+    ['width', width, 100],
+    ['height', height, 80],
+    ['maxPoints', maxPoints, 2],
+  ] as const) {
+    if (!Number.isInteger(value) || value < min)
+      throw new RangeError(
+        `Cannot draw a line chart as ${name} must be an integer >= ${min}: current value is ${value}`,
+      );
   }
-  const lines = series.map((s) => ({ name: s.name, points: reduce(s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)), maxPoints) }));
+  const lines = series.map((s) => ({
+    name: s.name,
+    points: reduce(
+      s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)),
+      maxPoints,
+    ),
+  }));
   const all = lines.flatMap((l) => l.points);
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
@@ -67,18 +80,28 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
   const yMax = Math.max(y1, yTicks[yTicks.length - 1]!);
   const sx = (x: number) => MARGIN.left + ((x - xMin) / (xMax - xMin)) * plotW;
   const sy = (y: number) => MARGIN.top + plotH - ((y - yMin) / (yMax - yMin)) * plotH;
-  parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
+  parts.push(
+    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`,
+  );
   for (const t of xTicks) {
-    parts.push(`<line x1="${fmt(sx(t))}" y1="${MARGIN.top + plotH}" x2="${fmt(sx(t))}" y2="${MARGIN.top + plotH + 4}" stroke="#999"/>`);
+    parts.push(
+      `<line x1="${fmt(sx(t))}" y1="${MARGIN.top + plotH}" x2="${fmt(sx(t))}" y2="${MARGIN.top + plotH + 4}" stroke="#999"/>`,
+    );
     parts.push(`<text x="${fmt(sx(t))}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${label(t)}</text>`);
   }
   for (const t of yTicks) {
-    parts.push(`<line x1="${MARGIN.left}" y1="${fmt(sy(t))}" x2="${MARGIN.left + plotW}" y2="${fmt(sy(t))}" stroke="#eee"/>`);
+    parts.push(
+      `<line x1="${MARGIN.left}" y1="${fmt(sy(t))}" x2="${MARGIN.left + plotW}" y2="${fmt(sy(t))}" stroke="#eee"/>`,
+    );
     parts.push(`<text x="${MARGIN.left - 6}" y="${fmt(sy(t) + 4)}" text-anchor="end">${label(t)}</text>`);
   }
-  parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${height - 6}" text-anchor="middle">${escapeXml(options.xLabel ?? 'step')}</text>`);
+  parts.push(
+    `<text x="${MARGIN.left + plotW / 2}" y="${height - 6}" text-anchor="middle">${escapeXml(options.xLabel ?? 'step')}</text>`,
+  );
   if (options.yLabel) {
-    parts.push(`<text x="12" y="${MARGIN.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 12 ${MARGIN.top + plotH / 2})">${escapeXml(options.yLabel)}</text>`);
+    parts.push(
+      `<text x="12" y="${MARGIN.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 12 ${MARGIN.top + plotH / 2})">${escapeXml(options.yLabel)}</text>`,
+    );
   }
   lines.forEach((line, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
@@ -86,7 +109,9 @@ export function lineChartSvg(series: readonly ChartSeries[], options: LineChartO
       const [x, y] = line.points[0]!;
       parts.push(`<circle cx="${fmt(sx(x))}" cy="${fmt(sy(y))}" r="3" fill="${colour}"/>`);
     } else if (line.points.length > 1) {
-      parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${line.points.map(([x, y]) => `${fmt(sx(x))},${fmt(sy(y))}`).join(' ')}"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${line.points.map(([x, y]) => `${fmt(sx(x))},${fmt(sy(y))}`).join(' ')}"/>`,
+      );
     }
     const ly = MARGIN.top + 12 + i * 14;
     parts.push(`<rect x="${MARGIN.left + 8}" y="${ly - 8}" width="10" height="3" fill="${colour}"/>`);

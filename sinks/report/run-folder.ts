@@ -12,7 +12,12 @@ import { writeFileAtomic } from '../checkpoint/write-file-atomic.js';
  * - `*.json` tables (`anomaly.json`: AUROC rows), `*.png` sample grids, `step-NNNNNN/` checkpoints;
  * - `report.html`: the report.
  */
-export const RUN_FILES = { config: 'config.json', metrics: 'metrics.jsonl', evaluations: 'eval.jsonl', report: 'report.html' } as const;
+export const RUN_FILES = {
+  config: 'config.json',
+  metrics: 'metrics.jsonl',
+  evaluations: 'eval.jsonl',
+  report: 'report.html',
+} as const;
 
 /**
  * Writes the resolved configuration of a run to `dir/config.json` (pretty JSON, atomically), creating
@@ -20,7 +25,8 @@ export const RUN_FILES = { config: 'config.json', metrics: 'metrics.jsonl', eval
  * @throws TypeError when the configuration is not a JSON object.
  */
 export async function writeRunConfig(dir: string, config: Readonly<Record<string, unknown>>): Promise<string> {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw typeError('write a run configuration', 'config must be an object', config);
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw typeError('write a run configuration', 'config must be an object', config);
   await mkdir(dir, { recursive: true });
   const path = join(dir, RUN_FILES.config);
   await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`);
@@ -41,7 +47,8 @@ export async function readRunConfig(dir: string): Promise<Record<string, unknown
     throw error;
   }
   const value = JSON.parse(text) as unknown;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`Cannot read the run configuration ${path} as it must be a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`Cannot read the run configuration ${path} as it must be a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -74,5 +81,8 @@ export async function readJsonLines(path: string): Promise<Record<string, unknow
 /** The names of the files directly in `dir` that end with `suffix`, sorted. */
 export async function filesEndingWith(dir: string, suffix: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && e.name.endsWith(suffix)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith(suffix))
+    .map((e) => e.name)
+    .sort();
 }

@@ -44,13 +44,22 @@ export async function writeRunReport(dir: string, options: RunReportOptions = {}
     body.push(...charts(metrics));
   }
   if (evaluations.length > 0) {
-    body.push('<h2>Evaluation</h2>', table(evaluations.map((r) => flatten(r)), columnsOf(evaluations)));
+    body.push(
+      '<h2>Evaluation</h2>',
+      table(
+        evaluations.map((r) => flatten(r)),
+        columnsOf(evaluations),
+      ),
+    );
     body.push(...charts(evaluations, false));
   }
   if (tables.length > 0) body.push('<h2>Tables</h2>', ...tables);
   if (images.length > 0) {
     body.push('<h2>Samples</h2>');
-    for (const image of images) body.push(`<figure><img src="${encodeURI(image)}" alt="${escapeXml(image)}"><figcaption>${escapeXml(image)}</figcaption></figure>`);
+    for (const image of images)
+      body.push(
+        `<figure><img src="${encodeURI(image)}" alt="${escapeXml(image)}"><figcaption>${escapeXml(image)}</figcaption></figure>`,
+      );
   }
   if (body.length === 1) body.push('<p>Nothing recorded yet.</p>');
   const html = `<!DOCTYPE html>
@@ -68,15 +77,20 @@ ${body.join('\n')}
 /** Loss fields together on one chart, each other numeric field on its own, against `step`. */
 function charts(records: readonly Record<string, unknown>[], groupLosses = true): string[] {
   // counts (`n`) and spreads (`kidStd`) stay in the table: a chart of them says nothing
-  const fields = columnsOf(records).filter((f) => f !== 'step' && f !== 'n' && !/Std$/.test(f) && records.some((r) => typeof r[f] === 'number'));
+  const fields = columnsOf(records).filter(
+    (f) => f !== 'step' && f !== 'n' && !/Std$/.test(f) && records.some((r) => typeof r[f] === 'number'),
+  );
   const series = (field: string): ChartSeries => ({
     name: field,
-    points: records.flatMap((r, i) => (typeof r[field] === 'number' ? [[typeof r.step === 'number' ? r.step : i + 1, r[field] as number] as const] : [])),
+    points: records.flatMap((r, i) =>
+      typeof r[field] === 'number' ? [[typeof r.step === 'number' ? r.step : i + 1, r[field] as number] as const] : [],
+    ),
   });
   const losses = groupLosses ? fields.filter((f) => /loss/i.test(f)) : [];
   const out: string[] = [];
   if (losses.length > 0) out.push(lineChartSvg(losses.map(series), { title: 'losses', yLabel: 'loss' }));
-  for (const field of fields.filter((f) => !losses.includes(f))) out.push(lineChartSvg([series(field)], { title: field, yLabel: field }));
+  for (const field of fields.filter((f) => !losses.includes(f)))
+    out.push(lineChartSvg([series(field)], { title: field, yLabel: field }));
   return out;
 }
 
@@ -88,15 +102,27 @@ async function jsonTables(path: string, name: string): Promise<string> {
     return '';
   }
   const rowsOf = (v: unknown): Record<string, unknown>[] | null =>
-    Array.isArray(v) && v.length > 0 && v.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r)) ? (v as Record<string, unknown>[]) : null;
+    Array.isArray(v) && v.length > 0 && v.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))
+      ? (v as Record<string, unknown>[])
+      : null;
   const direct = rowsOf(value);
-  if (direct !== null) return `<h3>${escapeXml(name)}</h3>${table(direct.map((r) => flatten(r)), columnsOf(direct))}`;
+  if (direct !== null)
+    return `<h3>${escapeXml(name)}</h3>${table(
+      direct.map((r) => flatten(r)),
+      columnsOf(direct),
+    )}`;
   if (typeof value !== 'object' || value === null) return '';
   const parts: string[] = [];
   const scalars: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     const rows = rowsOf(v);
-    if (rows !== null) parts.push(`<h4>${escapeXml(key)}</h4>${table(rows.map((r) => flatten(r)), columnsOf(rows))}`);
+    if (rows !== null)
+      parts.push(
+        `<h4>${escapeXml(key)}</h4>${table(
+          rows.map((r) => flatten(r)),
+          columnsOf(rows),
+        )}`,
+      );
     else if (typeof v !== 'object' || v === null) scalars[key] = v;
   }
   if (parts.length === 0 && Object.keys(scalars).length === 0) return '';
@@ -112,7 +138,11 @@ function columnsOf(records: readonly Record<string, unknown>[]): string[] {
 }
 
 /** Nested objects become dotted keys (`nda.name`); arrays are shown as JSON. */
-function flatten(record: Readonly<Record<string, unknown>>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+function flatten(
+  record: Readonly<Record<string, unknown>>,
+  prefix = '',
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
   for (const [k, v] of Object.entries(record)) {
     const key = prefix === '' ? k : `${prefix}.${k}`;
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
@@ -125,7 +155,9 @@ function flatten(record: Readonly<Record<string, unknown>>, prefix = '', out: Re
 function table(rows: readonly Record<string, unknown>[], columns: readonly string[], vertical = false): string {
   if (vertical) {
     const record = rows[0] ?? {};
-    return `<table>${Object.entries(record).map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${cell(v)}</td></tr>`).join('')}</table>`;
+    return `<table>${Object.entries(record)
+      .map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${cell(v)}</td></tr>`)
+      .join('')}</table>`;
   }
   const head = `<tr>${columns.map((c) => `<th>${escapeXml(c)}</th>`).join('')}</tr>`;
   return `<table>${head}${rows.map((r) => `<tr>${columns.map((c) => `<td>${cell(r[c])}</td>`).join('')}</tr>`).join('')}</table>`;
@@ -133,13 +165,17 @@ function table(rows: readonly Record<string, unknown>[], columns: readonly strin
 
 function cell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  if (typeof value === 'number') return escapeXml(Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(5))));
+  if (typeof value === 'number')
+    return escapeXml(Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(5))));
   if (typeof value === 'string') return escapeXml(value);
   return escapeXml(JSON.stringify(value));
 }
 
 function summary(record: Readonly<Record<string, unknown>>): string {
   return Object.entries(record)
-    .map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : JSON.stringify(v)}`)
+    .map(
+      ([k, v]) =>
+        `${k} ${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : JSON.stringify(v)}`,
+    )
     .join(', ');
 }

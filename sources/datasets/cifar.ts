@@ -40,7 +40,10 @@ interface Layout {
 const LAYOUTS: Readonly<Record<CifarVariant, Layout>> = {
   cifar10: {
     title: 'CIFAR-10',
-    files: { train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'], test: ['test_batch.bin'] },
+    files: {
+      train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
+      test: ['test_batch.bin'],
+    },
     labelBytes: 1,
     fineNames: 'batches.meta.txt',
     classes: 10,
@@ -85,7 +88,11 @@ function openTarball(file: string): { extract: tar.Extract; close: () => void; f
 function tarballError(layout: Layout, file: string, err: unknown): Error {
   if (err instanceof RangeError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return rangeError(`read the ${layout.title} tarball ${file}`, `it must be a complete (gzipped) tar (${message})`, file);
+  return rangeError(
+    `read the ${layout.title} tarball ${file}`,
+    `it must be a complete (gzipped) tar (${message})`,
+    file,
+  );
 }
 
 /** First pass: the entry names (by basename) and the contents of the label-name files. */
@@ -117,8 +124,12 @@ async function scan(layout: Layout, file: string): Promise<{ names: Map<string, 
 function labelNames(layout: Layout, file: string, texts: Map<string, string>, which: string, count: number): string[] {
   const text = texts.get(which);
   if (text === undefined) throw rangeError(`convert ${layout.title}`, `the tarball must contain ${which}`, file);
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-  if (names.length !== count) throw rangeError(`convert ${layout.title}`, `${which} must list ${count} class names`, names.length);
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  if (names.length !== count)
+    throw rangeError(`convert ${layout.title}`, `${which} must list ${count} class names`, names.length);
   return names;
 }
 
@@ -192,14 +203,23 @@ export async function convertCifar(variant: CifarVariant, file: string, options:
   const layout = LAYOUTS[variant];
   if (!layout) throw rangeError('convert CIFAR', 'the variant must be cifar10 or cifar100', variant);
   const splits = options.splits ?? ['train', 'test'];
-  for (const s of splits) if (s !== 'train' && s !== 'test') throw rangeError(`convert ${layout.title}`, 'every split must be train or test', s);
+  for (const s of splits)
+    if (s !== 'train' && s !== 'test')
+      throw rangeError(`convert ${layout.title}`, 'every split must be train or test', s);
   if (options.limit !== undefined) checkInteger(`convert ${layout.title}`, 'limit', options.limit, 0);
   const { names, texts } = await scan(layout, file);
   const fine = labelNames(layout, file, texts, layout.fineNames, layout.classes);
-  const coarse = layout.coarseNames ? labelNames(layout, file, texts, layout.coarseNames, layout.coarseClasses as number) : undefined;
+  const coarse = layout.coarseNames
+    ? labelNames(layout, file, texts, layout.coarseNames, layout.coarseClasses as number)
+    : undefined;
   for (const split of splits) {
     for (const f of layout.files[split]) {
-      if (!names.has(f)) throw rangeError(`convert ${layout.title}`, `the tarball must contain ${f} (found: ${[...names.keys()].join(', ') || 'no files'})`, file);
+      if (!names.has(f))
+        throw rangeError(
+          `convert ${layout.title}`,
+          `the tarball must contain ${f} (found: ${[...names.keys()].join(', ') || 'no files'})`,
+          file,
+        );
     }
   }
 
@@ -212,11 +232,21 @@ export async function convertCifar(variant: CifarVariant, file: string, options:
       for await (const r of recordsOf(layout, file, entryName)) {
         if (index >= limit) return;
         const label = r[layout.labelBytes - 1] as number;
-        if (label >= layout.classes) throw rangeError(`read record ${record} of ${entryName} in ${file}`, `its label must be in [0, ${layout.classes - 1}]`, label);
+        if (label >= layout.classes)
+          throw rangeError(
+            `read record ${record} of ${entryName} in ${file}`,
+            `its label must be in [0, ${layout.classes - 1}]`,
+            label,
+          );
         const json: Record<string, unknown> = { label, class: fine[label] };
         if (coarse) {
           const c = r[0] as number;
-          if (c >= coarse.length) throw rangeError(`read record ${record} of ${entryName} in ${file}`, `its coarse label must be in [0, ${coarse.length - 1}]`, c);
+          if (c >= coarse.length)
+            throw rangeError(
+              `read record ${record} of ${entryName} in ${file}`,
+              `its coarse label must be in [0, ${coarse.length - 1}]`,
+              c,
+            );
           json.coarse_label = c;
           json.coarse_class = coarse[c];
         }

@@ -10,9 +10,18 @@ export class DatasetError extends Error {
   /** The 1-based line of `file`, when the error is about one line. */
   readonly line: number | undefined;
 
-  constructor(file: string, line: number | undefined, constraint: string, value: unknown, options: { cause?: unknown } = {}) {
+  constructor(
+    file: string,
+    line: number | undefined,
+    constraint: string,
+    value: unknown,
+    options: { cause?: unknown } = {},
+  ) {
     const where = line === undefined ? file : `${file} line ${line}`;
-    super(`Cannot read ${where} as ${constraint}: current value is ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`, options);
+    super(
+      `Cannot read ${where} as ${constraint}: current value is ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+      options,
+    );
     this.file = file;
     this.line = line;
   }

@@ -15,7 +15,11 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
   checkInteger('encode a PNG', 'width', width, 1);
   checkInteger('encode a PNG', 'height', height, 1);
   if (pixels.length !== width * height * channels) {
-    throw rangeError('encode a PNG', `the pixels must be width x height x channels = ${width * height * channels} bytes`, pixels.length);
+    throw rangeError(
+      'encode a PNG',
+      `the pixels must be width x height x channels = ${width * height * channels} bytes`,
+      pixels.length,
+    );
   }
   return encode({ width, height, data: pixels, channels, depth: 8 }, { zlib: { level: 9 } });
 }

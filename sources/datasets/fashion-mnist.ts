@@ -8,7 +8,18 @@ import { readIdx, type IdxArray } from './read-idx.js';
 import { writeSplit } from './write-split.js';
 
 /** The ten Fashion-MNIST classes, by label. */
-export const FASHION_MNIST_CLASSES: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FASHION_MNIST_CLASSES: readonly string[] = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /** Where Debian's `dataset-fashion-mnist` package puts the idx files. */
 export const FASHION_MNIST_DEBIAN_ROOT = '/usr/share/datasets/fashion-mnist';
@@ -36,20 +47,38 @@ function idxPath(root: string, split: FashionMnistSplit, kind: 'images' | 'label
   if (existsSync(gz)) return gz;
   const plain = join(root, name);
   if (existsSync(plain)) return plain;
-  throw rangeError('convert Fashion-MNIST', `the folder must hold ${name}.gz or ${name} (Debian: apt install dataset-fashion-mnist)`, root);
+  throw rangeError(
+    'convert Fashion-MNIST',
+    `the folder must hold ${name}.gz or ${name} (Debian: apt install dataset-fashion-mnist)`,
+    root,
+  );
 }
 
 /** Checks that images and labels agree and every label is a class. */
 function checkPair(images: IdxArray, labels: IdxArray): void {
   const n = images.dims[0] as number;
   if (labels.dims[0] !== n) {
-    throw rangeError('convert Fashion-MNIST', `${labels.path} must hold one label per image of ${images.path} (${n})`, labels.dims[0]);
+    throw rangeError(
+      'convert Fashion-MNIST',
+      `${labels.path} must hold one label per image of ${images.path} (${n})`,
+      labels.dims[0],
+    );
   }
   const bad = labels.data.findIndex((l) => l >= FASHION_MNIST_CLASSES.length);
-  if (bad >= 0) throw rangeError('convert Fashion-MNIST', `every label of ${labels.path} must be in [0, 9] (label ${bad})`, labels.data[bad]);
+  if (bad >= 0)
+    throw rangeError(
+      'convert Fashion-MNIST',
+      `every label of ${labels.path} must be in [0, 9] (label ${bad})`,
+      labels.data[bad],
+    );
 }
 
-function* samplesOf(split: FashionMnistSplit, images: IdxArray, labels: IdxArray, count: number): Generator<WritableSample> {
+function* samplesOf(
+  split: FashionMnistSplit,
+  images: IdxArray,
+  labels: IdxArray,
+  count: number,
+): Generator<WritableSample> {
   for (let i = 0; i < count; i++) {
     const label = labels.data[i] as number;
     const pixels = images.data.subarray(i * 784, (i + 1) * 784);
@@ -75,9 +104,12 @@ function* samplesOf(split: FashionMnistSplit, images: IdxArray, labels: IdxArray
 export async function convertFashionMnist(options: FashionMnistOptions): Promise<ConvertResult> {
   const root = options.root ?? FASHION_MNIST_DEBIAN_ROOT;
   const splits = options.splits ?? ['train', 'test'];
-  for (const s of splits) if (s !== 'train' && s !== 'test') throw rangeError('convert Fashion-MNIST', 'every split must be train or test', s);
+  for (const s of splits)
+    if (s !== 'train' && s !== 'test')
+      throw rangeError('convert Fashion-MNIST', 'every split must be train or test', s);
   if (options.limit !== undefined) checkInteger('convert Fashion-MNIST', 'limit', options.limit, 0);
-  for (const s of splits) if (options.limits?.[s] !== undefined) checkInteger('convert Fashion-MNIST', `${s} limit`, options.limits[s], 0);
+  for (const s of splits)
+    if (options.limits?.[s] !== undefined) checkInteger('convert Fashion-MNIST', `${s} limit`, options.limits[s], 0);
   // Open and check everything first, so a bad test file fails before train shards are written.
   const loaded = [];
   for (const split of splits) {

@@ -50,7 +50,8 @@ export async function convertFolder(dir: string, options: FolderOptions): Promis
   if (options.limit !== undefined) checkInteger(action, 'limit', options.limit, 0);
   if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 2 ** 32 - 1);
   const split = options.split ?? 'train';
-  if (!/^[A-Za-z0-9_-]+$/.test(split)) throw rangeError(action, 'the split name must be letters, digits, _ or -', split);
+  if (!/^[A-Za-z0-9_-]+$/.test(split))
+    throw rangeError(action, 'the split name must be letters, digits, _ or -', split);
   const classes = await subFolders(dir);
   if (classes.length === 0) throw rangeError(action, 'it must hold one sub-folder per class', dir);
   const images: { path: string; label: number; ext: string }[] = [];
@@ -63,7 +64,8 @@ export async function convertFolder(dir: string, options: FolderOptions): Promis
       else ignored.push(path);
     }
   }
-  if (images.length === 0) throw rangeError(action, `its class folders must hold images (${[...extensions].join(', ')})`, 0);
+  if (images.length === 0)
+    throw rangeError(action, `its class folders must hold images (${[...extensions].join(', ')})`, 0);
   if (options.seed !== undefined) Random.derive(options.seed, 'convert-folder').shuffle(images);
   const chosen = images.slice(0, options.limit ?? images.length);
 

@@ -67,7 +67,9 @@ async function readCsv(file: string, defaultSplit: string | undefined): Promise<
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new DatasetError(file, undefined, `the Kinetics CSV must be readable (${(err as Error).message})`, file, { cause: err });
+    throw new DatasetError(file, undefined, `the Kinetics CSV must be readable (${(err as Error).message})`, file, {
+      cause: err,
+    });
   }
   const all = text.replace(/^\uFEFF/, '').split('\n');
   const parse = (i: number): string[] => {
@@ -79,7 +81,13 @@ async function readCsv(file: string, defaultSplit: string | undefined): Promise<
   };
   const header = parse(0).map((h) => h.trim());
   for (const column of ['youtube_id', 'time_start', 'time_end']) {
-    if (!header.includes(column)) throw new DatasetError(file, 1, `the header must name the column ${column} (label,youtube_id,time_start,time_end,split)`, all[0]);
+    if (!header.includes(column))
+      throw new DatasetError(
+        file,
+        1,
+        `the header must name the column ${column} (label,youtube_id,time_start,time_end,split)`,
+        all[0],
+      );
   }
   const col = (name: string): number => header.indexOf(name);
   const split = defaultSplit ?? basename(file, extname(file));
@@ -87,22 +95,27 @@ async function readCsv(file: string, defaultSplit: string | undefined): Promise<
   for (let i = 1; i < all.length; i++) {
     if (all[i]!.trim() === '') continue;
     const f = parse(i);
-    if (f.length !== header.length) throw new DatasetError(file, i + 1, `a row must have ${header.length} fields like the header`, all[i]);
+    if (f.length !== header.length)
+      throw new DatasetError(file, i + 1, `a row must have ${header.length} fields like the header`, all[i]);
     const time = (name: string): number => {
       const v = f[col(name)]!.trim();
-      if (!/^\d+(\.0*)?$/.test(v)) throw new DatasetError(file, i + 1, `${name} must be a whole number of seconds >= 0`, v);
+      if (!/^\d+(\.0*)?$/.test(v))
+        throw new DatasetError(file, i + 1, `${name} must be a whole number of seconds >= 0`, v);
       return Number(v);
     };
     const start = time('time_start');
     const end = time('time_end');
     if (end <= start) throw new DatasetError(file, i + 1, `time_end must be after time_start (${start})`, end);
     const id = f[col('youtube_id')]!.trim();
-    if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new DatasetError(file, i + 1, 'youtube_id must be letters, digits, _ or -', id);
+    if (!/^[A-Za-z0-9_-]+$/.test(id))
+      throw new DatasetError(file, i + 1, 'youtube_id must be letters, digits, _ or -', id);
     const label = col('label') < 0 ? undefined : f[col('label')]!.trim() || undefined;
     const rowSplit = col('split') < 0 ? split : f[col('split')]!.trim();
-    if (!/^[A-Za-z0-9_-]+$/.test(rowSplit)) throw new DatasetError(file, i + 1, 'split must be letters, digits, _ or -', rowSplit);
+    if (!/^[A-Za-z0-9_-]+$/.test(rowSplit))
+      throw new DatasetError(file, i + 1, 'split must be letters, digits, _ or -', rowSplit);
     const extra: Record<string, string> = {};
-    for (const [c, name] of header.entries()) if (!['label', 'youtube_id', 'time_start', 'time_end', 'split'].includes(name)) extra[name] = f[c]!;
+    for (const [c, name] of header.entries())
+      if (!['label', 'youtube_id', 'time_start', 'time_end', 'split'].includes(name)) extra[name] = f[c]!;
     rows.push({ file, line: i + 1, label, id, start, end, split: rowSplit, extra });
   }
   return rows;
@@ -123,7 +136,8 @@ async function readCsv(file: string, defaultSplit: string | undefined): Promise<
 export function kineticsAdapter(options: KineticsOptions): DatasetAdapter {
   const csvs = typeof options.csv === 'string' ? [options.csv] : [...options.csv];
   if (csvs.length === 0) throw rangeError('read Kinetics', 'at least one CSV must be given', csvs);
-  if (options.split !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.split)) throw rangeError('read Kinetics', 'the split name must be letters, digits, _ or -', options.split);
+  if (options.split !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.split))
+    throw rangeError('read Kinetics', 'the split name must be letters, digits, _ or -', options.split);
   return {
     name: 'kinetics',
     root: options.videos,
@@ -137,7 +151,11 @@ export function kineticsAdapter(options: KineticsOptions): DatasetAdapter {
       for (const r of rows) {
         const key = kineticsClipName(r.id, r.start, r.end);
         const found = videos.get(key) ?? [];
-        const inFolder = (p: string): boolean => p.split('/').slice(0, -1).some((d) => d === r.label || d === r.split || d.replace(/_/g, ' ') === r.label);
+        const inFolder = (p: string): boolean =>
+          p
+            .split('/')
+            .slice(0, -1)
+            .some((d) => d === r.label || d === r.split || d.replace(/_/g, ' ') === r.label);
         const path = found.find(inFolder) ?? found[0] ?? `${key}.mp4`;
         const item: DatasetItem = {
           key,

@@ -32,20 +32,64 @@ export interface EncodeGrayMp4Options {
  * @throws Error with the tail of ffmpeg's stderr when ffmpeg fails or writes the wrong number of
  *   files; the abort reason when aborted.
  */
-export async function encodeGrayMp4(clips: readonly Uint8Array[], shape: readonly [number, number, number], options: EncodeGrayMp4Options): Promise<Buffer[]> {
+export async function encodeGrayMp4(
+  clips: readonly Uint8Array[],
+  shape: readonly [number, number, number],
+  options: EncodeGrayMp4Options,
+): Promise<Buffer[]> {
   const [frames, h, w] = shape;
   const { ffmpeg, scratch, fps, signal } = options;
   signal?.throwIfAborted();
-  for (const clip of clips) if (clip.length !== frames * h * w) throw new RangeError(`Cannot encode an mp4 as every clip must hold ${frames} x ${h} x ${w} bytes: current value is ${clip.length}`);
+  for (const clip of clips)
+    if (clip.length !== frames * h * w)
+      throw new RangeError(
+        `Cannot encode an mp4 as every clip must hold ${frames} x ${h} x ${w} bytes: current value is ${clip.length}`,
+      );
   const boundaries = clips.slice(1).map((_, i) => (i + 1) * frames);
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${w}x${h}`, '-r', String(fps), '-i', 'pipe:0',
-    '-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-pix_fmt', 'yuv420p', '-threads', '1',
-    '-force_key_frames', `expr:eq(mod(n,${frames}),0)`, '-forced-idr', '1',
-    '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact',
-    '-f', 'segment', ...(boundaries.length > 0 ? ['-segment_frames', boundaries.join(',')] : []), '-reset_timestamps', '1',
-    '-segment_format', 'mp4', '-segment_format_options', 'movflags=+faststart',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'gray',
+    '-s',
+    `${w}x${h}`,
+    '-r',
+    String(fps),
+    '-i',
+    'pipe:0',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'medium',
+    '-crf',
+    '18',
+    '-pix_fmt',
+    'yuv420p',
+    '-threads',
+    '1',
+    '-force_key_frames',
+    `expr:eq(mod(n,${frames}),0)`,
+    '-forced-idr',
+    '1',
+    '-map_metadata',
+    '-1',
+    '-fflags',
+    '+bitexact',
+    '-flags:v',
+    '+bitexact',
+    '-f',
+    'segment',
+    ...(boundaries.length > 0 ? ['-segment_frames', boundaries.join(',')] : []),
+    '-reset_timestamps',
+    '1',
+    '-segment_format',
+    'mp4',
+    '-segment_format_options',
+    'movflags=+faststart',
     join(scratch, 'clip-%06d.mp4'),
   ];
   await mkdir(scratch, { recursive: true });
@@ -73,7 +117,8 @@ export async function encodeGrayMp4(clips: readonly Uint8Array[], shape: readonl
       child.on('close', (code, sig) => {
         signal?.removeEventListener('abort', onAbort);
         if (failure !== undefined) reject(failure);
-        else if (code !== 0) reject(new Error(`ffmpeg failed to encode mp4 clips (exit ${code ?? sig}): ${stderr.trim()}`));
+        else if (code !== 0)
+          reject(new Error(`ffmpeg failed to encode mp4 clips (exit ${code ?? sig}): ${stderr.trim()}`));
         else resolve();
       });
     });
@@ -82,7 +127,9 @@ export async function encodeGrayMp4(clips: readonly Uint8Array[], shape: readonl
       try {
         out.push(await readFile(join(scratch, `clip-${String(i).padStart(6, '0')}.mp4`)));
       } catch (error) {
-        throw new Error(`ffmpeg wrote no mp4 for clip ${i} of ${clips.length} (${(error as Error).message})`, { cause: error });
+        throw new Error(`ffmpeg wrote no mp4 for clip ${i} of ${clips.length} (${(error as Error).message})`, {
+          cause: error,
+        });
       }
     }
     return out;

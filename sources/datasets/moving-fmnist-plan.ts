@@ -35,7 +35,12 @@ export const MOVING_FMNIST_ANGLE_JITTER = Math.PI / 12;
  * `compassDirectionOf(velocity) === d`). Deterministic given its arguments; clips are independent of one
  * another (any clip can be planned alone).
  */
-export function planMovingFmnistClip(seed: number, split: string, index: number, options: PlanMovingFmnistOptions): MovingFmnistPlan {
+export function planMovingFmnistClip(
+  seed: number,
+  split: string,
+  index: number,
+  options: PlanMovingFmnistOptions,
+): MovingFmnistPlan {
   const { items, pool, size = 64, side = 28 } = options;
   const rng = Random.derive(seed, 'moving-fmnist', split, index);
   const max = size - side;
@@ -50,7 +55,10 @@ export function planMovingFmnistClip(seed: number, split: string, index: number,
     const angle = (d * Math.PI) / 4 + (rng.float() * 2 - 1) * MOVING_FMNIST_ANGLE_JITTER;
     const speed = 2 + 2 * rng.float();
     // Rounded to 1e-6 px so the JSON metadata reproduces the motion exactly.
-    velocities.push([Math.round(speed * Math.cos(angle) * 1e6) / 1e6, Math.round(-speed * Math.sin(angle) * 1e6) / 1e6]);
+    velocities.push([
+      Math.round(speed * Math.cos(angle) * 1e6) / 1e6,
+      Math.round(-speed * Math.sin(angle) * 1e6) / 1e6,
+    ]);
     directions.push(d);
   }
   return { items: picks, starts, velocities, directions };

@@ -48,7 +48,8 @@ export interface RenderedMovingClip {
  */
 export function compassDirectionOf(velocity: readonly [number, number]): number {
   const [vx, vy] = velocity;
-  if (!Number.isFinite(vx) || !Number.isFinite(vy) || (vx === 0 && vy === 0)) throw rangeError('find a direction', 'the velocity must be finite and non-zero', velocity);
+  if (!Number.isFinite(vx) || !Number.isFinite(vy) || (vx === 0 && vy === 0))
+    throw rangeError('find a direction', 'the velocity must be finite and non-zero', velocity);
   const angle = Math.atan2(-vy, vx); // y down on screen, so north is -y
   return (((Math.round(angle / (Math.PI / 4)) % 8) + 8) % 8) as number;
 }
@@ -79,7 +80,10 @@ function step(p: number, v: number, max: number): [number, number, boolean] {
  * @throws TypeError/RangeError for a non-square image, an image larger than the canvas, a start outside
  *   the canvas or a non-finite velocity, or bad `frames`/`size`.
  */
-export function renderMovingFmnist(items: readonly MovingItem[], options: RenderMovingFmnistOptions = {}): RenderedMovingClip {
+export function renderMovingFmnist(
+  items: readonly MovingItem[],
+  options: RenderMovingFmnistOptions = {},
+): RenderedMovingClip {
   const action = 'render a Moving-Fashion-MNIST clip';
   const frames = checkInteger(action, 'frames', options.frames ?? 20, 1, 10_000);
   const size = checkInteger(action, 'size', options.size ?? 64, 1, 4096);
@@ -92,12 +96,15 @@ export function renderMovingFmnist(items: readonly MovingItem[], options: Render
     const { image, start, velocity } = item;
     if (!(image instanceof Uint8Array)) throw typeError(action, `item ${j}'s image must be a Uint8Array`, typeof image);
     const side = Math.round(Math.sqrt(image.length));
-    if (side * side !== image.length || side === 0) throw rangeError(action, `item ${j}'s image must be a square (side * side pixels)`, image.length);
+    if (side * side !== image.length || side === 0)
+      throw rangeError(action, `item ${j}'s image must be a square (side * side pixels)`, image.length);
     if (side > size) throw rangeError(action, `item ${j}'s image side must be at most the canvas size ${size}`, side);
     const max = size - side;
     const [x0, y0] = start;
-    if (!(x0 >= 0 && x0 <= max && y0 >= 0 && y0 <= max)) throw rangeError(action, `item ${j}'s start must lie in [0, ${max}] on both axes`, start);
-    if (!Number.isFinite(velocity[0]) || !Number.isFinite(velocity[1])) throw rangeError(action, `item ${j}'s velocity must be finite`, velocity);
+    if (!(x0 >= 0 && x0 <= max && y0 >= 0 && y0 <= max))
+      throw rangeError(action, `item ${j}'s start must lie in [0, ${max}] on both axes`, start);
+    if (!Number.isFinite(velocity[0]) || !Number.isFinite(velocity[1]))
+      throw rangeError(action, `item ${j}'s velocity must be finite`, velocity);
     let [x, y] = start;
     let [vx, vy] = velocity;
     const path: [number, number][] = [];

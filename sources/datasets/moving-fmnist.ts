@@ -9,7 +9,12 @@ import type { ConvertOptions, ConvertResult, SplitResult } from './convert-optio
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DEBIAN_ROOT } from './fashion-mnist.js';
 import { encodeGrayMp4 } from './moving-fmnist-encode.js';
 import { planMovingFmnistClip, type MovingFmnistPlan } from './moving-fmnist-plan.js';
-import { compassDirectionOf, MOVING_FMNIST_DIRECTIONS, renderMovingFmnist, type RenderedMovingClip } from './moving-fmnist-render.js';
+import {
+  compassDirectionOf,
+  MOVING_FMNIST_DIRECTIONS,
+  renderMovingFmnist,
+  type RenderedMovingClip,
+} from './moving-fmnist-render.js';
 import { readIdx, type IdxArray } from './read-idx.js';
 import { writeSplit } from './write-split.js';
 
@@ -55,7 +60,11 @@ interface SplitData {
 function idxPath(root: string, stem: string, kind: 'images' | 'labels'): string {
   const name = `${stem}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte`;
   for (const candidate of [join(root, `${name}.gz`), join(root, name)]) if (existsSync(candidate)) return candidate;
-  throw rangeError(ACTION, `the folder must hold ${name}.gz or ${name} (Debian: apt install dataset-fashion-mnist)`, root);
+  throw rangeError(
+    ACTION,
+    `the folder must hold ${name}.gz or ${name} (Debian: apt install dataset-fashion-mnist)`,
+    root,
+  );
 }
 
 async function loadSplit(root: string, split: 'train' | 'test', clips: number): Promise<SplitData> {
@@ -63,10 +72,12 @@ async function loadSplit(root: string, split: 'train' | 'test', clips: number): 
   const images = await readIdx(idxPath(root, stem, 'images'), { ndims: 3, inner: [SIDE, SIDE] });
   const labels = await readIdx(idxPath(root, stem, 'labels'), { ndims: 1 });
   const n = images.dims[0] as number;
-  if (labels.dims[0] !== n) throw rangeError(ACTION, `${labels.path} must hold one label per image of ${images.path} (${n})`, labels.dims[0]);
+  if (labels.dims[0] !== n)
+    throw rangeError(ACTION, `${labels.path} must hold one label per image of ${images.path} (${n})`, labels.dims[0]);
   if (n === 0) throw rangeError(ACTION, `${images.path} must hold at least one image`, 0);
   const bad = labels.data.findIndex((l) => l >= FASHION_MNIST_CLASSES.length);
-  if (bad >= 0) throw rangeError(ACTION, `every label of ${labels.path} must be in [0, 9] (label ${bad})`, labels.data[bad]);
+  if (bad >= 0)
+    throw rangeError(ACTION, `every label of ${labels.path} must be in [0, 9] (label ${bad})`, labels.data[bad]);
   return { split, images, labels, clips };
 }
 
@@ -85,29 +96,60 @@ interface ClipSettings {
 const keyOf = (split: string, index: number): string => `${split}/${String(index).padStart(6, '0')}`;
 
 /** The samples of clips `[first, first + count)`: rendered, encoded by one ffmpeg process, labelled. */
-async function clipGroup(data: SplitData, first: number, count: number, s: ClipSettings, signal: AbortSignal): Promise<WritableSample[]> {
+async function clipGroup(
+  data: SplitData,
+  first: number,
+  count: number,
+  s: ClipSettings,
+  signal: AbortSignal,
+): Promise<WritableSample[]> {
   const { split, images } = data;
   const clips = Array.from({ length: count }, (_, k) => {
-    const plan = planMovingFmnistClip(s.seed, split, first + k, { items: s.items, pool: images.dims[0] as number, size: s.size, side: SIDE });
+    const plan = planMovingFmnistClip(s.seed, split, first + k, {
+      items: s.items,
+      pool: images.dims[0] as number,
+      size: s.size,
+      side: SIDE,
+    });
     const rendered = renderMovingFmnist(
-      plan.items.map((item, j) => ({ image: images.data.subarray(item * SIDE * SIDE, (item + 1) * SIDE * SIDE), start: plan.starts[j]!, velocity: plan.velocities[j]! })),
+      plan.items.map((item, j) => ({
+        image: images.data.subarray(item * SIDE * SIDE, (item + 1) * SIDE * SIDE),
+        start: plan.starts[j]!,
+        velocity: plan.velocities[j]!,
+      })),
       { frames: s.frames, size: s.size },
     );
     return { plan, rendered };
   });
   let mp4s: Buffer[];
   try {
-    mp4s = await encodeGrayMp4(clips.map((c) => c.rendered.data), [s.frames, s.size, s.size], { ffmpeg: s.ffmpeg, fps: s.fps, scratch: join(s.scratch, `${split}-${first}`), signal });
+    mp4s = await encodeGrayMp4(
+      clips.map((c) => c.rendered.data),
+      [s.frames, s.size, s.size],
+      { ffmpeg: s.ffmpeg, fps: s.fps, scratch: join(s.scratch, `${split}-${first}`), signal },
+    );
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const range = count === 1 ? keyOf(split, first) : `${keyOf(split, first)}..${keyOf(split, first + count - 1)}`;
-    throw new SampleError('encode', `Cannot encode Moving-Fashion-MNIST clips ${range}`, { key: keyOf(split, first), field: 'mp4' }, error);
+    throw new SampleError(
+      'encode',
+      `Cannot encode Moving-Fashion-MNIST clips ${range}`,
+      { key: keyOf(split, first), field: 'mp4' },
+      error,
+    );
   }
   return clips.map(({ plan, rendered }, k) => clipSample(data, first + k, plan, rendered, mp4s[k]!, s));
 }
 
 /** One clip's sample. */
-function clipSample(data: SplitData, index: number, plan: MovingFmnistPlan, rendered: RenderedMovingClip, mp4: Buffer, s: ClipSettings): WritableSample {
+function clipSample(
+  data: SplitData,
+  index: number,
+  plan: MovingFmnistPlan,
+  rendered: RenderedMovingClip,
+  mp4: Buffer,
+  s: ClipSettings,
+): WritableSample {
   const { split, labels } = data;
   const key = keyOf(split, index);
   const classes = plan.items.map((i) => labels.data[i] as number);
@@ -143,7 +185,11 @@ function clipSample(data: SplitData, index: number, plan: MovingFmnistPlan, rend
  * when the consumer stops early or an encode fails, the others are aborted (their ffmpeg killed) and
  * awaited.
  */
-async function* clipSamples(data: SplitData, s: ClipSettings, outer: AbortSignal | undefined): AsyncGenerator<WritableSample> {
+async function* clipSamples(
+  data: SplitData,
+  s: ClipSettings,
+  outer: AbortSignal | undefined,
+): AsyncGenerator<WritableSample> {
   const controller = new AbortController();
   const onOuter = (): void => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onOuter, { once: true });
@@ -220,7 +266,17 @@ export async function convertMovingFmnist(options: MovingFmnistOptions): Promise
   if (train > 0) splits.push(await loadSplit(root, 'train', train));
   if (test > 0) splits.push(await loadSplit(root, 'test', test));
   const scratch = await mkdtemp(join(tmpdir(), 'ndaflow-moving-fmnist-'));
-  const settings: ClipSettings = { seed, frames, items, fps, size, concurrency, clipsPerProcess, ffmpeg: ffmpeg.path, scratch };
+  const settings: ClipSettings = {
+    seed,
+    frames,
+    items,
+    fps,
+    size,
+    concurrency,
+    clipsPerProcess,
+    ffmpeg: ffmpeg.path,
+    scratch,
+  };
   const results: SplitResult[] = [];
   let done = 0;
   try {

@@ -16,7 +16,10 @@ export function parseCsvLine(line: string): string[] {
       i++;
       for (;;) {
         const close = text.indexOf('"', i);
-        if (close < 0) throw new SyntaxError(`Cannot parse a CSV line as a quoted field must be closed: current value is ${JSON.stringify(line)}`);
+        if (close < 0)
+          throw new SyntaxError(
+            `Cannot parse a CSV line as a quoted field must be closed: current value is ${JSON.stringify(line)}`,
+          );
         value += text.slice(i, close);
         if (text[close + 1] === '"') {
           value += '"';
@@ -28,7 +31,10 @@ export function parseCsvLine(line: string): string[] {
       }
       fields.push(value);
       if (i === text.length) return fields;
-      if (text[i] !== ',') throw new SyntaxError(`Cannot parse a CSV line as a closing quote must end its field: current value is ${JSON.stringify(line)}`);
+      if (text[i] !== ',')
+        throw new SyntaxError(
+          `Cannot parse a CSV line as a closing quote must end its field: current value is ${JSON.stringify(line)}`,
+        );
       i++;
     } else {
       const comma = text.indexOf(',', i);

@@ -22,7 +22,14 @@ export interface IdxExpectation {
 
 const UBYTE = 0x08;
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
-const TYPE_NAMES: Readonly<Record<number, string>> = { 0x08: 'ubyte', 0x09: 'byte', 0x0b: 'short', 0x0c: 'int', 0x0d: 'float', 0x0e: 'double' };
+const TYPE_NAMES: Readonly<Record<number, string>> = {
+  0x08: 'ubyte',
+  0x09: 'byte',
+  0x0b: 'short',
+  0x0c: 'int',
+  0x0d: 'float',
+  0x0e: 'double',
+};
 
 /**
  * Parses idx bytes (gunzipped first when they start with gzip's magic): magic `00 00 08 NDIMS`
@@ -45,15 +52,21 @@ export function parseIdx(bytes: Uint8Array, path: string, expect: IdxExpectation
   }
   if (buf.length < 4) throw rangeError(action, 'it must hold at least the 4-byte magic number', buf.length);
   const magic = buf.readUInt32BE(0);
-  if (buf[0] !== 0 || buf[1] !== 0) throw rangeError(action, 'its magic number must start with two zero bytes (00 00 08 0N)', hex(magic));
+  if (buf[0] !== 0 || buf[1] !== 0)
+    throw rangeError(action, 'its magic number must start with two zero bytes (00 00 08 0N)', hex(magic));
   const type = buf[2] as number;
   if (type !== UBYTE) {
     throw rangeError(action, `its element type must be ubyte (0x08), not ${TYPE_NAMES[type] ?? 'unknown'}`, hex(magic));
   }
   const ndims = buf[3] as number;
-  if (ndims === 0) throw rangeError(action, 'its magic number must give at least one dimension (0x0000080N, N > 0)', hex(magic));
+  if (ndims === 0)
+    throw rangeError(action, 'its magic number must give at least one dimension (0x0000080N, N > 0)', hex(magic));
   if (expect.ndims !== undefined && ndims !== expect.ndims) {
-    throw rangeError(action, `its magic number must be 0x0000080${expect.ndims} (${expect.ndims} dimension(s))`, hex(magic));
+    throw rangeError(
+      action,
+      `its magic number must be 0x0000080${expect.ndims} (${expect.ndims} dimension(s))`,
+      hex(magic),
+    );
   }
   const header = 4 + 4 * ndims;
   if (buf.length < header) throw rangeError(action, `it must hold the ${header}-byte header`, buf.length);

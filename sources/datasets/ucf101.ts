@@ -30,7 +30,13 @@ async function lines(file: string): Promise<{ text: string; line: number }[]> {
   try {
     content = await readFile(file, 'utf8');
   } catch (err) {
-    throw new DatasetError(file, undefined, `the UCF101 annotation file must be readable (${(err as Error).message})`, file, { cause: err });
+    throw new DatasetError(
+      file,
+      undefined,
+      `the UCF101 annotation file must be readable (${(err as Error).message})`,
+      file,
+      { cause: err },
+    );
   }
   return content
     .split('\n')
@@ -64,13 +70,24 @@ export function ucf101Adapter(options: Ucf101Options): DatasetAdapter {
     async list(): Promise<DatasetListing> {
       const candidates = options.annotations === undefined ? ucf101AnnotationDirs(root) : [options.annotations];
       const dir = candidates.find((d) => existsSync(join(d, 'classInd.txt')));
-      if (dir === undefined) throw rangeError('read UCF101', `classInd.txt must be in ${candidates.join(' or ')} (give the folder with --annotations)`, options.annotations ?? root);
+      if (dir === undefined)
+        throw rangeError(
+          'read UCF101',
+          `classInd.txt must be in ${candidates.join(' or ')} (give the folder with --annotations)`,
+          options.annotations ?? root,
+        );
       const classFile = join(dir, 'classInd.txt');
       const classes: string[] = [];
       for (const { text, line } of await lines(classFile)) {
         const m = /^(\d+)\s+(\S+)$/.exec(text);
         if (!m) throw new DatasetError(classFile, line, 'a line must be "<index> <ClassName>"', text);
-        if (Number(m[1]) !== classes.length + 1) throw new DatasetError(classFile, line, `the class indices must be 1, 2, 3, ... in order (expected ${classes.length + 1})`, Number(m[1]));
+        if (Number(m[1]) !== classes.length + 1)
+          throw new DatasetError(
+            classFile,
+            line,
+            `the class indices must be 1, 2, 3, ... in order (expected ${classes.length + 1})`,
+            Number(m[1]),
+          );
         classes.push(m[2]!);
       }
       if (classes.length === 0) throw new DatasetError(classFile, undefined, 'it must list the classes', 0);
@@ -82,13 +99,27 @@ export function ucf101Adapter(options: Ucf101Options): DatasetAdapter {
         const items: DatasetItem[] = [];
         for (const { text, line } of await lines(file)) {
           const m = kind === 'train' ? /^(\S+)\s+(\d+)$/.exec(text) : /^(\S+)(?:\s+(\d+))?$/.exec(text);
-          if (!m) throw new DatasetError(file, line, kind === 'train' ? 'a line must be "<Class>/<video>.avi <label>"' : 'a line must be "<Class>/<video>.avi"', text);
+          if (!m)
+            throw new DatasetError(
+              file,
+              line,
+              kind === 'train'
+                ? 'a line must be "<Class>/<video>.avi <label>"'
+                : 'a line must be "<Class>/<video>.avi"',
+              text,
+            );
           const path = m[1]!;
           const folder = path.split('/')[0]!;
           const label = index.get(folder);
-          if (!path.includes('/') || label === undefined) throw new DatasetError(file, line, `the video's folder must be a class of ${classFile}`, path);
+          if (!path.includes('/') || label === undefined)
+            throw new DatasetError(file, line, `the video's folder must be a class of ${classFile}`, path);
           if (m[2] !== undefined && Number(m[2]) !== label + 1) {
-            throw new DatasetError(file, line, `its label must be ${label + 1}, the index of ${folder} in ${classFile}`, Number(m[2]));
+            throw new DatasetError(
+              file,
+              line,
+              `its label must be ${label + 1}, the index of ${folder} in ${classFile}`,
+              Number(m[2]),
+            );
           }
           const key = posix.basename(path, posix.extname(path));
           const clip = CLIP_NAME.exec(key);
@@ -97,7 +128,13 @@ export function ucf101Adapter(options: Ucf101Options): DatasetAdapter {
         }
         return items;
       };
-      return { classes, splits: [{ name: 'train', items: await read('train') }, { name: 'test', items: await read('test') }] };
+      return {
+        classes,
+        splits: [
+          { name: 'train', items: await read('train') },
+          { name: 'test', items: await read('test') },
+        ],
+      };
     },
   };
 }

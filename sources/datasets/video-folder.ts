@@ -31,17 +31,23 @@ export function videoFolderAdapter(dir: string, options: VideoFolderOptions = {}
   const action = `convert video folder ${dir}`;
   const extensions = new Set((options.extensions ?? VIDEO_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')));
   const single = options.split ?? 'train';
-  if (!/^[A-Za-z0-9_-]+$/.test(single)) throw rangeError(action, 'the split name must be letters, digits, _ or -', single);
+  if (!/^[A-Za-z0-9_-]+$/.test(single))
+    throw rangeError(action, 'the split name must be letters, digits, _ or -', single);
   return {
     name: 'video-folder',
     root: dir,
     async list(): Promise<DatasetListing> {
       const top = await subFolders(dir);
       const bySplit = top.length > 0 && top.every((d) => SPLIT_FOLDER_NAMES.includes(d));
-      const splitDirs = bySplit ? SPLIT_FOLDER_NAMES.filter((s) => top.includes(s)).map((s) => ({ name: s, prefix: `${s}/` })) : [{ name: single, prefix: '' }];
-      const perSplit = await Promise.all(splitDirs.map(async (s) => ({ ...s, classes: await subFolders(join(dir, s.prefix)) })));
+      const splitDirs = bySplit
+        ? SPLIT_FOLDER_NAMES.filter((s) => top.includes(s)).map((s) => ({ name: s, prefix: `${s}/` }))
+        : [{ name: single, prefix: '' }];
+      const perSplit = await Promise.all(
+        splitDirs.map(async (s) => ({ ...s, classes: await subFolders(join(dir, s.prefix)) })),
+      );
       const classes = [...new Set(perSplit.flatMap((s) => s.classes))].sort(byCodePoint);
-      if (classes.length === 0) throw rangeError(action, `it must hold one sub-folder per class${bySplit ? ' in each split folder' : ''}`, dir);
+      if (classes.length === 0)
+        throw rangeError(action, `it must hold one sub-folder per class${bySplit ? ' in each split folder' : ''}`, dir);
       const ignored: string[] = [];
       const splits: { name: string; items: DatasetItem[] }[] = [];
       for (const s of perSplit) {
@@ -56,7 +62,8 @@ export function videoFolderAdapter(dir: string, options: VideoFolderOptions = {}
         }
         splits.push({ name: s.name, items });
       }
-      if (splits.every((s) => s.items.length === 0)) throw rangeError(action, `its class folders must hold videos (${[...extensions].join(', ')})`, 0);
+      if (splits.every((s) => s.items.length === 0))
+        throw rangeError(action, `its class folders must hold videos (${[...extensions].join(', ')})`, 0);
       return { classes, splits, ignored };
     },
   };
@@ -69,6 +76,9 @@ export function videoFolderAdapter(dir: string, options: VideoFolderOptions = {}
  *
  * @example await convertVideoFolder('clips', { out: 'shards/clips', seed: 1 })
  */
-export function convertVideoFolder(dir: string, options: VideoFolderOptions & WriteDatasetOptions): Promise<DatasetResult> {
+export function convertVideoFolder(
+  dir: string,
+  options: VideoFolderOptions & WriteDatasetOptions,
+): Promise<DatasetResult> {
   return writeDataset(videoFolderAdapter(dir, options), options);
 }

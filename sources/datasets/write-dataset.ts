@@ -65,7 +65,8 @@ async function exists(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return false;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return false;
     throw err;
   }
 }
@@ -88,15 +89,19 @@ async function exists(path: string): Promise<boolean> {
 export async function writeDataset(adapter: DatasetAdapter, options: WriteDatasetOptions): Promise<DatasetResult> {
   const action = `write dataset ${adapter.name}`;
   if (options.limit !== undefined) checkInteger(action, 'limit', options.limit, 0);
-  for (const [name, n] of Object.entries(options.limits ?? {})) if (n !== undefined) checkInteger(action, `limits.${name}`, n, 0);
+  for (const [name, n] of Object.entries(options.limits ?? {}))
+    if (n !== undefined) checkInteger(action, `limits.${name}`, n, 0);
   if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 2 ** 32 - 1);
   const readAhead = checkInteger(action, 'readAhead', options.readAhead ?? 4, 1, 256);
   const listing = await adapter.list();
   const { classes } = listing;
   const names = listing.splits.map((s) => s.name);
-  for (const name of names) if (!SPLIT_NAME.test(name)) throw rangeError(action, 'a split name must be letters, digits, _ or -', name);
+  for (const name of names)
+    if (!SPLIT_NAME.test(name)) throw rangeError(action, 'a split name must be letters, digits, _ or -', name);
   if (new Set(names).size !== names.length) throw rangeError(action, 'split names must be unique', names);
-  for (const wanted of options.splits ?? []) if (!names.includes(wanted)) throw rangeError(action, `the splits must be among ${names.join(', ') || '(none)'}`, wanted);
+  for (const wanted of options.splits ?? [])
+    if (!names.includes(wanted))
+      throw rangeError(action, `the splits must be among ${names.join(', ') || '(none)'}`, wanted);
   const chosen = listing.splits.filter((s) => options.splits === undefined || options.splits.includes(s.name));
 
   const resolve = (p: string): string => (isAbsolute(p) ? p : join(adapter.root, ...p.split('/')));
@@ -107,20 +112,39 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
     const keys = new Map<string, string>();
     for (const item of split.items) {
       const origin = item.origin ?? item.path ?? `${adapter.name} ${split.name}`;
-      if ((item.path === undefined) === (item.bytes === undefined)) throw rangeError(`${action} (${origin})`, 'an item must have a path or bytes, not both', item.path ?? null);
-      if (item.label !== undefined && (!Number.isInteger(item.label) || item.label < 0 || item.label >= classes.length)) {
-        throw rangeError(`${action} (${origin})`, `a label must be a class index in [0, ${classes.length - 1}]`, item.label);
+      if ((item.path === undefined) === (item.bytes === undefined))
+        throw rangeError(`${action} (${origin})`, 'an item must have a path or bytes, not both', item.path ?? null);
+      if (
+        item.label !== undefined &&
+        (!Number.isInteger(item.label) || item.label < 0 || item.label >= classes.length)
+      ) {
+        throw rangeError(
+          `${action} (${origin})`,
+          `a label must be a class index in [0, ${classes.length - 1}]`,
+          item.label,
+        );
       }
       if (item.key !== undefined) {
-        if (item.key === '' || item.key.includes('.')) throw rangeError(`${action} (${origin})`, 'a key must be non-empty and hold no dot', item.key);
+        if (item.key === '' || item.key.includes('.'))
+          throw rangeError(`${action} (${origin})`, 'a key must be non-empty and hold no dot', item.key);
         const before = keys.get(item.key);
-        if (before !== undefined) throw rangeError(`${action} (${origin})`, `keys must be unique in split ${split.name} (also at ${before})`, item.key);
+        if (before !== undefined)
+          throw rangeError(
+            `${action} (${origin})`,
+            `keys must be unique in split ${split.name} (also at ${before})`,
+            item.key,
+          );
         keys.set(item.key, origin);
       }
       const ext = item.ext ?? (item.path === undefined ? '' : posix.extname(item.path).slice(1).toLowerCase());
-      if (!/^[a-z0-9][a-z0-9_.-]*$/.test(ext)) throw rangeError(`${action} (${origin})`, 'an item needs a field name (its extension)', ext);
+      if (!/^[a-z0-9][a-z0-9_.-]*$/.test(ext))
+        throw rangeError(`${action} (${origin})`, 'an item needs a field name (its extension)', ext);
     }
-    const found = await mapBounded(split.items, STAT_CONCURRENCY, async (item) => item.path === undefined || (await exists(resolve(item.path))));
+    const found = await mapBounded(
+      split.items,
+      STAT_CONCURRENCY,
+      async (item) => item.path === undefined || (await exists(resolve(item.path))),
+    );
     const items: DatasetItem[] = [];
     for (const [i, item] of split.items.entries()) {
       if (found[i]) {
@@ -128,10 +152,17 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
         continue;
       }
       const origin = item.origin ?? (item.path as string);
-      if (adapter.onMissing !== 'skip') throw new DatasetError(origin, undefined, 'the video or file it lists must exist', resolve(item.path as string));
+      if (adapter.onMissing !== 'skip')
+        throw new DatasetError(
+          origin,
+          undefined,
+          'the video or file it lists must exist',
+          resolve(item.path as string),
+        );
       missing.push({ split: split.name, path: relativePath(item.path as string), origin });
     }
-    if (options.seed !== undefined) Random.derive(options.seed, 'write-dataset', adapter.name, split.name).shuffle(items);
+    if (options.seed !== undefined)
+      Random.derive(options.seed, 'write-dataset', adapter.name, split.name).shuffle(items);
     const limit = options.limits?.[split.name] ?? options.limit;
     plans.push({ name: split.name, items: items.slice(0, limit ?? items.length) });
   }
@@ -141,7 +172,13 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
       if (item.bytes !== undefined) return Promise.resolve(item.bytes);
       const path = resolve(item.path as string);
       return readFile(path).catch((err: unknown) => {
-        throw new DatasetError(path, undefined, `the file must be readable (${(err as Error).message})`, item.origin ?? item.path, { cause: err });
+        throw new DatasetError(
+          path,
+          undefined,
+          `the file must be readable (${(err as Error).message})`,
+          item.origin ?? item.path,
+          { cause: err },
+        );
       });
     };
     const pending: Promise<Uint8Array>[] = [];
@@ -156,7 +193,12 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
     for (const [i, item] of items.entries()) {
       const bytes = await pending.shift()!;
       ahead(i + readAhead);
-      const ext = item.ext ?? posix.extname(item.path as string).slice(1).toLowerCase();
+      const ext =
+        item.ext ??
+        posix
+          .extname(item.path as string)
+          .slice(1)
+          .toLowerCase();
       const sample: Record<string, unknown> = { __key__: item.key ?? String(i).padStart(6, '0'), [ext]: bytes };
       if (item.label !== undefined) sample.cls = item.label;
       sample.json = {

@@ -12,9 +12,17 @@ import type { ConvertOptions, ShardInfo, SplitResult } from './convert-options.j
  * with a zero mtime: the `.tar` bytes are reproducible everywhere, the `.tar.gz` bytes with the
  * same zlib (Node version).
  */
-export async function writeSplit(split: string, samples: Iterable<WritableSample> | AsyncIterable<WritableSample>, options: ConvertOptions, progressBase = 0): Promise<SplitResult> {
+export async function writeSplit(
+  split: string,
+  samples: Iterable<WritableSample> | AsyncIterable<WritableSample>,
+  options: ConvertOptions,
+  progressBase = 0,
+): Promise<SplitResult> {
   const pattern = join(options.out, `${split}-%06d.tar`);
-  const writer = new ShardWriter(pattern, { maxSamples: options.maxSamples ?? 10_000, maxBytes: options.maxBytes ?? 1e9 });
+  const writer = new ShardWriter(pattern, {
+    maxSamples: options.maxSamples ?? 10_000,
+    maxBytes: options.maxBytes ?? 1e9,
+  });
   let count = 0;
   let paths: string[];
   try {
@@ -41,7 +49,10 @@ export async function writeSplit(split: string, samples: Iterable<WritableSample
   const dir = paths[0] ? dirname(paths[0]) : options.out;
   let stale: string[] = [];
   try {
-    stale = (await readdir(dir)).filter((f) => looksLikeShard.test(f) && !written.has(f)).sort().map((f) => join(dir, f));
+    stale = (await readdir(dir))
+      .filter((f) => looksLikeShard.test(f) && !written.has(f))
+      .sort()
+      .map((f) => join(dir, f));
   } catch {
     // no folder: nothing written, nothing stale
   }

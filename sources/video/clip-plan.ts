@@ -63,7 +63,10 @@ export function planClips(n: number, sampling: ClipSampling, random: Random): Cl
       starts = [random.int(0, room)];
       break;
     case 'uniform':
-      starts = count === 1 ? [Math.floor(room / 2)] : Array.from({ length: count }, (_, i) => Math.round((i * room) / (count - 1)));
+      starts =
+        count === 1
+          ? [Math.floor(room / 2)]
+          : Array.from({ length: count }, (_, i) => Math.round((i * room) / (count - 1)));
       break;
     case 'multi':
       if (room + 1 >= count) {

@@ -52,14 +52,19 @@ function locate(tool: 'ffmpeg' | 'ffprobe', env: NodeJS.ProcessEnv): ToolLocatio
   const { module, env: variable } = BUNDLED[tool];
   const fromEnv = env[variable];
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (!isExecutable(fromEnv)) throw new Error(`Cannot use ${tool} as ${variable} must name an executable file: current value is ${JSON.stringify(fromEnv)}`);
+    if (!isExecutable(fromEnv))
+      throw new Error(
+        `Cannot use ${tool} as ${variable} must name an executable file: current value is ${JSON.stringify(fromEnv)}`,
+      );
     return { path: fromEnv, source: 'env' };
   }
   const system = onPath(tool, env['PATH']);
   if (system !== undefined) return { path: system, source: 'system' };
   const fromPackage = bundled(module);
   if (fromPackage !== undefined) return { path: fromPackage, source: 'bundled' };
-  throw new Error(`Cannot find ${tool}: set ${variable}, install ffmpeg on the PATH (apt-get install ffmpeg), or install the npm package ${module}`);
+  throw new Error(
+    `Cannot find ${tool}: set ${variable}, install ffmpeg on the PATH (apt-get install ffmpeg), or install the npm package ${module}`,
+  );
 }
 
 /**

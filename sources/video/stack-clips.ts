@@ -15,7 +15,12 @@ export function stackClips(clips: readonly VideoClip[]): ClipBatch {
   const data = float ? new Float32Array(size * clips.length) : new Uint8Array(size * clips.length);
   clips.forEach((clip, i) => {
     const same = clip.shape.every((d, k) => d === first.shape[k]) && clip.data instanceof Float32Array === float;
-    if (!same) throw rangeError('stack clips', `every clip must have the shape and dtype of the first (${JSON.stringify(first.shape)}, ${float ? 'float32' : 'uint8'})`, `clip ${i}: ${JSON.stringify(clip.shape)}, ${clip.data instanceof Float32Array ? 'float32' : 'uint8'}`);
+    if (!same)
+      throw rangeError(
+        'stack clips',
+        `every clip must have the shape and dtype of the first (${JSON.stringify(first.shape)}, ${float ? 'float32' : 'uint8'})`,
+        `clip ${i}: ${JSON.stringify(clip.shape)}, ${clip.data instanceof Float32Array ? 'float32' : 'uint8'}`,
+      );
     data.set(clip.data, i * size);
   });
   return { data, shape: [clips.length, t, h, w, c] };

@@ -30,7 +30,12 @@ export interface ClipBatch {
 export function isVideoClip(value: unknown): value is VideoClip {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<VideoClip>;
-  return (v.data instanceof Uint8Array || v.data instanceof Float32Array) && Array.isArray(v.shape) && v.shape.length === 4 && typeof v.fps === 'number';
+  return (
+    (v.data instanceof Uint8Array || v.data instanceof Float32Array) &&
+    Array.isArray(v.shape) &&
+    v.shape.length === 4 &&
+    typeof v.fps === 'number'
+  );
 }
 
 /** True when a file extension (`mp4`, `clip.avi`) names a video field. */

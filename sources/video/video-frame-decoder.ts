@@ -230,11 +230,20 @@ export class VideoFrameDecoder {
       command
         .inputOptions(['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info', '-threads', String(threads)])
         .outputOptions([
-          '-map', '0:v:0', '-an', '-sn', '-dn',
-          '-vf', filters,
-          '-vsync', 'passthrough',
+          '-map',
+          '0:v:0',
+          '-an',
+          '-sn',
+          '-dn',
+          '-vf',
+          filters,
+          '-vsync',
+          'passthrough',
           ...(maxFrames !== undefined ? ['-frames:v', String(maxFrames)] : []),
-          '-pix_fmt', 'rgb24', '-f', 'rawvideo',
+          '-pix_fmt',
+          'rgb24',
+          '-f',
+          'rawvideo',
         ])
         .output(sink)
         .on('start', () => {
@@ -252,16 +261,31 @@ export class VideoFrameDecoder {
           settle();
           if (aborted) return reject(abortError('the video decode was aborted'));
           if (frames.length === 0) return reject(new VideoDecodeFailure('ffmpeg decoded no frame', tail.at(-1) ?? ''));
-          resolve({ frames, side: crop, fps: fps ?? header.streamFps ?? 0, ended: !stopped, estimatedFrames: estimate() });
+          resolve({
+            frames,
+            side: crop,
+            fps: fps ?? header.streamFps ?? 0,
+            ended: !stopped,
+            estimatedFrames: estimate(),
+          });
         })
         .on('error', (error: Error) => {
           settle();
           if (aborted || this.closed) return reject(abortError('the video decode was aborted'));
           if (stopped) {
-            resolve({ frames, side: crop, fps: fps ?? header.streamFps ?? 0, ended: false, estimatedFrames: estimate() });
+            resolve({
+              frames,
+              side: crop,
+              fps: fps ?? header.streamFps ?? 0,
+              ended: false,
+              estimatedFrames: estimate(),
+            });
             return;
           }
-          const exit = /ffmpeg (exited with code \d+|was killed with signal \w+)/.exec(error.message)?.[0] ?? error.message.split('\n')[0] ?? 'ffmpeg failed';
+          const exit =
+            /ffmpeg (exited with code \d+|was killed with signal \w+)/.exec(error.message)?.[0] ??
+            error.message.split('\n')[0] ??
+            'ffmpeg failed';
           reject(new VideoDecodeFailure(exit, tail.at(-1) ?? ''));
         });
       command.run();

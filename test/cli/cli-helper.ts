@@ -21,7 +21,10 @@ export interface CliResult {
 /** Runs `node dist/cli/main.js ...args` as a child process (cwd: the repo root unless given). */
 export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -34,7 +37,9 @@ export function runCli(args: readonly string[], options: { cwd?: string } = {}):
 /** The samples of a shard read in-process (plain or gzipped): key and fields. */
 export async function readShard(path: string): Promise<{ key: string; fields: Map<string, Buffer> }[]> {
   const out: { key: string; fields: Map<string, Buffer> }[] = [];
-  const stream = path.endsWith('.gz') ? (await import('node:stream')).Readable.from([gunzipSync(readFileSync(path))]) : createReadStream(path);
+  const stream = path.endsWith('.gz')
+    ? (await import('node:stream')).Readable.from([gunzipSync(readFileSync(path))])
+    : createReadStream(path);
   for await (const item of readTarSamples(stream, path)) {
     if (item.kind !== 'sample') throw new Error(`bad sample in ${path}: ${item.error.message}`);
     out.push({ key: item.key, fields: item.fields });

@@ -15,11 +15,14 @@ interface ClipLine {
 }
 
 function lines(stdout: string): ClipLine[] {
-  return stdout.split('\n').filter((l) => l !== '').map((l) => {
-    const v = JSON.parse(l) as ClipLine;
-    assert.deepEqual(Object.keys(v), ['__key__', 'clip', 'shape', 'mean']);
-    return v;
-  });
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const v = JSON.parse(l) as ClipLine;
+      assert.deepEqual(Object.keys(v), ['__key__', 'clip', 'shape', 'mean']);
+      return v;
+    });
 }
 
 describe('ndaflow inspect --clips', () => {
@@ -38,17 +41,45 @@ describe('ndaflow inspect --clips', () => {
   });
 
   it('one JSON line per clip with shape and mean; a broken video is counted under warnAndContinue, a short one padded', async () => {
-    const r = await runCli(['inspect', '--clips', '2', '--frames', '8', '--stride', '2', '--size', '48', '--crop', '32', '--handler', 'warnAndContinue', shard]);
+    const r = await runCli([
+      'inspect',
+      '--clips',
+      '2',
+      '--frames',
+      '8',
+      '--stride',
+      '2',
+      '--size',
+      '48',
+      '--crop',
+      '32',
+      '--handler',
+      'warnAndContinue',
+      shard,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const got = lines(r.stdout);
-    assert.deepEqual(got.map((l) => [l.__key__, l.clip]), [['a', 0], ['a', 1], ['b', 0], ['b', 1], ['short', 0], ['short', 1]]);
+    assert.deepEqual(
+      got.map((l) => [l.__key__, l.clip]),
+      [
+        ['a', 0],
+        ['a', 1],
+        ['b', 0],
+        ['b', 1],
+        ['short', 0],
+        ['short', 1],
+      ],
+    );
     for (const l of got) {
       assert.deepEqual(l.shape, [8, 32, 32, 3]);
       assert.ok(l.mean > 20 && l.mean < 235, String(l.mean));
       assert.equal(l.mean, Math.round(l.mean * 1000) / 1000);
     }
     assert.notEqual(got[0]?.mean, got[2]?.mean, 'testsrc and smptebars differ');
-    assert.match(r.stderr, /warning \[video-decode\]: Cannot decode video: ffmpeg exited with code \d+: input: Invalid data found when processing input \(shard .*v-000000\.tar, key "bad", field "mp4"\)/);
+    assert.match(
+      r.stderr,
+      /warning \[video-decode\]: Cannot decode video: ffmpeg exited with code \d+: input: Invalid data found when processing input \(shard .*v-000000\.tar, key "bad", field "mp4"\)/,
+    );
     assert.match(r.stderr, /ndaflow: accounting \{"seen":4,"yielded":3,"skipped":\{"video-decode":1\}.*"lost":0\}/);
   });
 
@@ -58,9 +89,31 @@ describe('ndaflow inspect --clips', () => {
     assert.deepEqual([...new Set(lines(failed.stdout).map((l) => l.__key__))], ['a']);
     assert.match(failed.stderr, /ndaflow: error: Cannot decode video: .*key "bad", field "mp4"/);
 
-    const skip = await runCli(['inspect', '--clips', '--mode', 'random', '--seed', '3', '--frames', '8', '--size', '32', '--short', 'skip', '--handler', 'ignoreAndContinue', shard]);
+    const skip = await runCli([
+      'inspect',
+      '--clips',
+      '--mode',
+      'random',
+      '--seed',
+      '3',
+      '--frames',
+      '8',
+      '--size',
+      '32',
+      '--short',
+      'skip',
+      '--handler',
+      'ignoreAndContinue',
+      shard,
+    ]);
     assert.equal(skip.code, 0, skip.stderr);
-    assert.deepEqual(lines(skip.stdout).map((l) => [l.__key__, l.clip]), [['a', 0], ['b', 0]]);
+    assert.deepEqual(
+      lines(skip.stdout).map((l) => [l.__key__, l.clip]),
+      [
+        ['a', 0],
+        ['b', 0],
+      ],
+    );
     assert.match(skip.stderr, /"skipped":\{"video-decode":1,"short-video":1\}/);
   });
 });

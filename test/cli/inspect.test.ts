@@ -14,7 +14,11 @@ interface Line {
 }
 
 /** Sample i of shard s: fields `a.txt` (10 + i bytes) and `bin` (700 + 3s bytes). */
-const sample = (s: number, i: number) => ({ __key__: `s${s}-${String(i).padStart(3, '0')}`, txt: Buffer.alloc(10 + i, 97), bin: Buffer.alloc(700 + 3 * s, 1) });
+const sample = (s: number, i: number) => ({
+  __key__: `s${s}-${String(i).padStart(3, '0')}`,
+  txt: Buffer.alloc(10 + i, 97),
+  bin: Buffer.alloc(700 + 3 * s, 1),
+});
 
 /** Writes `count` shards of `per` samples each: dir/s-00000N.tar. */
 async function writeShards(dir: string, count: number, per: number): Promise<string[]> {
@@ -30,11 +34,14 @@ async function writeShards(dir: string, count: number, per: number): Promise<str
 /** Parses stdout as JSON lines, checking that every line is one JSON object of the documented shape. */
 function lines(stdout: string): Line[] {
   assert.ok(stdout.endsWith('\n') || stdout === '', 'stdout ends with a newline');
-  return stdout.split('\n').filter((l) => l !== '').map((l) => {
-    const v = JSON.parse(l) as Line;
-    assert.deepEqual(Object.keys(v), ['__key__', '__url__', 'fields']);
-    return v;
-  });
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const v = JSON.parse(l) as Line;
+      assert.deepEqual(Object.keys(v), ['__key__', '__url__', 'fields']);
+      return v;
+    });
 }
 
 describe('ndaflow inspect', () => {
@@ -48,9 +55,16 @@ describe('ndaflow inspect', () => {
     for (const [n, line] of got.entries()) {
       const s = Math.floor(n / 4);
       const i = n % 4;
-      assert.deepEqual(line, { __key__: sample(s, i).__key__, __url__: [s0, s1, s2][s], fields: { txt: 10 + i, bin: 700 + 3 * s } });
+      assert.deepEqual(line, {
+        __key__: sample(s, i).__key__,
+        __url__: [s0, s1, s2][s],
+        fields: { txt: 10 + i, bin: 700 + 3 * s },
+      });
     }
-    assert.match(r.stderr, /ndaflow: accounting \{"seen":12,"yielded":12,"skipped":\{\},"shardErrors":\{\}.*"lost":0\}/);
+    assert.match(
+      r.stderr,
+      /ndaflow: accounting \{"seen":12,"yielded":12,"skipped":\{\},"shardErrors":\{\}.*"lost":0\}/,
+    );
   });
 
   it('summary: samples, shards, fields with count and min/mean/max bytes', async () => {
@@ -72,13 +86,19 @@ describe('ndaflow inspect', () => {
     const spec = `${dir}/s-{000000..000001}.tar`;
     const failed = await runCli(['inspect', '--json', spec]);
     assert.equal(failed.code, 1);
-    assert.deepEqual(lines(failed.stdout).map((l) => l.__key__), ['s0-000', 's0-001']);
+    assert.deepEqual(
+      lines(failed.stdout).map((l) => l.__key__),
+      ['s0-000', 's0-001'],
+    );
     assert.match(failed.stderr, /ndaflow: error: Cannot read shard as it ends in the middle of .*s-000000\.tar/);
 
     const r = await runCli(['inspect', '--json', '--handler', 'warnAndContinue', spec]);
     assert.equal(r.code, 0, r.stderr);
     const got = lines(r.stdout);
-    assert.deepEqual(got.map((l) => l.__key__), ['s0-000', 's0-001', 's1-000', 's1-001', 's1-002', 's1-003', 's1-004']);
+    assert.deepEqual(
+      got.map((l) => l.__key__),
+      ['s0-000', 's0-001', 's1-000', 's1-001', 's1-002', 's1-003', 's1-004'],
+    );
     assert.deepEqual(got[2], { __key__: 's1-000', __url__: good, fields: { txt: 10, bin: 703 } });
     assert.match(r.stderr, /ndaflow: warning \[truncated-shard\]: .*s-000000\.tar/);
     const accounting = JSON.parse(/ndaflow: accounting (.*)/.exec(r.stderr)?.[1] ?? 'null');
@@ -93,14 +113,21 @@ describe('ndaflow inspect', () => {
     assert.equal(lines(quiet.stdout).length, 7);
     const stopped = await runCli(['inspect', '--json', '--handler', 'warnAndStop', spec]);
     assert.equal(stopped.code, 0);
-    assert.deepEqual(lines(stopped.stdout).map((l) => l.__key__), ['s0-000', 's0-001']);
+    assert.deepEqual(
+      lines(stopped.stdout).map((l) => l.__key__),
+      ['s0-000', 's0-001'],
+    );
   });
 
   it('a sample with a repeated field (written by Python tarfile) is skipped under warnAndContinue, the others listed', async () => {
     const dir = tempDir();
     const path = join(dir, 'dup.tar');
     const e = (name: string, n: number) => ({ name, data: Buffer.alloc(n, 1) });
-    writeTarWithPython(path, [e('a.png', 5), e('a.cls', 1), e('b.png', 6), e('b.png', 7), e('c.png', 8), e('c.json', 2)], 'pax');
+    writeTarWithPython(
+      path,
+      [e('a.png', 5), e('a.cls', 1), e('b.png', 6), e('b.png', 7), e('c.png', 8), e('c.json', 2)],
+      'pax',
+    );
     const r = await runCli(['inspect', '--json', '--handler', 'warnAndContinue', path]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(lines(r.stdout), [
@@ -137,7 +164,10 @@ describe('ndaflow inspect', () => {
     const r = await runCli(['inspect', '--json', '--limit', '3', 'data/fmnist/test-000000.tar.gz']);
     assert.equal(r.code, 0, r.stderr);
     const got = lines(r.stdout);
-    assert.deepEqual(got.map((l) => l.__key__), ['test/000000', 'test/000001', 'test/000002']);
+    assert.deepEqual(
+      got.map((l) => l.__key__),
+      ['test/000000', 'test/000001', 'test/000002'],
+    );
     assert.deepEqual(Object.keys(got[0]!.fields), ['png', 'cls', 'json']);
     assert.equal(got[0]!.fields.cls, 1);
     assert.ok(readFileSync('data/fmnist/test-000000.tar.gz').length > 0);

@@ -37,7 +37,10 @@ describe('ndaflow preview', () => {
     const image = await rawPngOf(first?.fields.get('png') as Buffer);
     for (let y = 0; y < 28; y++) {
       for (let x = 0; x < 28; x++) {
-        for (const [dy, dx] of [[0, 0], [3, 3]]) {
+        for (const [dy, dx] of [
+          [0, 0],
+          [3, 3],
+        ]) {
           const o = ((2 + 4 * y + (dy as number)) * grid.width + 2 + 4 * x + (dx as number)) * grid.channels;
           assert.equal(grid.data[o], image.data[(y * 28 + x) * image.channels], `pixel ${x},${y}`);
         }
@@ -46,7 +49,9 @@ describe('ndaflow preview', () => {
     // The jigsaw row holds the same pixels as the real row, rearranged: same multiset per cell.
     const cell = (row: number, col: number): number[] => {
       const v: number[] = [];
-      for (let y = 0; y < 112; y++) for (let x = 0; x < 112; x++) v.push(grid.data[((2 + row * 114 + y) * grid.width + 2 + col * 114 + x) * grid.channels] as number);
+      for (let y = 0; y < 112; y++)
+        for (let x = 0; x < 112; x++)
+          v.push(grid.data[((2 + row * 114 + y) * grid.width + 2 + col * 114 + x) * grid.channels] as number);
       return v;
     };
     for (let col = 0; col < 4; col++) assert.deepEqual(cell(1, col).sort(), cell(0, col).sort());
@@ -55,15 +60,34 @@ describe('ndaflow preview', () => {
   it('adds two rows of positive views with --positive, and brings photos of several sizes to one', T, async () => {
     const dir = tempDir();
     const writer = new ShardWriter(join(dir, 'photos-%03d.tar'));
-    const sizes = [[40, 30], [50, 60], [64, 64]] as const;
+    const sizes = [
+      [40, 30],
+      [50, 60],
+      [64, 64],
+    ] as const;
     for (const [i, [w, h]] of sizes.entries()) {
       const rgb = Buffer.alloc(w * h * 3);
       for (let p = 0; p < w * h; p++) rgb.set([(p * 7) % 256, (p * 13 + i * 50) % 256, (p * 3) % 256], p * 3);
-      await writer.write({ __key__: `p${i}`, jpg: await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg().toBuffer() });
+      await writer.write({
+        __key__: `p${i}`,
+        jpg: await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+          .jpeg()
+          .toBuffer(),
+      });
     }
     await writer.close();
     const out = join(dir, 'grid.png');
-    const r = await runCli(['preview', '--op', 'cutout', '--positive', '--count', '3', join(dir, 'photos-000.tar'), '--out', out]);
+    const r = await runCli([
+      'preview',
+      '--op',
+      'cutout',
+      '--positive',
+      '--count',
+      '3',
+      join(dir, 'photos-000.tar'),
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^row 2: positive view0/m);
     assert.match(r.stdout, /^row 3: positive view1/m);
@@ -75,7 +99,20 @@ describe('ndaflow preview', () => {
     assert.equal(grid.height, 2 + 4 * (90 + 2));
 
     const sized = join(dir, 'sized.png');
-    const s = await runCli(['preview', '--op', 'mixup', '--size', '32', '--count', '3', '--cell', '64', join(dir, 'photos-000.tar'), '--out', sized]);
+    const s = await runCli([
+      'preview',
+      '--op',
+      'mixup',
+      '--size',
+      '32',
+      '--count',
+      '3',
+      '--cell',
+      '64',
+      join(dir, 'photos-000.tar'),
+      '--out',
+      sized,
+    ]);
     assert.equal(s.code, 0, s.stderr);
     const g = await rawPng(sized);
     assert.equal(g.width, 2 + 3 * (64 + 2));
@@ -86,9 +123,21 @@ describe('ndaflow preview', () => {
     const out = join(tempDir(), 'grid.png');
     const r = await runCli(['preview', '--op', 'jigsaw,jigsew', FMNIST, '--out', out]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /ndaflow: error: Cannot preview --op jigsew as each must be one of jigsaw, stitch, mixup, cutout, cutmix, shift, noise/);
+    assert.match(
+      r.stderr,
+      /ndaflow: error: Cannot preview --op jigsew as each must be one of jigsaw, stitch, mixup, cutout, cutmix, shift, noise/,
+    );
     assert.equal(existsSync(out), false);
-    const bad = await runCli(['preview', '--op', 'jigsaw', '--op-options', '{"jigsaw": {"k": 5}}', FMNIST, '--out', out]);
+    const bad = await runCli([
+      'preview',
+      '--op',
+      'jigsaw',
+      '--op-options',
+      '{"jigsaw": {"k": 5}}',
+      FMNIST,
+      '--out',
+      out,
+    ]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /k must divide/);
     assert.equal(existsSync(out), false);

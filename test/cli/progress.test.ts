@@ -54,7 +54,10 @@ describe('startProgress', () => {
     const p = startProgress({ label: 'train fmnist-gan', stream, intervalMs: 0, total: 100, unit: 'steps' });
     p.update(25, 'dLoss 1.2000 gLoss 0.3000');
     p.stop();
-    assert.match(stream.text(), /^ndaflow: train fmnist-gan 25\/100 steps, [\d.]+\/s, ETA \d+s, dLoss 1\.2000 gLoss 0\.3000\n$/);
+    assert.match(
+      stream.text(),
+      /^ndaflow: train fmnist-gan 25\/100 steps, [\d.]+\/s, ETA \d+s, dLoss 1\.2000 gLoss 0\.3000\n$/,
+    );
     const tty = recorder(true);
     const q = startProgress({ label: 'train', stream: tty, total: 10, unit: 'steps' });
     q.update(4, 'dLoss 0.5');

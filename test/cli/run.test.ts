@@ -10,7 +10,9 @@ import { readShard, ROOT, runCli } from './cli-helper.js';
 /** The number of samples in the embedded train shards, counted by reading them here. */
 async function embeddedTrainCount(): Promise<number> {
   const dir = join(ROOT, 'data', 'fmnist');
-  const shards = readdirSync(dir).filter((f) => f.startsWith('train-')).map((f) => join(dir, f));
+  const shards = readdirSync(dir)
+    .filter((f) => f.startsWith('train-'))
+    .map((f) => join(dir, f));
   return (await Promise.all(shards.map(readShard))).reduce((n, s) => n + s.length, 0);
 }
 
@@ -55,11 +57,25 @@ describe('ndaflow run / list', () => {
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /ndaflow: accounting \{.*"lost":0/);
     assert.match(failed.stderr, /ndaflow: error: Pipeline fmnist-stream failed: .*k4/);
-    const r = await runCli(['run', '--shards', shard as string, '--seed', '1', '--batch-size', '4', '--handler', 'warnAndContinue', '--json']);
+    const r = await runCli([
+      'run',
+      '--shards',
+      shard as string,
+      '--seed',
+      '1',
+      '--batch-size',
+      '4',
+      '--handler',
+      'warnAndContinue',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.equal(report.accounting.yielded, 8);
-    assert.equal(Object.values(report.accounting.skipped as Record<string, number>).reduce((a, b) => a + b, 0), 1);
+    assert.equal(
+      Object.values(report.accounting.skipped as Record<string, number>).reduce((a, b) => a + b, 0),
+      1,
+    );
     assert.equal(report.accounting.lost, 0);
     assert.equal(report.batches, 2);
     assert.match(r.stderr, /ndaflow: warning \[[a-z-]+\]: .*k4/);
@@ -70,7 +86,11 @@ describe('ndaflow run / list', () => {
     assert.equal(list.code, 0);
     assert.match(list.stdout, /^fmnist-stream\s+.*\(also: default\)$/m);
     const json = JSON.parse((await runCli(['list', '--json'])).stdout);
-    assert.ok(json.some((p: { name: string; aliases: string[] }) => p.name === 'fmnist-stream' && p.aliases.includes('default')));
+    assert.ok(
+      json.some(
+        (p: { name: string; aliases: string[] }) => p.name === 'fmnist-stream' && p.aliases.includes('default'),
+      ),
+    );
     const bad = await runCli(['run', 'nope']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Cannot run a pipeline as its name must be one of default, fmnist-stream.*"nope"/);

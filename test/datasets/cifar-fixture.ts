@@ -21,7 +21,8 @@ export const label10 = (b: number, r: number): number => (b * 3 + r) % 10;
  * in batch order), `records` records per batch; `extra` bytes are appended to test_batch.bin.
  */
 export function writeCifar10(path: string, records = 2, extra = 0, meta = true): void {
-  const batch = (b: number) => Buffer.concat(Array.from({ length: records }, (_, r) => cifarRecord([label10(b, r)], b, r)));
+  const batch = (b: number) =>
+    Buffer.concat(Array.from({ length: records }, (_, r) => cifarRecord([label10(b, r)], b, r)));
   const d = 'cifar-10-batches-bin/';
   const entries: PyEntry[] = [
     { name: 'cifar-10-batches-bin', type: 'dir' },
@@ -42,14 +43,21 @@ export const labels100 = (b: number, r: number): [number, number] => [(b + r) % 
 
 /** Writes a gzipped CIFAR-100 binary tarball laid out as the official one. */
 export function writeCifar100(path: string, train = 3, test = 2): void {
-  const split = (b: number, n: number) => Buffer.concat(Array.from({ length: n }, (_, r) => cifarRecord(labels100(b, r), b, r)));
+  const split = (b: number, n: number) =>
+    Buffer.concat(Array.from({ length: n }, (_, r) => cifarRecord(labels100(b, r), b, r)));
   const d = 'cifar-100-binary/';
   writeTarWithPython(
     path,
     [
       { name: 'cifar-100-binary', type: 'dir' },
-      { name: `${d}coarse_label_names.txt`, data: Buffer.from(Array.from({ length: 20 }, (_, i) => `coarse_${i}`).join('\n')) },
-      { name: `${d}fine_label_names.txt`, data: Buffer.from(`${Array.from({ length: 100 }, (_, i) => `fine_${i}`).join('\n')}\n`) },
+      {
+        name: `${d}coarse_label_names.txt`,
+        data: Buffer.from(Array.from({ length: 20 }, (_, i) => `coarse_${i}`).join('\n')),
+      },
+      {
+        name: `${d}fine_label_names.txt`,
+        data: Buffer.from(`${Array.from({ length: 100 }, (_, i) => `fine_${i}`).join('\n')}\n`),
+      },
       { name: `${d}test.bin`, data: split(9, test) },
       { name: `${d}train.bin`, data: split(8, train) },
     ],

@@ -41,7 +41,10 @@ describe('convertFolder', () => {
       ['cat/b.webp', 'webp', 1],
       ['dog/sub/c.PNG', 'png', 2],
     ];
-    assert.deepEqual(samples.map((s) => s.key), ['000000', '000001', '000002', '000003', '000004']);
+    assert.deepEqual(
+      samples.map((s) => s.key),
+      ['000000', '000001', '000002', '000003', '000004'],
+    );
     for (const [i, [path, ext, label]] of expected.entries()) {
       const s = samples[i]!;
       assert.deepEqual([...s.fields.keys()], [ext, 'cls', 'json']);
@@ -56,14 +59,19 @@ describe('convertFolder', () => {
     const order = async (seed: number | undefined, name: string, limit?: number) => {
       const r = await convertFolder(dir, { out: join(tempDir(), name), seed, limit, split: 'all' });
       assert.ok(r.splits[0]!.shards[0]!.path.endsWith('all-000000.tar'));
-      return (await readShard(r.splits[0]!.shards[0]!.path)).map((s) => JSON.parse(s.fields.get('json')?.toString() ?? '').path as string);
+      return (await readShard(r.splits[0]!.shards[0]!.path)).map(
+        (s) => JSON.parse(s.fields.get('json')?.toString() ?? '').path as string,
+      );
     };
     const sorted = await order(undefined, 'a');
     const s1 = await order(7, 'b');
     assert.deepEqual(await order(7, 'c'), s1);
     assert.deepEqual([...s1].sort(), [...sorted].sort());
     const others = await Promise.all([1, 2, 3, 4, 5].map((seed) => order(seed, `d${seed}`)));
-    assert.ok(others.some((o) => o.join() !== sorted.join()), 'some seed changes the order');
+    assert.ok(
+      others.some((o) => o.join() !== sorted.join()),
+      'some seed changes the order',
+    );
     assert.deepEqual(await order(undefined, 'e', 2), sorted.slice(0, 2));
   });
 

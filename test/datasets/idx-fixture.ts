@@ -21,10 +21,20 @@ export const fakeLabel = (i: number): number => (i * 3) % 10;
  * gzipped, labels plain, as both occur).
  */
 export function writeFakeFashionMnist(dir: string, train: number, test: number): void {
-  for (const [stem, n] of [['train', train], ['t10k', test]] as const) {
+  for (const [stem, n] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
     const pixels = new Uint8Array(n * 784);
-    for (let i = 0; i < n; i++) for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) pixels[i * 784 + y * 28 + x] = fakePixel(i, y, x);
+    for (let i = 0; i < n; i++)
+      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) pixels[i * 784 + y * 28 + x] = fakePixel(i, y, x);
     writeFileSync(join(dir, `${stem}-images-idx3-ubyte.gz`), gzipSync(idxBytes([n, 28, 28], pixels)));
-    writeFileSync(join(dir, `${stem}-labels-idx1-ubyte`), idxBytes([n], Uint8Array.from({ length: n }, (_, i) => fakeLabel(i))));
+    writeFileSync(
+      join(dir, `${stem}-labels-idx1-ubyte`),
+      idxBytes(
+        [n],
+        Uint8Array.from({ length: n }, (_, i) => fakeLabel(i)),
+      ),
+    );
   }
 }

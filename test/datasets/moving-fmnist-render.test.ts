@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { planMovingFmnistClip } from '../../sources/datasets/moving-fmnist-plan.js';
-import { compassDirectionOf, MOVING_FMNIST_DIRECTIONS, renderMovingFmnist } from '../../sources/datasets/moving-fmnist-render.js';
+import {
+  compassDirectionOf,
+  MOVING_FMNIST_DIRECTIONS,
+  renderMovingFmnist,
+} from '../../sources/datasets/moving-fmnist-render.js';
 
 const SIDE = 28;
 const SIZE = 64;
@@ -11,11 +15,17 @@ const solid = (value: number): Uint8Array => new Uint8Array(SIDE * SIDE).fill(va
 
 /** The bounding box [x0, y0, x1, y1) of the non-zero pixels of frame t, or undefined when the frame is black. */
 function bbox(data: Uint8Array, t: number, size = SIZE): [number, number, number, number] | undefined {
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       if (data[t * size * size + y * size + x] !== 0) {
-        x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + 1); y1 = Math.max(y1, y + 1);
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x + 1);
+        y1 = Math.max(y1, y + 1);
       }
     }
   }
@@ -26,8 +36,10 @@ describe('renderMovingFmnist', () => {
   it('draws the item wholly inside the canvas at its rounded position in every frame (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: MAX }), fc.integer({ min: 0, max: MAX }),
-        fc.double({ min: -40, max: 40, noNaN: true }), fc.double({ min: -40, max: 40, noNaN: true }),
+        fc.integer({ min: 0, max: MAX }),
+        fc.integer({ min: 0, max: MAX }),
+        fc.double({ min: -40, max: 40, noNaN: true }),
+        fc.double({ min: -40, max: 40, noNaN: true }),
         fc.integer({ min: 1, max: 24 }),
         (x, y, vx, vy, frames) => {
           const clip = renderMovingFmnist([{ image: solid(9), start: [x, y], velocity: [vx, vy] }], { frames });
@@ -48,9 +60,21 @@ describe('renderMovingFmnist', () => {
   it('bounces off the walls: position reflected, velocity component negated, bounce frames recorded', () => {
     const clip = renderMovingFmnist([{ image: solid(1), start: [MAX - 1, 1], velocity: [3, -2] }], { frames: 5 });
     // x: 35 -> 38 reflects to 34 (vx -3) -> 31 -> 28 -> 25; y: 1 -> -1 reflects to 1 (vy +2) -> 3 -> 5 -> 7
-    assert.deepEqual(clip.positions[0], [[35, 1], [34, 1], [31, 3], [28, 5], [25, 7]]);
+    assert.deepEqual(clip.positions[0], [
+      [35, 1],
+      [34, 1],
+      [31, 3],
+      [28, 5],
+      [25, 7],
+    ]);
     assert.deepEqual(clip.bounces, [[1]]);
-    assert.deepEqual(clip.frameVelocities[0], [[3, -2], [-3, 2], [-3, 2], [-3, 2], [-3, 2]]);
+    assert.deepEqual(clip.frameVelocities[0], [
+      [3, -2],
+      [-3, 2],
+      [-3, 2],
+      [-3, 2],
+      [-3, 2],
+    ]);
     const far = renderMovingFmnist([{ image: solid(1), start: [0, 0], velocity: [2, 0] }], { frames: 40 });
     const xs = far.positions[0]!.map(([x]) => x);
     assert.equal(Math.max(...xs), MAX);
@@ -59,11 +83,14 @@ describe('renderMovingFmnist', () => {
   });
 
   it('combines overlapping items with the maximum', () => {
-    const clip = renderMovingFmnist([
-      { image: solid(100), start: [0, 0], velocity: [0, 1] },
-      { image: solid(200), start: [10, 0], velocity: [0, 1] },
-      { image: solid(50), start: [5, 0], velocity: [0, 1] },
-    ], { frames: 2 });
+    const clip = renderMovingFmnist(
+      [
+        { image: solid(100), start: [0, 0], velocity: [0, 1] },
+        { image: solid(200), start: [10, 0], velocity: [0, 1] },
+        { image: solid(50), start: [5, 0], velocity: [0, 1] },
+      ],
+      { frames: 2 },
+    );
     const at = (t: number, x: number, y: number): number => clip.data[t * SIZE * SIZE + y * SIZE + x]!;
     assert.equal(at(0, 2, 5), 100);
     assert.equal(at(0, 12, 5), 200);
@@ -76,18 +103,46 @@ describe('renderMovingFmnist', () => {
 
   it('rejects bad items and options', () => {
     assert.throws(() => renderMovingFmnist([]), TypeError);
-    assert.throws(() => renderMovingFmnist([{ image: new Uint8Array(27 * 28), start: [0, 0], velocity: [1, 1] }]), /must be a square/);
-    assert.throws(() => renderMovingFmnist([{ image: solid(1), start: [MAX + 1, 0], velocity: [1, 1] }]), /start must lie in \[0, 36\]/);
-    assert.throws(() => renderMovingFmnist([{ image: solid(1), start: [0, 0], velocity: [Number.NaN, 1] }]), /velocity must be finite/);
-    assert.throws(() => renderMovingFmnist([{ image: solid(1), start: [0, 0], velocity: [1, 1] }], { frames: 0 }), /frames must be in \[1, 10000\]: current value is 0/);
-    assert.throws(() => renderMovingFmnist([{ image: solid(1), start: [0, 0], velocity: [1, 1] }], { size: 20 }), /side must be at most the canvas size 20/);
+    assert.throws(
+      () => renderMovingFmnist([{ image: new Uint8Array(27 * 28), start: [0, 0], velocity: [1, 1] }]),
+      /must be a square/,
+    );
+    assert.throws(
+      () => renderMovingFmnist([{ image: solid(1), start: [MAX + 1, 0], velocity: [1, 1] }]),
+      /start must lie in \[0, 36\]/,
+    );
+    assert.throws(
+      () => renderMovingFmnist([{ image: solid(1), start: [0, 0], velocity: [Number.NaN, 1] }]),
+      /velocity must be finite/,
+    );
+    assert.throws(
+      () => renderMovingFmnist([{ image: solid(1), start: [0, 0], velocity: [1, 1] }], { frames: 0 }),
+      /frames must be in \[1, 10000\]: current value is 0/,
+    );
+    assert.throws(
+      () => renderMovingFmnist([{ image: solid(1), start: [0, 0], velocity: [1, 1] }], { size: 20 }),
+      /side must be at most the canvas size 20/,
+    );
   });
 });
 
 describe('compassDirectionOf', () => {
   it('names the eight compass points, north up', () => {
-    const cases: [number, number, string][] = [[3, 0, 'E'], [2, -2, 'NE'], [0, -3, 'N'], [-2, -2, 'NW'], [-3, 0, 'W'], [-2, 2, 'SW'], [0, 3, 'S'], [2, 2, 'SE'], [3, 1, 'E'], [3, -1, 'E'], [-3, 0.1, 'W']];
-    for (const [vx, vy, name] of cases) assert.equal(MOVING_FMNIST_DIRECTIONS[compassDirectionOf([vx, vy])], name, `${vx},${vy}`);
+    const cases: [number, number, string][] = [
+      [3, 0, 'E'],
+      [2, -2, 'NE'],
+      [0, -3, 'N'],
+      [-2, -2, 'NW'],
+      [-3, 0, 'W'],
+      [-2, 2, 'SW'],
+      [0, 3, 'S'],
+      [2, 2, 'SE'],
+      [3, 1, 'E'],
+      [3, -1, 'E'],
+      [-3, 0.1, 'W'],
+    ];
+    for (const [vx, vy, name] of cases)
+      assert.equal(MOVING_FMNIST_DIRECTIONS[compassDirectionOf([vx, vy])], name, `${vx},${vy}`);
     assert.throws(() => compassDirectionOf([0, 0]), RangeError);
   });
 });
@@ -116,7 +171,9 @@ describe('planMovingFmnistClip', () => {
     let later = 0;
     for (let index = 0; index < 300; index++) {
       const plan = planMovingFmnistClip(11, 'test', index, { items: 1, pool: 5 });
-      const clip = renderMovingFmnist([{ image: solid(77), start: plan.starts[0]!, velocity: plan.velocities[0]! }], { frames: 20 });
+      const clip = renderMovingFmnist([{ image: solid(77), start: plan.starts[0]!, velocity: plan.velocities[0]! }], {
+        frames: 20,
+      });
       const last = (clip.bounces[0]![0] ?? 20) - 1; // the last frame before the first bounce
       const a = bbox(clip.data, 0)!;
       const b = bbox(clip.data, last)!;
@@ -134,7 +191,11 @@ describe('planMovingFmnistClip', () => {
         const p = bbox(clip.data, from)!;
         const q = bbox(clip.data, to)!;
         if (Math.hypot(q[0] - p[0], q[1] - p[1]) < 12) continue;
-        assert.equal(compassDirectionOf([q[0] - p[0], q[1] - p[1]]), compassDirectionOf(clip.frameVelocities[0]![from]!), `clip ${index} frames ${from}..${to}`);
+        assert.equal(
+          compassDirectionOf([q[0] - p[0], q[1] - p[1]]),
+          compassDirectionOf(clip.frameVelocities[0]![from]!),
+          `clip ${index} frames ${from}..${to}`,
+        );
         later++;
       }
     }

@@ -32,15 +32,34 @@ describe('parseIdx', () => {
     const good = idx([3], Uint8Array.of(1, 2, 3));
     const swapped = Buffer.from(good);
     swapped.writeUInt32BE(0x08010000, 0); // byte-swapped magic
-    assert.throws(() => parseIdx(swapped, 'labels.idx'), (e: Error) => e instanceof RangeError && /labels\.idx/.test(e.message) && /magic number/.test(e.message) && /0x08010000/.test(e.message));
-    assert.throws(() => parseIdx(idx([3], Uint8Array.of(1, 2, 3), 0x0d), 'f.idx'), /f\.idx as its element type must be ubyte \(0x08\), not float/);
-    assert.throws(() => parseIdx(good, 'images.idx', { ndims: 3 }), /images\.idx as its magic number must be 0x00000803/);
+    assert.throws(
+      () => parseIdx(swapped, 'labels.idx'),
+      (e: Error) =>
+        e instanceof RangeError &&
+        /labels\.idx/.test(e.message) &&
+        /magic number/.test(e.message) &&
+        /0x08010000/.test(e.message),
+    );
+    assert.throws(
+      () => parseIdx(idx([3], Uint8Array.of(1, 2, 3), 0x0d), 'f.idx'),
+      /f\.idx as its element type must be ubyte \(0x08\), not float/,
+    );
+    assert.throws(
+      () => parseIdx(good, 'images.idx', { ndims: 3 }),
+      /images\.idx as its magic number must be 0x00000803/,
+    );
     assert.throws(() => parseIdx(Buffer.from([0, 0]), 'tiny'), /tiny/);
   });
 
   it('rejects unexpected dimensions, truncated data and trailing bytes', () => {
-    assert.throws(() => parseIdx(idx([1, 28, 27], new Uint8Array(28 * 27)), 'a', { inner: [28, 28] }), /dimensions must be \[n, 28, 28\]/);
-    assert.throws(() => parseIdx(idx([2, 2], new Uint8Array(3)), 'b'), /b as its data must be 4 bytes for dimensions \[2, 2\] \(it is truncated\): current value is 3/);
+    assert.throws(
+      () => parseIdx(idx([1, 28, 27], new Uint8Array(28 * 27)), 'a', { inner: [28, 28] }),
+      /dimensions must be \[n, 28, 28\]/,
+    );
+    assert.throws(
+      () => parseIdx(idx([2, 2], new Uint8Array(3)), 'b'),
+      /b as its data must be 4 bytes for dimensions \[2, 2\] \(it is truncated\): current value is 3/,
+    );
     assert.throws(() => parseIdx(idx([2, 2], new Uint8Array(5)), 'c'), /it has trailing bytes/);
     assert.throws(() => parseIdx(Buffer.from([0x1f, 0x8b, 1, 2, 3]), 'd.gz'), /d\.gz as it must be a valid gzip file/);
   });

@@ -23,53 +23,82 @@ const OPENCV = '/usr/share/doc/opencv-doc/examples/data';
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
 describe('end to end on real data', { skip: E2E ? false : 'set NDAFLOW_E2E=1 (npm run test:e2e)' }, () => {
-  it('the whole Fashion-MNIST: prepare with the CLI, stream back through decode + batch, nothing lost', { skip: existsSync(FMNIST) ? false : `${FMNIST} missing (apt-get install dataset-fashion-mnist)` }, async () => {
-    const out = tempDir();
-    const r = spawnSync(process.execPath, [CLI, 'prepare', 'fashion-mnist', '--root', FMNIST, '--out', out, '--max-samples', '10000'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const shards = readdirSync(out).filter((f) => f.endsWith('.tar'));
-    assert.equal(shards.filter((f) => f.startsWith('train-')).length, 6);
-    for (const [split, count] of [['train', 60_000], ['test', 10_000]] as const) {
-      const spec = shards.filter((f) => f.startsWith(`${split}-`)).map((f) => join(out, f));
-      const it = createLoader(fromShards(spec, { seed: 3, shuffle: 5000 }), decode({ image: 'gray' }), batch(256)).iterate();
-      const labels = new Array<number>(10).fill(0);
-      let images = 0;
-      for await (const b of it) {
-        const px = b.png as ImageBatch;
-        assert.deepEqual(px.shape.slice(1), [28, 28, 1]);
-        images += px.shape[0];
-        for (const l of b.cls as Float64Array) labels[l] = (labels[l] ?? 0) + 1;
+  it(
+    'the whole Fashion-MNIST: prepare with the CLI, stream back through decode + batch, nothing lost',
+    { skip: existsSync(FMNIST) ? false : `${FMNIST} missing (apt-get install dataset-fashion-mnist)` },
+    async () => {
+      const out = tempDir();
+      const r = spawnSync(
+        process.execPath,
+        [CLI, 'prepare', 'fashion-mnist', '--root', FMNIST, '--out', out, '--max-samples', '10000'],
+        { encoding: 'utf8' },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const shards = readdirSync(out).filter((f) => f.endsWith('.tar'));
+      assert.equal(shards.filter((f) => f.startsWith('train-')).length, 6);
+      for (const [split, count] of [
+        ['train', 60_000],
+        ['test', 10_000],
+      ] as const) {
+        const spec = shards.filter((f) => f.startsWith(`${split}-`)).map((f) => join(out, f));
+        const it = createLoader(
+          fromShards(spec, { seed: 3, shuffle: 5000 }),
+          decode({ image: 'gray' }),
+          batch(256),
+        ).iterate();
+        const labels = new Array<number>(10).fill(0);
+        let images = 0;
+        for await (const b of it) {
+          const px = b.png as ImageBatch;
+          assert.deepEqual(px.shape.slice(1), [28, 28, 1]);
+          images += px.shape[0];
+          for (const l of b.cls as Float64Array) labels[l] = (labels[l] ?? 0) + 1;
+        }
+        assert.equal(images, count);
+        assert.deepEqual(labels, new Array(10).fill(count / 10), 'Fashion-MNIST is balanced: each class is a tenth');
+        const acc = it.accounting();
+        assert.equal(acc.yielded, count);
+        assert.equal(acc.lost, 0);
+        assert.deepEqual(acc.skipped, {});
       }
-      assert.equal(images, count);
-      assert.deepEqual(labels, new Array(10).fill(count / 10), 'Fashion-MNIST is balanced: each class is a tenth');
-      const acc = it.accounting();
-      assert.equal(acc.yielded, count);
-      assert.equal(acc.lost, 0);
-      assert.deepEqual(acc.skipped, {});
-    }
-  });
+    },
+  );
 
-  it('real photos: class folders -> shards -> decode with a fused 224 crop and flip', { skip: existsSync(OPENCV) ? false : `${OPENCV} missing (apt-get install opencv-doc)` }, async () => {
-    const root = tempDir();
-    const folders = join(root, 'photos');
-    for (const [cls, prefix] of [['calib', 'left'], ['scenes', 'a']] as const) {
-      mkdirSync(join(folders, cls), { recursive: true });
-      for (const f of readdirSync(OPENCV).filter((n) => n.endsWith('.jpg') && n.startsWith(prefix))) cpSync(join(OPENCV, f), join(folders, cls, f));
-    }
-    const out = join(root, 'shards');
-    const r = spawnSync(process.execPath, [CLI, 'prepare', 'folder', folders, '--out', out], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const spec = readdirSync(out).filter((f) => f.endsWith('.tar')).map((f) => join(out, f));
-    const it = createLoader(fromShards(spec, { seed: 1 }), decode({ image: 'rgb', randomCrop: { size: 224, seed: 2 }, randomFlip: { seed: 3 } }), batch(4)).iterate();
-    let n = 0;
-    for await (const b of it) {
-      const px = b.jpg as ImageBatch;
-      assert.deepEqual(px.shape.slice(1), [224, 224, 3]);
-      n += px.shape[0];
-    }
-    const acc = it.accounting();
-    assert.ok(n >= 15, `read ${n} photos`);
-    assert.equal(acc.yielded, n);
-    assert.equal(acc.lost, 0);
-  });
+  it(
+    'real photos: class folders -> shards -> decode with a fused 224 crop and flip',
+    { skip: existsSync(OPENCV) ? false : `${OPENCV} missing (apt-get install opencv-doc)` },
+    async () => {
+      const root = tempDir();
+      const folders = join(root, 'photos');
+      for (const [cls, prefix] of [
+        ['calib', 'left'],
+        ['scenes', 'a'],
+      ] as const) {
+        mkdirSync(join(folders, cls), { recursive: true });
+        for (const f of readdirSync(OPENCV).filter((n) => n.endsWith('.jpg') && n.startsWith(prefix)))
+          cpSync(join(OPENCV, f), join(folders, cls, f));
+      }
+      const out = join(root, 'shards');
+      const r = spawnSync(process.execPath, [CLI, 'prepare', 'folder', folders, '--out', out], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const spec = readdirSync(out)
+        .filter((f) => f.endsWith('.tar'))
+        .map((f) => join(out, f));
+      const it = createLoader(
+        fromShards(spec, { seed: 1 }),
+        decode({ image: 'rgb', randomCrop: { size: 224, seed: 2 }, randomFlip: { seed: 3 } }),
+        batch(4),
+      ).iterate();
+      let n = 0;
+      for await (const b of it) {
+        const px = b.jpg as ImageBatch;
+        assert.deepEqual(px.shape.slice(1), [224, 224, 3]);
+        n += px.shape[0];
+      }
+      const acc = it.accounting();
+      assert.ok(n >= 15, `read ${n} photos`);
+      assert.equal(acc.yielded, n);
+      assert.equal(acc.lost, 0);
+    },
+  );
 });

@@ -41,7 +41,21 @@ export function makeTestVideo(path: string, options: TestVideoOptions = {}): voi
   const codec = CODECS[ext];
   if (codec === undefined) throw new Error(`makeTestVideo: unknown container ${ext}`);
   const filters = vfr ? ['-vf', "select='not(eq(mod(n\\,3)\\,1))'", '-vsync', 'vfr'] : [];
-  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${pattern}=size=${width}x${height}:rate=${fps}`, '-frames:v', String(frames), ...filters, ...codec, path];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `${pattern}=size=${width}x${height}:rate=${fps}`,
+    '-frames:v',
+    String(frames),
+    ...filters,
+    ...codec,
+    path,
+  ];
   const { ffmpeg } = findFfmpegBinaries();
   const result = spawnSync(ffmpeg.path, args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`makeTestVideo: ffmpeg failed for ${path}: ${result.stderr}`);

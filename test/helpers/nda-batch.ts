@@ -8,14 +8,21 @@ import type { RecordingLedger } from './recording-ledger.js';
  */
 
 /** A stacked batch of pseudo-random pixels: uint8 0..255, or float32 with (nearly) unique values. */
-export function pixels(shape: readonly [number, number, number, number], dtype: 'uint8' | 'float32' = 'uint8', seed = 1): ImageBatch {
+export function pixels(
+  shape: readonly [number, number, number, number],
+  dtype: 'uint8' | 'float32' = 'uint8',
+  seed = 1,
+): ImageBatch {
   const len = shape[0] * shape[1] * shape[2] * shape[3];
   let s = seed >>> 0 || 1;
   const next = (): number => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s;
   };
-  const data = dtype === 'uint8' ? Uint8Array.from({ length: len }, () => next() >>> 24) : Float32Array.from({ length: len }, () => (next() >>> 8) / 16777216);
+  const data =
+    dtype === 'uint8'
+      ? Uint8Array.from({ length: len }, () => next() >>> 24)
+      : Float32Array.from({ length: len }, () => (next() >>> 8) / 16777216);
   return { data, shape: [...shape] as unknown as ImageBatch['shape'] };
 }
 
@@ -38,7 +45,12 @@ export function pixel(b: ImageBatch, i: number, y: number, x: number): number[] 
 }
 
 /** A batch (as `batch` makes it) of the given keys, fields and pass, each member with a lineage of `ledger`. */
-export function batchOf(ledger: RecordingLedger, keys: readonly string[], fields: Record<string, unknown>, pass = 0): Batch {
+export function batchOf(
+  ledger: RecordingLedger,
+  keys: readonly string[],
+  fields: Record<string, unknown>,
+  pass = 0,
+): Batch {
   const lineages = keys.map((k) => ledger.sample(k, {}, pass)[LINEAGE] as Lineage);
   return { __key__: [...keys], __url__: keys.map(() => 'mem://test.tar'), ...fields, [LINEAGE]: lineages };
 }
@@ -55,5 +67,12 @@ export function run<T>(batches: readonly Batch[], op: OperatorFunction<Batch, T>
 
 /** Same pixels, same shape, same type. */
 export function sameImages(a: ImageBatch, b: ImageBatch): boolean {
-  return a.data.constructor === b.data.constructor && a.shape.join() === b.shape.join() && Buffer.compare(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength), Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength)) === 0;
+  return (
+    a.data.constructor === b.data.constructor &&
+    a.shape.join() === b.shape.join() &&
+    Buffer.compare(
+      Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength),
+      Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+    ) === 0
+  );
 }

@@ -11,7 +11,12 @@ export interface PyEntry {
  * Writes a tar with Python's `tarfile` (the module WebDataset's writer uses), in `ustar`, `gnu` or
  * `pax` format, optionally gzipped, so tests read exactly what Python users produce.
  */
-export function writeTarWithPython(path: string, entries: readonly PyEntry[], format: 'ustar' | 'gnu' | 'pax' = 'pax', gzip = false): void {
+export function writeTarWithPython(
+  path: string,
+  entries: readonly PyEntry[],
+  format: 'ustar' | 'gnu' | 'pax' = 'pax',
+  gzip = false,
+): void {
   const script = `
 import sys, json, tarfile, io, base64
 spec = json.load(sys.stdin)
@@ -36,7 +41,11 @@ with tarfile.open(spec['path'], 'w:gz' if spec['gzip'] else 'w', format=fmt) as 
     path,
     format,
     gzip,
-    entries: entries.map((e) => ({ name: e.name, type: e.type ?? 'file', data: Buffer.from(e.data ?? new Uint8Array()).toString('base64') })),
+    entries: entries.map((e) => ({
+      name: e.name,
+      type: e.type ?? 'file',
+      data: Buffer.from(e.data ?? new Uint8Array()).toString('base64'),
+    })),
   };
   const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(spec), encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python3 tarfile failed: ${r.stderr}`);

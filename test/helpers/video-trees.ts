@@ -8,9 +8,13 @@ import { makeTestVideo } from './make-test-video.js';
 /** Debian opencv-doc's real videos (package opencv-doc; absent on some machines). */
 export const OPENCV_VIDEO_DIR = '/usr/share/doc/opencv-doc/examples/data';
 /** The three good opencv-doc videos. */
-export const OPENCV_VIDEOS: readonly string[] = ['Megamind.avi', 'tree.avi', 'vtest.avi'].map((f) => join(OPENCV_VIDEO_DIR, f));
+export const OPENCV_VIDEOS: readonly string[] = ['Megamind.avi', 'tree.avi', 'vtest.avi'].map((f) =>
+  join(OPENCV_VIDEO_DIR, f),
+);
 /** `false` when the opencv-doc videos are present, else the reason to skip (for `it(..., { skip })`). */
-export const SKIP_WITHOUT_OPENCV: string | false = OPENCV_VIDEOS.every((f) => existsSync(f)) ? false : `${OPENCV_VIDEO_DIR} missing (apt-get install opencv-doc)`;
+export const SKIP_WITHOUT_OPENCV: string | false = OPENCV_VIDEOS.every((f) => existsSync(f))
+  ? false
+  : `${OPENCV_VIDEO_DIR} missing (apt-get install opencv-doc)`;
 
 /** Files of a built tree: relative POSIX path -> bytes. */
 export type TreeFiles = Record<string, Buffer>;
@@ -54,10 +58,22 @@ export const UCF101_TEST_CLASSES: readonly string[] = ['ApplyEyeMakeup', 'Basket
  * groups of official testlist0k (g01-07, g08-14, g15-21); the others train. Videos: tiny distinct
  * synthetic ones, or copies of `sources` (cycled by class).
  */
-export function makeUcf101Tree(dir: string, options: { groups?: readonly number[]; annotations?: 'inside' | 'root' | 'sibling'; sources?: readonly string[] } = {}): Ucf101Tree {
+export function makeUcf101Tree(
+  dir: string,
+  options: {
+    groups?: readonly number[];
+    annotations?: 'inside' | 'root' | 'sibling';
+    sources?: readonly string[];
+  } = {},
+): Ucf101Tree {
   const { groups = [1, 8, 15], annotations = 'inside', sources } = options;
   const root = join(dir, 'UCF-101');
-  const ann = annotations === 'inside' ? join(root, 'ucfTrainTestlist') : annotations === 'root' ? root : join(dir, 'ucfTrainTestlist');
+  const ann =
+    annotations === 'inside'
+      ? join(root, 'ucfTrainTestlist')
+      : annotations === 'root'
+        ? root
+        : join(dir, 'ucfTrainTestlist');
   const classes = UCF101_TEST_CLASSES;
   const videos: TreeFiles = {};
   const paths: { path: string; label: number; group: number }[] = [];
@@ -116,9 +132,13 @@ export interface KineticsTree {
  * videos `<id>_<start:06d>_<end:06d>.mp4` under `<dir>/videos/` in a per-split-per-label folder
  * (`train/<label>/`), a per-split folder (`val/`) and flat; one row's video is missing.
  */
-export function makeKineticsTree(dir: string, options: { isCc?: boolean; sources?: readonly string[] } = {}): KineticsTree {
+export function makeKineticsTree(
+  dir: string,
+  options: { isCc?: boolean; sources?: readonly string[] } = {},
+): KineticsTree {
   const videos = join(dir, 'videos');
-  const name = (id: string, s: number, e: number): string => `${id}_${String(s).padStart(6, '0')}_${String(e).padStart(6, '0')}`;
+  const name = (id: string, s: number, e: number): string =>
+    `${id}_${String(s).padStart(6, '0')}_${String(e).padStart(6, '0')}`;
   const spec: [string, string, number, number, string, 'label' | 'split' | 'flat' | 'missing'][] = [
     ['passing American football (in game)', '-aB3_x9Zq0w', 14, 24, 'train', 'label'],
     ['abseiling', '0347ZoDXyP0', 5, 15, 'train', 'label'],
@@ -131,7 +151,14 @@ export function makeKineticsTree(dir: string, options: { isCc?: boolean; sources
   const rows: KineticsRow[] = [];
   let n = 0;
   for (const [label, id, start, end, split, where] of spec) {
-    const file = where === 'missing' ? undefined : where === 'label' ? `${split}/${label}/${name(id, start, end)}.mp4` : where === 'split' ? `${split}/${name(id, start, end)}.mp4` : `${name(id, start, end)}.mp4`;
+    const file =
+      where === 'missing'
+        ? undefined
+        : where === 'label'
+          ? `${split}/${label}/${name(id, start, end)}.mp4`
+          : where === 'split'
+            ? `${split}/${name(id, start, end)}.mp4`
+            : `${name(id, start, end)}.mp4`;
     if (file !== undefined) {
       if (options.sources) {
         const target = join(videos, ...file.split('/'));
@@ -149,7 +176,9 @@ export function makeKineticsTree(dir: string, options: { isCc?: boolean; sources
   }
   const quote = (s: string): string => (/[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const header = `label,youtube_id,time_start,time_end,split${options.isCc ? ',is_cc' : ''}`;
-  const lines = rows.map((r, i) => `${quote(r.label)},${r.id},${r.start},${r.end},${r.split}${options.isCc ? `,${i % 2}` : ''}`);
+  const lines = rows.map(
+    (r, i) => `${quote(r.label)},${r.id},${r.start},${r.end},${r.split}${options.isCc ? `,${i % 2}` : ''}`,
+  );
   const csv = join(dir, 'kinetics.csv');
   put(dir, 'kinetics.csv', `${[header, ...lines].join('\n')}\n`);
   return { csv, videos, rows, files };
@@ -164,16 +193,24 @@ export function makeVideoFolderTree(dir: string, options: { splits?: boolean } =
   const files: TreeFiles = {};
   const p = options.splits ? 'train/' : '';
   let n = 0;
-  for (const rel of [`${p}cat/a.mp4`, `${p}cat/sub/b.avi`, `${p}dog/c.webm`, ...(options.splits ? ['test/dog/d.mkv'] : [])]) files[rel] = video(dir, rel, n++);
+  for (const rel of [
+    `${p}cat/a.mp4`,
+    `${p}cat/sub/b.avi`,
+    `${p}dog/c.webm`,
+    ...(options.splits ? ['test/dog/d.mkv'] : []),
+  ])
+    files[rel] = video(dir, rel, n++);
   files[`${p}dog/notes.txt`] = put(dir, `${p}dog/notes.txt`, 'not a video');
   put(dir, '.hidden/x.mp4', 'hidden');
   return files;
 }
 
 /** The samples of one written split, over all its shards. */
-export async function splitSamples(result: DatasetResult, split: string): Promise<{ key: string; fields: Map<string, Buffer> }[]> {
+export async function splitSamples(
+  result: DatasetResult,
+  split: string,
+): Promise<{ key: string; fields: Map<string, Buffer> }[]> {
   const s = result.splits.find((x) => x.split === split);
   assert.ok(s, `split ${split} written`);
   return (await Promise.all(s.shards.map((sh) => readShard(sh.path)))).flat();
 }
-

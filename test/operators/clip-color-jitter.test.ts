@@ -30,12 +30,23 @@ describe('clipColorJitter', () => {
         const B = randomFrame(3, 4, C, seed + 1);
         const clip = framesOf([A, B, A, B], 3, 4, C);
         const out: Sample[] = [];
-        from([{ __key__: `k${seed}`, __url__: 'u', mp4: clip }]).pipe(clipColorJitter({ ...MOCO, p: 1, seed })).subscribe((s) => out.push(s));
+        from([{ __key__: `k${seed}`, __url__: 'u', mp4: clip }])
+          .pipe(clipColorJitter({ ...MOCO, p: 1, seed }))
+          .subscribe((s) => out.push(s));
         const got = out[0]?.mp4 as VideoClip;
         assert.equal(frameOf(got, 0), frameOf(got, 2));
         assert.equal(frameOf(got, 1), frameOf(got, 3));
         // each frame equals the same draw applied to that frame alone (one draw per clip, frame-wise kernels)
-        const draw = drawJitter(Random.derive(sampleRandom(seed, 'clip-color-jitter', { __key__: `k${seed}` }).int(0, 0xffffffff), 'clip-color-jitter', 'mp4', 0), 1, resolveJitterRanges('test', MOCO));
+        const draw = drawJitter(
+          Random.derive(
+            sampleRandom(seed, 'clip-color-jitter', { __key__: `k${seed}` }).int(0, 0xffffffff),
+            'clip-color-jitter',
+            'mp4',
+            0,
+          ),
+          1,
+          resolveJitterRanges('test', MOCO),
+        );
         assert.ok(draw !== null);
         for (const [t, f] of [A, B].entries()) {
           const d = f.slice();
@@ -69,7 +80,10 @@ describe('clipColorJitter', () => {
     frames.forEach((f, t) => {
       const d = f.slice();
       jitterFrames(d, 3, d.length, draw); // 19,200 values: pixel by pixel
-      assert.ok(Buffer.compare(Buffer.from(d), Buffer.from(whole.subarray(t * d.length, (t + 1) * d.length))) === 0, `frame ${t}`);
+      assert.ok(
+        Buffer.compare(Buffer.from(d), Buffer.from(whole.subarray(t * d.length, (t + 1) * d.length))) === 0,
+        `frame ${t}`,
+      );
     });
     assert.ok(Buffer.compare(Buffer.from(whole.subarray(0, 19200)), Buffer.from(frames[0] as Uint8Array)) !== 0);
   });
@@ -78,8 +92,12 @@ describe('clipColorJitter', () => {
     const ledger = new RecordingLedger();
     const A = randomFrame(2, 2, 3, 1);
     const clip = framesOf([A, A], 2, 2, 3);
-    const make = (pass: number) => Array.from({ length: 30 }, (_, i) => ledger.sample(`k${i}`, { clips: [clip, clip] }, pass));
-    const run = async (items: Sample[], seed: number, p = 0.8) => (await collect(from(items).pipe(clipColorJitter({ ...MOCO, seed, p })))).map((s) => (s.clips as VideoClip[]).map((c) => frameOf(c, 0)));
+    const make = (pass: number) =>
+      Array.from({ length: 30 }, (_, i) => ledger.sample(`k${i}`, { clips: [clip, clip] }, pass));
+    const run = async (items: Sample[], seed: number, p = 0.8) =>
+      (await collect(from(items).pipe(clipColorJitter({ ...MOCO, seed, p })))).map((s) =>
+        (s.clips as VideoClip[]).map((c) => frameOf(c, 0)),
+      );
     const a = await run(make(0), 1);
     assert.deepEqual(await run(make(0), 1), a);
     assert.ok(a.filter(([x, y]) => x !== y).length > 15, 'the two clips of a sample get their own draws');
@@ -104,11 +122,28 @@ describe('clipColorJitter', () => {
     const ledger = new RecordingLedger();
     const f32: VideoClip = { data: new Float32Array(12), shape: [1, 2, 2, 3], fps: 1, start: 0, stride: 1, padded: 0 };
     const four: VideoClip = { data: new Uint8Array(16), shape: [1, 2, 2, 4], fps: 1, start: 0, stride: 1, padded: 0 };
-    const out = await collect(from([ledger.sample('f', { mp4: f32 }), ledger.sample('c4', { mp4: four }), ledger.sample('m', {})]).pipe(clipColorJitter({ brightness: 0.5, p: 1, seed: 1, fields: ['mp4'], handler: 'ignoreAndContinue' })));
+    const out = await collect(
+      from([ledger.sample('f', { mp4: f32 }), ledger.sample('c4', { mp4: four }), ledger.sample('m', {})]).pipe(
+        clipColorJitter({ brightness: 0.5, p: 1, seed: 1, fields: ['mp4'], handler: 'ignoreAndContinue' }),
+      ),
+    );
     assert.equal(out.length, 0);
-    assert.deepEqual(ledger.skipped.map((s) => [s.key, s.reason]), [['f', 'clip-color-jitter'], ['c4', 'clip-color-jitter'], ['m', 'missing-field']]);
-    await assert.rejects(collect(from([ledger.sample('f2', { mp4: f32 })]).pipe(clipColorJitter({ brightness: 0.5, p: 1, seed: 1 }))), (e: unknown) => e instanceof SampleError && /8-bit/.test(e.message));
-    assert.throws(() => clipColorJitter({ brightness: -1, seed: 1 }), { name: 'RangeError', message: 'Cannot create a clip color jitter as brightness must be a finite number >= 0: current value is -1' });
+    assert.deepEqual(
+      ledger.skipped.map((s) => [s.key, s.reason]),
+      [
+        ['f', 'clip-color-jitter'],
+        ['c4', 'clip-color-jitter'],
+        ['m', 'missing-field'],
+      ],
+    );
+    await assert.rejects(
+      collect(from([ledger.sample('f2', { mp4: f32 })]).pipe(clipColorJitter({ brightness: 0.5, p: 1, seed: 1 }))),
+      (e: unknown) => e instanceof SampleError && /8-bit/.test(e.message),
+    );
+    assert.throws(() => clipColorJitter({ brightness: -1, seed: 1 }), {
+      name: 'RangeError',
+      message: 'Cannot create a clip color jitter as brightness must be a finite number >= 0: current value is -1',
+    });
     assert.throws(() => clipColorJitter({ hue: 0.7, seed: 1 }), RangeError);
     assert.throws(() => clipColorJitter({ contrast: 'x' as never, seed: 1 }), TypeError);
     assert.throws(() => clipColorJitter({ p: -0.1, seed: 1 }), RangeError);
@@ -118,7 +153,12 @@ describe('clipColorJitter', () => {
     const subject = new Subject<Sample>();
     let finalized = false;
     const seen: Sample[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), clipColorJitter({ ...MOCO, seed: 1 })).subscribe((s) => seen.push(s));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        clipColorJitter({ ...MOCO, seed: 1 }),
+      )
+      .subscribe((s) => seen.push(s));
     subject.next({ __key__: 'a', __url__: 'u', mp4: framesOf([randomFrame(2, 2, 3, 1)], 2, 2, 3) });
     sub.unsubscribe();
     subject.next({ __key__: 'b', __url__: 'u', mp4: framesOf([randomFrame(2, 2, 3, 1)], 2, 2, 3) });

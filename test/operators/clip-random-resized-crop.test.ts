@@ -24,7 +24,10 @@ const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe
 function clipOf(T: number, H: number, W: number, C: number, dtype: 'uint8' | 'float32' = 'uint8', seed = 1): VideoClip {
   const rng = Random.derive(seed, 'clip-test');
   const n = T * H * W * C;
-  const data = dtype === 'uint8' ? Uint8Array.from({ length: n }, () => rng.int(0, 255)) : Float32Array.from({ length: n }, () => rng.float());
+  const data =
+    dtype === 'uint8'
+      ? Uint8Array.from({ length: n }, () => rng.int(0, 255))
+      : Float32Array.from({ length: n }, () => rng.float());
   return { data, shape: [T, H, W, C], fps: 25, start: 3, stride: 2, padded: 1 };
 }
 
@@ -77,22 +80,35 @@ describe('clipRandomResizedCrop', () => {
     const box = boxes[0] as ResizeBox;
     for (let t = 1; t < 4; t++) {
       const per = 6 * 8 * 3;
-      assert.deepEqual(frameOf(got, t), Array.from(resizeBilinear(clip.data.subarray(t * per, (t + 1) * per), 8, 3, box, 4, 5)), `frame ${t} has frame 0's box`);
+      assert.deepEqual(
+        frameOf(got, t),
+        Array.from(resizeBilinear(clip.data.subarray(t * per, (t + 1) * per), 8, 3, box, 4, 5)),
+        `frame ${t} has frame 0's box`,
+      );
     }
     assert.deepEqual(Array.from(s.mp4.data), Array.from(clip.data), 'the input is not modified');
   });
 
   it('keeps a still clip still, and gives each clip of an array field and each key its own box (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 2, max: 9 }), fc.integer({ min: 2, max: 9 }), fc.integer({ min: 1, max: 4 }), fc.nat(1000), (T, H, W, C, seed) => {
-        const frame = clipOf(1, H, W, C, 'uint8', seed);
-        const out: Sample[] = [];
-        from([{ __key__: `k${seed}`, __url__: 'u', clips: [still(frame, T), still(frame, T)] }]).pipe(clipRandomResizedCrop({ size: 3, seed })).subscribe((s) => out.push(s));
-        for (const c of out[0]?.clips as VideoClip[]) {
-          assert.deepEqual(c.shape, [T, 3, 3, C]);
-          for (let t = 1; t < T; t++) assert.deepEqual(frameOf(c, t), frameOf(c, 0));
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 2, max: 9 }),
+        fc.integer({ min: 2, max: 9 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(1000),
+        (T, H, W, C, seed) => {
+          const frame = clipOf(1, H, W, C, 'uint8', seed);
+          const out: Sample[] = [];
+          from([{ __key__: `k${seed}`, __url__: 'u', clips: [still(frame, T), still(frame, T)] }])
+            .pipe(clipRandomResizedCrop({ size: 3, seed }))
+            .subscribe((s) => out.push(s));
+          for (const c of out[0]?.clips as VideoClip[]) {
+            assert.deepEqual(c.shape, [T, 3, 3, C]);
+            for (let t = 1; t < T; t++) assert.deepEqual(frameOf(c, t), frameOf(c, 0));
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -100,11 +116,18 @@ describe('clipRandomResizedCrop', () => {
   it('draws per clip and key, reproducibly per seed, and differently the next epoch', async () => {
     const ledger = new RecordingLedger();
     const clip = clipOf(2, 8, 8, 1, 'float32');
-    const make = (pass: number) => Array.from({ length: 12 }, (_, i) => ledger.sample(`k${i}`, { clips: [clip, clip, clip] }, pass));
-    const run = async (items: Sample[], seed: number) => (await collect(from(items).pipe(clipRandomResizedCrop({ size: 4, seed })))).map((s) => (s.clips as VideoClip[]).map((c) => frameOf(c, 0).join()));
+    const make = (pass: number) =>
+      Array.from({ length: 12 }, (_, i) => ledger.sample(`k${i}`, { clips: [clip, clip, clip] }, pass));
+    const run = async (items: Sample[], seed: number) =>
+      (await collect(from(items).pipe(clipRandomResizedCrop({ size: 4, seed })))).map((s) =>
+        (s.clips as VideoClip[]).map((c) => frameOf(c, 0).join()),
+      );
     const a = await run(make(0), 1);
     assert.deepEqual(await run(make(0), 1), a);
-    assert.ok(a.some((clips) => new Set(clips).size > 1), 'the clips of one sample get their own boxes');
+    assert.ok(
+      a.some((clips) => new Set(clips).size > 1),
+      'the clips of one sample get their own boxes',
+    );
     assert.ok(new Set(a.map((c) => c[0])).size > 6, 'keys get their own boxes');
     const b = await run(make(0), 2);
     assert.ok(a.filter((c, i) => c.join() !== b[i]?.join()).length > 6);
@@ -114,20 +137,50 @@ describe('clipRandomResizedCrop', () => {
 
   it('reports a missing field, a field that is not a clip, and an empty clip through the handler', async () => {
     const ledger = new RecordingLedger();
-    await assert.rejects(collect(from([ledger.sample('m', { png: 1 })]).pipe(clipRandomResizedCrop({ size: 2, seed: 1, fields: ['mp4'] }))), (e: unknown) => e instanceof SampleError && e.reason === 'missing-field' && e.field === 'mp4');
+    await assert.rejects(
+      collect(
+        from([ledger.sample('m', { png: 1 })]).pipe(clipRandomResizedCrop({ size: 2, seed: 1, fields: ['mp4'] })),
+      ),
+      (e: unknown) => e instanceof SampleError && e.reason === 'missing-field' && e.field === 'mp4',
+    );
     const empty: VideoClip = { data: new Uint8Array(0), shape: [2, 0, 4, 3], fps: 1, start: 0, stride: 1, padded: 0 };
     const bad: VideoClip = { ...clipOf(2, 4, 4, 3), shape: [3, 4, 4, 3] };
-    const items = [ledger.sample('raw', { mp4: Buffer.from('x') }), ledger.sample('empty', { mp4: empty }), ledger.sample('bad', { mp4: bad }), ledger.sample('ok', { mp4: clipOf(2, 4, 4, 3) })];
-    const out = await collect(from(items).pipe(clipRandomResizedCrop({ size: 2, seed: 1, fields: ['mp4'], handler: 'ignoreAndContinue' })));
-    assert.deepEqual(out.map((s) => s.__key__), ['ok']);
-    assert.deepEqual(ledger.skipped.map((s) => [s.key, s.reason]), [['m', 'missing-field'], ['raw', 'clip-random-resized-crop'], ['empty', 'clip-random-resized-crop'], ['bad', 'clip-random-resized-crop']]);
+    const items = [
+      ledger.sample('raw', { mp4: Buffer.from('x') }),
+      ledger.sample('empty', { mp4: empty }),
+      ledger.sample('bad', { mp4: bad }),
+      ledger.sample('ok', { mp4: clipOf(2, 4, 4, 3) }),
+    ];
+    const out = await collect(
+      from(items).pipe(clipRandomResizedCrop({ size: 2, seed: 1, fields: ['mp4'], handler: 'ignoreAndContinue' })),
+    );
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['ok'],
+    );
+    assert.deepEqual(
+      ledger.skipped.map((s) => [s.key, s.reason]),
+      [
+        ['m', 'missing-field'],
+        ['raw', 'clip-random-resized-crop'],
+        ['empty', 'clip-random-resized-crop'],
+        ['bad', 'clip-random-resized-crop'],
+      ],
+    );
     assert.match(String((ledger.skipped[1]?.error as Error).message), /must be a decoded video clip/);
     const plain = { __key__: 'n', __url__: 'u', png: 3 };
-    assert.equal((await collect(from([plain]).pipe(clipRandomResizedCrop({ size: 2, seed: 1 }))))[0], plain, 'no clip field: the sample itself');
+    assert.equal(
+      (await collect(from([plain]).pipe(clipRandomResizedCrop({ size: 2, seed: 1 }))))[0],
+      plain,
+      'no clip field: the sample itself',
+    );
   });
 
   it('validates its options when created', () => {
-    assert.throws(() => clipRandomResizedCrop({ size: 0, seed: 1 }), { name: 'RangeError', message: 'Cannot create a clip random resized crop as size must be >= 1: current value is 0' });
+    assert.throws(() => clipRandomResizedCrop({ size: 0, seed: 1 }), {
+      name: 'RangeError',
+      message: 'Cannot create a clip random resized crop as size must be >= 1: current value is 0',
+    });
     assert.throws(() => clipRandomResizedCrop({ size: 4, scale: [0, 1], seed: 1 }), RangeError);
     assert.throws(() => clipRandomResizedCrop({ size: 4, ratio: [2, 1], seed: 1 }), RangeError);
     assert.throws(() => clipRandomResizedCrop({ size: 4, fields: [], seed: 1 }), TypeError);
@@ -138,7 +191,12 @@ describe('clipRandomResizedCrop', () => {
     const subject = new Subject<Sample>();
     let finalized = false;
     const seen: Sample[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), clipRandomResizedCrop({ size: 2, seed: 1 })).subscribe((s) => seen.push(s));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        clipRandomResizedCrop({ size: 2, seed: 1 }),
+      )
+      .subscribe((s) => seen.push(s));
     subject.next({ __key__: 'a', __url__: 'u', mp4: clipOf(2, 4, 4, 3) });
     sub.unsubscribe();
     subject.next({ __key__: 'b', __url__: 'u', mp4: clipOf(2, 4, 4, 3) });
@@ -157,10 +215,28 @@ describe('clipRandomResizedCrop', () => {
     const shards = await writer.close();
     const toClip = map((s: Sample) => {
       const { raw, ...rest } = s;
-      return raw === undefined ? s : { ...rest, mp4: { data: new Uint8Array(raw as Buffer), shape: [3, 6, 6, 3], fps: 10, start: 0, stride: 1, padded: 0 } as VideoClip };
+      return raw === undefined
+        ? s
+        : {
+            ...rest,
+            mp4: {
+              data: new Uint8Array(raw as Buffer),
+              shape: [3, 6, 6, 3],
+              fps: 10,
+              start: 0,
+              stride: 1,
+              padded: 0,
+            } as VideoClip,
+          };
     });
     const ops = { fields: ['mp4'], handler: 'ignoreAndContinue' } as const;
-    const it = createLoader<Sample>(fromShards(shards, { seed: 1 }), toClip, clipRandomResizedCrop({ size: 4, seed: 1, ...ops }), clipRandomFlip({ seed: 1, ...ops }), clipColorJitter({ brightness: 0.4, seed: 1, ...ops })).iterate();
+    const it = createLoader<Sample>(
+      fromShards(shards, { seed: 1 }),
+      toClip,
+      clipRandomResizedCrop({ size: 4, seed: 1, ...ops }),
+      clipRandomFlip({ seed: 1, ...ops }),
+      clipColorJitter({ brightness: 0.4, seed: 1, ...ops }),
+    ).iterate();
     const keys: string[] = [];
     for await (const s of it) {
       keys.push(s.__key__ as string);

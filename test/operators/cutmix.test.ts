@@ -36,7 +36,9 @@ describe('cutmixTransform', () => {
           const hh = Math.floor(Math.floor(H * Math.sqrt(1 - r.lambda)) / 2);
           const hw = Math.floor(Math.floor(W * Math.sqrt(1 - r.lambda)) / 2);
           const centres = (lo: number, hi: number, half: number, S: number): boolean =>
-            Array.from({ length: S }, (_, c) => c).some((c) => lo === Math.max(0, c - half) && hi === Math.min(S, c + half));
+            Array.from({ length: S }, (_, c) => c).some(
+              (c) => lo === Math.max(0, c - half) && hi === Math.min(S, c + half),
+            );
           assert.ok(centres(top, bottom, hh, H) && centres(left, right, hw, W), JSON.stringify({ box: r.box, hh, hw }));
           for (let i = 0; i < n; i++) {
             const j = r.partners[i] as number;
@@ -58,18 +60,28 @@ describe('cutmixTransform', () => {
     const context = { seed: 6, epoch: 4, keys: ['a', 'b', 'c', 'd'] };
     const r = cutmixTransform().apply(pixels([4, 32, 32, 3]), context);
     assert.deepEqual(r.partners, derangement(4, batchRandom('cutmix', context)));
-    const lambdas = Array.from({ length: 600 }, (_, b) => cutmixTransform().apply(pixels([2, 4, 4, 1]), ctx(2, 3, b)).lambda);
+    const lambdas = Array.from(
+      { length: 600 },
+      (_, b) => cutmixTransform().apply(pixels([2, 4, 4, 1]), ctx(2, 3, b)).lambda,
+    );
     const mean = lambdas.reduce((s, v) => s + v, 0) / lambdas.length;
     const sd = Math.sqrt(lambdas.reduce((s, v) => s + (v - mean) ** 2, 0) / lambdas.length);
     assert.ok(Math.abs(mean - 0.5) < 0.04 && sd > 0.26 && sd < 0.32, `Beta(1, 1) is uniform: mean ${mean}, sd ${sd}`);
     // Boxes are empty, partial and large, and move around.
-    const boxes = new Set(Array.from({ length: 100 }, (_, b) => JSON.stringify(cutmixTransform().apply(pixels([2, 32, 32, 1]), ctx(2, 3, b)).box)));
+    const boxes = new Set(
+      Array.from({ length: 100 }, (_, b) =>
+        JSON.stringify(cutmixTransform().apply(pixels([2, 32, 32, 1]), ctx(2, 3, b)).box),
+      ),
+    );
     assert.ok(boxes.size > 80);
   });
 
   it('refuses a batch of one image, and bad options', () => {
     assert.throws(() => cutmixTransform().apply(pixels([1, 2, 2, 1]), ctx(1)), RangeError);
-    assert.throws(() => cutmixTransform({ beta: 0 }), { name: 'RangeError', message: 'Cannot create a cutmix transform as beta must be a finite number > 0: current value is 0' });
+    assert.throws(() => cutmixTransform({ beta: 0 }), {
+      name: 'RangeError',
+      message: 'Cannot create a cutmix transform as beta must be a finite number > 0: current value is 0',
+    });
     assert.throws(() => cutmixTransform({ beta: -2 }), RangeError);
     assert.throws(() => cutmixTransform({ alpha: 1 } as never), TypeError);
     assert.deepEqual(cutmixTransform().options, { beta: 1 });
@@ -91,7 +103,10 @@ describe('cutmix', () => {
     assert.ok(sameImages(out['seg.png'] as ImageBatch, b.images));
     assert.equal(a.lambda, b.lambda, 'one lambda per batch, for every field');
     assert.deepEqual(out.__cutmix__, { lambda: a.lambda, boxes: { png: a.box, 'seg.png': b.box } });
-    assert.deepEqual(out.__partner__, Array.from(a.partners, (p) => input.__key__[p]));
+    assert.deepEqual(
+      out.__partner__,
+      Array.from(a.partners, (p) => input.__key__[p]),
+    );
     assert.deepEqual(a.partners, b.partners);
     assert.equal(out[LINEAGE], input[LINEAGE]);
     assert.equal(out.cls, input.cls);
@@ -104,11 +119,19 @@ describe('cutmix', () => {
     const [b] = (await run([mk(keysOf(3))], cutmix({ seed: 1 }))) as CutmixBatch[];
     assert.deepEqual(a?.__cutmix__, b?.__cutmix__);
     assert.ok(sameImages(a?.png as ImageBatch, b?.png as ImageBatch));
-    await assert.rejects(run([mk(['alone'])], cutmix({ seed: 1 })), (e: unknown) => e instanceof SampleError && e.reason === 'cutmix');
+    await assert.rejects(
+      run([mk(['alone'])], cutmix({ seed: 1 })),
+      (e: unknown) => e instanceof SampleError && e.reason === 'cutmix',
+    );
     assert.throws(() => cutmix({ beta: 0, seed: 1 }), RangeError);
     const subject = new Subject<Batch>();
     let finalized = false;
-    const sub = subject.pipe(finalize(() => (finalized = true)), cutmix({ seed: 1 })).subscribe();
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        cutmix({ seed: 1 }),
+      )
+      .subscribe();
     sub.unsubscribe();
     assert.equal(finalized, true);
   });

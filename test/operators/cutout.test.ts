@@ -18,12 +18,17 @@ function checkSquare(input: ImageBatch, out: ImageBatch, i: number, top: number,
   for (let c = 0; c < C; c++) {
     let sum = 0;
     for (let y = top; y < top + side; y++) for (let x = left; x < left + side; x++) sum += at(input, i, y, x, c);
-    const mean = input.data instanceof Float32Array ? Math.fround(sum / (side * side)) : Math.round(sum / (side * side));
+    const mean =
+      input.data instanceof Float32Array ? Math.fround(sum / (side * side)) : Math.round(sum / (side * side));
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) {
         const inside = y >= top && y < top + side && x >= left && x < left + side;
         const got = at(out, i, y, x, c);
-        if (inside) assert.ok(Math.abs(got - mean) <= (input.data instanceof Float32Array ? 1e-6 : 0), `(${y}, ${x}, ${c}): ${got} is not the mean ${mean}`);
+        if (inside)
+          assert.ok(
+            Math.abs(got - mean) <= (input.data instanceof Float32Array ? 1e-6 : 0),
+            `(${y}, ${x}, ${c}): ${got} is not the mean ${mean}`,
+          );
         else assert.equal(got, at(input, i, y, x, c));
       }
   }
@@ -76,10 +81,14 @@ describe('cutoutTransform', () => {
       assert.ok(top <= 32 - side - 1 && left <= 32 - side - 1);
       sides.add(side);
     }
-    assert.deepEqual([...sides].sort((a, b) => a - b), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    assert.deepEqual(
+      [...sides].sort((a, b) => a - b),
+      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+    );
     // Scaled with the size: at 224 px, 70..133.
     const big = cutoutTransform().apply(pixels([50, 224, 224, 1]), ctx(50));
-    for (let i = 0; i < 50; i++) assert.ok((big.squares[3 * i + 2] as number) >= 70 && (big.squares[3 * i + 2] as number) <= 133);
+    for (let i = 0; i < 50; i++)
+      assert.ok((big.squares[3 * i + 2] as number) >= 70 && (big.squares[3 * i + 2] as number) <= 133);
   });
 
   it('rounds the 8-bit mean to the nearest integer, halves up', () => {
@@ -94,10 +103,14 @@ describe('cutoutTransform', () => {
     for (let i = 0; i < 30; i++) assert.ok([3, 4].includes(r.squares[3 * i + 2] as number));
     assert.throws(() => cutoutTransform({ size: 11 }).apply(pixels([1, 10, 12, 1]), ctx(1)), {
       name: 'RangeError',
-      message: 'Cannot cut a square out of a 10x12 image as its side must fit in the image (size at most 10): current value is [11,11]',
+      message:
+        'Cannot cut a square out of a 10x12 image as its side must fit in the image (size at most 10): current value is [11,11]',
     });
     assert.throws(() => cutoutTransform({ size: 0 }), RangeError);
-    assert.throws(() => cutoutTransform({ size: [5, 3] }), { name: 'RangeError', message: 'Cannot create a cutout transform as size must be [min, max] with min <= max: current value is [5,3]' });
+    assert.throws(() => cutoutTransform({ size: [5, 3] }), {
+      name: 'RangeError',
+      message: 'Cannot create a cutout transform as size must be [min, max] with min <= max: current value is [5,3]',
+    });
     assert.throws(() => cutoutTransform({ size: [5] as never }), TypeError);
     assert.throws(() => cutoutTransform({ size: 2.5 }), RangeError);
     assert.deepEqual(cutoutTransform().options, { size: null });
@@ -125,11 +138,19 @@ describe('cutout', () => {
 
   it('reports a size that does not fit through the handler; validates options; releases its source', async () => {
     const ledger = new RecordingLedger();
-    await assert.rejects(run([batchOf(ledger, ['a'], { png: pixels([1, 4, 4, 1]) })], cutout({ seed: 1, size: 5 })), (e: unknown) => e instanceof SampleError && e.reason === 'cutout' && e.field === 'png');
+    await assert.rejects(
+      run([batchOf(ledger, ['a'], { png: pixels([1, 4, 4, 1]) })], cutout({ seed: 1, size: 5 })),
+      (e: unknown) => e instanceof SampleError && e.reason === 'cutout' && e.field === 'png',
+    );
     assert.throws(() => cutout({ size: -1, seed: 1 }), RangeError);
     const subject = new Subject<Batch>();
     let finalized = false;
-    const sub = subject.pipe(finalize(() => (finalized = true)), cutout({ seed: 1 })).subscribe();
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        cutout({ seed: 1 }),
+      )
+      .subscribe();
     sub.unsubscribe();
     assert.equal(finalized, true);
   });

@@ -43,14 +43,31 @@ describe('decode({randomCrop, randomFlip}) (fused)', () => {
       samples.push({ __key__: `k${i}`, __url__: 'mem', jpg, png, webp });
     }
     for (const fastPngMaxPixels of [0, 128 * 128]) {
-      const fused = await run(samples, decode({ fastPngMaxPixels, randomCrop: { size: [24, 20], seed: 5 }, randomFlip: { seed: 9 } }));
-      const apart = await run(samples, decode({ fastPngMaxPixels }), randomCrop({ size: [24, 20], seed: 5 }), randomFlip({ seed: 9 }));
+      const fused = await run(
+        samples,
+        decode({ fastPngMaxPixels, randomCrop: { size: [24, 20], seed: 5 }, randomFlip: { seed: 9 } }),
+      );
+      const apart = await run(
+        samples,
+        decode({ fastPngMaxPixels }),
+        randomCrop({ size: [24, 20], seed: 5 }),
+        randomFlip({ seed: 9 }),
+      );
       assert.equal(fused.length, samples.length);
       let flipped = 0;
       for (let i = 0; i < samples.length; i++) {
-        for (const field of ['jpg', 'png', 'webp']) assert.deepEqual(pixels(fused[i] as Sample, field), pixels(apart[i] as Sample, field), `sample ${i} field ${field}`);
-        const plain = await run([samples[i] as Sample], decode({ fastPngMaxPixels, randomCrop: { size: [24, 20], seed: 5 } }));
-        if (JSON.stringify(pixels(plain[0] as Sample, 'png')) !== JSON.stringify(pixels(fused[i] as Sample, 'png'))) flipped++;
+        for (const field of ['jpg', 'png', 'webp'])
+          assert.deepEqual(
+            pixels(fused[i] as Sample, field),
+            pixels(apart[i] as Sample, field),
+            `sample ${i} field ${field}`,
+          );
+        const plain = await run(
+          [samples[i] as Sample],
+          decode({ fastPngMaxPixels, randomCrop: { size: [24, 20], seed: 5 } }),
+        );
+        if (JSON.stringify(pixels(plain[0] as Sample, 'png')) !== JSON.stringify(pixels(fused[i] as Sample, 'png')))
+          flipped++;
       }
       assert.ok(flipped > 0 && flipped < samples.length, `some but not all samples flipped (${flipped})`);
     }
@@ -71,7 +88,10 @@ describe('decode({randomCrop, randomFlip}) (fused)', () => {
     await w.write({ __key__: 'small', jpg: (await images(8, 8, 2)).jpg });
     await w.write({ __key__: 'big', jpg: (await images(40, 40, 3)).jpg });
     await w.close();
-    const it = createLoader(fromShards(join(dir, 's-000.tar'), { seed: 1 }), decode({ randomCrop: { size: 32, seed: 1 }, handler: 'ignoreAndContinue' })).iterate();
+    const it = createLoader(
+      fromShards(join(dir, 's-000.tar'), { seed: 1 }),
+      decode({ randomCrop: { size: 32, seed: 1 }, handler: 'ignoreAndContinue' }),
+    ).iterate();
     const keys: string[] = [];
     for await (const s of it) keys.push(s.__key__);
     assert.deepEqual(keys, ['big']);
@@ -85,7 +105,10 @@ describe('decode({randomCrop, randomFlip}) (fused)', () => {
 
   it('rejects bad options when declared', () => {
     assert.throws(() => decode({ randomCrop: { size: 0, seed: 1 } }), RangeError);
-    assert.throws(() => decode({ randomFlip: { p: 2, seed: 1 } }), { name: 'RangeError', message: /randomFlip\.p must be in \[0, 1\]/ });
+    assert.throws(() => decode({ randomFlip: { p: 2, seed: 1 } }), {
+      name: 'RangeError',
+      message: /randomFlip\.p must be in \[0, 1\]/,
+    });
     assert.throws(() => decode({ randomCrop: 'big' as never }), TypeError);
   });
 });

@@ -114,8 +114,15 @@ function makePng(spec: PngSpec): Buffer {
   const z = deflateSync(raw);
   const parts = Math.max(1, Math.min(spec.idatParts ?? 1, z.length));
   const idat: Buffer[] = [];
-  for (let i = 0; i < parts; i++) idat.push(chunk('IDAT', z.subarray(Math.floor((i * z.length) / parts), Math.floor(((i + 1) * z.length) / parts))));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), ...(spec.extra ?? []), ...idat, chunk('IEND', new Uint8Array())]);
+  for (let i = 0; i < parts; i++)
+    idat.push(chunk('IDAT', z.subarray(Math.floor((i * z.length) / parts), Math.floor(((i + 1) * z.length) / parts))));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    ...(spec.extra ?? []),
+    ...idat,
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 const FAST = { maxPixels: 1 << 26, fastPngMaxPixels: 1 << 20 } as const;
@@ -129,7 +136,11 @@ describe('decode', () => {
     assert.ok(!(decodeImage(png, { mode: 'keep', ...FAST }) instanceof Promise), 'the fast path was not taken');
     const rgb = new Uint8Array(28 * 28 * 3).map((_, i) => raw[Math.floor(i / 3)]);
     assertImage(await decodeOne('png', png, { image: 'rgb' }), { data: rgb, shape: [28, 28, 3] }, 'rgb');
-    assertImage(await decodeOne('png', png, { image: 'rgb', fastPngMaxPixels: 0 }), { data: rgb, shape: [28, 28, 3] }, 'rgb by sharp');
+    assertImage(
+      await decodeOne('png', png, { image: 'rgb', fastPngMaxPixels: 0 }),
+      { data: rgb, shape: [28, 28, 3] },
+      'rgb by sharp',
+    );
     assertImage(await decodeOne('png', png, { image: 'gray' }), { data: raw, shape: [28, 28, 1] }, 'gray');
   });
 
@@ -141,25 +152,64 @@ describe('decode', () => {
     const w = (await decodeOne('webp', webp)) as Image;
     assert.deepEqual(w.shape, [16, 24, 3]);
     assertImage(w, await sharpPixels(webp), 'webp');
-    const lossless = await sharp(new Uint8Array([10, 20, 30, 40, 50, 60, 70, 80]), { raw: { width: 2, height: 1, channels: 4 } }).webp({ lossless: true }).toBuffer();
-    assertImage(await decodeOne('webp', lossless), { data: new Uint8Array([10, 20, 30, 40, 50, 60, 70, 80]), shape: [1, 2, 4] }, 'lossless rgba webp');
-    assertImage(await decodeOne('webp', lossless, { image: 'rgb' }), { data: new Uint8Array([10, 20, 30, 50, 60, 70]), shape: [1, 2, 3] }, 'webp as rgb');
-    assertImage(await decodeOne('pgm', fixture('ramp-4x2.pgm')), { data: new Uint8Array([0, 50, 100, 150, 200, 250, 255, 1]), shape: [2, 4, 1] }, 'pgm');
+    const lossless = await sharp(new Uint8Array([10, 20, 30, 40, 50, 60, 70, 80]), {
+      raw: { width: 2, height: 1, channels: 4 },
+    })
+      .webp({ lossless: true })
+      .toBuffer();
+    assertImage(
+      await decodeOne('webp', lossless),
+      { data: new Uint8Array([10, 20, 30, 40, 50, 60, 70, 80]), shape: [1, 2, 4] },
+      'lossless rgba webp',
+    );
+    assertImage(
+      await decodeOne('webp', lossless, { image: 'rgb' }),
+      { data: new Uint8Array([10, 20, 30, 50, 60, 70]), shape: [1, 2, 3] },
+      'webp as rgb',
+    );
+    assertImage(
+      await decodeOne('pgm', fixture('ramp-4x2.pgm')),
+      { data: new Uint8Array([0, 50, 100, 150, 200, 250, 255, 1]), shape: [2, 4, 1] },
+      'pgm',
+    );
     const ppm = fixture('rgb-2x2.ppm');
-    assertImage(await decodeOne('ppm', ppm), { data: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), shape: [2, 2, 3] }, 'ppm');
-    const grey = await sharp(new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), { raw: { width: 2, height: 2, channels: 3 } })
+    assertImage(
+      await decodeOne('ppm', ppm),
+      { data: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), shape: [2, 2, 3] },
+      'ppm',
+    );
+    const grey = await sharp(new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]), {
+      raw: { width: 2, height: 2, channels: 3 },
+    })
       .toColourspace('b-w')
       .raw()
       .toBuffer();
-    assertImage(await decodeOne('ppm', ppm, { image: 'gray' }), { data: new Uint8Array(grey), shape: [2, 2, 1] }, 'ppm gray');
+    assertImage(
+      await decodeOne('ppm', ppm, { image: 'gray' }),
+      { data: new Uint8Array(grey), shape: [2, 2, 1] },
+      'ppm gray',
+    );
     const pgm16 = Buffer.concat([Buffer.from('P5 2 1 1000\n'), Buffer.from([0, 0, 0x03, 0xe8])]);
-    assertImage(await decodeOne('pgm', pgm16, { image: 'rgb' }), { data: new Uint8Array([0, 0, 0, 255, 255, 255]), shape: [1, 2, 3] }, 'pgm 16-bit as rgb');
+    assertImage(
+      await decodeOne('pgm', pgm16, { image: 'rgb' }),
+      { data: new Uint8Array([0, 0, 0, 255, 255, 255]), shape: [1, 2, 3] },
+      'pgm 16-bit as rgb',
+    );
   });
 
   it('decodes cls, txt and json, and leaves other fields and non-byte values alone', async () => {
     const bin = new Uint8Array([1, 2, 3]);
     const [out] = await run([
-      { cls: Buffer.from(' 7\n'), class: Buffer.from('-2'), txt: Buffer.from('héllo'), json: Buffer.from('{"a":[1,2]}'), bin, 'seg.bin': bin, already: 3, index: 5 },
+      {
+        cls: Buffer.from(' 7\n'),
+        class: Buffer.from('-2'),
+        txt: Buffer.from('héllo'),
+        json: Buffer.from('{"a":[1,2]}'),
+        bin,
+        'seg.bin': bin,
+        already: 3,
+        index: 5,
+      },
     ]);
     assert.equal(out?.cls, 7);
     assert.equal(out?.class, -2);
@@ -179,7 +229,13 @@ describe('decode', () => {
   it('gunzips a .gz field, then decodes it by the extension before .gz', async () => {
     const png = fixture('fmnist-0.png');
     const [out] = await run([
-      { 'json.gz': gzipSync('{"b":true}'), 'png.gz': gzipSync(png), 'cls.gz': gzipSync('4'), 'bin.gz': gzipSync('x'), 'txt.gz.gz': gzipSync(gzipSync('twice')) },
+      {
+        'json.gz': gzipSync('{"b":true}'),
+        'png.gz': gzipSync(png),
+        'cls.gz': gzipSync('4'),
+        'bin.gz': gzipSync('x'),
+        'txt.gz.gz': gzipSync(gzipSync('twice')),
+      },
     ]);
     assert.deepEqual(out?.['json.gz'], { b: true });
     assertImage(out?.['png.gz'], { data: new Uint8Array(fixture('fmnist-0.raw')), shape: [28, 28, 1] });
@@ -207,7 +263,17 @@ describe('decode', () => {
     const png = fixture('fmnist-0.png');
     const seen: string[] = [];
     const [out] = await run(
-      [{ png, 'mask.png': png, seg: Buffer.from('abc'), 'seg.gz': gzipSync('zz'), json: Buffer.from('{}'), 'x.npy': Buffer.from([1]), cls: Buffer.from('1') }],
+      [
+        {
+          png,
+          'mask.png': png,
+          seg: Buffer.from('abc'),
+          'seg.gz': gzipSync('zz'),
+          json: Buffer.from('{}'),
+          'x.npy': Buffer.from([1]),
+          cls: Buffer.from('1'),
+        },
+      ],
       {
         decoders: {
           'mask.png': (bytes, field, sample) => {
@@ -232,18 +298,29 @@ describe('decode', () => {
   });
 
   it('reports a throwing user decoder as a decode error naming the field', async () => {
-    await assert.rejects(decodeOne('seg', Buffer.from('a'), { decoders: { seg: () => { throw new Error('nope'); } } }), (e: unknown) => {
-      assert.ok(e instanceof SampleError);
-      assert.equal(e.reason, 'decode');
-      assert.equal(e.field, 'seg');
-      assert.equal(e.key, 'k0');
-      assert.match(e.message, /nope/);
-      return true;
-    });
+    await assert.rejects(
+      decodeOne('seg', Buffer.from('a'), {
+        decoders: {
+          seg: () => {
+            throw new Error('nope');
+          },
+        },
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof SampleError);
+        assert.equal(e.reason, 'decode');
+        assert.equal(e.field, 'seg');
+        assert.equal(e.key, 'k0');
+        assert.match(e.message, /nope/);
+        return true;
+      },
+    );
   });
 
   it('matches extensions case-insensitively on hand-made samples, keeping the field name', async () => {
-    const [out] = await run([{ PNG: fixture('fmnist-0.png'), 'Label.CLS': Buffer.from('3'), Seg: Buffer.from('q') }], { decoders: { SEG: () => 'mine' } });
+    const [out] = await run([{ PNG: fixture('fmnist-0.png'), 'Label.CLS': Buffer.from('3'), Seg: Buffer.from('q') }], {
+      decoders: { SEG: () => 'mine' },
+    });
     assert.deepEqual((out?.PNG as Image).shape, [28, 28, 1]);
     assert.equal(out?.['Label.CLS'], 3);
     assert.equal(out?.Seg, 'mine');
@@ -261,7 +338,12 @@ describe('decode', () => {
       ['png', 'empty', new Uint8Array(0), /empty/],
       ['jpg', 'empty', new Uint8Array(0), /empty/],
       ['jpg', 'truncated', jpg.subarray(0, Math.floor(jpg.length * 0.6)), /./],
-      ['jpg', 'garbage', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(64, 7)]), /(corrupt|truncated) JPEG/],
+      [
+        'jpg',
+        'garbage',
+        Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(64, 7)]),
+        /(corrupt|truncated) JPEG/,
+      ],
       ['webp', 'garbage', Buffer.from('RIFF\0\0\0\0WEBPVP8 \0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0'), /corrupt WebP/],
       ['jpg', 'not an image', Buffer.from('hello, world'), /./],
       ['pgm', 'truncated', Buffer.from('P5 4 4 255\n\x01\x02'), /truncated PGM/],
@@ -280,12 +362,24 @@ describe('decode', () => {
       }
     }
     await assert.rejects(decodeOne('cls', Buffer.from('3.5')), /not an integer/);
-    await assert.rejects(decodeOne('json', Buffer.from('{bad')), (e: unknown) => e instanceof SampleError && e.reason === 'decode' && e.field === 'json');
-    await assert.rejects(decodeOne('txt', Buffer.from([0xff, 0xfe, 0xfd])), (e: unknown) => e instanceof SampleError && e.field === 'txt');
+    await assert.rejects(
+      decodeOne('json', Buffer.from('{bad')),
+      (e: unknown) => e instanceof SampleError && e.reason === 'decode' && e.field === 'json',
+    );
+    await assert.rejects(
+      decodeOne('txt', Buffer.from([0xff, 0xfe, 0xfd])),
+      (e: unknown) => e instanceof SampleError && e.field === 'txt',
+    );
   });
 
   it('refuses decompression bombs from the header, before decoding', async () => {
-    const bombPng = makePng({ width: 1, height: 1, colorType: 0, pixels: new Uint8Array(1), claim: { width: 100_000, height: 100_000 } });
+    const bombPng = makePng({
+      width: 1,
+      height: 1,
+      colorType: 0,
+      pixels: new Uint8Array(1),
+      claim: { width: 100_000, height: 100_000 },
+    });
     assert.ok(bombPng.length < 100);
     const jpg = Buffer.from(fixture('baboon-48x32.jpg'));
     const sof = jpg.indexOf(Buffer.from([0xff, 0xc0]));
@@ -300,19 +394,33 @@ describe('decode', () => {
     webp.writeUIntLE(99_999, 24, 3);
     webp.writeUIntLE(99_999, 27, 3);
     const pgm = Buffer.from('P5 100000 100000 255\n');
-    for (const [field, bytes, pixels] of [['png', bombPng, 1e10], ['jpg', jpg, 3.6e9], ['webp', webp, 1e10], ['pgm', pgm, 1e10]] as const) {
+    for (const [field, bytes, pixels] of [
+      ['png', bombPng, 1e10],
+      ['jpg', jpg, 3.6e9],
+      ['webp', webp, 1e10],
+      ['pgm', pgm, 1e10],
+    ] as const) {
       for (const options of [{}, { fastPngMaxPixels: 0 }]) {
         await assert.rejects(decodeOne(field, bytes, options), (e: unknown) => {
           assert.ok(e instanceof SampleError, String(e));
           assert.equal(e.reason, 'decode');
-          assert.match(e.message, new RegExp(`= ${pixels} pixels, more than maxPixels \\(67108864\\); refused before decoding`));
+          assert.match(
+            e.message,
+            new RegExp(`= ${pixels} pixels, more than maxPixels \\(67108864\\); refused before decoding`),
+          );
           return true;
         });
       }
     }
     // The cap is an option: a 28 x 28 image is refused under maxPixels 100, by both paths.
-    await assert.rejects(decodeOne('png', fixture('fmnist-0.png'), { maxPixels: 100 }), /784 pixels, more than maxPixels \(100\)/);
-    await assert.rejects(decodeOne('jpg', fixture('baboon-48x32.jpg'), { maxPixels: 100 }), /1536 pixels, more than maxPixels \(100\)/);
+    await assert.rejects(
+      decodeOne('png', fixture('fmnist-0.png'), { maxPixels: 100 }),
+      /784 pixels, more than maxPixels \(100\)/,
+    );
+    await assert.rejects(
+      decodeOne('jpg', fixture('baboon-48x32.jpg'), { maxPixels: 100 }),
+      /1536 pixels, more than maxPixels \(100\)/,
+    );
   });
 
   it('property: the fast PNG path gives the same pixels as sharp, and as the encoded ones, for every filter', async () => {
@@ -332,7 +440,11 @@ describe('decode', () => {
           assert.ok(!(keep instanceof Promise), 'fast path not taken');
           assertImage(keep, { data: pixels, shape: [height, width, CHANNELS[colorType]] }, 'fast keep vs encoded');
           for (const mode of ['keep', 'rgb', 'gray'] as const) {
-            assertImage(await decodeImage(png, { mode, ...FAST }), await decodeImage(png, { mode, ...SHARP }), `fast vs sharp ${mode}`);
+            assertImage(
+              await decodeImage(png, { mode, ...FAST }),
+              await decodeImage(png, { mode, ...SHARP }),
+              `fast vs sharp ${mode}`,
+            );
           }
         },
       ),
@@ -341,31 +453,84 @@ describe('decode', () => {
   });
 
   it('leaves PNGs with palette, transparency or 16 bits to sharp, with the channels of the file', async () => {
-    const palette = Buffer.from(encodePng({ width: 2, height: 1, data: new Uint8Array([0, 1]), channels: 1, depth: 8, palette: [[255, 0, 0], [0, 0, 255]] }));
+    const palette = Buffer.from(
+      encodePng({
+        width: 2,
+        height: 1,
+        data: new Uint8Array([0, 1]),
+        channels: 1,
+        depth: 8,
+        palette: [
+          [255, 0, 0],
+          [0, 0, 255],
+        ],
+      }),
+    );
     assert.ok(decodeImage(palette, { mode: 'keep', ...FAST }) instanceof Promise);
-    assertImage(await decodeOne('png', palette), { data: new Uint8Array([255, 0, 0, 0, 0, 255]), shape: [1, 2, 3] }, 'palette');
-    const deep = Buffer.from(encodePng({ width: 2, height: 1, data: new Uint16Array([0, 65535]), channels: 1, depth: 16 }));
+    assertImage(
+      await decodeOne('png', palette),
+      { data: new Uint8Array([255, 0, 0, 0, 0, 255]), shape: [1, 2, 3] },
+      'palette',
+    );
+    const deep = Buffer.from(
+      encodePng({ width: 2, height: 1, data: new Uint16Array([0, 65535]), channels: 1, depth: 16 }),
+    );
     assertImage(await decodeOne('png', deep), { data: new Uint8Array([0, 255]), shape: [1, 2, 1] }, '16-bit');
     // Grey with a tRNS chunk (grey value 9 is transparent): 'keep' gives grey + alpha.
     const trns = Buffer.from([0, 9]);
-    const keyed = makePng({ width: 2, height: 1, colorType: 0, pixels: new Uint8Array([9, 200]), extra: [chunk('tRNS', trns)] });
-    assertImage(await decodeOne('png', keyed), { data: new Uint8Array([9, 0, 200, 255]), shape: [1, 2, 2] }, 'grey + tRNS');
+    const keyed = makePng({
+      width: 2,
+      height: 1,
+      colorType: 0,
+      pixels: new Uint8Array([9, 200]),
+      extra: [chunk('tRNS', trns)],
+    });
+    assertImage(
+      await decodeOne('png', keyed),
+      { data: new Uint8Array([9, 0, 200, 255]), shape: [1, 2, 2] },
+      'grey + tRNS',
+    );
     // Grey + alpha by sharp equals the fast path.
-    const ga = makePng({ width: 3, height: 2, colorType: 4, pixels: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]) });
-    assertImage(await decodeOne('png', ga, { fastPngMaxPixels: 0 }), { data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), shape: [2, 3, 2] }, 'grey + alpha');
-    assertImage(await decodeOne('png', ga, { image: 'rgb' }), { data: new Uint8Array([1, 1, 1, 3, 3, 3, 5, 5, 5, 7, 7, 7, 9, 9, 9, 11, 11, 11]), shape: [2, 3, 3] }, 'grey + alpha as rgb');
+    const ga = makePng({
+      width: 3,
+      height: 2,
+      colorType: 4,
+      pixels: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
+    });
+    assertImage(
+      await decodeOne('png', ga, { fastPngMaxPixels: 0 }),
+      { data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), shape: [2, 3, 2] },
+      'grey + alpha',
+    );
+    assertImage(
+      await decodeOne('png', ga, { image: 'rgb' }),
+      { data: new Uint8Array([1, 1, 1, 3, 3, 3, 5, 5, 5, 7, 7, 7, 9, 9, 9, 11, 11, 11]), shape: [2, 3, 3] },
+      'grey + alpha as rgb',
+    );
   });
 
   it('keeps input order and identity with mixed fast and slow decodes, deterministically', async () => {
     const ledger = new RecordingLedger();
     const png = fixture('fmnist-0.png');
     const jpg = fixture('baboon-48x32.jpg');
-    const make = () => Array.from({ length: 24 }, (_, i) => ledger.sample(`s${i}`, i % 3 === 0 ? { jpg, cls: Buffer.from(String(i)) } : { png, cls: Buffer.from(String(i)) }));
+    const make = () =>
+      Array.from({ length: 24 }, (_, i) =>
+        ledger.sample(
+          `s${i}`,
+          i % 3 === 0 ? { jpg, cls: Buffer.from(String(i)) } : { png, cls: Buffer.from(String(i)) },
+        ),
+      );
     const input = make();
     const a = await collect(from(input).pipe(decode({ concurrency: 3 })));
     const b = await collect(from(make()).pipe(decode({ concurrency: 5 })));
-    assert.deepEqual(a.map((s) => s.__key__), input.map((s) => s.__key__));
-    assert.deepEqual(a.map((s) => s.cls), input.map((_, i) => i));
+    assert.deepEqual(
+      a.map((s) => s.__key__),
+      input.map((s) => s.__key__),
+    );
+    assert.deepEqual(
+      a.map((s) => s.cls),
+      input.map((_, i) => i),
+    );
     a.forEach((s, i) => assert.equal(s[LINEAGE], input[i]?.[LINEAGE]));
     assert.deepEqual(
       a.map((s) => Buffer.from(((s.png ?? s.jpg) as Image).data).toString('base64')),
@@ -377,7 +542,10 @@ describe('decode', () => {
     const jpg = fixture('baboon-48x32.jpg');
     const input = Array.from({ length: 50 }, (_, i) => ({ __key__: `j${i}`, __url__: 'mem://t.tar', jpg }) as Sample);
     const out = await collect(from(input).pipe(decode({ concurrency: 2 }), take(2)));
-    assert.deepEqual(out.map((s) => s.__key__), ['j0', 'j1']);
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['j0', 'j1'],
+    );
   });
 
   it('counts skipped samples in the loader accounting under each handler', async () => {
@@ -386,7 +554,12 @@ describe('decode', () => {
     const png = fixture('fmnist-0.png');
     const bad = new Set([3, 7, 8]);
     for (let i = 0; i < 12; i++) {
-      await writer.write({ __key__: `s${String(i).padStart(2, '0')}`, png: bad.has(i) ? png.subarray(0, 50) : png, cls: i, json: { i } });
+      await writer.write({
+        __key__: `s${String(i).padStart(2, '0')}`,
+        png: bad.has(i) ? png.subarray(0, 50) : png,
+        cls: i,
+        json: { i },
+      });
     }
     const shards = await writer.close();
     const good = Array.from({ length: 12 }, (_, i) => i).filter((i) => !bad.has(i));
@@ -401,7 +574,10 @@ describe('decode', () => {
     const onWarning = (w: Error) => warnings.push(w.message);
     process.on('warning', onWarning);
     try {
-      for (const [handler, expected] of Object.entries(expectations) as [HandlerName, (typeof expectations)[HandlerName]][]) {
+      for (const [handler, expected] of Object.entries(expectations) as [
+        HandlerName,
+        (typeof expectations)[HandlerName],
+      ][]) {
         warnings.length = 0;
         const it = createLoader(fromShards(shards, { seed: 1 }), decode({ handler, concurrency: 2 })).iterate();
         const got: Sample[] = [];
@@ -412,8 +588,16 @@ describe('decode', () => {
           thrown = e;
         }
         await new Promise<void>((resolve) => setImmediate(resolve));
-        assert.deepEqual(got.map((s) => s.cls), expected.yielded, handler);
-        assert.deepEqual(got.map((s) => s.json), expected.yielded.map((i) => ({ i })), handler);
+        assert.deepEqual(
+          got.map((s) => s.cls),
+          expected.yielded,
+          handler,
+        );
+        assert.deepEqual(
+          got.map((s) => s.json),
+          expected.yielded.map((i) => ({ i })),
+          handler,
+        );
         got.forEach((s) => assert.deepEqual((s.png as Image).shape, [28, 28, 1]));
         const acc = it.accounting();
         assert.equal(acc.yielded, expected.yielded.length, handler);
@@ -423,7 +607,11 @@ describe('decode', () => {
         assert.equal(acc.errors[0]?.field, 'png', handler);
         assert.match(acc.errors[0]?.url ?? '', /shard-000\.tar$/, handler);
         if (handler === 'warnAndContinue' || handler === 'ignoreAndContinue') assert.equal(acc.seen, 12, handler);
-        assert.equal(thrown instanceof SampleError && thrown.reason === 'decode' && thrown.key === 's03', expected.throws, `${handler}: ${String(thrown)}`);
+        assert.equal(
+          thrown instanceof SampleError && thrown.reason === 'decode' && thrown.key === 's03',
+          expected.throws,
+          `${handler}: ${String(thrown)}`,
+        );
         assert.equal(warnings.length, handler.startsWith('warn') ? expected.skipped : 0, handler);
       }
     } finally {
@@ -440,8 +628,14 @@ describe('decode', () => {
       sharp.concurrency(before);
     }
     assert.equal(decode({ concurrency: 6 }).ndaflowHolds, 12); // 6 running + a reorder window of 6
-    assert.throws(() => decode({ image: 'bgr' as never }), { name: 'RangeError', message: 'Cannot create a decode as image must be one of keep, rgb, gray: current value is "bgr"' });
-    assert.throws(() => decode({ concurrency: 0 }), { name: 'RangeError', message: 'Cannot create a decode as concurrency must be in [1, 65536]: current value is 0' });
+    assert.throws(() => decode({ image: 'bgr' as never }), {
+      name: 'RangeError',
+      message: 'Cannot create a decode as image must be one of keep, rgb, gray: current value is "bgr"',
+    });
+    assert.throws(() => decode({ concurrency: 0 }), {
+      name: 'RangeError',
+      message: 'Cannot create a decode as concurrency must be in [1, 65536]: current value is 0',
+    });
     assert.throws(() => decode({ maxPixels: -1 }), RangeError);
     assert.throws(() => decode({ fastPngMaxPixels: 0.5 }), RangeError);
     assert.throws(() => decode({ sharpConcurrency: 0 }), RangeError);

@@ -19,7 +19,10 @@ describe('filter', () => {
     const ledger = new RecordingLedger();
     const input = [0, 1, 2, 3, 4].map((i) => ledger.sample(`k${i}`, { cls: i }));
     const out = await collect(from(input).pipe(filter((s: Sample) => (s.cls as number) % 2 === 0)));
-    assert.deepEqual(out.map((s) => s.__key__), ['k0', 'k2', 'k4']);
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['k0', 'k2', 'k4'],
+    );
     assert.equal(out[0], input[0]);
     assert.deepEqual(ledger.skippedKeys('filtered'), ['k1', 'k3']);
     await collect(from(input).pipe(filter((s: Sample) => s.cls !== 4, { reason: 'class-4' })));
@@ -38,15 +41,27 @@ describe('filter', () => {
       if (s.__key__ === 'b') throw new Error('no b');
       return true;
     };
-    await assert.rejects(collect(from(input).pipe(filter(predicate))), (e: unknown) => e instanceof SampleError && e.reason === 'filter' && e.key === 'b');
+    await assert.rejects(
+      collect(from(input).pipe(filter(predicate))),
+      (e: unknown) => e instanceof SampleError && e.reason === 'filter' && e.key === 'b',
+    );
     const out = await collect(from(input).pipe(filter(predicate, { handler: 'ignoreAndContinue' })));
-    assert.deepEqual(out.map((s) => s.__key__), ['a', 'c']);
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['a', 'c'],
+    );
     assert.deepEqual(ledger.skippedKeys('filter'), ['b', 'b']);
   });
 
   it('validates its options when created', () => {
-    assert.throws(() => filter(null as never), { name: 'TypeError', message: 'Cannot create a filter as predicate must be a function: current value is null' });
-    assert.throws(() => filter(() => true, { reason: '' }), { name: 'RangeError', message: 'Cannot create a filter as reason must not be empty: current value is ""' });
+    assert.throws(() => filter(null as never), {
+      name: 'TypeError',
+      message: 'Cannot create a filter as predicate must be a function: current value is null',
+    });
+    assert.throws(() => filter(() => true, { reason: '' }), {
+      name: 'RangeError',
+      message: 'Cannot create a filter as reason must not be empty: current value is ""',
+    });
     assert.throws(() => filter(() => true, { reason: 3 as never }), TypeError);
   });
 
@@ -54,7 +69,12 @@ describe('filter', () => {
     const subject = new Subject<number>();
     let finalized = false;
     let calls = 0;
-    const sub = subject.pipe(finalize(() => (finalized = true)), filter(() => (calls++, true))).subscribe();
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        filter(() => (calls++, true)),
+      )
+      .subscribe();
     subject.next(1);
     sub.unsubscribe();
     subject.next(2);
@@ -65,14 +85,26 @@ describe('filter', () => {
 
   it('matches Array.prototype.filter and settles exactly the rejected items (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -50, max: 50 })), fc.integer({ min: -50, max: 50 }), (values, threshold) => {
-        const ledger = new RecordingLedger();
-        const input = values.map((v, i) => ledger.sample(`k${i}`, { v }));
-        const out: Sample[] = [];
-        from(input).pipe(filter((s: Sample) => (s.v as number) > threshold)).subscribe((s) => out.push(s));
-        assert.deepEqual(out.map((s) => s.v), values.filter((v) => v > threshold));
-        assert.deepEqual(ledger.skippedKeys('filtered'), input.filter((s) => (s.v as number) <= threshold).map((s) => s.__key__));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -50, max: 50 })),
+        fc.integer({ min: -50, max: 50 }),
+        (values, threshold) => {
+          const ledger = new RecordingLedger();
+          const input = values.map((v, i) => ledger.sample(`k${i}`, { v }));
+          const out: Sample[] = [];
+          from(input)
+            .pipe(filter((s: Sample) => (s.v as number) > threshold))
+            .subscribe((s) => out.push(s));
+          assert.deepEqual(
+            out.map((s) => s.v),
+            values.filter((v) => v > threshold),
+          );
+          assert.deepEqual(
+            ledger.skippedKeys('filtered'),
+            input.filter((s) => (s.v as number) <= threshold).map((s) => s.__key__),
+          );
+        },
+      ),
     );
   });
 
@@ -81,7 +113,10 @@ describe('filter', () => {
     const writer = new ShardWriter(join(dir, 'f-%03d.tar'), { maxSamples: 4 });
     for (let i = 0; i < 10; i++) await writer.write({ __key__: `s${i}`, cls: i });
     const shards = await writer.close();
-    const it = createLoader<Sample>(fromShards(shards, { seed: 1 }), filter((s: Sample) => Number(String(s.cls)) % 3 === 0, { reason: 'not-div-3' })).iterate();
+    const it = createLoader<Sample>(
+      fromShards(shards, { seed: 1 }),
+      filter((s: Sample) => Number(String(s.cls)) % 3 === 0, { reason: 'not-div-3' }),
+    ).iterate();
     const keys: string[] = [];
     for await (const s of it) keys.push(s.__key__);
     assert.deepEqual(keys, ['s0', 's3', 's6', 's9']);

@@ -40,7 +40,9 @@ function reference(img: Image, size: number, sigma: number): number[] {
     for (let x = 0; x < W; x++)
       for (let c = 0; c < C; c++) {
         let s = 0;
-        for (let j = 0; j < size; j++) for (let i = 0; i < size; i++) s += k[j]! * k[i]! * img.data[(reflect(y + j - half, H) * W + reflect(x + i - half, W)) * C + c]!;
+        for (let j = 0; j < size; j++)
+          for (let i = 0; i < size; i++)
+            s += k[j]! * k[i]! * img.data[(reflect(y + j - half, H) * W + reflect(x + i - half, W)) * C + c]!;
         out.push(s);
       }
   return out;
@@ -48,7 +50,9 @@ function reference(img: Image, size: number, sigma: number): number[] {
 
 function blurOnce(img: Image, options: Parameters<typeof gaussianBlur>[0], key = 'k'): Image {
   const out: Sample[] = [];
-  from([{ __key__: key, __url__: 'u', png: img } as Sample]).pipe(gaussianBlur({ p: 1, seed: 1, ...options })).subscribe((s) => out.push(s));
+  from([{ __key__: key, __url__: 'u', png: img } as Sample])
+    .pipe(gaussianBlur({ p: 1, seed: 1, ...options }))
+    .subscribe((s) => out.push(s));
   return out[0]?.png as Image;
 }
 
@@ -63,20 +67,28 @@ describe('gaussianBlur', () => {
 
   it('equals a plain 2-D Gaussian with reflect padding within 1 level (8-bit) or 1e-3 (float), any shape, sigma and kernel size (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.constantFrom(1, 2, 3, 4), fc.integer({ min: 1, max: 300 }), fc.option(fc.integer({ min: 0, max: 9 })), fc.nat(), (H, W, C, centi, half, seed) => {
-        const sigma = centi / 100;
-        const size = half === null ? 2 * Math.ceil(3 * sigma) + 1 : 2 * half + 1; // kernels wider than the image fold back
-        const img = noise(H, W, C, seed);
-        const ref = reference(img, size, sigma);
-        const u8 = blurOnce(img, { sigma, kernelSize: size });
-        const f32 = blurOnce({ data: Float32Array.from(img.data), shape: img.shape }, { sigma, kernelSize: size });
-        assert.deepEqual(u8.shape, [H, W, C]);
-        assert.ok(u8.data instanceof Uint8Array && f32.data instanceof Float32Array);
-        ref.forEach((v, i) => {
-          assert.ok(Math.abs(u8.data[i]! - v) <= 1, `u8 ${u8.data[i]} vs ${v}`);
-          assert.ok(Math.abs(f32.data[i]! - v) <= 1e-3, `f32 ${f32.data[i]} vs ${v}`);
-        });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom(1, 2, 3, 4),
+        fc.integer({ min: 1, max: 300 }),
+        fc.option(fc.integer({ min: 0, max: 9 })),
+        fc.nat(),
+        (H, W, C, centi, half, seed) => {
+          const sigma = centi / 100;
+          const size = half === null ? 2 * Math.ceil(3 * sigma) + 1 : 2 * half + 1; // kernels wider than the image fold back
+          const img = noise(H, W, C, seed);
+          const ref = reference(img, size, sigma);
+          const u8 = blurOnce(img, { sigma, kernelSize: size });
+          const f32 = blurOnce({ data: Float32Array.from(img.data), shape: img.shape }, { sigma, kernelSize: size });
+          assert.deepEqual(u8.shape, [H, W, C]);
+          assert.ok(u8.data instanceof Uint8Array && f32.data instanceof Float32Array);
+          ref.forEach((v, i) => {
+            assert.ok(Math.abs(u8.data[i]! - v) <= 1, `u8 ${u8.data[i]} vs ${v}`);
+            assert.ok(Math.abs(f32.data[i]! - v) <= 1e-3, `f32 ${f32.data[i]} vs ${v}`);
+          });
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -106,7 +118,8 @@ describe('gaussianBlur', () => {
       data[40] = 255;
       return { data, shape: [9, 9, 1] };
     };
-    const make = (pass = 0) => Array.from({ length: 300 }, (_, i) => ledger.sample(`k${i}`, { png: dot(), 'b.png': dot() }, pass));
+    const make = (pass = 0) =>
+      Array.from({ length: 300 }, (_, i) => ledger.sample(`k${i}`, { png: dot(), 'b.png': dot() }, pass));
     const spread = async (items: Sample[], seed: number, p = 0.5) => {
       const out = await collect(from(items).pipe(gaussianBlur({ sigma: [0.1, 2], seed, p })));
       for (const s of out) assert.deepEqual(Array.from((s['b.png'] as Image).data), Array.from((s.png as Image).data));
@@ -118,7 +131,10 @@ describe('gaussianBlur', () => {
     assert.ok(blurred.length > 110 && blurred.length < 190, `${blurred.length} of 300 blurred at p = 0.5`);
     assert.ok(new Set(blurred).size > 20, 'sigma varies');
     assert.ok(Math.min(...blurred) < 15, 'large sigmas happen');
-    assert.ok([...(await spread(make(1), 1))].some(([k, v]) => a.get(k) !== v), 'another epoch, other draws');
+    assert.ok(
+      [...(await spread(make(1), 1))].some(([k, v]) => a.get(k) !== v),
+      'another epoch, other draws',
+    );
   });
 
   it('keeps the sample when not blurred, and its lineage when blurred', async () => {
@@ -128,23 +144,49 @@ describe('gaussianBlur', () => {
     const [b] = await collect(from([s]).pipe(gaussianBlur({ p: 1, sigma: 1, seed: 1 })));
     assert.equal(b?.[LINEAGE], s[LINEAGE]);
     assert.equal(b?.cls, 1);
-    assert.deepEqual(Array.from((s.png as Image).data), Array.from(noise(4, 4, 3, 2).data), 'the input is not modified');
+    assert.deepEqual(
+      Array.from((s.png as Image).data),
+      Array.from(noise(4, 4, 3, 2).data),
+      'the input is not modified',
+    );
   });
 
   it('reports a missing or undecoded named field through the handler', async () => {
     const ledger = new RecordingLedger();
-    await assert.rejects(collect(from([ledger.sample('m', { jpg: noise(2, 2, 1, 1) })]).pipe(gaussianBlur({ seed: 1, fields: ['png'] }))), (e: unknown) => e instanceof SampleError && e.reason === 'missing-field');
-    const out = await collect(from([ledger.sample('raw', { png: Buffer.from('x') }), ledger.sample('ok', { png: noise(2, 2, 1, 1) })]).pipe(gaussianBlur({ seed: 1, fields: ['png'], handler: 'ignoreAndContinue' })));
-    assert.deepEqual(out.map((s) => s.__key__), ['ok']);
-    assert.deepEqual(ledger.skipped.map((s) => [s.key, s.reason]), [['m', 'missing-field'], ['raw', 'gaussian-blur']]);
+    await assert.rejects(
+      collect(from([ledger.sample('m', { jpg: noise(2, 2, 1, 1) })]).pipe(gaussianBlur({ seed: 1, fields: ['png'] }))),
+      (e: unknown) => e instanceof SampleError && e.reason === 'missing-field',
+    );
+    const out = await collect(
+      from([ledger.sample('raw', { png: Buffer.from('x') }), ledger.sample('ok', { png: noise(2, 2, 1, 1) })]).pipe(
+        gaussianBlur({ seed: 1, fields: ['png'], handler: 'ignoreAndContinue' }),
+      ),
+    );
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['ok'],
+    );
+    assert.deepEqual(
+      ledger.skipped.map((s) => [s.key, s.reason]),
+      [
+        ['m', 'missing-field'],
+        ['raw', 'gaussian-blur'],
+      ],
+    );
   });
 
   it('validates its options when created', () => {
-    assert.throws(() => gaussianBlur({ sigma: 0, seed: 1 }), { name: 'RangeError', message: 'Cannot create a gaussian blur as sigma must be > 0: current value is 0' });
+    assert.throws(() => gaussianBlur({ sigma: 0, seed: 1 }), {
+      name: 'RangeError',
+      message: 'Cannot create a gaussian blur as sigma must be > 0: current value is 0',
+    });
     assert.throws(() => gaussianBlur({ sigma: [2, 1], seed: 1 }), RangeError);
     assert.throws(() => gaussianBlur({ sigma: [0.1, 5000], seed: 1 }), RangeError);
     assert.throws(() => gaussianBlur({ sigma: 'x' as never, seed: 1 }), TypeError);
-    assert.throws(() => gaussianBlur({ kernelSize: 4, seed: 1 }), { name: 'RangeError', message: 'Cannot create a gaussian blur as kernelSize must be odd: current value is 4' });
+    assert.throws(() => gaussianBlur({ kernelSize: 4, seed: 1 }), {
+      name: 'RangeError',
+      message: 'Cannot create a gaussian blur as kernelSize must be odd: current value is 4',
+    });
     assert.throws(() => gaussianBlur({ kernelSize: 0, seed: 1 }), RangeError);
     assert.throws(() => gaussianBlur({ p: 1.5, seed: 1 }), /p must be in \[0, 1\]/);
     assert.throws(() => gaussianBlur({ seed: 0.5 }), RangeError);
@@ -154,7 +196,12 @@ describe('gaussianBlur', () => {
     const subject = new Subject<Sample>();
     let finalized = false;
     const seen: Sample[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), gaussianBlur({ seed: 1 })).subscribe((s) => seen.push(s));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        gaussianBlur({ seed: 1 }),
+      )
+      .subscribe((s) => seen.push(s));
     subject.next({ __key__: 'a', __url__: 'u', png: noise(3, 3, 3, 1) });
     sub.unsubscribe();
     subject.next({ __key__: 'b', __url__: 'u', png: noise(3, 3, 3, 1) });

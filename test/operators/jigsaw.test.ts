@@ -19,7 +19,8 @@ function reference(input: ImageBatch, k: number, tiles: Int32Array): number[] {
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) {
         const t = tiles[i * k * k + Math.floor(y / th) * k + Math.floor(x / tw)] as number;
-        for (let c = 0; c < C; c++) out.push(at(input, i, Math.floor(t / k) * th + (y % th), (t % k) * tw + (x % tw), c));
+        for (let c = 0; c < C; c++)
+          out.push(at(input, i, Math.floor(t / k) * th + (y % th), (t % k) * tw + (x % tw), c));
       }
   return out;
 }
@@ -35,7 +36,8 @@ function tileMultisets(b: ImageBatch, k: number): string[] {
     for (let r = 0; r < k; r++)
       for (let q = 0; q < k; q++) {
         const v: number[] = [];
-        for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) for (let c = 0; c < C; c++) v.push(at(b, i, r * th + y, q * tw + x, c));
+        for (let y = 0; y < th; y++)
+          for (let x = 0; x < tw; x++) for (let c = 0; c < C; c++) v.push(at(b, i, r * th + y, q * tw + x, c));
         tiles.push(v.join(','));
       }
     out.push(tiles.sort().join('|'));
@@ -72,8 +74,16 @@ describe('jigsawTransform', () => {
           assert.deepEqual(input.data, before);
           for (let i = 0; i < n; i++) {
             const t = Array.from(r.tiles.subarray(i * k * k, (i + 1) * k * k));
-            assert.deepEqual([...t].sort((a, b) => a - b), Array.from({ length: k * k }, (_, j) => j), 'each tile used once');
-            if (mode === 'strict') assert.ok(t.some((v, j) => v !== j), 'strict: never the input arrangement');
+            assert.deepEqual(
+              [...t].sort((a, b) => a - b),
+              Array.from({ length: k * k }, (_, j) => j),
+              'each tile used once',
+            );
+            if (mode === 'strict')
+              assert.ok(
+                t.some((v, j) => v !== j),
+                'strict: never the input arrangement',
+              );
           }
         },
       ),
@@ -121,7 +131,8 @@ describe('jigsawTransform', () => {
     assert.equal(o.size, 23);
     // The equal outputs really are equal pixels.
     let equal = 0;
-    for (let i = 0; i < n; i++) if ([0, 1, 2, 3].every((j) => official.images.data[4 * i + j] === input.data[4 * i + j])) equal++;
+    for (let i = 0; i < n; i++)
+      if ([0, 1, 2, 3].every((j) => official.images.data[4 * i + j] === input.data[4 * i + j])) equal++;
     assert.equal(equal, identity);
 
     const strict = count(jigsawTransform({ k: 2, mode: 'strict' }).apply(input, context).tiles);
@@ -133,13 +144,23 @@ describe('jigsawTransform', () => {
   it('refuses a size k does not divide, and bad options', () => {
     assert.throws(() => jigsawTransform({ k: 3 }).apply(pixels([2, 6, 8, 1]), ctx(2)), {
       name: 'RangeError',
-      message: 'Cannot cut a 6x8 image into a 3x3 jigsaw as k must divide its height and its width (crop or resize first): current value is 3',
+      message:
+        'Cannot cut a 6x8 image into a 3x3 jigsaw as k must divide its height and its width (crop or resize first): current value is 3',
     });
-    assert.throws(() => jigsawTransform({ k: 1 }), { name: 'RangeError', message: 'Cannot create a jigsaw transform as k must be in [2, 4096]: current value is 1' });
+    assert.throws(() => jigsawTransform({ k: 1 }), {
+      name: 'RangeError',
+      message: 'Cannot create a jigsaw transform as k must be in [2, 4096]: current value is 1',
+    });
     assert.throws(() => jigsawTransform({ k: 2.5 }), RangeError);
     assert.throws(() => jigsawTransform({ k: '2' as never }), TypeError);
-    assert.throws(() => jigsawTransform({ mode: 'loose' as never }), { name: 'RangeError', message: `Cannot create a jigsaw transform as mode must be 'official' or 'strict': current value is "loose"` });
-    assert.throws(() => jigsawTransform({ K: 3 } as never), { name: 'TypeError', message: 'Cannot create a jigsaw transform as every option must be one of k, mode: current value is "K"' });
+    assert.throws(() => jigsawTransform({ mode: 'loose' as never }), {
+      name: 'RangeError',
+      message: `Cannot create a jigsaw transform as mode must be 'official' or 'strict': current value is "loose"`,
+    });
+    assert.throws(() => jigsawTransform({ K: 3 } as never), {
+      name: 'TypeError',
+      message: 'Cannot create a jigsaw transform as every option must be one of k, mode: current value is "K"',
+    });
     assert.throws(() => jigsawTransform().apply({ data: new Uint8Array(5), shape: [1, 2, 2, 1] }, ctx(1)), RangeError);
     assert.deepEqual(jigsawTransform().options, { k: 2, mode: 'official' });
   });
@@ -155,7 +176,11 @@ describe('jigsaw', () => {
   it('replaces the image field and keeps keys, urls, lineage and the other fields', async () => {
     const ledger = new RecordingLedger();
     const png = pixels([4, 8, 8, 3]);
-    const input = batchOf(ledger, ['a', 'b', 'c', 'd'], { png, cls: Float64Array.from([1, 2, 3, 4]), txt: ['w', 'x', 'y', 'z'] });
+    const input = batchOf(ledger, ['a', 'b', 'c', 'd'], {
+      png,
+      cls: Float64Array.from([1, 2, 3, 4]),
+      txt: ['w', 'x', 'y', 'z'],
+    });
     const [out] = await run([input], jigsaw({ seed: 5 }));
     assert.ok(out);
     assert.notEqual(out, input);
@@ -174,9 +199,14 @@ describe('jigsaw', () => {
     const ledger = new RecordingLedger();
     const keys = keysOf(8);
     const png = pixels([8, 16, 16, 3]);
-    const neg = async (b: Batch, seed: number) => ((await run([b], jigsaw({ seed, k: 4 })))[0]?.png as ImageBatch);
+    const neg = async (b: Batch, seed: number) => (await run([b], jigsaw({ seed, k: 4 })))[0]?.png as ImageBatch;
     const a = await neg(batchOf(ledger, keys, { png }), 1);
-    assert.ok(sameImages(a, await neg(batchOf(ledger, keys, { png: { data: png.data.slice(), shape: png.shape }, other: 1 }), 1)));
+    assert.ok(
+      sameImages(
+        a,
+        await neg(batchOf(ledger, keys, { png: { data: png.data.slice(), shape: png.shape }, other: 1 }), 1),
+      ),
+    );
     assert.ok(!sameImages(a, await neg(batchOf(ledger, keys, { png }), 2)), 'another seed');
     assert.ok(!sameImages(a, await neg(batchOf(ledger, keys, { png }, 1), 1)), 'another epoch');
     const plain: Batch = { __key__: keys, __url__: keys.map(() => 'u'), png };
@@ -208,16 +238,39 @@ describe('jigsaw', () => {
       return true;
     });
     const out = await run([bad, good], jigsaw({ k: 4, seed: 1, handler: 'ignoreAndContinue' }));
-    assert.deepEqual(out.map((b) => b.__key__), [['z', 'w']]);
-    assert.deepEqual(ledger.skipped.map((s) => [s.key, s.reason]), [['x', 'jigsaw'], ['y', 'jigsaw'], ['x', 'jigsaw'], ['y', 'jigsaw']]);
+    assert.deepEqual(
+      out.map((b) => b.__key__),
+      [['z', 'w']],
+    );
+    assert.deepEqual(
+      ledger.skipped.map((s) => [s.key, s.reason]),
+      [
+        ['x', 'jigsaw'],
+        ['y', 'jigsaw'],
+        ['x', 'jigsaw'],
+        ['y', 'jigsaw'],
+      ],
+    );
   });
 
   it('reports a missing field, a field that is not stacked, and a batch without images', async () => {
     const ledger = new RecordingLedger();
-    await assert.rejects(run([batchOf(ledger, ['a'], { jpg: pixels([1, 2, 2, 1]) })], jigsaw({ seed: 1, field: 'png' })), (e: unknown) => e instanceof SampleError && e.reason === 'missing-field' && e.field === 'png');
-    await assert.rejects(run([batchOf(ledger, ['a'], { png: [Buffer.from('x')] })], jigsaw({ seed: 1, field: 'png' })), /must be a stacked image batch/);
-    await assert.rejects(run([batchOf(ledger, ['a'], { cls: 1 })], jigsaw({ seed: 1 })), /must have a stacked image field/);
-    assert.deepEqual(ledger.skipped.map((s) => s.reason), ['missing-field', 'jigsaw', 'jigsaw']);
+    await assert.rejects(
+      run([batchOf(ledger, ['a'], { jpg: pixels([1, 2, 2, 1]) })], jigsaw({ seed: 1, field: 'png' })),
+      (e: unknown) => e instanceof SampleError && e.reason === 'missing-field' && e.field === 'png',
+    );
+    await assert.rejects(
+      run([batchOf(ledger, ['a'], { png: [Buffer.from('x')] })], jigsaw({ seed: 1, field: 'png' })),
+      /must be a stacked image batch/,
+    );
+    await assert.rejects(
+      run([batchOf(ledger, ['a'], { cls: 1 })], jigsaw({ seed: 1 })),
+      /must have a stacked image field/,
+    );
+    assert.deepEqual(
+      ledger.skipped.map((s) => s.reason),
+      ['missing-field', 'jigsaw', 'jigsaw'],
+    );
   });
 
   it('validates its options when created', () => {
@@ -225,7 +278,11 @@ describe('jigsaw', () => {
     assert.throws(() => jigsaw({ seed: -1 }), RangeError);
     assert.throws(() => jigsaw({ seed: 1, field: [] }), TypeError);
     assert.throws(() => jigsaw({ seed: 1, handler: 'nope' as never }), Error);
-    assert.throws(() => jigsaw({ seed: 1, kk: 2 } as never), { name: 'TypeError', message: 'Cannot create a jigsaw as every option must be one of k, mode, field, seed, handler, onSeed: current value is "kk"' });
+    assert.throws(() => jigsaw({ seed: 1, kk: 2 } as never), {
+      name: 'TypeError',
+      message:
+        'Cannot create a jigsaw as every option must be one of k, mode, field, seed, handler, onSeed: current value is "kk"',
+    });
     let picked: number | undefined;
     jigsaw({ onSeed: (s) => (picked = s) });
     assert.equal(typeof picked, 'number');
@@ -236,7 +293,12 @@ describe('jigsaw', () => {
     const subject = new Subject<Batch>();
     let finalized = false;
     const seen: Batch[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), jigsaw({ seed: 1 })).subscribe((b) => seen.push(b));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        jigsaw({ seed: 1 }),
+      )
+      .subscribe((b) => seen.push(b));
     subject.next(batchOf(ledger, ['a'], { png: pixels([1, 2, 2, 1]) }));
     sub.unsubscribe();
     subject.next(batchOf(ledger, ['b'], { png: pixels([1, 2, 2, 1]) }));

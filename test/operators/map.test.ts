@@ -57,21 +57,33 @@ describe('map', () => {
     });
     assert.deepEqual(ledger.skippedKeys('map'), ['b']);
     const kept = await collect(from(input).pipe(map(fn, { handler: ignoreAndContinue })));
-    assert.deepEqual(kept.map((s) => s.__key__), ['a', 'c']);
+    assert.deepEqual(
+      kept.map((s) => s.__key__),
+      ['a', 'c'],
+    );
     const stopped = await collect(from(input).pipe(map(fn, { handler: 'ignoreAndStop' })));
-    assert.deepEqual(stopped.map((s) => s.__key__), ['a']);
+    assert.deepEqual(
+      stopped.map((s) => s.__key__),
+      ['a'],
+    );
     assert.equal(ignoreAndStop.name, 'ignoreAndStop');
   });
 
   it('refuses a primitive result for a sample with lineage, and a Promise', async () => {
     const ledger = new RecordingLedger();
-    await assert.rejects(collect(from([ledger.sample('a')]).pipe(map(() => 3))), /Cannot carry the lineage of a sample through map as the result must be an object.*number/);
+    await assert.rejects(
+      collect(from([ledger.sample('a')]).pipe(map(() => 3))),
+      /Cannot carry the lineage of a sample through map as the result must be an object.*number/,
+    );
     await assert.rejects(collect(from([ledger.sample('b')]).pipe(map(async (s: Sample) => s))), /must be synchronous/);
     assert.deepEqual(ledger.skippedKeys('map'), ['a', 'b']);
   });
 
   it('validates its options when created', () => {
-    assert.throws(() => map(3 as never), { name: 'TypeError', message: 'Cannot create a map as fn must be a function: current value is 3' });
+    assert.throws(() => map(3 as never), {
+      name: 'TypeError',
+      message: 'Cannot create a map as fn must be a function: current value is 3',
+    });
     assert.throws(() => map((x) => x, { handler: 'sometimes' as never }), TypeError);
   });
 
@@ -79,7 +91,12 @@ describe('map', () => {
     const subject = new Subject<number>();
     let finalized = false;
     let calls = 0;
-    const sub = subject.pipe(finalize(() => (finalized = true)), map((x: number) => (calls++, x))).subscribe();
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        map((x: number) => (calls++, x)),
+      )
+      .subscribe();
     subject.next(1);
     sub.unsubscribe();
     subject.next(2);
@@ -91,8 +108,13 @@ describe('map', () => {
     fc.assert(
       fc.property(fc.array(fc.integer()), (values) => {
         const out: number[] = [];
-        from(values).pipe(map((x: number, i) => x * 3 - i)).subscribe((v) => out.push(v));
-        assert.deepEqual(out, values.map((x, i) => x * 3 - i));
+        from(values)
+          .pipe(map((x: number, i) => x * 3 - i))
+          .subscribe((v) => out.push(v));
+        assert.deepEqual(
+          out,
+          values.map((x, i) => x * 3 - i),
+        );
       }),
     );
   });
@@ -102,10 +124,16 @@ describe('map', () => {
     const writer = new ShardWriter(join(dir, 'm-%03d.tar'));
     for (let i = 0; i < 6; i++) await writer.write({ __key__: `s${i}`, cls: i });
     const shards = await writer.close();
-    const it = createLoader<{ label: number; __key__: string }>(fromShards(shards, { seed: 1 }), map((s: Sample) => ({ label: Number(String(s.cls)) }))).iterate();
+    const it = createLoader<{ label: number; __key__: string }>(
+      fromShards(shards, { seed: 1 }),
+      map((s: Sample) => ({ label: Number(String(s.cls)) })),
+    ).iterate();
     const got: [string, number][] = [];
     for await (const s of it) got.push([s.__key__, s.label]);
-    assert.deepEqual(got, [0, 1, 2, 3, 4, 5].map((i) => [`s${i}`, i]));
+    assert.deepEqual(
+      got,
+      [0, 1, 2, 3, 4, 5].map((i) => [`s${i}`, i]),
+    );
     const acc = it.accounting();
     assert.equal(acc.yielded, 6);
     assert.equal(acc.lost, 0);

@@ -47,7 +47,10 @@ describe('mixupTransform', () => {
           for (let i = 0; i < n; i++) {
             const j = r.partners[i] as number;
             assert.notEqual(j, i);
-            assert.deepEqual(Array.from(r.images.data.subarray(i * per, (i + 1) * per)), expected(input, i, j, r.lambda));
+            assert.deepEqual(
+              Array.from(r.images.data.subarray(i * per, (i + 1) * per)),
+              expected(input, i, j, r.lambda),
+            );
           }
           assert.deepEqual(input.data, before);
         },
@@ -61,13 +64,19 @@ describe('mixupTransform', () => {
     const r = mixupTransform().apply(pixels([3, 2, 2, 3]), context);
     assert.deepEqual(r.partners, derangement(3, batchRandom('mixup', context)));
     // Beta(25, 25): mean 1/2, sd sqrt(1/204) = 0.070.
-    const lambdas = Array.from({ length: 600 }, (_, b) => mixupTransform().apply(pixels([2, 1, 1, 1]), ctx(2, 5, b)).lambda);
+    const lambdas = Array.from(
+      { length: 600 },
+      (_, b) => mixupTransform().apply(pixels([2, 1, 1, 1]), ctx(2, 5, b)).lambda,
+    );
     const mean = lambdas.reduce((s, v) => s + v, 0) / lambdas.length;
     const sd = Math.sqrt(lambdas.reduce((s, v) => s + (v - mean) ** 2, 0) / lambdas.length);
     assert.ok(Math.abs(mean - 0.5) < 0.015, `mean ${mean}`);
     assert.ok(sd > 0.06 && sd < 0.08, `sd ${sd}`);
     // Beta(1, 1) is uniform: sd 0.289.
-    const uniform = Array.from({ length: 600 }, (_, b) => mixupTransform({ alpha: 1 }).apply(pixels([2, 1, 1, 1]), ctx(2, 5, b)).lambda);
+    const uniform = Array.from(
+      { length: 600 },
+      (_, b) => mixupTransform({ alpha: 1 }).apply(pixels([2, 1, 1, 1]), ctx(2, 5, b)).lambda,
+    );
     const m1 = uniform.reduce((s, v) => s + v, 0) / uniform.length;
     const sd1 = Math.sqrt(uniform.reduce((s, v) => s + (v - m1) ** 2, 0) / uniform.length);
     assert.ok(Math.abs(m1 - 0.5) < 0.04 && sd1 > 0.26 && sd1 < 0.32, `uniform: mean ${m1}, sd ${sd1}`);
@@ -81,7 +90,10 @@ describe('mixupTransform', () => {
       if (r.lambda === 0 || r.lambda === 1) seen.add(r.lambda);
       for (let i = 0; i < 3; i++) {
         const per = 192;
-        assert.deepEqual(Array.from(r.images.data.subarray(i * per, (i + 1) * per)), expected(input, i, r.partners[i] as number, r.lambda));
+        assert.deepEqual(
+          Array.from(r.images.data.subarray(i * per, (i + 1) * per)),
+          expected(input, i, r.partners[i] as number, r.lambda),
+        );
       }
     }
     assert.deepEqual([...seen].sort(), [0, 1]);
@@ -90,21 +102,29 @@ describe('mixupTransform', () => {
   it('the SIMD kernel computes the same bytes as the JavaScript loop', () => {
     assert.equal(typeof simdMixAvailable(), 'boolean');
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 32767 }), fc.nat(), (len, weight, seed) => {
-        const src = pixels([3, 1, 1, len], 'uint8', seed + 1).data as Uint8Array;
-        const a = new Uint8Array(len + 5);
-        const b = new Uint8Array(len + 5);
-        mixUint8(a, 5, src, 0, 2 * len, len, weight);
-        mixUint8Js(b, 5, src, 0, 2 * len, len, weight);
-        assert.deepEqual(a, b);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 32767 }),
+        fc.nat(),
+        (len, weight, seed) => {
+          const src = pixels([3, 1, 1, len], 'uint8', seed + 1).data as Uint8Array;
+          const a = new Uint8Array(len + 5);
+          const b = new Uint8Array(len + 5);
+          mixUint8(a, 5, src, 0, 2 * len, len, weight);
+          mixUint8Js(b, 5, src, 0, 2 * len, len, weight);
+          assert.deepEqual(a, b);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('refuses a batch of one image, and bad options', () => {
     assert.throws(() => mixupTransform().apply(pixels([1, 2, 2, 1]), ctx(1)), RangeError);
-    assert.throws(() => mixupTransform({ alpha: 0 }), { name: 'RangeError', message: 'Cannot create a mixup transform as alpha must be a finite number > 0: current value is 0' });
+    assert.throws(() => mixupTransform({ alpha: 0 }), {
+      name: 'RangeError',
+      message: 'Cannot create a mixup transform as alpha must be a finite number > 0: current value is 0',
+    });
     assert.throws(() => mixupTransform({ alpha: -1 }), RangeError);
     assert.throws(() => mixupTransform({ alpha: Infinity }), RangeError);
     assert.throws(() => mixupTransform({ alpha: Number.NaN }), TypeError);
@@ -124,13 +144,19 @@ describe('mixup', () => {
     const r = mixupTransform().apply(png, { seed: 3, epoch: 2, keys: input.__key__ });
     assert.ok(sameImages(out.png as ImageBatch, r.images));
     assert.deepEqual(out.__mixup__, { lambda: r.lambda });
-    assert.deepEqual(out.__partner__, Array.from(r.partners, (p) => input.__key__[p]));
+    assert.deepEqual(
+      out.__partner__,
+      Array.from(r.partners, (p) => input.__key__[p]),
+    );
     assert.equal(out[LINEAGE], input[LINEAGE]);
     assert.equal(out.cls, input.cls);
     // Every negative is the mix of its image and the recorded partner at the recorded lambda.
     for (let i = 0; i < 5; i++) {
       const j = input.__key__.indexOf(out.__partner__[i] as string);
-      assert.deepEqual(Array.from((out.png as ImageBatch).data.subarray(i * 192, (i + 1) * 192)), expected(png, i, j, out.__mixup__.lambda));
+      assert.deepEqual(
+        Array.from((out.png as ImageBatch).data.subarray(i * 192, (i + 1) * 192)),
+        expected(png, i, j, out.__mixup__.lambda),
+      );
     }
   });
 
@@ -143,7 +169,10 @@ describe('mixup', () => {
     assert.equal(a.__mixup__.lambda, b.__mixup__.lambda);
     const c = (await run([mk(keysOf(4))], mixup({ seed: 2 })))[0] as MixupBatch;
     assert.notEqual(a.__mixup__.lambda, c.__mixup__.lambda);
-    await assert.rejects(run([mk(['alone'])], mixup({ seed: 1 })), (e: unknown) => e instanceof SampleError && e.reason === 'mixup');
+    await assert.rejects(
+      run([mk(['alone'])], mixup({ seed: 1 })),
+      (e: unknown) => e instanceof SampleError && e.reason === 'mixup',
+    );
   });
 
   it('validates its options when created, and releases its source on unsubscribe', () => {
@@ -151,7 +180,12 @@ describe('mixup', () => {
     assert.throws(() => mixup({ seed: 1, lambda: 0.5 } as never), TypeError);
     const subject = new Subject<Batch>();
     let finalized = false;
-    const sub = subject.pipe(finalize(() => (finalized = true)), mixup({ seed: 1 })).subscribe();
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        mixup({ seed: 1 }),
+      )
+      .subscribe();
     sub.unsubscribe();
     assert.equal(finalized, true);
     assert.equal(subject.observed, false);

@@ -14,11 +14,27 @@ import type { Batch, Image, ImageBatch } from '../../sources/sample.js';
 import { keysOf, pixels, sameImages } from '../helpers/nda-batch.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 
-const OPTIONS: Record<string, object> = { jigsaw: { k: 4, mode: 'strict' }, stitch: { p: 0.3 }, mixup: { alpha: 2 }, cutout: { size: [2, 5] }, cutmix: { beta: 0.5 }, shift: { offset: [1, 6] }, noise: { range: [-1, 1] } };
+const OPTIONS: Record<string, object> = {
+  jigsaw: { k: 4, mode: 'strict' },
+  stitch: { p: 0.3 },
+  mixup: { alpha: 2 },
+  cutout: { size: [2, 5] },
+  cutmix: { beta: 0.5 },
+  shift: { offset: [1, 6] },
+  noise: { range: [-1, 1] },
+};
 
 describe('createNdaTransform', () => {
   it('builds every transform by name and rebuilds an equal one from its (name, options) as JSON', () => {
-    assert.deepEqual([...NDA_TRANSFORM_NAMES].sort(), ['cutmix', 'cutout', 'jigsaw', 'mixup', 'noise', 'shift', 'stitch']);
+    assert.deepEqual([...NDA_TRANSFORM_NAMES].sort(), [
+      'cutmix',
+      'cutout',
+      'jigsaw',
+      'mixup',
+      'noise',
+      'shift',
+      'stitch',
+    ]);
     const context = { seed: 3, epoch: 1, keys: keysOf(4) };
     for (const name of NDA_TRANSFORM_NAMES) {
       for (const float of [false, true]) {
@@ -33,13 +49,20 @@ describe('createNdaTransform', () => {
         assert.deepEqual(a.partners, b.partners);
         assert.ok(!sameImages(a.images, images), `${name} changes the images`);
         const defaults = createNdaTransform(name);
-        assert.deepEqual(createNdaTransform(name, JSON.parse(JSON.stringify(defaults.options)) as object).options, defaults.options);
+        assert.deepEqual(
+          createNdaTransform(name, JSON.parse(JSON.stringify(defaults.options)) as object).options,
+          defaults.options,
+        );
       }
     }
   });
 
   it('refuses an unknown name, and bad options as the factory does', () => {
-    assert.throws(() => createNdaTransform('rotate', {}), { name: 'RangeError', message: 'Cannot create an NDA transform as the name must be one of jigsaw, stitch, mixup, cutout, cutmix, shift, noise: current value is "rotate"' });
+    assert.throws(() => createNdaTransform('rotate', {}), {
+      name: 'RangeError',
+      message:
+        'Cannot create an NDA transform as the name must be one of jigsaw, stitch, mixup, cutout, cutmix, shift, noise: current value is "rotate"',
+    });
     assert.throws(() => createNdaTransform('toString', {}), RangeError);
     assert.throws(() => createNdaTransform('mixup', { alpha: 0 }), RangeError);
     assert.throws(() => createNdaTransform('jigsaw', { k: 1 }), RangeError);
@@ -53,18 +76,42 @@ describe('NDA operators in a pipeline', () => {
     const ledger = new RecordingLedger();
     const images = pixels([8, 8, 8, 3]);
     const per = 8 * 8 * 3;
-    const samples = keysOf(8).map((k, i) => ledger.sample(k, { png: { data: images.data.slice(i * per, (i + 1) * per), shape: [8, 8, 3] } as Image, cls: i }));
-    const ops = { jigsaw: () => jigsaw({ seed: 5 }), stitch: () => stitch({ seed: 5 }), mixup: () => mixup({ seed: 5 }), cutout: () => cutout({ seed: 5 }), cutmix: () => cutmix({ seed: 5 }), shift: () => shift({ seed: 5 }), noise: () => noise({ seed: 5 }) };
+    const samples = keysOf(8).map((k, i) =>
+      ledger.sample(k, { png: { data: images.data.slice(i * per, (i + 1) * per), shape: [8, 8, 3] } as Image, cls: i }),
+    );
+    const ops = {
+      jigsaw: () => jigsaw({ seed: 5 }),
+      stitch: () => stitch({ seed: 5 }),
+      mixup: () => mixup({ seed: 5 }),
+      cutout: () => cutout({ seed: 5 }),
+      cutmix: () => cutmix({ seed: 5 }),
+      shift: () => shift({ seed: 5 }),
+      noise: () => noise({ seed: 5 }),
+    };
     for (const [name, op] of Object.entries(ops)) {
-      const batched = await firstValueFrom(from(samples).pipe(map((s) => ({ ...s })), batch(4), op(), toArray()));
+      const batched = await firstValueFrom(
+        from(samples).pipe(
+          map((s) => ({ ...s })),
+          batch(4),
+          op(),
+          toArray(),
+        ),
+      );
       const t = createNdaTransform(name);
       for (const [b, out] of batched.entries()) {
         const keys = keysOf(8).slice(4 * b, 4 * b + 4);
         const stacked: ImageBatch = { data: images.data.slice(4 * b * per, (4 * b + 4) * per), shape: [4, 8, 8, 3] };
         const direct = t.apply(stacked, { seed: 5, epoch: 0, keys });
         assert.ok(sameImages((out as Batch).png as ImageBatch, direct.images), name);
-        if (direct.partners) assert.deepEqual((out as Batch).__partner__, Array.from(direct.partners, (p) => keys[p]));
-        assert.deepEqual(Array.from((out as Batch).cls as Float64Array), [0, 1, 2, 3].map((j) => 4 * b + j));
+        if (direct.partners)
+          assert.deepEqual(
+            (out as Batch).__partner__,
+            Array.from(direct.partners, (p) => keys[p]),
+          );
+        assert.deepEqual(
+          Array.from((out as Batch).cls as Float64Array),
+          [0, 1, 2, 3].map((j) => 4 * b + j),
+        );
       }
     }
   });

@@ -27,8 +27,14 @@ describe('noiseTransform', () => {
     assert.ok(odd.images.data.some((v) => v !== 0));
     // An image's noise is the same at any offset in the batch (aligned word writes or byte writes).
     const shape = [3, 11, 1, 1] as const;
-    const a = noiseTransform().apply({ data: new Uint8Array(33), shape: [...shape] }, { seed: 4, epoch: 0, keys: ['k0', 'k1', 'k2'] }).images.data;
-    const b = noiseTransform().apply({ data: new Uint8Array(33), shape: [...shape] }, { seed: 4, epoch: 0, keys: ['k1', 'k0', 'k2'] }).images.data;
+    const a = noiseTransform().apply(
+      { data: new Uint8Array(33), shape: [...shape] },
+      { seed: 4, epoch: 0, keys: ['k0', 'k1', 'k2'] },
+    ).images.data;
+    const b = noiseTransform().apply(
+      { data: new Uint8Array(33), shape: [...shape] },
+      { seed: 4, epoch: 0, keys: ['k1', 'k0', 'k2'] },
+    ).images.data;
     assert.deepEqual(Array.from(a.subarray(0, 11)), Array.from(b.subarray(11, 22)));
     assert.deepEqual(Array.from(a.subarray(11, 22)), Array.from(b.subarray(0, 11)));
   });
@@ -50,7 +56,11 @@ describe('noiseTransform', () => {
     const per = 16 * 16 * 3;
     const image = (b: ImageBatch, i: number): string => Array.from(b.data.subarray(i * per, (i + 1) * per)).join();
     // The noise of an image depends on its key, not on its place in the batch.
-    const swapped = noiseTransform({ range: [-1, 1] }).apply(input, { seed: 1, epoch: 0, keys: ['k1', 'k0', 'k2', 'k3'] });
+    const swapped = noiseTransform({ range: [-1, 1] }).apply(input, {
+      seed: 1,
+      epoch: 0,
+      keys: ['k1', 'k0', 'k2', 'k3'],
+    });
     assert.equal(image(swapped.images, 0), image(r.images, 1));
     assert.notEqual(image(r.images, 0), image(r.images, 1));
     assert.notEqual(image(noiseTransform({ range: [-1, 1] }).apply(input, ctx(4, 2)).images, 0), image(r.images, 0));
@@ -58,7 +68,11 @@ describe('noiseTransform', () => {
   });
 
   it('validates its options', () => {
-    assert.throws(() => noiseTransform({ range: [1, 0] }), { name: 'RangeError', message: 'Cannot create a noise transform as range must be [low, high] with finite low <= high: current value is [1,0]' });
+    assert.throws(() => noiseTransform({ range: [1, 0] }), {
+      name: 'RangeError',
+      message:
+        'Cannot create a noise transform as range must be [low, high] with finite low <= high: current value is [1,0]',
+    });
     assert.throws(() => noiseTransform({ range: [0, Infinity] }), RangeError);
     assert.throws(() => noiseTransform({ range: 1 as never }), TypeError);
     assert.deepEqual(noiseTransform().options, { range: [0, 1] });
@@ -77,7 +91,13 @@ describe('noise', () => {
     assert.throws(() => noise({ range: [2, 1], seed: 1 }), RangeError);
     const subject = new Subject<Batch>();
     let finalized = false;
-    subject.pipe(finalize(() => (finalized = true)), noise({ seed: 1 })).subscribe().unsubscribe();
+    subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        noise({ seed: 1 }),
+      )
+      .subscribe()
+      .unsubscribe();
     assert.equal(finalized, true);
   });
 });

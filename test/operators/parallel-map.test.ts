@@ -31,7 +31,11 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 describe('parallelMap', () => {
   it('maps values in input order with their index, sync and async results alike', async () => {
     const out = await collect(
-      from([1, 2, 3, 4, 5]).pipe(parallelMap((x: number, i) => (x % 2 === 0 ? hops(6 - x).then(() => x * 10 + i) : x * 10 + i), { concurrency: 3 })),
+      from([1, 2, 3, 4, 5]).pipe(
+        parallelMap((x: number, i) => (x % 2 === 0 ? hops(6 - x).then(() => x * 10 + i) : x * 10 + i), {
+          concurrency: 3,
+        }),
+      ),
     );
     assert.deepEqual(out, [10, 21, 32, 43, 54]);
   });
@@ -54,7 +58,10 @@ describe('parallelMap', () => {
           ),
         ),
       );
-      assert.deepEqual(out, Array.from({ length: 40 }, (_, i) => i));
+      assert.deepEqual(
+        out,
+        Array.from({ length: 40 }, (_, i) => i),
+      );
       assert.equal(most, concurrency);
     }
   });
@@ -124,7 +131,9 @@ describe('parallelMap', () => {
 
   it('unordered: emits results as they finish', async () => {
     const gates = Array.from({ length: 3 }, () => deferred<string>());
-    const done = collect(from([0, 1, 2]).pipe(parallelMap((x: number) => gates[x].promise, { concurrency: 3, ordered: false })));
+    const done = collect(
+      from([0, 1, 2]).pipe(parallelMap((x: number) => gates[x].promise, { concurrency: 3, ordered: false })),
+    );
     gates[2].resolve('c');
     await settle();
     gates[0].resolve('a');
@@ -136,7 +145,9 @@ describe('parallelMap', () => {
   it('carries the lineage onto a new object and keeps the identity', async () => {
     const ledger = new RecordingLedger();
     const s = ledger.sample('k1', { v: 2 });
-    const [out] = await collect(from([s]).pipe(parallelMap(async (x: Sample) => ({ w: (x.v as number) * 2 }), { concurrency: 2 })));
+    const [out] = await collect(
+      from([s]).pipe(parallelMap(async (x: Sample) => ({ w: (x.v as number) * 2 }), { concurrency: 2 })),
+    );
     assert.equal((out as unknown as Sample)[LINEAGE], s[LINEAGE]);
     assert.equal((out as unknown as Sample).__key__, 'k1');
     assert.equal(out?.w, 4);
@@ -175,7 +186,10 @@ describe('parallelMap', () => {
         ),
       ),
     );
-    assert.deepEqual(out.map((s) => s.__key__), ['b']);
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['b'],
+    );
     assert.deepEqual(ledger.skippedKeys('decode'), ['a']);
   });
 
@@ -200,7 +214,11 @@ describe('parallelMap', () => {
         const input = ['a', 'b', 'c', 'd', 'e'].map((k) => ledger.sample(k));
         const out = await collect(from(input).pipe(parallelMap(fn, { concurrency: 3, handler })));
         await settle();
-        assert.deepEqual(out.map((s) => s.__key__), keys, handler);
+        assert.deepEqual(
+          out.map((s) => s.__key__),
+          keys,
+          handler,
+        );
         assert.deepEqual(ledger.skippedKeys('map'), handler.endsWith('Stop') ? ['b'] : ['b', 'd'], handler);
         assert.equal(warnings.length, warned, handler);
       }
@@ -211,7 +229,10 @@ describe('parallelMap', () => {
 
   it('refuses a primitive result for an item that carries lineage', async () => {
     const ledger = new RecordingLedger();
-    await assert.rejects(collect(from([ledger.sample('a')]).pipe(parallelMap(async () => 3, { concurrency: 1 }))), /result must be an object/);
+    await assert.rejects(
+      collect(from([ledger.sample('a')]).pipe(parallelMap(async () => 3, { concurrency: 1 }))),
+      /result must be an object/,
+    );
     assert.deepEqual(ledger.skippedKeys('map'), ['a']);
   });
 
@@ -252,7 +273,12 @@ describe('parallelMap', () => {
         sub.next(i);
       }
     });
-    const out = await collect(endless.pipe(parallelMap((x: number) => x * 2, { concurrency: 4 }), take(3)));
+    const out = await collect(
+      endless.pipe(
+        parallelMap((x: number) => x * 2, { concurrency: 4 }),
+        take(3),
+      ),
+    );
     assert.deepEqual(out, [0, 2, 4]);
     assert.ok(pulled <= 4, `pulled ${pulled}`);
   });
@@ -262,7 +288,9 @@ describe('parallelMap', () => {
     const gate = deferred<number>();
     let completed = false;
     const got: number[] = [];
-    subject.pipe(parallelMap(() => gate.promise, { concurrency: 2 })).subscribe({ next: (v) => got.push(v), complete: () => (completed = true) });
+    subject
+      .pipe(parallelMap(() => gate.promise, { concurrency: 2 }))
+      .subscribe({ next: (v) => got.push(v), complete: () => (completed = true) });
     subject.next(1);
     subject.complete();
     await settle();
@@ -271,19 +299,31 @@ describe('parallelMap', () => {
     await settle();
     assert.deepEqual(got, [7]);
     assert.equal(completed, true);
-    await assert.rejects(collect(new Observable<number>((s) => s.error(new Error('upstream'))).pipe(parallelMap((x: number) => x, { concurrency: 1 }))), /upstream/);
+    await assert.rejects(
+      collect(
+        new Observable<number>((s) => s.error(new Error('upstream'))).pipe(
+          parallelMap((x: number) => x, { concurrency: 1 }),
+        ),
+      ),
+      /upstream/,
+    );
   });
 
   it('errors instead of queueing more than maxQueued inputs from a push source', async () => {
     const subject = new Subject<number>();
     const never = new Promise<number>(() => {});
     const errors: unknown[] = [];
-    subject.pipe(parallelMap(() => never, { concurrency: 1, maxQueued: 2 })).subscribe({ error: (e: unknown) => errors.push(e) });
+    subject
+      .pipe(parallelMap(() => never, { concurrency: 1, maxQueued: 2 }))
+      .subscribe({ error: (e: unknown) => errors.push(e) });
     for (const x of [0, 1, 2]) subject.next(x); // one running, two waiting
     assert.equal(errors.length, 0);
     subject.next(3);
     assert.ok(errors[0] instanceof RangeError);
-    assert.match((errors[0] as Error).message, /^Cannot queue an input for parallelMap as at most maxQueued \(2\) inputs may wait/);
+    assert.match(
+      (errors[0] as Error).message,
+      /^Cannot queue an input for parallelMap as at most maxQueued \(2\) inputs may wait/,
+    );
     assert.equal(subject.observed, false);
   });
 
@@ -291,11 +331,17 @@ describe('parallelMap', () => {
     assert.equal(parallelMap((x) => x, { concurrency: 7 }).ndaflowHolds, 14);
     assert.equal(parallelMap((x) => x, { concurrency: 7, ordered: false }).ndaflowHolds, 7);
     assert.equal(parallelMap((x) => x, { concurrency: 7, reorderWindow: 1 }).ndaflowHolds, 8);
-    assert.throws(() => parallelMap((x) => x, { concurrency: 0 }), { name: 'RangeError', message: 'Cannot create a parallelMap as concurrency must be >= 1: current value is 0' });
+    assert.throws(() => parallelMap((x) => x, { concurrency: 0 }), {
+      name: 'RangeError',
+      message: 'Cannot create a parallelMap as concurrency must be >= 1: current value is 0',
+    });
     assert.throws(() => parallelMap((x) => x, { concurrency: Infinity }), RangeError);
     assert.throws(() => parallelMap((x) => x, { concurrency: 1.5 }), RangeError);
     assert.throws(() => parallelMap((x) => x, {} as never), TypeError);
-    assert.throws(() => parallelMap('f' as never, { concurrency: 1 }), { name: 'TypeError', message: 'Cannot create a parallelMap as fn must be a function: current value is "f"' });
+    assert.throws(() => parallelMap('f' as never, { concurrency: 1 }), {
+      name: 'TypeError',
+      message: 'Cannot create a parallelMap as fn must be a function: current value is "f"',
+    });
     assert.throws(() => parallelMap((x) => x, { concurrency: 1, ordered: 'yes' as never }), TypeError);
     assert.throws(() => parallelMap((x) => x, { concurrency: 1, handler: 'maybe' as never }), TypeError);
   });
@@ -303,7 +349,9 @@ describe('parallelMap', () => {
   it('property: same sequence as a sequential map (ordered), same multiset (unordered), under any delays', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 6 }), fc.boolean()), { maxLength: 40 }),
+        fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 0, max: 6 }), fc.boolean()), {
+          maxLength: 40,
+        }),
         fc.integer({ min: 1, max: 8 }),
         fc.boolean(),
         async (items, concurrency, ordered) => {
@@ -328,7 +376,11 @@ describe('parallelMap', () => {
           );
           const expected = items.map(([x], i) => f(x, i));
           if (ordered) assert.deepEqual(out, expected);
-          else assert.deepEqual([...out].sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
+          else
+            assert.deepEqual(
+              [...out].sort((a, b) => a - b),
+              [...expected].sort((a, b) => a - b),
+            );
           assert.ok(most <= concurrency);
         },
       ),

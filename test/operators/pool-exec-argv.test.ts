@@ -13,7 +13,10 @@ describe('poolExecArgv', () => {
     if (!process.allowedNodeEnvironmentFlags.has('--no-experimental-require-module')) return; // older Node: nothing to turn off
     assert.equal(argv.filter((f) => f === '--no-experimental-require-module').length, 1);
     const code = await new Promise<string>((resolve, reject) => {
-      const w = new Worker(`const { parentPort } = require('node:worker_threads'); try { require(${JSON.stringify(ESM_ENTRY)}); parentPort.postMessage('required'); } catch (e) { parentPort.postMessage(e.code); }`, { eval: true, execArgv: argv });
+      const w = new Worker(
+        `const { parentPort } = require('node:worker_threads'); try { require(${JSON.stringify(ESM_ENTRY)}); parentPort.postMessage('required'); } catch (e) { parentPort.postMessage(e.code); }`,
+        { eval: true, execArgv: argv },
+      );
       w.once('message', (m: string) => {
         void w.terminate();
         resolve(m);

@@ -27,7 +27,8 @@ function padded(img: Image, pad: number, y: number, x: number, ch: number): numb
 function window(img: Image, pad: number, y0: number, x0: number, h: number, w: number): number[] {
   const C = img.shape[2];
   const out: number[] = [];
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < C; ch++) out.push(padded(img, pad, y0 + y, x0 + x, ch));
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) for (let ch = 0; ch < C; ch++) out.push(padded(img, pad, y0 + y, x0 + x, ch));
   return out;
 }
 
@@ -55,7 +56,9 @@ describe('randomCrop', () => {
   it('pads with zeros: a crop of the padded size is the padded image', async () => {
     const ledger = new RecordingLedger();
     const img: Image = { data: Uint8Array.from([1, 2, 3, 4]), shape: [2, 2, 1] };
-    const [out] = await collect(from([ledger.sample('a', { png: img })]).pipe(randomCrop({ size: 4, pad: 1, seed: 1 })));
+    const [out] = await collect(
+      from([ledger.sample('a', { png: img })]).pipe(randomCrop({ size: 4, pad: 1, seed: 1 })),
+    );
     assert.deepEqual(Array.from((out?.png as Image).data), [0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0]);
   });
 
@@ -63,16 +66,25 @@ describe('randomCrop', () => {
     const ledger = new RecordingLedger();
     const f: Image = { data: Float32Array.from({ length: 64 }, (_, i) => i / 2), shape: [8, 8, 1] };
     const mask = ramp(8, 8, 1);
-    const [out] = await collect(from([ledger.sample('a', { png: f, 'seg.png': mask })]).pipe(randomCrop({ size: 3, seed: 4 })));
+    const [out] = await collect(
+      from([ledger.sample('a', { png: f, 'seg.png': mask })]).pipe(randomCrop({ size: 3, seed: 4 })),
+    );
     const a = out?.png as Image;
     const b = out?.['seg.png'] as Image;
     assert.ok(a.data instanceof Float32Array);
-    assert.deepEqual(Array.from(a.data, (v) => v * 2), Array.from(b.data));
+    assert.deepEqual(
+      Array.from(a.data, (v) => v * 2),
+      Array.from(b.data),
+    );
   });
 
   it('crops only the named fields with fields', async () => {
     const ledger = new RecordingLedger();
-    const [out] = await collect(from([ledger.sample('a', { png: ramp(5, 5, 1), big: ramp(5, 5, 1) })]).pipe(randomCrop({ size: 2, seed: 4, fields: ['png'] })));
+    const [out] = await collect(
+      from([ledger.sample('a', { png: ramp(5, 5, 1), big: ramp(5, 5, 1) })]).pipe(
+        randomCrop({ size: 2, seed: 4, fields: ['png'] }),
+      ),
+    );
     assert.deepEqual((out?.png as Image).shape, [2, 2, 1]);
     assert.deepEqual((out?.big as Image).shape, [5, 5, 1]);
   });
@@ -106,15 +118,44 @@ describe('randomCrop', () => {
       return true;
     });
     const out = await collect(from(input).pipe(randomCrop({ size: 4, seed: 1, handler: 'ignoreAndContinue' })));
-    assert.deepEqual(out.map((s) => s.__key__), ['ok']);
-    assert.deepEqual(await collect(from([ledger.sample('padded', { png: ramp(3, 8, 1) })]).pipe(randomCrop({ size: 4, pad: 1, seed: 1 }))).then((o) => (o[0]?.png as Image).shape), [4, 4, 1]);
-    await assert.rejects(collect(from([ledger.sample('m', { jpg: ramp(8, 8, 1) })]).pipe(randomCrop({ size: 4, seed: 1, fields: ['png'] }))), (e: unknown) => e instanceof SampleError && e.reason === 'missing-field');
-    await assert.rejects(collect(from([ledger.sample('raw', { png: Buffer.from('x') })]).pipe(randomCrop({ size: 4, seed: 1, fields: ['png'] }))), /must be a decoded image/);
-    assert.deepEqual(ledger.skipped.map((s) => [s.key, s.reason]), [['small', 'random-crop'], ['small', 'random-crop'], ['m', 'missing-field'], ['raw', 'random-crop']]);
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['ok'],
+    );
+    assert.deepEqual(
+      await collect(
+        from([ledger.sample('padded', { png: ramp(3, 8, 1) })]).pipe(randomCrop({ size: 4, pad: 1, seed: 1 })),
+      ).then((o) => (o[0]?.png as Image).shape),
+      [4, 4, 1],
+    );
+    await assert.rejects(
+      collect(
+        from([ledger.sample('m', { jpg: ramp(8, 8, 1) })]).pipe(randomCrop({ size: 4, seed: 1, fields: ['png'] })),
+      ),
+      (e: unknown) => e instanceof SampleError && e.reason === 'missing-field',
+    );
+    await assert.rejects(
+      collect(
+        from([ledger.sample('raw', { png: Buffer.from('x') })]).pipe(randomCrop({ size: 4, seed: 1, fields: ['png'] })),
+      ),
+      /must be a decoded image/,
+    );
+    assert.deepEqual(
+      ledger.skipped.map((s) => [s.key, s.reason]),
+      [
+        ['small', 'random-crop'],
+        ['small', 'random-crop'],
+        ['m', 'missing-field'],
+        ['raw', 'random-crop'],
+      ],
+    );
   });
 
   it('validates its options when created', () => {
-    assert.throws(() => randomCrop({ size: 0, seed: 1 }), { name: 'RangeError', message: 'Cannot create a random crop as size must be >= 1: current value is 0' });
+    assert.throws(() => randomCrop({ size: 0, seed: 1 }), {
+      name: 'RangeError',
+      message: 'Cannot create a random crop as size must be >= 1: current value is 0',
+    });
     assert.throws(() => randomCrop({ size: [3] as never, seed: 1 }), TypeError);
     assert.throws(() => randomCrop({ size: [3, 2.5], seed: 1 }), RangeError);
     assert.throws(() => randomCrop({ size: 3, pad: -1, seed: 1 }), RangeError);
@@ -127,7 +168,12 @@ describe('randomCrop', () => {
     const subject = new Subject<Sample>();
     let finalized = false;
     const seen: Sample[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), randomCrop({ size: 1, seed: 1 })).subscribe((s) => seen.push(s));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        randomCrop({ size: 1, seed: 1 }),
+      )
+      .subscribe((s) => seen.push(s));
     subject.next({ __key__: 'a', __url__: 'u', png: ramp(2, 2, 1) });
     sub.unsubscribe();
     subject.next({ __key__: 'b', __url__: 'u', png: ramp(2, 2, 1) });
@@ -138,18 +184,29 @@ describe('randomCrop', () => {
   it('always gives a window of the padded image (property against a naive crop)', () => {
     fc.assert(
       fc.property(
-        fc.record({ H: fc.integer({ min: 1, max: 7 }), W: fc.integer({ min: 1, max: 7 }), C: fc.integer({ min: 1, max: 3 }), pad: fc.integer({ min: 0, max: 2 }), seed: fc.nat(), key: fc.string() }),
+        fc.record({
+          H: fc.integer({ min: 1, max: 7 }),
+          W: fc.integer({ min: 1, max: 7 }),
+          C: fc.integer({ min: 1, max: 3 }),
+          pad: fc.integer({ min: 0, max: 2 }),
+          seed: fc.nat(),
+          key: fc.string(),
+        }),
         fc.integer({ min: 1, max: 11 }),
         fc.integer({ min: 1, max: 11 }),
         ({ H, W, C, pad, seed, key }, h, w) => {
           fc.pre(h <= H + 2 * pad && w <= W + 2 * pad);
           const img = ramp(H, W, C, 1);
           let out: Sample | undefined;
-          from([{ __key__: key, __url__: 'u', png: img }]).pipe(randomCrop({ size: [h, w], pad, seed })).subscribe((s) => (out = s));
+          from([{ __key__: key, __url__: 'u', png: img }])
+            .pipe(randomCrop({ size: [h, w], pad, seed }))
+            .subscribe((s) => (out = s));
           const got = Array.from((out?.png as Image).data);
           assert.deepEqual((out?.png as Image).shape, [h, w, C]);
           let found = false;
-          for (let y0 = 0; y0 <= H + 2 * pad - h && !found; y0++) for (let x0 = 0; x0 <= W + 2 * pad - w && !found; x0++) found = window(img, pad, y0, x0, h, w).every((v, i) => v === got[i]);
+          for (let y0 = 0; y0 <= H + 2 * pad - h && !found; y0++)
+            for (let x0 = 0; x0 <= W + 2 * pad - w && !found; x0++)
+              found = window(img, pad, y0, x0, h, w).every((v, i) => v === got[i]);
           assert.ok(found);
         },
       ),

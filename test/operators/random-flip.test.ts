@@ -30,12 +30,19 @@ function mirror(img: Image, direction: 'horizontal' | 'vertical'): number[] {
 describe('randomFlip', () => {
   it('mirrors left-right with p = 1 and leaves the sample as it is with p = 0', async () => {
     const ledger = new RecordingLedger();
-    const s = ledger.sample('a', { png: { data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), shape: [2, 3, 2] } as Image, cls: 1 });
+    const s = ledger.sample('a', {
+      png: { data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), shape: [2, 3, 2] } as Image,
+      cls: 1,
+    });
     const [flipped] = await collect(from([s]).pipe(randomFlip({ p: 1, seed: 1 })));
     assert.deepEqual(Array.from((flipped?.png as Image).data), [5, 6, 3, 4, 1, 2, 11, 12, 9, 10, 7, 8]);
     assert.equal(flipped?.[LINEAGE], s[LINEAGE]);
     assert.equal(flipped?.cls, 1);
-    assert.deepEqual(Array.from((s.png as Image).data), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 'the input is not modified');
+    assert.deepEqual(
+      Array.from((s.png as Image).data),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+      'the input is not modified',
+    );
     const [same] = await collect(from([s]).pipe(randomFlip({ p: 0, seed: 1 })));
     assert.equal(same, s);
     const [vertical] = await collect(from([s]).pipe(randomFlip({ p: 1, seed: 1, direction: 'vertical' })));
@@ -45,7 +52,9 @@ describe('randomFlip', () => {
   it('flips all the image fields of a sample together, keeps Float32, and honours fields', async () => {
     const ledger = new RecordingLedger();
     const f: Image = { data: Float32Array.from([0.5, 1.5]), shape: [1, 2, 1] };
-    const samples = Array.from({ length: 20 }, (_, i) => ledger.sample(`k${i}`, { png: ramp(1, 2, 1), 'seg.png': ramp(1, 2, 1), f }));
+    const samples = Array.from({ length: 20 }, (_, i) =>
+      ledger.sample(`k${i}`, { png: ramp(1, 2, 1), 'seg.png': ramp(1, 2, 1), f }),
+    );
     const out = await collect(from(samples).pipe(randomFlip({ seed: 3 })));
     for (const s of out) assert.deepEqual(Array.from((s.png as Image).data), Array.from((s['seg.png'] as Image).data));
     const flipped = out.filter((s) => (s.png as Image).data[0] === 1);
@@ -77,14 +86,33 @@ describe('randomFlip', () => {
 
   it('reports a missing or undecoded named field through the handler', async () => {
     const ledger = new RecordingLedger();
-    await assert.rejects(collect(from([ledger.sample('m', { jpg: ramp(2, 2, 1) })]).pipe(randomFlip({ seed: 1, fields: ['png'] }))), (e: unknown) => e instanceof SampleError && e.reason === 'missing-field' && e.field === 'png');
-    const out = await collect(from([ledger.sample('raw', { png: Buffer.from('x') }), ledger.sample('ok', { png: ramp(2, 2, 1) })]).pipe(randomFlip({ seed: 1, fields: ['png'], handler: 'ignoreAndContinue' })));
-    assert.deepEqual(out.map((s) => s.__key__), ['ok']);
-    assert.deepEqual(ledger.skipped.map((s) => [s.key, s.reason]), [['m', 'missing-field'], ['raw', 'random-flip']]);
+    await assert.rejects(
+      collect(from([ledger.sample('m', { jpg: ramp(2, 2, 1) })]).pipe(randomFlip({ seed: 1, fields: ['png'] }))),
+      (e: unknown) => e instanceof SampleError && e.reason === 'missing-field' && e.field === 'png',
+    );
+    const out = await collect(
+      from([ledger.sample('raw', { png: Buffer.from('x') }), ledger.sample('ok', { png: ramp(2, 2, 1) })]).pipe(
+        randomFlip({ seed: 1, fields: ['png'], handler: 'ignoreAndContinue' }),
+      ),
+    );
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['ok'],
+    );
+    assert.deepEqual(
+      ledger.skipped.map((s) => [s.key, s.reason]),
+      [
+        ['m', 'missing-field'],
+        ['raw', 'random-flip'],
+      ],
+    );
   });
 
   it('validates its options when created', () => {
-    assert.throws(() => randomFlip({ p: 1.5, seed: 1 }), { name: 'RangeError', message: 'Cannot create a random flip as p must be in [0, 1]: current value is 1.5' });
+    assert.throws(() => randomFlip({ p: 1.5, seed: 1 }), {
+      name: 'RangeError',
+      message: 'Cannot create a random flip as p must be in [0, 1]: current value is 1.5',
+    });
     assert.throws(() => randomFlip({ p: Number.NaN, seed: 1 }), TypeError);
     assert.throws(() => randomFlip({ direction: 'diagonal' as never, seed: 1 }), RangeError);
     assert.throws(() => randomFlip({ seed: -3 }), RangeError);
@@ -98,7 +126,12 @@ describe('randomFlip', () => {
     const subject = new Subject<Sample>();
     let finalized = false;
     const seen: Sample[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), randomFlip({ seed: 1 })).subscribe((s) => seen.push(s));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        randomFlip({ seed: 1 }),
+      )
+      .subscribe((s) => seen.push(s));
     subject.next({ __key__: 'a', __url__: 'u', png: ramp(2, 2, 1) });
     sub.unsubscribe();
     subject.next({ __key__: 'b', __url__: 'u', png: ramp(2, 2, 1) });
@@ -108,14 +141,24 @@ describe('randomFlip', () => {
 
   it('equals a naive mirror, and flipping twice is the identity (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom('horizontal' as const, 'vertical' as const), (H, W, C, direction) => {
-        const img = ramp(H, W, C);
-        const once: Sample[] = [];
-        from([{ __key__: 'k', __url__: 'u', png: img }]).pipe(randomFlip({ p: 1, seed: 0, direction }), randomFlip({ p: 1, seed: 0, direction })).subscribe((s) => once.push(s));
-        assert.deepEqual(Array.from((once[0]?.png as Image).data), Array.from(img.data));
-        from([{ __key__: 'k', __url__: 'u', png: img }]).pipe(randomFlip({ p: 1, seed: 0, direction })).subscribe((s) => once.push(s));
-        assert.deepEqual(Array.from((once[1]?.png as Image).data), mirror(img, direction));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom('horizontal' as const, 'vertical' as const),
+        (H, W, C, direction) => {
+          const img = ramp(H, W, C);
+          const once: Sample[] = [];
+          from([{ __key__: 'k', __url__: 'u', png: img }])
+            .pipe(randomFlip({ p: 1, seed: 0, direction }), randomFlip({ p: 1, seed: 0, direction }))
+            .subscribe((s) => once.push(s));
+          assert.deepEqual(Array.from((once[0]?.png as Image).data), Array.from(img.data));
+          from([{ __key__: 'k', __url__: 'u', png: img }])
+            .pipe(randomFlip({ p: 1, seed: 0, direction }))
+            .subscribe((s) => once.push(s));
+          assert.deepEqual(Array.from((once[1]?.png as Image).data), mirror(img, direction));
+        },
+      ),
     );
   });
 });

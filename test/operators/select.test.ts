@@ -15,14 +15,21 @@ describe('select', () => {
     const s = ledger.sample('a', { png: 1, cls: 2, json: 3, 'seg.png': 4 });
     const [out] = await collect(from([s]).pipe(select('cls', 'seg.png')));
     assert.deepEqual(Object.keys(out as object), ['__key__', '__url__', 'cls', 'seg.png']);
-    assert.deepEqual({ ...out }, { __key__: 'a', __url__: 'mem://test.tar', cls: 2, 'seg.png': 4, [LINEAGE]: s[LINEAGE] });
+    assert.deepEqual(
+      { ...out },
+      { __key__: 'a', __url__: 'mem://test.tar', cls: 2, 'seg.png': 4, [LINEAGE]: s[LINEAGE] },
+    );
     assert.notEqual(out, s);
     assert.equal(s.png, 1, 'the input is not modified');
   });
 
   it('reports a missing field as a missing-field SampleError through the handler', async () => {
     const ledger = new RecordingLedger();
-    const input = [ledger.sample('a', { png: 1, cls: 0 }), ledger.sample('b', { png: 1 }), ledger.sample('c', { png: 1, cls: 2 })];
+    const input = [
+      ledger.sample('a', { png: 1, cls: 0 }),
+      ledger.sample('b', { png: 1 }),
+      ledger.sample('c', { png: 1, cls: 2 }),
+    ];
     await assert.rejects(collect(from(input).pipe(select('png', 'cls'))), (e: unknown) => {
       assert.ok(e instanceof SampleError);
       assert.equal(e.reason, 'missing-field');
@@ -32,12 +39,18 @@ describe('select', () => {
       return true;
     });
     const out = await collect(from(input).pipe(select('png', 'cls', { handler: 'ignoreAndContinue' })));
-    assert.deepEqual(out.map((s) => s.__key__), ['a', 'c']);
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['a', 'c'],
+    );
     assert.deepEqual(ledger.skippedKeys('missing-field'), ['b', 'b']);
   });
 
   it('validates its fields when created', () => {
-    assert.throws(() => select(), { name: 'RangeError', message: 'Cannot select fields as at least one field must be named: current value is []' });
+    assert.throws(() => select(), {
+      name: 'RangeError',
+      message: 'Cannot select fields as at least one field must be named: current value is []',
+    });
     assert.throws(() => select(''), RangeError);
     assert.throws(() => select('png', 'png'), /each field must be named once/);
     assert.throws(() => select(3 as never), TypeError);
@@ -48,7 +61,12 @@ describe('select', () => {
     const subject = new Subject<Sample>();
     let finalized = false;
     const seen: Sample[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), select('x')).subscribe((s) => seen.push(s));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        select('x'),
+      )
+      .subscribe((s) => seen.push(s));
     subject.next({ __key__: 'a', __url__: 'u', x: 1 });
     sub.unsubscribe();
     subject.next({ __key__: 'b', __url__: 'u', x: 1 });
@@ -58,14 +76,23 @@ describe('select', () => {
 
   it('equals picking the fields by hand (property)', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.integer()), fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { minLength: 1 }), (fields, wanted) => {
-        const sample: Sample = { __key__: 'k', __url__: 'u', ...fields };
-        const out: Sample[] = [];
-        let error: unknown;
-        from([sample]).pipe(select(...wanted)).subscribe({ next: (s) => out.push(s), error: (e: unknown) => (error = e) });
-        if (wanted.every((f) => f in fields)) assert.deepEqual(out, [{ __key__: 'k', __url__: 'u', ...Object.fromEntries(wanted.map((f) => [f, fields[f]])) }]);
-        else assert.ok(error instanceof SampleError && error.reason === 'missing-field');
-      }),
+      fc.property(
+        fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.integer()),
+        fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { minLength: 1 }),
+        (fields, wanted) => {
+          const sample: Sample = { __key__: 'k', __url__: 'u', ...fields };
+          const out: Sample[] = [];
+          let error: unknown;
+          from([sample])
+            .pipe(select(...wanted))
+            .subscribe({ next: (s) => out.push(s), error: (e: unknown) => (error = e) });
+          if (wanted.every((f) => f in fields))
+            assert.deepEqual(out, [
+              { __key__: 'k', __url__: 'u', ...Object.fromEntries(wanted.map((f) => [f, fields[f]])) },
+            ]);
+          else assert.ok(error instanceof SampleError && error.reason === 'missing-field');
+        },
+      ),
     );
   });
 });

@@ -21,7 +21,12 @@ describe('shiftTransform', () => {
           C: fc.integer({ min: 1, max: 4 }),
           float: fc.boolean(),
           seed: fc.nat(),
-          offset: fc.option(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as [number, number]), { nil: undefined }),
+          offset: fc.option(
+            fc
+              .tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 50 }))
+              .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as [number, number]),
+            { nil: undefined },
+          ),
         }),
         ({ n, H, W, C, float, seed, offset }) => {
           const input = pixels([n, H, W, C], float ? 'float32' : 'uint8', seed + 23);
@@ -32,7 +37,9 @@ describe('shiftTransform', () => {
           const [dy, dx] = r.offset;
           assert.ok(dy >= 0 && dy < H && dx >= 0 && dx < W);
           for (let i = 0; i < n; i++)
-            for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) assert.deepEqual(pixel(r.images, i, (y + dy) % H, (x + dx) % W), pixel(input, i, y, x));
+            for (let y = 0; y < H; y++)
+              for (let x = 0; x < W; x++)
+                assert.deepEqual(pixel(r.images, i, (y + dy) % H, (x + dx) % W), pixel(input, i, y, x));
           assert.deepEqual(input.data, before);
         },
       ),
@@ -49,9 +56,15 @@ describe('shiftTransform', () => {
       assert.equal(r.offset[0], 10 + Math.floor(15 * batchRandom('shift', context).float()));
       seen.add(r.offset[0]);
     }
-    assert.deepEqual([...seen].sort((a, b) => a - b), Array.from({ length: 15 }, (_, i) => 10 + i));
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      Array.from({ length: 15 }, (_, i) => 10 + i),
+    );
     const big = shiftTransform().apply(pixels([1, 224, 64, 1]), ctx(1));
-    assert.ok(big.offset[0] >= 70 && big.offset[0] <= 168 && big.offset[1] >= 20 && big.offset[1] <= 48, String(big.offset));
+    assert.ok(
+      big.offset[0] >= 70 && big.offset[0] <= 168 && big.offset[1] >= 20 && big.offset[1] <= 48,
+      String(big.offset),
+    );
   });
 
   it('validates its options', () => {
@@ -69,13 +82,21 @@ describe('shift', () => {
     const png = pixels([3, 32, 32, 3]);
     const input = batchOf(ledger, keysOf(3), { png, cls: [1, 2, 3] });
     const [out] = await run([input], shift({ seed: 2 }));
-    assert.ok(sameImages(out?.png as ImageBatch, shiftTransform().apply(png, { seed: 2, epoch: 0, keys: keysOf(3) }).images));
+    assert.ok(
+      sameImages(out?.png as ImageBatch, shiftTransform().apply(png, { seed: 2, epoch: 0, keys: keysOf(3) }).images),
+    );
     assert.equal(out?.[LINEAGE], input[LINEAGE]);
     assert.equal(out?.cls, input.cls);
     assert.throws(() => shift({ offset: -2, seed: 1 }), RangeError);
     const subject = new Subject<Batch>();
     let finalized = false;
-    subject.pipe(finalize(() => (finalized = true)), shift({ seed: 1 })).subscribe().unsubscribe();
+    subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        shift({ seed: 1 }),
+      )
+      .subscribe()
+      .unsubscribe();
     assert.equal(finalized, true);
   });
 });

@@ -11,7 +11,8 @@ import type { Sample } from '../../sources/sample.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe(toArray()));
-const run = (n: number, size: number, seed: number, initial?: number): Promise<number[]> => collect(range(0, n).pipe(shuffle<number>(size, { seed, initial })));
+const run = (n: number, size: number, seed: number, initial?: number): Promise<number[]> =>
+  collect(range(0, n).pipe(shuffle<number>(size, { seed, initial })));
 
 describe('shuffle', () => {
   it('gives the same order for the same seed and another for another seed', async () => {
@@ -20,15 +21,24 @@ describe('shuffle', () => {
     const c = await run(200, 50, 2);
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
-    assert.notDeepEqual(a, [...a].sort((x, y) => x - y), 'it shuffles');
-    assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 200 }, (_, i) => i));
+    assert.notDeepEqual(
+      a,
+      [...a].sort((x, y) => x - y),
+      'it shuffles',
+    );
+    assert.deepEqual(
+      [...a].sort((x, y) => x - y),
+      Array.from({ length: 200 }, (_, i) => i),
+    );
   });
 
   it('gives nothing out before the buffer holds initial items, then drains it at the end', () => {
     const subject = new Subject<number>();
     const out: number[] = [];
     let done = false;
-    subject.pipe(shuffle<number>(10, { seed: 3, initial: 4 })).subscribe({ next: (x) => out.push(x), complete: () => (done = true) });
+    subject
+      .pipe(shuffle<number>(10, { seed: 3, initial: 4 }))
+      .subscribe({ next: (x) => out.push(x), complete: () => (done = true) });
     for (let i = 0; i < 3; i++) subject.next(i);
     assert.equal(out.length, 0);
     subject.next(3);
@@ -37,7 +47,10 @@ describe('shuffle', () => {
     assert.equal(out.length, 3, 'the buffer grows by one per item given out until size (WebDataset initial)');
     subject.complete();
     assert.equal(done, true);
-    assert.deepEqual([...out].sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      [...out].sort((x, y) => x - y),
+      [0, 1, 2, 3, 4, 5, 6, 7],
+    );
   });
 
   it('moves an item at most size places earlier (a buffer, not a full shuffle)', async () => {
@@ -47,7 +60,10 @@ describe('shuffle', () => {
 
   it('declares what it holds, and validates its options when created', () => {
     assert.equal(shuffle(500, { seed: 1 }).ndaflowHolds, 500);
-    assert.throws(() => shuffle(0, { seed: 1 }), { name: 'RangeError', message: 'Cannot create a shuffle as size must be >= 1: current value is 0' });
+    assert.throws(() => shuffle(0, { seed: 1 }), {
+      name: 'RangeError',
+      message: 'Cannot create a shuffle as size must be >= 1: current value is 0',
+    });
     assert.throws(() => shuffle(10, { seed: 1, initial: 0 }), RangeError);
     assert.throws(() => shuffle(10, { seed: -1 }), RangeError);
     assert.throws(() => shuffle(10, { seed: 'x' as never }), TypeError);
@@ -60,7 +76,12 @@ describe('shuffle', () => {
     const subject = new Subject<number>();
     let finalized = false;
     const out: number[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), shuffle<number>(3, { seed: 1 })).subscribe((x) => out.push(x));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        shuffle<number>(3, { seed: 1 }),
+      )
+      .subscribe((x) => out.push(x));
     for (let i = 0; i < 5; i++) subject.next(i);
     assert.equal(out.length, 3);
     sub.unsubscribe();
@@ -73,7 +94,14 @@ describe('shuffle', () => {
   it('stops pulling a synchronous source when downstream is done', async () => {
     let pulled = 0;
     let finalized = false;
-    const out = await collect(range(0, 1e9).pipe(tap(() => pulled++), finalize(() => (finalized = true)), shuffle<number>(4, { seed: 1 }), take(3)));
+    const out = await collect(
+      range(0, 1e9).pipe(
+        tap(() => pulled++),
+        finalize(() => (finalized = true)),
+        shuffle<number>(4, { seed: 1 }),
+        take(3),
+      ),
+    );
     assert.equal(out.length, 3);
     assert.ok(finalized);
     assert.ok(pulled <= 7, `pulled ${pulled}`);
@@ -81,15 +109,24 @@ describe('shuffle', () => {
 
   it('outputs a permutation of its input for any input, size, initial and seed (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer(), { maxLength: 60 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (values, size, initial, seed) => {
-        const out: number[] = [];
-        let completed = false;
-        range(0, values.length)
-          .pipe(shuffle<number>(size, { seed, initial }))
-          .subscribe({ next: (i) => out.push(values[i] as number), complete: () => (completed = true) });
-        assert.ok(completed);
-        assert.deepEqual([...out].sort((a, b) => a - b), [...values].sort((a, b) => a - b));
-      }),
+      fc.property(
+        fc.array(fc.integer(), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        (values, size, initial, seed) => {
+          const out: number[] = [];
+          let completed = false;
+          range(0, values.length)
+            .pipe(shuffle<number>(size, { seed, initial }))
+            .subscribe({ next: (i) => out.push(values[i] as number), complete: () => (completed = true) });
+          assert.ok(completed);
+          assert.deepEqual(
+            [...out].sort((a, b) => a - b),
+            [...values].sort((a, b) => a - b),
+          );
+        },
+      ),
     );
   });
 

@@ -66,9 +66,13 @@ describe('stitchTransform', () => {
   it('refuses a batch of one image, and bad options', () => {
     assert.throws(() => stitchTransform().apply(pixels([1, 2, 2, 1]), ctx(1)), {
       name: 'RangeError',
-      message: 'Cannot make stitch negatives of a batch as a batch must hold at least 2 images (each image is mixed with another one; batch with partial: false): current value is 1',
+      message:
+        'Cannot make stitch negatives of a batch as a batch must hold at least 2 images (each image is mixed with another one; batch with partial: false): current value is 1',
     });
-    assert.throws(() => stitchTransform({ p: 1.5 }), { name: 'RangeError', message: 'Cannot create a stitch transform as p must be in [0, 1]: current value is 1.5' });
+    assert.throws(() => stitchTransform({ p: 1.5 }), {
+      name: 'RangeError',
+      message: 'Cannot create a stitch transform as p must be in [0, 1]: current value is 1.5',
+    });
     assert.throws(() => stitchTransform({ p: -0.1 }), RangeError);
     assert.throws(() => stitchTransform({ p: 'half' as never }), TypeError);
     assert.throws(() => stitchTransform({ k: 2 } as never), TypeError);
@@ -85,7 +89,10 @@ describe('stitch', () => {
     assert.ok(out);
     const expected = stitchTransform().apply(png, { seed: 8, epoch: 0, keys: input.__key__ });
     assert.ok(sameImages(out.png as ImageBatch, expected.images));
-    assert.deepEqual(out.__partner__, Array.from(expected.partners, (p) => input.__key__[p]));
+    assert.deepEqual(
+      out.__partner__,
+      Array.from(expected.partners, (p) => input.__key__[p]),
+    );
     assert.deepEqual(out.__stitch__, { direction: expected.direction });
     assert.equal(out[LINEAGE], input[LINEAGE]);
     assert.deepEqual(out.__key__, input.__key__);
@@ -102,7 +109,10 @@ describe('stitch', () => {
 
   it('gives several fields of a batch the same partners and direction', async () => {
     const ledger = new RecordingLedger();
-    const [out] = await run([batchOf(ledger, keysOf(6), { png: pixels([6, 4, 4, 3]), 'seg.png': pixels([6, 8, 8, 1], 'uint8', 5) })], stitch({ seed: 3 }));
+    const [out] = await run(
+      [batchOf(ledger, keysOf(6), { png: pixels([6, 4, 4, 3]), 'seg.png': pixels([6, 8, 8, 1], 'uint8', 5) })],
+      stitch({ seed: 3 }),
+    );
     const keys = keysOf(6);
     const a = stitchTransform().apply(pixels([6, 4, 4, 3]), { seed: 3, epoch: 0, keys });
     const b = stitchTransform().apply(pixels([6, 8, 8, 1], 'uint8', 5), { seed: 3, epoch: 0, keys });
@@ -118,10 +128,19 @@ describe('stitch', () => {
     assert.ok(sameImages(a[0]?.png as ImageBatch, b[0]?.png as ImageBatch));
     assert.deepEqual(a[0]?.__partner__, b[0]?.__partner__);
     const c = await run([mk(keysOf(5))], stitch({ seed: 2 }));
-    assert.ok(!sameImages(a[0]?.png as ImageBatch, c[0]?.png as ImageBatch) || a[0]?.__partner__.join() !== c[0]?.__partner__.join());
-    await assert.rejects(run([mk(['alone'])], stitch({ seed: 1 })), (e: unknown) => e instanceof SampleError && e.reason === 'stitch' && e.key === 'alone');
+    assert.ok(
+      !sameImages(a[0]?.png as ImageBatch, c[0]?.png as ImageBatch) ||
+        a[0]?.__partner__.join() !== c[0]?.__partner__.join(),
+    );
+    await assert.rejects(
+      run([mk(['alone'])], stitch({ seed: 1 })),
+      (e: unknown) => e instanceof SampleError && e.reason === 'stitch' && e.key === 'alone',
+    );
     const kept = await run([mk(['alone']), mk(['x', 'y'])], stitch({ seed: 1, handler: 'ignoreAndContinue' }));
-    assert.deepEqual(kept.map((o: StitchBatch) => o.__key__), [['x', 'y']]);
+    assert.deepEqual(
+      kept.map((o: StitchBatch) => o.__key__),
+      [['x', 'y']],
+    );
   });
 
   it('validates its options when created, and releases its source on unsubscribe', () => {
@@ -129,7 +148,12 @@ describe('stitch', () => {
     assert.throws(() => stitch({ seed: 1, field: '' }), TypeError);
     const subject = new Subject<Batch>();
     let finalized = false;
-    const sub = subject.pipe(finalize(() => (finalized = true)), stitch({ seed: 1 })).subscribe();
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        stitch({ seed: 1 }),
+      )
+      .subscribe();
     sub.unsubscribe();
     assert.equal(finalized, true);
     assert.equal(subject.observed, false);

@@ -41,7 +41,10 @@ describe('toTuple', () => {
   });
 
   it('validates its fields when created', () => {
-    assert.throws(() => toTuple(), { name: 'RangeError', message: 'Cannot make tuples as at least one field must be named: current value is []' });
+    assert.throws(() => toTuple(), {
+      name: 'RangeError',
+      message: 'Cannot make tuples as at least one field must be named: current value is []',
+    });
     assert.throws(() => toTuple('png;'), RangeError);
     assert.throws(() => toTuple(1 as never), TypeError);
   });
@@ -50,7 +53,12 @@ describe('toTuple', () => {
     const subject = new Subject<Sample>();
     let finalized = false;
     const seen: unknown[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), toTuple('x')).subscribe((t) => seen.push(t));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        toTuple('x'),
+      )
+      .subscribe((t) => seen.push(t));
     subject.next({ __key__: 'a', __url__: 'u', x: 1 });
     sub.unsubscribe();
     subject.next({ __key__: 'b', __url__: 'u', x: 2 });
@@ -62,8 +70,13 @@ describe('toTuple', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ a: fc.integer(), b: fc.string() })), (rows) => {
         const out: unknown[][] = [];
-        from(rows.map((r, i) => ({ __key__: `k${i}`, __url__: 'u', ...r }))).pipe(toTuple('b', 'a')).subscribe((t) => out.push([...t]));
-        assert.deepEqual(out, rows.map((r) => [r.b, r.a]));
+        from(rows.map((r, i) => ({ __key__: `k${i}`, __url__: 'u', ...r })))
+          .pipe(toTuple('b', 'a'))
+          .subscribe((t) => out.push([...t]));
+        assert.deepEqual(
+          out,
+          rows.map((r) => [r.b, r.a]),
+        );
       }),
     );
   });

@@ -25,7 +25,10 @@ describe('unbatch', () => {
     const ledger = new RecordingLedger();
     const input = [0, 1, 2, 3, 4].map((i) => ledger.sample(`k${i}`, { png: image(i * 10), cls: i, txt: `t${i}` }));
     const out = await collect(from(input).pipe(batch(2), unbatch()));
-    assert.deepEqual(out.map((s) => s.__key__), ['k0', 'k1', 'k2', 'k3', 'k4']);
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['k0', 'k1', 'k2', 'k3', 'k4'],
+    );
     out.forEach((s, i) => {
       const src = input[i] as Sample;
       assert.equal(s.__url__, 'mem://test.tar');
@@ -39,7 +42,11 @@ describe('unbatch', () => {
 
   it('gives images as views of the stacked array (no copy)', async () => {
     const ledger = new RecordingLedger();
-    const b: Batch = { __key__: ['a', 'b'], __url__: ['u', 'u'], png: { data: Uint8Array.from([1, 2, 3, 4]), shape: [2, 1, 2, 1] } };
+    const b: Batch = {
+      __key__: ['a', 'b'],
+      __url__: ['u', 'u'],
+      png: { data: Uint8Array.from([1, 2, 3, 4]), shape: [2, 1, 2, 1] },
+    };
     b[LINEAGE] = [ledger.sample('a')[LINEAGE], ledger.sample('b')[LINEAGE]] as never;
     const [a, second] = await collect(from([b]).pipe(unbatch()));
     const stacked = (b.png as Image).data;
@@ -51,7 +58,13 @@ describe('unbatch', () => {
   it('gives a value set for the whole batch to every member', async () => {
     const b: Batch = { __key__: ['a', 'b'], __url__: ['u1', 'u2'], lambda: 0.25 };
     const out = await collect(from([b]).pipe(unbatch()));
-    assert.deepEqual(out.map((s) => [s.__key__, s.__url__, s.lambda]), [['a', 'u1', 0.25], ['b', 'u2', 0.25]]);
+    assert.deepEqual(
+      out.map((s) => [s.__key__, s.__url__, s.lambda]),
+      [
+        ['a', 'u1', 0.25],
+        ['b', 'u2', 0.25],
+      ],
+    );
   });
 
   it('turns a batch of tuples back into tuples', async () => {
@@ -78,8 +91,13 @@ describe('unbatch', () => {
     });
     assert.deepEqual(ledger.skippedKeys('unbatch'), ['a', 'b']);
     const good: Batch = { __key__: ['c'], __url__: ['u'], cls: [1] };
-    const out = await collect(from([ledger.sample('x', { not: 'a batch' }) as unknown, good]).pipe(unbatch({ handler: ignoreAndContinue })));
-    assert.deepEqual(out.map((s) => s.__key__), ['c']);
+    const out = await collect(
+      from([ledger.sample('x', { not: 'a batch' }) as unknown, good]).pipe(unbatch({ handler: ignoreAndContinue })),
+    );
+    assert.deepEqual(
+      out.map((s) => s.__key__),
+      ['c'],
+    );
     assert.deepEqual(ledger.skippedKeys('unbatch'), ['a', 'b', 'x']);
   });
 
@@ -87,24 +105,42 @@ describe('unbatch', () => {
     const subject = new Subject<Batch>();
     let finalized = false;
     const seen: Sample[] = [];
-    const sub = subject.pipe(finalize(() => (finalized = true)), unbatch()).subscribe((s) => seen.push(s));
+    const sub = subject
+      .pipe(
+        finalize(() => (finalized = true)),
+        unbatch(),
+      )
+      .subscribe((s) => seen.push(s));
     subject.next({ __key__: ['a', 'b'], __url__: ['u', 'u'] });
     sub.unsubscribe();
     subject.next({ __key__: ['c'], __url__: ['u'] });
     assert.equal(finalized, true);
-    assert.deepEqual(seen.map((s) => s.__key__), ['a', 'b']);
+    assert.deepEqual(
+      seen.map((s) => s.__key__),
+      ['a', 'b'],
+    );
   });
 
   it('is the inverse of batch for any values and size (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ n: fc.double({ noNaN: true }), s: fc.string(), px: fc.integer({ min: 0, max: 255 }) }), { maxLength: 30 }),
+        fc.array(fc.record({ n: fc.double({ noNaN: true }), s: fc.string(), px: fc.integer({ min: 0, max: 255 }) }), {
+          maxLength: 30,
+        }),
         fc.integer({ min: 1, max: 8 }),
         (rows, size) => {
           const ledger = new RecordingLedger();
-          const input = rows.map((r, i) => ledger.sample(`k${i}`, { n: r.n, s: r.s, img: { data: Uint8Array.from([r.px, 255 - r.px]), shape: [1, 1, 2] } }));
+          const input = rows.map((r, i) =>
+            ledger.sample(`k${i}`, {
+              n: r.n,
+              s: r.s,
+              img: { data: Uint8Array.from([r.px, 255 - r.px]), shape: [1, 1, 2] },
+            }),
+          );
           const out: Sample[] = [];
-          from(input).pipe(batch(size), unbatch()).subscribe((s) => out.push(s));
+          from(input)
+            .pipe(batch(size), unbatch())
+            .subscribe((s) => out.push(s));
           assert.equal(out.length, input.length);
           out.forEach((s, i) => {
             const src = input[i] as Sample;

@@ -19,7 +19,10 @@ type Shape5 = readonly [number, number, number, number, number];
 function clips(shape: Shape5, dtype: 'uint8' | 'float32' = 'uint8', seed = 1): ClipBatch {
   const rng = Random.derive(seed, 'video-nda-test');
   const len = shape.reduce((a, b) => a * b, 1);
-  const data = dtype === 'uint8' ? Uint8Array.from({ length: len }, () => rng.int(0, 255)) : Float32Array.from({ length: len }, () => rng.float());
+  const data =
+    dtype === 'uint8'
+      ? Uint8Array.from({ length: len }, () => rng.int(0, 255))
+      : Float32Array.from({ length: len }, () => rng.float());
   return { data, shape: [...shape] as unknown as ClipBatch['shape'] };
 }
 
@@ -28,7 +31,8 @@ function still(of: ClipBatch): ClipBatch {
   const [n, T, H, W, C] = of.shape;
   const per = H * W * C;
   const data = of.data instanceof Float32Array ? new Float32Array(of.data.length) : new Uint8Array(of.data.length);
-  for (let i = 0; i < n; i++) for (let t = 0; t < T; t++) data.set(of.data.subarray(i * T * per, i * T * per + per), (i * T + t) * per);
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < T; t++) data.set(of.data.subarray(i * T * per, i * T * per + per), (i * T + t) * per);
   return { data, shape: of.shape };
 }
 
@@ -54,7 +58,10 @@ const copyOfBatch = (b: ClipBatch): string => Array.from(b.data).join();
 
 describe('createVideoNdaTransform', () => {
   it('knows the temporal names and every image NDA name, and rebuilds an equal transform from (name, options) as JSON', () => {
-    assert.deepEqual([...VIDEO_NDA_TRANSFORM_NAMES], ['shuffle', 'reverse', 'splice', 'static', ...NDA_TRANSFORM_NAMES]);
+    assert.deepEqual(
+      [...VIDEO_NDA_TRANSFORM_NAMES],
+      ['shuffle', 'reverse', 'splice', 'static', ...NDA_TRANSFORM_NAMES],
+    );
     const input = clips([3, 4, 8, 8, 3]);
     const before = copyOfBatch(input);
     for (const name of VIDEO_NDA_TRANSFORM_NAMES) {
@@ -71,26 +78,51 @@ describe('createVideoNdaTransform', () => {
       assert.ok(copyOfBatch(a.clips) !== before, `${name} changes the clips`);
       if (name !== 'reverse') {
         // (a few tries: with 3 clips, splice has only 2 derangements and 3 cuts to choose from)
-        assert.ok([4, 5, 6].some((seed) => copyOfBatch(t.apply(input, ctx(3, seed)).clips) !== copyOfBatch(a.clips)), `${name}: another seed, other negatives`);
-        assert.ok([1, 2, 3].some((epoch) => copyOfBatch(t.apply(input, ctx(3, 3, epoch)).clips) !== copyOfBatch(a.clips)), `${name}: another epoch, other negatives`);
+        assert.ok(
+          [4, 5, 6].some((seed) => copyOfBatch(t.apply(input, ctx(3, seed)).clips) !== copyOfBatch(a.clips)),
+          `${name}: another seed, other negatives`,
+        );
+        assert.ok(
+          [1, 2, 3].some((epoch) => copyOfBatch(t.apply(input, ctx(3, 3, epoch)).clips) !== copyOfBatch(a.clips)),
+          `${name}: another epoch, other negatives`,
+        );
       }
     }
     assert.equal(copyOfBatch(input), before, 'the input is never modified');
   });
 
   it('refuses an unknown name, bad options, and malformed batches with clear errors', () => {
-    assert.throws(() => createVideoNdaTransform('rotate'), { name: 'RangeError', message: `Cannot create a video NDA transform as the name must be one of ${VIDEO_NDA_TRANSFORM_NAMES.join(', ')}: current value is "rotate"` });
+    assert.throws(() => createVideoNdaTransform('rotate'), {
+      name: 'RangeError',
+      message: `Cannot create a video NDA transform as the name must be one of ${VIDEO_NDA_TRANSFORM_NAMES.join(', ')}: current value is "rotate"`,
+    });
     assert.throws(() => createVideoNdaTransform('hasOwnProperty'), RangeError);
     assert.throws(() => createVideoNdaTransform('splice', { fraction: [0.8, 0.2] }), RangeError);
     assert.throws(() => createVideoNdaTransform('splice', { cut: 'frame' }), RangeError);
     assert.throws(() => createVideoNdaTransform('shuffle', { k: 2 }), TypeError);
     assert.throws(() => createVideoNdaTransform('jigsaw', { k: 1 }), RangeError);
-    assert.throws(() => createVideoNdaTransform('shuffle').apply(clips([2, 1, 2, 2, 3]), ctx(2)), { name: 'RangeError', message: 'Cannot shuffle the frames of clips as every clip must have at least 2 frames: current value is 1' });
+    assert.throws(() => createVideoNdaTransform('shuffle').apply(clips([2, 1, 2, 2, 3]), ctx(2)), {
+      name: 'RangeError',
+      message: 'Cannot shuffle the frames of clips as every clip must have at least 2 frames: current value is 1',
+    });
     assert.throws(() => createVideoNdaTransform('splice').apply(clips([1, 4, 2, 2, 3]), ctx(1)), /at least 2 images/);
     assert.throws(() => createVideoNdaTransform('reverse').apply(clips([2, 4, 2, 2, 3]), ctx(3)), /one key per clip/);
-    assert.throws(() => createVideoNdaTransform('static').apply({ data: new Uint8Array(5), shape: [1, 1, 1, 1, 3] }, ctx(1)), RangeError);
-    assert.throws(() => createVideoNdaTransform('jigsaw').apply({ data: new Uint8Array(12), shape: [1, 2, 2, 3] } as never as ClipBatch, ctx(1)), /stacked clip batch of shape \[n, T, h, w, c\]/);
-    assert.throws(() => createVideoNdaTransform('jigsaw', { k: 3 }).apply(clips([1, 2, 4, 4, 3]), ctx(1)), /k must divide/);
+    assert.throws(
+      () => createVideoNdaTransform('static').apply({ data: new Uint8Array(5), shape: [1, 1, 1, 1, 3] }, ctx(1)),
+      RangeError,
+    );
+    assert.throws(
+      () =>
+        createVideoNdaTransform('jigsaw').apply(
+          { data: new Uint8Array(12), shape: [1, 2, 2, 3] } as never as ClipBatch,
+          ctx(1),
+        ),
+      /stacked clip batch of shape \[n, T, h, w, c\]/,
+    );
+    assert.throws(
+      () => createVideoNdaTransform('jigsaw', { k: 3 }).apply(clips([1, 2, 4, 4, 3]), ctx(1)),
+      /k must divide/,
+    );
   });
 });
 
@@ -98,22 +130,36 @@ describe('temporal video NDA', () => {
   it('shuffle: each clip gets a permutation of its frames that is never the identity (property)', () => {
     const t = createVideoNdaTransform('shuffle');
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 8 }), fc.integer({ min: 1, max: 3 }), fc.nat(), fc.boolean(), (T, n, seed, float) => {
-        const input = clips([n, T, 2, 2, 1], float ? 'float32' : 'uint8', seed + 1);
-        const r = t.apply(input, ctx(n, seed)) as FrameShuffleResult;
-        assert.equal(r.partners, null);
-        for (let i = 0; i < n; i++) {
-          const order = Array.from(r.orders.subarray(i * T, (i + 1) * T));
-          assert.deepEqual([...order].sort((a, b) => a - b), Array.from({ length: T }, (_, k) => k), 'a permutation');
-          assert.ok(order.some((f, k) => f !== k), 'not the identity');
-          for (let k = 0; k < T; k++) assert.equal(frame(r.clips, i, k), frame(input, i, order[k] as number));
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 8 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(),
+        fc.boolean(),
+        (T, n, seed, float) => {
+          const input = clips([n, T, 2, 2, 1], float ? 'float32' : 'uint8', seed + 1);
+          const r = t.apply(input, ctx(n, seed)) as FrameShuffleResult;
+          assert.equal(r.partners, null);
+          for (let i = 0; i < n; i++) {
+            const order = Array.from(r.orders.subarray(i * T, (i + 1) * T));
+            assert.deepEqual(
+              [...order].sort((a, b) => a - b),
+              Array.from({ length: T }, (_, k) => k),
+              'a permutation',
+            );
+            assert.ok(
+              order.some((f, k) => f !== k),
+              'not the identity',
+            );
+            for (let k = 0; k < T; k++) assert.equal(frame(r.clips, i, k), frame(input, i, order[k] as number));
+          }
+        },
+      ),
       { numRuns: 200 },
     );
     // every non-identity order of 3 frames occurs
     const seen = new Set<string>();
-    for (let seed = 0; seed < 200; seed++) seen.add(Array.from((t.apply(clips([1, 3, 1, 1, 1]), ctx(1, seed)) as FrameShuffleResult).orders).join());
+    for (let seed = 0; seed < 200; seed++)
+      seen.add(Array.from((t.apply(clips([1, 3, 1, 1, 1]), ctx(1, seed)) as FrameShuffleResult).orders).join());
     assert.equal(seen.size, 5);
   });
 
@@ -122,7 +168,8 @@ describe('temporal video NDA', () => {
     for (const dtype of ['uint8', 'float32'] as const) {
       const input = clips([2, 5, 3, 4, 3], dtype);
       const r = t.apply(input, ctx(2));
-      for (let i = 0; i < 2; i++) for (let k = 0; k < 5; k++) assert.equal(frame(r.clips, i, k), frame(input, i, 4 - k));
+      for (let i = 0; i < 2; i++)
+        for (let k = 0; k < 5; k++) assert.equal(frame(r.clips, i, k), frame(input, i, 4 - k));
       assert.equal(r.partners, null);
     }
     const s = still(clips([2, 4, 2, 2, 3]));
@@ -131,24 +178,39 @@ describe('temporal video NDA', () => {
 
   it('splice: the head from the clip itself, the tail from a partner that is never itself; cut per clip or per batch (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 9 }), fc.integer({ min: 2, max: 5 }), fc.nat(), fc.constantFrom('clip' as const, 'batch' as const), (T, n, seed, cut) => {
-        const input = clips([n, T, 2, 3, 1], 'float32', seed + 1);
-        const r = createVideoNdaTransform('splice', { cut, fraction: [0, 1] }).apply(input, ctx(n, seed)) as SpliceResult;
-        for (let i = 0; i < n; i++) {
-          const head = r.heads[i] as number;
-          const partner = r.partners[i] as number;
-          assert.ok(head >= 1 && head <= T - 1, `head ${head} of ${T}`);
-          assert.notEqual(partner, i);
-          for (let k = 0; k < T; k++) assert.equal(frame(r.clips, i, k), frame(input, k < head ? i : partner, k));
-        }
-        if (cut === 'batch') assert.equal(new Set(r.heads).size, 1);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 9 }),
+        fc.integer({ min: 2, max: 5 }),
+        fc.nat(),
+        fc.constantFrom('clip' as const, 'batch' as const),
+        (T, n, seed, cut) => {
+          const input = clips([n, T, 2, 3, 1], 'float32', seed + 1);
+          const r = createVideoNdaTransform('splice', { cut, fraction: [0, 1] }).apply(
+            input,
+            ctx(n, seed),
+          ) as SpliceResult;
+          for (let i = 0; i < n; i++) {
+            const head = r.heads[i] as number;
+            const partner = r.partners[i] as number;
+            assert.ok(head >= 1 && head <= T - 1, `head ${head} of ${T}`);
+            assert.notEqual(partner, i);
+            for (let k = 0; k < T; k++) assert.equal(frame(r.clips, i, k), frame(input, k < head ? i : partner, k));
+          }
+          if (cut === 'batch') assert.equal(new Set(r.heads).size, 1);
+        },
+      ),
       { numRuns: 150 },
     );
     const heads = new Set<number>();
-    for (let seed = 0; seed < 30; seed++) for (const h of (createVideoNdaTransform('splice').apply(clips([4, 8, 1, 1, 1]), ctx(4, seed)) as SpliceResult).heads) heads.add(h);
+    for (let seed = 0; seed < 30; seed++)
+      for (const h of (createVideoNdaTransform('splice').apply(clips([4, 8, 1, 1, 1]), ctx(4, seed)) as SpliceResult)
+        .heads)
+        heads.add(h);
     assert.deepEqual([...heads].sort(), [2, 3, 4, 5, 6], 'default fraction [0.25, 0.75] of 8 frames');
-    const half = createVideoNdaTransform('splice', { fraction: [0.5, 0.5] }).apply(clips([3, 6, 1, 1, 1]), ctx(3)) as SpliceResult;
+    const half = createVideoNdaTransform('splice', { fraction: [0.5, 0.5] }).apply(
+      clips([3, 6, 1, 1, 1]),
+      ctx(3),
+    ) as SpliceResult;
     assert.deepEqual(Array.from(half.heads), [3, 3, 3]);
   });
 
@@ -169,7 +231,11 @@ describe('temporal video NDA', () => {
 });
 
 describe('spatial video NDA, consistent over frames', () => {
-  const OPTIONS: Record<string, object> = { jigsaw: { k: 2, mode: 'strict' }, cutout: { size: [2, 4] }, shift: { offset: [1, 5] } };
+  const OPTIONS: Record<string, object> = {
+    jigsaw: { k: 2, mode: 'strict' },
+    cutout: { size: [2, 4] },
+    shift: { offset: [1, 5] },
+  };
 
   it('frame t of the result is the image transform of frame t of every clip, with the same context (uint8 and float32)', () => {
     for (const name of NDA_TRANSFORM_NAMES) {
@@ -195,19 +261,28 @@ describe('spatial video NDA, consistent over frames', () => {
         const input = still(clips([4, 5, 8, 8, 3], dtype, 7));
         const r = createVideoNdaTransform(name, OPTIONS[name] ?? {}).apply(input, ctx(4, 11));
         assert.ok(copyOfBatch(r.clips) !== copyOfBatch(input), `${name} changes the clips`);
-        for (let i = 0; i < 4; i++) for (let t = 1; t < 5; t++) assert.equal(frame(r.clips, i, t), frame(r.clips, i, 0), `${name} ${dtype} clip ${i} frame ${t}`);
+        for (let i = 0; i < 4; i++)
+          for (let t = 1; t < 5; t++)
+            assert.equal(frame(r.clips, i, t), frame(r.clips, i, 0), `${name} ${dtype} clip ${i} frame ${t}`);
       }
     }
   });
 
   it('every spatial transform with its default options matches the image transform frame by frame, on distinct frames (property)', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...NDA_TRANSFORM_NAMES), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.nat(), (name, n, T, seed) => {
-        const input = clips([n, T, 4, 6, 1], 'uint8', seed);
-        const image = createNdaTransform(name);
-        const r = createVideoNdaTransform(name).apply(input, ctx(n, seed));
-        for (let t = 0; t < T; t++) assert.ok(sameImages(frameBatch(r.clips, t), image.apply(frameBatch(input, t), ctx(n, seed)).images));
-      }),
+      fc.property(
+        fc.constantFrom(...NDA_TRANSFORM_NAMES),
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.nat(),
+        (name, n, T, seed) => {
+          const input = clips([n, T, 4, 6, 1], 'uint8', seed);
+          const image = createNdaTransform(name);
+          const r = createVideoNdaTransform(name).apply(input, ctx(n, seed));
+          for (let t = 0; t < T; t++)
+            assert.ok(sameImages(frameBatch(r.clips, t), image.apply(frameBatch(input, t), ctx(n, seed)).images));
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -11,7 +11,10 @@ import { tempDir } from '../helpers/temp-dir.js';
 describe('cifar10Gan', () => {
   it('is registered, and says how to get the data when the default shards are missing', async () => {
     assert.equal(findPipeline('cifar10-gan'), cifar10Gan);
-    await assert.rejects(cifar10Gan.run({ steps: 1, runDir: join(tempDir(), 'run') }), /ndaflow prepare cifar10 cifar-10-binary\.tar\.gz.*or pass --shards/);
+    await assert.rejects(
+      cifar10Gan.run({ steps: 1, runDir: join(tempDir(), 'run') }),
+      /ndaflow prepare cifar10 cifar-10-binary\.tar\.gz.*or pass --shards/,
+    );
   });
 
   it('trains the 3-channel NDA-GAN on shards that `prepare cifar10` wrote: config, metrics, report; nothing lost', async () => {
@@ -20,7 +23,16 @@ describe('cifar10Gan', () => {
     writeCifar10(tarball, 4);
     await convertCifar('cifar10', tarball, { out: join(dir, 'shards'), splits: ['train'] });
     const runDir = join(dir, 'run');
-    const r = await cifar10Gan.run({ shards: join(dir, 'shards', 'train-000000.tar'), nda: 'cutmix', steps: 1, seed: 1, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
+    const r = await cifar10Gan.run({
+      shards: join(dir, 'shards', 'train-000000.tar'),
+      nda: 'cutmix',
+      steps: 1,
+      seed: 1,
+      backend: 'wasm',
+      batchSize: 4,
+      shuffle: 0,
+      runDir,
+    });
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
     assert.equal(config.channels, 3);
     assert.equal(config.testShards, null, 'no in-domain classifier for CIFAR: no FID');

@@ -15,7 +15,17 @@ describe('fmnistAnomaly', () => {
   it('trains 1 G step on class 3 of the embedded shards, scores the test split, writes anomaly.json; nothing lost', async () => {
     const runDir = join(tempDir(), 'run');
     const lines: string[] = [];
-    const r = await fmnistAnomaly.run({ normalClass: 3, nda: 'none', steps: 1, seed: 1, backend: 'wasm', batchSize: 8, shuffle: 0, runDir, log: (l) => lines.push(l) });
+    const r = await fmnistAnomaly.run({
+      normalClass: 3,
+      nda: 'none',
+      steps: 1,
+      seed: 1,
+      backend: 'wasm',
+      batchSize: 8,
+      shuffle: 0,
+      runDir,
+      log: (l) => lines.push(l),
+    });
     const report = JSON.parse(readFileSync(join(runDir, 'anomaly.json'), 'utf8'));
     assert.equal(report.normalClass, 3);
     assert.equal(report.nda, 'none');
@@ -23,8 +33,17 @@ describe('fmnistAnomaly', () => {
     const sets = report.rows.map((row: { set: string }) => row.set);
     assert.deepEqual(sets, [
       'one-class',
-      'nda/jigsaw', 'nda/stitch', 'nda/mixup', 'nda/cutout', 'nda/cutmix',
-      'corruption/gaussian-noise', 'corruption/shot-noise', 'corruption/impulse-noise', 'corruption/gaussian-blur', 'corruption/contrast', 'corruption/pixelate',
+      'nda/jigsaw',
+      'nda/stitch',
+      'nda/mixup',
+      'nda/cutout',
+      'nda/cutmix',
+      'corruption/gaussian-noise',
+      'corruption/shot-noise',
+      'corruption/impulse-noise',
+      'corruption/gaussian-blur',
+      'corruption/contrast',
+      'corruption/pixelate',
       'mean',
     ]);
     for (const row of report.rows) assert.ok(row.auroc >= 0 && row.auroc <= 1, `${row.set}: ${row.auroc}`);
@@ -39,16 +58,25 @@ describe('fmnistAnomaly', () => {
     for (const row of report.rows.slice(1, -1)) assert.deepEqual([row.n, row.nIn], [oneClass.nIn, oneClass.nIn]);
     assert.deepEqual(Object.keys(report.perClass), ['0', '1', '2', '4', '5', '6', '7', '8', '9']);
     const mean = report.rows.at(-1);
-    assert.ok(Math.abs(mean.auroc - report.rows.slice(1, -1).reduce((s: number, x: { auroc: number }) => s + x.auroc, 0) / 11) < 1e-12);
+    assert.ok(
+      Math.abs(mean.auroc - report.rows.slice(1, -1).reduce((s: number, x: { auroc: number }) => s + x.auroc, 0) / 11) <
+        1e-12,
+    );
     // the training: only class 3 kept, the rest counted as skipped, none lost
     const train = r.accounting;
     assert.equal(train.lost, 0);
     assert.ok(train.skipped['other-class']! > 0);
-    assert.equal(train.seen, train.yielded + Object.values(train.skipped).reduce((s, n) => s + n, 0) + train.inFlight + train.buffered);
+    assert.equal(
+      train.seen,
+      train.yielded + Object.values(train.skipped).reduce((s, n) => s + n, 0) + train.inFlight + train.buffered,
+    );
     assert.equal(r.batches, 4);
     assert.equal(r.details?.oneClassAuroc, Math.round(oneClass.auroc * 10000) / 10000);
     assert.ok(existsSync(join(runDir, 'metrics.jsonl')));
-    assert.ok(lines.some((l) => /^ {2}one-class +0\.\d{4}/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^ {2}one-class +0\.\d{4}/.test(l)),
+      lines.join('\n'),
+    );
     // the run folder's config and report, with the AUROC table
     assert.equal(JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')).normalClass, 3);
     assert.equal(r.details?.report, join(runDir, 'report.html'));
@@ -57,9 +85,15 @@ describe('fmnistAnomaly', () => {
 
   it('a bad class or nda is a RangeError before anything is written; --shards without test shards beside them too', async () => {
     const runDir = join(tempDir(), 'run');
-    await assert.rejects(fmnistAnomaly.run({ normalClass: 10, steps: 1, runDir }), /normalClass must be in \[0, 9\]: current value is 10/);
+    await assert.rejects(
+      fmnistAnomaly.run({ normalClass: 10, steps: 1, runDir }),
+      /normalClass must be in \[0, 9\]: current value is 10/,
+    );
     await assert.rejects(fmnistAnomaly.run({ nda: 'rotate', steps: 1, runDir }), /nda must be one of none, jigsaw/);
-    await assert.rejects(fmnistAnomaly.run({ shards: '/nowhere/x-{0..1}.tar', steps: 1, runDir }), /must hold test-NNNNNN\.tar\[\.gz\] shards \(or give --test-shards\)/);
+    await assert.rejects(
+      fmnistAnomaly.run({ shards: '/nowhere/x-{0..1}.tar', steps: 1, runDir }),
+      /must hold test-NNNNNN\.tar\[\.gz\] shards \(or give --test-shards\)/,
+    );
     assert.equal(existsSync(runDir), false);
   });
 

@@ -20,7 +20,14 @@ describe('fmnistClassifier', () => {
     copyFileSync(small, join(dir, 'test-000000.tar.gz'));
     const runDir = join(dir, 'run');
     const lines: string[] = [];
-    const r = await fmnistClassifier.run({ shards: join(dir, 'train-{000000..000000}.tar.gz'), seed: 1, backend: 'wasm', batchSize: 50, runDir, log: (l) => lines.push(l) });
+    const r = await fmnistClassifier.run({
+      shards: join(dir, 'train-{000000..000000}.tar.gz'),
+      seed: 1,
+      backend: 'wasm',
+      batchSize: 50,
+      runDir,
+      log: (l) => lines.push(l),
+    });
     assert.equal(r.samples, 250);
     assert.equal(r.batches, 5);
     assert.equal(r.details?.trainSteps, 5);
@@ -35,8 +42,14 @@ describe('fmnistClassifier', () => {
 
   it('rejects shards whose folder holds no test shard, and bad options, before training', async () => {
     const dir = tempDir();
-    await assert.rejects(fmnistClassifier.run({ shards: join(dir, 'train-000000.tar'), seed: 1 }), /Cannot run fmnist-classifier as the folder of the training shards .* must hold test-NNNNNN/);
-    await assert.rejects(fmnistClassifier.run({ shards: 'https://example.com/train-{0..1}.tar', seed: 1 }), /must be local files/);
+    await assert.rejects(
+      fmnistClassifier.run({ shards: join(dir, 'train-000000.tar'), seed: 1 }),
+      /Cannot run fmnist-classifier as the folder of the training shards .* must hold test-NNNNNN/,
+    );
+    await assert.rejects(
+      fmnistClassifier.run({ shards: 'https://example.com/train-{0..1}.tar', seed: 1 }),
+      /must be local files/,
+    );
     await assert.rejects(fmnistClassifier.run({ epochs: 0, seed: 1 }), RangeError);
   });
 });

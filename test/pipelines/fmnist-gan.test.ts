@@ -15,9 +15,25 @@ describe('fmnistGan', () => {
   it('trains 2 G steps on the embedded shards: metrics.jsonl with 2 lines, a checkpoint, the backend logged', async () => {
     const runDir = join(tempDir(), 'run');
     const lines: string[] = [];
-    const r = await fmnistGan.run({ evaluate: false, nda: 'jigsaw', steps: 2, seed: 1, backend: 'wasm', batchSize: 8, shuffle: 16, runDir, log: (l) => lines.push(l) });
-    const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(metrics.map((m) => m.step), [1, 2]);
+    const r = await fmnistGan.run({
+      evaluate: false,
+      nda: 'jigsaw',
+      steps: 2,
+      seed: 1,
+      backend: 'wasm',
+      batchSize: 8,
+      shuffle: 16,
+      runDir,
+      log: (l) => lines.push(l),
+    });
+    const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      metrics.map((m) => m.step),
+      [1, 2],
+    );
     for (const m of metrics) assert.ok(Number.isFinite(m.dLoss) && Number.isFinite(m.gLoss));
     assert.ok(existsSync(join(runDir, 'step-000002')), 'final checkpoint');
     assert.match(lines[0]!, /^backend: wasm \(forced\)/);
@@ -33,7 +49,16 @@ describe('fmnistGan', () => {
 
   it('nda none trains the plain GAN', async () => {
     const runDir = join(tempDir(), 'run');
-    const r = await fmnistGan.run({ evaluate: false, nda: 'none', steps: 1, seed: 2, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
+    const r = await fmnistGan.run({
+      evaluate: false,
+      nda: 'none',
+      steps: 1,
+      seed: 2,
+      backend: 'wasm',
+      batchSize: 4,
+      shuffle: 0,
+      runDir,
+    });
     assert.equal(r.details?.nda, 'none');
     assert.equal(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 1);
   });
@@ -42,7 +67,10 @@ describe('fmnistGan', () => {
     const runDir = join(tempDir(), 'run');
     await assert.rejects(fmnistGan.run({ evaluate: false, nda: 'rotate', steps: 1, runDir }), (e: unknown) => {
       assert.ok(e instanceof RangeError);
-      assert.match(e.message, /nda must be one of none, jigsaw, stitch, mixup, cutout, cutmix: current value is "rotate"/);
+      assert.match(
+        e.message,
+        /nda must be one of none, jigsaw, stitch, mixup, cutout, cutmix: current value is "rotate"/,
+      );
       return true;
     });
     assert.equal(existsSync(runDir), false);
@@ -57,7 +85,16 @@ describe('fmnistGan', () => {
   it('writes the resolved config.json and report.html, and logs where the report is', async () => {
     const runDir = join(tempDir(), 'run');
     const lines: string[] = [];
-    const r = await fmnistGan.run({ nda: 'cutout', steps: 1, seed: 5, backend: 'wasm', batchSize: 4, shuffle: 0, runDir, log: (l) => lines.push(l) });
+    const r = await fmnistGan.run({
+      nda: 'cutout',
+      steps: 1,
+      seed: 5,
+      backend: 'wasm',
+      batchSize: 4,
+      shuffle: 0,
+      runDir,
+      log: (l) => lines.push(l),
+    });
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
     assert.equal(config.pipeline, 'fmnist-gan');
     assert.equal(config.nda, 'cutout');
@@ -77,14 +114,22 @@ describe('fmnistGan', () => {
     // the EMA generator's sample grid and its FID/KID against the 1000 embedded test images
     assert.ok(existsSync(join(runDir, 'samples-step-000001.png')));
     assert.match(html, /<img src="samples-step-000001\.png"/);
-    const [evaluation] = readFileSync(join(runDir, 'eval.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const [evaluation] = readFileSync(join(runDir, 'eval.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(evaluation.step, 1);
     assert.equal(evaluation.n, 1000);
     assert.equal(evaluation.generator, 'ema');
     assert.ok(evaluation.fid > 0 && Number.isFinite(evaluation.fid), `fid ${evaluation.fid}`);
     assert.ok(Number.isFinite(evaluation.kid) && evaluation.kidStd >= 0);
     assert.match(html, /<h2>Evaluation<\/h2>/);
-    assert.ok(lines.some((l) => /^evaluation \(EMA generator, 1000 generated vs 1000 test images\): FID [\d.]+, KID -?[\d.]+ ± [\d.]+$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) =>
+        /^evaluation \(EMA generator, 1000 generated vs 1000 test images\): FID [\d.]+, KID -?[\d.]+ ± [\d.]+$/.test(l),
+      ),
+      lines.join('\n'),
+    );
   });
 
   it('--resume continues the run identically: 2 steps + resume to 4 = 4 steps straight', async () => {
@@ -94,14 +139,24 @@ describe('fmnistGan', () => {
     const split = join(tempDir(), 'split');
     await fmnistGan.run({ ...base, steps: 2, runDir: split });
     const lines: string[] = [];
-    const resumed = await fmnistGan.run({ evaluate: false, resume: true, steps: 4, runDir: split, backend: 'wasm', log: (l) => lines.push(l) });
+    const resumed = await fmnistGan.run({
+      evaluate: false,
+      resume: true,
+      steps: 4,
+      runDir: split,
+      backend: 'wasm',
+      log: (l) => lines.push(l),
+    });
     assert.ok(lines.includes(`resuming ${split} at step 2 of 4`));
     assert.equal(resumed.details?.steps, 4);
     const losses = (dir: string) =>
-      readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => {
-        const m = JSON.parse(l);
-        return [m.step, m.dLoss, m.gLoss];
-      });
+      readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const m = JSON.parse(l);
+          return [m.step, m.dLoss, m.gLoss];
+        });
     assert.deepEqual(losses(split), losses(straight), 'same samples, same noise, same weights');
     assert.equal(JSON.parse(readFileSync(join(split, 'config.json'), 'utf8')).steps, 4);
     assert.equal(resumed.accounting.lost, 0);
@@ -109,24 +164,70 @@ describe('fmnistGan', () => {
 
   it('--resume refuses a run folder without a run, and an option that contradicts the saved config', async () => {
     const empty = join(tempDir(), 'none');
-    await assert.rejects(fmnistGan.run({ evaluate: false, resume: true, runDir: empty, backend: 'wasm' }), /config\.json does not exist \(no run to resume there\)/);
+    await assert.rejects(
+      fmnistGan.run({ evaluate: false, resume: true, runDir: empty, backend: 'wasm' }),
+      /config\.json does not exist \(no run to resume there\)/,
+    );
     const runDir = join(tempDir(), 'run');
-    await fmnistGan.run({ evaluate: false, nda: 'none', steps: 1, seed: 4, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
-    await assert.rejects(fmnistGan.run({ evaluate: false, resume: true, runDir, nda: 'jigsaw', steps: 2 }), (e: unknown) => {
-      assert.ok(e instanceof RangeError);
-      assert.match(e.message, /resume keeps the run's nda "none": current value is "\\"jigsaw\\""/);
-      return true;
+    await fmnistGan.run({
+      evaluate: false,
+      nda: 'none',
+      steps: 1,
+      seed: 4,
+      backend: 'wasm',
+      batchSize: 4,
+      shuffle: 0,
+      runDir,
     });
-    await assert.rejects(fmnistGan.run({ evaluate: false, resume: true, nda: 'none' }), /resume needs the run folder \(--run-dir\)/);
+    await assert.rejects(
+      fmnistGan.run({ evaluate: false, resume: true, runDir, nda: 'jigsaw', steps: 2 }),
+      (e: unknown) => {
+        assert.ok(e instanceof RangeError);
+        assert.match(e.message, /resume keeps the run's nda "none": current value is "\\"jigsaw\\""/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      fmnistGan.run({ evaluate: false, resume: true, nda: 'none' }),
+      /resume needs the run folder \(--run-dir\)/,
+    );
   });
 
   it('through the CLI: --resume continues a run and the step progress shows the losses', async () => {
     const runDir = join(tempDir(), 'cli-run');
-    const first = await runCli(['run', 'fmnist-gan', '--steps', '1', '--seed', '6', '--batch-size', '4', '--shuffle', '0', '--backend', 'wasm', '--no-eval', '--run-dir', runDir]);
+    const first = await runCli([
+      'run',
+      'fmnist-gan',
+      '--steps',
+      '1',
+      '--seed',
+      '6',
+      '--batch-size',
+      '4',
+      '--shuffle',
+      '0',
+      '--backend',
+      'wasm',
+      '--no-eval',
+      '--run-dir',
+      runDir,
+    ]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /ndaflow: train fmnist-gan 1\/1 steps, .*dLoss [\d.]+ gLoss -?[\d.]+/);
     assert.match(first.stdout, /report: .*report\.html/);
-    const second = await runCli(['run', 'fmnist-gan', '--resume', '--run-dir', runDir, '--steps', '2', '--backend', 'wasm', '--no-eval', '--no-progress']);
+    const second = await runCli([
+      'run',
+      'fmnist-gan',
+      '--resume',
+      '--run-dir',
+      runDir,
+      '--steps',
+      '2',
+      '--backend',
+      'wasm',
+      '--no-eval',
+      '--no-progress',
+    ]);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /resuming .* at step 1 of 2/);
     assert.equal(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
@@ -134,14 +235,31 @@ describe('fmnistGan', () => {
 
   it('--arch sn-resnet --conditional trains the class-conditional SN-ResNet pair on the cls labels', async () => {
     const runDir = join(tempDir(), 'run');
-    const r = await fmnistGan.run({ evaluate: false, nda: 'jigsaw', architecture: 'sn-resnet', conditional: true, steps: 1, seed: 8, backend: 'wasm', batchSize: 4, shuffle: 0, runDir });
+    const r = await fmnistGan.run({
+      evaluate: false,
+      nda: 'jigsaw',
+      architecture: 'sn-resnet',
+      conditional: true,
+      steps: 1,
+      seed: 8,
+      backend: 'wasm',
+      batchSize: 4,
+      shuffle: 0,
+      runDir,
+    });
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
     assert.equal(config.architecture, 'sn-resnet');
     assert.equal(config.classes, 10);
     assert.equal(config.ch, 32);
-    const [m] = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const [m] = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(Number.isFinite(m.dLoss) && Number.isFinite(m.gLoss));
     assert.equal(r.accounting.lost, 0);
-    await assert.rejects(fmnistGan.run({ evaluate: false, architecture: 'vit', steps: 1, runDir: join(tempDir(), 'x') }), /architecture must be one of dcgan, sn-resnet: current value is "vit"/);
+    await assert.rejects(
+      fmnistGan.run({ evaluate: false, architecture: 'vit', steps: 1, runDir: join(tempDir(), 'x') }),
+      /architecture must be one of dcgan, sn-resnet: current value is "vit"/,
+    );
   });
 });

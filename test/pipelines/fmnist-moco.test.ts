@@ -24,13 +24,19 @@ async function fmnistSlice(dir: string, split: 'train' | 'test', n: number): Pro
 }
 
 function lossesOf(runDir: string): number[] {
-  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
+  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { loss: number }).loss);
 }
 
 describe('fmnistMoco', () => {
   it('is registered with its NDA choices, and refuses an unknown one before reading anything', async () => {
     assert.equal(findPipeline('fmnist-moco'), fmnistMoco);
-    await assert.rejects(fmnistMoco.run({ nda: 'shuffle', steps: 1, runDir: join(tempDir(), 'run') }), /nda must be one of none, jigsaw, stitch, mixup, cutout, cutmix, shift, noise: current value is "?shuffle/);
+    await assert.rejects(
+      fmnistMoco.run({ nda: 'shuffle', steps: 1, runDir: join(tempDir(), 'run') }),
+      /nda must be one of none, jigsaw, stitch, mixup, cutout, cutmix, shift, noise: current value is "?shuffle/,
+    );
   });
 
   it('trains MoCo + jigsaw NDA, probes the frozen encoder on the test split, and writes the run folder; nothing lost', async () => {
@@ -38,7 +44,16 @@ describe('fmnistMoco', () => {
     const shards = await fmnistSlice(dir, 'train', 24);
     await fmnistSlice(dir, 'test', 16);
     const runDir = join(dir, 'run');
-    const r = await fmnistMoco.run({ shards, nda: 'jigsaw', steps: 2, seed: 1, backend: 'wasm', batchSize: 8, shuffle: 0, runDir });
+    const r = await fmnistMoco.run({
+      shards,
+      nda: 'jigsaw',
+      steps: 2,
+      seed: 1,
+      backend: 'wasm',
+      batchSize: 8,
+      shuffle: 0,
+      runDir,
+    });
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
     assert.equal(config.nda, 'jigsaw');
     assert.equal(config.ndaPerQuery, 1);
@@ -46,7 +61,10 @@ describe('fmnistMoco', () => {
     const losses = lossesOf(runDir);
     assert.equal(losses.length, 2);
     assert.ok(losses.every((l) => Number.isFinite(l) && l > 0));
-    const evals = readFileSync(join(runDir, 'eval.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const evals = readFileSync(join(runDir, 'eval.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(evals.length, 1);
     assert.equal(evals[0].label, 'class');
     assert.equal(evals[0].trainSamples, 24);
@@ -62,17 +80,31 @@ describe('fmnistMoco', () => {
     const dir = tempDir();
     const shards = await fmnistSlice(dir, 'train', 24);
     await fmnistSlice(dir, 'test', 8);
-    const common = { shards, nda: 'cutout', seed: 3, backend: 'wasm', batchSize: 8, shuffle: 8, evaluate: false } as const;
+    const common = {
+      shards,
+      nda: 'cutout',
+      seed: 3,
+      backend: 'wasm',
+      batchSize: 8,
+      shuffle: 8,
+      evaluate: false,
+    } as const;
     const straight = join(dir, 'straight');
     await fmnistMoco.run({ ...common, steps: 2, runDir: straight });
     const resumed = join(dir, 'resumed');
     await fmnistMoco.run({ ...common, steps: 1, runDir: resumed });
-    await assert.rejects(fmnistMoco.run({ runDir: resumed, resume: true, steps: 2, nda: 'mixup' }), /resume keeps the run's nda "cutout"/);
+    await assert.rejects(
+      fmnistMoco.run({ runDir: resumed, resume: true, steps: 2, nda: 'mixup' }),
+      /resume keeps the run's nda "cutout"/,
+    );
     await fmnistMoco.run({ runDir: resumed, resume: true, steps: 2 });
     const a = lossesOf(straight);
     const b = lossesOf(resumed);
     assert.equal(b.length, 2);
-    assert.ok(Math.abs((a[0] as number) - (b[0] as number)) < 1e-5 && Math.abs((a[1] as number) - (b[1] as number)) < 1e-5, `straight ${a} vs resumed ${b}`);
+    assert.ok(
+      Math.abs((a[0] as number) - (b[0] as number)) < 1e-5 && Math.abs((a[1] as number) - (b[1] as number)) < 1e-5,
+      `straight ${a} vs resumed ${b}`,
+    );
   });
 
   it('keeps a checkpoint of the step it stopped at when aborted, and resumes from it', async () => {
@@ -81,7 +113,18 @@ describe('fmnistMoco', () => {
     await fmnistSlice(dir, 'test', 8);
     const runDir = join(dir, 'run');
     const controller = new AbortController();
-    const r = await fmnistMoco.run({ shards, nda: 'stitch', seed: 5, backend: 'wasm', batchSize: 8, shuffle: 0, steps: 8, runDir, signal: controller.signal, onTrainingStep: () => controller.abort() });
+    const r = await fmnistMoco.run({
+      shards,
+      nda: 'stitch',
+      seed: 5,
+      backend: 'wasm',
+      batchSize: 8,
+      shuffle: 0,
+      steps: 8,
+      runDir,
+      signal: controller.signal,
+      onTrainingStep: () => controller.abort(),
+    });
     assert.equal(r.aborted, true);
     assert.equal(r.details?.['steps'], 1);
     assert.equal(readFileSync(join(runDir, 'latest'), 'utf8').trim(), 'step-000001');

@@ -10,7 +10,12 @@ import { tempDir } from '../helpers/temp-dir.js';
 async function shards(n: number, bad: number[] = []): Promise<string> {
   const dir = tempDir();
   const w = new ShardWriter(join(dir, 'p-%06d.tar'), { maxSamples: 5 });
-  for (let i = 0; i < n; i++) await w.write({ __key__: `k${String(i).padStart(3, '0')}`, png: bad.includes(i) ? Buffer.from('nope') : encodePng(new Uint8Array(9).fill(i), 3, 3, 1), cls: i % 2 });
+  for (let i = 0; i < n; i++)
+    await w.write({
+      __key__: `k${String(i).padStart(3, '0')}`,
+      png: bad.includes(i) ? Buffer.from('nope') : encodePng(new Uint8Array(9).fill(i), 3, 3, 1),
+      cls: i % 2,
+    });
   const paths = await w.close();
   return paths.join('::');
 }
@@ -18,7 +23,13 @@ async function shards(n: number, bad: number[] = []): Promise<string> {
 describe('fmnistStream', () => {
   it('runs given shards to the end: batches of batchSize, last one partial, accounting complete', async () => {
     const progress: number[] = [];
-    const r = await fmnistStream.run({ shards: await shards(23), seed: 3, batchSize: 5, shuffle: 4, onProgress: (s) => progress.push(s) });
+    const r = await fmnistStream.run({
+      shards: await shards(23),
+      seed: 3,
+      batchSize: 5,
+      shuffle: 4,
+      onProgress: (s) => progress.push(s),
+    });
     assert.deepEqual([r.samples, r.batches, r.seed, r.aborted], [23, 5, 3, false]);
     assert.deepEqual([r.accounting.seen, r.accounting.yielded, r.accounting.lost], [23, 23, 0]);
     assert.deepEqual(progress, [5, 10, 15, 20, 23]);
@@ -32,7 +43,14 @@ describe('fmnistStream', () => {
 
   it('stops early on abort, with nothing lost', async () => {
     const controller = new AbortController();
-    const r = await fmnistStream.run({ shards: await shards(40), seed: 1, batchSize: 4, shuffle: 0, signal: controller.signal, onProgress: () => controller.abort() });
+    const r = await fmnistStream.run({
+      shards: await shards(40),
+      seed: 1,
+      batchSize: 4,
+      shuffle: 0,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
     assert.equal(r.aborted, true);
     assert.equal(r.batches, 1);
     assert.equal(r.accounting.lost, 0);

@@ -8,7 +8,9 @@ describe('pipeline registry', () => {
     assert.equal(findPipeline('default'), fmnistStream);
     assert.equal(findPipeline('fmnist-stream'), fmnistStream);
     assert.deepEqual(listPipelines().find((p) => p.name === 'fmnist-stream')?.aliases, ['default']);
-    assert.throws(() => findPipeline('x'), (e: Error) => e instanceof RangeError && /one of default, fmnist-stream/.test(e.message));
+    assert.throws(
+      () => findPipeline('x'),
+      (e: Error) => e instanceof RangeError && /one of default, fmnist-stream/.test(e.message),
+    );
   });
 });
-

@@ -4,8 +4,14 @@ import { SampleError, ShardError, asSampleError, checkInteger, rangeError, typeE
 
 describe('errors', () => {
   it('build-time errors have the house form', () => {
-    assert.equal(rangeError('create x', 'size must be >= 1', 0).message, 'Cannot create x as size must be >= 1: current value is 0');
-    assert.equal(typeError('create x', 'name must be a string', 'a').message, 'Cannot create x as name must be a string: current value is "a"');
+    assert.equal(
+      rangeError('create x', 'size must be >= 1', 0).message,
+      'Cannot create x as size must be >= 1: current value is 0',
+    );
+    assert.equal(
+      typeError('create x', 'name must be a string', 'a').message,
+      'Cannot create x as name must be a string: current value is "a"',
+    );
     assert.ok(rangeError('a', 'b', 1) instanceof RangeError);
     assert.ok(typeError('a', 'b', 1) instanceof TypeError);
   });
@@ -25,7 +31,10 @@ describe('errors', () => {
     const cause = new Error('boom');
     const e = new SampleError('decode', 'Cannot decode', { url: 'u.tar', key: 'k', field: 'png' }, cause);
     assert.equal(e.message, 'Cannot decode: boom (shard u.tar, key "k", field "png")');
-    assert.deepEqual([e.reason, e.url, e.key, e.field, e.cause, e.name], ['decode', 'u.tar', 'k', 'png', cause, 'SampleError']);
+    assert.deepEqual(
+      [e.reason, e.url, e.key, e.field, e.cause, e.name],
+      ['decode', 'u.tar', 'k', 'png', cause, 'SampleError'],
+    );
     const s = new ShardError('shard-open', 'Cannot open', { url: 'x' });
     assert.ok(s instanceof SampleError);
     assert.equal(s.name, 'ShardError');

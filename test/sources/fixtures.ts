@@ -23,31 +23,33 @@ export interface TestBatch {
  * `holding`), carrying every member's lineage, as the lineage rules ask of a batching operator.
  */
 export function testBatch(n: number): OperatorFunction<Sample, TestBatch> & HoldsSamples {
-  return holding(n, (source: Observable<Sample>) =>
-    new Observable<TestBatch>((subscriber) => {
-      let members: Sample[] = [];
-      const flush = () => {
-        const b: TestBatch = {
-          __key__: members.map((m) => m.__key__),
-          __url__: members.map((m) => m.__url__),
-          [LINEAGE]: members.flatMap((m) => lineagesOf(m)),
+  return holding(
+    n,
+    (source: Observable<Sample>) =>
+      new Observable<TestBatch>((subscriber) => {
+        let members: Sample[] = [];
+        const flush = () => {
+          const b: TestBatch = {
+            __key__: members.map((m) => m.__key__),
+            __url__: members.map((m) => m.__url__),
+            [LINEAGE]: members.flatMap((m) => lineagesOf(m)),
+          };
+          members = [];
+          subscriber.next(b);
         };
-        members = [];
-        subscriber.next(b);
-      };
-      const sub = source.subscribe({
-        next: (s) => {
-          members.push(s);
-          if (members.length === n) flush();
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => {
-          if (members.length > 0) flush();
-          subscriber.complete();
-        },
-      });
-      return () => sub.unsubscribe();
-    }),
+        const sub = source.subscribe({
+          next: (s) => {
+            members.push(s);
+            if (members.length === n) flush();
+          },
+          error: (e) => subscriber.error(e),
+          complete: () => {
+            if (members.length > 0) flush();
+            subscriber.complete();
+          },
+        });
+        return () => sub.unsubscribe();
+      }),
   );
 }
 
@@ -85,7 +87,9 @@ export async function writeShards(
 }
 
 /** Every item of a readTarSamples generator (stops at the error, returned with the items). */
-export async function drain(gen: AsyncGenerator<ShardItem, void, undefined>): Promise<{ items: ShardItem[]; error?: unknown }> {
+export async function drain(
+  gen: AsyncGenerator<ShardItem, void, undefined>,
+): Promise<{ items: ShardItem[]; error?: unknown }> {
   const items: ShardItem[] = [];
   try {
     for await (const item of gen) items.push(item);

@@ -16,7 +16,13 @@ const data = await writeShards(dir, 4, 25); // 100 samples, keys s<shard>-<index
 const server = await startShardServer();
 
 /** Keys of a whole run through a loader (no operators), with the final accounting. */
-async function run(spec: string | readonly string[], options: FromShardsOptions): Promise<{ keys: string[]; accounting: ReturnType<ReturnType<ReturnType<typeof createLoader>['iterate']>['accounting']> }> {
+async function run(
+  spec: string | readonly string[],
+  options: FromShardsOptions,
+): Promise<{
+  keys: string[];
+  accounting: ReturnType<ReturnType<ReturnType<typeof createLoader>['iterate']>['accounting']>;
+}> {
   const it = createLoader(fromShards(spec, options)).iterate();
   const keys: string[] = [];
   for await (const s of it) keys.push(...keysOf(s));
@@ -44,7 +50,10 @@ async function warningsDuring(fn: () => Promise<unknown>): Promise<string[]> {
 describe('fromShards: reading', () => {
   it('reads every sample once, in tar order without shuffling, each with __key__, __url__ and a lineage', async () => {
     const samples = await firstValueFrom(fromShards(data.spec, { seed: 1, shuffleShards: false }).pipe(toArray()));
-    assert.deepEqual(samples.map((s) => s.__key__), data.keys);
+    assert.deepEqual(
+      samples.map((s) => s.__key__),
+      data.keys,
+    );
     for (const s of samples) {
       assert.equal(s.__url__, data.paths[Number(/^s(\d)/.exec(s.__key__)?.[1])]);
       assert.ok(Buffer.isBuffer(s['cls']) && Buffer.isBuffer(s['txt']));
@@ -57,7 +66,10 @@ describe('fromShards: reading', () => {
     const source = fromShards(data.spec, { seed: 3, shuffle: 10 });
     const a = await firstValueFrom(source.pipe(toArray()));
     const b = await firstValueFrom(source.pipe(toArray()));
-    assert.deepEqual(a.map((s) => s.__key__), b.map((s) => s.__key__));
+    assert.deepEqual(
+      a.map((s) => s.__key__),
+      b.map((s) => s.__key__),
+    );
     assert.deepEqual(sorted(a.map((s) => s.__key__)), sorted(data.keys));
   });
 
@@ -79,7 +91,10 @@ describe('fromShards: reading', () => {
   });
 
   it('refuses pipe: shards without allowPipe when declared, reads them with it', async () => {
-    assert.throws(() => fromShards(`pipe:cat ${data.paths[0]}`, { seed: 1 }), (e: unknown) => e instanceof RangeError && /allowPipe/.test(e.message));
+    assert.throws(
+      () => fromShards(`pipe:cat ${data.paths[0]}`, { seed: 1 }),
+      (e: unknown) => e instanceof RangeError && /allowPipe/.test(e.message),
+    );
     const { keys } = await run(`pipe:cat ${data.paths[0]}`, { seed: 1, allowPipe: true });
     assert.deepEqual(keys, data.keys.slice(0, 25));
   });
@@ -112,7 +127,14 @@ describe('fromShards: epochs and plans', () => {
     for await (const _ of it) if (++n === 350) break;
     assert.equal(n, 350);
     assert.equal(it.state().epoch, 3);
-    assert.equal((await run(data.spec, { seed: 1 }).then(() => firstValueFrom(fromShards(data.spec, { seed: 1 }).repeat(3).pipe(toArray())))).length, 300);
+    assert.equal(
+      (
+        await run(data.spec, { seed: 1 }).then(() =>
+          firstValueFrom(fromShards(data.spec, { seed: 1 }).repeat(3).pipe(toArray())),
+        )
+      ).length,
+      300,
+    );
   });
 
   it('withEpoch(n): exactly n samples per epoch, the stream going on across epochs and passes', async () => {
@@ -137,7 +159,10 @@ describe('fromShards: epochs and plans', () => {
     const all: string[] = [];
     for (let rank = 0; rank < 3; rank++) all.push(...(await run(data.spec, { seed: 2, rank, worldSize: 3 })).keys);
     assert.deepEqual(sorted(all), sorted(data.keys));
-    assert.throws(() => fromShards(data.spec, { seed: 2, rank: 4, worldSize: 5 }), (e: unknown) => e instanceof RangeError && /4 shard\(s\) over 5 rank\(s\)/.test(e.message));
+    assert.throws(
+      () => fromShards(data.spec, { seed: 2, rank: 4, worldSize: 5 }),
+      (e: unknown) => e instanceof RangeError && /4 shard\(s\) over 5 rank\(s\)/.test(e.message),
+    );
     const equal = await run(data.spec, { seed: 2, rank: 4, worldSize: 5, equalLength: true });
     assert.equal(equal.keys.length, 25);
     const resampled = await run(data.spec, { seed: 2, rank: 4, worldSize: 5, resampled: true });
@@ -150,7 +175,10 @@ describe('fromShards: epochs and plans', () => {
     assert.deepEqual(a.keys, b.keys);
     assert.equal(a.keys.length, 300);
     const shardsRead = [0, 1, 2].map((e) => new Set(a.keys.slice(e * 100, (e + 1) * 100).map((k) => k.slice(0, 2))));
-    assert.ok(shardsRead.some((s) => s.size < 4), 'some pass re-reads a shard');
+    assert.ok(
+      shardsRead.some((s) => s.size < 4),
+      'some pass re-reads a shard',
+    );
   });
 });
 
@@ -161,12 +189,17 @@ describe('fromShards: bad input through the handler', () => {
   const dup = writeDuplicateFieldTar(join(dir, 'dup.tar'));
 
   it('reraise (default): a duplicate field errors the stream with a SampleError', async () => {
-    await assert.rejects(run(dup, { seed: 1 }), (e: unknown) => e instanceof SampleError && e.reason === 'duplicate-field');
+    await assert.rejects(
+      run(dup, { seed: 1 }),
+      (e: unknown) => e instanceof SampleError && e.reason === 'duplicate-field',
+    );
   });
 
   it('warnAndContinue: the duplicate is skipped and counted, the rest read', async () => {
     let result: Awaited<ReturnType<typeof run>> | undefined;
-    const warnings = await warningsDuring(async () => (result = await run(dup, { seed: 1, handler: 'warnAndContinue' })));
+    const warnings = await warningsDuring(
+      async () => (result = await run(dup, { seed: 1, handler: 'warnAndContinue' })),
+    );
     assert.deepEqual(result?.keys, ['a', 'c']);
     assert.deepEqual(result?.accounting.skipped, { 'duplicate-field': 1 });
     assert.equal(result?.accounting.seen, 3);
@@ -177,14 +210,23 @@ describe('fromShards: bad input through the handler', () => {
   const badSpecs = () => {
     const missing = server.serve('/missing.tar', Buffer.alloc(0), () => 404);
     const failing = server.serve('/failing.tar', Buffer.alloc(0), () => 500);
-    return [data.paths[0] as string, truncated, join(dir, 'nonexistent.tar'), missing, failing, data.paths[1] as string];
+    return [
+      data.paths[0] as string,
+      truncated,
+      join(dir, 'nonexistent.tar'),
+      missing,
+      failing,
+      data.paths[1] as string,
+    ];
   };
   const http = { retries: 1, backoffMs: 5 };
 
   for (const handler of ['warnAndContinue', 'ignoreAndContinue'] as const) {
     it(`${handler}: bad shards are counted and the other shards still read`, async () => {
       let result: Awaited<ReturnType<typeof run>> | undefined;
-      const warnings = await warningsDuring(async () => (result = await run(badSpecs(), { seed: 1, shuffleShards: false, handler, http })));
+      const warnings = await warningsDuring(
+        async () => (result = await run(badSpecs(), { seed: 1, shuffleShards: false, handler, http })),
+      );
       const a = result?.accounting;
       const truncatedKeys = result?.keys.filter((k) => k.startsWith('s2-')) ?? [];
       assert.deepEqual(result?.keys, [...data.keys.slice(0, 25), ...truncatedKeys, ...data.keys.slice(25, 50)]);
@@ -200,7 +242,9 @@ describe('fromShards: bad input through the handler', () => {
   }
 
   it('reraise: a truncated shard errors the stream and is counted as a shard error too', async () => {
-    const it = createLoader(fromShards([data.paths[0] as string, truncated], { seed: 1, shuffleShards: false })).iterate();
+    const it = createLoader(
+      fromShards([data.paths[0] as string, truncated], { seed: 1, shuffleShards: false }),
+    ).iterate();
     const keys: string[] = [];
     await assert.rejects(
       (async () => {
@@ -215,7 +259,14 @@ describe('fromShards: bad input through the handler', () => {
 
   it('warnAndStop: the run ends cleanly at the first bad shard', async () => {
     let result: Awaited<ReturnType<typeof run>> | undefined;
-    await warningsDuring(async () => (result = await run([data.paths[0] as string, join(dir, 'nonexistent.tar'), data.paths[1] as string], { seed: 1, shuffleShards: false, handler: 'warnAndStop' })));
+    await warningsDuring(
+      async () =>
+        (result = await run([data.paths[0] as string, join(dir, 'nonexistent.tar'), data.paths[1] as string], {
+          seed: 1,
+          shuffleShards: false,
+          handler: 'warnAndStop',
+        })),
+    );
     assert.deepEqual(result?.keys, data.keys.slice(0, 25));
     assert.deepEqual(result?.accounting.shardErrors, { 'shard-open': 1 });
     assert.equal(result?.accounting.lost, 0);
@@ -223,14 +274,25 @@ describe('fromShards: bad input through the handler', () => {
 
   it('reraise: a missing shard errors the iteration with a ShardError naming it', async () => {
     const missing = join(dir, 'nonexistent.tar');
-    await assert.rejects(run([data.paths[0] as string, missing], { seed: 1, shuffleShards: false }), (e: unknown) => e instanceof ShardError && e.url === missing && e.reason === 'shard-open');
+    await assert.rejects(
+      run([data.paths[0] as string, missing], { seed: 1, shuffleShards: false }),
+      (e: unknown) => e instanceof ShardError && e.url === missing && e.reason === 'shard-open',
+    );
   });
 
   it('endless epochs over shards that never give a sample end instead of spinning', async () => {
-    const result = await run([join(dir, 'nonexistent.tar'), join(dir, 'nonexistent2.tar')], { seed: 1, epochs: Infinity, handler: 'ignoreAndContinue' });
+    const result = await run([join(dir, 'nonexistent.tar'), join(dir, 'nonexistent2.tar')], {
+      seed: 1,
+      epochs: Infinity,
+      handler: 'ignoreAndContinue',
+    });
     assert.deepEqual(result.keys, []);
     assert.deepEqual(result.accounting.shardErrors, { 'shard-open': 2, 'no-samples': 1 });
-    const spe = await run([join(dir, 'nonexistent.tar')], { seed: 1, samplesPerEpoch: 10, handler: 'ignoreAndContinue' });
+    const spe = await run([join(dir, 'nonexistent.tar')], {
+      seed: 1,
+      samplesPerEpoch: 10,
+      handler: 'ignoreAndContinue',
+    });
     assert.deepEqual(spe.accounting.shardErrors, { 'shard-open': 1, 'no-samples': 1 });
   });
 

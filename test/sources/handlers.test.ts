@@ -1,13 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { handlerByName, resolveHandler, reraise, warnAndContinue, ignoreAndContinue, warnAndStop, ignoreAndStop, HANDLER_NAMES } from '../../sources/handlers.js';
+import {
+  handlerByName,
+  resolveHandler,
+  reraise,
+  warnAndContinue,
+  ignoreAndContinue,
+  warnAndStop,
+  ignoreAndStop,
+  HANDLER_NAMES,
+} from '../../sources/handlers.js';
 import { SampleError } from '../../sources/errors.js';
 
 describe('handlers', () => {
   const error = new SampleError('decode', 'bad', { key: 'k' });
 
   it('decide as named', () => {
-    assert.throws(() => reraise(error), (e: unknown) => e === error);
+    assert.throws(
+      () => reraise(error),
+      (e: unknown) => e === error,
+    );
     assert.equal(ignoreAndContinue(error), 'continue');
     assert.equal(ignoreAndStop(error), 'stop');
   });
@@ -33,7 +45,10 @@ describe('handlers', () => {
     assert.equal(resolveHandler(undefined), reraise);
     for (const n of HANDLER_NAMES) assert.equal(resolveHandler(n).name, n);
     assert.equal(resolveHandler(ignoreAndStop), ignoreAndStop);
-    assert.throws(() => handlerByName('nope'), (e: unknown) => e instanceof TypeError && /must be one of reraise/.test(e.message));
+    assert.throws(
+      () => handlerByName('nope'),
+      (e: unknown) => e instanceof TypeError && /must be one of reraise/.test(e.message),
+    );
     assert.throws(() => resolveHandler(3 as never), TypeError);
   });
 });

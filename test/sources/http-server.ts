@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
 
 /** What the server does with request number `n` (0-based, per path) of a file. */
-export type Behaviour = 'ok' | 'drop-half' | 'ignore-range' | 'drop-half-ignore-range' | 'stall' | 404 | 500 | 503 | 'redirect';
+export type Behaviour =
+  'ok' | 'drop-half' | 'ignore-range' | 'drop-half-ignore-range' | 'stall' | 404 | 500 | 503 | 'redirect';
 
 export interface ShardServer {
   /** Base URL, e.g. http://127.0.0.1:1234 */
@@ -49,7 +50,12 @@ export async function startShardServer(): Promise<ShardServer> {
     const body = file.data.subarray(start);
     res.writeHead(
       honour ? 206 : 200,
-      honour ? { 'content-length': body.length, 'content-range': `bytes ${start}-${file.data.length - 1}/${file.data.length}` } : { 'content-length': body.length },
+      honour
+        ? {
+            'content-length': body.length,
+            'content-range': `bytes ${start}-${file.data.length - 1}/${file.data.length}`,
+          }
+        : { 'content-length': body.length },
     );
     if (behaviour.startsWith('drop-half')) {
       res.write(body.subarray(0, Math.floor(body.length / 2)), () => setImmediate(() => res.socket?.destroy()));

@@ -123,7 +123,9 @@ describe('httpShardStream', () => {
       );
     });
     await new Promise<void>((r) => lone.listen(0, '127.0.0.1', r));
-    const { data: got, error } = await collect(httpShardStream(`http://127.0.0.1:${(lone.address() as AddressInfo).port}/x.tar`, FAST));
+    const { data: got, error } = await collect(
+      httpShardStream(`http://127.0.0.1:${(lone.address() as AddressInfo).port}/x.tar`, FAST),
+    );
     assert.ok(error instanceof ShardError);
     assert.equal(error.reason, 'shard-http');
     assert.match(error.message, /ECONNREFUSED/);

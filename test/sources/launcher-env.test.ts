@@ -9,7 +9,10 @@ describe('rankFromEnv', () => {
 
   it('reads Kubernetes indexed Jobs: JOB_COMPLETION_INDEX with WORLD_SIZE or JOB_COMPLETIONS', () => {
     assert.deepEqual(rankFromEnv({ JOB_COMPLETION_INDEX: '3', JOB_COMPLETIONS: '5' }), { rank: 3, worldSize: 5 });
-    assert.deepEqual(rankFromEnv({ JOB_COMPLETION_INDEX: '1', WORLD_SIZE: '2', JOB_COMPLETIONS: '9' }), { rank: 1, worldSize: 2 });
+    assert.deepEqual(rankFromEnv({ JOB_COMPLETION_INDEX: '1', WORLD_SIZE: '2', JOB_COMPLETIONS: '9' }), {
+      rank: 1,
+      worldSize: 2,
+    });
     assert.deepEqual(rankFromEnv({ RANK: '0', JOB_COMPLETION_INDEX: '4', WORLD_SIZE: '8' }), { rank: 0, worldSize: 8 });
   });
 
@@ -19,8 +22,20 @@ describe('rankFromEnv', () => {
   });
 
   it('refuses malformed values and a rank outside the world', () => {
-    for (const env of [{ RANK: 'x' }, { RANK: '-1' }, { RANK: '1.5' }, { WORLD_SIZE: '0' }, { RANK: '2', WORLD_SIZE: '2' }, { RANK: '1' }, { WORLD_SIZE: '1e3' }]) {
-      assert.throws(() => rankFromEnv(env), (e: unknown) => e instanceof RangeError && /^Cannot read the launcher environment as /.test(e.message), JSON.stringify(env));
+    for (const env of [
+      { RANK: 'x' },
+      { RANK: '-1' },
+      { RANK: '1.5' },
+      { WORLD_SIZE: '0' },
+      { RANK: '2', WORLD_SIZE: '2' },
+      { RANK: '1' },
+      { WORLD_SIZE: '1e3' },
+    ]) {
+      assert.throws(
+        () => rankFromEnv(env),
+        (e: unknown) => e instanceof RangeError && /^Cannot read the launcher environment as /.test(e.message),
+        JSON.stringify(env),
+      );
     }
   });
 });

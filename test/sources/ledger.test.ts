@@ -21,11 +21,27 @@ describe('Ledger', () => {
     ledger.read();
     held = 1; // one read sample waits in the source's buffer
     ledger.settleDelivered(ls[0] as Lineage);
-    ledger.settleSkipped(ls[1] as Lineage, 'decode', new SampleError('decode', 'bad png', { url: 'u', key: 'k', field: 'png' }));
+    ledger.settleSkipped(
+      ls[1] as Lineage,
+      'decode',
+      new SampleError('decode', 'bad png', { url: 'u', key: 'k', field: 'png' }),
+    );
     ledger.settleDelivered(ls[1] as Lineage); // already settled: ignored
     const a = ledger.accounting();
-    assert.deepEqual({ seen: a.seen, yielded: a.yielded, skipped: a.skipped, inFlight: a.inFlight, buffered: a.buffered, lost: a.lost }, { seen: 5, yielded: 1, skipped: { decode: 1 }, inFlight: 2, buffered: 1, lost: 0 });
-    assert.deepEqual(a.errors, [{ reason: 'decode', message: 'bad png (shard u, key "k", field "png")', url: 'u', key: 'k', field: 'png' }]);
+    assert.deepEqual(
+      {
+        seen: a.seen,
+        yielded: a.yielded,
+        skipped: a.skipped,
+        inFlight: a.inFlight,
+        buffered: a.buffered,
+        lost: a.lost,
+      },
+      { seen: 5, yielded: 1, skipped: { decode: 1 }, inFlight: 2, buffered: 1, lost: 0 },
+    );
+    assert.deepEqual(a.errors, [
+      { reason: 'decode', message: 'bad png (shard u, key "k", field "png")', url: 'u', key: 'k', field: 'png' },
+    ]);
     assert.deepEqual(ledger.inFlight(), [ls[2], ls[3]]);
   });
 
@@ -70,6 +86,9 @@ describe('Ledger', () => {
     for (let i = 0; i < 5; i++) ledger.skippedAtSource('x', new Error(`e${i}`));
     const a = ledger.accounting();
     assert.equal(a.skipped['x'], 5);
-    assert.deepEqual(a.errors.map((e) => e.message), ['e0', 'e1']);
+    assert.deepEqual(
+      a.errors.map((e) => e.message),
+      ['e0', 'e1'],
+    );
   });
 });

@@ -16,7 +16,8 @@ const dir = tempDir();
 const datasets = await Promise.all(
   [[13], [7, 20], [11, 3, 17], [9, 9, 1, 14]].map(async (sizes, d) => {
     const specs: string[] = [];
-    for (let s = 0; s < sizes.length; s++) specs.push((await writeShards(dir, 1, sizes[s] as number, { prefix: `d${d}s${s}` })).paths[0] as string);
+    for (let s = 0; s < sizes.length; s++)
+      specs.push((await writeShards(dir, 1, sizes[s] as number, { prefix: `d${d}s${s}` })).paths[0] as string);
     return specs;
   }),
 );
@@ -27,7 +28,10 @@ function source(spec: readonly string[], options: FromShardsOptions & { withEpoc
   return withEpoch ? s.withEpoch(withEpoch) : s;
 }
 
-async function all(loader: Loader<unknown>, resumeFrom?: LoaderState): Promise<{ keys: string[]; accounting: Accounting }> {
+async function all(
+  loader: Loader<unknown>,
+  resumeFrom?: LoaderState,
+): Promise<{ keys: string[]; accounting: Accounting }> {
   const it = loader.iterate({ resumeFrom });
   const keys: string[] = [];
   for await (const item of it) keys.push(...keysOf(item));
@@ -35,7 +39,11 @@ async function all(loader: Loader<unknown>, resumeFrom?: LoaderState): Promise<{
 }
 
 /** Runs with stops after each count in `stops` (saving the state as JSON and resuming a new iteration each time). */
-async function interrupted(loader: Loader<unknown>, stops: readonly number[], settle = true): Promise<{ keys: string[]; accounting: Accounting }> {
+async function interrupted(
+  loader: Loader<unknown>,
+  stops: readonly number[],
+  settle = true,
+): Promise<{ keys: string[]; accounting: Accounting }> {
   const keys: string[] = [];
   let state: LoaderState | undefined;
   for (const stop of stops) {
@@ -72,7 +80,12 @@ describe('loader state: exact resume', () => {
           settle: fc.boolean(),
         }),
         async (p) => {
-          const src = source(datasets[p.dataset] as string[], { seed: p.seed, shuffle: p.shuffle, epochs: p.epochs, withEpoch: p.withEpoch });
+          const src = source(datasets[p.dataset] as string[], {
+            seed: p.seed,
+            shuffle: p.shuffle,
+            epochs: p.epochs,
+            withEpoch: p.withEpoch,
+          });
           let loader = createLoader(src, testBatch(p.batch));
           if (p.prefetch) loader = loader.with({ prefetch: p.prefetch });
           const full = await all(loader);
@@ -90,10 +103,14 @@ describe('loader state: exact resume', () => {
   });
 
   it('resumes with withEpoch(n) across epoch and pass boundaries', async () => {
-    const loader = createLoader(source(datasets[3] as string[], { seed: 9, shuffle: 10, epochs: 4, withEpoch: 25 }), testBatch(3));
+    const loader = createLoader(
+      source(datasets[3] as string[], { seed: 9, shuffle: 10, epochs: 4, withEpoch: 25 }),
+      testBatch(3),
+    );
     const full = await all(loader);
     assert.equal(full.keys.length, 100);
-    for (const stops of [[8], [9], [1, 1, 1], [5, 12], [33]]) assert.deepEqual((await interrupted(loader, stops)).keys, full.keys, String(stops));
+    for (const stops of [[8], [9], [1, 1, 1], [5, 12], [33]])
+      assert.deepEqual((await interrupted(loader, stops)).keys, full.keys, String(stops));
   });
 
   it('keeps the accounting of skipped samples and bad shards across a resume', async () => {
@@ -102,7 +119,10 @@ describe('loader state: exact resume', () => {
     const whole = readFileSync(datasets[1]?.[1] as string);
     writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length * 0.6)));
     const spec = [...(datasets[2] as string[]), dup, truncated, join(dir, 'missing.tar')];
-    const loader = createLoader(source(spec, { seed: 5, shuffle: 8, epochs: 2, handler: 'ignoreAndContinue' }), testBatch(4));
+    const loader = createLoader(
+      source(spec, { seed: 5, shuffle: 8, epochs: 2, handler: 'ignoreAndContinue' }),
+      testBatch(4),
+    );
     const full = await all(loader);
     assert.deepEqual(full.accounting.shardErrors, { 'truncated-shard': 2, 'shard-open': 2 });
     for (const stops of [[2], [7], [3, 3, 3]]) {
@@ -139,7 +159,10 @@ describe('loader state: exact resume', () => {
     const state = it.state();
     await it.return?.();
     const b = createLoader(source(datasets[1] as string[], { seed: 3 }));
-    assert.throws(() => b.iterate({ resumeFrom: state }), (e: unknown) => e instanceof RangeError && /fingerprint/.test(e.message));
+    assert.throws(
+      () => b.iterate({ resumeFrom: state }),
+      (e: unknown) => e instanceof RangeError && /fingerprint/.test(e.message),
+    );
     assert.throws(() => a.iterate({ resumeFrom: { ...state, version: 2 as 1 } }), RangeError);
   });
 });
@@ -148,7 +171,11 @@ describe('loader state: kill -9', () => {
   const child = join(process.cwd(), 'dist', 'test', 'fixtures', 'resume-child.js');
 
   /** Runs the child; kills it with SIGKILL when it reports item `killAfter` (never, if undefined), before it may take another. */
-  function runChild(checkpoint: string, options: string, killAfter?: number): Promise<{ killed: boolean; items: number; stdout: string }> {
+  function runChild(
+    checkpoint: string,
+    options: string,
+    killAfter?: number,
+  ): Promise<{ killed: boolean; items: number; stdout: string }> {
     return new Promise((resolve, reject) => {
       const p = spawn(process.execPath, [child, checkpoint, options], { stdio: ['pipe', 'pipe', 'inherit'] });
       let stdout = '';
@@ -190,7 +217,11 @@ describe('loader state: kill -9', () => {
       }
       const last = await runChild(checkpoint, options);
       assert.equal(last.killed, false);
-      const final = JSON.parse(readFileSync(checkpoint, 'utf8')) as { keys: string[]; done: boolean; state: LoaderState };
+      const final = JSON.parse(readFileSync(checkpoint, 'utf8')) as {
+        keys: string[];
+        done: boolean;
+        state: LoaderState;
+      };
       assert.equal(final.done, true);
       assert.deepEqual(final.keys, expected.keys);
       const a = JSON.parse(/^done (.*)$/m.exec(last.stdout)?.[1] ?? '{}') as Accounting;

@@ -67,7 +67,9 @@ describe('createLoader: lifecycle', () => {
   it('stopping early closes the shard files and settles nothing as lost', async () => {
     await quiet();
     const before = openFds();
-    const its = Array.from({ length: 4 }, () => createLoader(fromShards(data.spec, { seed: 2, shuffle: 50 }), testBatch(4)).iterate());
+    const its = Array.from({ length: 4 }, () =>
+      createLoader(fromShards(data.spec, { seed: 2, shuffle: 50 }), testBatch(4)).iterate(),
+    );
     for (const it of its) await it.next();
     assert.ok(openFds() > before);
     for (const it of its) {
@@ -103,7 +105,14 @@ describe('createLoader: lifecycle', () => {
     assert.equal(unsubscribed, true);
     // the plain source too, through take()
     const got: string[] = [];
-    await new Promise<void>((resolve) => fromShards(data.spec, { seed: 3 }).pipe(take(5), map((s) => s.__key__)).subscribe({ next: (k) => got.push(k), complete: resolve }));
+    await new Promise<void>((resolve) =>
+      fromShards(data.spec, { seed: 3 })
+        .pipe(
+          take(5),
+          map((s) => s.__key__),
+        )
+        .subscribe({ next: (k) => got.push(k), complete: resolve }),
+    );
     assert.equal(got.length, 5);
     await quiet();
     assert.equal(after, 0);
@@ -142,7 +151,10 @@ describe('createLoader: lifecycle', () => {
       // a batch of 20 declared as holding nothing, with a bound of 8: it can never fill
       const undeclared = testBatch(20);
       delete (undeclared as { ndaflowHolds?: number }).ndaflowHolds;
-      const it = createLoader(fromShards(data.spec, { seed: 1 }), undeclared).with({ prefetch: 8 }).with({ stallWarningMs: 50 }).iterate();
+      const it = createLoader(fromShards(data.spec, { seed: 1 }), undeclared)
+        .with({ prefetch: 8 })
+        .with({ stallWarningMs: 50 })
+        .iterate();
       assert.equal(it.maxInFlight, 8);
       const next = it.next();
       while (!seen.includes('loader-stall')) await quiet(1);
@@ -154,8 +166,22 @@ describe('createLoader: lifecycle', () => {
   });
 
   it('holding() validates what it declares', () => {
-    assert.throws(() => holding(-1, map((x) => x)), RangeError);
-    assert.throws(() => holding(Number.NaN, map((x) => x)), TypeError);
+    assert.throws(
+      () =>
+        holding(
+          -1,
+          map((x) => x),
+        ),
+      RangeError,
+    );
+    assert.throws(
+      () =>
+        holding(
+          Number.NaN,
+          map((x) => x),
+        ),
+      TypeError,
+    );
   });
 
   it('run() consumes everything and returns the accounting', async () => {

@@ -12,7 +12,10 @@ import { drain, openFds, quiet, writeShards } from './fixtures.js';
 
 const dir = tempDir();
 
-async function keys(url: string, options: Parameters<typeof openShard>[1] = {}): Promise<{ keys: string[]; error?: unknown }> {
+async function keys(
+  url: string,
+  options: Parameters<typeof openShard>[1] = {},
+): Promise<{ keys: string[]; error?: unknown }> {
   const { items, error } = await drain(readTarSamples(openShard(url, options), url));
   return { keys: items.map((i) => `${i.kind === 'bad' ? '!' : ''}${i.key}`), error };
 }
@@ -58,8 +61,16 @@ describe('openShard', () => {
 
   it('refuses pipe: without allowPipe, and reads pipe:cat with it', async () => {
     const { paths } = await writeShards(dir, 1, 4, { prefix: 'pipe' });
-    assert.throws(() => openShard(`pipe:cat ${paths[0]}`), (e: unknown) => e instanceof ShardError && e.reason === 'pipe-refused');
-    assert.deepEqual((await keys(`pipe:cat ${paths[0]}`, { allowPipe: true })).keys, ['s0-00000', 's0-00001', 's0-00002', 's0-00003']);
+    assert.throws(
+      () => openShard(`pipe:cat ${paths[0]}`),
+      (e: unknown) => e instanceof ShardError && e.reason === 'pipe-refused',
+    );
+    assert.deepEqual((await keys(`pipe:cat ${paths[0]}`, { allowPipe: true })).keys, [
+      's0-00000',
+      's0-00001',
+      's0-00002',
+      's0-00003',
+    ]);
   });
 
   it('a failing pipe: command is a ShardError carrying its stderr', async () => {

@@ -33,7 +33,10 @@ describe('random', () => {
     }
     const arr = Array.from({ length: 50 }, (_, i) => i);
     const sh = r.shuffle([...arr]);
-    assert.deepEqual([...sh].sort((x, y) => x - y), arr);
+    assert.deepEqual(
+      [...sh].sort((x, y) => x - y),
+      arr,
+    );
     assert.notDeepEqual(sh, arr);
   });
 

@@ -1,6 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LINEAGE, carryLineage, describeKey, describeUrl, isImage, lineagesOf, settleDelivered, settleSkipped, type Lineage, type Sample } from '../../sources/sample.js';
+import {
+  LINEAGE,
+  carryLineage,
+  describeKey,
+  describeUrl,
+  isImage,
+  lineagesOf,
+  settleDelivered,
+  settleSkipped,
+  type Lineage,
+  type Sample,
+} from '../../sources/sample.js';
 import { Ledger } from '../../sources/ledger.js';
 
 describe('sample', () => {

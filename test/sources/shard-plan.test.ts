@@ -18,28 +18,50 @@ describe('planShards', () => {
 
   it('splits the shards of a pass into a partition over ranks x workers (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), fc.nat(1000), fc.nat(5), (n, worldSize, numWorkers, seed, pass) => {
-        fc.pre(n >= worldSize * numWorkers);
-        const all: string[] = [];
-        for (let rank = 0; rank < worldSize; rank++) {
-          for (let worker = 0; worker < numWorkers; worker++) all.push(...planShards(urls(n), pass, { seed, rank, worldSize, worker, numWorkers }));
-        }
-        assert.deepEqual(all.sort(), urls(n).sort());
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(1000),
+        fc.nat(5),
+        (n, worldSize, numWorkers, seed, pass) => {
+          fc.pre(n >= worldSize * numWorkers);
+          const all: string[] = [];
+          for (let rank = 0; rank < worldSize; rank++) {
+            for (let worker = 0; worker < numWorkers; worker++)
+              all.push(...planShards(urls(n), pass, { seed, rank, worldSize, worker, numWorkers }));
+          }
+          assert.deepEqual(all.sort(), urls(n).sort());
+        },
+      ),
     );
   });
 
   it('a slot without a shard is a RangeError naming the counts', () => {
     assert.throws(
       () => planShards(urls(3), 0, { seed: 1, rank: 3, worldSize: 4 }),
-      (e: unknown) => e instanceof RangeError && /Cannot split 3 shard\(s\) over 4 rank\(s\) x 1 worker\(s\) as rank 3 worker 0 would get no shard/.test(e.message),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        /Cannot split 3 shard\(s\) over 4 rank\(s\) x 1 worker\(s\) as rank 3 worker 0 would get no shard/.test(
+          e.message,
+        ),
     );
-    assert.throws(() => planShards(urls(4), 0, { seed: 1, rank: 1, worldSize: 2, worker: 1, numWorkers: 3 }), /over 2 rank\(s\) x 3 worker\(s\)/);
+    assert.throws(
+      () => planShards(urls(4), 0, { seed: 1, rank: 1, worldSize: 2, worker: 1, numWorkers: 3 }),
+      /over 2 rank\(s\) x 3 worker\(s\)/,
+    );
   });
 
   it('equalLength gives every slot ceil(n / slots) shards, wrapping around', () => {
-    for (const [n, slots] of [[3, 4], [5, 2], [4, 4], [7, 3]] as const) {
-      const plans = Array.from({ length: slots }, (_, rank) => planShards(urls(n), 0, { seed: 9, rank, worldSize: slots, equalLength: true }));
+    for (const [n, slots] of [
+      [3, 4],
+      [5, 2],
+      [4, 4],
+      [7, 3],
+    ] as const) {
+      const plans = Array.from({ length: slots }, (_, rank) =>
+        planShards(urls(n), 0, { seed: 9, rank, worldSize: slots, equalLength: true }),
+      );
       for (const p of plans) assert.equal(p.length, Math.ceil(n / slots));
       assert.deepEqual([...new Set(plans.flat())].sort(), urls(n).sort()); // every shard is read
     }

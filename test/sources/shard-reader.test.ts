@@ -13,7 +13,10 @@ const dir = tempDir();
 const data = await writeShards(dir, 3, 4);
 const server = await startShardServer();
 
-function reader(urls: readonly string[], extra: Partial<ShardReaderOptions> = {}): { reader: ShardReader; ledger: Ledger } {
+function reader(
+  urls: readonly string[],
+  extra: Partial<ShardReaderOptions> = {},
+): { reader: ShardReader; ledger: Ledger } {
   const ledger = new Ledger(Infinity);
   const r = new ShardReader({
     urls,
@@ -78,13 +81,10 @@ describe('ShardReader', () => {
       { pass: 0, shard: 0, index: 99 },
       { pass: 0, shard: 7, index: 0 },
     ]);
-    assert.deepEqual(
-      [...found].map(([k, v]) => [k, v.sample.__key__]).sort(),
-      [
-        ['0/0/1', keyOf(0, 1)],
-        ['0/2/3', keyOf(2, 3)],
-      ],
-    );
+    assert.deepEqual([...found].map(([k, v]) => [k, v.sample.__key__]).sort(), [
+      ['0/0/1', keyOf(0, 1)],
+      ['0/2/3', keyOf(2, 3)],
+    ]);
     assert.equal(ledger.accounting().seen, 0);
   });
 

@@ -9,7 +9,11 @@ describe('expandShardSpec', () => {
     assert.deepEqual(expandShardSpec('x-{0..10..5}.tar'), ['x-0.tar', 'x-5.tar', 'x-10.tar']);
     assert.deepEqual(expandShardSpec('x-{a,{b,c}}.tar'), ['x-a.tar', 'x-b.tar', 'x-c.tar']);
     assert.deepEqual(expandShardSpec(['p-{1..2}.tar', 'q.tar']), ['p-1.tar', 'p-2.tar', 'q.tar']);
-    assert.deepEqual(expandShardSpec('http://h/x-{08..10}.tar'), ['http://h/x-08.tar', 'http://h/x-09.tar', 'http://h/x-10.tar']);
+    assert.deepEqual(expandShardSpec('http://h/x-{08..10}.tar'), [
+      'http://h/x-08.tar',
+      'http://h/x-09.tar',
+      'http://h/x-10.tar',
+    ]);
     assert.deepEqual(expandShardSpec('  spaced.tar  '), ['spaced.tar']);
   });
 
@@ -25,8 +29,20 @@ describe('expandShardSpec', () => {
   });
 
   it('refuses brace groups that expand to nothing, empty specs and non-strings', () => {
-    for (const bad of ['x-{}.tar', 'x-{5..}.tar', 'x-{..5}.tar', 'x-{a}.tar', 'x-{0..2}/{}.tar', 'x-{0..2.tar', 'x-0..2}.tar']) {
-      assert.throws(() => expandShardSpec(bad), (e: unknown) => e instanceof RangeError && /^Cannot expand shard spec as .*: current value is /.test(e.message), bad);
+    for (const bad of [
+      'x-{}.tar',
+      'x-{5..}.tar',
+      'x-{..5}.tar',
+      'x-{a}.tar',
+      'x-{0..2}/{}.tar',
+      'x-{0..2.tar',
+      'x-0..2}.tar',
+    ]) {
+      assert.throws(
+        () => expandShardSpec(bad),
+        (e: unknown) => e instanceof RangeError && /^Cannot expand shard spec as .*: current value is /.test(e.message),
+        bad,
+      );
     }
     assert.throws(() => expandShardSpec(''), RangeError);
     assert.throws(() => expandShardSpec('a.tar::'), RangeError);

@@ -20,7 +20,10 @@ describe('ShuffleBuffer', () => {
   it('gives a permutation, the same for the same seed, another for another seed', () => {
     const items = Array.from({ length: 500 }, (_, i) => i);
     const a = run(items, 100, undefined, 1);
-    assert.deepEqual([...a].sort((x, y) => x - y), items);
+    assert.deepEqual(
+      [...a].sort((x, y) => x - y),
+      items,
+    );
     assert.deepEqual(run(items, 100, undefined, 1), a);
     assert.notDeepEqual(run(items, 100, undefined, 2), a);
     assert.notDeepEqual(a, items);
@@ -28,19 +31,25 @@ describe('ShuffleBuffer', () => {
 
   it('holds at most size items and starts giving out after initial (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 200 }), fc.nat(), (size, initial, n, seed) => {
-        const b = new ShuffleBuffer<number>({ size, initial }, Random.derive(seed));
-        let next = 0;
-        let out = 0;
-        while (next < n || b.length > 0) {
-          while (next < n && b.needsMore()) b.add(next++);
-          assert.ok(b.length <= size);
-          if (next < n) assert.equal(b.length, Math.min(size, Math.min(initial, size) + out));
-          b.take();
-          out++;
-        }
-        assert.equal(out, n);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.nat(),
+        (size, initial, n, seed) => {
+          const b = new ShuffleBuffer<number>({ size, initial }, Random.derive(seed));
+          let next = 0;
+          let out = 0;
+          while (next < n || b.length > 0) {
+            while (next < n && b.needsMore()) b.add(next++);
+            assert.ok(b.length <= size);
+            if (next < n) assert.equal(b.length, Math.min(size, Math.min(initial, size) + out));
+            b.take();
+            out++;
+          }
+          assert.equal(out, n);
+        },
+      ),
     );
   });
 
@@ -54,7 +63,11 @@ describe('ShuffleBuffer', () => {
       while (b.needsMore()) b.add(items[next++] as number);
       out.push(b.take());
     }
-    const saved = JSON.parse(JSON.stringify({ items: b.items, rng: b.rngState(), taken: b.taken })) as { items: number[]; rng: number[]; taken: number };
+    const saved = JSON.parse(JSON.stringify({ items: b.items, rng: b.rngState(), taken: b.taken })) as {
+      items: number[];
+      rng: number[];
+      taken: number;
+    };
     const c = new ShuffleBuffer<number>({ size: 50, initial: 10 }, Random.derive(999));
     c.restore(Random.fromState(saved.rng), saved.items, saved.taken);
     for (;;) {

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { TarFormatError, TarParser, type TarEntry } from '../../sources/tar-parser.js';
 
 /** A hand-made header block: fields by offset, checksum computed (unsigned, or signed as old writers did). */
-function header(name: string, size: number, type: string, options: { magic?: string; prefix?: string; base256?: boolean; signed?: boolean } = {}): Buffer {
+function header(
+  name: string,
+  size: number,
+  type: string,
+  options: { magic?: string; prefix?: string; base256?: boolean; signed?: boolean } = {},
+): Buffer {
   const b = Buffer.alloc(512);
   b.write(name, 0, 100, 'utf8');
   b.write('0000644\0', 100, 'latin1');
@@ -51,14 +56,21 @@ function pax(records: Record<string, string>, global = false): Buffer {
 
 const END = Buffer.alloc(1024);
 
-function parse(data: Buffer, chunk = data.length || 1): { entries: { name: string; data: string }[]; end: string; parser: TarParser } {
+function parse(
+  data: Buffer,
+  chunk = data.length || 1,
+): { entries: { name: string; data: string }[]; end: string; parser: TarParser } {
   const parser = new TarParser();
   const entries: TarEntry[] = [];
   for (let pos = 0; pos < data.length; pos += chunk) {
     for (const e of parser.feed(data.subarray(pos, pos + chunk))) if (e.kind === 'entry') entries.push(e);
     if (parser.done) break;
   }
-  return { entries: entries.map((e) => ({ name: e.name, data: e.data.toString('latin1') })), end: parser.finish(), parser };
+  return {
+    entries: entries.map((e) => ({ name: e.name, data: e.data.toString('latin1') })),
+    end: parser.finish(),
+    parser,
+  };
 }
 
 describe('TarParser', () => {
@@ -69,7 +81,10 @@ describe('TarParser', () => {
       file('gnu-prefix.txt', 'a GNU header ignores the prefix area', { magic: 'ustar  \0', prefix: 'ignored' }),
       pax({ path: 'pax/path/ü.png', comment: 'ignored' }),
       file('short', 'pax path'),
-      Buffer.concat([header('././@LongLink', longName.length + 1, 'L', { magic: 'ustar  \0' }), body(Buffer.from(`${longName}\0`))]),
+      Buffer.concat([
+        header('././@LongLink', longName.length + 1, 'L', { magic: 'ustar  \0' }),
+        body(Buffer.from(`${longName}\0`)),
+      ]),
       file('cut', 'long name', { magic: 'ustar  \0' }),
       Buffer.concat([header('././@LongLink', 7, 'K'), body(Buffer.from('target\0'))]),
       file('big.bin', 'base-256 size', { base256: true }),
@@ -101,7 +116,12 @@ describe('TarParser', () => {
 
   it('a pax size overrides the header size', () => {
     const d = Buffer.from('0123456789');
-    const data = Buffer.concat([pax({ size: '10' }), header('p.bin', 0, '0', { magic: 'ustar\u000000' }), body(d), END]);
+    const data = Buffer.concat([
+      pax({ size: '10' }),
+      header('p.bin', 0, '0', { magic: 'ustar\u000000' }),
+      body(d),
+      END,
+    ]);
     assert.deepEqual(parse(data).entries, [{ name: 'p.bin', data: '0123456789' }]);
   });
 
@@ -126,10 +146,16 @@ describe('TarParser', () => {
   });
 
   it('rejects a first block that is not a header as not-a-tar, a later one as corrupt', () => {
-    assert.throws(() => parse(Buffer.alloc(1024, 'x')), (e: unknown) => e instanceof TarFormatError && e.kind === 'not-a-tar');
+    assert.throws(
+      () => parse(Buffer.alloc(1024, 'x')),
+      (e: unknown) => e instanceof TarFormatError && e.kind === 'not-a-tar',
+    );
     const bad = Buffer.concat([file('a.txt', 'a'), file('b.txt', 'b'), END]);
     bad[512 * 2 + 3] ^= 1;
-    assert.throws(() => parse(bad), (e: unknown) => e instanceof TarFormatError && e.kind === 'corrupt-header');
+    assert.throws(
+      () => parse(bad),
+      (e: unknown) => e instanceof TarFormatError && e.kind === 'corrupt-header',
+    );
     const badNumber = header('n.txt', 1, '0');
     badNumber.write('9', 130, 'latin1');
     assert.throws(() => parse(badNumber), TarFormatError);

@@ -33,7 +33,11 @@ function view(items: readonly ShardItem[]): unknown[] {
   return items.map((item) =>
     item.kind === 'bad'
       ? { bad: item.key, index: item.index, reason: item.error.reason }
-      : { key: item.key, index: item.index, fields: Object.fromEntries([...item.fields].map(([f, b]) => [f, b.toString('latin1')])) },
+      : {
+          key: item.key,
+          index: item.index,
+          fields: Object.fromEntries([...item.fields].map(([f, b]) => [f, b.toString('latin1')])),
+        },
   );
 }
 
@@ -87,7 +91,22 @@ describe('splitKeyField', () => {
   });
 
   it('agrees with the regex as Python applies it, name by name', () => {
-    const names = ['a/b/x.seg.png', 'dir.v1/x.png', 'x.a.b.c', 'A.JPG', 'noext', '.hidden', 'a/.hidden', 'a.b/c', 'x.', '/abs/y.png', 'a//b.c', 'ü/ß.TXT', 'x.tar.gz', 'd.v/e.f/g'];
+    const names = [
+      'a/b/x.seg.png',
+      'dir.v1/x.png',
+      'x.a.b.c',
+      'A.JPG',
+      'noext',
+      '.hidden',
+      'a/.hidden',
+      'a.b/c',
+      'x.',
+      '/abs/y.png',
+      'a//b.c',
+      'ü/ß.TXT',
+      'x.tar.gz',
+      'd.v/e.f/g',
+    ];
     const script = `import re, sys, json
 out = []
 for n in json.load(sys.stdin):
@@ -191,7 +210,12 @@ describe('readTarSamples on tars written by Python tarfile', () => {
 describe('readTarSamples on tars written by ShardWriter', () => {
   it('round-trips samples, counting entries and bytes', async () => {
     const w = new ShardWriter(join(dir, 'writer-%03d.tar'));
-    const samples = Array.from({ length: 50 }, (_, i) => ({ __key__: `k${i}`, png: Buffer.alloc(i * 13, i), cls: String(i % 10), 'seg.png': `seg${i}` }));
+    const samples = Array.from({ length: 50 }, (_, i) => ({
+      __key__: `k${i}`,
+      png: Buffer.alloc(i * 13, i),
+      cls: String(i % 10),
+      'seg.png': `seg${i}`,
+    }));
     for (const s of samples) await w.write(s);
     const [path] = await w.close();
     const counters = { entries: 0, bytes: 0 };
@@ -208,7 +232,10 @@ describe('readTarSamples on tars written by ShardWriter', () => {
       assert.equal(item.fields.get('cls')?.toString(), String(i % 10));
     });
     assert.equal(counters.entries, 150);
-    assert.equal(counters.bytes, samples.reduce((a, s) => a + s.png.length + s.cls.length + s['seg.png'].length, 0));
+    assert.equal(
+      counters.bytes,
+      samples.reduce((a, s) => a + s.png.length + s.cls.length + s['seg.png'].length, 0),
+    );
   });
 });
 
@@ -260,7 +287,13 @@ describe('readTarSamples on broken shards', () => {
     for (;;) {
       if (whole.subarray(off, off + 512).every((b) => b === 0)) return { headers, end: off };
       headers.push(off);
-      const size = parseInt(whole.toString('latin1', off + 124, off + 136).replace(/\0.*$/, '').trim() || '0', 8);
+      const size = parseInt(
+        whole
+          .toString('latin1', off + 124, off + 136)
+          .replace(/\0.*$/, '')
+          .trim() || '0',
+        8,
+      );
       off += 512 + Math.ceil(size / 512) * 512;
     }
   }
@@ -320,24 +353,28 @@ describe('readTarSamples on broken shards', () => {
     const { end } = layout();
     const all = view((await drain(readTarSamples(chunked(whole), path))).items) as { key: string }[];
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: whole.length }), fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 4 }), async (cut, sizes) => {
-        const { items, error } = await drain(readTarSamples(chunked(whole.subarray(0, cut), sizes), 'mem'));
-        const good = items.filter((i) => i.kind === 'sample');
-        const bad = items.filter((i) => i.kind === 'bad');
-        assert.deepEqual(view(good), all.slice(0, good.length), 'good samples are a whole prefix');
-        if (cut >= end + 512) {
-          assert.equal(error, undefined);
-          assert.equal(good.length, all.length);
-          return;
-        }
-        assert.ok(error instanceof ShardError, `cut ${cut}: ${String(error)}`);
-        assert.ok(['truncated-shard', 'not-a-tar', 'empty-shard'].includes(error.reason), error.reason);
-        assert.ok(bad.length <= 1);
-        if (bad.length === 1) {
-          assert.equal(bad[0]?.key, all[good.length]?.key);
-          assert.equal(bad[0]?.index, good.length);
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: whole.length }),
+        fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 4 }),
+        async (cut, sizes) => {
+          const { items, error } = await drain(readTarSamples(chunked(whole.subarray(0, cut), sizes), 'mem'));
+          const good = items.filter((i) => i.kind === 'sample');
+          const bad = items.filter((i) => i.kind === 'bad');
+          assert.deepEqual(view(good), all.slice(0, good.length), 'good samples are a whole prefix');
+          if (cut >= end + 512) {
+            assert.equal(error, undefined);
+            assert.equal(good.length, all.length);
+            return;
+          }
+          assert.ok(error instanceof ShardError, `cut ${cut}: ${String(error)}`);
+          assert.ok(['truncated-shard', 'not-a-tar', 'empty-shard'].includes(error.reason), error.reason);
+          assert.ok(bad.length <= 1);
+          if (bad.length === 1) {
+            assert.equal(bad[0]?.key, all[good.length]?.key);
+            assert.equal(bad[0]?.index, good.length);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

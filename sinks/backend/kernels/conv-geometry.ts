@@ -35,7 +35,9 @@ export function convGeometry(
   },
 ): ConvGeometry {
   if (attrs.dataFormat !== 'NHWC') {
-    throw new TypeError(`Cannot run ${kernelName} on wasm as dataFormat must be NHWC: current value is ${String(attrs.dataFormat)}`);
+    throw new TypeError(
+      `Cannot run ${kernelName} on wasm as dataFormat must be NHWC: current value is ${String(attrs.dataFormat)}`,
+    );
   }
   const info = tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -68,7 +70,14 @@ export function convGeometry(
  * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor, so that
  * `[before, after]` of any sign gives the wanted window. Returns the input itself when nothing changes.
  */
-export function padOrCrop(tf: typeof TF, x: TF.Tensor4D, top: number, bottom: number, left: number, right: number): TF.Tensor4D {
+export function padOrCrop(
+  tf: typeof TF,
+  x: TF.Tensor4D,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): TF.Tensor4D {
   let out = x;
   const cropTop = Math.max(0, -top);
   const cropBottom = Math.max(0, -bottom);
@@ -83,7 +92,12 @@ export function padOrCrop(tf: typeof TF, x: TF.Tensor4D, top: number, bottom: nu
   const padLeft = Math.max(0, left);
   const padRight = Math.max(0, right);
   if (padTop + padBottom + padLeft + padRight > 0) {
-    out = tf.pad(out, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]]);
+    out = tf.pad(out, [
+      [0, 0],
+      [padTop, padBottom],
+      [padLeft, padRight],
+      [0, 0],
+    ]);
   }
   return out;
 }

@@ -28,7 +28,14 @@ export function conv2dBackpropFilterKernel(tf: typeof TF): TF.KernelConfig {
         // The padded input rows/cols the forward pass actually read.
         const needH = (g.outHeight - 1) * g.strideHeight + g.filterHeight;
         const needW = (g.outWidth - 1) * g.strideWidth + g.filterWidth;
-        const xPadded = padOrCrop(tf, x, g.padTop, needH - g.inHeight - g.padTop, g.padLeft, needW - g.inWidth - g.padLeft);
+        const xPadded = padOrCrop(
+          tf,
+          x,
+          g.padTop,
+          needH - g.inHeight - g.padTop,
+          g.padLeft,
+          needW - g.inWidth - g.padLeft,
+        );
         const xT = tf.transpose(xPadded, [3, 1, 2, 0]); // [ci, needH, needW, b]
         const dyT = tf.transpose(dy, [1, 2, 0, 3]); // [oh, ow, b, co]
         const dwT = tf.conv2d(xT, dyT, 1, 'valid', 'NHWC', [g.strideHeight, g.strideWidth]); // [ci, kh, kw, co]

@@ -43,7 +43,13 @@ export function conv2dBackpropInputKernel(tf: typeof TF): TF.KernelConfig {
 }
 
 /** dx[i] = sum_k dy[i + padTop - k] * W[k] = sum_k' dyPad[i + k'] * W[kH-1-k']. */
-function stride1(tf: typeof TF, memory: WasmBackendMemory, g: ConvGeometry, dy: TF.Tensor4D, filter: TF.Tensor4D): TF.Tensor4D {
+function stride1(
+  tf: typeof TF,
+  memory: WasmBackendMemory,
+  g: ConvGeometry,
+  dy: TF.Tensor4D,
+  filter: TF.Tensor4D,
+): TF.Tensor4D {
   const top = g.filterHeight - 1 - g.padTop;
   const left = g.filterWidth - 1 - g.padLeft;
   const bottom = g.inHeight + g.filterHeight - 1 - g.outHeight - top;
@@ -75,7 +81,12 @@ function convPadded(
 }
 
 /** A float32 tensor of `shape` on the wasm heap, written by `fill` (which must write every element). */
-function heapTensor<R extends TF.Rank>(tf: typeof TF, memory: WasmBackendMemory, shape: number[], fill: (out: Float32Array) => void): TF.Tensor<R> {
+function heapTensor<R extends TF.Rank>(
+  tf: typeof TF,
+  memory: WasmBackendMemory,
+  shape: number[],
+  fill: (out: Float32Array) => void,
+): TF.Tensor<R> {
   const info = memory.makeOutput(shape, 'float32');
   fill(memory.typedArrayFromHeap(info) as Float32Array);
   return tf.engine().makeTensorFromTensorInfo(info, memory as unknown as TF.KernelBackend) as TF.Tensor<R>;
@@ -113,7 +124,13 @@ function subFilter(
 /** Pixel rows of at least this many channels are copied with `TypedArray.set` (a memcpy), shorter ones element by element. */
 const SET_MIN = 16;
 
-function phases(tf: typeof TF, memory: WasmBackendMemory, g: ConvGeometry, dy: TF.Tensor4D, filter: TF.Tensor4D): TF.Tensor4D {
+function phases(
+  tf: typeof TF,
+  memory: WasmBackendMemory,
+  g: ConvGeometry,
+  dy: TF.Tensor4D,
+  filter: TF.Tensor4D,
+): TF.Tensor4D {
   const sh = g.strideHeight;
   const sw = g.strideWidth;
   const qh = Math.ceil(g.inHeight / sh); // every phase is computed at the largest phase size

@@ -5,7 +5,11 @@ import type * as TF from '@tensorflow/tfjs-core';
  * leading ones `0..k-1` (with `0 < k < rank`), so that the reduction is a column sum of a row-major
  * `[rows, cols]` matrix; `null` otherwise.
  */
-export function leadingAxes(tf: typeof TF, shape: readonly number[], axis: number | number[]): { rows: number; cols: number; k: number } | null {
+export function leadingAxes(
+  tf: typeof TF,
+  shape: readonly number[],
+  axis: number | number[],
+): { rows: number; cols: number; k: number } | null {
   const axes = [...new Set(tf.util.parseAxisParam(axis, [...shape]))].sort((p, q) => p - q);
   const k = axes.length;
   if (k === 0 || k >= shape.length || axes[k - 1] !== k - 1) return null;
@@ -20,7 +24,13 @@ export function leadingAxes(tf: typeof TF, shape: readonly number[], axis: numbe
  * image with a window of the whole image. A matmul with a row of ones would be slower: XNNPACK repacks
  * the `[rows, cols]` operand as weights on every call.
  */
-export function columnMeans(tf: typeof TF, x: TF.Tensor, view: { rows: number; cols: number; k: number }, keepDims: boolean, scale: number): TF.Tensor {
+export function columnMeans(
+  tf: typeof TF,
+  x: TF.Tensor,
+  view: { rows: number; cols: number; k: number },
+  keepDims: boolean,
+  scale: number,
+): TF.Tensor {
   const w = x.shape[view.k - 1]!;
   const h = view.rows / w;
   const pooled = tf.avgPool(tf.reshape<TF.Rank.R4>(x, [1, h, w, view.cols]), [h, w], 1, 'valid');

@@ -32,7 +32,12 @@ export function tileKernel(tf: typeof TF, original: TF.KernelConfig): TF.KernelC
 }
 
 /** Writes `tile(src, reps)` (row-major, `src` of shape `shape`) into `dst`. */
-export function tileInto(src: TF.TypedArray, dst: TF.TypedArray, shape: readonly number[], reps: readonly number[]): void {
+export function tileInto(
+  src: TF.TypedArray,
+  dst: TF.TypedArray,
+  shape: readonly number[],
+  reps: readonly number[],
+): void {
   const rank = shape.length;
   if (rank === 0) {
     dst[0] = src[0]!;
@@ -53,7 +58,7 @@ export function tileInto(src: TF.TypedArray, dst: TF.TypedArray, shape: readonly
     // The first repetition of this axis is written: double it until all `reps[d]` are.
     const block = n * dstStride[d]!;
     const total = block * reps[d]!;
-    for (let filled = block; filled < total; ) {
+    for (let filled = block; filled < total;) {
       const count = Math.min(filled, total - filled);
       dst.copyWithin(dstOffset + filled, dstOffset, dstOffset + count);
       filled += count;

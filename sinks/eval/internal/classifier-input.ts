@@ -12,12 +12,25 @@ import { imageBatchToTensor } from '../../gan/to-tensor.js';
 export function classifierInput(tf: typeof TFJS, batch: ImageBatch, size: number): TFJS.Tensor4D {
   const [, h, w] = batch.shape;
   if (h !== w || h > size || (size - h) % 2 !== 0) {
-    throw rangeError('feed a batch to the classifier', `images must be square with a side of ${size} or ${size} minus an even number`, `${h}x${w}`);
+    throw rangeError(
+      'feed a batch to the classifier',
+      `images must be square with a side of ${size} or ${size} minus an even number`,
+      `${h}x${w}`,
+    );
   }
   const x = imageBatchToTensor(tf, batch);
   if (h === size) return x;
   const p = (size - h) / 2;
-  const padded = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], -1);
+  const padded = tf.pad(
+    x,
+    [
+      [0, 0],
+      [p, p],
+      [p, p],
+      [0, 0],
+    ],
+    -1,
+  );
   x.dispose();
   return padded;
 }

@@ -8,7 +8,12 @@ import { conditionalClasses } from '../../gan/conditional-classes.js';
  * classes (evaluation) or one class per row (sample grids). The caller owns the result (call it inside
  * `tf.tidy`).
  */
-export function generateImages(tf: typeof TFJS, generator: TFJS.LayersModel, latents: TFJS.Tensor2D, labelOf: (i: number) => number): TFJS.Tensor4D {
+export function generateImages(
+  tf: typeof TFJS,
+  generator: TFJS.LayersModel,
+  latents: TFJS.Tensor2D,
+  labelOf: (i: number) => number,
+): TFJS.Tensor4D {
   const classes = conditionalClasses(generator);
   if (classes === null) return generator.predict(latents) as TFJS.Tensor4D;
   const n = latents.shape[0];

@@ -7,12 +7,24 @@ function moments(a: number, b: number, n = 20000): { mean: number; variance: num
   const rng = Random.derive(42, 'beta', a, b);
   const xs = Array.from({ length: n }, () => sampleBeta(rng, a, b));
   const mean = xs.reduce((s, v) => s + v, 0) / n;
-  return { mean, variance: xs.reduce((s, v) => s + (v - mean) ** 2, 0) / n, min: Math.min(...xs), max: Math.max(...xs) };
+  return {
+    mean,
+    variance: xs.reduce((s, v) => s + (v - mean) ** 2, 0) / n,
+    min: Math.min(...xs),
+    max: Math.max(...xs),
+  };
 }
 
 describe('sampleBeta', () => {
   // Fixed seeds: the assertions are exact for this generator; the bounds (>= 5 standard errors) are what a correct sampler meets.
-  for (const [a, b] of [[25, 25], [1, 1], [2, 5], [0.5, 0.5], [0.1, 3], [0.01, 0.01]] as const) {
+  for (const [a, b] of [
+    [25, 25],
+    [1, 1],
+    [2, 5],
+    [0.5, 0.5],
+    [0.1, 3],
+    [0.01, 0.01],
+  ] as const) {
     it(`matches the mean and variance of Beta(${a}, ${b})`, () => {
       const { mean, variance, min, max } = moments(a, b);
       const m = a / (a + b);

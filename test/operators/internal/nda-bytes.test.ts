@@ -4,8 +4,18 @@ import fc from 'fast-check';
 import { allocUninitialised, byteViews, copyBlock, copyOf } from '../../../operators/internal/nda-bytes.js';
 
 /** The naive block copy. */
-function naive(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number, rows: number, rowBytes: number, dStride: number, sStride: number): void {
-  for (let r = 0; r < rows; r++) for (let j = 0; j < rowBytes; j++) dst[dOff + r * dStride + j] = src[sOff + r * sStride + j] as number;
+function naive(
+  dst: Uint8Array,
+  dOff: number,
+  src: Uint8Array,
+  sOff: number,
+  rows: number,
+  rowBytes: number,
+  dStride: number,
+  sStride: number,
+): void {
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < rowBytes; j++) dst[dOff + r * dStride + j] = src[sOff + r * sStride + j] as number;
 }
 
 describe('copyBlock', () => {

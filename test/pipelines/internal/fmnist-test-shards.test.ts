@@ -10,8 +10,12 @@ describe('fmnistTestShards', () => {
   it('finds the test shards beside the training shards, whatever their count (6 train, 1 test)', () => {
     const dir = join(tempDir(), 'fmnist');
     mkdirSync(dir);
-    for (const name of ['train-000000.tar', 'train-000005.tar', 'test-000000.tar', 'test-000001.tar.gz', 'notes.txt']) writeFileSync(join(dir, name), '');
-    assert.deepEqual(fmnistTestShards('run x', join(dir, 'train-{000000..000005}.tar'), undefined), [join(dir, 'test-000000.tar'), join(dir, 'test-000001.tar.gz')]);
+    for (const name of ['train-000000.tar', 'train-000005.tar', 'test-000000.tar', 'test-000001.tar.gz', 'notes.txt'])
+      writeFileSync(join(dir, name), '');
+    assert.deepEqual(fmnistTestShards('run x', join(dir, 'train-{000000..000005}.tar'), undefined), [
+      join(dir, 'test-000000.tar'),
+      join(dir, 'test-000001.tar.gz'),
+    ]);
   });
 
   it('takes the given test shards as they are, and the embedded ones with the embedded training shards', () => {
@@ -20,8 +24,14 @@ describe('fmnistTestShards', () => {
   });
 
   it('refuses remote training shards and a folder without test shards, naming --test-shards', () => {
-    assert.throws(() => fmnistTestShards('run x', 'https://host/train-{0..9}.tar', undefined), /Cannot run x as shards must be local files .*--test-shards/);
+    assert.throws(
+      () => fmnistTestShards('run x', 'https://host/train-{0..9}.tar', undefined),
+      /Cannot run x as shards must be local files .*--test-shards/,
+    );
     const dir = tempDir();
-    assert.throws(() => fmnistTestShards('run x', join(dir, 'train-{0..1}.tar'), undefined), (e: unknown) => e instanceof RangeError && /must hold test-NNNNNN/.test(e.message));
+    assert.throws(
+      () => fmnistTestShards('run x', join(dir, 'train-{0..1}.tar'), undefined),
+      (e: unknown) => e instanceof RangeError && /must hold test-NNNNNN/.test(e.message),
+    );
   });
 });

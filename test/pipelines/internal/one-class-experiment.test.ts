@@ -21,7 +21,16 @@ describe('oneClassExperiment', () => {
     const runDir = join(tempDir(), 'run');
     const before = tf.memory().numTensors;
     await assert.rejects(
-      oneClassExperiment(tf, { normalClass: 4, seed: 1, steps: 1, batchSize: 2000, shuffle: 0, trainShards: embeddedShards('fmnist', 'train'), testShards: embeddedShards('fmnist', 'test'), runDir }),
+      oneClassExperiment(tf, {
+        normalClass: 4,
+        seed: 1,
+        steps: 1,
+        batchSize: 2000,
+        shuffle: 0,
+        trainShards: embeddedShards('fmnist', 'train'),
+        testShards: embeddedShards('fmnist', 'test'),
+        runDir,
+      }),
       (e: unknown) => {
         assert.ok(e instanceof PipelineError);
         assert.match(String((e as Error).cause ?? e), /fewer than one batch of 2000/);
@@ -36,14 +45,27 @@ describe('oneClassExperiment', () => {
     const tf = await getTf();
     const base = { normalClass: 0, seed: 1, trainShards: 'a', testShards: 'b' };
     await assert.rejects(oneClassExperiment(tf, { ...base, normalClass: -1 }), RangeError);
-    await assert.rejects(oneClassExperiment(tf, { ...base, corruptions: ['fog'] }), /create a corruption as the name must be one of/);
+    await assert.rejects(
+      oneClassExperiment(tf, { ...base, corruptions: ['fog'] }),
+      /create a corruption as the name must be one of/,
+    );
     await assert.rejects(oneClassExperiment(tf, { ...base, testShards: '' }), /testShards must be a shard spec/);
   });
 
   it('fmnist-anomaly derives the test shards from --shards (train -> test in the file names)', async () => {
     const dir = embeddedShards('fmnist', 'train')[0]!.replace(/train-000000\.tar\.gz$/, '');
     const runDir = join(tempDir(), 'run');
-    const r = await fmnistAnomaly.run({ normalClass: 1, nda: 'none', steps: 1, seed: 3, backend: 'wasm', batchSize: 4, shuffle: 0, shards: `${dir}train-{000000..000001}.tar.gz`, runDir });
+    const r = await fmnistAnomaly.run({
+      normalClass: 1,
+      nda: 'none',
+      steps: 1,
+      seed: 3,
+      backend: 'wasm',
+      batchSize: 4,
+      shuffle: 0,
+      shards: `${dir}train-{000000..000001}.tar.gz`,
+      runDir,
+    });
     // the two embedded test shards hold the 1000 test images
     assert.equal(r.details?.testSamples, 1000);
     assert.equal(r.accounting.lost, 0);

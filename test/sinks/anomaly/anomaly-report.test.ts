@@ -32,7 +32,10 @@ describe('scoreOodSets', () => {
       const before = tf.memory().numTensors;
       const rows = await scoreOodSets(tf, discriminator, test, sets, { batchSize: 4 });
       assert.equal(tf.memory().numTensors, before);
-      assert.deepEqual(rows.map((r) => r.set), ['nda/jigsaw', 'corruption/contrast', 'mean']);
+      assert.deepEqual(
+        rows.map((r) => r.set),
+        ['nda/jigsaw', 'corruption/contrast', 'mean'],
+      );
       const inScores = (await scoreImages(tf, discriminator, test)).scores;
       for (const [i, set] of sets.entries()) {
         const ood = (await scoreImages(tf, discriminator, set.images)).scores;

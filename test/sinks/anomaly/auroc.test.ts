@@ -53,12 +53,21 @@ describe('auroc', () => {
   });
 
   it('throws clear errors for missing classes, NaN, length and label mismatches', () => {
-    assert.throws(() => auroc([1, 2], [1, 1]), /Cannot compute an AUROC as there must be at least one negative \(label 0\): current value is "2 item\(s\), 0 negative"/);
-    assert.throws(() => auroc([1, 2], [0, 0]), (e: unknown) => e instanceof RangeError && /at least one positive/.test(e.message));
+    assert.throws(
+      () => auroc([1, 2], [1, 1]),
+      /Cannot compute an AUROC as there must be at least one negative \(label 0\): current value is "2 item\(s\), 0 negative"/,
+    );
+    assert.throws(
+      () => auroc([1, 2], [0, 0]),
+      (e: unknown) => e instanceof RangeError && /at least one positive/.test(e.message),
+    );
     assert.throws(() => auroc([], []), RangeError);
     assert.throws(() => auroc([1, NaN], [1, 0]), /scores must not be NaN \(score 1\): current value is NaN/);
     assert.throws(() => auroc([1, 2, 3], [1, 0]), /labels must have one value per score \(3\): current value is 2/);
-    assert.throws(() => auroc([1, 2], [1, 2]), (e: unknown) => e instanceof TypeError && /labels must be 0 or 1 \(label 1\)/.test(e.message));
+    assert.throws(
+      () => auroc([1, 2], [1, 2]),
+      (e: unknown) => e instanceof TypeError && /labels must be 0 or 1 \(label 1\)/.test(e.message),
+    );
     assert.throws(() => auroc('ab' as unknown as number[], [1, 0]), TypeError);
   });
 });

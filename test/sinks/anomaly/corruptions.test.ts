@@ -14,7 +14,10 @@ const keysOf = (n: number) => Array.from({ length: n }, (_, i) => `k${i}`);
 
 describe('createCorruption', () => {
   it('registers the six corruptions', () => {
-    assert.deepEqual([...CORRUPTION_NAMES], ['gaussian-noise', 'shot-noise', 'impulse-noise', 'gaussian-blur', 'contrast', 'pixelate']);
+    assert.deepEqual(
+      [...CORRUPTION_NAMES],
+      ['gaussian-noise', 'shot-noise', 'impulse-noise', 'gaussian-blur', 'contrast', 'pixelate'],
+    );
   });
 
   for (const name of CORRUPTION_NAMES) {
@@ -74,7 +77,7 @@ describe('createCorruption', () => {
     const blur = createCorruption('gaussian-blur').apply(batch, { seed: 1, keys: keysOf(2) }).data;
     let lo = 255;
     let hi = 0;
-    for (const v of batch.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const v of batch.data) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
     for (const v of blur) assert.ok(v >= lo && v <= hi);
 
     const con = createCorruption('contrast', { factor: 0.5 }).apply(batch, { seed: 1, keys: keysOf(2) }).data;
@@ -82,7 +85,8 @@ describe('createCorruption', () => {
       let m = 0;
       for (let p = 0; p < 81; p++) m += batch.data[i * 81 + p]!;
       m /= 81;
-      for (let p = 0; p < 81; p++) assert.ok(Math.abs(con[i * 81 + p]! - m) <= Math.abs(batch.data[i * 81 + p]! - m) * 0.5 + 0.5 + 1e-9);
+      for (let p = 0; p < 81; p++)
+        assert.ok(Math.abs(con[i * 81 + p]! - m) <= Math.abs(batch.data[i * 81 + p]! - m) * 0.5 + 0.5 + 1e-9);
     }
 
     const pix = createCorruption('pixelate', { block: 3 }).apply(batch, { seed: 1, keys: keysOf(2) }).data;
@@ -93,12 +97,24 @@ describe('createCorruption', () => {
   });
 
   it('rejects unknown names, foreign or bad options, float batches and mismatched keys', () => {
-    assert.throws(() => createCorruption('fog'), /Cannot create a corruption as the name must be one of gaussian-noise, shot-noise/);
-    assert.throws(() => createCorruption('contrast', { sigma: 1 }), (e: unknown) => e instanceof TypeError && /its only option is factor/.test(e.message));
+    assert.throws(
+      () => createCorruption('fog'),
+      /Cannot create a corruption as the name must be one of gaussian-noise, shot-noise/,
+    );
+    assert.throws(
+      () => createCorruption('contrast', { sigma: 1 }),
+      (e: unknown) => e instanceof TypeError && /its only option is factor/.test(e.message),
+    );
     assert.throws(() => createCorruption('contrast', { factor: 2 }), /factor must be in \[0, 1\]: current value is 2/);
     assert.throws(() => createCorruption('pixelate', { block: 2.5 }), RangeError);
     const c = createCorruption('contrast');
-    assert.throws(() => c.apply({ data: new Float32Array(4), shape: [1, 2, 2, 1] }, { seed: 1, keys: ['a'] }), TypeError);
-    assert.throws(() => c.apply(images(2, 2, 2, 1), { seed: 1, keys: ['a'] }), /keys must have one key per image \(2\)/);
+    assert.throws(
+      () => c.apply({ data: new Float32Array(4), shape: [1, 2, 2, 1] }, { seed: 1, keys: ['a'] }),
+      TypeError,
+    );
+    assert.throws(
+      () => c.apply(images(2, 2, 2, 1), { seed: 1, keys: ['a'] }),
+      /keys must have one key per image \(2\)/,
+    );
   });
 });

@@ -18,10 +18,21 @@ describe('buildOodSets', () => {
     const test = images(4);
     const before = test.data.slice();
     const keys = ['a', 'b', 'c', 'd'];
-    const sets = buildOodSets(test, { nda: ['jigsaw', 'stitch'], corruptions: ['contrast', 'impulse-noise'], seed: 9, keys });
-    assert.deepEqual(sets.map((s) => s.name), ['nda/jigsaw', 'nda/stitch', 'corruption/contrast', 'corruption/impulse-noise']);
+    const sets = buildOodSets(test, {
+      nda: ['jigsaw', 'stitch'],
+      corruptions: ['contrast', 'impulse-noise'],
+      seed: 9,
+      keys,
+    });
+    assert.deepEqual(
+      sets.map((s) => s.name),
+      ['nda/jigsaw', 'nda/stitch', 'corruption/contrast', 'corruption/impulse-noise'],
+    );
     for (const s of sets) assert.deepEqual(s.images.shape, [4, 8, 8, 1]);
-    assert.deepEqual(sets[0]!.images.data, createNdaTransform('jigsaw', {}).apply(test, { seed: 9, epoch: 0, keys }).images.data);
+    assert.deepEqual(
+      sets[0]!.images.data,
+      createNdaTransform('jigsaw', {}).apply(test, { seed: 9, epoch: 0, keys }).images.data,
+    );
     assert.deepEqual(sets[3]!.images.data, createCorruption('impulse-noise').apply(test, { seed: 9, keys }).data);
     assert.deepEqual(test.data, before);
     for (const s of sets) assert.notDeepEqual(s.images.data, test.data, s.name);
@@ -33,7 +44,19 @@ describe('buildOodSets', () => {
     assert.equal(a.length, 11);
     assert.deepEqual(
       a.map((s) => s.name),
-      ['nda/jigsaw', 'nda/stitch', 'nda/mixup', 'nda/cutout', 'nda/cutmix', 'corruption/gaussian-noise', 'corruption/shot-noise', 'corruption/impulse-noise', 'corruption/gaussian-blur', 'corruption/contrast', 'corruption/pixelate'],
+      [
+        'nda/jigsaw',
+        'nda/stitch',
+        'nda/mixup',
+        'nda/cutout',
+        'nda/cutmix',
+        'corruption/gaussian-noise',
+        'corruption/shot-noise',
+        'corruption/impulse-noise',
+        'corruption/gaussian-blur',
+        'corruption/contrast',
+        'corruption/pixelate',
+      ],
     );
     const b = buildOodSets(test, { seed: 1 });
     for (let i = 0; i < a.length; i++) assert.deepEqual(b[i]!.images.data, a[i]!.images.data);
@@ -42,8 +65,14 @@ describe('buildOodSets', () => {
   });
 
   it('rejects unknown names before building anything, repeated names and mismatched keys', () => {
-    assert.throws(() => buildOodSets(images(2), { nda: ['rotate'] }), /create an NDA transform as the name must be one of/);
-    assert.throws(() => buildOodSets(images(2), { corruptions: ['fog'] }), /create a corruption as the name must be one of/);
+    assert.throws(
+      () => buildOodSets(images(2), { nda: ['rotate'] }),
+      /create an NDA transform as the name must be one of/,
+    );
+    assert.throws(
+      () => buildOodSets(images(2), { corruptions: ['fog'] }),
+      /create a corruption as the name must be one of/,
+    );
     assert.throws(() => buildOodSets(images(2), { nda: ['jigsaw', 'jigsaw'] }), /nda must not repeat a name/);
     assert.throws(() => buildOodSets(images(2), { keys: ['a'] }), /keys must have one key per test image \(2\)/);
     assert.throws(() => buildOodSets(images(2), { nda: 'jigsaw' as unknown as string[] }), TypeError);

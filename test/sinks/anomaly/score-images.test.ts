@@ -39,7 +39,10 @@ describe('scoreImages', () => {
       assert.deepEqual(whole.keys, ['0', '1', '2', '3', '4', '5', '6']);
       // several keyed batches (async), one pass each
       async function* parts() {
-        yield { images: { data: batch.data.slice(0, 4 * 64), shape: [4, 8, 8, 1] as const }, keys: ['a', 'b', 'c', 'd'] };
+        yield {
+          images: { data: batch.data.slice(0, 4 * 64), shape: [4, 8, 8, 1] as const },
+          keys: ['a', 'b', 'c', 'd'],
+        };
         yield { images: { data: batch.data.slice(4 * 64), shape: [3, 8, 8, 1] as const }, keys: ['e', 'f', 'g'] };
       }
       const split = await scoreImages(tf, discriminator, parts());
@@ -57,8 +60,14 @@ describe('scoreImages', () => {
     const { generator, discriminator } = createDcgan(tf, { z: 8, ch: 4, size: 8, channels: 1, seed: 1 });
     try {
       const before = tf.memory().numTensors;
-      await assert.rejects(scoreImages(tf, discriminator, images(2), { batchSize: 0 }), /batchSize must be in \[1, 1048576\]/);
-      await assert.rejects(scoreImages(tf, discriminator, { images: images(2), keys: ['a'] }), /keys must have one key per image \(2\)/);
+      await assert.rejects(
+        scoreImages(tf, discriminator, images(2), { batchSize: 0 }),
+        /batchSize must be in \[1, 1048576\]/,
+      );
+      await assert.rejects(
+        scoreImages(tf, discriminator, { images: images(2), keys: ['a'] }),
+        /keys must have one key per image \(2\)/,
+      );
       await assert.rejects(scoreImages(tf, discriminator, [{ nope: 1 } as never]), TypeError);
       // a network refusing the images (16 px into an 8 px D)
       await assert.rejects(scoreImages(tf, discriminator, { data: new Uint8Array(256), shape: [1, 16, 16, 1] }));

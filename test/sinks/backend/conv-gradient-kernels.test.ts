@@ -23,9 +23,37 @@ const CASES: Case[] = [
   { batch: 1, h: 5, w: 5, ci: 1, co: 2, k: [3, 3], stride: 1, pad: 'same' },
   { batch: 3, h: 7, w: 6, ci: 2, co: 3, k: [3, 3], stride: 2, pad: 'same' },
   { batch: 1, h: 9, w: 7, ci: 3, co: 4, k: [3, 2], stride: 2, pad: 'valid' },
-  { batch: 3, h: 8, w: 8, ci: 3, co: 5, k: [4, 4], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  {
+    batch: 3,
+    h: 8,
+    w: 8,
+    ci: 3,
+    co: 5,
+    k: [4, 4],
+    stride: 2,
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
   { batch: 3, h: 6, w: 5, ci: 2, co: 3, k: [2, 3], stride: 1, pad: 'valid' },
-  { batch: 1, h: 11, w: 9, ci: 1, co: 3, k: [5, 5], stride: 2, pad: [[0, 0], [2, 0], [0, 3], [0, 0]] },
+  {
+    batch: 1,
+    h: 11,
+    w: 9,
+    ci: 1,
+    co: 3,
+    k: [5, 5],
+    stride: 2,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [0, 3],
+      [0, 0],
+    ],
+  },
   { batch: 3, h: 6, w: 6, ci: 3, co: 2, k: [1, 1], stride: 2, pad: 'same' },
   // The generator's conv transposes (k4 s2 'same', 4x4x256 -> 8x8x128), as the phase decomposition sees them.
   { batch: 2, h: 8, w: 8, ci: 128, co: 256, k: [4, 4], stride: 2, pad: 'same' },
@@ -34,22 +62,50 @@ const CASES: Case[] = [
   { batch: 1, h: 11, w: 10, ci: 3, co: 2, k: [5, 4], stride: 3, pad: 'same' },
   { batch: 2, h: 13, w: 8, ci: 2, co: 4, k: [3, 5], stride: 3, pad: 'valid' },
   { batch: 1, h: 7, w: 8, ci: 2, co: 2, k: [2, 2], stride: 3, pad: 'same' },
-  { batch: 2, h: 10, w: 9, ci: 3, co: 2, k: [4, 4], stride: 3, pad: [[0, 0], [0, 2], [3, 1], [0, 0]] },
+  {
+    batch: 2,
+    h: 10,
+    w: 9,
+    ci: 3,
+    co: 2,
+    k: [4, 4],
+    stride: 3,
+    pad: [
+      [0, 0],
+      [0, 2],
+      [3, 1],
+      [0, 0],
+    ],
+  },
 ];
 
 const values = seededValues;
 
 function outSize(tf: typeof TF, c: Case): [number, number, number, number] {
-  const info = tf.backend_util.computeConv2DInfo([c.batch, c.h, c.w, c.ci], [c.k[0], c.k[1], c.ci, c.co], c.stride, 1, c.pad);
+  const info = tf.backend_util.computeConv2DInfo(
+    [c.batch, c.h, c.w, c.ci],
+    [c.k[0], c.k[1], c.ci, c.co],
+    c.stride,
+    1,
+    c.pad,
+  );
   return [c.batch, info.outHeight, info.outWidth, c.co];
 }
 
-async function runOn(tf: typeof TF, backend: string, kernel: string, inputs: Record<string, [Float32Array, number[]]>, attrs: object) {
+async function runOn(
+  tf: typeof TF,
+  backend: string,
+  kernel: string,
+  inputs: Record<string, [Float32Array, number[]]>,
+  attrs: object,
+) {
   await tf.setBackend(backend);
   const tensors: Record<string, TF.Tensor> = {};
   for (const [name, [data, shape]] of Object.entries(inputs)) tensors[name] = tf.tensor(data, shape);
   const before = tf.memory().numTensors;
-  const out = tf.engine().runKernel(kernel, tensors as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap) as TF.Tensor;
+  const out = tf
+    .engine()
+    .runKernel(kernel, tensors as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap) as TF.Tensor;
   const result = { shape: out.shape, data: out.dataSync() as Float32Array };
   out.dispose();
   const after = tf.memory().numTensors;
@@ -72,7 +128,10 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
   before(async () => {
     const chosen = await selectBackend({ backend: 'wasm', threads: 1 });
     tf = chosen.tf;
-    assert.ok(chosen.kernels.includes('Conv2DBackpropFilter') && chosen.kernels.includes('Conv2DBackpropInput'), chosen.kernels.join());
+    assert.ok(
+      chosen.kernels.includes('Conv2DBackpropFilter') && chosen.kernels.includes('Conv2DBackpropInput'),
+      chosen.kernels.join(),
+    );
     await import('@tensorflow/tfjs-backend-cpu');
   });
 
@@ -82,7 +141,13 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
       const dyShape = outSize(tf, c);
       const inputs = {
         x: [values(c.batch * c.h * c.w * c.ci, 1 + i), [c.batch, c.h, c.w, c.ci]] as [Float32Array, number[]],
-        dy: [values(dyShape.reduce((a, b) => a * b), 100 + i), dyShape] as [Float32Array, number[]],
+        dy: [
+          values(
+            dyShape.reduce((a, b) => a * b),
+            100 + i,
+          ),
+          dyShape,
+        ] as [Float32Array, number[]],
       };
       const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], c.ci, c.co] };
       const wasm = await runOn(tf, 'wasm', 'Conv2DBackpropFilter', inputs, attrs);
@@ -95,8 +160,17 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
     it(`Conv2DBackpropInput, ${label}`, async () => {
       const dyShape = outSize(tf, c);
       const inputs = {
-        dy: [values(dyShape.reduce((a, b) => a * b), 200 + i), dyShape] as [Float32Array, number[]],
-        filter: [values(c.k[0] * c.k[1] * c.ci * c.co, 300 + i), [c.k[0], c.k[1], c.ci, c.co]] as [Float32Array, number[]],
+        dy: [
+          values(
+            dyShape.reduce((a, b) => a * b),
+            200 + i,
+          ),
+          dyShape,
+        ] as [Float32Array, number[]],
+        filter: [values(c.k[0] * c.k[1] * c.ci * c.co, 300 + i), [c.k[0], c.k[1], c.ci, c.co]] as [
+          Float32Array,
+          number[],
+        ],
       };
       const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.batch, c.h, c.w, c.ci] };
       const wasm = await runOn(tf, 'wasm', 'Conv2DBackpropInput', inputs, attrs);
@@ -112,7 +186,14 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
     const x = tf.zeros([1, 4, 4, 1]);
     const dy = tf.zeros([1, 4, 4, 1]);
     assert.throws(
-      () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [1, 1, 1, 1] }),
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy },
+            { strides: 1, pad: 'same', dataFormat: 'NCHW', filterShape: [1, 1, 1, 1] },
+          ),
       /Cannot run Conv2DBackpropFilter on wasm as dataFormat must be NHWC/,
     );
     tf.dispose([x, dy]);

@@ -4,7 +4,10 @@ import { selectBackend } from '../../../sinks/backend/index.js';
 
 describe('selectBackend', () => {
   it('validates its options', async () => {
-    await assert.rejects(selectBackend({ backend: 'gpu' as never }), /Cannot select the TF.js backend as backend must be one of/);
+    await assert.rejects(
+      selectBackend({ backend: 'gpu' as never }),
+      /Cannot select the TF.js backend as backend must be one of/,
+    );
     await assert.rejects(selectBackend({ threads: 0 }), RangeError);
     await assert.rejects(selectBackend({ threads: 1.5 }), RangeError);
     await assert.rejects(selectBackend({ threads: 9 }), RangeError);
@@ -18,7 +21,10 @@ describe('selectBackend', () => {
       present = false;
     }
     if (present) return; // a machine where it installed: nothing to assert here
-    await assert.rejects(selectBackend({ backend: 'tensorflow' }), /Cannot use the tensorflow backend as it is unavailable: tensorflow: package not installed/);
+    await assert.rejects(
+      selectBackend({ backend: 'tensorflow' }),
+      /Cannot use the tensorflow backend as it is unavailable: tensorflow: package not installed/,
+    );
   });
 
   it('forces cpu', async () => {
@@ -44,7 +50,10 @@ describe('selectBackend', () => {
     const chosen = await selectBackend({ threads: 1 });
     assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm'].includes(chosen.name));
     if (chosen.name === 'wasm') {
-      assert.deepEqual(chosen.failed.map((f) => f.name), ['tensorflow-gpu', 'tensorflow']);
+      assert.deepEqual(
+        chosen.failed.map((f) => f.name),
+        ['tensorflow-gpu', 'tensorflow'],
+      );
       assert.match(chosen.reason, /^fallback \(tensorflow-gpu: .*; tensorflow: .*\)$/);
     }
   });
@@ -55,8 +64,14 @@ describe('selectBackend', () => {
       assert.equal(chosen.gradients, true, 'the gradient functions of @tensorflow/tfjs are registered');
       const tf = chosen.tf;
       const before = tf.memory().numTensors;
-      const x = tf.tensor4d(Array.from({ length: 2 * 9 * 9 * 3 }, (_, i) => Math.sin(i)), [2, 9, 9, 3]);
-      const w = tf.tensor4d(Array.from({ length: 4 * 4 * 3 * 5 }, (_, i) => Math.cos(i) / 10), [4, 4, 3, 5]);
+      const x = tf.tensor4d(
+        Array.from({ length: 2 * 9 * 9 * 3 }, (_, i) => Math.sin(i)),
+        [2, 9, 9, 3],
+      );
+      const w = tf.tensor4d(
+        Array.from({ length: 4 * 4 * 3 * 5 }, (_, i) => Math.cos(i) / 10),
+        [4, 4, 3, 5],
+      );
       const [gx, gw] = tf.grads((a: any, f: any) => tf.conv2d(a, f, 2, 'same').square().sum())([x, w]);
       const out = { gx: [...(await gx!.data())], gw: [...(await gw!.data())] };
       tf.dispose([x, w, gx!, gw!]);
@@ -67,8 +82,9 @@ describe('selectBackend', () => {
     const wasm = await grad('wasm');
     for (const k of ['gx', 'gw'] as const) {
       const scale = Math.max(...cpu[k].map(Math.abs));
-      cpu[k].forEach((v, i) => assert.ok(Math.abs(v - (wasm[k][i] as number)) <= 1e-4 * scale, `${k}[${i}]: cpu ${v}, wasm ${wasm[k][i]}`));
+      cpu[k].forEach((v, i) =>
+        assert.ok(Math.abs(v - (wasm[k][i] as number)) <= 1e-4 * scale, `${k}[${i}]: cpu ${v}, wasm ${wasm[k][i]}`),
+      );
     }
   });
 });
-

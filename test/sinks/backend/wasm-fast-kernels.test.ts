@@ -16,14 +16,20 @@ type Inputs = Record<string, [Float32Array | Int32Array | Uint8Array, number[], 
 const values = seededValues;
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-const f32 = (shape: number[], seed: number): [Float32Array, number[], TF.DataType] => [values(size(shape), seed), shape, 'float32'];
+const f32 = (shape: number[], seed: number): [Float32Array, number[], TF.DataType] => [
+  values(size(shape), seed),
+  shape,
+  'float32',
+];
 
 async function runOn(tf: typeof TF, backend: string, kernel: string, inputs: Inputs, attrs: object) {
   await tf.setBackend(backend);
   const tensors: Record<string, TF.Tensor> = {};
   for (const [name, [data, shape, dtype]] of Object.entries(inputs)) tensors[name] = tf.tensor(data, shape, dtype);
   const before = tf.memory().numTensors;
-  const out = tf.engine().runKernel(kernel, tensors as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap) as TF.Tensor;
+  const out = tf
+    .engine()
+    .runKernel(kernel, tensors as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap) as TF.Tensor;
   const result = { shape: out.shape, dtype: out.dtype, data: Array.from(out.dataSync() as ArrayLike<number>) };
   out.dispose();
   const after = tf.memory().numTensors;
@@ -36,11 +42,21 @@ function assertClose(actual: number[], expected: number[], tolerance: number, la
   let scale = 1;
   for (const v of expected) scale = Math.max(scale, Math.abs(v));
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i]! - expected[i]!) <= tolerance * scale, `${label}: index ${i}: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i]! - expected[i]!) <= tolerance * scale,
+      `${label}: index ${i}: ${actual[i]} vs ${expected[i]}`,
+    );
   }
 }
 
-async function compare(tf: typeof TF, kernel: string, inputs: Inputs, attrs: object, tolerance: number, label: string): Promise<void> {
+async function compare(
+  tf: typeof TF,
+  kernel: string,
+  inputs: Inputs,
+  attrs: object,
+  tolerance: number,
+  label: string,
+): Promise<void> {
   const wasm = await runOn(tf, 'wasm', kernel, inputs, attrs);
   const cpu = await runOn(tf, 'cpu', kernel, inputs, attrs);
   assert.deepEqual(wasm.shape, cpu.shape, `${label}: shape`);
@@ -54,18 +70,37 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu kernels match the cpu backend
   before(async () => {
     const chosen = await selectBackend({ backend: 'wasm', threads: 1 });
     tf = chosen.tf;
-    for (const name of ['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu']) assert.ok(chosen.kernels.includes(name), `${name} in ${chosen.kernels.join()}`);
+    for (const name of ['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu'])
+      assert.ok(chosen.kernels.includes(name), `${name} in ${chosen.kernels.join()}`);
     await import('@tensorflow/tfjs-backend-cpu');
   });
 
   const TILES: Array<[number[], number[]]> = [
-    [[1, 1, 1, 5], [3, 4, 2, 1]], // batch norm's gradient: a per-channel vector over [n, h, w]
-    [[2, 3, 1, 4], [2, 1, 3, 2]],
+    [
+      [1, 1, 1, 5],
+      [3, 4, 2, 1],
+    ], // batch norm's gradient: a per-channel vector over [n, h, w]
+    [
+      [2, 3, 1, 4],
+      [2, 1, 3, 2],
+    ],
     [[3], [4]],
-    [[2, 1, 3], [1, 5, 1]],
-    [[2, 2], [1, 1]],
-    [[2, 3, 2], [3, 2, 2]],
-    [[1, 4], [0, 2]], // empty output
+    [
+      [2, 1, 3],
+      [1, 5, 1],
+    ],
+    [
+      [2, 2],
+      [1, 1],
+    ],
+    [
+      [2, 3, 2],
+      [3, 2, 2],
+    ],
+    [
+      [1, 4],
+      [0, 2],
+    ], // empty output
   ];
   for (const [i, [shape, reps]] of TILES.entries()) {
     it(`Tile float32 ${JSON.stringify(shape)} x ${JSON.stringify(reps)}`, async () => {
@@ -73,7 +108,14 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu kernels match the cpu backend
     });
   }
   it('Tile int32 and bool', async () => {
-    await compare(tf, 'Tile', { x: [Int32Array.from([1, -2, 3, 4, 5, 6]), [2, 3], 'int32'] }, { reps: [2, 3] }, 0, 'int32');
+    await compare(
+      tf,
+      'Tile',
+      { x: [Int32Array.from([1, -2, 3, 4, 5, 6]), [2, 3], 'int32'] },
+      { reps: [2, 3] },
+      0,
+      'int32',
+    );
     await compare(tf, 'Tile', { x: [Uint8Array.from([1, 0, 1]), [3, 1], 'bool'] }, { reps: [2, 2] }, 0, 'bool');
   });
   it('tileInto repeats every axis in row-major order', () => {
@@ -91,7 +133,14 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu kernels match the cpu backend
   ];
   for (const [i, [aShape, bShape, transposeA, transposeB]] of MATMULS.entries()) {
     it(`BatchMatMul ${JSON.stringify(aShape)}${transposeA ? '^T' : ''} x ${JSON.stringify(bShape)}${transposeB ? '^T' : ''}`, async () => {
-      await compare(tf, 'BatchMatMul', { a: f32(aShape, 20 + i), b: f32(bShape, 40 + i) }, { transposeA, transposeB }, 1e-5, `matmul ${i}`);
+      await compare(
+        tf,
+        'BatchMatMul',
+        { a: f32(aShape, 20 + i), b: f32(bShape, 40 + i) },
+        { transposeA, transposeB },
+        1e-5,
+        `matmul ${i}`,
+      );
     });
   }
 
@@ -113,22 +162,40 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu kernels match the cpu backend
     }
   }
   it('Sum of int32 goes to the package kernel and stays int32', async () => {
-    await compare(tf, 'Sum', { x: [Int32Array.from([1, 2, 3, 4, 5, 6]), [3, 2], 'int32'] }, { axis: [0], keepDims: false }, 0, 'int32 sum');
+    await compare(
+      tf,
+      'Sum',
+      { x: [Int32Array.from([1, 2, 3, 4, 5, 6]), [3, 2], 'int32'] },
+      { axis: [0], keepDims: false },
+      0,
+      'int32 sum',
+    );
   });
 
-  for (const [i, [shape, alpha]] of ([[[4, 3, 5, 6], 0.2], [[7], 0.01], [[2, 3], 1.5]] as Array<[number[], number]>).entries()) {
+  for (const [i, [shape, alpha]] of (
+    [
+      [[4, 3, 5, 6], 0.2],
+      [[7], 0.01],
+      [[2, 3], 1.5],
+    ] as Array<[number[], number]>
+  ).entries()) {
     it(`LeakyRelu ${JSON.stringify(shape)} alpha ${alpha}`, async () => {
       const x = f32(shape, 80 + i);
       x[0][0] = 0; // the kink: 0 stays 0
       await compare(tf, 'LeakyRelu', { x }, { alpha }, 1e-6, `leakyRelu ${i}`);
       const wasm = await runOn(tf, 'wasm', 'LeakyRelu', { x }, { alpha });
-      assert.ok(wasm.data.some((v, j) => v < 0 && v !== x[0][j]), 'negative inputs are scaled');
+      assert.ok(
+        wasm.data.some((v, j) => v < 0 && v !== x[0][j]),
+        'negative inputs are scaled',
+      );
     });
   }
 
   it('registering again wraps the package kernels, not the previous wrappers', async () => {
     await tf.setBackend('wasm');
-    const before = Object.fromEntries(['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu'].map((n) => [n, originalKernel(tf.getKernel(n, 'wasm')!)]));
+    const before = Object.fromEntries(
+      ['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu'].map((n) => [n, originalKernel(tf.getKernel(n, 'wasm')!)]),
+    );
     registerWasmKernels(tf);
     for (const [name, original] of Object.entries(before)) {
       const now = tf.getKernel(name, 'wasm')!;

@@ -59,7 +59,9 @@ function assertClose(a: Float32Array[], b: Float32Array[], what: string, toleran
   assert.equal(a.length, b.length, `${what}: tensor count`);
   a.forEach((x, i) => {
     assert.equal(x.length, b[i]!.length);
-    x.forEach((v, j) => assert.ok(Math.abs(v - b[i]![j]!) <= tolerance, `${what}: tensor ${i}[${j}] ${v} vs ${b[i]![j]}`));
+    x.forEach((v, j) =>
+      assert.ok(Math.abs(v - b[i]![j]!) <= tolerance, `${what}: tensor ${i}[${j}] ${v} vs ${b[i]![j]}`),
+    );
   });
 }
 
@@ -76,7 +78,12 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     assert.ok(!existsSync(`${folder}.tmp`), 'the temporary folder is renamed away');
 
     const restored = build(tf, 2);
-    assert.ok(values(restored.models.generator).some((w, i) => w.some((v, j) => v !== values(original.models.generator)[i]![j])), 'another seed starts elsewhere');
+    assert.ok(
+      values(restored.models.generator).some((w, i) =>
+        w.some((v, j) => v !== values(original.models.generator)[i]![j]),
+      ),
+      'another seed starts elsewhere',
+    );
     const loaded = await loadCheckpoint(tf, dir, restored);
     assert.deepEqual(loaded, { step: 2, loaderState, folder });
     assertClose(values(restored.models.generator), values(original.models.generator), 'G after load', 0);
@@ -85,7 +92,10 @@ describe('saveCheckpoint / loadCheckpoint', () => {
 
     const a = await step(tf, original, 99, 2);
     const b = await step(tf, restored, 99, 2);
-    assert.ok(Math.abs(a.dLoss - b.dLoss) <= 1e-6 && Math.abs(a.gLoss - b.gLoss) <= 1e-6, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    assert.ok(
+      Math.abs(a.dLoss - b.dLoss) <= 1e-6 && Math.abs(a.gLoss - b.gLoss) <= 1e-6,
+      `${JSON.stringify(a)} vs ${JSON.stringify(b)}`,
+    );
     assertClose(values(restored.models.generator), values(original.models.generator), 'G after a step');
     assertClose(values(restored.models.discriminator), values(original.models.discriminator), 'D after a step');
     assertClose(emaValues(restored.ema), emaValues(original.ema), 'EMA after a step');
@@ -99,7 +109,10 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     await step(tf, plain, 99, 2);
     const gPlain = values(plain.models.generator);
     const gRestored = values(restored.models.generator);
-    assert.ok(gPlain.some((w, i) => w.some((v, j) => Math.abs(v - gRestored[i]![j]!) > 1e-6)), 'a fresh Adam state gives another update');
+    assert.ok(
+      gPlain.some((w, i) => w.some((v, j) => Math.abs(v - gRestored[i]![j]!) > 1e-6)),
+      'a fresh Adam state gives another update',
+    );
     plain.optimizers.generator.dispose();
     fresh.ema.dispose();
     fresh.optimizers.discriminator.dispose();
@@ -157,8 +170,14 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const tf = await loadTf();
     const dir = tempDir();
     const pair = build(tf, 1);
-    await assert.rejects(loadCheckpoint(tf, join(dir, 'nothing'), pair), /Cannot load checkpoint .*nothing as it must hold a latest pointer or a state.json/);
-    await assert.rejects(loadCheckpoint(tf, dir, { ...pair, step: 7 }), /Cannot load checkpoint .*step-000007 as .*state.json must be a readable JSON file/);
+    await assert.rejects(
+      loadCheckpoint(tf, join(dir, 'nothing'), pair),
+      /Cannot load checkpoint .*nothing as it must hold a latest pointer or a state.json/,
+    );
+    await assert.rejects(
+      loadCheckpoint(tf, dir, { ...pair, step: 7 }),
+      /Cannot load checkpoint .*step-000007 as .*state.json must be a readable JSON file/,
+    );
     const folder = await saveCheckpoint(tf, dir, { ...pair, step: 3 });
 
     const wide = createDcgan(tf, { z: 8, ch: 8, size: 8, seed: 1 });
@@ -167,7 +186,10 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const before = tf.memory().numTensors;
     await assert.rejects(loadCheckpoint(tf, dir, { models: wide, optimizers: wideOpt }), (e: Error) => {
       assert.ok(e instanceof RangeError);
-      assert.match(e.message, /Cannot load checkpoint .*step-000003 as the generator weights tensor 0 .* must have shape \[8, 32\]/);
+      assert.match(
+        e.message,
+        /Cannot load checkpoint .*step-000003 as the generator weights tensor 0 .* must have shape \[8, 32\]/,
+      );
       return true;
     });
     assert.equal(tf.memory().numTensors, before, 'a failed load releases what it read');
@@ -178,18 +200,30 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const weights = join(folder, 'discriminator', 'weights.bin');
     const bytes = await readFile(weights);
     await writeFile(weights, bytes.subarray(0, 10));
-    await assert.rejects(loadCheckpoint(tf, dir, pair), /Cannot load checkpoint .* as its discriminator must be readable: .*must be \d+ bytes: current value is 10/);
+    await assert.rejects(
+      loadCheckpoint(tf, dir, pair),
+      /Cannot load checkpoint .* as its discriminator must be readable: .*must be \d+ bytes: current value is 10/,
+    );
     await rm(weights);
-    await assert.rejects(loadCheckpoint(tf, dir, pair), /Cannot load checkpoint .* as its discriminator must be readable: .*weights.bin must be readable/);
+    await assert.rejects(
+      loadCheckpoint(tf, dir, pair),
+      /Cannot load checkpoint .* as its discriminator must be readable: .*weights.bin must be readable/,
+    );
     await writeFile(weights, bytes);
     await writeFile(join(folder, 'generator', 'model.json'), '{"weightsManifest": [');
-    await assert.rejects(loadCheckpoint(tf, dir, pair), /Cannot load checkpoint .* as its generator must be readable: .*model.json must be valid JSON/);
+    await assert.rejects(
+      loadCheckpoint(tf, dir, pair),
+      /Cannot load checkpoint .* as its generator must be readable: .*model.json must be valid JSON/,
+    );
 
     await saveCheckpoint(tf, dir, { ...pair, step: 4 });
     const statePath = join(dir, 'step-000004', 'state.json');
     const state = JSON.parse(await readFile(statePath, 'utf8'));
     await writeFile(statePath, JSON.stringify({ ...state, version: 99 }));
-    await assert.rejects(loadCheckpoint(tf, dir, pair), /Cannot load checkpoint .*step-000004 as its version must be 1: current value is 99/);
+    await assert.rejects(
+      loadCheckpoint(tf, dir, pair),
+      /Cannot load checkpoint .*step-000004 as its version must be 1: current value is 99/,
+    );
     await writeFile(statePath, JSON.stringify({ ...state, ema: false }));
     await assert.rejects(loadCheckpoint(tf, dir, pair), /Cannot load checkpoint .* as it must hold an EMA/);
     await assert.rejects(saveCheckpoint(tf, dir, { ...pair, step: -1 }), RangeError);
@@ -215,7 +249,10 @@ describe('fileIoHandler', () => {
     const [a, b] = [generator.predict(z) as TFJS.Tensor, loaded.predict(z) as TFJS.Tensor];
     assertClose([a.dataSync() as Float32Array], [b.dataSync() as Float32Array], 'outputs', 0);
     tf.dispose([z, a, b]);
-    await assert.rejects(tf.loadLayersModel(fileIoHandler(tf, join(dir, 'missing'))), /Cannot load model artifacts as .*model.json must be readable/);
+    await assert.rejects(
+      tf.loadLayersModel(fileIoHandler(tf, join(dir, 'missing'))),
+      /Cannot load model artifacts as .*model.json must be readable/,
+    );
     loaded.dispose();
     generator.dispose();
     discriminator.dispose();

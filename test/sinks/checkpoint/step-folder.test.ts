@@ -48,12 +48,18 @@ describe('resolveStepFolder', () => {
     assert.equal(await resolveStepFolder(dir, undefined, 'checkpoint'), null, 'an empty run folder');
     assert.equal(await resolveStepFolder(join(dir, 'missing'), undefined, 'checkpoint'), null, 'a missing run folder');
     assert.equal(await resolveStepFolder(dir, 7, 'checkpoint'), join(dir, 'step-000007'));
-    await assert.rejects(resolveStepFolder(dir, -1, 'MoCo checkpoint'), /Cannot load MoCo checkpoint from .* as step must be >= 0: current value is -1/);
+    await assert.rejects(
+      resolveStepFolder(dir, -1, 'MoCo checkpoint'),
+      /Cannot load MoCo checkpoint from .* as step must be >= 0: current value is -1/,
+    );
     const folder = await writeStepFolder(dir, 5, async (tmp) => writeFile(join(tmp, 'state.json'), '{}'));
     assert.equal(await resolveStepFolder(dir, undefined, 'checkpoint'), folder);
     assert.equal(await resolveStepFolder(folder, undefined, 'checkpoint'), folder, 'a step folder loads as itself');
     await writeFile(join(dir, 'latest'), '../elsewhere\n');
-    await assert.rejects(resolveStepFolder(dir, undefined, 'MoCo checkpoint'), /Cannot load MoCo checkpoint .* as .*latest must name a step folder: current value is "..\/elsewhere"/);
+    await assert.rejects(
+      resolveStepFolder(dir, undefined, 'MoCo checkpoint'),
+      /Cannot load MoCo checkpoint .* as .*latest must name a step folder: current value is "..\/elsewhere"/,
+    );
   });
 });
 
@@ -63,14 +69,23 @@ describe('readCheckpointState', () => {
     const write = (state: unknown) => writeFile(join(folder, 'state.json'), JSON.stringify(state));
     const gan = { version: 1 };
     const moco = { version: 1, kind: { value: 'moco', name: 'MoCo' } };
-    await assert.rejects(readCheckpointState('load it', folder, gan), /Cannot load it as .*state.json must be a readable JSON file/);
+    await assert.rejects(
+      readCheckpointState('load it', folder, gan),
+      /Cannot load it as .*state.json must be a readable JSON file/,
+    );
     await write({ version: 1, step: 4, extra: 'kept' });
     assert.deepEqual(await readCheckpointState('load it', folder, gan), { version: 1, step: 4, extra: 'kept' });
-    await assert.rejects(readCheckpointState('load it', folder, moco), /Cannot load it as it must be a MoCo checkpoint of version 1: current value is \{"version":1\}/);
+    await assert.rejects(
+      readCheckpointState('load it', folder, moco),
+      /Cannot load it as it must be a MoCo checkpoint of version 1: current value is \{"version":1\}/,
+    );
     await write({ version: 2, step: 4 });
     await assert.rejects(readCheckpointState('load it', folder, gan), /its version must be 1: current value is 2/);
     await write({ version: 1, kind: 'moco', step: 1.5 });
-    await assert.rejects(readCheckpointState('load it', folder, moco), /its step must be an integer >= 0: current value is 1.5/);
+    await assert.rejects(
+      readCheckpointState('load it', folder, moco),
+      /its step must be an integer >= 0: current value is 1.5/,
+    );
     await write(null);
     await assert.rejects(readCheckpointState('load it', folder, gan), /must hold an object: current value is null/);
   });
@@ -85,7 +100,11 @@ describe('toJsonValue', () => {
     assert.equal(toJsonValue('save', 'meta', undefined), null);
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
-    assert.throws(() => toJsonValue('save a checkpoint', 'loaderState', cycle), (e: Error) => e instanceof TypeError && /Cannot save a checkpoint as loaderState must be JSON-serialisable/.test(e.message));
+    assert.throws(
+      () => toJsonValue('save a checkpoint', 'loaderState', cycle),
+      (e: Error) =>
+        e instanceof TypeError && /Cannot save a checkpoint as loaderState must be JSON-serialisable/.test(e.message),
+    );
     assert.throws(() => toJsonValue('save', 'meta', () => 1), TypeError);
     assert.throws(() => toJsonValue('save', 'meta', 1n), TypeError);
   });

@@ -47,9 +47,15 @@ describe('contrastive encoders', () => {
     tf.dispose([x, a, b]);
     for (const m of [enc, again, deeper]) m.dispose();
     assert.equal(tf.memory().numTensors, before);
-    assert.throws(() => createImageEncoder(tf, { inputShape: [8, 8] as never }), /Cannot create an image encoder as inputShape must be \[h, w, c\]/);
+    assert.throws(
+      () => createImageEncoder(tf, { inputShape: [8, 8] as never }),
+      /Cannot create an image encoder as inputShape must be \[h, w, c\]/,
+    );
     assert.throws(() => createImageEncoder(tf, { inputShape: [8, 8, 3], blocks: [] }), RangeError);
-    assert.throws(() => createImageEncoder(tf, { inputShape: [8, 8, 3], width: 0 }), /width must be in \[1, 4096\]: current value is 0/);
+    assert.throws(
+      () => createImageEncoder(tf, { inputShape: [8, 8, 3], width: 0 }),
+      /width must be in \[1, 4096\]: current value is 0/,
+    );
   });
 
   it('the video encoder ((2+1)D from conv2d only) maps [n, 4, 8, 8, 3] clips to features', async () => {
@@ -76,14 +82,20 @@ describe('contrastive encoders', () => {
     tf.dispose([clips, out, reversed, outR, diff, outL]);
     enc.dispose();
     assert.equal(tf.memory().numTensors, before);
-    assert.throws(() => createVideoEncoder(tf, { inputShape: [8, 8, 3] as never }), /inputShape must be \[t, h, w, c\]/);
+    assert.throws(
+      () => createVideoEncoder(tf, { inputShape: [8, 8, 3] as never }),
+      /inputShape must be \[t, h, w, c\]/,
+    );
   });
 
   it('viewsToTensor scales uint8 images and clips to [-1, 1] and refuses a short buffer', async () => {
     const tf = await getTf();
     const t = viewsToTensor(tf, { data: Uint8Array.from([0, 255, 51, 204, 0, 255, 51, 204]), shape: [1, 2, 1, 2, 2] });
     assert.deepEqual(t.shape, [1, 2, 1, 2, 2]);
-    assert.deepEqual(Array.from(t.dataSync()).map((v) => Math.round(v * 1e4) / 1e4), [-1, 1, -0.6, 0.6, -1, 1, -0.6, 0.6]);
+    assert.deepEqual(
+      Array.from(t.dataSync()).map((v) => Math.round(v * 1e4) / 1e4),
+      [-1, 1, -0.6, 0.6, -1, 1, -0.6, 0.6],
+    );
     t.dispose();
     assert.throws(() => viewsToTensor(tf, { data: new Uint8Array(3), shape: [1, 2, 2, 1] }), RangeError);
   });
@@ -93,22 +105,36 @@ describe('createMocoModels', () => {
   it('builds query and key networks with equal weights, a seeded queue of unit rows, and disposes everything', async () => {
     const tf = await getTf();
     const before = tf.memory().numTensors;
-    const build = () => createMocoModels(tf, { encoder: () => createImageEncoder(tf, { inputShape: [8, 8, 3], width: 4, seed: 5 }), queueSize: 16, projectionDim: 8, seed: 6 });
+    const build = () =>
+      createMocoModels(tf, {
+        encoder: () => createImageEncoder(tf, { inputShape: [8, 8, 3], width: 4, seed: 5 }),
+        queueSize: 16,
+        projectionDim: 8,
+        seed: 6,
+      });
     const m = build();
     assert.equal(m.featureDim, 16);
     assert.deepEqual(m.queue.shape, [16, 8]);
     assert.equal(m.queuePointer, 0);
     assert.equal(m.queueFill, 0);
     assert.equal(m.optimizer.getClassName(), 'Momentum');
-    for (const [q, k] of [[m.queryEncoder, m.keyEncoder], [m.queryHead, m.keyHead]] as const) {
+    for (const [q, k] of [
+      [m.queryEncoder, m.keyEncoder],
+      [m.queryHead, m.keyHead],
+    ] as const) {
       assert.equal(q.weights.length, k.weights.length);
-      q.weights.forEach((w, i) => assert.deepEqual(Array.from(w.read().dataSync()), Array.from(k.weights[i]!.read().dataSync())));
+      q.weights.forEach((w, i) =>
+        assert.deepEqual(Array.from(w.read().dataSync()), Array.from(k.weights[i]!.read().dataSync())),
+      );
     }
     assert.notEqual(m.queryEncoder, m.keyEncoder);
     const normsT = tf.norm(m.queue, 'euclidean', 1);
     const norms = normsT.dataSync();
     normsT.dispose();
-    assert.ok(Array.from(norms).every((n) => Math.abs(n - 1) < 1e-5), `queue rows are unit vectors: ${Array.from(norms).join(', ')}`);
+    assert.ok(
+      Array.from(norms).every((n) => Math.abs(n - 1) < 1e-5),
+      `queue rows are unit vectors: ${Array.from(norms).join(', ')}`,
+    );
     const m2 = build();
     assert.deepEqual(Array.from(m2.queue.dataSync()), Array.from(m.queue.dataSync()), 'the queue is seeded');
     m.dispose();
@@ -116,13 +142,20 @@ describe('createMocoModels', () => {
     m2.dispose();
     assert.equal(tf.memory().numTensors, before);
     assert.throws(() => createMocoModels(tf, { encoder: 3 as never }), /encoder must be a function/);
-    assert.throws(() => createMocoModels(tf, { encoder: () => createImageEncoder(tf, { inputShape: [8, 8, 3], width: 2 }), optimizer: 'rmsprop' as never }), /optimizer must be 'sgd', 'adam' or an optimizer/);
+    assert.throws(
+      () =>
+        createMocoModels(tf, {
+          encoder: () => createImageEncoder(tf, { inputShape: [8, 8, 3], width: 2 }),
+          optimizer: 'rmsprop' as never,
+        }),
+      /optimizer must be 'sgd', 'adam' or an optimizer/,
+    );
     assert.equal(tf.memory().numTensors, before, 'nothing leaks when the options are refused');
   });
 });
 
 describe('infoNceNda', () => {
-  it('equals the hand-computed InfoNCE with each query\'s own NDA keys only; without NDA keys it is plain MoCo', async () => {
+  it("equals the hand-computed InfoNCE with each query's own NDA keys only; without NDA keys it is plain MoCo", async () => {
     const tf = await getTf();
     const T = 0.2;
     const q = [unit([1, 0.2, 0]), unit([0.1, 1, 0.3])];
@@ -134,14 +167,20 @@ describe('infoNceNda', () => {
     const before = tf.memory().numTensors;
 
     const withNda = infoNceNda(tf, { query: qT, key: kT, queue: queueT, ndaKeys: ndaT, temperature: T });
-    const expected = (rowLoss(q[0]!, k[0]!, [...queue, nda[0]!, nda[1]!], T) + rowLoss(q[1]!, k[1]!, [...queue, nda[2]!, nda[3]!], T)) / 2;
+    const expected =
+      (rowLoss(q[0]!, k[0]!, [...queue, nda[0]!, nda[1]!], T) +
+        rowLoss(q[1]!, k[1]!, [...queue, nda[2]!, nda[3]!], T)) /
+      2;
     assert.ok(Math.abs(withNda.loss.dataSync()[0]! - expected) < 1e-5, `${withNda.loss.dataSync()[0]} vs ${expected}`);
     assert.deepEqual(withNda.logits.shape, [2, 1 + 3 + 2]);
     // Query 0's NDA keys are not in query 1's denominator (a cross-batch product would give a different value).
     const leaky = (rowLoss(q[0]!, k[0]!, [...queue, ...nda], T) + rowLoss(q[1]!, k[1]!, [...queue, ...nda], T)) / 2;
     assert.ok(Math.abs(withNda.loss.dataSync()[0]! - leaky) > 1e-3);
     const logits = withNda.logits.arraySync();
-    assert.ok(Math.abs(logits[1]![4]! - (q[1]![0]! * nda[2]![0]! + q[1]![1]! * nda[2]![1]! + q[1]![2]! * nda[2]![2]!) / T) < 1e-5);
+    assert.ok(
+      Math.abs(logits[1]![4]! - (q[1]![0]! * nda[2]![0]! + q[1]![1]! * nda[2]![1]! + q[1]![2]! * nda[2]![2]!) / T) <
+        1e-5,
+    );
 
     const plain = infoNceNda(tf, { query: qT, key: kT, queue: queueT, temperature: T });
     const expectedPlain = (rowLoss(q[0]!, k[0]!, queue, T) + rowLoss(q[1]!, k[1]!, queue, T)) / 2;
@@ -150,8 +189,26 @@ describe('infoNceNda', () => {
     assert.ok(withNda.loss.dataSync()[0]! > plain.loss.dataSync()[0]!, 'extra negatives only add to the denominator');
     tf.dispose([withNda.loss, withNda.logits, plain.loss, plain.logits]);
     assert.equal(tf.memory().numTensors, before);
-    assert.throws(() => infoNceNda(tf, { query: qT, key: kT, queue: queueT, ndaKeys: t2([[1, 0, 0]]).concat(t2([[1, 0, 0], [0, 1, 0]])), temperature: T }), /ndaKeys must be \[n \* m, 3\]/);
-    assert.throws(() => infoNceNda(tf, { query: qT, key: kT, queue: queueT, temperature: 0 }), /temperature must be finite and > 0/);
+    assert.throws(
+      () =>
+        infoNceNda(tf, {
+          query: qT,
+          key: kT,
+          queue: queueT,
+          ndaKeys: t2([[1, 0, 0]]).concat(
+            t2([
+              [1, 0, 0],
+              [0, 1, 0],
+            ]),
+          ),
+          temperature: T,
+        }),
+      /ndaKeys must be \[n \* m, 3\]/,
+    );
+    assert.throws(
+      () => infoNceNda(tf, { query: qT, key: kT, queue: queueT, temperature: 0 }),
+      /temperature must be finite and > 0/,
+    );
     tf.dispose([qT, kT, queueT, ndaT]);
   });
 });
@@ -173,12 +230,31 @@ describe('momentumUpdate', () => {
     assert.equal(tf.memory().numTensors, before);
     k.weights.forEach((w, i) => {
       const want = 0.9 * 10 * (i + 1) + 0.1 * (i + 1);
-      for (const v of w.read().dataSync()) assert.ok(Math.abs(v - want) < 1e-5, `weight ${i} (${w.name}): ${v} vs ${want}`);
+      for (const v of w.read().dataSync())
+        assert.ok(Math.abs(v - want) < 1e-5, `weight ${i} (${w.name}): ${v} vs ${want}`);
     });
     assert.equal(k.weights.length, 6, 'dense kernel and bias, BN gamma, beta, moving mean and variance');
-    q.weights.forEach((w, i) => assert.ok(w.read().dataSync().every((v) => v === i + 1)), 'the query network is untouched');
+    q.weights.forEach(
+      (w, i) =>
+        assert.ok(
+          w
+            .read()
+            .dataSync()
+            .every((v) => v === i + 1),
+        ),
+      'the query network is untouched',
+    );
     momentumUpdate(tf, q, k, 0);
-    k.weights.forEach((w, i) => assert.ok(w.read().dataSync().every((v) => v === i + 1)), 'm = 0 copies');
+    k.weights.forEach(
+      (w, i) =>
+        assert.ok(
+          w
+            .read()
+            .dataSync()
+            .every((v) => v === i + 1),
+        ),
+      'm = 0 copies',
+    );
     assert.throws(() => momentumUpdate(tf, q, k, 1.5), /momentum must be in \[0, 1\]: current value is 1.5/);
     q.dispose();
     k.dispose();

@@ -48,9 +48,14 @@ function makeBatches(o: { m?: number; clips?: boolean; limit?: number; skip?: nu
           views.forEach((v, i) => data.set(v, i * size));
           return { data, shape: [views.length, ...sample] as never };
         };
-        const batch: ContrastiveBatch = { query: stack(bases.map((b) => jitter(b, rng, 8))), key: stack(bases.map((b) => jitter(b, rng, 8))) };
+        const batch: ContrastiveBatch = {
+          query: stack(bases.map((b) => jitter(b, rng, 8))),
+          key: stack(bases.map((b) => jitter(b, rng, 8))),
+        };
         if (m > 0) {
-          const nda = bases.flatMap((b) => Array.from({ length: m }, (_, j) => Uint8Array.from(b, (_, i) => b[(i + (j + 1) * 97) % size]!)));
+          const nda = bases.flatMap((b) =>
+            Array.from({ length: m }, (_, j) => Uint8Array.from(b, (_, i) => b[(i + (j + 1) * 97) % size]!)),
+          );
           yield { ...batch, nda: stack(nda) };
         } else {
           yield batch;
@@ -67,7 +72,14 @@ function makeBatches(o: { m?: number; clips?: boolean; limit?: number; skip?: nu
 async function heldOut(tf: typeof TFJS, n: number): Promise<{ query: TFJS.Tensor; key: TFJS.Tensor }> {
   const rng = Random.derive(99, 'held-out');
   const bases = Array.from({ length: n }, () => Uint8Array.from({ length: 8 * 8 * 3 }, () => rng.int(0, 255)));
-  const views = () => tf.tensor4d(Float32Array.from(bases.flatMap((b) => Array.from(jitter(b, rng, 8))), (x) => x / 127.5 - 1), [n, 8, 8, 3]);
+  const views = () =>
+    tf.tensor4d(
+      Float32Array.from(
+        bases.flatMap((b) => Array.from(jitter(b, rng, 8))),
+        (x) => x / 127.5 - 1,
+      ),
+      [n, 8, 8, 3],
+    );
   return { query: views(), key: views() };
 }
 
@@ -86,10 +98,15 @@ function evalLoss(tf: typeof TFJS, models: MocoModels, held: { query: TFJS.Tenso
   });
 }
 
-function tinyModels(tf: typeof TFJS, o: { clips?: boolean; optimizer?: 'sgd' | 'adam'; learningRate?: number; queueSize?: number } = {}): MocoModels {
+function tinyModels(
+  tf: typeof TFJS,
+  o: { clips?: boolean; optimizer?: 'sgd' | 'adam'; learningRate?: number; queueSize?: number } = {},
+): MocoModels {
   return createMocoModels(tf, {
     encoder: () =>
-      o.clips === true ? createVideoEncoder(tf, { inputShape: [4, 8, 8, 3], width: 4, seed: 21 }) : createImageEncoder(tf, { inputShape: [8, 8, 3], width: 4, seed: 21 }),
+      o.clips === true
+        ? createVideoEncoder(tf, { inputShape: [4, 8, 8, 3], width: 4, seed: 21 })
+        : createImageEncoder(tf, { inputShape: [8, 8, 3], width: 4, seed: 21 }),
     projectionDim: 8,
     queueSize: o.queueSize ?? 16,
     seed: 22,
@@ -121,16 +138,29 @@ describe('trainMoco', () => {
     assert.equal(result.steps, 5);
     assert.equal(source.taken(), 5);
     assert.ok(source.returned(), 'the batches iterator was returned');
-    assert.deepEqual(reports.map((r) => r.step), [1, 2, 3, 4, 5]);
-    assert.ok(counts.slice(1).every((c) => c === counts[0]), `tensor counts after steps: ${counts.join(', ')}`);
-    assert.deepEqual(reports.map((r) => r.queueFill), [4, 8, 12, 16, 16], 'only the N positive keys are enqueued per step');
+    assert.deepEqual(
+      reports.map((r) => r.step),
+      [1, 2, 3, 4, 5],
+    );
+    assert.ok(
+      counts.slice(1).every((c) => c === counts[0]),
+      `tensor counts after steps: ${counts.join(', ')}`,
+    );
+    assert.deepEqual(
+      reports.map((r) => r.queueFill),
+      [4, 8, 12, 16, 16],
+      'only the N positive keys are enqueued per step',
+    );
     assert.equal(models.queuePointer, (5 * N) % 16);
     for (const r of reports) {
       assert.ok(Number.isFinite(r.loss) && r.loss > 0, JSON.stringify(r));
       assert.ok(r.positiveTop1 >= 0 && r.positiveTop1 <= 1);
       assert.ok(typeof r.ndaLogitMean === 'number' && Math.abs(r.ndaLogitMean) <= 1 / 0.2 + 1e-4, 'cosine / T');
     }
-    const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as MocoStepReport);
+    const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as MocoStepReport);
     assert.deepEqual(lines, reports);
     assert.equal(result.lastLoss, reports[4]!.loss);
     const folders = (await readdir(dir)).filter((f) => f.startsWith('step-')).sort();
@@ -147,7 +177,13 @@ describe('trainMoco', () => {
     const tf = await getTf();
     const models = tinyModels(tf, { queueSize: 64 });
     const fills: number[] = [];
-    await trainMoco(tf, makeBatches({ m: 2 }).batches, { models, seed: 3, steps: 2, ndaInQueue: true, onStep: (r) => fills.push(r.queueFill) });
+    await trainMoco(tf, makeBatches({ m: 2 }).batches, {
+      models,
+      seed: 3,
+      steps: 2,
+      ndaInQueue: true,
+      onStep: (r) => fills.push(r.queueFill),
+    });
     assert.deepEqual(fills, [N * 3, N * 6]);
     assert.equal(models.queuePointer, N * 6);
     models.dispose();
@@ -162,7 +198,13 @@ describe('trainMoco', () => {
       const models = tinyModels(tf, { optimizer: 'adam', learningRate: 1e-2, queueSize: 16 });
       const before = evalLoss(tf, models, held);
       // Batch norm over 4 views: one group (shuffle BN's groups of 2 make a 2-sample batch norm, too noisy here).
-      await trainMoco(tf, makeBatches({ m }).batches, { models, seed: 4, steps: 30, momentum: 0.9, shuffleBnGroups: 1 });
+      await trainMoco(tf, makeBatches({ m }).batches, {
+        models,
+        seed: 4,
+        steps: 30,
+        momentum: 0.9,
+        shuffleBnGroups: 1,
+      });
       const after = evalLoss(tf, models, held);
       assert.ok(after < before - 0.2, `m=${m}: held-out loss ${before.toFixed(3)} -> ${after.toFixed(3)}`);
       models.dispose();
@@ -212,29 +254,52 @@ describe('trainMoco', () => {
     await trainMoco(tf, makeBatches({ limit: 2 }).batches, { models: a, seed: 5 });
     await saveMocoCheckpoint(tf, dir, { models: a, step: 2, loaderState: { x: 1 } });
     const b = tinyModels(tf);
-    assert.equal(await loadMocoCheckpoint(tf, tempDir(), { models: b }), null, 'an empty run folder holds no checkpoint');
+    assert.equal(
+      await loadMocoCheckpoint(tf, tempDir(), { models: b }),
+      null,
+      'an empty run folder holds no checkpoint',
+    );
     await loadMocoCheckpoint(tf, dir, { models: b });
     const before = tf.memory().numTensors;
     const loaded = await loadMocoCheckpoint(tf, dir, { models: b });
     assert.equal(tf.memory().numTensors, before, 'loading again releases what it read and the state it replaced');
-    assert.deepEqual(loaded && { step: loaded.step, loaderState: loaded.loaderState, meta: loaded.meta }, { step: 2, loaderState: { x: 1 }, meta: null });
+    assert.deepEqual(loaded && { step: loaded.step, loaderState: loaded.loaderState, meta: loaded.meta }, {
+      step: 2,
+      loaderState: { x: 1 },
+      meta: null,
+    });
     assert.equal(b.queuePointer, a.queuePointer);
     assert.equal(b.queueFill, a.queueFill);
     for (const part of ['queryEncoder', 'queryHead', 'keyEncoder', 'keyHead'] as const) {
-      a[part].weights.forEach((w, i) => assert.deepEqual(Array.from(b[part].weights[i]!.read().dataSync()), Array.from(w.read().dataSync()), `${part} weight ${i}`));
+      a[part].weights.forEach((w, i) =>
+        assert.deepEqual(
+          Array.from(b[part].weights[i]!.read().dataSync()),
+          Array.from(w.read().dataSync()),
+          `${part} weight ${i}`,
+        ),
+      );
     }
     const step = async (models: MocoModels) => {
       const batch = await makeBatches({ skip: 9 }).batches.next();
       const v = batch.value as ContrastiveBatch;
-      const query = tf.tensor(Float32Array.from(v.query.data, (x) => x / 127.5 - 1), [...v.query.shape]);
-      const key = tf.tensor(Float32Array.from(v.key.data, (x) => x / 127.5 - 1), [...v.key.shape]);
+      const query = tf.tensor(
+        Float32Array.from(v.query.data, (x) => x / 127.5 - 1),
+        [...v.query.shape],
+      );
+      const key = tf.tensor(
+        Float32Array.from(v.key.data, (x) => x / 127.5 - 1),
+        [...v.key.shape],
+      );
       const r = await mocoStep(tf, models, { query, key }, { seed: 5, step: 2 });
       tf.dispose([query, key]);
       return r;
     };
     assert.deepEqual(await step(b), await step(a));
     const c = tinyModels(tf, { optimizer: 'adam' });
-    await assert.rejects(loadMocoCheckpoint(tf, dir, { models: c }), /the optimizer must be a Momentum: current value is Adam/);
+    await assert.rejects(
+      loadMocoCheckpoint(tf, dir, { models: c }),
+      /the optimizer must be a Momentum: current value is Adam/,
+    );
     for (const m of [a, b, c]) m.dispose();
   });
 
@@ -256,8 +321,14 @@ describe('trainMoco', () => {
     assert.ok(result.models, 'built from the first batch');
     assert.deepEqual(result.models.queryEncoder.inputs[0]!.shape, [null, 4, 8, 8, 3]);
     assert.equal(result.models.featureDim, 16);
-    assert.ok(losses.every((l) => Number.isFinite(l) && l > 0), losses.join(', '));
-    assert.ok(counts.slice(1).every((c) => c === counts[0]), `tensor counts after steps: ${counts.join(', ')}`);
+    assert.ok(
+      losses.every((l) => Number.isFinite(l) && l > 0),
+      losses.join(', '),
+    );
+    assert.ok(
+      counts.slice(1).every((c) => c === counts[0]),
+      `tensor counts after steps: ${counts.join(', ')}`,
+    );
     result.models.dispose();
   });
 
@@ -272,7 +343,11 @@ describe('trainMoco', () => {
     };
     const models = createMocoModels(tf, { encoder, projectionDim: 4, queueSize: 32, seed: 9 });
     const batch = (await makeBatches({ m: 2 }).batches.next()).value as ContrastiveBatch;
-    const t = (b: ContrastiveBatch['query']) => tf.tensor(Float32Array.from(b.data, (x) => x / 127.5 - 1), [...b.shape]);
+    const t = (b: ContrastiveBatch['query']) =>
+      tf.tensor(
+        Float32Array.from(b.data, (x) => x / 127.5 - 1),
+        [...b.shape],
+      );
     const [query, key, nda] = [t(batch.query), t(batch.key), t(batch.nda!)];
     const embed = (enc: TFJS.LayersModel, head: TFJS.LayersModel, x: TFJS.Tensor) =>
       tf.tidy(() => {
@@ -282,9 +357,20 @@ describe('trainMoco', () => {
     const q = embed(models.queryEncoder, models.queryHead, query);
     const k = embed(models.keyEncoder, models.keyHead, key);
     const knda = embed(models.keyEncoder, models.keyHead, nda);
-    const expected = infoNceNda(tf, { query: q, key: k, queue: models.queue as TFJS.Tensor2D, ndaKeys: knda, temperature: 0.2 });
+    const expected = infoNceNda(tf, {
+      query: q,
+      key: k,
+      queue: models.queue as TFJS.Tensor2D,
+      ndaKeys: knda,
+      temperature: 0.2,
+    });
     const want = expected.loss.dataSync()[0]!;
-    const result = await mocoStep(tf, models, { query, key, nda }, { seed: 1, step: 0, shuffleBnGroups: 3, ndaInQueue: true, weightDecay: 0 });
+    const result = await mocoStep(
+      tf,
+      models,
+      { query, key, nda },
+      { seed: 1, step: 0, shuffleBnGroups: 3, ndaInQueue: true, weightDecay: 0 },
+    );
     assert.ok(Math.abs(result.loss - want) < 1e-5, `${result.loss} vs ${want}`);
     const queue = models.queue.arraySync() as number[][];
     const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) < 1e-5);
@@ -312,15 +398,24 @@ describe('trainMoco', () => {
     assert.equal(source.taken(), 0);
     const models = tinyModels(tf);
     async function* wrong(): AsyncGenerator<ContrastiveBatch> {
-      yield { query: { data: new Uint8Array(4 * 8 * 8 * 3), shape: [4, 8, 8, 3] }, key: { data: new Uint8Array(2 * 8 * 8 * 3), shape: [2, 8, 8, 3] } };
+      yield {
+        query: { data: new Uint8Array(4 * 8 * 8 * 3), shape: [4, 8, 8, 3] },
+        key: { data: new Uint8Array(2 * 8 * 8 * 3), shape: [2, 8, 8, 3] },
+      };
     }
     const before = tf.memory().numTensors;
-    await assert.rejects(trainMoco(tf, wrong(), { models, seed: 1 }), /the key views must have the query views' shape \[4,8,8,3\]/);
+    await assert.rejects(
+      trainMoco(tf, wrong(), { models, seed: 1 }),
+      /the key views must have the query views' shape \[4,8,8,3\]/,
+    );
     async function* ragged(): AsyncGenerator<ContrastiveBatch> {
       const v = { data: new Uint8Array(4 * 8 * 8 * 3), shape: [4, 8, 8, 3] as const };
       yield { query: v, key: v, nda: { data: new Uint8Array(3 * 8 * 8 * 3), shape: [3, 8, 8, 3] } };
     }
-    await assert.rejects(trainMoco(tf, ragged(), { models, seed: 1 }), /the NDA views must be \[n \* m, 8, 8, 3\] with n = 4/);
+    await assert.rejects(
+      trainMoco(tf, ragged(), { models, seed: 1 }),
+      /the NDA views must be \[n \* m, 8, 8, 3\] with n = 4/,
+    );
     assert.equal(tf.memory().numTensors, before, 'a refused batch leaks no tensor');
     models.dispose();
   });

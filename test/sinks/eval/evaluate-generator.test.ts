@@ -14,15 +14,30 @@ async function loadTf(): Promise<typeof TFJS> {
 /** z (4) -> 8x8x1 images in [-1, 1]; `offset` moves its outputs. */
 function tinyGenerator(tf: typeof TFJS, seed: number, offset = 0): TFJS.LayersModel {
   const z = tf.input({ shape: [4] });
-  const h = tf.layers.dense({ units: 64, kernelInitializer: tf.initializers.glorotNormal({ seed }), biasInitializer: tf.initializers.constant({ value: offset }), activation: 'tanh' }).apply(z) as TFJS.SymbolicTensor;
-  return tf.model({ inputs: z, outputs: tf.layers.reshape({ targetShape: [8, 8, 1] }).apply(h) as TFJS.SymbolicTensor });
+  const h = tf.layers
+    .dense({
+      units: 64,
+      kernelInitializer: tf.initializers.glorotNormal({ seed }),
+      biasInitializer: tf.initializers.constant({ value: offset }),
+      activation: 'tanh',
+    })
+    .apply(z) as TFJS.SymbolicTensor;
+  return tf.model({
+    inputs: z,
+    outputs: tf.layers.reshape({ targetShape: [8, 8, 1] }).apply(h) as TFJS.SymbolicTensor,
+  });
 }
 
 /** 8x8x1 -> 6 features. */
 function tinyFeatures(tf: typeof TFJS): TFJS.LayersModel {
   const x = tf.input({ shape: [8, 8, 1] });
   const f = tf.layers.flatten().apply(x) as TFJS.SymbolicTensor;
-  return tf.model({ inputs: x, outputs: tf.layers.dense({ units: 6, kernelInitializer: tf.initializers.glorotNormal({ seed: 9 }) }).apply(f) as TFJS.SymbolicTensor });
+  return tf.model({
+    inputs: x,
+    outputs: tf.layers
+      .dense({ units: 6, kernelInitializer: tf.initializers.glorotNormal({ seed: 9 }) })
+      .apply(f) as TFJS.SymbolicTensor,
+  });
 }
 
 /** Images of a generator as uint8 batches (what the loader would give for real images). */
@@ -31,7 +46,10 @@ async function imagesOf(tf: typeof TFJS, g: TFJS.LayersModel, n: number, seed: n
   const v = await t.data();
   t.dispose();
   const data = Uint8Array.from(v, (x) => Math.round((x + 1) * 127.5));
-  return [0, 1].map((h) => ({ data: data.subarray((h * n * 64) / 2, ((h + 1) * n * 64) / 2), shape: [n / 2, 8, 8, 1] as const }));
+  return [0, 1].map((h) => ({
+    data: data.subarray((h * n * 64) / 2, ((h + 1) * n * 64) / 2),
+    shape: [n / 2, 8, 8, 1] as const,
+  }));
 }
 
 describe('featuresOf / evaluateGenerator', () => {
@@ -60,11 +78,22 @@ describe('featuresOf / evaluateGenerator', () => {
     const g = tinyGenerator(tf, 1);
     const features = tinyFeatures(tf);
     const real = { data: new Float32Array(12), shape: [2, 6] as const };
-    await assert.rejects(evaluateGenerator(tf, { generator: g, features, real: { data: new Float32Array(10), shape: [2, 5] }, n: 4 }), /real must be a \[m, 6\] feature matrix/);
-    await assert.rejects(evaluateGenerator(tf, { generator: g, features, real, n: 1 }), /Cannot evaluate a generator as n/);
+    await assert.rejects(
+      evaluateGenerator(tf, { generator: g, features, real: { data: new Float32Array(10), shape: [2, 5] }, n: 4 }),
+      /real must be a \[m, 6\] feature matrix/,
+    );
+    await assert.rejects(
+      evaluateGenerator(tf, { generator: g, features, real, n: 1 }),
+      /Cannot evaluate a generator as n/,
+    );
     await assert.rejects(featuresOf(tf, features, []), /at least one image/);
-    const wide = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 100 }), tf.layers.reshape({ targetShape: [10, 10, 1] })] });
-    await assert.rejects(evaluateGenerator(tf, { generator: wide, features, real, n: 4 }), /must have the feature model's input shape/);
+    const wide = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 100 }), tf.layers.reshape({ targetShape: [10, 10, 1] })],
+    });
+    await assert.rejects(
+      evaluateGenerator(tf, { generator: wide, features, real, n: 4 }),
+      /must have the feature model's input shape/,
+    );
     for (const m of [g, features, wide]) m.dispose();
   });
 });

@@ -19,7 +19,11 @@ describe('createFmnistClassifier', () => {
     assert.deepEqual(classifier.inputs[0]!.shape, [null, 32, 32, 1]);
     assert.deepEqual(classifier.outputs[0]!.shape, [null, 10]);
     assert.deepEqual(features.outputs[0]!.shape, [null, 128]);
-    assert.equal(features.layers.find((l) => l.name === 'conv1'), classifier.getLayer('conv1'), 'same layer objects');
+    assert.equal(
+      features.layers.find((l) => l.name === 'conv1'),
+      classifier.getLayer('conv1'),
+      'same layer objects',
+    );
     const x = tf.randomUniform([2, 32, 32, 1], -1, 1, 'float32', 3);
     const f = features.predict(x) as TFJS.Tensor;
     const logits = classifier.predict(x) as TFJS.Tensor;
@@ -30,7 +34,10 @@ describe('createFmnistClassifier', () => {
       return tf.max(tf.abs(tf.sub(again, logits)));
     });
     assert.ok((await gap.data())[0]! < 1e-4);
-    assert.ok((await f.data()).every((v) => v >= 0), 'features after ReLU are non-negative');
+    assert.ok(
+      (await f.data()).every((v) => v >= 0),
+      'features after ReLU are non-negative',
+    );
     tf.dispose([x, f, logits, gap]);
     classifier.dispose();
     assert.equal(tf.memory().numTensors, before);
@@ -55,7 +62,10 @@ describe('createFmnistClassifier', () => {
     assert.throws(() => createFmnistClassifier(tf, { size: 4 }), RangeError);
     const { classifier } = createFmnistClassifier(tf, { size: 8, seed: 1 });
     assert.equal(classifierFeatures(tf, classifier, FEATURE_LAYER).outputs[0]!.shape[1], 128);
-    assert.throws(() => classifierFeatures(tf, classifier, 'nope'), /Cannot make a feature model as the classifier must have a layer named "nope"/);
+    assert.throws(
+      () => classifierFeatures(tf, classifier, 'nope'),
+      /Cannot make a feature model as the classifier must have a layer named "nope"/,
+    );
     classifier.dispose();
   });
 });

@@ -10,7 +10,10 @@ function diagonalSet(mu: number[], variances: number[]): FeatureMatrix {
   const data = new Float64Array(2 * d * d);
   for (let k = 0; k < d; k++) {
     const t = Math.sqrt((variances[k]! * (2 * d - 1)) / 2);
-    for (const [r, sign] of [[2 * k, 1], [2 * k + 1, -1]] as const) {
+    for (const [r, sign] of [
+      [2 * k, 1],
+      [2 * k + 1, -1],
+    ] as const) {
       for (let j = 0; j < d; j++) data[r * d + j] = mu[j]! + (j === k ? sign * t : 0);
     }
   }
@@ -61,8 +64,18 @@ describe('frechetDistance', () => {
       const trProd = s1[0]! * s2[0]! + 2 * s1[1]! * s2[1]! + s1[2]! * s2[2]!;
       const det1 = s1[0]! * s1[2]! - s1[1]! ** 2;
       const det2 = s2[0]! * s2[2]! - s2[1]! ** 2;
-      const expected = (m1[0]! - m2[0]!) ** 2 + (m1[1]! - m2[1]!) ** 2 + s1[0]! + s1[2]! + s2[0]! + s2[2]! - 2 * Math.sqrt(trProd + 2 * Math.sqrt(det1 * det2));
-      assert.ok(Math.abs(frechetDistance(x, y) - expected) < 1e-9, `seed ${seed}: ${frechetDistance(x, y)} vs ${expected}`);
+      const expected =
+        (m1[0]! - m2[0]!) ** 2 +
+        (m1[1]! - m2[1]!) ** 2 +
+        s1[0]! +
+        s1[2]! +
+        s2[0]! +
+        s2[2]! -
+        2 * Math.sqrt(trProd + 2 * Math.sqrt(det1 * det2));
+      assert.ok(
+        Math.abs(frechetDistance(x, y) - expected) < 1e-9,
+        `seed ${seed}: ${frechetDistance(x, y)} vs ${expected}`,
+      );
     }
   });
 
@@ -81,10 +94,19 @@ describe('frechetDistance', () => {
 
   it('rejects mismatched or malformed matrices', () => {
     const a = gaussianSet(10, 3, 1);
-    assert.throws(() => frechetDistance(a, gaussianSet(10, 4, 1)), /Cannot compute a Frechet distance as featsA and featsB must have one width/);
-    assert.throws(() => frechetDistance(a, { data: new Float64Array(3), shape: [1, 3] }), /featsB must have at least 2 rows/);
+    assert.throws(
+      () => frechetDistance(a, gaussianSet(10, 4, 1)),
+      /Cannot compute a Frechet distance as featsA and featsB must have one width/,
+    );
+    assert.throws(
+      () => frechetDistance(a, { data: new Float64Array(3), shape: [1, 3] }),
+      /featsB must have at least 2 rows/,
+    );
     assert.throws(() => frechetDistance(a, { data: new Float64Array(5), shape: [2, 3] }), /must hold 6 values/);
     assert.throws(() => frechetDistance(a, { data: [1, 2] as unknown as Float64Array, shape: [1, 2] }), TypeError);
-    assert.throws(() => frechetDistance(a, { data: new Float64Array([1, 2, Number.NaN, 1, 2, 3]), shape: [2, 3] }), /finite/);
+    assert.throws(
+      () => frechetDistance(a, { data: new Float64Array([1, 2, Number.NaN, 1, 2, 3]), shape: [2, 3] }),
+      /finite/,
+    );
   });
 });

@@ -7,7 +7,8 @@ import { Random } from '../../../sources/random.js';
 function gaussianSet(n: number, d: number, seed: number, shift = 0): FeatureMatrix {
   const rng = Random.derive(seed, 'gauss');
   const data = new Float32Array(n * d);
-  for (let i = 0; i < data.length; i++) data[i] = shift + Math.sqrt(-2 * Math.log(1 - rng.float())) * Math.cos(2 * Math.PI * rng.float());
+  for (let i = 0; i < data.length; i++)
+    data[i] = shift + Math.sqrt(-2 * Math.log(1 - rng.float())) * Math.cos(2 * Math.PI * rng.float());
   return { data, shape: [n, d] };
 }
 
@@ -48,24 +49,39 @@ describe('kernelDistance', () => {
     const b = gaussianSet(400, 8, 4);
     const same = kernelDistance(a, b, { subsets: 20, subsetSize: 100, seed: 1 });
     const shifted = kernelDistance(a, gaussianSet(400, 8, 5, 0.5), { subsets: 20, subsetSize: 100, seed: 1 });
-    assert.ok(Math.abs(same.mean) < 3 * same.std / Math.sqrt(20) + 0.02, `same: ${same.mean} +- ${same.std}`);
-    assert.ok(shifted.mean > 10 * Math.abs(same.mean) && shifted.mean > 5 * shifted.std / Math.sqrt(20), `shifted: ${shifted.mean} +- ${shifted.std}`);
+    assert.ok(Math.abs(same.mean) < (3 * same.std) / Math.sqrt(20) + 0.02, `same: ${same.mean} +- ${same.std}`);
+    assert.ok(
+      shifted.mean > 10 * Math.abs(same.mean) && shifted.mean > (5 * shifted.std) / Math.sqrt(20),
+      `shifted: ${shifted.mean} +- ${shifted.std}`,
+    );
   });
 
   it('is unbiased: averaged over independent draws of one distribution it is ~0 and takes negative values', () => {
     const values: number[] = [];
-    for (let s = 0; s < 40; s++) values.push(kernelDistance(gaussianSet(10, 3, 100 + s), gaussianSet(10, 3, 200 + s), { subsets: 1, subsetSize: 10 }).mean);
+    for (let s = 0; s < 40; s++)
+      values.push(
+        kernelDistance(gaussianSet(10, 3, 100 + s), gaussianSet(10, 3, 200 + s), { subsets: 1, subsetSize: 10 }).mean,
+      );
     const mean = values.reduce((p, v) => p + v, 0) / values.length;
     const sd = Math.sqrt(values.reduce((p, v) => p + (v - mean) ** 2, 0) / (values.length - 1));
-    assert.ok(values.some((v) => v < 0), 'a biased (V-statistic) estimate is never negative');
-    assert.ok(Math.abs(mean) < 3 * sd / Math.sqrt(values.length), `mean ${mean}, sd ${sd}`);
+    assert.ok(
+      values.some((v) => v < 0),
+      'a biased (V-statistic) estimate is never negative',
+    );
+    assert.ok(Math.abs(mean) < (3 * sd) / Math.sqrt(values.length), `mean ${mean}, sd ${sd}`);
   });
 
   it('is deterministic given the seed, and its subsets depend on it', () => {
     const a = gaussianSet(60, 4, 7);
     const b = gaussianSet(60, 4, 8, 0.2);
-    assert.deepEqual(kernelDistance(a, b, { subsets: 5, subsetSize: 20, seed: 3 }), kernelDistance(a, b, { subsets: 5, subsetSize: 20, seed: 3 }));
-    assert.notDeepEqual(kernelDistance(a, b, { subsets: 5, subsetSize: 20, seed: 3 }), kernelDistance(a, b, { subsets: 5, subsetSize: 20, seed: 4 }));
+    assert.deepEqual(
+      kernelDistance(a, b, { subsets: 5, subsetSize: 20, seed: 3 }),
+      kernelDistance(a, b, { subsets: 5, subsetSize: 20, seed: 3 }),
+    );
+    assert.notDeepEqual(
+      kernelDistance(a, b, { subsets: 5, subsetSize: 20, seed: 3 }),
+      kernelDistance(a, b, { subsets: 5, subsetSize: 20, seed: 4 }),
+    );
   });
 
   it('validates its options', () => {

@@ -32,7 +32,16 @@ describe('trainLinearProbe', () => {
     const tf = await loadTf();
     const before = tf.memory().numTensors;
     const losses: number[] = [];
-    const r = await trainLinearProbe(tf, { train: toy(120, 6, 4, 1), test: toy(60, 6, 4, 2), dims: 6, classes: 4, epochs: 20, batchSize: 32, seed: 1, onEpoch: (p) => losses.push(p.loss) });
+    const r = await trainLinearProbe(tf, {
+      train: toy(120, 6, 4, 1),
+      test: toy(60, 6, 4, 2),
+      dims: 6,
+      classes: 4,
+      epochs: 20,
+      batchSize: 32,
+      seed: 1,
+      onEpoch: (p) => losses.push(p.loss),
+    });
     assert.equal(r.top1, 1);
     assert.equal(r.trainTop1, 1);
     assert.deepEqual([r.epochs, r.steps, r.trainSamples, r.testSamples, r.dims, r.classes], [20, 80, 120, 60, 6, 4]);
@@ -42,13 +51,21 @@ describe('trainLinearProbe', () => {
     assert.equal(r.weights.length, 24);
     assert.equal(r.bias.length, 4);
     // the weight of feature c for class c is the largest in its column
-    for (let c = 0; c < 4; c++) for (let j = 0; j < 6; j++) if (j !== c) assert.ok(r.weights[c * 4 + c]! > r.weights[j * 4 + c]!);
+    for (let c = 0; c < 4; c++)
+      for (let j = 0; j < 6; j++) if (j !== c) assert.ok(r.weights[c * 4 + c]! > r.weights[j * 4 + c]!);
     assert.equal(tf.memory().numTensors, before);
   });
 
   it('scores about chance on random labels (and fits the training set better than the test set)', async () => {
     const tf = await loadTf();
-    const r = await trainLinearProbe(tf, { train: toy(200, 16, 4, 3, true), test: toy(800, 16, 4, 4, true), dims: 16, classes: 4, epochs: 30, batchSize: 64 });
+    const r = await trainLinearProbe(tf, {
+      train: toy(200, 16, 4, 3, true),
+      test: toy(800, 16, 4, 4, true),
+      dims: 16,
+      classes: 4,
+      epochs: 30,
+      batchSize: 64,
+    });
     assert.ok(r.top1 > 0.17 && r.top1 < 0.33, `top1 ${r.top1} near chance 0.25`);
     assert.ok(r.trainTop1 > r.top1 + 0.05, `train ${r.trainTop1} vs test ${r.top1}`);
   });
@@ -67,7 +84,10 @@ describe('trainLinearProbe', () => {
     assert.notDeepEqual(a.weights, c.weights);
     // one full batch per epoch: the order changes only the summation order, so every seed agrees to rounding
     const full = { ...options, batchSize: 100 };
-    const [f1, f2] = [(await trainLinearProbe(tf, { ...full, seed: 1 })).weights, (await trainLinearProbe(tf, { ...full, seed: 2 })).weights];
+    const [f1, f2] = [
+      (await trainLinearProbe(tf, { ...full, seed: 1 })).weights,
+      (await trainLinearProbe(tf, { ...full, seed: 2 })).weights,
+    ];
     for (let i = 0; i < f1.length; i++) assert.ok(Math.abs(f1[i]! - f2[i]!) < 1e-4, `${f1[i]} vs ${f2[i]}`);
   });
 
@@ -76,21 +96,54 @@ describe('trainLinearProbe', () => {
     const train = toy(90, 3, 3, 7);
     const test = toy(45, 3, 3, 8);
     // Shift and blow up every feature: separable still, but far from Adam's comfortable scale.
-    const warp = (f: LabelledFeatures): LabelledFeatures => ({ labels: f.labels, features: Float64Array.from(f.features, (v, i) => 1e4 + v * 1000 * (1 + (i % 3))) });
+    const warp = (f: LabelledFeatures): LabelledFeatures => ({
+      labels: f.labels,
+      features: Float64Array.from(f.features, (v, i) => 1e4 + v * 1000 * (1 + (i % 3))),
+    });
     const [wTrain, wTest] = [warp(train), warp(test)];
     const copy = Float64Array.from(wTrain.features);
-    const on = await trainLinearProbe(tf, { train: wTrain, test: wTest, dims: 3, classes: 3, epochs: 10, batchSize: 16 });
+    const on = await trainLinearProbe(tf, {
+      train: wTrain,
+      test: wTest,
+      dims: 3,
+      classes: 3,
+      epochs: 10,
+      batchSize: 16,
+    });
     assert.equal(on.top1, 1);
     assert.deepEqual(wTrain.features, copy);
     // the same as standardising by hand with the training mean and (population) std, then not standardising
     const column = (j: number): number[] => Array.from(wTrain.features).filter((_, i) => i % 3 === j);
     const mean = [0, 1, 2].map((j) => column(j).reduce((a, b) => a + b, 0) / 90);
     const std = [0, 1, 2].map((j) => Math.sqrt(column(j).reduce((a, b) => a + (b - mean[j]!) ** 2, 0) / 90));
-    const byHand = (f: LabelledFeatures): LabelledFeatures => ({ labels: f.labels, features: Float32Array.from(f.features, (v, i) => (v - mean[i % 3]!) / std[i % 3]!) });
-    const off = await trainLinearProbe(tf, { train: byHand(wTrain), test: byHand(wTest), dims: 3, classes: 3, epochs: 10, batchSize: 16, standardize: false });
-    for (let i = 0; i < 9; i++) assert.ok(Math.abs(off.weights[i]! - on.weights[i]!) < 1e-3, `weight ${i}: ${off.weights[i]} vs ${on.weights[i]}`);
+    const byHand = (f: LabelledFeatures): LabelledFeatures => ({
+      labels: f.labels,
+      features: Float32Array.from(f.features, (v, i) => (v - mean[i % 3]!) / std[i % 3]!),
+    });
+    const off = await trainLinearProbe(tf, {
+      train: byHand(wTrain),
+      test: byHand(wTest),
+      dims: 3,
+      classes: 3,
+      epochs: 10,
+      batchSize: 16,
+      standardize: false,
+    });
+    for (let i = 0; i < 9; i++)
+      assert.ok(
+        Math.abs(off.weights[i]! - on.weights[i]!) < 1e-3,
+        `weight ${i}: ${off.weights[i]} vs ${on.weights[i]}`,
+      );
     // without standardising, the raw 1e4-offset features give different weights
-    const raw = await trainLinearProbe(tf, { train: wTrain, test: wTest, dims: 3, classes: 3, epochs: 10, batchSize: 16, standardize: false });
+    const raw = await trainLinearProbe(tf, {
+      train: wTrain,
+      test: wTest,
+      dims: 3,
+      classes: 3,
+      epochs: 10,
+      batchSize: 16,
+      standardize: false,
+    });
     assert.ok(raw.weights.some((w, i) => Math.abs(w - on.weights[i]!) > 1e-2));
   });
 
@@ -111,26 +164,63 @@ describe('trainLinearProbe', () => {
       [{ schedule: 'linear' }, /schedule must be 'cosine' or 'constant'/, RangeError],
       [{ standardize: 'yes' }, /standardize must be a boolean/, TypeError],
       [{ dims: 3 }, /train.features must hold 10 x 3 values/, RangeError],
-      [{ train: { ...train, labels: Int32Array.from(train.labels, () => 2) } }, /every train label must be in \[0, 1\]: current value is 2/, RangeError],
-      [{ test: { features: test.features, labels: Array.from(test.labels) } }, /test.labels must be an Int32Array/, TypeError],
-      [{ test: { features: test.features.map((v, i) => (i === 3 ? Number.NaN : v)), labels: test.labels } }, /every test feature must be finite: current value is NaN/, RangeError],
-      [{ train: { features: new Float32Array(0), labels: new Int32Array(0) } }, /train must hold at least one sample/, RangeError],
+      [
+        { train: { ...train, labels: Int32Array.from(train.labels, () => 2) } },
+        /every train label must be in \[0, 1\]: current value is 2/,
+        RangeError,
+      ],
+      [
+        { test: { features: test.features, labels: Array.from(test.labels) } },
+        /test.labels must be an Int32Array/,
+        TypeError,
+      ],
+      [
+        { test: { features: test.features.map((v, i) => (i === 3 ? Number.NaN : v)), labels: test.labels } },
+        /every test feature must be finite: current value is NaN/,
+        RangeError,
+      ],
+      [
+        { train: { features: new Float32Array(0), labels: new Int32Array(0) } },
+        /train must hold at least one sample/,
+        RangeError,
+      ],
     ];
-    for (const [bad, message, type] of cases) await assert.rejects(trainLinearProbe(tf, { ...ok, ...bad } as never), (e: Error) => e instanceof type && message.test(e.message), JSON.stringify(Object.keys(bad)));
+    for (const [bad, message, type] of cases)
+      await assert.rejects(
+        trainLinearProbe(tf, { ...ok, ...bad } as never),
+        (e: Error) => e instanceof type && message.test(e.message),
+        JSON.stringify(Object.keys(bad)),
+      );
     assert.equal(tf.memory().numTensors, before);
   });
 
-  it('reaches a sane raw-pixel accuracy on real Fashion-MNIST (1000 train, 500 test)', { skip: existsSync(FASHION_MNIST_DEBIAN_ROOT) ? false : `${FASHION_MNIST_DEBIAN_ROOT} not present (apt install dataset-fashion-mnist)` }, async () => {
-    const tf = await loadTf();
-    const split = async (stem: string, n: number): Promise<LabelledFeatures> => {
-      const images = await readIdx(join(FASHION_MNIST_DEBIAN_ROOT, `${stem}-images-idx3-ubyte.gz`));
-      const labels = await readIdx(join(FASHION_MNIST_DEBIAN_ROOT, `${stem}-labels-idx1-ubyte.gz`));
-      const features = await pixelFeatures([{ data: images.data.subarray(0, n * 784), shape: [n, 28, 28, 1] }]);
-      return { features, labels: Int32Array.from(labels.data.subarray(0, n)) };
-    };
-    const r = await trainLinearProbe(tf, { train: await split('train', 1000), test: await split('t10k', 500), dims: 784, classes: 10, epochs: 20, batchSize: 128, seed: 1 });
-    assert.ok(r.top1 > 0.7 && r.top1 < 0.95, `top1 ${r.top1}`);
-  });
+  it(
+    'reaches a sane raw-pixel accuracy on real Fashion-MNIST (1000 train, 500 test)',
+    {
+      skip: existsSync(FASHION_MNIST_DEBIAN_ROOT)
+        ? false
+        : `${FASHION_MNIST_DEBIAN_ROOT} not present (apt install dataset-fashion-mnist)`,
+    },
+    async () => {
+      const tf = await loadTf();
+      const split = async (stem: string, n: number): Promise<LabelledFeatures> => {
+        const images = await readIdx(join(FASHION_MNIST_DEBIAN_ROOT, `${stem}-images-idx3-ubyte.gz`));
+        const labels = await readIdx(join(FASHION_MNIST_DEBIAN_ROOT, `${stem}-labels-idx1-ubyte.gz`));
+        const features = await pixelFeatures([{ data: images.data.subarray(0, n * 784), shape: [n, 28, 28, 1] }]);
+        return { features, labels: Int32Array.from(labels.data.subarray(0, n)) };
+      };
+      const r = await trainLinearProbe(tf, {
+        train: await split('train', 1000),
+        test: await split('t10k', 500),
+        dims: 784,
+        classes: 10,
+        epochs: 20,
+        batchSize: 128,
+        seed: 1,
+      });
+      assert.ok(r.top1 > 0.7 && r.top1 < 0.95, `top1 ${r.top1}`);
+    },
+  );
 });
 
 describe('encoderFeatures / pixelFeatures', () => {
@@ -138,7 +228,12 @@ describe('encoderFeatures / pixelFeatures', () => {
     const tf = await loadTf();
     const before = tf.memory().numTensors;
     // [n, 2, 2, 2, 1] clips -> flatten -> dense(3) with fixed weights: features = x . W + b
-    const encoder = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2, 2, 1] }), tf.layers.dense({ units: 3, kernelInitializer: 'ones', biasInitializer: 'zeros' })] });
+    const encoder = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [2, 2, 2, 1] }),
+        tf.layers.dense({ units: 3, kernelInitializer: 'ones', biasInitializer: 'zeros' }),
+      ],
+    });
     const w = Float32Array.from({ length: 24 }, (_, i) => (i % 5) - 2);
     encoder.layers[1]!.setWeights([tf.tensor2d(w, [8, 3]), tf.tensor1d([0.5, 0, -0.5])].map((t) => tf.keep(t)));
     const kernelsMade = tf.memory().numTensors;
@@ -152,7 +247,10 @@ describe('encoderFeatures / pixelFeatures', () => {
     }
     const feats = await encoderFeatures(tf, encoder, batches());
     assert.equal(feats.length, 5 * 3);
-    const rows = [...Array.from({ length: 3 }, (_, n) => Array.from(u8.subarray(n * 8, n * 8 + 8), (v) => v / 127.5 - 1)), ...Array.from({ length: 2 }, (_, n) => Array.from(f32.subarray(n * 8, n * 8 + 8)))];
+    const rows = [
+      ...Array.from({ length: 3 }, (_, n) => Array.from(u8.subarray(n * 8, n * 8 + 8), (v) => v / 127.5 - 1)),
+      ...Array.from({ length: 2 }, (_, n) => Array.from(f32.subarray(n * 8, n * 8 + 8))),
+    ];
     for (const [n, x] of rows.entries()) {
       for (let k = 0; k < 3; k++) {
         const want = x.reduce((s, v, j) => s + v * w[j * 3 + k]!, 0) + [0.5, 0, -0.5][k]!;
@@ -160,21 +258,45 @@ describe('encoderFeatures / pixelFeatures', () => {
       }
     }
     assert.deepEqual(await encoderFeatures(tf, encoder, []), new Float32Array(0));
-    await assert.rejects(encoderFeatures(tf, encoder, [{ data: u8, shape: [3, 2, 2, 2] }]), /must have the encoder's rank 5/);
-    await assert.rejects(encoderFeatures(tf, encoder, [{ data: u8, shape: [3, 2, 2, 2, 2] }]), /must be \[n, 2, 2, 2, 1\]/);
-    await assert.rejects(encoderFeatures(tf, encoder, [{ data: u8, shape: [2, 2, 2, 2, 1] }]), /data must hold 16 values/);
+    await assert.rejects(
+      encoderFeatures(tf, encoder, [{ data: u8, shape: [3, 2, 2, 2] }]),
+      /must have the encoder's rank 5/,
+    );
+    await assert.rejects(
+      encoderFeatures(tf, encoder, [{ data: u8, shape: [3, 2, 2, 2, 2] }]),
+      /must be \[n, 2, 2, 2, 1\]/,
+    );
+    await assert.rejects(
+      encoderFeatures(tf, encoder, [{ data: u8, shape: [2, 2, 2, 2, 1] }]),
+      /data must hold 16 values/,
+    );
     const aborted = new AbortController();
     aborted.abort(new Error('stop'));
-    await assert.rejects(encoderFeatures(tf, encoder, [{ data: u8, shape: [3, 2, 2, 2, 1] }], { signal: aborted.signal }), /stop/);
+    await assert.rejects(
+      encoderFeatures(tf, encoder, [{ data: u8, shape: [3, 2, 2, 2, 1] }], { signal: aborted.signal }),
+      /stop/,
+    );
     assert.equal(tf.memory().numTensors, kernelsMade);
     encoder.dispose();
     assert.ok(tf.memory().numTensors <= before + 2, 'only the two kept weight tensors may remain'); // setWeights copies; the kept inputs stay
   });
 
   it('pixelFeatures flattens and scales rows', async () => {
-    const f = await pixelFeatures([{ data: Uint8Array.from([0, 255, 51, 204]), shape: [2, 2] }, { data: Float32Array.from([0.5, -0.5]), shape: [1, 2] }]);
-    assert.deepEqual(Array.from(f, (v) => Math.round(v * 100) / 100), [-1, 1, -0.6, 0.6, 0.5, -0.5]);
-    await assert.rejects(pixelFeatures([{ data: new Uint8Array(4), shape: [2, 2] }, { data: new Uint8Array(3), shape: [1, 3] }]), /rows of 2 values/);
+    const f = await pixelFeatures([
+      { data: Uint8Array.from([0, 255, 51, 204]), shape: [2, 2] },
+      { data: Float32Array.from([0.5, -0.5]), shape: [1, 2] },
+    ]);
+    assert.deepEqual(
+      Array.from(f, (v) => Math.round(v * 100) / 100),
+      [-1, 1, -0.6, 0.6, 0.5, -0.5],
+    );
+    await assert.rejects(
+      pixelFeatures([
+        { data: new Uint8Array(4), shape: [2, 2] },
+        { data: new Uint8Array(3), shape: [1, 3] },
+      ]),
+      /rows of 2 values/,
+    );
     assert.equal((await pixelFeatures([])).length, 0);
   });
 });

@@ -22,7 +22,8 @@ function batches(count: number, n: number, seed: number): LabelledBatch[] {
   return Array.from({ length: count }, () => {
     const labels = Int32Array.from({ length: n }, () => rng.int(0, 1));
     const data = new Uint8Array(n * 36);
-    for (let i = 0; i < data.length; i++) data[i] = labels[Math.floor(i / 36)] === 1 ? 150 + rng.int(0, 100) : rng.int(0, 100);
+    for (let i = 0; i < data.length; i++)
+      data[i] = labels[Math.floor(i / 36)] === 1 ? 150 + rng.int(0, 100) : rng.int(0, 100);
     return { images: { data, shape: [n, 6, 6, 1] as const }, labels };
   });
 }
@@ -36,7 +37,13 @@ describe('trainFmnistClassifier / evaluateClassifier', () => {
     const untrained = await trainFmnistClassifier(tf, [], { seed: 3, epochs: 1, size: 8 }).catch((e: Error) => e);
     assert.match(String(untrained), /must yield batches in epoch 1/);
     const losses: number[] = [];
-    const a = await trainFmnistClassifier(tf, train, { seed: 3, epochs: 2, size: 8, learningRate: 0.01, onProgress: (p) => losses.push(p.loss) });
+    const a = await trainFmnistClassifier(tf, train, {
+      seed: 3,
+      epochs: 2,
+      size: 8,
+      learningRate: 0.01,
+      onProgress: (p) => losses.push(p.loss),
+    });
     assert.equal(a.steps, 24);
     assert.equal(a.samples, 96);
     assert.equal(losses.length, 24);
@@ -57,8 +64,14 @@ describe('trainFmnistClassifier / evaluateClassifier', () => {
     const tf = await loadTf();
     const before = tf.memory().numTensors;
     const [good] = batches(1, 2, 5);
-    await assert.rejects(trainFmnistClassifier(tf, [{ ...good!, labels: new Int32Array([0]) }], { size: 8 }), /one label per image/);
-    await assert.rejects(trainFmnistClassifier(tf, [{ ...good!, labels: new Int32Array([0, 10]) }], { size: 8 }), /every label must be in \[0, 9\]/);
+    await assert.rejects(
+      trainFmnistClassifier(tf, [{ ...good!, labels: new Int32Array([0]) }], { size: 8 }),
+      /one label per image/,
+    );
+    await assert.rejects(
+      trainFmnistClassifier(tf, [{ ...good!, labels: new Int32Array([0, 10]) }], { size: 8 }),
+      /every label must be in \[0, 9\]/,
+    );
     await assert.rejects(trainFmnistClassifier(tf, [good!], { epochs: 0 }), RangeError);
     await assert.rejects(trainFmnistClassifier(tf, [good!], { learningRate: -1 }), RangeError);
     assert.equal(tf.memory().numTensors, before);

@@ -16,10 +16,25 @@ async function loadTf(): Promise<typeof TFJS> {
 describe('writeSampleGrid', () => {
   it('writes rows x cols generated images as a PNG, the same for one seed, with flat tensor counts', async () => {
     const tf = await loadTf();
-    const generator = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 16, activation: 'tanh', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }), tf.layers.reshape({ targetShape: [4, 4, 1] })] });
+    const generator = tf.sequential({
+      layers: [
+        tf.layers.dense({
+          inputShape: [3],
+          units: 16,
+          activation: 'tanh',
+          kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }),
+        }),
+        tf.layers.reshape({ targetShape: [4, 4, 1] }),
+      ],
+    });
     const dir = tempDir();
     const before = tf.memory().numTensors;
-    const a = await writeSampleGrid(tf, generator, join(dir, 'nested', 'a.png'), { rows: 2, cols: 3, seed: 5, cell: 8 });
+    const a = await writeSampleGrid(tf, generator, join(dir, 'nested', 'a.png'), {
+      rows: 2,
+      cols: 3,
+      seed: 5,
+      cell: 8,
+    });
     const b = await writeSampleGrid(tf, generator, join(dir, 'b.png'), { rows: 2, cols: 3, seed: 5, cell: 8 });
     const c = await writeSampleGrid(tf, generator, join(dir, 'c.png'), { rows: 2, cols: 3, seed: 6, cell: 8 });
     assert.equal(tf.memory().numTensors, before);
@@ -29,12 +44,14 @@ describe('writeSampleGrid', () => {
     const meta = await sharp(a.path).metadata();
     assert.equal(meta.format, 'png');
     assert.equal(meta.width, a.width);
-    const pixels = async (p: string) => (await sharp(p).raw().toBuffer());
+    const pixels = async (p: string) => await sharp(p).raw().toBuffer();
     const pa = await pixels(a.path);
     assert.deepEqual(pa, await pixels(b.path));
     assert.notDeepEqual(pa, await pixels(c.path));
     // the image bytes match the generator's output mapped from [-1, 1]
-    const out = tf.tidy(() => generator.predict(tf.randomNormal([6, 3], 0, 1, 'float32', deriveSeed(5, 'sample-grid'))) as TFJS.Tensor);
+    const out = tf.tidy(
+      () => generator.predict(tf.randomNormal([6, 3], 0, 1, 'float32', deriveSeed(5, 'sample-grid'))) as TFJS.Tensor,
+    );
     const values = await out.data();
     out.dispose();
     assert.equal(pa[0], 255, 'white gutter');
@@ -45,7 +62,10 @@ describe('writeSampleGrid', () => {
     assert.equal(pa[((12 + 2) * a.width + 12 + 6) * 3 + 1], byte(values[4 * 16 + 1 * 4 + 3]!));
     generator.dispose();
     await assert.rejects(writeSampleGrid(tf, generator, '', {}), TypeError);
-    await assert.rejects(writeSampleGrid(tf, generator, join(dir, 'x.png'), { rows: 0 }), /Cannot write a sample grid as rows/);
+    await assert.rejects(
+      writeSampleGrid(tf, generator, join(dir, 'x.png'), { rows: 0 }),
+      /Cannot write a sample grid as rows/,
+    );
   });
 
   it('draws class r on row r for a class-conditional generator', async () => {

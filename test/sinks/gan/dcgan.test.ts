@@ -10,7 +10,7 @@ async function loadTf(): Promise<typeof TFJS> {
 }
 
 describe('createDcgan', () => {
-  it('builds the benchmark networks with exactly the issue\'s parameter counts', async () => {
+  it("builds the benchmark networks with exactly the issue's parameter counts", async () => {
     const tf = await loadTf();
     const before = tf.memory().numTensors;
     const { generator, discriminator } = createDcgan(tf);
@@ -36,7 +36,10 @@ describe('createDcgan', () => {
     assert.deepEqual(images.shape, [2, 16, 16, 1]);
     const values = await images.data();
     assert.ok(values.every((v) => v >= -1 && v <= 1));
-    assert.ok(values.some((v) => v !== values[0]), 'not a constant image');
+    assert.ok(
+      values.some((v) => v !== values[0]),
+      'not a constant image',
+    );
     const logits = discriminator.apply(images) as TFJS.Tensor;
     assert.deepEqual(logits.shape, [2, 1]);
     tf.dispose([z, images, logits]);
@@ -46,7 +49,10 @@ describe('createDcgan', () => {
 
   it('validates its options', async () => {
     const tf = await loadTf();
-    assert.throws(() => createDcgan(tf, { size: 30 }), /Cannot create a DCGAN as size must be a multiple of 8 \(pad 28 px images to 32\): current value is 30/);
+    assert.throws(
+      () => createDcgan(tf, { size: 30 }),
+      /Cannot create a DCGAN as size must be a multiple of 8 \(pad 28 px images to 32\): current value is 30/,
+    );
     assert.throws(() => createDcgan(tf, { z: 0 }), RangeError);
     assert.throws(() => createDcgan(tf, { ch: 1.5 }), RangeError);
     assert.throws(() => createDcgan(tf, { channels: '3' as never }), TypeError);

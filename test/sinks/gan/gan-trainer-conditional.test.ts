@@ -16,7 +16,10 @@ async function getTf(): Promise<typeof TFJS> {
 }
 
 /** Pairs of 2 random 8x8x1 uint8 images with `cls` labels as Buffers (what batch() collates from raw `cls`). */
-async function* pairs(limit: number, cls: (i: number) => unknown = (i) => Buffer.from(String(i % 3))): AsyncGenerator<GanPair> {
+async function* pairs(
+  limit: number,
+  cls: (i: number) => unknown = (i) => Buffer.from(String(i % 3)),
+): AsyncGenerator<GanPair> {
   const rng = Random.derive(7, 'pairs');
   const images = () => {
     const data = new Uint8Array(2 * 8 * 8);
@@ -50,9 +53,15 @@ describe('trainNdaGan with conditional models', () => {
         });
         assert.equal(result.steps, 3);
         assert.equal(conditionalClasses(result.models!.generator), 3);
-        assert.equal(result.models!.generator.name, architecture === 'dcgan' ? 'dcgan_generator' : 'sn_resnet_generator');
+        assert.equal(
+          result.models!.generator.name,
+          architecture === 'dcgan' ? 'dcgan_generator' : 'sn_resnet_generator',
+        );
         assert.ok(losses.every(Number.isFinite));
-        assert.ok(counts.every((c) => c === counts[0]), `tensor counts ${counts.join(', ')}`);
+        assert.ok(
+          counts.every((c) => c === counts[0]),
+          `tensor counts ${counts.join(', ')}`,
+        );
         result.models!.generator.dispose();
         result.models!.discriminator.dispose();
         result.optimizers!.generator.dispose();
@@ -75,7 +84,14 @@ describe('trainNdaGan with conditional models', () => {
           yield { real, negative: { ...p.negative, cls: real.cls } };
         }
       };
-      const result = await trainNdaGan(tf, float64 ? asFloat64() : source, { architecture: 'sn-resnet', ch: 4, classes: 3, z: 8, dStepsPerG: 2, seed: 2 });
+      const result = await trainNdaGan(tf, float64 ? asFloat64() : source, {
+        architecture: 'sn-resnet',
+        ch: 4,
+        classes: 3,
+        z: 8,
+        dStepsPerG: 2,
+        seed: 2,
+      });
       const l = result.lastLosses;
       result.models!.generator.dispose();
       result.models!.discriminator.dispose();
@@ -91,7 +107,14 @@ describe('trainNdaGan with conditional models', () => {
     const tf = await getTf();
     const dir = tempDir();
     const models = createSnResnetGan(tf, { z: 8, ch: 4, size: 8, channels: 1, classes: 3, seed: 1 });
-    await trainNdaGan(tf, pairs(2), { models, dStepsPerG: 2, seed: 4, runDir: dir, checkpointEvery: 1, labelField: 'cls' });
+    await trainNdaGan(tf, pairs(2), {
+      models,
+      dStepsPerG: 2,
+      seed: 4,
+      runDir: dir,
+      checkpointEvery: 1,
+      labelField: 'cls',
+    });
     const fresh = createSnResnetGan(tf, { z: 8, ch: 4, size: 8, channels: 1, classes: 3, seed: 99 });
     const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
     const loaded = await loadCheckpoint(tf, dir, { models: fresh, optimizers });
@@ -104,16 +127,32 @@ describe('trainNdaGan with conditional models', () => {
   it('refuses labels outside [0, classes) with a SampleError naming the sample, and checks its options', async () => {
     const tf = await getTf();
     const models = createSnResnetGan(tf, { z: 8, ch: 4, size: 8, channels: 1, classes: 3 });
-    await assert.rejects(trainNdaGan(tf, pairs(2, (i) => (i === 1 ? 'x7' : 1)), { models }), (error: unknown) => {
-      assert.ok(error instanceof SampleError);
-      assert.equal(error.key, 'b0');
-      assert.equal(error.field, 'cls');
-      assert.match(error.message, /must be an integer in \[0, 3\): it is "x7"/);
-      return true;
-    });
-    await assert.rejects(trainNdaGan(tf, pairs(2), { models, labelField: 'label' }), /field "label" must hold 2 labels/);
-    await assert.rejects(trainNdaGan(tf, pairs(1), { models, classes: 4 }), /classes must be the models' 3: current value is 4/);
-    await assert.rejects(trainNdaGan(tf, pairs(1), { architecture: 'resnet' as never }), /architecture must be 'dcgan' or 'sn-resnet'/);
+    await assert.rejects(
+      trainNdaGan(
+        tf,
+        pairs(2, (i) => (i === 1 ? 'x7' : 1)),
+        { models },
+      ),
+      (error: unknown) => {
+        assert.ok(error instanceof SampleError);
+        assert.equal(error.key, 'b0');
+        assert.equal(error.field, 'cls');
+        assert.match(error.message, /must be an integer in \[0, 3\): it is "x7"/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      trainNdaGan(tf, pairs(2), { models, labelField: 'label' }),
+      /field "label" must hold 2 labels/,
+    );
+    await assert.rejects(
+      trainNdaGan(tf, pairs(1), { models, classes: 4 }),
+      /classes must be the models' 3: current value is 4/,
+    );
+    await assert.rejects(
+      trainNdaGan(tf, pairs(1), { architecture: 'resnet' as never }),
+      /architecture must be 'dcgan' or 'sn-resnet'/,
+    );
     models.generator.dispose();
     models.discriminator.dispose();
   });

@@ -78,8 +78,14 @@ describe('trainNdaGan', () => {
     assert.equal(source.taken(), 15, 'one pair per D step');
     assert.ok(source.returned(), 'the pairs iterator was returned');
     assert.deepEqual(steps, [1, 2, 3, 4, 5]);
-    assert.ok(counts.slice(1).every((c) => c === counts[0]), `tensor counts after steps: ${counts.join(', ')}`);
-    const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    assert.ok(
+      counts.slice(1).every((c) => c === counts[0]),
+      `tensor counts after steps: ${counts.join(', ')}`,
+    );
+    const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
     assert.equal(lines.length, 5);
     lines.forEach((l, i) => {
       assert.equal(l.step, i + 1);
@@ -88,7 +94,10 @@ describe('trainNdaGan', () => {
     assert.deepEqual(result.lastLosses, { dLoss: lines[4]!.dLoss, gLoss: lines[4]!.gLoss });
     const folders = (await readdir(dir)).filter((f) => f.startsWith('step-')).sort();
     assert.deepEqual(folders, ['step-000002', 'step-000004', 'step-000005']);
-    const state = JSON.parse(await readFile(join(dir, 'step-000004', 'state.json'), 'utf8')) as { step: number; loaderState: { at: number } };
+    const state = JSON.parse(await readFile(join(dir, 'step-000004', 'state.json'), 'utf8')) as {
+      step: number;
+      loaderState: { at: number };
+    };
     assert.equal(state.step, 4);
     assert.equal(state.loaderState.at, 12);
     dispose();
@@ -104,16 +113,20 @@ describe('trainNdaGan', () => {
       const it = source.pairs[Symbol.asyncIterator]();
       for (let i = 0; i < 2 * (opts.startStep ?? 0); i++) await it.next();
       const losses: number[][] = [];
-      await trainNdaGan(tf, { [Symbol.asyncIterator]: () => it }, {
-        models,
-        optimizers,
-        seed: 11,
-        dStepsPerG: 2,
-        steps: opts.steps,
-        ...(opts.startStep !== undefined ? { startStep: opts.startStep } : {}),
-        ...(opts.runDir !== undefined ? { runDir: opts.runDir, checkpointEvery: 2 } : {}),
-        onStep: (r) => losses.push([r.dLoss, r.gLoss]),
-      });
+      await trainNdaGan(
+        tf,
+        { [Symbol.asyncIterator]: () => it },
+        {
+          models,
+          optimizers,
+          seed: 11,
+          dStepsPerG: 2,
+          steps: opts.steps,
+          ...(opts.startStep !== undefined ? { startStep: opts.startStep } : {}),
+          ...(opts.runDir !== undefined ? { runDir: opts.runDir, checkpointEvery: 2 } : {}),
+          onStep: (r) => losses.push([r.dLoss, r.gLoss]),
+        },
+      );
       dispose();
       return losses;
     };
@@ -170,7 +183,10 @@ describe('trainNdaGan', () => {
     assert.equal(t.dtype, 'float32');
     const values = Array.from(t.dataSync());
     t.dispose();
-    assert.deepEqual(values.map((v) => Math.round(v * 1000) / 1000), [-1, 1, Math.round((127 / 127.5 - 1) * 1000) / 1000, -0.6]);
+    assert.deepEqual(
+      values.map((v) => Math.round(v * 1000) / 1000),
+      [-1, 1, Math.round((127 / 127.5 - 1) * 1000) / 1000, -0.6],
+    );
     assert.throws(() => imageBatchToTensor(tf, { data: new Uint8Array(3), shape: [1, 2, 2, 1] }), RangeError);
   });
 });
@@ -179,7 +195,14 @@ describe('trainNdaGan', () => {
 async function trainOther(tf: typeof TFJS): Promise<number[][]> {
   const { models, optimizers, dispose } = tiny(tf);
   const losses: number[][] = [];
-  await trainNdaGan(tf, makePairs().pairs, { models, optimizers, seed: 12, dStepsPerG: 2, steps: 1, onStep: (r) => losses.push([r.dLoss, r.gLoss]) });
+  await trainNdaGan(tf, makePairs().pairs, {
+    models,
+    optimizers,
+    seed: 12,
+    dStepsPerG: 2,
+    steps: 1,
+    onStep: (r) => losses.push([r.dLoss, r.gLoss]),
+  });
   dispose();
   return losses;
 }

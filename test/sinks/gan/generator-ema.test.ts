@@ -29,7 +29,9 @@ function assertClose(actual: number[][], expected: number[][], tolerance = 1e-5)
   assert.equal(actual.length, expected.length);
   actual.forEach((row, i) => {
     assert.equal(row.length, expected[i]!.length);
-    row.forEach((v, j) => assert.ok(Math.abs(v - expected[i]![j]!) <= tolerance, `[${i}][${j}]: ${v} vs ${expected[i]![j]}`));
+    row.forEach((v, j) =>
+      assert.ok(Math.abs(v - expected[i]![j]!) <= tolerance, `[${i}][${j}]: ${v} vs ${expected[i]![j]}`),
+    );
   });
 }
 
@@ -69,7 +71,10 @@ describe('GeneratorEma', () => {
     const ema = new GeneratorEma(tf, model, { decay: 0.5, start: 0 });
     setWeights(tf, model, K1, B1);
     ema.update(0);
-    assertClose(await valuesOf(ema.weights().map((w) => w.tensor)), [K0, B0].map((w0, i) => w0.map((v, j) => 0.5 * v + 0.5 * [K1, B1][i]![j]!)));
+    assertClose(
+      await valuesOf(ema.weights().map((w) => w.tensor)),
+      [K0, B0].map((w0, i) => w0.map((v, j) => 0.5 * v + 0.5 * [K1, B1][i]![j]!)),
+    );
     ema.dispose();
     model.dispose();
   });
@@ -98,7 +103,12 @@ describe('GeneratorEma', () => {
     assertClose(await valuesOf(model.getWeights()), [K1, B1], 0);
     assertClose(await valuesOf(ema.weights().map((w) => w.tensor)), averaged);
     // Restored also when the function throws.
-    await assert.rejects(ema.withEmaWeights(() => { throw new Error('boom'); }), /boom/);
+    await assert.rejects(
+      ema.withEmaWeights(() => {
+        throw new Error('boom');
+      }),
+      /boom/,
+    );
     assertClose(await valuesOf(model.getWeights()), [K1, B1], 0);
     assert.throws(() => ema.swapOut(), /Cannot swap out a generator EMA as it must be swapped in/);
     ema.swapIn();
@@ -134,18 +144,24 @@ describe('GeneratorEma', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
-  it('names its weights after the generator\'s and loads them back from a checkpoint', async () => {
+  it("names its weights after the generator's and loads them back from a checkpoint", async () => {
     const tf = await loadTf();
     const model = tinyModel(tf);
     setWeights(tf, model, K0, B0);
     const ema = new GeneratorEma(tf, model);
-    assert.deepEqual(ema.weights().map((w) => w.name), model.trainableWeights.map((w) => w.originalName));
+    assert.deepEqual(
+      ema.weights().map((w) => w.name),
+      model.trainableWeights.map((w) => w.originalName),
+    );
     const saved = [tf.tensor2d(K1, [3, 2]), tf.tensor1d(B1)];
     ema.load(saved);
     tf.dispose(saved);
     assertClose(await valuesOf(ema.weights().map((w) => w.tensor)), [K1, B1], 0);
     const bad = [tf.zeros([2, 3]), tf.zeros([2])];
-    assert.throws(() => ema.load(bad), /Cannot load a generator EMA as tensor 0 must have shape \[3, 2\]: current value is \[2,3\]/);
+    assert.throws(
+      () => ema.load(bad),
+      /Cannot load a generator EMA as tensor 0 must have shape \[3, 2\]: current value is \[2,3\]/,
+    );
     assert.throws(() => ema.load(bad.slice(1)), /as there must be 2 tensors: current value is 1/);
     tf.dispose(bad);
     ema.dispose();
@@ -155,11 +171,17 @@ describe('GeneratorEma', () => {
   it('validates its options and steps', async () => {
     const tf = await loadTf();
     const model = tinyModel(tf);
-    assert.throws(() => new GeneratorEma(tf, model, { decay: 1 }), /Cannot create a generator EMA as decay must be in \(0, 1\): current value is 1/);
+    assert.throws(
+      () => new GeneratorEma(tf, model, { decay: 1 }),
+      /Cannot create a generator EMA as decay must be in \(0, 1\): current value is 1/,
+    );
     assert.throws(() => new GeneratorEma(tf, model, { decay: 0 }), RangeError);
     assert.throws(() => new GeneratorEma(tf, model, { decay: '0.9' as never }), TypeError);
     assert.throws(() => new GeneratorEma(tf, model, { decay: Number.NaN }), TypeError);
-    assert.throws(() => new GeneratorEma(tf, model, { start: -1 }), /Cannot create a generator EMA as start must be >= 0: current value is -1/);
+    assert.throws(
+      () => new GeneratorEma(tf, model, { start: -1 }),
+      /Cannot create a generator EMA as start must be >= 0: current value is -1/,
+    );
     assert.throws(() => new GeneratorEma(tf, model, { start: 1.5 }), RangeError);
     const ema = new GeneratorEma(tf, model);
     assert.equal(ema.decay, 0.9999);

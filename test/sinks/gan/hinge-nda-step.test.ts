@@ -16,7 +16,8 @@ async function setup() {
     z: tf.randomNormal([2, 16], 0, 1, 'float32', seed + 2) as TFJS.Tensor2D,
     zG: tf.randomNormal([2, 16], 0, 1, 'float32', seed + 3) as TFJS.Tensor2D,
   });
-  const snapshot = (model: TFJS.LayersModel) => model.trainableWeights.map((w) => Float32Array.from(w.read().dataSync()));
+  const snapshot = (model: TFJS.LayersModel) =>
+    model.trainableWeights.map((w) => Float32Array.from(w.read().dataSync()));
   const changed = (a: Float32Array[], b: Float32Array[]) => a.some((w, i) => w.some((v, j) => v !== b[i]![j]));
   return { tf, models, optimizers, batch, snapshot, changed };
 }
@@ -69,7 +70,10 @@ describe('ndaGanStep', () => {
   it('rejects bad weights and mismatched shapes', async () => {
     const { tf, models, optimizers, batch } = await setup();
     const inputs = batch(3);
-    await assert.rejects(ndaGanStep(tf, models, optimizers, { ...inputs, alpha: -1 }), /Cannot run an NDA-GAN step as alpha must be finite and >= 0/);
+    await assert.rejects(
+      ndaGanStep(tf, models, optimizers, { ...inputs, alpha: -1 }),
+      /Cannot run an NDA-GAN step as alpha must be finite and >= 0/,
+    );
     const small = tf.zeros([2, 8, 8, 3]) as TFJS.Tensor4D;
     await assert.rejects(ndaGanStep(tf, models, optimizers, { ...inputs, negative: small }), RangeError);
     tf.dispose([...Object.values(inputs), small]);

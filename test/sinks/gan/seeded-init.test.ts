@@ -34,19 +34,26 @@ describe('seededKernel', () => {
   it("uses tfjs's own seeded initialiser with the derived seed", async () => {
     const tf = await loadTf();
     const a = await kernelOf(tf, seededKernel(tf, 3, 'net', 'x', 'glorotUniform'));
-    const b = await kernelOf(tf, { kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(3, 'net', 'x') }) });
+    const b = await kernelOf(tf, {
+      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(3, 'net', 'x') }),
+    });
     assert.deepEqual(a, b);
     const limit = Math.sqrt(6 / (7 + 5));
     assert.ok(a.every((v) => Math.abs(v) <= limit));
     const n = await kernelOf(tf, seededKernel(tf, 3, 'net', 'x'));
-    const m = await kernelOf(tf, { kernelInitializer: tf.initializers.glorotNormal({ seed: deriveSeed(3, 'net', 'x') }) });
+    const m = await kernelOf(tf, {
+      kernelInitializer: tf.initializers.glorotNormal({ seed: deriveSeed(3, 'net', 'x') }),
+    });
     assert.deepEqual(n, m);
   });
 
   it('leaves the default initialiser alone without a seed, and validates its arguments', async () => {
     const tf = await loadTf();
     assert.deepEqual(seededKernel(tf, undefined, 'net', 'x'), {});
-    assert.throws(() => seededKernel(tf, -1, 'net', 'x'), /Cannot seed a kernel initialiser as seed must be in \[0, 4294967295\]: current value is -1/);
+    assert.throws(
+      () => seededKernel(tf, -1, 'net', 'x'),
+      /Cannot seed a kernel initialiser as seed must be in \[0, 4294967295\]: current value is -1/,
+    );
     assert.throws(() => seededKernel(tf, 1.5, 'net', 'x'), RangeError);
     assert.throws(() => seededKernel(tf, '1' as never, 'net', 'x'), TypeError);
     assert.throws(() => seededKernel(tf, 1, 'net', 'x', 'heNormal' as never), RangeError);

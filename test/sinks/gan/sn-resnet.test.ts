@@ -33,14 +33,24 @@ function topSingularValue(w: ArrayLike<number>, rows: number, cols: number): num
   return sigma;
 }
 
-function snResnetParams(o: { z: number; ch: number; size: number; channels: number; classes?: number }): { g: number; d: number } {
+function snResnetParams(o: { z: number; ch: number; size: number; channels: number; classes?: number }): {
+  g: number;
+  d: number;
+} {
   const { z, ch, size, channels, classes } = o;
   const b2 = (size / 8) ** 2;
   const norm = classes === undefined ? 2 * ch : 2 * classes * ch;
   const conv = (k: number, cin: number, cout: number) => k * k * cin * cout + cout;
-  const g = z * b2 * ch + b2 * ch + 3 * (2 * norm + 2 * conv(3, ch, ch) + conv(1, ch, ch)) + 2 * ch + conv(3, ch, channels);
+  const g =
+    z * b2 * ch + b2 * ch + 3 * (2 * norm + 2 * conv(3, ch, ch) + conv(1, ch, ch)) + 2 * ch + conv(3, ch, channels);
   const d =
-    conv(3, channels, ch) + conv(3, ch, ch) + conv(1, channels, ch) + (2 * conv(3, ch, ch) + conv(1, ch, ch)) + 2 * 2 * conv(3, ch, ch) + (ch + 1) + (classes === undefined ? 0 : classes * ch);
+    conv(3, channels, ch) +
+    conv(3, ch, ch) +
+    conv(1, channels, ch) +
+    (2 * conv(3, ch, ch) + conv(1, ch, ch)) +
+    2 * 2 * conv(3, ch, ch) +
+    (ch + 1) +
+    (classes === undefined ? 0 : classes * ch);
   return { g, d };
 }
 
@@ -66,7 +76,10 @@ describe('ganLayers spectral normalisation', () => {
     assert.notDeepEqual(await layer.getWeights()[1]!.data(), u0, 'training updates u');
     const effective = model.apply(eye) as TFJS.Tensor; // = W / sigma
     const values = await effective.data();
-    assert.ok(Math.abs(topSingularValue(values, 6, 4) - 1) < 1e-3, `top singular value ${topSingularValue(values, 6, 4)}`);
+    assert.ok(
+      Math.abs(topSingularValue(values, 6, 4) - 1) < 1e-3,
+      `top singular value ${topSingularValue(values, 6, 4)}`,
+    );
     assert.ok(Math.abs(kernel[0]! / values[0]! - trueSigma) < 1e-3 * trueSigma, 'sigma is the true one');
     tf.dispose([effective, eye]);
     model.dispose();
@@ -124,22 +137,42 @@ describe('createSnResnetGan', () => {
 
   it('validates its options', async () => {
     const tf = await getTf();
-    assert.throws(() => createSnResnetGan(tf, { size: 28 }), /Cannot create an SN-ResNet GAN as size must be a multiple of 8 \(pad 28 px images to 32\): current value is 28/);
+    assert.throws(
+      () => createSnResnetGan(tf, { size: 28 }),
+      /Cannot create an SN-ResNet GAN as size must be a multiple of 8 \(pad 28 px images to 32\): current value is 28/,
+    );
     assert.throws(() => createSnResnetGan(tf, { classes: 0 }), RangeError);
     assert.throws(() => createSnResnetGan(tf, { ch: '4' as never }), TypeError);
   });
 
   it('conditions G on y and D on y (projection)', async () => {
     const tf = await getTf();
-    const { generator, discriminator } = createSnResnetGan(tf, { z: 8, ch: 4, size: 8, channels: 1, classes: 3, seed: 2 });
+    const { generator, discriminator } = createSnResnetGan(tf, {
+      z: 8,
+      ch: 4,
+      size: 8,
+      channels: 1,
+      classes: 3,
+      seed: 2,
+    });
     // Give the class tables distinct values (they start at gain 1, bias 0 for every class).
-    const perturbed = generator.getWeights().map((w, i) => (w.shape.length === 2 && w.shape[0] === 3 ? tf.randomNormal(w.shape, 1, 0.5, 'float32', i) : w.clone()));
+    const perturbed = generator
+      .getWeights()
+      .map((w, i) =>
+        w.shape.length === 2 && w.shape[0] === 3 ? tf.randomNormal(w.shape, 1, 0.5, 'float32', i) : w.clone(),
+      );
     generator.setWeights(perturbed);
     tf.dispose(perturbed);
     const z = tf.randomNormal([2, 8], 0, 1, 'float32', 5);
-    const [a, b] = [generator.predict([z, labels(tf, [0, 0])]) as TFJS.Tensor, generator.predict([z, labels(tf, [1, 2])]) as TFJS.Tensor];
+    const [a, b] = [
+      generator.predict([z, labels(tf, [0, 0])]) as TFJS.Tensor,
+      generator.predict([z, labels(tf, [1, 2])]) as TFJS.Tensor,
+    ];
     assert.ok(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! > 1e-4, 'G output changes with y');
-    const [da, db] = [discriminator.predict([a, labels(tf, [0, 0])]) as TFJS.Tensor, discriminator.predict([a, labels(tf, [1, 2])]) as TFJS.Tensor];
+    const [da, db] = [
+      discriminator.predict([a, labels(tf, [0, 0])]) as TFJS.Tensor,
+      discriminator.predict([a, labels(tf, [1, 2])]) as TFJS.Tensor,
+    ];
     assert.ok(tf.max(tf.abs(tf.sub(da, db))).dataSync()[0]! > 1e-6, 'D logit changes with y');
     generator.dispose();
     discriminator.dispose();
@@ -148,7 +181,14 @@ describe('createSnResnetGan', () => {
   it('builds identical weights with the same seed', async () => {
     const tf = await getTf();
     const weights = async (seed: number) => {
-      const { generator, discriminator } = createSnResnetGan(tf, { z: 4, ch: 4, size: 8, channels: 1, classes: 2, seed });
+      const { generator, discriminator } = createSnResnetGan(tf, {
+        z: 4,
+        ch: 4,
+        size: 8,
+        channels: 1,
+        classes: 2,
+        seed,
+      });
       const values = await Promise.all([...generator.getWeights(), ...discriminator.getWeights()].map((w) => w.data()));
       generator.dispose();
       discriminator.dispose();
@@ -162,8 +202,14 @@ describe('createSnResnetGan', () => {
 describe('save / load round trip', () => {
   for (const [name, build] of [
     ['an SN-ResNet', (tf: typeof TFJS) => createSnResnetGan(tf, { z: 8, ch: 4, size: 8, channels: 1, seed: 3 })],
-    ['a conditional SN-ResNet', (tf: typeof TFJS) => createSnResnetGan(tf, { z: 8, ch: 4, size: 8, channels: 1, classes: 3, seed: 3 })],
-    ['a conditional DCGAN', (tf: typeof TFJS) => createDcgan(tf, { z: 8, ch: 4, size: 8, channels: 1, classes: 3, seed: 3 })],
+    [
+      'a conditional SN-ResNet',
+      (tf: typeof TFJS) => createSnResnetGan(tf, { z: 8, ch: 4, size: 8, channels: 1, classes: 3, seed: 3 }),
+    ],
+    [
+      'a conditional DCGAN',
+      (tf: typeof TFJS) => createDcgan(tf, { z: 8, ch: 4, size: 8, channels: 1, classes: 3, seed: 3 }),
+    ],
   ] as const) {
     it(`restores ${name} with identical outputs, u included`, async () => {
       const tf = await getTf();
@@ -194,7 +240,10 @@ describe('save / load round trip', () => {
       const out = (g: TFJS.LayersModel) => g.predict(conditional ? [z, y] : z) as TFJS.Tensor;
       const [x1, x2] = [out(generator), out(g2)];
       assert.deepEqual(await x2.data(), await x1.data());
-      const [l1, l2] = [discriminator.predict(conditional ? [x1, y] : x1) as TFJS.Tensor, d2.predict(conditional ? [x1, y] : x1) as TFJS.Tensor];
+      const [l1, l2] = [
+        discriminator.predict(conditional ? [x1, y] : x1) as TFJS.Tensor,
+        d2.predict(conditional ? [x1, y] : x1) as TFJS.Tensor,
+      ];
       assert.deepEqual(await l2.data(), await l1.data());
       tf.dispose([z, y, x1, x2, l1, l2]);
       for (const m of [generator, discriminator, g2, d2]) m.dispose();
@@ -220,16 +269,32 @@ describe('training conditional and unconditional pairs', () => {
               const negative = tf.reverse(real, 2) as TFJS.Tensor4D;
               const z = tf.randomNormal([4, 8], 0, 1, 'float32', rng.int(0, 1e6)) as TFJS.Tensor2D;
               const zG = tf.randomNormal([4, 8], 0, 1, 'float32', rng.int(0, 1e6)) as TFJS.Tensor2D;
-              return { real, negative, z, zG, labels: labels(tf, [0, 1, 2, 0]), fakeLabels: labels(tf, [2, 2, 1, 0]), labelsG: labels(tf, [1, 0, 2, 1]) };
+              return {
+                real,
+                negative,
+                z,
+                zG,
+                labels: labels(tf, [0, 1, 2, 0]),
+                fakeLabels: labels(tf, [2, 2, 1, 0]),
+                labelsG: labels(tf, [1, 0, 2, 1]),
+              };
             });
             const { labels: l, fakeLabels, labelsG, ...rest } = t;
-            const r = await ndaGanStep(tf, models, optimizers, classes === undefined ? rest : { ...rest, labels: l, fakeLabels, labelsG });
+            const r = await ndaGanStep(
+              tf,
+              models,
+              optimizers,
+              classes === undefined ? rest : { ...rest, labels: l, fakeLabels, labelsG },
+            );
             tf.dispose(Object.values(t));
             losses.push(r.dLoss, r.gLoss);
             counts.push(tf.memory().numTensors);
           }
           assert.ok(losses.every(Number.isFinite), `finite losses ${losses.join(', ')}`);
-          assert.ok(counts.every((c) => c === counts[1]), `flat tensor count ${counts.join(', ')}`);
+          assert.ok(
+            counts.every((c) => c === counts[1]),
+            `flat tensor count ${counts.join(', ')}`,
+          );
           const w = Array.from(await models.generator.getWeights()[0]!.data());
           models.generator.dispose();
           models.discriminator.dispose();
@@ -251,11 +316,20 @@ describe('training conditional and unconditional pairs', () => {
     const opt = { generator: tf.train.adam(), discriminator: tf.train.adam() };
     const real = tf.zeros([2, 8, 8, 1]) as TFJS.Tensor4D;
     const z = tf.zeros([2, 4]) as TFJS.Tensor2D;
-    await assert.rejects(ndaGanStep(tf, cond, opt, { real, negative: real, z, zG: z }), /Cannot run an NDA-GAN step as a conditional pair needs class labels/);
+    await assert.rejects(
+      ndaGanStep(tf, cond, opt, { real, negative: real, z, zG: z }),
+      /Cannot run an NDA-GAN step as a conditional pair needs class labels/,
+    );
     const y = labels(tf, [0, 1]);
-    await assert.rejects(ndaGanStep(tf, cond, opt, { real, negative: real, z, zG: z, labels: y, fakeLabels: labels(tf, [0]), labelsG: y }), /fakeLabels must be \[2, 1\]/);
+    await assert.rejects(
+      ndaGanStep(tf, cond, opt, { real, negative: real, z, zG: z, labels: y, fakeLabels: labels(tf, [0]), labelsG: y }),
+      /fakeLabels must be \[2, 1\]/,
+    );
     const plain = createSnResnetGan(tf, { z: 4, ch: 4, size: 8, channels: 1 });
-    await assert.rejects(ndaGanStep(tf, plain, opt, { real, negative: real, z, zG: z, labels: y, fakeLabels: y, labelsG: y }), /an unconditional pair takes no class labels/);
+    await assert.rejects(
+      ndaGanStep(tf, plain, opt, { real, negative: real, z, zG: z, labels: y, fakeLabels: y, labelsG: y }),
+      /an unconditional pair takes no class labels/,
+    );
     for (const m of [cond.generator, cond.discriminator, plain.generator, plain.discriminator]) m.dispose();
   });
 });

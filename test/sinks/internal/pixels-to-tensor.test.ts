@@ -41,7 +41,10 @@ describe('pixelsToTensor', () => {
     const before = tf.memory().numTensors;
     assert.throws(
       () => pixelsToTensor(tf, 'convert the views to a tensor', new Uint8Array(7), [2, 2, 2, 1]),
-      (e: Error) => e instanceof RangeError && e.message === 'Cannot convert the views to a tensor as data must hold 8 values for shape [2,2,2,1]: current value is 7',
+      (e: Error) =>
+        e instanceof RangeError &&
+        e.message ===
+          'Cannot convert the views to a tensor as data must hold 8 values for shape [2,2,2,1]: current value is 7',
     );
     assert.equal(tf.memory().numTensors, before);
   });

@@ -12,7 +12,10 @@ describe('writeRunConfig / readRunConfig / readJsonLines', () => {
     assert.equal(await readRunConfig(dir), null);
     await writeRunConfig(join(dir, 'run'), { pipeline: 'fmnist-gan', seed: 3, nda: 'jigsaw', gone: undefined });
     assert.deepEqual(await readRunConfig(join(dir, 'run')), { pipeline: 'fmnist-gan', seed: 3, nda: 'jigsaw' });
-    await assert.rejects(() => writeRunConfig(dir, [] as unknown as Record<string, unknown>), /Cannot write a run configuration as config must be an object/);
+    await assert.rejects(
+      () => writeRunConfig(dir, [] as unknown as Record<string, unknown>),
+      /Cannot write a run configuration as config must be an object/,
+    );
   });
 
   it('ignores a last line cut short by a crash but names the file and line of any other bad line', async () => {
@@ -20,7 +23,10 @@ describe('writeRunConfig / readRunConfig / readJsonLines', () => {
     const path = join(dir, 'metrics.jsonl');
     assert.deepEqual(await readJsonLines(path), []);
     await writeFile(path, '{"step":1,"dLoss":2}\n{"step":2,"dLoss":1.5}\n{"step":3,"dL');
-    assert.deepEqual(await readJsonLines(path), [{ step: 1, dLoss: 2 }, { step: 2, dLoss: 1.5 }]);
+    assert.deepEqual(await readJsonLines(path), [
+      { step: 1, dLoss: 2 },
+      { step: 2, dLoss: 1.5 },
+    ]);
     await writeFile(path, '{"step":1}\nnot json\n{"step":3}\n');
     await assert.rejects(() => readJsonLines(path), /metrics\.jsonl as line 2 is not JSON/);
   });
@@ -30,9 +36,25 @@ describe('writeRunReport', () => {
   it('writes one self-contained HTML page with the config, loss curves, evaluations, tables and images', async () => {
     const dir = await tempDir();
     await writeRunConfig(dir, { pipeline: 'fmnist-gan', nda: 'jigsaw', loader: { shuffle: 1000 } });
-    for (let step = 1; step <= 20; step++) await appendFile(join(dir, 'metrics.jsonl'), `${JSON.stringify({ step, dLoss: 2 / step, gLoss: step / 10, msPerStep: 900 })}\n`);
-    await writeFile(join(dir, 'eval.jsonl'), `${JSON.stringify({ step: 10, fid: 80.5, kid: 0.09, kidStd: 0.01, n: 1000 })}\n${JSON.stringify({ step: 20, fid: 60.25, kid: 0.07, kidStd: 0.01, n: 1000 })}\n`);
-    await writeFile(join(dir, 'anomaly.json'), JSON.stringify({ normalClass: 0, rows: [{ set: 'one-class', auroc: 0.91 }, { set: 'jigsaw', auroc: 0.97 }] }));
+    for (let step = 1; step <= 20; step++)
+      await appendFile(
+        join(dir, 'metrics.jsonl'),
+        `${JSON.stringify({ step, dLoss: 2 / step, gLoss: step / 10, msPerStep: 900 })}\n`,
+      );
+    await writeFile(
+      join(dir, 'eval.jsonl'),
+      `${JSON.stringify({ step: 10, fid: 80.5, kid: 0.09, kidStd: 0.01, n: 1000 })}\n${JSON.stringify({ step: 20, fid: 60.25, kid: 0.07, kidStd: 0.01, n: 1000 })}\n`,
+    );
+    await writeFile(
+      join(dir, 'anomaly.json'),
+      JSON.stringify({
+        normalClass: 0,
+        rows: [
+          { set: 'one-class', auroc: 0.91 },
+          { set: 'jigsaw', auroc: 0.97 },
+        ],
+      }),
+    );
     await writeFile(join(dir, 'samples-step-000020.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
     const path = await writeRunReport(dir, { title: 'run <1>' });
     assert.equal(path, join(dir, 'report.html'));

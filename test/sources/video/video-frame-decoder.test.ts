@@ -11,7 +11,8 @@ import { ffmpegChildren, untilNoFfmpegChildren, videoTempDirs } from './video-te
 describe('VideoFrameDecoder', () => {
   const dir = tempDir();
   before(() => {
-    for (const ext of ['mp4', 'avi', 'webm', 'mkv', 'mov']) makeTestVideo(join(dir, `v.${ext}`), { frames: 30, fps: 25, width: 96, height: 64 });
+    for (const ext of ['mp4', 'avi', 'webm', 'mkv', 'mov'])
+      makeTestVideo(join(dir, `v.${ext}`), { frames: 30, fps: 25, width: 96, height: 64 });
     makeTestVideo(join(dir, 'vfr.mkv'), { frames: 30, fps: 25, width: 64, height: 64, vfr: true });
     makeTestVideo(join(dir, 'long.mp4'), { frames: 250, fps: 25, width: 64, height: 48 });
   });
@@ -20,7 +21,13 @@ describe('VideoFrameDecoder', () => {
     it(`decodes ${ext}: every frame, short side scaled then centre-cropped, RGB`, async () => {
       const decoder = new VideoFrameDecoder();
       try {
-        const r = await decoder.decode({ bytes: readFileSync(join(dir, `v.${ext}`)), extension: ext, size: 48, crop: 40, threads: 1 });
+        const r = await decoder.decode({
+          bytes: readFileSync(join(dir, `v.${ext}`)),
+          extension: ext,
+          size: 48,
+          crop: 40,
+          threads: 1,
+        });
         assert.equal(r.frames.length, 30);
         assert.equal(r.ended, true);
         assert.equal(r.fps, 25);
@@ -38,14 +45,28 @@ describe('VideoFrameDecoder', () => {
   it('fps resamples (25 fps -> 5 fps gives 1/5 of the frames) and makes a variable-frame-rate video regular', async () => {
     const decoder = new VideoFrameDecoder();
     try {
-      const r = await decoder.decode({ bytes: readFileSync(join(dir, 'v.mp4')), extension: 'mp4', size: 32, crop: 32, fps: 5, threads: 1 });
+      const r = await decoder.decode({
+        bytes: readFileSync(join(dir, 'v.mp4')),
+        extension: 'mp4',
+        size: 32,
+        crop: 32,
+        fps: 5,
+        threads: 1,
+      });
       assert.equal(r.frames.length, 6);
       assert.equal(r.fps, 5);
       const vfrBytes = readFileSync(join(dir, 'vfr.mkv'));
       const own = await decoder.decode({ bytes: vfrBytes, extension: 'mkv', size: 32, crop: 32, threads: 1 });
-      assert.equal(own.frames.length, 30, 'without fps: the video\'s own 30 frames, none duplicated');
+      assert.equal(own.frames.length, 30, "without fps: the video's own 30 frames, none duplicated");
       // 30 frames kept of 45 source frames at 25 fps: 1.8 s; at a regular 10 fps that is 18 frames
-      const regular = await decoder.decode({ bytes: vfrBytes, extension: 'mkv', size: 32, crop: 32, fps: 10, threads: 1 });
+      const regular = await decoder.decode({
+        bytes: vfrBytes,
+        extension: 'mkv',
+        size: 32,
+        crop: 32,
+        fps: 10,
+        threads: 1,
+      });
       assert.ok(Math.abs(regular.frames.length - 18) <= 1, `got ${regular.frames.length} frames`);
     } finally {
       decoder.close();
@@ -56,12 +77,26 @@ describe('VideoFrameDecoder', () => {
     const decoder = new VideoFrameDecoder();
     try {
       let estimated = -1;
-      const r = await decoder.decode({ bytes: readFileSync(join(dir, 'long.mp4')), extension: 'mp4', size: 32, crop: 32, threads: 1, lastNeeded: (n) => ((estimated = n), 9) });
+      const r = await decoder.decode({
+        bytes: readFileSync(join(dir, 'long.mp4')),
+        extension: 'mp4',
+        size: 32,
+        crop: 32,
+        threads: 1,
+        lastNeeded: (n) => ((estimated = n), 9),
+      });
       assert.equal(estimated, 250);
       assert.equal(r.ended, false);
       assert.ok(r.frames.length >= 10 && r.frames.length < 250, `${r.frames.length} frames`);
       assert.equal(r.estimatedFrames, 250);
-      const all = await decoder.decode({ bytes: readFileSync(join(dir, 'long.mp4')), extension: 'mp4', size: 32, crop: 32, threads: 1, maxFrames: 100 });
+      const all = await decoder.decode({
+        bytes: readFileSync(join(dir, 'long.mp4')),
+        extension: 'mp4',
+        size: 32,
+        crop: 32,
+        threads: 1,
+        maxFrames: 100,
+      });
       assert.equal(all.frames.length, 100);
       assert.deepEqual(all.frames.slice(0, 10), r.frames.slice(0, 10));
     } finally {
@@ -69,16 +104,28 @@ describe('VideoFrameDecoder', () => {
     }
   });
 
-  it('a broken video rejects with ffmpeg\'s last stderr line (no temp path in it)', async () => {
+  it("a broken video rejects with ffmpeg's last stderr line (no temp path in it)", async () => {
     const decoder = new VideoFrameDecoder();
     try {
-      await assert.rejects(decoder.decode({ bytes: Buffer.from('this is not a video at all'), extension: 'mp4', size: 32, crop: 32, threads: 1 }), (e: Error) => {
-        assert.equal(e.name, 'VideoDecodeFailure');
-        assert.match(e.message, /ffmpeg exited with code \d+: input: Invalid data found when processing input/);
-        return true;
-      });
+      await assert.rejects(
+        decoder.decode({
+          bytes: Buffer.from('this is not a video at all'),
+          extension: 'mp4',
+          size: 32,
+          crop: 32,
+          threads: 1,
+        }),
+        (e: Error) => {
+          assert.equal(e.name, 'VideoDecodeFailure');
+          assert.match(e.message, /ffmpeg exited with code \d+: input: Invalid data found when processing input/);
+          return true;
+        },
+      );
       const half = readFileSync(join(dir, 'v.avi')).subarray(0, 300);
-      await assert.rejects(decoder.decode({ bytes: half, extension: 'avi', size: 32, crop: 32, threads: 1 }), /ffmpeg (exited|decoded no frame)/);
+      await assert.rejects(
+        decoder.decode({ bytes: half, extension: 'avi', size: 32, crop: 32, threads: 1 }),
+        /ffmpeg (exited|decoded no frame)/,
+      );
     } finally {
       decoder.close();
     }
@@ -88,7 +135,14 @@ describe('VideoFrameDecoder', () => {
     const decoder = new VideoFrameDecoder();
     const controller = new AbortController();
     const bytes = readFileSync(join(dir, 'long.mp4'));
-    const running = decoder.decode({ bytes, extension: 'mp4', size: 256, crop: 256, threads: 1, signal: controller.signal });
+    const running = decoder.decode({
+      bytes,
+      extension: 'mp4',
+      size: 256,
+      crop: 256,
+      threads: 1,
+      signal: controller.signal,
+    });
     for (let i = 0; i < 5000 && ffmpegChildren().length === 0; i++) await new Promise((r) => setTimeout(r, 1));
     assert.equal(ffmpegChildren().length, 1, 'ffmpeg is running when we abort');
     assert.equal(videoTempDirs().length, 1);
@@ -98,7 +152,11 @@ describe('VideoFrameDecoder', () => {
     await untilNoFfmpegChildren();
     assert.deepEqual(ffmpegChildren(), []);
     assert.deepEqual(videoTempDirs(), []);
-    await assert.rejects(decoder.decode({ bytes, extension: 'mp4', size: 32, crop: 32, threads: 1 }), { name: 'AbortError' });
-    assert.ok(existsSync(tmpdir()) && readdirSync(tmpdir()).every((d) => !d.startsWith(`ndaflow-video-${process.pid}-`)));
+    await assert.rejects(decoder.decode({ bytes, extension: 'mp4', size: 32, crop: 32, threads: 1 }), {
+      name: 'AbortError',
+    });
+    assert.ok(
+      existsSync(tmpdir()) && readdirSync(tmpdir()).every((d) => !d.startsWith(`ndaflow-video-${process.pid}-`)),
+    );
   });
 });
