@@ -3,7 +3,7 @@ import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Sample } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import { clipStage } from './internal/clip-stage.js';
-import { flipFrames } from './internal/flip-frames.js';
+import { flipFrames } from './image/flip-frames.js';
 import { resolveFlip } from './internal/resolve-flip.js';
 import type { RandomFlipOptions } from './random-flip.js';
 

@@ -3,7 +3,7 @@ import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Sample } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import { clipStage } from './internal/clip-stage.js';
-import { grayscale3 } from './internal/color-ops.js';
+import { grayscale3 } from './image/color-ops.js';
 import { resolveGrayscale } from './internal/resolve-grayscale.js';
 import type { RandomGrayscaleOptions } from './random-grayscale.js';
 

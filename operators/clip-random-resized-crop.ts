@@ -4,7 +4,7 @@ import type { Sample } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import { clipStage } from './internal/clip-stage.js';
 import { resizedCropBox } from './internal/resized-crop-box.js';
-import { resizeBilinear } from './internal/resize.js';
+import { resizeBilinear } from './image/resize.js';
 import { resolveResizedCrop } from './internal/resolve-resized-crop.js';
 import type { RandomResizedCropOptions } from './random-resized-crop.js';
 

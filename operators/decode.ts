@@ -6,7 +6,7 @@ import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/
 import type { HoldsSamples } from '../sources/loader.js';
 import type { Sample } from '../sources/sample.js';
 import { decodeSample, type DecodeContext, type FieldDecoder } from './internal/decode-fields.js';
-import type { ImageMode } from './internal/png-decode.js';
+import type { ImageMode } from './image/png-decode.js';
 import { parallelMap } from './parallel-map.js';
 import type { Geometry } from './internal/image-decoders.js';
 import { cropWindow, resolveCropSpec } from './internal/crop-window.js';

@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { checkInteger, rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
 import type { Image, Sample } from '../sources/sample.js';
-import { blurSeparable, defaultKernelSize, gaussianKernel } from './internal/blur.js';
+import { blurSeparable, defaultKernelSize, gaussianKernel } from './image/blur.js';
 import { checkFields } from './internal/check-fields.js';
 import { checkInterval, checkNumber, checkProbability, imageStage } from './internal/image-stage.js';
 import { resolveSeed } from './internal/resolve-seed.js';

@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Image, Sample } from '../sources/sample.js';
-import { flipFrames } from './internal/flip-frames.js';
+import { flipFrames } from './image/flip-frames.js';
 import { imageStage } from './internal/image-stage.js';
 import { resolveFlip } from './internal/resolve-flip.js';
 import { sampleRandom } from './internal/sample-random.js';

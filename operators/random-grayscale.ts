@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Image, Sample } from '../sources/sample.js';
-import { grayscale3 } from './internal/color-ops.js';
+import { grayscale3 } from './image/color-ops.js';
 import { imageStage } from './internal/image-stage.js';
 import { resolveGrayscale } from './internal/resolve-grayscale.js';
 import { sampleRandom } from './internal/sample-random.js';

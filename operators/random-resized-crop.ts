@@ -3,7 +3,7 @@ import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
 import type { Image, Sample } from '../sources/sample.js';
 import { imageStage } from './internal/image-stage.js';
 import { resizedCropBox } from './internal/resized-crop-box.js';
-import { resizeBilinear } from './internal/resize.js';
+import { resizeBilinear } from './image/resize.js';
 import { resolveResizedCrop } from './internal/resolve-resized-crop.js';
 import { sampleRandom } from './internal/sample-random.js';
 

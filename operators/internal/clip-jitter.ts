@@ -1,6 +1,6 @@
 import { rangeError, typeError } from '../../sources/errors.js';
 import type { Random } from '../../sources/random.js';
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from './color-ops.js';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from '../image/color-ops.js';
 import { checkInterval, checkNumber } from './image-stage.js';
 
 /**

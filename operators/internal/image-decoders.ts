@@ -7,10 +7,10 @@ import {
   readPngChunks,
   readPngHeader,
   type ImageMode,
-} from './png-decode.js';
-import { decodePnmSamples, isPnm, readPnmHeader } from './pnm-decode.js';
+} from '../image/png-decode.js';
+import { decodePnmSamples, isPnm, readPnmHeader } from '../image/pnm-decode.js';
 import { cropImage, tooSmallMessage, windowInside, type CropSpec, type CropWindow } from './crop-window.js';
-import { mirrorRows, mirrorRowsInPlace } from './mirror.js';
+import { mirrorRows, mirrorRowsInPlace } from '../image/mirror.js';
 import { SampleError } from '../../sources/errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { ImageBatch } from '../../sources/sample.js';
-import { byteViews, copyBlock, copyOf } from './nda-bytes.js';
+import { byteViews, copyBlock, copyOf } from '../image/nda-bytes.js';
 import { sampleBeta } from './nda-beta.js';
 import { batchDims, checkOptionKeys, checkPositive, drawPartners } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';

@@ -1,7 +1,7 @@
 import { checkInteger, rangeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import type { Random } from '../../sources/random.js';
-import { allocUninitialised, byteViews, copyBlock } from './nda-bytes.js';
+import { allocUninitialised, byteViews, copyBlock } from '../image/nda-bytes.js';
 import { batchDims, checkChoice, checkOptionKeys } from './nda-checks.js';
 import { imageRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 

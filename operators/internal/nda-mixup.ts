@@ -1,8 +1,8 @@
 import type { ImageBatch } from '../../sources/sample.js';
-import { allocUninitialised } from './nda-bytes.js';
+import { allocUninitialised } from '../image/nda-bytes.js';
 import { sampleBeta } from './nda-beta.js';
 import { batchDims, checkOptionKeys, checkPositive, drawPartners } from './nda-checks.js';
-import { mixUint8 } from './nda-mix-kernel.js';
+import { mixUint8 } from '../image/nda-mix-kernel.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 
 /** Options of the mixup transform (plain JSON). */

@@ -1,7 +1,7 @@
 import { rangeError, typeError } from '../../sources/errors.js';
 import { nextWord, seedWordStream } from '../../sources/random.js';
 import type { ImageBatch } from '../../sources/sample.js';
-import { allocUninitialised } from './nda-bytes.js';
+import { allocUninitialised } from '../image/nda-bytes.js';
 import { batchDims, checkOptionKeys } from './nda-checks.js';
 import { imageRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 

@@ -1,6 +1,6 @@
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
-import { allocUninitialised, byteViews, copyBlock } from './nda-bytes.js';
+import { allocUninitialised, byteViews, copyBlock } from '../image/nda-bytes.js';
 import { batchDims, checkOptionKeys } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 

@@ -1,5 +1,5 @@
 import type { ImageBatch } from '../../sources/sample.js';
-import { allocUninitialised, byteViews, copyBlock } from './nda-bytes.js';
+import { allocUninitialised, byteViews, copyBlock } from '../image/nda-bytes.js';
 import { batchDims, checkOptionKeys, checkProbability, drawPartners } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 

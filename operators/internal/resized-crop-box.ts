@@ -1,5 +1,5 @@
 import type { Random } from '../../sources/random.js';
-import type { ResizeBox } from './resize.js';
+import type { ResizeBox } from '../image/resize.js';
 
 /**
  * torchvision's `RandomResizedCrop.get_params`: up to 10 tries of a target area drawn uniformly

@@ -1,5 +1,5 @@
 import type { ClipBatch } from '../../sources/video/video-clip.js';
-import { allocUninitialised } from './nda-bytes.js';
+import { allocUninitialised } from '../image/nda-bytes.js';
 import { checkOptionKeys } from './nda-checks.js';
 import type { NdaContext } from './nda-transform.js';
 import { clipBatchDims, type VideoNdaResult, type VideoNdaTransform } from './video-nda-transform.js';

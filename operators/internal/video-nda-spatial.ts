@@ -1,6 +1,6 @@
 import type { ImageBatch } from '../../sources/sample.js';
 import type { ClipBatch } from '../../sources/video/video-clip.js';
-import { allocUninitialised } from './nda-bytes.js';
+import { allocUninitialised } from '../image/nda-bytes.js';
 import type { NdaContext, NdaResult, NdaTransform } from './nda-transform.js';
 import { clipBatchDims, type VideoNdaResult, type VideoNdaTransform } from './video-nda-transform.js';
 

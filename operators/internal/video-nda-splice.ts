@@ -1,6 +1,6 @@
 import { rangeError, typeError } from '../../sources/errors.js';
 import type { ClipBatch } from '../../sources/video/video-clip.js';
-import { allocUninitialised } from './nda-bytes.js';
+import { allocUninitialised } from '../image/nda-bytes.js';
 import { checkChoice, checkOptionKeys, drawPartners } from './nda-checks.js';
 import { batchRandom, imageRandom, type NdaContext } from './nda-transform.js';
 import { clipBatchDims, type VideoNdaResult, type VideoNdaTransform } from './video-nda-transform.js';

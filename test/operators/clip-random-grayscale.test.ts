@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstValueFrom, from, toArray, type Observable } from 'rxjs';
 import { clipRandomGrayscale } from '../../operators/clip-random-grayscale.js';
-import { grayscale3 } from '../../operators/internal/color-ops.js';
+import { grayscale3 } from '../../operators/image/color-ops.js';
 import { SampleError } from '../../sources/errors.js';
 import { LINEAGE } from '../../sources/sample.js';
 import type { VideoClip } from '../../sources/video/video-clip.js';

@@ -7,7 +7,7 @@ import { clipColorJitter } from '../../operators/clip-color-jitter.js';
 import { clipRandomFlip } from '../../operators/clip-random-flip.js';
 import { clipRandomResizedCrop } from '../../operators/clip-random-resized-crop.js';
 import { map } from '../../operators/map.js';
-import { resizeBilinear, type ResizeBox } from '../../operators/internal/resize.js';
+import { resizeBilinear, type ResizeBox } from '../../operators/image/resize.js';
 import { SampleError } from '../../sources/errors.js';
 import { Random } from '../../sources/random.js';
 import { LINEAGE, type Sample } from '../../sources/sample.js';

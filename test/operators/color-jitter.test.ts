@@ -9,7 +9,7 @@ import {
   adjustHue,
   adjustSaturation,
   grayscale3,
-} from '../../operators/internal/color-ops.js';
+} from '../../operators/image/color-ops.js';
 import { SampleError } from '../../sources/errors.js';
 import { LINEAGE, type Image, type Sample } from '../../sources/sample.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';

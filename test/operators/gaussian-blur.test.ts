@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Subject, finalize, firstValueFrom, from, toArray, type Observable } from 'rxjs';
 import { gaussianBlur } from '../../operators/gaussian-blur.js';
-import { blurSeparable, gaussianKernel, reflectIndex } from '../../operators/internal/blur.js';
+import { blurSeparable, gaussianKernel, reflectIndex } from '../../operators/image/blur.js';
 import { SampleError } from '../../sources/errors.js';
 import { LINEAGE, type Image, type Sample } from '../../sources/sample.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Subject, finalize } from 'rxjs';
 import { mixup, mixupTransform, type MixupBatch } from '../../operators/mixup.js';
-import { mixUint8, mixUint8Js, simdMixAvailable } from '../../operators/internal/nda-mix-kernel.js';
+import { mixUint8, mixUint8Js, simdMixAvailable } from '../../operators/image/nda-mix-kernel.js';
 import { batchRandom, derangement, type NdaContext } from '../../operators/internal/nda-transform.js';
 import { SampleError } from '../../sources/errors.js';
 import { LINEAGE, type Batch, type ImageBatch } from '../../sources/sample.js';

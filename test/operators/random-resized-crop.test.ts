@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Subject, finalize, firstValueFrom, from, toArray, type Observable } from 'rxjs';
 import { randomResizedCrop } from '../../operators/random-resized-crop.js';
 import { centreBox, resizedCropBox, roundHalfEven } from '../../operators/internal/resized-crop-box.js';
-import { resizeBilinear } from '../../operators/internal/resize.js';
+import { resizeBilinear } from '../../operators/image/resize.js';
 import { Random } from '../../sources/random.js';
 import { SampleError } from '../../sources/errors.js';
 import { LINEAGE, type Image, type Sample } from '../../sources/sample.js';

@@ -1,5 +1,4 @@
 import { inflateSync } from 'node:zlib';
-import type { Image } from '../../sources/sample.js';
 
 /**
  * PNG internals for `decode`: reading the header (to refuse decompression bombs before any pixel
@@ -131,11 +130,22 @@ export function pngFastPathApplies(header: PngHeader, chunks: PngChunks, mode: I
 }
 
 /**
+ * What {@link decodePngSync} returns: interleaved HWC bytes and their shape. Structurally a
+ * `sources/sample.ts` `Image`; declared here because `operators/image/` is its own TypeScript project
+ * (see its tsconfig.json) and imports nothing outside the folder.
+ */
+export interface DecodedPng {
+  readonly data: Uint8Array;
+  /** [height, width, channels] */
+  readonly shape: readonly [number, number, number];
+}
+
+/**
  * Decodes an 8-bit non-interlaced PNG synchronously (zlib inflate + unfilter) into `mode`'s
  * channels. The caller has checked {@link pngFastPathApplies} and the pixel limit. Throws on
  * corrupt data (bad zlib stream, too little or too much image data, a bad filter type).
  */
-export function decodePngSync(header: PngHeader, chunks: PngChunks, mode: ImageMode): Image {
+export function decodePngSync(header: PngHeader, chunks: PngChunks, mode: ImageMode): DecodedPng {
   const { width, height, colorType } = header;
   const bpp = pngChannels(colorType);
   const stride = width * bpp;

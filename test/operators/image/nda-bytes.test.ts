@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allocUninitialised, byteViews, copyBlock, copyOf } from '../../../operators/internal/nda-bytes.js';
+import { allocUninitialised, byteViews, copyBlock, copyOf } from '../../../operators/image/nda-bytes.js';
 
 /** The naive block copy. */
 function naive(
