@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../sinks/backend/select-backend.js';
 import { FMNIST_MOCO_SPEC } from '../pipelines/fmnist-moco.js';
 import type { MocoPipelineSpec } from '../pipelines/internal/moco-pipeline.js';
-import { probeEncoder, type ProbeRow } from '../pipelines/internal/probe-encoder.js';
+import { probeEncoder } from '../pipelines/internal/probe-encoder.js';
 import { MOVING_FMNIST_VIDEO_MOCO_SPEC } from '../pipelines/moving-fmnist-video-moco.js';
 import { findPipeline } from '../pipelines/registry.js';
 import { readJsonLines } from '../sinks/report/run-folder.js';

@@ -121,7 +121,8 @@ export function parallelMap<T, R>(
     new Observable<R>((subscriber) => {
       const controller = new AbortController();
       // Waiting inputs: a FIFO as an array with a moving head (shift() would be O(n)).
-      let queue: Queued<T>[] = [];
+      // Entries before `head` have been taken (cleared to release the item); those from `head` on wait.
+      let queue: (Queued<T> | undefined)[] = [];
       let head = 0;
       let received = 0;
       let running = 0;
@@ -191,8 +192,10 @@ export function parallelMap<T, R>(
         pumping = true;
         try {
           while (!closed && head < queue.length && running < concurrency && running + finished.size < maxHeld) {
-            const { item, index } = queue[head];
-            queue[head++] = undefined as never;
+            const next = queue[head];
+            if (next === undefined) throw new Error('parallelMap: a queued input is missing (internal error)');
+            const { item, index } = next;
+            queue[head++] = undefined;
             if (head > 1024 && head * 2 > queue.length) {
               queue = queue.slice(head);
               head = 0;

@@ -10,6 +10,7 @@ import {
 } from '../image/png-decode.js';
 import { decodePnmSamples, isPnm, readPnmHeader } from '../image/pnm-decode.js';
 import { cropImage, tooSmallMessage, windowInside, type CropSpec, type CropWindow } from './crop-window.js';
+import { greyAlphaFromRgba, rgbFromGrey } from '../image/channels.js';
 import { mirrorRows, mirrorRowsInPlace } from '../image/mirror.js';
 import { SampleError } from '../../sources/errors.js';
 
@@ -178,13 +179,7 @@ async function sharpPixels(start: sharp.Sharp, settings: ImageSettings, hint: Hi
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (greyAlpha && info.channels === 4) {
-    const n = info.width * info.height;
-    const out = new Uint8Array(n * 2);
-    for (let i = 0; i < n; i++) {
-      out[2 * i] = pixels[4 * i];
-      out[2 * i + 1] = pixels[4 * i + 3];
-    }
-    return { data: out, shape: [info.height, info.width, 2] };
+    return { data: greyAlphaFromRgba(pixels, info.width * info.height), shape: [info.height, info.width, 2] };
   }
   return { data: pixels, shape: [info.height, info.width, info.channels] };
 }
@@ -202,9 +197,7 @@ function decodePnm(bytes: Uint8Array, settings: ImageSettings): Image | Promise<
     return { data: pixels, shape: [height, width, channels] };
   }
   if (settings.mode === 'rgb') {
-    const out = new Uint8Array(width * height * 3);
-    for (let i = 0, d = 0; i < pixels.length; i++, d += 3) out[d] = out[d + 1] = out[d + 2] = pixels[i];
-    return { data: out, shape: [height, width, 3] };
+    return { data: rgbFromGrey(pixels), shape: [height, width, 3] };
   }
   // RGB to grey: through sharp, so the luminance matches the other formats'.
   return sharp(pixels, { raw: { width, height, channels: 3 } })
@@ -223,26 +216,27 @@ function isJpeg(b: Uint8Array): boolean {
 
 /** Walks the JPEG markers to the first frame header (SOFn); height 0 means "defined later" (DNL). */
 function readJpegSize(b: Uint8Array): { width: number; height: number; components: number } {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength); // big-endian reads, bounds checked
   let o = 2;
   for (;;) {
     if (o >= b.length) throw new Error('truncated JPEG (no frame header)');
     if (b[o] !== 0xff) throw new Error(`corrupt JPEG (expected a marker at byte ${o})`);
     while (o < b.length && b[o] === 0xff) o++;
     if (o >= b.length) throw new Error('truncated JPEG (no frame header)');
-    const marker = b[o++];
+    const marker = view.getUint8(o++);
     if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue;
     if (marker === 0xd9 || marker === 0xda) throw new Error('corrupt JPEG (no frame header before the image data)');
     if (o + 2 > b.length) throw new Error('truncated JPEG (no frame header)');
-    const length = (b[o] << 8) | b[o + 1];
+    const length = view.getUint16(o);
     if (length < 2 || o + length > b.length)
       throw new Error('truncated JPEG (a segment runs past the end of the file)');
     const isFrame = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isFrame) {
       if (length < 8) throw new Error('corrupt JPEG (short frame header)');
-      const height = (b[o + 3] << 8) | b[o + 4];
-      const width = (b[o + 5] << 8) | b[o + 6];
+      const height = view.getUint16(o + 3);
+      const width = view.getUint16(o + 5);
       if (width === 0) throw new Error('corrupt JPEG (width 0)');
-      return { width, height, components: b[o + 7] };
+      return { width, height, components: view.getUint8(o + 7) };
     }
     o += length;
   }
@@ -265,22 +259,23 @@ function isWebp(b: Uint8Array): boolean {
 /** Reads the canvas size from the first WebP chunk (VP8, VP8L or VP8X). */
 function readWebpSize(b: Uint8Array): { width: number; height: number; alpha: boolean } {
   if (b.length < 16) throw new Error('truncated WebP header');
-  const tag = String.fromCharCode(b[12], b[13], b[14], b[15]);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength); // little-endian reads, bounds checked
+  const tag = String.fromCharCode(view.getUint8(12), view.getUint8(13), view.getUint8(14), view.getUint8(15));
   if (b.length < (tag === 'VP8L' ? 25 : 30)) throw new Error('truncated WebP header');
   if (tag === 'VP8 ') {
     if (b[23] !== 0x9d || b[24] !== 0x01 || b[25] !== 0x2a) throw new Error('corrupt WebP (bad VP8 start code)');
-    return { width: ((b[27] << 8) | b[26]) & 0x3fff, height: ((b[29] << 8) | b[28]) & 0x3fff, alpha: false };
+    return { width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff, alpha: false };
   }
   if (tag === 'VP8L') {
     if (b[20] !== 0x2f) throw new Error('corrupt WebP (bad VP8L signature)');
-    const bits = (b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24)) >>> 0;
+    const bits = view.getUint32(21, true);
     return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 };
   }
   if (tag === 'VP8X') {
     return {
-      width: (b[24] | (b[25] << 8) | (b[26] << 16)) + 1,
-      height: (b[27] | (b[28] << 8) | (b[29] << 16)) + 1,
-      alpha: (b[20] & 0x10) !== 0,
+      width: (view.getUint16(24, true) | (view.getUint8(26) << 16)) + 1,
+      height: (view.getUint16(27, true) | (view.getUint8(29) << 16)) + 1,
+      alpha: (view.getUint8(20) & 0x10) !== 0,
     };
   }
   throw new Error(`corrupt WebP (unknown first chunk ${JSON.stringify(tag)})`);

@@ -117,12 +117,12 @@ function moments(
 ): { mean: Float64Array; scale: Float64Array } {
   const mean = new Float64Array(dims);
   const sq = new Float64Array(dims);
-  for (let i = 0; i < n; i++) for (let j = 0; j < dims; j++) mean[j] += features[i * dims + j]!;
-  for (let j = 0; j < dims; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < dims; j++) mean[j] = mean[j]! + features[i * dims + j]!;
+  for (let j = 0; j < dims; j++) mean[j] = mean[j]! / n;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < dims; j++) {
       const d = features[i * dims + j]! - mean[j]!;
-      sq[j] += d * d;
+      sq[j] = sq[j]! + d * d;
     }
   }
   const scale = new Float64Array(dims);

@@ -7,7 +7,7 @@ import { decode as decodePng } from 'fast-png';
 import { FASHION_MNIST_DEBIAN_ROOT } from '../../sources/datasets/fashion-mnist.js';
 import { encodePng } from '../../sources/datasets/encode-png.js';
 import { writeCifar10, writeCifar100, planar } from '../datasets/cifar-fixture.js';
-import { fakeLabel, fakePixel, idxBytes, writeFakeFashionMnist } from '../datasets/idx-fixture.js';
+import { fakeLabel, fakePixel, writeFakeFashionMnist } from '../datasets/idx-fixture.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { readShard, runCli } from './cli-helper.js';
 

@@ -11,7 +11,7 @@ import {
   grayscale3,
 } from '../../operators/image/color-ops.js';
 import { SampleError } from '../../sources/errors.js';
-import { LINEAGE, type Image, type Sample } from '../../sources/sample.js';
+import type { Image, Sample } from '../../sources/sample.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 
 const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe(toArray()));

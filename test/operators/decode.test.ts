@@ -15,6 +15,7 @@ import type { HandlerName } from '../../sources/handlers.js';
 import { createLoader } from '../../sources/loader.js';
 import { LINEAGE, type Image, type Sample } from '../../sources/sample.js';
 import { ShardWriter } from '../../sources/shard-writer.js';
+import { at } from '../helpers/at.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -62,6 +63,11 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
+function channels(colorType: number): number {
+  const n = CHANNELS[colorType];
+  if (n === undefined) throw new RangeError(`Cannot use PNG colour type ${colorType} as it is not 0, 2, 4 or 6`);
+  return n;
+}
 
 interface PngSpec {
   width: number;
@@ -79,19 +85,19 @@ interface PngSpec {
 }
 
 function makePng(spec: PngSpec): Buffer {
-  const bpp = CHANNELS[spec.colorType];
+  const bpp = channels(spec.colorType);
   const stride = spec.width * bpp;
   const raw = Buffer.alloc(spec.height * (stride + 1));
   const filters = spec.filters ?? [0];
   const px = spec.pixels;
   for (let y = 0; y < spec.height; y++) {
-    const f = filters[y % filters.length];
+    const f = at(filters, y % filters.length);
     raw[y * (stride + 1)] = f;
     for (let x = 0; x < stride; x++) {
-      const v = px[y * stride + x];
-      const a = x >= bpp ? px[y * stride + x - bpp] : 0;
-      const b = y > 0 ? px[(y - 1) * stride + x] : 0;
-      const c = x >= bpp && y > 0 ? px[(y - 1) * stride + x - bpp] : 0;
+      const v = at(px, y * stride + x);
+      const a = x >= bpp ? at(px, y * stride + x - bpp) : 0;
+      const b = y > 0 ? at(px, (y - 1) * stride + x) : 0;
+      const c = x >= bpp && y > 0 ? at(px, (y - 1) * stride + x - bpp) : 0;
       let pred = 0;
       if (f === 1) pred = a;
       else if (f === 2) pred = b;
@@ -134,7 +140,7 @@ describe('decode', () => {
     const raw = new Uint8Array(fixture('fmnist-0.raw'));
     assertImage(await decodeOne('png', png), { data: raw, shape: [28, 28, 1] }, 'keep');
     assert.ok(!(decodeImage(png, { mode: 'keep', ...FAST }) instanceof Promise), 'the fast path was not taken');
-    const rgb = new Uint8Array(28 * 28 * 3).map((_, i) => raw[Math.floor(i / 3)]);
+    const rgb = new Uint8Array(28 * 28 * 3).map((_, i) => at(raw, Math.floor(i / 3)));
     assertImage(await decodeOne('png', png, { image: 'rgb' }), { data: rgb, shape: [28, 28, 3] }, 'rgb');
     assertImage(
       await decodeOne('png', png, { image: 'rgb', fastPngMaxPixels: 0 }),
@@ -330,7 +336,7 @@ describe('decode', () => {
   it('fails corrupt, truncated and empty images with a decode SampleError naming url, key and field', async () => {
     const png = fixture('fmnist-0.png');
     const flipped = Buffer.from(png);
-    for (let i = 60; i < 120; i++) flipped[i] ^= 0x5a;
+    for (let i = 60; i < 120; i++) flipped[i] = at(flipped, i) ^ 0x5a;
     const jpg = fixture('baboon-48x32.jpg');
     const cases: [string, string, Uint8Array, RegExp][] = [
       ['png', 'corrupt IDAT', flipped, /corrupt PNG|read error/i],
@@ -434,11 +440,11 @@ describe('decode', () => {
         fc.uint8Array({ minLength: 13 * 9 * 4, maxLength: 13 * 9 * 4 }),
         fc.constantFrom(3, 255), // few distinct values make the Paeth predictor's ties frequent
         async (width, height, colorType, filters, idatParts, noise, mask) => {
-          const pixels = noise.subarray(0, width * height * CHANNELS[colorType]).map((v) => v & mask);
+          const pixels = noise.subarray(0, width * height * channels(colorType)).map((v) => v & mask);
           const png = makePng({ width, height, colorType, pixels, filters, idatParts });
           const keep = decodeImage(png, { mode: 'keep', ...FAST });
           assert.ok(!(keep instanceof Promise), 'fast path not taken');
-          assertImage(keep, { data: pixels, shape: [height, width, CHANNELS[colorType]] }, 'fast keep vs encoded');
+          assertImage(keep, { data: pixels, shape: [height, width, channels(colorType)] }, 'fast keep vs encoded');
           for (const mode of ['keep', 'rgb', 'gray'] as const) {
             assertImage(
               await decodeImage(png, { mode, ...FAST }),

@@ -17,7 +17,7 @@ describe('noiseTransform', () => {
     assert.ok(r.images.data instanceof Uint8Array);
     assert.equal(r.partners, null);
     const counts = new Array<number>(256).fill(0);
-    for (const v of r.images.data) counts[v]++;
+    for (const v of r.images.data) counts[v] = (counts[v] ?? 0) + 1;
     // 24,576 values, 96 per level expected (sd ~10).
     assert.ok(Math.min(...counts) > 40 && Math.max(...counts) < 160, `${Math.min(...counts)}..${Math.max(...counts)}`);
     const zeros = noiseTransform().apply({ data: new Uint8Array(input.data.length), shape: input.shape }, ctx(8));

@@ -5,6 +5,7 @@ import { Observable, Subject, firstValueFrom, from, take, toArray } from 'rxjs';
 import { parallelMap } from '../../operators/parallel-map.js';
 import { SampleError } from '../../sources/errors.js';
 import { LINEAGE, type Sample } from '../../sources/sample.js';
+import { at } from '../helpers/at.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 
 const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe(toArray()));
@@ -75,26 +76,26 @@ describe('parallelMap', () => {
         parallelMap(
           (x: number) => {
             started.push(x);
-            return gates[x].promise;
+            return at(gates, x).promise;
           },
           { concurrency: 2, reorderWindow: 2 },
         ),
       )
       .subscribe((v) => got.push(v));
     assert.deepEqual(started, [0, 1]);
-    gates[1].resolve(1);
+    at(gates, 1).resolve(1);
     await settle();
     // 1 waits behind 0 in the window; a slot is free, so 2 starts.
     assert.deepEqual(started, [0, 1, 2]);
-    gates[2].resolve(2);
+    at(gates, 2).resolve(2);
     await settle();
     // 1 and 2 wait, 0 and 3 run: 4 held = concurrency + reorderWindow, so nothing more starts.
     assert.deepEqual(started, [0, 1, 2, 3]);
-    gates[3].resolve(3);
+    at(gates, 3).resolve(3);
     await settle();
     assert.deepEqual(started, [0, 1, 2, 3]);
     assert.deepEqual(got, []);
-    gates[0].resolve(0);
+    at(gates, 0).resolve(0);
     await settle();
     assert.deepEqual(got, [0, 1, 2, 3]);
     assert.deepEqual(started, [0, 1, 2, 3, 4, 5]);
@@ -110,19 +111,19 @@ describe('parallelMap', () => {
         parallelMap(
           (x: number) => {
             started.push(x);
-            return gates[x].promise;
+            return at(gates, x).promise;
           },
           { concurrency: 3, reorderWindow: 0 },
         ),
       )
       .subscribe((v) => got.push(v));
     assert.deepEqual(started, [0, 1, 2]);
-    gates[1].resolve(1);
-    gates[2].resolve(2);
+    at(gates, 1).resolve(1);
+    at(gates, 2).resolve(2);
     await settle();
     assert.deepEqual(started, [0, 1, 2]);
     assert.deepEqual(got, []);
-    gates[0].resolve(0);
+    at(gates, 0).resolve(0);
     await settle();
     assert.deepEqual(got, [0, 1, 2]);
     assert.deepEqual(started, [0, 1, 2, 3, 4, 5]);
@@ -132,13 +133,13 @@ describe('parallelMap', () => {
   it('unordered: emits results as they finish', async () => {
     const gates = Array.from({ length: 3 }, () => deferred<string>());
     const done = collect(
-      from([0, 1, 2]).pipe(parallelMap((x: number) => gates[x].promise, { concurrency: 3, ordered: false })),
+      from([0, 1, 2]).pipe(parallelMap((x: number) => at(gates, x).promise, { concurrency: 3, ordered: false })),
     );
-    gates[2].resolve('c');
+    at(gates, 2).resolve('c');
     await settle();
-    gates[0].resolve('a');
+    at(gates, 0).resolve('a');
     await settle();
-    gates[1].resolve('b');
+    at(gates, 1).resolve('b');
     assert.deepEqual(await done, ['c', 'a', 'b']);
   });
 
@@ -248,7 +249,7 @@ describe('parallelMap', () => {
           (x: number, _i, s) => {
             signal = s;
             started.push(x);
-            return gates[x].promise;
+            return at(gates, x).promise;
           },
           { concurrency: 2 },
         ),

@@ -151,7 +151,7 @@ describe('TarParser', () => {
       (e: unknown) => e instanceof TarFormatError && e.kind === 'not-a-tar',
     );
     const bad = Buffer.concat([file('a.txt', 'a'), file('b.txt', 'b'), END]);
-    bad[512 * 2 + 3] ^= 1;
+    bad[512 * 2 + 3] = bad.readUInt8(512 * 2 + 3) ^ 1;
     assert.throws(
       () => parse(bad),
       (e: unknown) => e instanceof TarFormatError && e.kind === 'corrupt-header',

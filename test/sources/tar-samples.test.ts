@@ -410,7 +410,8 @@ describe('readTarSamples on broken shards', () => {
   it('a corrupt header later in the shard is a ShardError after the samples before it', async () => {
     const { headers } = layout();
     const corrupt = Buffer.from(whole);
-    corrupt[(headers[4] as number) + 10] ^= 0xff; // breaks the checksum of s2.png's header
+    const at = (headers[4] as number) + 10;
+    corrupt[at] = corrupt.readUInt8(at) ^ 0xff; // breaks the checksum of s2.png's header
     const { items, error } = await drain(readTarSamples(chunked(corrupt), 'mem'));
     assert.ok(error instanceof ShardError);
     assert.equal(error.reason, 'corrupt-shard');

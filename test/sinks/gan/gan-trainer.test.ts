@@ -85,7 +85,7 @@ describe('trainNdaGan', () => {
     const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, number>);
+      .map((l) => JSON.parse(l) as { step: number; dLoss: number; gLoss: number });
     assert.equal(lines.length, 5);
     lines.forEach((l, i) => {
       assert.equal(l.step, i + 1);
