@@ -43,7 +43,7 @@ async function writeSyntheticShards(dir: string): Promise<string> {
   for (let i = 0; i < PER_SHARD * SHARDS; i++)
     await w.write({
       __key__: `s${String(i).padStart(7, '0')}`,
-      png: variants[i % variants.length] as Buffer,
+      png: variants[i % variants.length],
       cls: i % 10,
     });
   await w.close();

@@ -147,7 +147,7 @@ async function main(): Promise<void> {
       process.stderr.write(
         `${size} px ${name}: single thread ${round(single)} batches/s (through ndaPairs, workers 0: ${round(main)}), pool ${round(pool)} batches/s\n`,
       );
-      (best[size] as Record<string, number>)[name] = round(Math.max(single, pool));
+      best[size][name] = round(Math.max(single, pool));
     }
   }
   let ratio: number | null = null;

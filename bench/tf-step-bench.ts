@@ -59,7 +59,7 @@ export async function startStepBench(
     `backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s), kernels: ${chosen.kernels.join(', ') || 'none'}\n`,
   );
   if (!chosen.gradients) throw new Error('gradient functions are not registered (@tensorflow/tfjs is missing)');
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const tf = await import('@tensorflow/tfjs');
   return { tf, backend: chosen };
 }
 

@@ -41,8 +41,8 @@ async function main(): Promise<void> {
 
   const times: number[] = [];
   for (let step = 0; step <= args.steps; step++) {
-    const z = tf.randomNormal([BATCH, Z], 0, 1, 'float32', 2 * step) as TFJS.Tensor2D;
-    const zG = tf.randomNormal([BATCH, Z], 0, 1, 'float32', 2 * step + 1) as TFJS.Tensor2D;
+    const z = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step);
+    const zG = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 1);
     const start = performance.now();
     const losses = await ndaGanStep(tf, models, optimizers, { real, negative, z, zG });
     const ms = performance.now() - start;

@@ -50,7 +50,7 @@ async function main(argv: readonly string[]): Promise<void> {
     for (const sub of c.commands) sub.exitOverride();
   }
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander already printed its message (help, version, usage errors)

@@ -118,18 +118,18 @@ function pct(x: number | undefined): string {
 }
 
 async function main(): Promise<void> {
-  const pipeline = values.pipeline!;
+  const pipeline = values.pipeline;
   const spec = SPECS[pipeline];
   if (spec === undefined)
     throw new RangeError(
       `Cannot run the experiment as --pipeline must be one of ${Object.keys(SPECS).join(', ')}: current value is ${pipeline}`,
     );
-  const ndas = values.nda!.split(',').filter((s) => s !== '');
-  const seeds = values.seeds!.split(',').map(Number);
+  const ndas = values.nda.split(',').filter((s) => s !== '');
+  const seeds = values.seeds.split(',').map(Number);
   if (seeds.some((s) => !Number.isInteger(s) || s < 0))
     throw new RangeError(`Cannot run the experiment as --seeds must be integers: current value is ${values.seeds}`);
   const steps = Number(values.steps);
-  const out = values.out!;
+  const out = values.out;
   await mkdir(out, { recursive: true });
 
   const results: Record<string, Figures[]> = {};
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     for (const nda of ndas) (results[nda] ??= []).push(await trainedRun(pipeline, nda, seed, steps, out));
   }
   await selectBackend({});
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const tf = await import('@tensorflow/tfjs');
   const bracket = { random: [] as Figures[], pixels: [] as Figures[] };
   for (const seed of seeds) {
     const b = await brackets(tf, spec, seed, out);

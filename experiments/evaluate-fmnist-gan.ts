@@ -13,7 +13,6 @@
  *   node dist/experiments/evaluate-fmnist-gan.js --runs runs/experiment --classes 0,1,2 --seeds 1 \
  *     --test 'DIR/test-000000.tar' --train 'DIR/train-{000000..000005}.tar' --ch 32
  */
-import type * as TFJS from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -75,7 +74,7 @@ async function readSplit(
   const data = new Uint8Array(n * 32 * 32);
   let offset = 0;
   for (const p of parts) {
-    data.set(p.data as Uint8Array, offset);
+    data.set(p.data, offset);
     offset += p.data.length;
   }
   return { images: { data, shape: [n, 32, 32, 1] }, labels: Int32Array.from(labels) };
@@ -93,21 +92,21 @@ function normalImages(test: { images: ImageBatch; labels: Int32Array }, cls: num
   const idx = [...test.labels.keys()].filter((i) => test.labels[i] === cls);
   const px = 32 * 32;
   const data = new Uint8Array(idx.length * px);
-  idx.forEach((i, j) => data.set(test.images.data.subarray(i * px, (i + 1) * px) as Uint8Array, j * px));
+  idx.forEach((i, j) => data.set(test.images.data.subarray(i * px, (i + 1) * px), j * px));
   return { data, shape: [idx.length, 32, 32, 1] };
 }
 
 async function main(): Promise<void> {
   if (values.test === undefined || values.train === undefined)
     throw new TypeError('Cannot evaluate as --test and --train are required: current value is missing');
-  const runs = values.runs!;
-  const classes = values.classes!.split(',').map(Number);
-  const seeds = values.seeds!.split(',').map(Number);
+  const runs = values.runs;
+  const classes = values.classes.split(',').map(Number);
+  const seeds = values.seeds.split(',').map(Number);
   const ch = Number(values.ch);
   const n = Number(values.n);
   const chosen = await selectBackend({});
   console.log(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`);
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const tf = await import('@tensorflow/tfjs');
 
   const test = await readSplit(values.test);
   console.log(`test split: ${test.images.shape[0]} images`);

@@ -13,7 +13,6 @@
  * repeating; 4 D steps per G step; EMA of G (decay 0.999 from step 100, sized for short runs).
  * Every seed is derived from `--seed`.
  */
-import type * as TFJS from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,7 +52,7 @@ function integer(name: string, text: string | undefined, min: number, max: numbe
 async function main(): Promise<void> {
   if (values.shards === undefined || values.out === undefined)
     throw new TypeError('Cannot train as --shards and --out are required: current value is missing');
-  const nda = values.nda!;
+  const nda = values.nda;
   if (nda !== 'none' && nda !== 'jigsaw')
     throw new RangeError(`Cannot train as --nda must be none or jigsaw: current value is ${nda}`);
   const normalClass = values.class === 'all' ? null : integer('class', values.class, 0, 9);
@@ -67,7 +66,7 @@ async function main(): Promise<void> {
   }
   const chosen = await selectBackend({});
   console.log(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`);
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const tf = await import('@tensorflow/tfjs');
 
   const source = fromShards(values.shards, { seed: deriveSeed(seed, 'shards'), shuffle: 2000, epochs: Infinity });
   const stages: OperatorFunction<any, any>[] = [];

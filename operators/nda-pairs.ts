@@ -377,7 +377,7 @@ function resolveTransforms(spec: unknown): Resolved[] {
 /** Whether the registry rebuilds a transform from its name and options (so a worker thread can run it). */
 function rebuilds(t: NdaTransform): boolean {
   try {
-    const copy = createNdaTransform(t.name, (t.options ?? {}) as object);
+    const copy = createNdaTransform(t.name, t.options ?? {});
     return JSON.stringify(copy.options) === JSON.stringify(t.options);
   } catch {
     return false;

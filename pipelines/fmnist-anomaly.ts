@@ -1,4 +1,3 @@
-import type * as TFJS from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { selectBackend, type BackendName } from '../sinks/backend/select-backend.js';
 import { checkInteger, rangeError, typeError } from '../sources/errors.js';
@@ -55,7 +54,7 @@ export const fmnistAnomaly: Pipeline = {
 
     const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
     log(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`);
-    const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+    const tf = await import('@tensorflow/tfjs');
 
     await writeRunConfig(runDir, {
       pipeline: fmnistAnomaly.name,

@@ -1,4 +1,3 @@
-import type * as TFJS from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { batch } from '../operators/batch.js';
 import { decode } from '../operators/decode.js';
@@ -69,7 +68,7 @@ export const fmnistClassifier: Pipeline = {
 
     const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
     log(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`);
-    const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+    const tf = await import('@tensorflow/tfjs');
 
     const read = { handler: options.handler, allowPipe: options.allowPipe };
     const train = createLoader<Batch>(

@@ -380,7 +380,7 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
         return true;
       }
       if (epoch >= c.epochs) return false;
-      if (continuous && epochCount >= (c.samplesPerEpoch as number)) {
+      if (continuous && epochCount >= c.samplesPerEpoch) {
         endEpoch();
         return true;
       }

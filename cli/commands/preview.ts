@@ -223,7 +223,7 @@ export function previewCommand(): Command {
       }
     }
     for (const [i, op] of pairing.entries()) {
-      const [pair] = (await firstValueFrom(from([real]).pipe(op, toArray()))) as NdaPair[];
+      const [pair] = await firstValueFrom(from([real]).pipe(op, toArray<NdaPair>()));
       if (pair === undefined)
         throw new Error(`Cannot preview ${flags.op[i]} as it made no negatives (the error handler skipped the batch)`);
       const negatives = pair.negative[field] as ImageBatch;

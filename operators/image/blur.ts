@@ -19,7 +19,7 @@ export function gaussianKernel(size: number, sigma: number): Float64Array {
     kernel[i] = v;
     total += v;
   }
-  for (let i = 0; i < size; i++) kernel[i] = (kernel[i] as number) / total;
+  for (let i = 0; i < size; i++) kernel[i] = kernel[i] / total;
   return kernel;
 }
 
@@ -60,7 +60,7 @@ export function blurSeparable<A extends Uint8Array | Float32Array>(
   const tmp = new Float32Array(H * W * C);
   for (let y = 0; y < H; y++) {
     if (src instanceof Float32Array) padRowFloat(src, padded, columns, y * W * C, C);
-    else padRow8(src as Uint8Array, padded, columns, y * W * C, C);
+    else padRow8(src, padded, columns, y * W * C, C);
     blurRow(padded, tmp, y * W * C, W * C, C, kernel, r);
   }
   const rows = new Int32Array(kernel.length);
@@ -84,15 +84,15 @@ export function blurSeparable<A extends Uint8Array | Float32Array>(
 /** One row of 8-bit pixels, reflected by `r` pixels each side, as floats. */
 function padRow8(src: Uint8Array, padded: Float32Array, columns: Int32Array, row: number, C: number): void {
   for (let x = 0, o = 0; x < columns.length; x++) {
-    const from = row + (columns[x] as number);
-    for (let c = 0; c < C; c++) padded[o++] = src[from + c] as number;
+    const from = row + columns[x];
+    for (let c = 0; c < C; c++) padded[o++] = src[from + c];
   }
 }
 
 function padRowFloat(src: Float32Array, padded: Float32Array, columns: Int32Array, row: number, C: number): void {
   for (let x = 0, o = 0; x < columns.length; x++) {
-    const from = row + (columns[x] as number);
-    for (let c = 0; c < C; c++) padded[o++] = src[from + c] as number;
+    const from = row + columns[x];
+    for (let c = 0; c < C; c++) padded[o++] = src[from + c];
   }
 }
 
@@ -106,12 +106,11 @@ function blurRow(
   kernel: Float64Array,
   r: number,
 ): void {
-  const centre = kernel[r] as number;
+  const centre = kernel[r];
   const last = 2 * r * C;
   for (let i = 0; i < rowLength; i++) {
-    let s = centre * (padded[i + r * C] as number);
-    for (let j = 0, a = i, b = i + last; j < r; j++, a += C, b -= C)
-      s += (kernel[j] as number) * ((padded[a] as number) + (padded[b] as number));
+    let s = centre * padded[i + r * C];
+    for (let j = 0, a = i, b = i + last; j < r; j++, a += C, b -= C) s += kernel[j] * (padded[a] + padded[b]);
     tmp[row + i] = s;
   }
 }
@@ -126,15 +125,12 @@ function blurColumns8(
   kernel: Float64Array,
   r: number,
 ): void {
-  const centre = kernel[r] as number;
-  const mid = rows[r] as number;
+  const centre = kernel[r];
+  const mid = rows[r];
   const k = 2 * r;
   for (let i = 0; i < rowLength; i++) {
-    let s = centre * (tmp[mid + i] as number);
-    for (let j = 0; j < r; j++)
-      s +=
-        (kernel[j] as number) *
-        ((tmp[(rows[j] as number) + i] as number) + (tmp[(rows[k - j] as number) + i] as number));
+    let s = centre * tmp[mid + i];
+    for (let j = 0; j < r; j++) s += kernel[j] * (tmp[rows[j] + i] + tmp[rows[k - j] + i]);
     out[row + i] = s;
   }
 }
@@ -148,15 +144,12 @@ function blurColumnsFloat(
   kernel: Float64Array,
   r: number,
 ): void {
-  const centre = kernel[r] as number;
-  const mid = rows[r] as number;
+  const centre = kernel[r];
+  const mid = rows[r];
   const k = 2 * r;
   for (let i = 0; i < rowLength; i++) {
-    let s = centre * (tmp[mid + i] as number);
-    for (let j = 0; j < r; j++)
-      s +=
-        (kernel[j] as number) *
-        ((tmp[(rows[j] as number) + i] as number) + (tmp[(rows[k - j] as number) + i] as number));
+    let s = centre * tmp[mid + i];
+    for (let j = 0; j < r; j++) s += kernel[j] * (tmp[rows[j] + i] + tmp[rows[k - j] + i]);
     out[row + i] = s;
   }
 }

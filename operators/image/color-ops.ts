@@ -27,7 +27,7 @@ function blend(in1: number, in2: number, alpha: number): number {
 
 /** Maps every value through a 256-entry table, in place. */
 function applyTable(data: Uint8Array, table: Uint8Array): void {
-  for (let i = 0; i < data.length; i++) data[i] = table[data[i] as number] as number;
+  for (let i = 0; i < data.length; i++) data[i] = table[data[i]];
 }
 
 /** `ImageEnhance.Brightness(img).enhance(factor)`: blend with black. Any channel count. */
@@ -41,10 +41,8 @@ export function adjustBrightness(data: Uint8Array, factor: number): void {
 /** `ImageEnhance.Contrast(img).enhance(factor)`: blend with the image's mean luma (`C` 1 or 3). */
 export function adjustContrast(data: Uint8Array, C: 1 | 3, factor: number): void {
   let sum = 0;
-  if (C === 3)
-    for (let i = 0; i < data.length; i += 3)
-      sum += luma(data[i] as number, data[i + 1] as number, data[i + 2] as number);
-  else for (let i = 0; i < data.length; i++) sum += data[i] as number;
+  if (C === 3) for (let i = 0; i < data.length; i += 3) sum += luma(data[i], data[i + 1], data[i + 2]);
+  else for (let i = 0; i < data.length; i++) sum += data[i];
   const pixels = data.length / C;
   const mean = pixels === 0 ? 0 : Math.trunc(sum / pixels + 0.5);
   const alpha = f32(factor);
@@ -64,20 +62,20 @@ export function adjustSaturation(data: Uint8Array, factor: number): void {
     const table = new Uint8Array(65536);
     for (let l = 0; l < 256; l++) for (let v = 0; v < 256; v++) table[(l << 8) | v] = blend(l, v, alpha);
     for (let i = 0; i < data.length; i += 3) {
-      const r = data[i] as number;
-      const g = data[i + 1] as number;
-      const b = data[i + 2] as number;
+      const r = data[i];
+      const g = data[i + 1];
+      const b = data[i + 2];
       const row = luma(r, g, b) << 8;
-      data[i] = table[row | r] as number;
-      data[i + 1] = table[row | g] as number;
-      data[i + 2] = table[row | b] as number;
+      data[i] = table[row | r];
+      data[i + 1] = table[row | g];
+      data[i + 2] = table[row | b];
     }
     return;
   }
   for (let i = 0; i < data.length; i += 3) {
-    const r = data[i] as number;
-    const g = data[i + 1] as number;
-    const b = data[i + 2] as number;
+    const r = data[i];
+    const g = data[i + 1];
+    const b = data[i + 2];
     const l = luma(r, g, b);
     data[i] = blend(l, r, alpha);
     data[i + 1] = blend(l, g, alpha);
@@ -140,9 +138,9 @@ function getHueTables(): HueTables {
 export function hueRoundTrip(data: Uint8Array, shift: number): void {
   const { div, saturation, sector, fraction, fs: fsOf } = getHueTables();
   for (let i = 0; i < data.length; i += 3) {
-    const r = data[i] as number;
-    const g = data[i + 1] as number;
-    const b = data[i + 2] as number;
+    const r = data[i];
+    const g = data[i + 1];
+    const b = data[i + 2];
     const maxc = r > g ? (r > b ? r : b) : g > b ? g : b;
     const minc = r < g ? (r < b ? r : b) : g < b ? g : b;
     // rgb2hsv: s == 0 (grey) gives h = s = 0, and hsv2rgb returns v, v, v whatever the hue
@@ -150,14 +148,14 @@ export function hueRoundTrip(data: Uint8Array, shift: number): void {
     const cr = maxc - minc;
     const row = cr << 8;
     let h: number;
-    if (r === maxc) h = f32((div[row + maxc - b] as number) - (div[row + maxc - g] as number));
-    else if (g === maxc) h = f32(2.0 + (div[row + maxc - r] as number) - (div[row + maxc - b] as number));
-    else h = f32(4.0 + (div[row + maxc - g] as number) - (div[row + maxc - r] as number));
+    if (r === maxc) h = f32(div[row + maxc - b] - div[row + maxc - g]);
+    else if (g === maxc) h = f32(2.0 + div[row + maxc - r] - div[row + maxc - b]);
+    else h = f32(4.0 + div[row + maxc - g] - div[row + maxc - r]);
     let x = h / 6.0 + 1.0;
     if (x >= 1.0) x -= 1.0;
     let uh = Math.trunc(f32(x) * 255.0);
     uh = uh < 0 ? 0 : uh > 255 ? 255 : uh;
-    const us = saturation[(maxc << 8) + cr] as number;
+    const us = saturation[(maxc << 8) + cr];
     const v = maxc;
     if (us === 0) {
       data[i] = v;
@@ -166,8 +164,8 @@ export function hueRoundTrip(data: Uint8Array, shift: number): void {
       continue;
     }
     const hh = (uh + shift) & 255;
-    const f = fraction[hh] as number;
-    const fs = fsOf[us] as number;
+    const f = fraction[hh];
+    const fs = fsOf[us];
     // C's round (half away from zero) on non-negative values; all within [0, v]
     const p = Math.round(v * (1.0 - fs));
     const q = Math.round(v * (1.0 - f32(fs * f)));
@@ -209,7 +207,7 @@ export function hueRoundTrip(data: Uint8Array, shift: number): void {
 /** Writes the luma of each RGB pixel into all three channels of `dst` (`dst` may be `src`). */
 export function grayscale3(src: Uint8Array, dst: Uint8Array): Uint8Array {
   for (let i = 0; i < src.length; i += 3) {
-    const l = luma(src[i] as number, src[i + 1] as number, src[i + 2] as number);
+    const l = luma(src[i], src[i + 1], src[i + 2]);
     dst[i] = l;
     dst[i + 1] = l;
     dst[i + 2] = l;

@@ -11,17 +11,17 @@ export function mirrorRows<A extends Uint8Array | Float32Array>(src: A, dst: A, 
     const row = y * rowLength;
     if (C === 3) {
       for (let to = row, from = row + rowLength - 3; to < row + rowLength; to += 3, from -= 3) {
-        dst[to] = src[from] as number;
-        dst[to + 1] = src[from + 1] as number;
-        dst[to + 2] = src[from + 2] as number;
+        dst[to] = src[from];
+        dst[to + 1] = src[from + 1];
+        dst[to + 2] = src[from + 2];
       }
     } else if (C === 1) {
-      for (let to = row, from = row + rowLength - 1; to < row + rowLength; to++, from--) dst[to] = src[from] as number;
+      for (let to = row, from = row + rowLength - 1; to < row + rowLength; to++, from--) dst[to] = src[from];
     } else {
       for (let x = 0; x < W; x++) {
         const to = row + x * C;
         const from = row + (W - 1 - x) * C;
-        for (let c = 0; c < C; c++) dst[to + c] = src[from + c] as number;
+        for (let c = 0; c < C; c++) dst[to + c] = src[from + c];
       }
     }
   }
@@ -36,8 +36,8 @@ export function mirrorRowsInPlace<A extends Uint8Array | Float32Array>(data: A, 
     let b = a + rowLength - C;
     for (; a < b; a += C, b -= C) {
       for (let c = 0; c < C; c++) {
-        const t = data[a + c] as number;
-        data[a + c] = data[b + c] as number;
+        const t = data[a + c];
+        data[a + c] = data[b + c];
         data[b + c] = t;
       }
     }

@@ -103,16 +103,16 @@ function copyRowsWords(
     const end = d + rowBytes;
     let head = (8 - (d & 7)) & 7;
     if (head > rowBytes) head = rowBytes;
-    for (let j = 0; j < head; j++) d8[d + j] = s8[s + j] as number;
+    for (let j = 0; j < head; j++) d8[d + j] = s8[s + j];
     d += head;
     s += head;
     const words = Math.floor((end - d) / 8);
     const dw = d / 8;
     const sw = s / 8;
-    for (let j = 0; j < words; j++) d64[dw + j] = s64[sw + j] as bigint;
+    for (let j = 0; j < words; j++) d64[dw + j] = s64[sw + j];
     d += words * 8;
     s += words * 8;
-    for (let j = 0; d + j < end; j++) d8[d + j] = s8[s + j] as number;
+    for (let j = 0; d + j < end; j++) d8[d + j] = s8[s + j];
   }
 }
 
@@ -129,6 +129,6 @@ function copyRowsBytes(
   for (let r = 0; r < rows; r++) {
     const d = dOff + r * dStride;
     const s = sOff + r * sStride;
-    for (let j = 0; j < rowBytes; j++) d8[d + j] = s8[s + j] as number;
+    for (let j = 0; j < rowBytes; j++) d8[d + j] = s8[s + j];
   }
 }

@@ -50,8 +50,8 @@ export function mixUint8Js(
   weight: number,
 ): void {
   for (let j = 0; j < len; j++) {
-    const y = src[yOffset + j] as number;
-    out[outOffset + j] = y + ((((src[xOffset + j] as number) - y) * weight + 16384) >> 15);
+    const y = src[yOffset + j];
+    out[outOffset + j] = y + (((src[xOffset + j] - y) * weight + 16384) >> 15);
   }
 }
 

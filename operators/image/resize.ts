@@ -55,7 +55,7 @@ function coefficients(inSize: number, outSize: number): Coefficients {
       weights[base + x] = w;
       total += w;
     }
-    if (total !== 0) for (let x = 0; x < xmax; x++) weights[base + x] = (weights[base + x] as number) / total;
+    if (total !== 0) for (let x = 0; x < xmax; x++) weights[base + x] = weights[base + x] / total;
     first[xx] = xmin;
     count[xx] = xmax;
   }
@@ -66,7 +66,7 @@ function coefficients(inSize: number, outSize: number): Coefficients {
 function fixedPoint(weights: Float64Array): Int32Array {
   const out = new Int32Array(weights.length);
   for (let i = 0; i < weights.length; i++) {
-    const w = (weights[i] as number) * (1 << PRECISION_BITS);
+    const w = weights[i] * (1 << PRECISION_BITS);
     out[i] = w < 0 ? Math.trunc(w - 0.5) : Math.trunc(w + 0.5);
   }
   return out;
@@ -95,8 +95,8 @@ export function resizeBilinear<A extends Uint8Array | Float32Array>(
   const needH = outW !== box.w;
   const needV = outH !== box.h;
   // Rows of the box the vertical pass reads (all of them unless shrinking leaves edges unused).
-  const firstRow = vertical.first[0] as number;
-  const lastRow = (vertical.first[outH - 1] as number) + (vertical.count[outH - 1] as number);
+  const firstRow = vertical.first[0];
+  const lastRow = vertical.first[outH - 1] + vertical.count[outH - 1];
   if (src instanceof Float32Array) {
     const f32: Float32Array = src;
     const tmp = needH
@@ -104,6 +104,7 @@ export function resizeBilinear<A extends Uint8Array | Float32Array>(
       : copyBox(f32, new Float32Array(box.w * (lastRow - firstRow) * C), W, C, box, firstRow, lastRow);
     return (needV ? verticalFloat(tmp, outW, C, vertical, firstRow, outH) : tmp) as A;
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: TypeScript does not narrow the type parameter A to Uint8Array by excluding Float32Array above
   const u8 = src as Uint8Array;
   const tmp = needH
     ? horizontal8(u8, W, C, box, firstRow, lastRow, horizontal, fixedPoint(horizontal.weights), outW)
@@ -147,17 +148,17 @@ function horizontal8(
     const row = ((box.top + y) * W + box.left) * C;
     if (C === 3) {
       for (let xx = 0; xx < outW; xx++) {
-        const n = count[xx] as number;
+        const n = count[xx];
         const kb = xx * ksize;
-        let p = row + (first[xx] as number) * 3;
+        let p = row + first[xx] * 3;
         let s0 = HALF;
         let s1 = HALF;
         let s2 = HALF;
         for (let x = 0; x < n; x++, p += 3) {
-          const w = k[kb + x] as number;
-          s0 += (src[p] as number) * w;
-          s1 += (src[p + 1] as number) * w;
-          s2 += (src[p + 2] as number) * w;
+          const w = k[kb + x];
+          s0 += src[p] * w;
+          s1 += src[p + 1] * w;
+          s2 += src[p + 2] * w;
         }
         out[o++] = clip8(s0);
         out[o++] = clip8(s1);
@@ -165,21 +166,21 @@ function horizontal8(
       }
     } else if (C === 1) {
       for (let xx = 0; xx < outW; xx++) {
-        const n = count[xx] as number;
+        const n = count[xx];
         const kb = xx * ksize;
-        const p = row + (first[xx] as number);
+        const p = row + first[xx];
         let s = HALF;
-        for (let x = 0; x < n; x++) s += (src[p + x] as number) * (k[kb + x] as number);
+        for (let x = 0; x < n; x++) s += src[p + x] * k[kb + x];
         out[o++] = clip8(s);
       }
     } else {
       for (let xx = 0; xx < outW; xx++) {
-        const n = count[xx] as number;
+        const n = count[xx];
         const kb = xx * ksize;
-        const p = row + (first[xx] as number) * C;
+        const p = row + first[xx] * C;
         for (let c = 0; c < C; c++) {
           let s = HALF;
-          for (let x = 0; x < n; x++) s += (src[p + x * C + c] as number) * (k[kb + x] as number);
+          for (let x = 0; x < n; x++) s += src[p + x * C + c] * k[kb + x];
           out[o++] = clip8(s);
         }
       }
@@ -201,13 +202,13 @@ function vertical8(
   const out = new Uint8Array(outH * rowLength);
   const { ksize, first, count } = co;
   for (let yy = 0; yy < outH; yy++) {
-    const n = count[yy] as number;
+    const n = count[yy];
     const kb = yy * ksize;
-    const top = ((first[yy] as number) - firstRow) * rowLength;
+    const top = (first[yy] - firstRow) * rowLength;
     const o = yy * rowLength;
     for (let i = 0; i < rowLength; i++) {
       let s = HALF;
-      for (let y = 0, p = top + i; y < n; y++, p += rowLength) s += (src[p] as number) * (k[kb + y] as number);
+      for (let y = 0, p = top + i; y < n; y++, p += rowLength) s += src[p] * k[kb + y];
       out[o + i] = clip8(s);
     }
   }
@@ -230,12 +231,12 @@ function horizontalFloat(
   for (let y = firstRow; y < lastRow; y++) {
     const row = ((box.top + y) * W + box.left) * C;
     for (let xx = 0; xx < outW; xx++) {
-      const n = count[xx] as number;
+      const n = count[xx];
       const kb = xx * ksize;
-      const p = row + (first[xx] as number) * C;
+      const p = row + first[xx] * C;
       for (let c = 0; c < C; c++) {
         let s = 0;
-        for (let x = 0; x < n; x++) s += (src[p + x * C + c] as number) * (weights[kb + x] as number);
+        for (let x = 0; x < n; x++) s += src[p + x * C + c] * weights[kb + x];
         out[o++] = s;
       }
     }
@@ -255,13 +256,13 @@ function verticalFloat(
   const out = new Float32Array(outH * rowLength);
   const { ksize, first, count, weights } = co;
   for (let yy = 0; yy < outH; yy++) {
-    const n = count[yy] as number;
+    const n = count[yy];
     const kb = yy * ksize;
-    const top = ((first[yy] as number) - firstRow) * rowLength;
+    const top = (first[yy] - firstRow) * rowLength;
     const o = yy * rowLength;
     for (let i = 0; i < rowLength; i++) {
       let s = 0;
-      for (let y = 0, p = top + i; y < n; y++, p += rowLength) s += (src[p] as number) * (weights[kb + y] as number);
+      for (let y = 0, p = top + i; y < n; y++, p += rowLength) s += src[p] * weights[kb + y];
       out[o + i] = s;
     }
   }

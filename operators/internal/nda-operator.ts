@@ -171,6 +171,6 @@ function isImageBatch(v: unknown): v is ImageBatch {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'object' && 'shape' in v) return `an image of shape [${String((v as { shape: unknown }).shape)}]`;
+  if (typeof v === 'object' && 'shape' in v) return `an image of shape [${String(v.shape)}]`;
   return typeof v;
 }

@@ -45,7 +45,7 @@ function transformFor(name: string, options: unknown): NdaTransform {
   const id = `${name}\u0000${JSON.stringify(options)}`;
   let t = transforms.get(id);
   if (t === undefined) {
-    t = createNdaTransform(name, (options ?? {}) as object);
+    t = createNdaTransform(name, options ?? {});
     transforms.set(id, t);
   }
   return t;
@@ -76,5 +76,5 @@ export default function runNdaTask(task: NdaTask): unknown {
       input: task.data,
     };
   }
-  return move({ [transferableSymbol]: transferablesOf(answer), [valueSymbol]: answer } as unknown as ArrayBuffer);
+  return move({ [transferableSymbol]: transferablesOf(answer), [valueSymbol]: answer });
 }

@@ -55,7 +55,7 @@ export function framewiseTransform<Options>(image: NdaTransform<Options>): Video
           );
       }
       const { images: _images, partners, ...details } = first as NdaResult & Record<string, unknown>;
-      return { clips: { data: out, shape: [n, T, H, W, C] }, partners: partners as Int32Array | null, details };
+      return { clips: { data: out, shape: [n, T, H, W, C] }, partners: partners, details };
     },
   };
 }

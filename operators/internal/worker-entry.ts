@@ -72,5 +72,5 @@ export default async function runTask(item: unknown): Promise<unknown> {
     return answer;
   }
   const answer: WorkerAnswer = { kind: 'ok', value };
-  return move({ [transferableSymbol]: transferablesOf(value), [valueSymbol]: answer } as unknown as ArrayBuffer);
+  return move({ [transferableSymbol]: transferablesOf(value), [valueSymbol]: answer });
 }

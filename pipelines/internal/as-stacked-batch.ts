@@ -1,6 +1,6 @@
 import type { ImageBatch } from '../../sources/sample.js';
 import { stackClips } from '../../sources/video/stack-clips.js';
-import { isVideoClip, type ClipBatch, type VideoClip } from '../../sources/video/video-clip.js';
+import { isVideoClip, type ClipBatch } from '../../sources/video/video-clip.js';
 
 /**
  * A batch field as one stacked array: an image batch (`batch` stacks images itself) as it is, a list
@@ -9,7 +9,7 @@ import { isVideoClip, type ClipBatch, type VideoClip } from '../../sources/video
  * @throws Error naming the pipeline and field for anything else.
  */
 export function asStackedBatch(value: unknown, field: string, pipeline: string): ImageBatch | ClipBatch {
-  if (Array.isArray(value) && value.length > 0 && value.every(isVideoClip)) return stackClips(value as VideoClip[]);
+  if (Array.isArray(value) && value.length > 0 && value.every(isVideoClip)) return stackClips(value);
   const v = value as Partial<ImageBatch> | undefined;
   if (
     v !== undefined &&

@@ -25,7 +25,7 @@ export async function fmnistGeneratorScore(
   const { classifier, features } = await loadFmnistClassifier(tf);
   try {
     const it = createLoader<any>(
-      fromShards(testShards as string | string[], { seed: options.seed, shuffle: 0, handler: options.handler }),
+      fromShards(testShards, { seed: options.seed, shuffle: 0, handler: options.handler }),
       decode({ image: 'gray', handler: options.handler }),
       batch(500),
     ).iterate();

@@ -91,7 +91,7 @@ export const GAN_ARCHITECTURES = ['dcgan', 'sn-resnet'] as const;
 export type GanArchitecture = (typeof GAN_ARCHITECTURES)[number];
 
 /** Options a resumed run takes from its saved config; giving a different value is refused. */
-const FIXED_ON_RESUME = ['seed', 'nda', 'batchSize', 'shuffle', 'epochs', 'shards', 'handler', 'architecture'] as const;
+type FixedOnResume = 'seed' | 'nda' | 'batchSize' | 'shuffle' | 'epochs' | 'shards' | 'handler' | 'architecture';
 /** Base width per architecture: SN-ResNet's residual blocks cost ~4x a DCGAN's at one width on a CPU. */
 const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32 };
 const DEFAULTS = { steps: 200, batchSize: 64, shuffle: 1000, z: 128, dStepsPerG: 4, keepCheckpoints: 2, classes: 10 };
@@ -149,7 +149,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
     }
     await writeRunConfig(runDir, { ...config, backend: backendName });
 
-    const source = fromShards(config.shards as string | string[], {
+    const source = fromShards(config.shards, {
       seed: config.seed,
       shuffle: config.shuffle,
       epochs: config.epochs === 'unbounded' ? Infinity : config.epochs,
@@ -289,7 +289,7 @@ async function resolveConfig(
 
   if (options.resume === true) {
     const runDir = resumedRunDir(action, options, spec.name, nda);
-    const given: Record<(typeof FIXED_ON_RESUME)[number], unknown> = {
+    const given: Record<FixedOnResume, unknown> = {
       seed: options.seed,
       nda: options.nda,
       batchSize: options.batchSize,

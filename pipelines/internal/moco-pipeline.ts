@@ -98,7 +98,7 @@ export interface MocoRunConfig {
   readonly probeTest: number;
 }
 
-const FIXED_ON_RESUME = ['seed', 'nda', 'ndaPerQuery', 'batchSize', 'shuffle', 'epochs', 'shards', 'handler'] as const;
+type FixedOnResume = 'seed' | 'nda' | 'ndaPerQuery' | 'batchSize' | 'shuffle' | 'epochs' | 'shards' | 'handler';
 const KEEP_CHECKPOINTS = 2;
 
 /**
@@ -128,7 +128,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
   let startStep = 0;
   let resumeFrom: LoaderState | undefined;
   let models: MocoModels | undefined;
-  const source = fromShards(config.shards as string | string[], {
+  const source = fromShards(config.shards, {
     seed: config.seed,
     shuffle: config.shuffle,
     epochs: config.epochs === 'unbounded' ? Infinity : config.epochs,
@@ -271,7 +271,7 @@ async function resolveConfig(
 
   if (options.resume === true) {
     const runDir = resumedRunDir(action, options, spec.name, nda);
-    const given: Record<(typeof FIXED_ON_RESUME)[number], unknown> = {
+    const given: Record<FixedOnResume, unknown> = {
       seed: options.seed,
       nda: options.nda,
       ndaPerQuery: options.ndaPerQuery,

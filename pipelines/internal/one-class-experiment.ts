@@ -152,7 +152,7 @@ export async function oneClassExperiment(
   const runDir = options.runDir;
 
   // --- training on the normal class
-  const source = fromShards(options.trainShards as string | string[], {
+  const source = fromShards(options.trainShards, {
     seed,
     shuffle,
     epochs,
@@ -223,7 +223,7 @@ export async function oneClassExperiment(
     // --- scoring the test split
     const scoreStart = performance.now();
     const test = createLoader<any>(
-      fromShards(options.testShards as string | string[], {
+      fromShards(options.testShards, {
         seed,
         shuffle: 0,
         epochs: 1,

@@ -18,7 +18,7 @@ export function padCentre(images: ImageBatch, size = 32): ImageBatch {
   for (let i = 0; i < n; i++) {
     for (let y = 0; y < h; y++) {
       const from = (i * h + y) * w;
-      out.set(images.data.subarray(from, from + w) as Uint8Array, (i * size + y + top) * size + left);
+      out.set(images.data.subarray(from, from + w), (i * size + y + top) * size + left);
     }
   }
   return { data: out, shape: [n, size, size, 1] };

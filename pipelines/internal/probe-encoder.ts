@@ -94,7 +94,7 @@ async function featuresOf(
   options: ProbeEncoderOptions,
 ): Promise<Split> {
   const it = createLoader<Batch>(
-    fromShards(shards as string | string[], {
+    fromShards(shards, {
       seed: options.seed,
       handler: options.handler,
       allowPipe: options.allowPipe,

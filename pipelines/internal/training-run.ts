@@ -90,7 +90,7 @@ export async function trainingBackend(
   const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
   const description = `${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`;
   log(`backend: ${description}`);
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const tf = await import('@tensorflow/tfjs');
   return { tf, description, name: chosen.name };
 }
 

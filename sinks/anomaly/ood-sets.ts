@@ -89,5 +89,5 @@ function names(option: string, value: unknown): string[] {
     if (seen.has(v)) throw rangeError(ACTION, `${option} must not repeat a name`, v);
     seen.add(v);
   }
-  return value as string[];
+  return value;
 }

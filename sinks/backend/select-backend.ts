@@ -85,7 +85,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     options.threads === undefined
       ? Math.min(availableParallelism(), MAX_WASM_THREADS)
       : checkInteger(action, 'threads', options.threads, 1, MAX_WASM_THREADS);
-  const tf = (await import('@tensorflow/tfjs-core')) as typeof TF;
+  const tf = await import('@tensorflow/tfjs-core');
   const gradients = await loadGradients(tf);
   const candidates = options.backend === undefined ? BACKEND_ORDER : [options.backend];
   const failed: BackendAttempt[] = [];
@@ -173,7 +173,6 @@ function describe(error: unknown): string {
     const code = (error as { code?: unknown }).code;
     return code === 'ERR_MODULE_NOT_FOUND' ? 'package not installed' : error.message.split('\n')[0]!;
   }
-  if (typeof error === 'object' && error !== null && 'message' in error)
-    return String((error as { message: unknown }).message);
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
   return String(error);
 }

@@ -48,7 +48,7 @@ export async function saveCheckpoint(tf: typeof TFJS, dir: string, options: Save
     await saveOptimizerState(tf, optimizers.generator, join(tmp, 'generator-optimizer'));
     await saveOptimizerState(tf, optimizers.discriminator, join(tmp, 'discriminator-optimizer'));
     if (ema !== undefined) {
-      const named = ema.weights().map((w) => ({ name: w.name, tensor: w.tensor as TFJS.Tensor }));
+      const named = ema.weights().map((w) => ({ name: w.name, tensor: w.tensor }));
       await saveNamedWeights(tf, named, join(tmp, 'ema'), 'ndaflow-ema');
     }
     const state = {

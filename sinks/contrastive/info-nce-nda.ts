@@ -66,16 +66,16 @@ export function infoNceNda(tf: typeof TFJS, inputs: InfoNceNdaInputs): InfoNceNd
     m = ndaKeys.shape[0] / n;
   }
   return tf.tidy(() => {
-    const positive = tf.sum(tf.mul(query, key), 1, true) as TFJS.Tensor2D;
-    const negatives = tf.matMul(query, queue, false, true) as TFJS.Tensor2D;
+    const positive = tf.sum<TFJS.Tensor2D>(tf.mul(query, key), 1, true);
+    const negatives = tf.matMul<TFJS.Tensor2D>(query, queue, false, true);
     const parts: TFJS.Tensor2D[] = [positive, negatives];
     if (ndaKeys !== undefined && m > 0) {
       const own = tf.reshape(ndaKeys, [n, m, d]);
-      parts.push(tf.sum(tf.mul(tf.expandDims(query, 1), own), 2) as TFJS.Tensor2D);
+      parts.push(tf.sum<TFJS.Tensor2D>(tf.mul(tf.expandDims(query, 1), own), 2));
     }
-    const logits = tf.div(tf.concat(parts, 1), temperature) as TFJS.Tensor2D;
+    const logits = tf.div<TFJS.Tensor2D>(tf.concat(parts, 1), temperature);
     const positives = tf.slice(logits, [0, 0], [n, 1]);
-    const loss = tf.mean(tf.sub(tf.logSumExp(logits, 1, true), positives)) as TFJS.Scalar;
+    const loss = tf.mean<TFJS.Scalar>(tf.sub(tf.logSumExp(logits, 1, true), positives));
     return { loss, logits };
   });
 }

@@ -89,7 +89,7 @@ export async function mocoStep(
   const seed = checkInteger(ACTION, 'seed', options.seed ?? 0, 0, 0xffffffff);
   const step = checkInteger(ACTION, 'step', options.step ?? 0, 0);
   const { query, key, nda } = inputs;
-  const n = query.shape[0]!;
+  const n = query.shape[0];
   const perSample = JSON.stringify(query.shape.slice(1));
   if (!sameShape(query.shape, key.shape))
     throw rangeError(
@@ -99,7 +99,7 @@ export async function mocoStep(
     );
   if (
     nda !== undefined &&
-    (JSON.stringify(nda.shape.slice(1)) !== perSample || nda.shape[0]! % n !== 0 || nda.shape[0] === 0)
+    (JSON.stringify(nda.shape.slice(1)) !== perSample || nda.shape[0] % n !== 0 || nda.shape[0] === 0)
   ) {
     throw rangeError(
       ACTION,
@@ -121,7 +121,7 @@ export async function mocoStep(
     const views = nda === undefined ? key : tf.concat([key, nda], 0);
     const shuffled = groups === 1 ? views : tf.gather(views, tf.tensor1d(permutation, 'int32'));
     const embedded = embed(tf, models.keyEncoder, models.keyHead, shuffled, groups);
-    return groups === 1 ? embedded : (tf.gather(embedded, tf.tensor1d(inverse, 'int32')) as TFJS.Tensor2D);
+    return groups === 1 ? embedded : tf.gather<TFJS.Tensor2D>(embedded, tf.tensor1d(inverse, 'int32'));
   });
   const [k, knda] =
     nda === undefined ? [allKeys, undefined] : (tf.split(allKeys, [n, rows - n], 0) as [TFJS.Tensor2D, TFJS.Tensor2D]);
@@ -147,7 +147,7 @@ export async function mocoStep(
         : null;
       kept.push(tf.keep(tf.stack(ndaMean ? [loss, top1, ndaMean] : [loss, top1])));
       if (weightDecay === 0) return loss;
-      return tf.add(loss, tf.mul(weightDecay / 2, tf.addN(qVars.map((v) => tf.sum(tf.square(v)))))) as TFJS.Scalar;
+      return tf.add<TFJS.Scalar>(loss, tf.mul(weightDecay / 2, tf.addN(qVars.map((v) => tf.sum(tf.square(v))))));
     }, qVars);
     value.dispose();
     models.optimizer.applyGradients(grads);
@@ -175,14 +175,14 @@ function embed(
   groups: number,
 ): TFJS.Tensor2D {
   return tf.tidy(() => {
-    const n = x.shape[0]!;
+    const n = x.shape[0];
     const sizes = Array.from({ length: groups }, (_, i) => Math.floor(n / groups) + (i < n % groups ? 1 : 0));
     const chunks = groups === 1 ? [x] : tf.split(x, sizes, 0);
     const outs = chunks.map(
       (c) => head.apply(encoder.apply(c, { training: true }), { training: true }) as TFJS.Tensor2D,
     );
-    const z = outs.length === 1 ? outs[0]! : (tf.concat(outs, 0) as TFJS.Tensor2D);
-    return tf.div(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12)) as TFJS.Tensor2D;
+    const z = outs.length === 1 ? outs[0]! : tf.concat<TFJS.Tensor2D>(outs, 0);
+    return tf.div<TFJS.Tensor2D>(z, tf.maximum(tf.norm(z, 'euclidean', 1, true), 1e-12));
   });
 }
 

@@ -237,7 +237,7 @@ export async function trainMoco(
         tensors.push(key);
         const nda = batch.nda === undefined ? undefined : viewsToTensor(tf, batch.nda, 'NDA views');
         if (nda !== undefined) tensors.push(nda);
-        const groups = Math.min(shuffleBnGroups, query.shape[0]!);
+        const groups = Math.min(shuffleBnGroups, query.shape[0]);
         result = await mocoStep(
           tf,
           live,
@@ -269,7 +269,7 @@ export async function trainMoco(
         if (keepCheckpoints !== undefined) await pruneCheckpoints(runDir!, keepCheckpoints);
       }
     }
-    return { steps: step, last, lastLoss: last === null ? null : (last as MocoStepReport).loss, models, seed };
+    return { steps: step, last, lastLoss: last === null ? null : last.loss, models, seed };
   } finally {
     if (!finished) await iterator.return?.();
   }

@@ -67,9 +67,7 @@ export function videoLayers(tf: typeof TFJS): VideoLayers {
   }
 
   for (const cls of [FoldTime, UnfoldTime]) {
-    tf.serialization.registerClass(
-      cls as unknown as TFJS.serialization.SerializableConstructor<TFJS.serialization.Serializable>,
-    );
+    tf.serialization.registerClass(cls);
   }
   return {
     foldTime: (config = {}) => new FoldTime(config.name === undefined ? {} : { name: config.name }),

@@ -24,7 +24,7 @@ export function classifierFeatures(
     );
   return tf.model({
     inputs: classifier.inputs,
-    outputs: layer.output as TFJS.SymbolicTensor,
+    outputs: layer.output,
     name: `${classifier.name}-features`,
   });
 }

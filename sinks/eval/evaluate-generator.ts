@@ -84,7 +84,7 @@ export async function evaluateGenerator(tf: typeof TFJS, options: EvaluateGenera
       return features.predict(generateImages(tf, generator, latents as TFJS.Tensor2D, (j) => done + j)) as TFJS.Tensor;
     });
     try {
-      data.set((await f.data()) as Float32Array, done * d);
+      data.set(await f.data(), done * d);
     } finally {
       f.dispose();
     }

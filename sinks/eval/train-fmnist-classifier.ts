@@ -84,10 +84,10 @@ export async function trainFmnistClassifier(
             const y = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), classes);
             return optimizer.minimize(
               () =>
-                tf.losses.softmaxCrossEntropy(
+                tf.losses.softmaxCrossEntropy<TFJS.Tensor, TFJS.Scalar>(
                   y,
                   model.classifier.apply(x, { training: true }) as TFJS.Tensor2D,
-                ) as TFJS.Scalar,
+                ),
               true,
             ) as TFJS.Scalar;
           });

@@ -55,7 +55,7 @@ export async function writeSampleGrid(
     generateImages(
       tf,
       generator,
-      tf.randomNormal([rows * cols, z], 0, 1, 'float32', deriveSeed(seed, 'sample-grid')) as TFJS.Tensor2D,
+      tf.randomNormal<TFJS.Rank.R2>([rows * cols, z], 0, 1, 'float32', deriveSeed(seed, 'sample-grid')),
       (i) => Math.floor(i / cols),
     ),
   );

@@ -124,10 +124,10 @@ export function ganLayers(tf: typeof TFJS): GanLayers {
 }
 
 function buildLayers(tf: typeof TFJS): GanLayers {
-  const stopGradient = tf.customGrad(((x: TFJS.Tensor) => ({
+  const stopGradient = tf.customGrad<TFJS.Tensor>(((x: TFJS.Tensor) => ({
     value: x.clone(),
     gradFunc: (dy: TFJS.Tensor) => tf.zerosLike(dy),
-  })) as never) as (x: TFJS.Tensor) => TFJS.Tensor;
+  })) as never);
   const l2n = (x: TFJS.Tensor, eps: number) => tf.div(x, tf.add(tf.norm(x), eps));
 
   /** W `[in, out]` / sigma, with u `[1, out]` (updated when training). Runs inside a tidy. */
@@ -150,7 +150,7 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: seedOf(seed, 'u') });
   const single = (inputs: TFJS.Tensor | TFJS.Tensor[]) => (Array.isArray(inputs) ? inputs[0]! : inputs);
   const labelsOneHot = (y: TFJS.Tensor, classes: number) =>
-    tf.cast(tf.oneHot(tf.cast(tf.reshape(y, [-1]), 'int32') as TFJS.Tensor1D, classes), 'float32');
+    tf.cast(tf.oneHot(tf.cast<TFJS.Tensor1D>(tf.reshape(y, [-1]), 'int32'), classes), 'float32');
   const lastDim = (shape: Shape | Shape[]): number => {
     const s = (Array.isArray(shape[0]) ? shape[0] : shape) as Shape;
     return s[s.length - 1] as number;
@@ -227,8 +227,8 @@ function buildLayers(tf: typeof TFJS): GanLayers {
       return tf.tidy(() => {
         const x = single(inputs) as TFJS.Tensor4D;
         const shape = this.kernel.read().shape as [number, number, number, number];
-        const w2d = tf.reshape(this.kernel.read(), [-1, this.filters]) as TFJS.Tensor2D;
-        const w = tf.reshape(normalise(w2d, this.u, kwargs['training'] === true, this.epsilon), shape) as TFJS.Tensor4D;
+        const w2d = tf.reshape<TFJS.Rank.R2>(this.kernel.read(), [-1, this.filters]);
+        const w = tf.reshape<TFJS.Rank.R4>(normalise(w2d, this.u, kwargs['training'] === true, this.epsilon), shape);
         const y = tf.conv2d(x, w, this.strides, this.padding);
         return this.bias === null ? y : tf.add(y, this.bias.read());
       });
@@ -415,9 +415,7 @@ function buildLayers(tf: typeof TFJS): GanLayers {
   }
 
   for (const cls of [SnConv2d, SnDense, ConditionalBatchNorm, Projection, ClassEmbedding, GlobalSumPooling2d]) {
-    tf.serialization.registerClass(
-      cls as unknown as TFJS.serialization.SerializableConstructor<TFJS.serialization.Serializable>,
-    );
+    tf.serialization.registerClass(cls);
   }
   return {
     snConv2d: (config) => new SnConv2d(config),

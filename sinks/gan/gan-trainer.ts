@@ -231,8 +231,7 @@ export async function trainNdaGan(
       models = architecture === 'sn-resnet' ? createSnResnetGan(tf, built) : createDcgan(tf, built);
     }
     optimizers ??= { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
-    if (ema === null && emaOption !== false)
-      ema = new GeneratorEma(tf, models.generator, emaOption as GeneratorEmaOptions);
+    if (ema === null && emaOption !== false) ema = new GeneratorEma(tf, models.generator, emaOption);
   };
 
   const metrics = runDir === undefined ? undefined : join(runDir, 'metrics.jsonl');
@@ -267,7 +266,7 @@ export async function trainNdaGan(
           tensors.push(realT);
           const negT = imageBatchToTensor(tf, negative);
           tensors.push(negT);
-          const zT = tf.randomNormal([n, z], 0, 1, 'float32', deriveSeed(seed, 'z', step, k)) as TFJS.Tensor2D;
+          const zT = tf.randomNormal<TFJS.Rank.R2>([n, z], 0, 1, 'float32', deriveSeed(seed, 'z', step, k));
           tensors.push(zT);
           let labelled = {};
           if (classes !== null) {
@@ -289,7 +288,7 @@ export async function trainNdaGan(
           tf.dispose(tensors);
         }
       }
-      const zG = tf.randomNormal([n, z], 0, 1, 'float32', deriveSeed(seed, 'z', step, dStepsPerG)) as TFJS.Tensor2D;
+      const zG = tf.randomNormal<TFJS.Rank.R2>([n, z], 0, 1, 'float32', deriveSeed(seed, 'z', step, dStepsPerG));
       const labelsG =
         classes === null ? undefined : tf.tensor2d(drawLabels(seed, step, dStepsPerG, n, classes), [n, 1], 'int32');
       let gLoss: number;
@@ -300,7 +299,7 @@ export async function trainNdaGan(
         labelsG?.dispose();
       }
       step++;
-      (ema as GeneratorEma | null)?.update(step);
+      ema?.update(step);
       const dLoss = dSum / dStepsPerG;
       lastLosses = { dLoss, gLoss };
       const report: GanStepReport = { step, dLoss, gLoss, msPerStep: performance.now() - started };

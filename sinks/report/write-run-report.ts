@@ -83,7 +83,7 @@ function charts(records: readonly Record<string, unknown>[], groupLosses = true)
   const series = (field: string): ChartSeries => ({
     name: field,
     points: records.flatMap((r, i) =>
-      typeof r[field] === 'number' ? [[typeof r.step === 'number' ? r.step : i + 1, r[field] as number] as const] : [],
+      typeof r[field] === 'number' ? [[typeof r.step === 'number' ? r.step : i + 1, r[field]] as const] : [],
     ),
   });
   const losses = groupLosses ? fields.filter((f) => /loss/i.test(f)) : [];

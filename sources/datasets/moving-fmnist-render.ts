@@ -51,7 +51,7 @@ export function compassDirectionOf(velocity: readonly [number, number]): number 
   if (!Number.isFinite(vx) || !Number.isFinite(vy) || (vx === 0 && vy === 0))
     throw rangeError('find a direction', 'the velocity must be finite and non-zero', velocity);
   const angle = Math.atan2(-vy, vx); // y down on screen, so north is -y
-  return (((Math.round(angle / (Math.PI / 4)) % 8) + 8) % 8) as number;
+  return ((Math.round(angle / (Math.PI / 4)) % 8) + 8) % 8;
 }
 
 /** Moves one coordinate by one frame, reflecting off [0, max]; returns the new position and velocity and whether it bounced. */

@@ -147,19 +147,16 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
     );
     const items: DatasetItem[] = [];
     for (const [i, item] of split.items.entries()) {
-      if (found[i]) {
+      const path = item.path;
+      if (found[i] === true || path === undefined) {
+        // found (an item without a path is bytes, always found)
         items.push(item);
         continue;
       }
-      const origin = item.origin ?? (item.path as string);
+      const origin = item.origin ?? path;
       if (adapter.onMissing !== 'skip')
-        throw new DatasetError(
-          origin,
-          undefined,
-          'the video or file it lists must exist',
-          resolve(item.path as string),
-        );
-      missing.push({ split: split.name, path: relativePath(item.path as string), origin });
+        throw new DatasetError(origin, undefined, 'the video or file it lists must exist', resolve(path));
+      missing.push({ split: split.name, path: relativePath(path), origin });
     }
     if (options.seed !== undefined)
       Random.derive(options.seed, 'write-dataset', adapter.name, split.name).shuffle(items);

@@ -38,7 +38,7 @@ describe('embedded Fashion-MNIST shards (data/fmnist)', () => {
 
   it('match the sha256 sums listed in data/README.md', () => {
     const readme = readFileSync(join(ROOT, 'data', 'README.md'), 'utf8');
-    const listed = [...readme.matchAll(/^([0-9a-f]{64})  (fmnist\/\S+)$/gm)].map((m) => [m[2], m[1]]);
+    const listed = [...readme.matchAll(/^([0-9a-f]{64}) {2}(fmnist\/\S+)$/gm)].map((m) => [m[2], m[1]]);
     const files = [...shards('test'), ...shards('train')].map((p) => [
       `fmnist/${basename(p)}`,
       createHash('sha256').update(readFileSync(p)).digest('hex'),

@@ -41,7 +41,7 @@ describe('embedded Moving-Fashion-MNIST shards (data/moving-fmnist)', () => {
 
   it('match the sha256 sums listed in data/README.md', () => {
     const readme = readFileSync(join(ROOT, 'data', 'README.md'), 'utf8');
-    const listed = [...readme.matchAll(/^([0-9a-f]{64})  (moving-fmnist\/\S+)$/gm)].map((m) => [m[2], m[1]]);
+    const listed = [...readme.matchAll(/^([0-9a-f]{64}) {2}(moving-fmnist\/\S+)$/gm)].map((m) => [m[2], m[1]]);
     const files = [...shards('test'), ...shards('train')].map((p) => [
       `moving-fmnist/${basename(p)}`,
       createHash('sha256').update(readFileSync(p)).digest('hex'),

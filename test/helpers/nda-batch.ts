@@ -1,4 +1,4 @@
-import { firstValueFrom, from, toArray, type Observable, type OperatorFunction } from 'rxjs';
+import { firstValueFrom, from, toArray, type OperatorFunction } from 'rxjs';
 import { LINEAGE, type Batch, type ImageBatch, type Lineage } from '../../sources/sample.js';
 import type { RecordingLedger } from './recording-ledger.js';
 
@@ -62,7 +62,7 @@ export function keysOf(n: number, prefix = 'k'): string[] {
 
 /** Runs batches through an operator and collects what it emits. */
 export function run<T>(batches: readonly Batch[], op: OperatorFunction<Batch, T>): Promise<T[]> {
-  return firstValueFrom((from(batches).pipe(op) as Observable<T>).pipe(toArray()));
+  return firstValueFrom(from(batches).pipe<T>(op).pipe(toArray()));
 }
 
 /** Same pixels, same shape, same type. */

@@ -14,7 +14,7 @@ export class RecordingLedger implements LedgerLike {
   sample<F extends Record<string, unknown>>(key: string, fields: F = {} as F, pass = 0): Sample & F {
     const lineage: Lineage = { ledger: this, pass, shard: 0, index: this.next++ };
     this.keys.set(lineage, key);
-    return { __key__: key, __url__: 'mem://test.tar', ...fields, [LINEAGE]: lineage } as Sample & F;
+    return { __key__: key, __url__: 'mem://test.tar', ...fields, [LINEAGE]: lineage };
   }
 
   settleSkipped(lineage: Lineage, reason: string, error?: unknown): void {

@@ -117,10 +117,7 @@ describe('augmentInWorkers', () => {
       // Per-epoch draws: each key's two epochs differ (the 6 samples of an epoch are one pass).
       const byKey = new Map<string, Float32Array[]>();
       for (const s of inWorkers)
-        byKey.set(s.__key__ as string, [
-          ...(byKey.get(s.__key__ as string) ?? []),
-          (s.png as Image).data as Float32Array,
-        ]);
+        byKey.set(s.__key__, [...(byKey.get(s.__key__) ?? []), (s.png as Image).data as Float32Array]);
       for (const [key, views] of byKey) {
         assert.equal(views.length, 2);
         assert.notDeepEqual(views[0], views[1], `key ${key} gets new draws in epoch 2`);
@@ -142,7 +139,7 @@ describe('augmentInWorkers', () => {
       augmentInWorkers(chain, { concurrency: 2, threads: 1, handler: 'ignoreAndContinue', onPool: spy.onPool }),
     ).iterate();
     const keys: string[] = [];
-    for await (const s of it) keys.push(s.__key__ as string);
+    for await (const s of it) keys.push(s.__key__);
     assert.deepEqual(keys, ['k0', 'k2', 'k3']);
     const acc = it.accounting();
     assert.equal(acc.lost, 0);

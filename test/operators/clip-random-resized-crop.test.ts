@@ -226,7 +226,7 @@ describe('clipRandomResizedCrop', () => {
               start: 0,
               stride: 1,
               padded: 0,
-            } as VideoClip,
+            },
           };
     });
     const ops = { fields: ['mp4'], handler: 'ignoreAndContinue' } as const;
@@ -239,7 +239,7 @@ describe('clipRandomResizedCrop', () => {
     ).iterate();
     const keys: string[] = [];
     for await (const s of it) {
-      keys.push(s.__key__ as string);
+      keys.push(s.__key__);
       assert.deepEqual((s.mp4 as VideoClip).shape, [3, 4, 4, 3]);
     }
     assert.deepEqual(keys.sort(), ['s0', 's1', 's2', 's4', 's5', 's6', 's8', 's9']);

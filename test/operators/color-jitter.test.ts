@@ -69,7 +69,7 @@ const PILLOW_GREY_CONTRAST = [0, 84, 211, 0, 8, 154, 255, 87, 60, 224, 29, 193];
 
 function jitterOnce(img: Image, options: ColorJitterOptions, key = 'k'): Image {
   const out: Sample[] = [];
-  from([{ __key__: key, __url__: 'u', png: img } as Sample])
+  from([{ __key__: key, __url__: 'u', png: img }])
     .pipe(colorJitter({ p: 1, seed: 1, ...options }))
     .subscribe((s) => out.push(s));
   return out[0]?.png as Image;

@@ -94,7 +94,7 @@ describe('cutmix', () => {
     const png = pixels([4, 16, 16, 3]);
     const mask = pixels([4, 32, 32, 1], 'uint8', 9);
     const input = batchOf(ledger, ['a', 'b', 'c', 'd'], { png, 'seg.png': mask, cls: Float64Array.from([0, 1, 2, 3]) });
-    const [out] = (await run([input], cutmix({ seed: 12 }))) as CutmixBatch[];
+    const [out] = await run<CutmixBatch>([input], cutmix({ seed: 12 }));
     assert.ok(out);
     const context = { seed: 12, epoch: 0, keys: input.__key__ };
     const a = cutmixTransform().apply(png, context);
@@ -115,8 +115,8 @@ describe('cutmix', () => {
   it('is deterministic given the seed; reports a batch of one image; validates options; releases its source', async () => {
     const ledger = new RecordingLedger();
     const mk = (keys: string[]): Batch => batchOf(ledger, keys, { png: pixels([keys.length, 8, 8, 3]) });
-    const [a] = (await run([mk(keysOf(3))], cutmix({ seed: 1 }))) as CutmixBatch[];
-    const [b] = (await run([mk(keysOf(3))], cutmix({ seed: 1 }))) as CutmixBatch[];
+    const [a] = await run<CutmixBatch>([mk(keysOf(3))], cutmix({ seed: 1 }));
+    const [b] = await run<CutmixBatch>([mk(keysOf(3))], cutmix({ seed: 1 }));
     assert.deepEqual(a?.__cutmix__, b?.__cutmix__);
     assert.ok(sameImages(a?.png as ImageBatch, b?.png as ImageBatch));
     await assert.rejects(

@@ -212,7 +212,7 @@ describe('decodeClips', () => {
     const [brokenShard] = await w.close();
     const warnings: string[] = [];
     const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), true)) as typeof process.stderr.write;
+    process.stderr.write = (chunk: string) => (warnings.push(String(chunk)), true);
     try {
       const it = createLoader(
         fromShards(`${brokenShard}::${spec}`, { seed: 1 }),

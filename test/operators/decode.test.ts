@@ -27,7 +27,7 @@ const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe
 
 /** Decodes hand-made samples (no lineage) and returns them. */
 async function run(samples: Record<string, unknown>[], options: DecodeOptions = {}): Promise<Sample[]> {
-  const input = samples.map((s, i) => ({ __key__: `k${i}`, __url__: 'mem://t.tar', ...s }) as Sample);
+  const input = samples.map((s, i) => ({ __key__: `k${i}`, __url__: 'mem://t.tar', ...s }));
   return collect(from(input).pipe(decode(options)));
 }
 
@@ -228,7 +228,7 @@ describe('decode', () => {
     assert.equal(out?.__key__, 'k0');
     assert.equal(out?.__url__, 'mem://t.tar');
     // Decoding twice changes nothing more.
-    const [again] = await collect(from([out as Sample]).pipe(decode()));
+    const [again] = await collect(from([out]).pipe(decode()));
     assert.deepEqual(again, out);
   });
 
@@ -546,7 +546,7 @@ describe('decode', () => {
 
   it('stops decoding on early unsubscribe', async () => {
     const jpg = fixture('baboon-48x32.jpg');
-    const input = Array.from({ length: 50 }, (_, i) => ({ __key__: `j${i}`, __url__: 'mem://t.tar', jpg }) as Sample);
+    const input = Array.from({ length: 50 }, (_, i) => ({ __key__: `j${i}`, __url__: 'mem://t.tar', jpg }));
     const out = await collect(from(input).pipe(decode({ concurrency: 2 }), take(2)));
     assert.deepEqual(
       out.map((s) => s.__key__),

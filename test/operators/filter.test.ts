@@ -101,7 +101,7 @@ describe('filter', () => {
           );
           assert.deepEqual(
             ledger.skippedKeys('filtered'),
-            input.filter((s) => (s.v as number) <= threshold).map((s) => s.__key__),
+            input.filter((s) => s.v <= threshold).map((s) => s.__key__),
           );
         },
       ),

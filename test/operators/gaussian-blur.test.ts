@@ -50,7 +50,7 @@ function reference(img: Image, size: number, sigma: number): number[] {
 
 function blurOnce(img: Image, options: Parameters<typeof gaussianBlur>[0], key = 'k'): Image {
   const out: Sample[] = [];
-  from([{ __key__: key, __url__: 'u', png: img } as Sample])
+  from([{ __key__: key, __url__: 'u', png: img }])
     .pipe(gaussianBlur({ p: 1, seed: 1, ...options }))
     .subscribe((s) => out.push(s));
   return out[0]?.png as Image;
@@ -144,11 +144,7 @@ describe('gaussianBlur', () => {
     const [b] = await collect(from([s]).pipe(gaussianBlur({ p: 1, sigma: 1, seed: 1 })));
     assert.equal(b?.[LINEAGE], s[LINEAGE]);
     assert.equal(b?.cls, 1);
-    assert.deepEqual(
-      Array.from((s.png as Image).data),
-      Array.from(noise(4, 4, 3, 2).data),
-      'the input is not modified',
-    );
+    assert.deepEqual(Array.from(s.png.data), Array.from(noise(4, 4, 3, 2).data), 'the input is not modified');
   });
 
   it('reports a missing or undecoded named field through the handler', async () => {

@@ -10,7 +10,7 @@ import { noise } from '../../operators/noise.js';
 import { shift } from '../../operators/shift.js';
 import { stitch } from '../../operators/stitch.js';
 import { NDA_TRANSFORM_NAMES, createNdaTransform } from '../../operators/internal/nda-transforms.js';
-import type { Batch, Image, ImageBatch } from '../../sources/sample.js';
+import type { ImageBatch } from '../../sources/sample.js';
 import { keysOf, pixels, sameImages } from '../helpers/nda-batch.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 
@@ -39,7 +39,7 @@ describe('createNdaTransform', () => {
     for (const name of NDA_TRANSFORM_NAMES) {
       for (const float of [false, true]) {
         const images = pixels([4, 16, 16, 3], float ? 'float32' : 'uint8');
-        const t = createNdaTransform(name, OPTIONS[name] as object);
+        const t = createNdaTransform(name, OPTIONS[name]);
         assert.equal(t.name, name);
         const copy = createNdaTransform(t.name, JSON.parse(JSON.stringify(t.options)) as object);
         assert.deepEqual(copy.options, t.options);
@@ -77,7 +77,7 @@ describe('NDA operators in a pipeline', () => {
     const images = pixels([8, 8, 8, 3]);
     const per = 8 * 8 * 3;
     const samples = keysOf(8).map((k, i) =>
-      ledger.sample(k, { png: { data: images.data.slice(i * per, (i + 1) * per), shape: [8, 8, 3] } as Image, cls: i }),
+      ledger.sample(k, { png: { data: images.data.slice(i * per, (i + 1) * per), shape: [8, 8, 3] }, cls: i }),
     );
     const ops = {
       jigsaw: () => jigsaw({ seed: 5 }),
@@ -102,14 +102,14 @@ describe('NDA operators in a pipeline', () => {
         const keys = keysOf(8).slice(4 * b, 4 * b + 4);
         const stacked: ImageBatch = { data: images.data.slice(4 * b * per, (4 * b + 4) * per), shape: [4, 8, 8, 3] };
         const direct = t.apply(stacked, { seed: 5, epoch: 0, keys });
-        assert.ok(sameImages((out as Batch).png as ImageBatch, direct.images), name);
+        assert.ok(sameImages(out.png as ImageBatch, direct.images), name);
         if (direct.partners)
           assert.deepEqual(
-            (out as Batch).__partner__,
+            out.__partner__,
             Array.from(direct.partners, (p) => keys[p]),
           );
         assert.deepEqual(
-          Array.from((out as Batch).cls as Float64Array),
+          Array.from(out.cls as Float64Array),
           [0, 1, 2, 3].map((j) => 4 * b + j),
         );
       }

@@ -12,7 +12,7 @@ const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 function normalizeOnce(img: Image, options: Parameters<typeof normalize>[0]): Image {
   const out: Sample[] = [];
-  from([{ __key__: 'k', __url__: 'u', png: img } as Sample])
+  from([{ __key__: 'k', __url__: 'u', png: img }])
     .pipe(normalize(options))
     .subscribe((s) => out.push(s));
   return out[0]?.png as Image;
@@ -22,7 +22,7 @@ describe('normalize', () => {
   it('computes (x * scale - mean[c]) / std[c] per channel into a new Float32Array, keeping the shape and lineage', async () => {
     const ledger = new RecordingLedger();
     const s = ledger.sample('a', {
-      png: { data: Uint8Array.from([0, 128, 255, 10, 20, 30]), shape: [1, 2, 3] } as Image,
+      png: { data: Uint8Array.from([0, 128, 255, 10, 20, 30]), shape: [1, 2, 3] },
       cls: 4,
     });
     const [out] = await collect(from([s]).pipe(normalize(IMAGENET)));
@@ -35,7 +35,7 @@ describe('normalize', () => {
     assert.deepEqual(Array.from(img.data), expected);
     assert.equal(out?.[LINEAGE], s[LINEAGE]);
     assert.equal(out?.cls, 4);
-    assert.ok((s.png as Image).data instanceof Uint8Array, 'the input is not modified');
+    assert.ok(s.png.data instanceof Uint8Array, 'the input is not modified');
   });
 
   it('broadcasts one mean or std over the channels, takes a scale, and normalises float input with the same formula', () => {
@@ -126,9 +126,9 @@ describe('normalize', () => {
         normalize(IMAGENET),
       )
       .subscribe((s) => seen.push(s));
-    subject.next({ __key__: 'a', __url__: 'u', png: { data: new Uint8Array(3), shape: [1, 1, 3] } as Image });
+    subject.next({ __key__: 'a', __url__: 'u', png: { data: new Uint8Array(3), shape: [1, 1, 3] } });
     sub.unsubscribe();
-    subject.next({ __key__: 'b', __url__: 'u', png: { data: new Uint8Array(3), shape: [1, 1, 3] } as Image });
+    subject.next({ __key__: 'b', __url__: 'u', png: { data: new Uint8Array(3), shape: [1, 1, 3] } });
     assert.equal(finalized, true);
     assert.equal(seen.length, 1);
     assert.equal(subject.observed, false);

@@ -322,7 +322,7 @@ describe('parallelMap', () => {
     subject.next(3);
     assert.ok(errors[0] instanceof RangeError);
     assert.match(
-      (errors[0] as Error).message,
+      errors[0].message,
       /^Cannot queue an input for parallelMap as at most maxQueued \(2\) inputs may wait/,
     );
     assert.equal(subject.observed, false);

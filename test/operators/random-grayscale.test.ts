@@ -34,11 +34,11 @@ describe('randomGrayscale', () => {
     );
     assert.equal(grey?.[LINEAGE], s[LINEAGE]);
     assert.equal(grey?.cls, 2);
-    assert.deepEqual(Array.from((s.png as Image).data), Array.from(pattern(3, 4, 3).data), 'the input is not modified');
+    assert.deepEqual(Array.from(s.png.data), Array.from(pattern(3, 4, 3).data), 'the input is not modified');
     assert.equal((await collect(from([s]).pipe(randomGrayscale({ p: 0, seed: 1 }))))[0], s);
     const single = ledger.sample('g', { png: pattern(2, 2, 1) });
     assert.equal(
-      (await collect(from([single]).pipe(randomGrayscale({ p: 1, seed: 1 }))))[0]?.png as Image,
+      (await collect(from([single]).pipe(randomGrayscale({ p: 1, seed: 1 }))))[0]?.png,
       single.png,
       'grey stays as it is',
     );
@@ -50,7 +50,7 @@ describe('randomGrayscale', () => {
         fc.uint8Array({ minLength: 3, maxLength: 300 }).filter((a) => a.length % 3 === 0),
         (data) => {
           const out: Sample[] = [];
-          from([{ __key__: 'k', __url__: 'u', png: { data, shape: [1, data.length / 3, 3] } as Image }])
+          from([{ __key__: 'k', __url__: 'u', png: { data, shape: [1, data.length / 3, 3] } }])
             .pipe(randomGrayscale({ p: 1, seed: 0 }))
             .subscribe((s) => out.push(s));
           const grey = (out[0]?.png as Image).data;

@@ -280,7 +280,7 @@ describe('twoViews', () => {
       };
     });
     await assert.rejects(
-      collect(from([{ __key__: 'a', __url__: 'u', png: noise(2, 2, 3, 1) } as Sample]).pipe(twoViews(steal))),
+      collect(from([{ __key__: 'a', __url__: 'u', png: noise(2, 2, 3, 1) }]).pipe(twoViews(steal))),
       /took its pixels away .* set copyInput: true/,
     );
     const s: Sample = { __key__: 'a', __url__: 'u', png: noise(2, 2, 3, 1) };

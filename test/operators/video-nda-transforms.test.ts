@@ -112,11 +112,7 @@ describe('createVideoNdaTransform', () => {
       RangeError,
     );
     assert.throws(
-      () =>
-        createVideoNdaTransform('jigsaw').apply(
-          { data: new Uint8Array(12), shape: [1, 2, 2, 3] } as never as ClipBatch,
-          ctx(1),
-        ),
+      () => createVideoNdaTransform('jigsaw').apply({ data: new Uint8Array(12), shape: [1, 2, 2, 3] } as never, ctx(1)),
       /stacked clip batch of shape \[n, T, h, w, c\]/,
     );
     assert.throws(

@@ -45,7 +45,7 @@ describe('workerMap', () => {
     async () => {
       const ledger = new RecordingLedger();
       const input = Array.from({ length: 12 }, (_, i) => ledger.sample(`k${i}`, { png: image(i * 10), cls: i }));
-      const expected = input.map((s) => Array.from((s.png as Image).data, (v) => 255 - v));
+      const expected = input.map((s) => Array.from(s.png.data, (v) => 255 - v));
       const spy = poolSpy();
       const out = await collect(
         from(input).pipe(workerMap<Sample, Sample>(FIXTURE, { concurrency: 3, threads: 2, onPool: spy.onPool })),

@@ -57,7 +57,7 @@ describe('fromShards: reading', () => {
     for (const s of samples) {
       assert.equal(s.__url__, data.paths[Number(/^s(\d)/.exec(s.__key__)?.[1])]);
       assert.ok(Buffer.isBuffer(s['cls']) && Buffer.isBuffer(s['txt']));
-      assert.equal((s['txt'] as Buffer).toString(), s.__key__);
+      assert.equal(s['txt'].toString(), s.__key__);
       assert.ok(s[LINEAGE]);
     }
   });

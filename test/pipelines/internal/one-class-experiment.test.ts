@@ -12,7 +12,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 async function getTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 2 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 describe('oneClassExperiment', () => {

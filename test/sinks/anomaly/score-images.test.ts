@@ -10,7 +10,7 @@ import type { ImageBatch } from '../../../sources/sample.js';
 
 async function getTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 2 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 function images(n: number, seed = 1): ImageBatch {

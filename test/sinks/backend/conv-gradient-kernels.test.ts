@@ -103,9 +103,7 @@ async function runOn(
   const tensors: Record<string, TF.Tensor> = {};
   for (const [name, [data, shape]] of Object.entries(inputs)) tensors[name] = tf.tensor(data, shape);
   const before = tf.memory().numTensors;
-  const out = tf
-    .engine()
-    .runKernel(kernel, tensors as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap) as TF.Tensor;
+  const out = tf.engine().runKernel<TF.Tensor>(kernel, tensors, attrs as TF.NamedAttrMap);
   const result = { shape: out.shape, data: out.dataSync() as Float32Array };
   out.dispose();
   const after = tf.memory().numTensors;

@@ -16,7 +16,9 @@ describe('selectBackend', () => {
   it('names why a forced tensorflow backend is unavailable', async () => {
     let present = true;
     try {
-      await import('@tensorflow/tfjs-node' as string);
+      // A string variable, so TypeScript does not resolve (and require types for) an optional package.
+      const optional: string = '@tensorflow/tfjs-node';
+      await import(optional);
     } catch {
       present = false;
     }

@@ -27,9 +27,7 @@ async function runOn(tf: typeof TF, backend: string, kernel: string, inputs: Inp
   const tensors: Record<string, TF.Tensor> = {};
   for (const [name, [data, shape, dtype]] of Object.entries(inputs)) tensors[name] = tf.tensor(data, shape, dtype);
   const before = tf.memory().numTensors;
-  const out = tf
-    .engine()
-    .runKernel(kernel, tensors as unknown as TF.NamedTensorMap, attrs as TF.NamedAttrMap) as TF.Tensor;
+  const out = tf.engine().runKernel<TF.Tensor>(kernel, tensors, attrs as TF.NamedAttrMap);
   const result = { shape: out.shape, dtype: out.dtype, data: Array.from(out.dataSync() as ArrayLike<number>) };
   out.dispose();
   const after = tf.memory().numTensors;
@@ -194,11 +192,11 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu kernels match the cpu backend
   it('registering again wraps the package kernels, not the previous wrappers', async () => {
     await tf.setBackend('wasm');
     const before = Object.fromEntries(
-      ['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu'].map((n) => [n, originalKernel(tf.getKernel(n, 'wasm')!)]),
+      ['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu'].map((n) => [n, originalKernel(tf.getKernel(n, 'wasm'))]),
     );
     registerWasmKernels(tf);
     for (const [name, original] of Object.entries(before)) {
-      const now = tf.getKernel(name, 'wasm')!;
+      const now = tf.getKernel(name, 'wasm');
       assert.notEqual(now, original, `${name} is wrapped`);
       assert.equal(originalKernel(now), original, `${name} wraps the package kernel`);
     }

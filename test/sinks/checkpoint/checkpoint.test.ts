@@ -15,7 +15,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 async function loadTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'cpu' });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 function build(tf: typeof TFJS, seed: number) {
@@ -34,10 +34,10 @@ function build(tf: typeof TFJS, seed: number) {
 
 function batch(tf: typeof TFJS, seed: number) {
   return {
-    real: tf.randomUniform([2, 8, 8, 3], -1, 1, 'float32', seed) as TFJS.Tensor4D,
-    negative: tf.randomUniform([2, 8, 8, 3], -1, 1, 'float32', seed + 1) as TFJS.Tensor4D,
-    z: tf.randomNormal([2, 8], 0, 1, 'float32', seed + 2) as TFJS.Tensor2D,
-    zG: tf.randomNormal([2, 8], 0, 1, 'float32', seed + 3) as TFJS.Tensor2D,
+    real: tf.randomUniform<TFJS.Rank.R4>([2, 8, 8, 3], -1, 1, 'float32', seed),
+    negative: tf.randomUniform<TFJS.Rank.R4>([2, 8, 8, 3], -1, 1, 'float32', seed + 1),
+    z: tf.randomNormal<TFJS.Rank.R2>([2, 8], 0, 1, 'float32', seed + 2),
+    zG: tf.randomNormal<TFJS.Rank.R2>([2, 8], 0, 1, 'float32', seed + 3),
   };
 }
 

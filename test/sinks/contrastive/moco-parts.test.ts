@@ -14,7 +14,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 async function getTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 2 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 /** Plain JS InfoNCE of one query: logits [pos, negs...] / T, cross-entropy with target 0. */
@@ -283,7 +283,7 @@ describe('enqueueKeys', () => {
     assert.equal(state.queuePointer, 0);
     tf.dispose([a, b, c]);
     assert.equal(tf.memory().numTensors, before);
-    assert.throws(() => enqueueKeys(tf, state, tf.zeros([2, 2]) as TFJS.Tensor2D), /keys must be \[b, 1\]/);
+    assert.throws(() => enqueueKeys(tf, state, tf.zeros<TFJS.Rank.R2>([2, 2])), /keys must be \[b, 1\]/);
     state.queue.dispose();
   });
 });

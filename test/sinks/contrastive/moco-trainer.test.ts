@@ -16,7 +16,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 async function getTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 2 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 const N = 4;
@@ -88,7 +88,7 @@ function evalLoss(tf: typeof TFJS, models: MocoModels, held: { query: TFJS.Tenso
   return tf.tidy(() => {
     const embed = (enc: TFJS.LayersModel, head: TFJS.LayersModel, x: TFJS.Tensor) => {
       const z = head.apply(enc.apply(x, { training: true }), { training: true }) as TFJS.Tensor2D;
-      return tf.div(z, tf.norm(z, 'euclidean', 1, true)) as TFJS.Tensor2D;
+      return tf.div<TFJS.Tensor2D>(z, tf.norm(z, 'euclidean', 1, true));
     };
     const q = embed(models.queryEncoder, models.queryHead, held.query);
     const k = embed(models.keyEncoder, models.keyHead, held.key);
@@ -352,7 +352,7 @@ describe('trainMoco', () => {
     const embed = (enc: TFJS.LayersModel, head: TFJS.LayersModel, x: TFJS.Tensor) =>
       tf.tidy(() => {
         const z = head.apply(enc.apply(x)) as TFJS.Tensor2D;
-        return tf.div(z, tf.norm(z, 'euclidean', 1, true)) as TFJS.Tensor2D;
+        return tf.div<TFJS.Tensor2D>(z, tf.norm(z, 'euclidean', 1, true));
       });
     const q = embed(models.queryEncoder, models.queryHead, query);
     const k = embed(models.keyEncoder, models.keyHead, key);

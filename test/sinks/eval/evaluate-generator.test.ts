@@ -8,7 +8,7 @@ import type { ImageBatch } from '../../../sources/sample.js';
 
 async function loadTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'cpu' });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 /** z (4) -> 8x8x1 images in [-1, 1]; `offset` moves its outputs. */

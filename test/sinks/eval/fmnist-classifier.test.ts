@@ -7,7 +7,7 @@ import { createFmnistClassifier, FEATURE_LAYER } from '../../../sinks/eval/fmnis
 
 async function loadTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'cpu' });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 describe('createFmnistClassifier', () => {

@@ -13,7 +13,7 @@ import { Random } from '../../../sources/random.js';
 
 async function loadTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 1 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 /** n rows of `dims` features: class c's rows are noise plus 3 on feature c (separable), or random labels. */
@@ -187,7 +187,7 @@ describe('trainLinearProbe', () => {
     ];
     for (const [bad, message, type] of cases)
       await assert.rejects(
-        trainLinearProbe(tf, { ...ok, ...bad } as never),
+        trainLinearProbe(tf, { ...ok, ...bad }),
         (e: Error) => e instanceof type && message.test(e.message),
         JSON.stringify(Object.keys(bad)),
       );

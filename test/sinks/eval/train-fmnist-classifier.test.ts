@@ -13,7 +13,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 async function loadTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 1 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 /** 6x6 uint8 batches (padded to the size-8 classifier) of two classes: 0 a dark noisy image, 1 a bright one. */

@@ -10,7 +10,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 async function loadTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'cpu' });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 describe('writeSampleGrid', () => {

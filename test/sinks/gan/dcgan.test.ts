@@ -6,7 +6,7 @@ import { countTrainableParams, createDcgan } from '../../../sinks/gan/dcgan.js';
 
 async function loadTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'cpu' });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 describe('createDcgan', () => {

@@ -7,7 +7,7 @@ import { createDcgan } from '../../../sinks/gan/dcgan.js';
 
 async function loadTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'cpu' });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 /** A dense 3 -> 2 layer; weights given as [kernel (6 values), bias (2 values)]. */

@@ -7,14 +7,14 @@ import { ndaGanStep } from '../../../sinks/gan/hinge-nda-step.js';
 
 async function setup() {
   await selectBackend({ backend: 'wasm', threads: 2 });
-  const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+  const tf = await import('@tensorflow/tfjs');
   const models = createDcgan(tf, { z: 16, ch: 8, size: 16, channels: 3 });
   const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
   const batch = (seed: number) => ({
-    real: tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', seed) as TFJS.Tensor4D,
-    negative: tf.randomUniform([2, 16, 16, 3], -1, 1, 'float32', seed + 1) as TFJS.Tensor4D,
-    z: tf.randomNormal([2, 16], 0, 1, 'float32', seed + 2) as TFJS.Tensor2D,
-    zG: tf.randomNormal([2, 16], 0, 1, 'float32', seed + 3) as TFJS.Tensor2D,
+    real: tf.randomUniform<TFJS.Rank.R4>([2, 16, 16, 3], -1, 1, 'float32', seed),
+    negative: tf.randomUniform<TFJS.Rank.R4>([2, 16, 16, 3], -1, 1, 'float32', seed + 1),
+    z: tf.randomNormal<TFJS.Rank.R2>([2, 16], 0, 1, 'float32', seed + 2),
+    zG: tf.randomNormal<TFJS.Rank.R2>([2, 16], 0, 1, 'float32', seed + 3),
   });
   const snapshot = (model: TFJS.LayersModel) =>
     model.trainableWeights.map((w) => Float32Array.from(w.read().dataSync()));
@@ -50,11 +50,11 @@ describe('ndaGanStep', () => {
     let gAtGUpdate: Float32Array[] | null = null;
     let dAtGUpdate: Float32Array[] | null = null;
     const minimize = optimizers.generator.minimize.bind(optimizers.generator);
-    optimizers.generator.minimize = ((f, returnCost, varList) => {
+    optimizers.generator.minimize = (f, returnCost, varList) => {
       gAtGUpdate = snapshot(G);
       dAtGUpdate = snapshot(D);
       return minimize(f, returnCost, varList);
-    }) as typeof optimizers.generator.minimize;
+    };
     const inputs = batch(7);
     await ndaGanStep(tf, models, optimizers, inputs);
     tf.dispose(Object.values(inputs));
@@ -74,7 +74,7 @@ describe('ndaGanStep', () => {
       ndaGanStep(tf, models, optimizers, { ...inputs, alpha: -1 }),
       /Cannot run an NDA-GAN step as alpha must be finite and >= 0/,
     );
-    const small = tf.zeros([2, 8, 8, 3]) as TFJS.Tensor4D;
+    const small = tf.zeros<TFJS.Rank.R4>([2, 8, 8, 3]);
     await assert.rejects(ndaGanStep(tf, models, optimizers, { ...inputs, negative: small }), RangeError);
     tf.dispose([...Object.values(inputs), small]);
   });

@@ -7,7 +7,7 @@ import { deriveSeed } from '../../../sources/random.js';
 
 async function loadTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'cpu' });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 async function kernelOf(tf: typeof TFJS, config: ReturnType<typeof seededKernel>): Promise<Float32Array> {

@@ -14,7 +14,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 async function getTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 2 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 /** Largest singular value of a row-major [rows, cols] matrix, by a long power iteration on W^T W (plain JS). */
@@ -265,10 +265,10 @@ describe('training conditional and unconditional pairs', () => {
           const losses: number[] = [];
           for (let step = 0; step < 4; step++) {
             const t = tf.tidy(() => {
-              const real = tf.randomUniform([4, 8, 8, 1], -1, 1, 'float32', rng.int(0, 1e6)) as TFJS.Tensor4D;
-              const negative = tf.reverse(real, 2) as TFJS.Tensor4D;
-              const z = tf.randomNormal([4, 8], 0, 1, 'float32', rng.int(0, 1e6)) as TFJS.Tensor2D;
-              const zG = tf.randomNormal([4, 8], 0, 1, 'float32', rng.int(0, 1e6)) as TFJS.Tensor2D;
+              const real = tf.randomUniform<TFJS.Rank.R4>([4, 8, 8, 1], -1, 1, 'float32', rng.int(0, 1e6));
+              const negative = tf.reverse<TFJS.Tensor4D>(real, 2);
+              const z = tf.randomNormal<TFJS.Rank.R2>([4, 8], 0, 1, 'float32', rng.int(0, 1e6));
+              const zG = tf.randomNormal<TFJS.Rank.R2>([4, 8], 0, 1, 'float32', rng.int(0, 1e6));
               return {
                 real,
                 negative,
@@ -314,8 +314,8 @@ describe('training conditional and unconditional pairs', () => {
     const tf = await getTf();
     const cond = createSnResnetGan(tf, { z: 4, ch: 4, size: 8, channels: 1, classes: 2 });
     const opt = { generator: tf.train.adam(), discriminator: tf.train.adam() };
-    const real = tf.zeros([2, 8, 8, 1]) as TFJS.Tensor4D;
-    const z = tf.zeros([2, 4]) as TFJS.Tensor2D;
+    const real = tf.zeros<TFJS.Rank.R4>([2, 8, 8, 1]);
+    const z = tf.zeros<TFJS.Rank.R2>([2, 4]);
     await assert.rejects(
       ndaGanStep(tf, cond, opt, { real, negative: real, z, zG: z }),
       /Cannot run an NDA-GAN step as a conditional pair needs class labels/,

@@ -6,7 +6,7 @@ import { pixelsToTensor } from '../../../sinks/internal/pixels-to-tensor.js';
 
 async function getTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'cpu' });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 const rounded = (t: TFJS.Tensor) => Array.from(t.dataSync()).map((v) => Math.round(v * 1e4) / 1e4);
