@@ -8,14 +8,13 @@
  * the same pipeline on any shards (crop/flip as operators with `--separate`, libvips threads per decode
  * with `--sharp-concurrency`) and prints `{"pipeline_ips": N}`.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { OperatorFunction } from 'rxjs';
-import { createLoader } from '../sources/loader.js';
+import { createLoader, type LoaderStage } from '../sources/loader.js';
 import { fromShards } from '../sources/from-shards.js';
 import { expandShardSpec } from '../sources/shard-spec.js';
 import { readTarSamples } from '../sources/tar-samples.js';
@@ -27,7 +26,6 @@ import { randomFlip } from '../operators/random-flip.js';
 import { CORES, round, runBounded } from './measure.js';
 import { writePhotoShards } from './photo-shards.js';
 import { convertFashionMnist, FASHION_MNIST_DEBIAN_ROOT } from '../sources/datasets/fashion-mnist.js';
-import { existsSync } from 'node:fs';
 
 /**
  * Plain-tar Fashion-MNIST PNG shards of the whole real train split (60,000 images, 6 shards), as
@@ -64,7 +62,7 @@ async function pipelineRate(spec: string, crop: number | undefined, duration = s
   // The crop and flip are fused into decode (libvips decodes straight into the crop; the flip runs
   // in place); `--separate` uses the randomCrop and randomFlip operators instead (same pixels).
   const sharpConcurrency = args['sharp-concurrency'] ? Number(args['sharp-concurrency']) : undefined;
-  const ops: OperatorFunction<any, any>[] =
+  const ops: LoaderStage[] =
     crop && !args.separate
       ? [decode({ sharpConcurrency, randomCrop: { size: crop, seed: 1 }, randomFlip: { seed: 1 } })]
       : [decode({ sharpConcurrency }), ...(crop ? [randomCrop({ size: crop, seed: 1 }), randomFlip({ seed: 1 })] : [])];

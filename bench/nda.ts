@@ -18,14 +18,14 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Subject, type OperatorFunction } from 'rxjs';
+import { Subject } from 'rxjs';
 import { batch } from '../operators/batch.js';
 import { decode } from '../operators/decode.js';
 import { ndaPairs, type NdaPair, type NdaPairsOptions } from '../operators/nda-pairs.js';
 import type { NdaContext } from '../operators/internal/nda-transform.js';
 import { createNdaTransform } from '../operators/internal/nda-transforms.js';
 import { fromShards } from '../sources/from-shards.js';
-import { createLoader } from '../sources/loader.js';
+import { createLoader, type LoaderStage } from '../sources/loader.js';
 import type { Batch, ImageBatch } from '../sources/sample.js';
 import { CORES, round } from './measure.js';
 import { writePhotoShards } from './photo-shards.js';
@@ -106,10 +106,7 @@ function pooled(name: string, b: Batch, workers: number, concurrency: number): P
 
 /** Loader images/s on the photo shards at 224 px, with or without jigsaw pairs. */
 async function loaderRate(spec: string, jigsaw: NdaPairsOptions['workers'] | null, duration: number): Promise<number> {
-  const ops: OperatorFunction<any, any>[] = [
-    decode({ randomCrop: { size: 224, seed: 1 }, randomFlip: { seed: 1 } }),
-    batch(64),
-  ];
+  const ops: LoaderStage[] = [decode({ randomCrop: { size: 224, seed: 1 }, randomFlip: { seed: 1 } }), batch(64)];
   if (jigsaw !== null) ops.push(ndaPairs({ transforms: 'jigsaw', seed: 1, workers: jigsaw }));
   const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ...ops).iterate();
   const warm = performance.now() + 1000;

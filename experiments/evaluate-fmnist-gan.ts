@@ -36,7 +36,7 @@ import { createDcgan } from '../sinks/gan/dcgan.js';
 import { GeneratorEma } from '../sinks/gan/generator-ema.js';
 import { fromShards } from '../sources/from-shards.js';
 import { createLoader } from '../sources/loader.js';
-import type { ImageBatch } from '../sources/sample.js';
+import type { Batch, ImageBatch } from '../sources/sample.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,15 +59,17 @@ async function readSplit(
   seed = 0,
 ): Promise<{ images: ImageBatch; labels: Int32Array }> {
   const shuffle = Number.isFinite(limit) ? 20000 : 0;
-  const it = createLoader<any>(fromShards(spec, { seed, shuffle }), decode({ image: 'gray' }), batch(1000)).iterate();
+  const it = createLoader<Batch>(fromShards(spec, { seed, shuffle }), decode({ image: 'gray' }), batch(1000)).iterate();
   const parts: ImageBatch[] = [];
   const labels: number[] = [];
   let n = 0;
   for await (const b of it) {
-    const take = Math.min(b.png.shape[0], limit - n);
-    const images = padCentre(b.png as ImageBatch);
+    const png = b.png as ImageBatch;
+    const take = Math.min(png.shape[0], limit - n);
+    const images = padCentre(png);
     parts.push({ data: images.data.subarray(0, take * 32 * 32), shape: [take, 32, 32, 1] });
-    for (let i = 0; i < take; i++) labels.push(Number(b.cls[i]));
+    const cls = b.cls as ArrayLike<unknown>;
+    for (let i = 0; i < take; i++) labels.push(Number(cls[i]));
     n += take;
     if (n >= limit) break;
   }
@@ -243,13 +245,14 @@ function markdown(r: {
   generation: Record<string, unknown>[];
 }): string {
   const f = (v: unknown, d = 3) => (typeof v === 'number' ? v.toFixed(d) : '');
+  const t = (v: unknown) => String(v);
   const lines = [
     '| class | nda | seed | steps | one-class AUROC | mean OOD AUROC | jigsaw OOD AUROC |',
     '|---|---|---|---|---|---|---|',
   ];
   for (const row of r.oneClass)
     lines.push(
-      `| ${row.class} | ${row.nda} | ${row.seed} | ${row.steps} | ${f(row.oneClassAuroc)} | ${f(row.mean)} | ${f(row['nda/jigsaw'])} |`,
+      `| ${t(row.class)} | ${t(row.nda)} | ${t(row.seed)} | ${t(row.steps)} | ${f(row.oneClassAuroc)} | ${f(row.mean)} | ${f(row['nda/jigsaw'])} |`,
     );
   // mean over seeds per (class, nda), and over classes
   const classes = [...new Set(r.oneClass.map((row) => row.class as number))];
@@ -273,7 +276,7 @@ function markdown(r: {
   );
   for (const row of r.generation)
     lines.push(
-      `| ${row.nda} | ${row.seed} | ${row.steps} | ${f(row.fid, 2)} | ${f(row.kid, 4)} | ${f(row.fidEma, 2)} | ${f(row.kidEma, 4)} |`,
+      `| ${t(row.nda)} | ${t(row.seed)} | ${t(row.steps)} | ${f(row.fid, 2)} | ${f(row.kid, 4)} | ${f(row.fidEma, 2)} | ${f(row.kidEma, 4)} |`,
     );
   lines.push(`| real train (floor) | | | ${f(r.floor.fid, 2)} | ${f(r.floor.kid.mean, 4)} | | |`, '');
   return lines.join('\n');

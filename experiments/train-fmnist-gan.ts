@@ -13,10 +13,10 @@
  * repeating; 4 D steps per G step; EMA of G (decay 0.999 from step 100, sized for short runs).
  * Every seed is derived from `--seed`.
  */
+import type { Batch } from '../sources/sample.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { OperatorFunction } from 'rxjs';
 import { batch } from '../operators/batch.js';
 import { decode } from '../operators/decode.js';
 import { filter } from '../operators/filter.js';
@@ -27,7 +27,7 @@ import { createDcgan } from '../sinks/gan/dcgan.js';
 import { trainNdaGan, type GanPair } from '../sinks/gan/gan-trainer.js';
 import { LATEST_POINTER, stepFolderName } from '../sinks/checkpoint/checkpoint-parts.js';
 import { fromShards } from '../sources/from-shards.js';
-import { createLoader } from '../sources/loader.js';
+import { createLoader, type LoaderStage } from '../sources/loader.js';
 import { deriveSeed } from '../sources/random.js';
 
 const { values } = parseArgs({
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
 
   const source = fromShards(values.shards, { seed: deriveSeed(seed, 'shards'), shuffle: 2000, epochs: Infinity });
-  const stages: OperatorFunction<any, any>[] = [];
+  const stages: LoaderStage[] = [];
   if (normalClass !== null)
     stages.push(
       filter((s: Record<string, unknown>) => Number(String(s.cls)) === normalClass, { reason: 'other-class' }),
@@ -80,9 +80,10 @@ async function main(): Promise<void> {
     batch(64, { partial: false }),
   );
   if (nda !== 'none') stages.push(ndaPairs({ transforms: nda, seed: deriveSeed(seed, 'nda'), batchSize: 64 }));
-  const it = createLoader<any>(source, ...stages).iterate();
+  const it = createLoader<unknown>(source, ...stages).iterate();
   async function* pairs(): AsyncGenerator<GanPair> {
-    for await (const item of it) yield nda === 'none' ? { real: item, negative: item } : (item as GanPair);
+    for await (const item of it)
+      yield nda === 'none' ? { real: item as Batch, negative: item as Batch } : (item as GanPair);
   }
   const models = createDcgan(tf, { z: 128, ch, size: 32, channels: 1, seed: deriveSeed(seed, 'weights') });
   const start = performance.now();

@@ -153,5 +153,6 @@ function describe(value: unknown): unknown {
   if (value === undefined) return 'undefined';
   if (typeof value === 'object' && value !== null)
     return `an instance of ${value.constructor?.name ?? 'an unknown class'}`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only a symbol, bigint or boolean is left here
   return String(value);
 }

@@ -132,6 +132,7 @@ export function parallelMap<T, R>(
       let sourceDone = false;
       let closed = false;
       let pumping = false;
+      // eslint-disable-next-line prefer-const -- assigned once below, but close() above it reads it, and may run first
       let upstream: Subscription | undefined;
 
       const close = () => {

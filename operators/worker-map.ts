@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import { checkInteger, rangeError, typeError } from '../sources/errors.js';
+import { checkInteger, rangeError, typeError, isArray } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
 import { holding, type HoldsSamples } from '../sources/loader.js';
 import { carryIdentity } from './internal/carry-identity.js';
@@ -185,7 +185,7 @@ function moduleUrlOf(action: string, module: unknown): string {
 
 /** The string-keyed own fields of an item (what structured clone would send anyway, minus symbols), as a plain object or array. */
 function plainCopy(item: object): unknown {
-  if (Array.isArray(item)) return [...item];
+  if (isArray(item)) return [...item];
   const copy: Record<string, unknown> = Object.fromEntries(Object.entries(item));
   // The lineage (a symbol) stays on this side; its epoch travels as `__epoch__` so that seeded
   // operators run in the worker (sampleRandom) draw per epoch as they do on the main thread.

@@ -1,9 +1,8 @@
-import type { OperatorFunction } from 'rxjs';
 import { batch } from '../operators/batch.js';
 import { decode } from '../operators/decode.js';
 import { checkInteger } from '../sources/errors.js';
 import { fromShards } from '../sources/from-shards.js';
-import { createLoader } from '../sources/loader.js';
+import { createLoader, type LoaderStage } from '../sources/loader.js';
 import { embeddedShards } from './internal/embedded-shards.js';
 import { PipelineError } from './pipeline-error.js';
 import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
@@ -35,10 +34,7 @@ export const fmnistStream: Pipeline = {
       handler: options.handler,
       allowPipe: options.allowPipe,
     });
-    const stages: OperatorFunction<any, any>[] = [
-      decode({ handler: options.handler }),
-      batch(batchSize, { partial: true }),
-    ];
+    const stages: LoaderStage[] = [decode({ handler: options.handler }), batch(batchSize, { partial: true })];
     const it = createLoader<{ __key__: string | string[] }>(source, ...stages).iterate();
     const start = performance.now();
     let samples = 0;

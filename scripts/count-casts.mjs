@@ -22,6 +22,9 @@ for (const file of files) {
   };
   visit(source);
 }
-const sum = Object.values(totals).reduce((a, r) => ({ nonNull: a.nonNull + r.nonNull, as: a.as + r.as }), { nonNull: 0, as: 0 });
+const sum = Object.values(totals).reduce((a, r) => ({ nonNull: a.nonNull + r.nonNull, as: a.as + r.as }), {
+  nonNull: 0,
+  as: 0,
+});
 console.table(totals);
 console.log(JSON.stringify({ nonNull: sum.nonNull, as: sum.as }));

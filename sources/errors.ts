@@ -9,10 +9,21 @@ function show(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
     return String(value);
   try {
+    // JSON.stringify gives undefined for a function or symbol, and throws on a bigint or a cycle
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a last resort for those: the message shows whatever was given
     return JSON.stringify(value) ?? String(value);
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- as above
     return String(value);
   }
+}
+
+/**
+ * `Array.isArray` for validating a value declared as an array (a readonly one included), that
+ * narrows it to the declared array type instead of `any[]`.
+ */
+export function isArray(value: unknown): value is readonly unknown[] {
+  return Array.isArray(value);
 }
 
 /** `RangeError("Cannot <action> as <constraint>: current value is <x>")`. */

@@ -42,6 +42,7 @@ function record(error: unknown, reason: string): ErrorRecord {
   if (error instanceof SampleError) {
     return { reason, message: error.message, url: error.url, key: error.key, field: error.field };
   }
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is recorded as it stringifies
   return { reason, message: error instanceof Error ? error.message : String(error ?? reason) };
 }
 

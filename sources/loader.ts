@@ -48,6 +48,14 @@ export interface LoaderIteration<T> extends AsyncIterableIterator<T> {
 }
 
 /**
+ * One stage of a loader's chain: an operator of any input and output type. The chain is an array,
+ * whose element types cannot say that each stage takes what the one before emits, so its types are
+ * not tracked across stages; the loader's item type is given as `createLoader<T>`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: typed overloads per chain length would replace it (STYLE.md, "Types flow")
+export type LoaderStage = OperatorFunction<any, any>;
+
+/**
  * A source and its operators, run with demand-driven backpressure: the consumer pulls items
  * (`for await`), and the source reads only while the samples in flight stay under the loader's
  * bound (the stages' holdings plus `prefetch`). Handing an item to the consumer settles its
@@ -59,10 +67,7 @@ export interface LoaderIteration<T> extends AsyncIterableIterator<T> {
  * for await (const b of it) train(b);
  * console.log(it.accounting());
  */
-export function createLoader<T = Sample>(
-  source: ShardSource,
-  ...operators: readonly OperatorFunction<any, any>[]
-): Loader<T> {
+export function createLoader<T = Sample>(source: ShardSource, ...operators: readonly LoaderStage[]): Loader<T> {
   return new Loader<T>(source, operators, {});
 }
 
@@ -75,7 +80,7 @@ export class Loader<T> implements AsyncIterable<T> {
 
   constructor(
     readonly source: ShardSource,
-    private readonly operators: readonly OperatorFunction<any, any>[],
+    private readonly operators: readonly LoaderStage[],
     options: LoaderOptions,
   ) {
     const holds = operators.reduce((sum, op) => sum + ((op as HoldsSamples).ndaflowHolds ?? 0), 0);

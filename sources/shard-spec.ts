@@ -1,5 +1,5 @@
 import braces from 'braces';
-import { rangeError, typeError } from './errors.js';
+import { rangeError, typeError, isArray } from './errors.js';
 
 const ACTION = 'expand shard spec';
 /** A brace group braces expands: a list with a top-level comma, or a numeric/letter range with an optional step. */
@@ -17,7 +17,7 @@ const MAX_SHARDS = 10_000_000;
  * @example expandShardSpec('a-{0..2}.tar::b.tar') // ['a-0.tar', 'a-1.tar', 'a-2.tar', 'b.tar']
  */
 export function expandShardSpec(spec: string | readonly string[]): string[] {
-  if (typeof spec !== 'string' && !Array.isArray(spec))
+  if (typeof spec !== 'string' && !isArray(spec))
     throw typeError(ACTION, 'it must be a string or a list of strings', spec);
   const specs = typeof spec === 'string' ? spec.split('::') : [...spec];
   if (specs.length === 0) throw rangeError(ACTION, 'the list of specs must not be empty', spec);

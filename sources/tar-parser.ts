@@ -6,6 +6,8 @@
  * first zero block (the end-of-archive marker, as `tarfile` does), and reports how the input ended.
  */
 
+import { constants } from 'node:buffer';
+
 /** One regular file of a tar. */
 export interface TarEntry {
   readonly kind: 'entry';
@@ -50,8 +52,6 @@ export class TarFormatError extends Error {
     super(message);
   }
 }
-
-import { constants } from 'node:buffer';
 
 const HEADER = 0;
 const DATA = 1;

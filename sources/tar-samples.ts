@@ -140,6 +140,7 @@ function endError(end: Exclude<TarEnd, 'complete'>, url: string, key: string | u
 
 const COMPRESSED: readonly [RegExp, string][] = [
   [/^BZh/, 'bzip2'],
+  // eslint-disable-next-line no-control-regex -- xz's magic number ends in a NUL byte
   [/^\xfd7zXZ\x00/, 'xz'],
   [/^\x28\xb5\x2f\xfd/, 'zstd'],
 ];

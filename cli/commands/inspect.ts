@@ -91,6 +91,7 @@ async function inspectClips(specs: string[], flags: InspectFlags, clipCount: num
 function reportEnd(accounting: Accounting, failure: unknown): void {
   process.stderr.write(`ndaflow: accounting ${JSON.stringify(accounting)}\n`);
   if (failure !== undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is shown as it stringifies
     process.stderr.write(`ndaflow: error: ${failure instanceof Error ? failure.message : String(failure)}\n`);
     process.exitCode = 1;
   } else if (accounting.lost !== 0) {

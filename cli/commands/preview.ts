@@ -13,7 +13,7 @@ import { randomGrayscale } from '../../operators/random-grayscale.js';
 import { randomResizedCrop } from '../../operators/random-resized-crop.js';
 import { twoViews } from '../../operators/two-views.js';
 import { fromShards } from '../../sources/from-shards.js';
-import { createLoader } from '../../sources/loader.js';
+import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import { isImage, type Batch, type Image, type ImageBatch, type Sample } from '../../sources/sample.js';
 import { imageGrid } from '../../sinks/eval/image-grid.js';
 import { addReadOptions, integerArg, type ReadOptions } from '../options.js';
@@ -197,7 +197,7 @@ export function previewCommand(): Command {
         handler: flags.handler,
       }),
     );
-    const ops: OperatorFunction<any, any>[] = [
+    const ops: LoaderStage[] = [
       decoding,
       parallelMap(async (s: Sample) => ({ ...s, [field]: await fit(imageOf(s, field), w, h) }), {
         concurrency: 2,

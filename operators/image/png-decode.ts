@@ -155,8 +155,9 @@ export function decodePngSync(header: PngHeader, chunks: PngChunks, mode: ImageM
   try {
     raw = inflateSync(input, { chunkSize: Math.max(64, expected), maxOutputLength: expected });
   } catch (error) {
-    if (error instanceof RangeError) throw new Error(`corrupt PNG (more image data than ${width} x ${height} needs)`);
-    throw new Error(`corrupt PNG (${(error as Error).message})`);
+    if (error instanceof RangeError)
+      throw new Error(`corrupt PNG (more image data than ${width} x ${height} needs)`, { cause: error });
+    throw new Error(`corrupt PNG (${(error as Error).message})`, { cause: error });
   }
   if (raw.length !== expected) throw new Error(`corrupt PNG (${raw.length} bytes of image data, ${expected} needed)`);
   unfilter(raw, height, stride, bpp);

@@ -116,7 +116,9 @@ function decodeAs(bytes: Uint8Array, name: string, field: string, sample: Sample
   if (user !== undefined) {
     const result = user(bytes, field, sample);
     if (result instanceof Promise)
-      return result.then((value) => (value === undefined ? builtin(bytes, name, field, sample, context) : value));
+      return result.then((value: unknown) =>
+        value === undefined ? builtin(bytes, name, field, sample, context) : value,
+      );
     if (result !== undefined) return result;
   }
   return builtin(bytes, name, field, sample, context);

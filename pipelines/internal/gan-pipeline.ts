@@ -1,6 +1,6 @@
+import type { Batch } from '../../sources/sample.js';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OperatorFunction } from 'rxjs';
 import { batch } from '../../operators/batch.js';
 import { decode } from '../../operators/decode.js';
 import { ndaPairs } from '../../operators/nda-pairs.js';
@@ -15,7 +15,7 @@ import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
 import { rangeError, typeError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
-import { createLoader } from '../../sources/loader.js';
+import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
 import { deriveSeed } from '../../sources/random.js';
 import { PipelineError } from '../pipeline-error.js';
@@ -54,7 +54,7 @@ export interface GanPipelineSpec {
    */
   readonly testShards?: (options: PipelineRunOptions) => string | readonly string[];
   /** Stages between decoding and batching (padding 28 -> 32, flips), given the run's seed and error policy. */
-  readonly augment: (seed: number, handler: HandlerName | undefined) => OperatorFunction<any, any>[];
+  readonly augment: (seed: number, handler: HandlerName | undefined) => LoaderStage[];
 }
 
 /** The resolved configuration of a GAN run, saved as the run folder's `config.json`. */
@@ -156,7 +156,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
       handler: options.handler,
       allowPipe: options.allowPipe,
     });
-    const stages: OperatorFunction<any, any>[] = [
+    const stages: LoaderStage[] = [
       decode({ image: spec.image, handler: options.handler }),
       ...spec.augment(config.seed, options.handler),
       batch(config.batchSize, { partial: false }),
@@ -170,13 +170,13 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
           handler: options.handler,
         }),
       );
-    const it = createLoader<any>(source, ...stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
+    const it = createLoader<unknown>(source, ...stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
     let batches = 0;
     async function* pairs(): AsyncGenerator<GanPair> {
       for await (const item of it) {
         batches++;
         options.onProgress?.(batches * config.batchSize, batches);
-        yield config.nda === 'none' ? { real: item, negative: item } : (item as GanPair);
+        yield config.nda === 'none' ? { real: item as Batch, negative: item as Batch } : (item as GanPair);
         if (options.signal?.aborted) return;
       }
     }

@@ -1,7 +1,7 @@
+import type { Batch } from '../../sources/sample.js';
 import type * as TFJS from '@tensorflow/tfjs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OperatorFunction } from 'rxjs';
 import { batch } from '../../operators/batch.js';
 import { loadMocoCheckpoint, saveMocoCheckpoint } from '../../sinks/contrastive/moco-checkpoint.js';
 import { createMocoModels, type MocoModels } from '../../sinks/contrastive/moco-models.js';
@@ -11,7 +11,7 @@ import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
 import { checkInteger } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
-import { createLoader } from '../../sources/loader.js';
+import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
 import { deriveSeed } from '../../sources/random.js';
 import { PipelineError } from '../pipeline-error.js';
@@ -44,9 +44,9 @@ export interface MocoPipelineSpec {
   /** The shards the linear probe is evaluated on. */
   readonly testShards: (options: PipelineRunOptions) => string | readonly string[];
   /** Stages from a raw sample to one with two augmented views `view0` (query) and `view1` (key): images or clips. */
-  readonly views: (seed: number, handler: HandlerName | undefined) => OperatorFunction<any, any>[];
+  readonly views: (seed: number, handler: HandlerName | undefined) => LoaderStage[];
   /** Stages from a raw sample to one with a single un-augmented `view`, for the linear probe. */
-  readonly probeView: (handler: HandlerName | undefined) => OperatorFunction<any, any>[];
+  readonly probeView: (handler: HandlerName | undefined) => LoaderStage[];
   /** The labels probed (class, motion direction, ...). */
   readonly probes: readonly ProbeSpec[];
   /** Builds the NDA view maker for an `nda` name (not `none`). */
@@ -152,7 +152,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
       await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
       log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
     }
-    const iteration = createLoader<any>(
+    const iteration = createLoader<Batch>(
       source,
       ...spec.views(config.seed, options.handler),
       batch(config.batchSize, { partial: false }),
@@ -171,7 +171,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
             : interleavedNdaViews(makeNda, query, {
                 seed: deriveSeed(config.seed, 'nda'),
                 step,
-                keys: item.__key__ as string[],
+                keys: item.__key__,
                 perQuery: config.ndaPerQuery,
               });
         yield nda === undefined ? { query, key } : { query, key, nda };

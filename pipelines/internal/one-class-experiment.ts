@@ -1,7 +1,6 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { OperatorFunction } from 'rxjs';
 import { batch } from '../../operators/batch.js';
 import { decode } from '../../operators/decode.js';
 import { filter } from '../../operators/filter.js';
@@ -18,9 +17,9 @@ import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
 import type { Accounting } from '../../sources/ledger.js';
-import { createLoader } from '../../sources/loader.js';
+import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import { deriveSeed } from '../../sources/random.js';
-import { lineagesOf, type ImageBatch } from '../../sources/sample.js';
+import { lineagesOf, type Batch, type ImageBatch } from '../../sources/sample.js';
 import { PipelineError } from '../pipeline-error.js';
 import { padCentre } from './pad-centre.js';
 
@@ -167,11 +166,12 @@ export async function oneClassExperiment(
         `Cannot train on class ${normalClass} as the training shards hold ${matchedFirstPass} sample(s) of it, fewer than one batch of ${batchSize}`,
       );
     }
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- cls is the raw field (a Buffer, whose toString is its UTF-8 text) or a decoded string or number
     const keep = Number(String(sample.cls ?? '').trim()) === normalClass;
     if (keep && pass === 0) matchedFirstPass++;
     return keep;
   };
-  const stages: OperatorFunction<any, any>[] = [
+  const stages: LoaderStage[] = [
     filter(isNormal, { reason: 'other-class', handler: options.handler }),
     decode({ image: 'gray', handler: options.handler }),
     randomCrop({ size: SIZE, pad: PAD, seed: deriveSeed(seed, 'crop'), handler: options.handler }),
@@ -179,13 +179,13 @@ export async function oneClassExperiment(
   ];
   if (nda !== 'none')
     stages.push(ndaPairs({ transforms: nda, seed: deriveSeed(seed, 'nda'), batchSize, handler: options.handler }));
-  const it = createLoader<any>(source, ...stages).iterate();
+  const it = createLoader<unknown>(source, ...stages).iterate();
   let batches = 0;
   async function* pairs(): AsyncGenerator<GanPair> {
     for await (const item of it) {
       batches++;
       options.onProgress?.(batches * batchSize, batches);
-      yield nda === 'none' ? { real: item, negative: item } : (item as GanPair);
+      yield nda === 'none' ? { real: item as Batch, negative: item as Batch } : (item as GanPair);
       if (options.signal?.aborted) return;
     }
   }
@@ -222,7 +222,7 @@ export async function oneClassExperiment(
 
     // --- scoring the test split
     const scoreStart = performance.now();
-    const test = createLoader<any>(
+    const test = createLoader<Batch>(
       fromShards(options.testShards, {
         seed,
         shuffle: 0,
@@ -241,7 +241,7 @@ export async function oneClassExperiment(
           throw new Error('Cannot score the test split as its samples need a png image');
         if (!(b.cls instanceof Float64Array))
           throw new Error('Cannot score the test split as its samples need an integer cls label');
-        parts.push({ images: padCentre(images, SIZE), keys: b.__key__ as string[], cls: b.cls });
+        parts.push({ images: padCentre(images, SIZE), keys: b.__key__, cls: b.cls });
       }
     } catch (err) {
       throw new PipelineError('fmnist-anomaly', test.accounting(), err);

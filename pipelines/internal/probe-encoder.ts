@@ -1,11 +1,10 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import type { OperatorFunction } from 'rxjs';
 import { batch } from '../../operators/batch.js';
 import { encoderFeatures } from '../../sinks/eval/encoder-features.js';
 import { trainLinearProbe } from '../../sinks/eval/linear-probe.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
-import { createLoader } from '../../sources/loader.js';
+import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import type { Batch } from '../../sources/sample.js';
 import { asStackedBatch } from './as-stacked-batch.js';
 
@@ -24,7 +23,7 @@ export interface ProbeEncoderOptions {
   readonly trainShards: string | readonly string[];
   readonly testShards: string | readonly string[];
   /** Stages from a raw sample to one with a single un-augmented `view`. */
-  readonly stages: OperatorFunction<any, any>[];
+  readonly stages: LoaderStage[];
   readonly probes: readonly ProbeSpec[];
   /** Training samples the classifiers are fitted on: the first ones, in shard order. */
   readonly trainSamples: number;

@@ -1,4 +1,4 @@
-import type { OperatorFunction } from 'rxjs';
+import type { LoaderStage } from '../../sources/loader.js';
 import { clipColorJitter } from '../../operators/clip-color-jitter.js';
 import { clipRandomFlip } from '../../operators/clip-random-flip.js';
 import { clipRandomResizedCrop } from '../../operators/clip-random-resized-crop.js';
@@ -50,7 +50,7 @@ export function videoMocoSpec(params: VideoMocoParams): MocoPipelineSpec {
     stride: params.stride,
     ...(params.fps !== undefined ? { fps: params.fps } : {}),
   };
-  const views = (seed: number, handler: PipelineRunOptions['handler']): OperatorFunction<any, any>[] => [
+  const views = (seed: number, handler: PipelineRunOptions['handler']): LoaderStage[] => [
     decode({ handler }),
     decodeClips({
       ...clip,

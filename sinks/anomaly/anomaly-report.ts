@@ -1,5 +1,5 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import { typeError } from '../../sources/errors.js';
+import { typeError, isArray } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { auroc } from './auroc.js';
 import type { OodSet } from './ood-sets.js';
@@ -44,7 +44,7 @@ export async function scoreOodSets(
   options: ScoreOodSetsOptions = {},
 ): Promise<AnomalyRow[]> {
   const action = 'score the OOD sets';
-  if (!Array.isArray(oodSets) || !oodSets.every((s) => typeof s?.name === 'string' && typeof s.images === 'object')) {
+  if (!isArray(oodSets) || !oodSets.every((s) => typeof s?.name === 'string' && typeof s.images === 'object')) {
     throw typeError(
       action,
       'oodSets must be an array of {name, images}',

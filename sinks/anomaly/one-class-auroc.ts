@@ -1,4 +1,4 @@
-import { rangeError, typeError } from '../../sources/errors.js';
+import { rangeError, typeError, isArray } from '../../sources/errors.js';
 import { auroc } from './auroc.js';
 
 /**
@@ -18,7 +18,7 @@ export function oneClassAuroc(scores: ArrayLike<number>, labels: ArrayLike<numbe
   const action = 'compute a one-class AUROC';
   if (typeof normalClass !== 'number' || !Number.isInteger(normalClass))
     throw typeError(action, 'normalClass must be an integer', normalClass);
-  if (!(Array.isArray(labels) || ArrayBuffer.isView(labels)))
+  if (!(isArray(labels) || ArrayBuffer.isView(labels)))
     throw typeError(action, 'labels must be an array of class labels', typeof labels);
   const positive = new Uint8Array(labels.length);
   let normals = 0;

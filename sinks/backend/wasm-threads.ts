@@ -43,7 +43,7 @@ export function registerThreadedWasm(
   tf: typeof TF,
   wasm: WasmBackendModule,
   threads: number,
-): { lastError(): unknown } {
+): { readonly lastError: () => unknown } {
   const require = createRequire(import.meta.url);
   const pkgDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   let lastError: unknown;

@@ -6,14 +6,14 @@ import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { deriveSeed, freshSeed } from '../../sources/random.js';
 import { pruneCheckpoints } from '../checkpoint/prune-checkpoints.js';
 import type { ContrastiveBatch } from './contrastive-batch.js';
-
-export type { ContrastiveBatch } from './contrastive-batch.js';
 import { createImageEncoder } from './image-encoder.js';
 import { createMocoModels, type MocoModels, type MocoOptimizerName } from './moco-models.js';
 import { mocoStep } from './moco-step.js';
 import { saveMocoCheckpoint } from './save-moco-checkpoint.js';
 import { createVideoEncoder } from './video-encoder.js';
 import { viewsToTensor } from './views-to-tensor.js';
+
+export type { ContrastiveBatch } from './contrastive-batch.js';
 
 /** What {@link TrainMocoOptions.onStep} reports after each step (one JSON line of `metrics.jsonl`). */
 export interface MocoStepReport {

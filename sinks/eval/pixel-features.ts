@@ -1,4 +1,4 @@
-import { rangeError, typeError } from '../../sources/errors.js';
+import { rangeError, typeError, isArray } from '../../sources/errors.js';
 import type { EncoderInputBatch } from './encoder-features.js';
 
 /**
@@ -22,7 +22,7 @@ export async function pixelFeatures(
     const { data, shape } = (batch ?? {}) as Partial<EncoderInputBatch>;
     if (!(data instanceof Uint8Array || data instanceof Float32Array))
       throw typeError(action, 'each batch must have data as a Uint8Array or Float32Array', typeof data);
-    if (!Array.isArray(shape) || shape.length < 2 || !shape.every((s) => Number.isInteger(s) && s >= 0))
+    if (!isArray(shape) || shape.length < 2 || !shape.every((s) => Number.isInteger(s) && s >= 0))
       throw rangeError(action, 'each batch must have a shape [n, ...] of integers', shape);
     const size = shape.reduce((a, b) => a * b, 1);
     if (data.length !== size)

@@ -2,10 +2,8 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
-import type { LoaderState } from '../../sources/loader-state.js';
+import { checkInteger, rangeError, SampleError, typeError } from '../../sources/errors.js';
 import { deriveSeed, freshSeed, Random } from '../../sources/random.js';
-import { SampleError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { saveCheckpoint } from '../checkpoint/save-checkpoint.js';
 import { conditionalClasses } from './conditional-classes.js';
@@ -124,7 +122,7 @@ export interface TrainNdaGanOptions {
    */
   readonly checkpointEvery?: number;
   /** The loader's state for the checkpoints (e.g. `() => iteration.state()`). @default none saved */
-  readonly loaderState?: () => LoaderState | unknown;
+  readonly loaderState?: () => unknown;
   /** Called after each G step. @default none */
   readonly onStep?: (report: GanStepReport) => void;
 }

@@ -72,7 +72,10 @@ export async function readJsonLines(path: string): Promise<Record<string, unknow
       out.push(JSON.parse(line) as Record<string, unknown>);
     } catch (error) {
       const last = lines.slice(i + 1).every((l) => l.trim() === '');
-      if (!last) throw new Error(`Cannot read ${path} as line ${i + 1} is not JSON (${(error as Error).message})`);
+      if (!last)
+        throw new Error(`Cannot read ${path} as line ${i + 1} is not JSON (${(error as Error).message})`, {
+          cause: error,
+        });
     }
   });
   return out;

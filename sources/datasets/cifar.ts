@@ -65,7 +65,7 @@ const PIXELS = 32 * 32 * 3;
 function openTarball(file: string): { extract: tar.Extract; close: () => void; failure: () => Error | undefined } {
   const fd = openSync(file, 'r');
   const head = Buffer.alloc(2);
-  let gz = false;
+  let gz: boolean;
   try {
     gz = readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
   } finally {

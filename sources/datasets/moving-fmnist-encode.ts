@@ -116,6 +116,7 @@ export async function encodeGrayMp4(
       child.stdin.end();
       child.on('close', (code, sig) => {
         signal?.removeEventListener('abort', onAbort);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an abort rejects with the signal's reason, as Node's own APIs do
         if (failure !== undefined) reject(failure);
         else if (code !== 0)
           reject(new Error(`ffmpeg failed to encode mp4 clips (exit ${code ?? sig}): ${stderr.trim()}`));

@@ -1,4 +1,4 @@
-import { checkInteger, rangeError, typeError } from '../errors.js';
+import { checkInteger, rangeError, typeError, isArray } from '../errors.js';
 
 /**
  * The eight motion directions of Moving-Fashion-MNIST, by label: compass points counter-clockwise
@@ -87,7 +87,7 @@ export function renderMovingFmnist(
   const action = 'render a Moving-Fashion-MNIST clip';
   const frames = checkInteger(action, 'frames', options.frames ?? 20, 1, 10_000);
   const size = checkInteger(action, 'size', options.size ?? 64, 1, 4096);
-  if (!Array.isArray(items) || items.length === 0) throw typeError(action, 'items must be a non-empty array', items);
+  if (!isArray(items) || items.length === 0) throw typeError(action, 'items must be a non-empty array', items);
   const data = new Uint8Array(frames * size * size);
   const positions: [number, number][][] = [];
   const bounces: number[][] = [];

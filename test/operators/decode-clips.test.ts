@@ -211,6 +211,7 @@ describe('decodeClips', () => {
     await w.write({ __key__: 'b', mp4: video('b.mp4') });
     const [brokenShard] = await w.close();
     const warnings: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be put back as it was, never called
     const write = process.stderr.write;
     process.stderr.write = (chunk: string) => (warnings.push(String(chunk)), true);
     try {

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { lastValueFrom, from, toArray } from 'rxjs';
+import { lastValueFrom, from, toArray, type Observable } from 'rxjs';
 import sharp from 'sharp';
 import { decode } from '../../operators/decode.js';
 import { randomCrop } from '../../operators/random-crop.js';
 import { randomFlip } from '../../operators/random-flip.js';
-import { createLoader } from '../../sources/loader.js';
+import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { ShardWriter } from '../../sources/shard-writer.js';
 import type { Image, Sample } from '../../sources/sample.js';
@@ -26,8 +26,9 @@ async function images(w: number, h: number, seed: number): Promise<{ jpg: Buffer
   };
 }
 
-async function run(samples: Sample[], ...ops: any[]): Promise<Sample[]> {
-  return lastValueFrom((from(samples) as any).pipe(...ops, toArray()));
+async function run(samples: Sample[], ...ops: LoaderStage[]): Promise<Sample[]> {
+  const piped = ops.reduce<Observable<Sample>>((o, op) => o.pipe(op), from(samples));
+  return lastValueFrom(piped.pipe(toArray()));
 }
 
 function pixels(s: Sample, field: string): { shape: readonly number[]; data: number[] } {

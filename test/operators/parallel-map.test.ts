@@ -12,7 +12,7 @@ const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe
 
 /** Resolves after `n` hops through the microtask queue (a deterministic "delay"). */
 async function hops(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await null;
+  for (let i = 0; i < n; i++) await Promise.resolve();
 }
 
 /** A promise with its resolve/reject exposed. */

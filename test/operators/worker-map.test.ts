@@ -34,7 +34,7 @@ function poolSpy(): { onPool: (p: Piscina) => void; pools: Piscina[]; workers: W
 
 /** Resolves once every thread has exited (a thread that never exits fails the test by its timeout). */
 async function allExited(workers: readonly Worker[]): Promise<void> {
-  await Promise.all(workers.map((w) => (w.threadId < 0 ? undefined : once(w, 'exit'))));
+  await Promise.all(workers.filter((w) => w.threadId >= 0).map((w) => once(w, 'exit')));
   for (const w of workers) assert.equal(w.threadId, -1);
 }
 

@@ -103,7 +103,7 @@ describe('fmnistMoco', () => {
     assert.equal(b.length, 2);
     assert.ok(
       Math.abs((a[0] as number) - (b[0] as number)) < 1e-5 && Math.abs((a[1] as number) - (b[1] as number)) < 1e-5,
-      `straight ${a} vs resumed ${b}`,
+      `straight ${a.join(',')} vs resumed ${b.join(',')}`,
     );
   });
 

@@ -33,7 +33,7 @@ describe('oneClassExperiment', () => {
       }),
       (e: unknown) => {
         assert.ok(e instanceof PipelineError);
-        assert.match(String((e as Error).cause ?? e), /fewer than one batch of 2000/);
+        assert.match(String(e.cause instanceof Error ? e.cause : e), /fewer than one batch of 2000/);
         return true;
       },
     );

@@ -77,7 +77,10 @@ describe('createCorruption', () => {
     const blur = createCorruption('gaussian-blur').apply(batch, { seed: 1, keys: keysOf(2) }).data;
     let lo = 255;
     let hi = 0;
-    for (const v of batch.data) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
+    for (const v of batch.data) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     for (const v of blur) assert.ok(v >= lo && v <= hi);
 
     const con = createCorruption('contrast', { factor: 0.5 }).apply(batch, { seed: 1, keys: keysOf(2) }).data;

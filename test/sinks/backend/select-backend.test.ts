@@ -74,6 +74,7 @@ describe('selectBackend', () => {
         Array.from({ length: 4 * 4 * 3 * 5 }, (_, i) => Math.cos(i) / 10),
         [4, 4, 3, 5],
       );
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tf.grads hands over Tensors of any rank; conv2d wants 4-D ones
       const [gx, gw] = tf.grads((a: any, f: any) => tf.conv2d(a, f, 2, 'same').square().sum())([x, w]);
       const out = { gx: [...(await gx!.data())], gw: [...(await gw!.data())] };
       tf.dispose([x, w, gx!, gw!]);

@@ -8,7 +8,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 describe('writeRunConfig / readRunConfig / readJsonLines', () => {
   it('round-trips the resolved configuration and reports a missing one as null', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     assert.equal(await readRunConfig(dir), null);
     await writeRunConfig(join(dir, 'run'), { pipeline: 'fmnist-gan', seed: 3, nda: 'jigsaw', gone: undefined });
     assert.deepEqual(await readRunConfig(join(dir, 'run')), { pipeline: 'fmnist-gan', seed: 3, nda: 'jigsaw' });
@@ -19,7 +19,7 @@ describe('writeRunConfig / readRunConfig / readJsonLines', () => {
   });
 
   it('ignores a last line cut short by a crash but names the file and line of any other bad line', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const path = join(dir, 'metrics.jsonl');
     assert.deepEqual(await readJsonLines(path), []);
     await writeFile(path, '{"step":1,"dLoss":2}\n{"step":2,"dLoss":1.5}\n{"step":3,"dL');
@@ -34,7 +34,7 @@ describe('writeRunConfig / readRunConfig / readJsonLines', () => {
 
 describe('writeRunReport', () => {
   it('writes one self-contained HTML page with the config, loss curves, evaluations, tables and images', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     await writeRunConfig(dir, { pipeline: 'fmnist-gan', nda: 'jigsaw', loader: { shuffle: 1000 } });
     for (let step = 1; step <= 20; step++)
       await appendFile(
@@ -71,7 +71,7 @@ describe('writeRunReport', () => {
   });
 
   it('says so when the run folder holds nothing yet', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const html = await readFile(await writeRunReport(dir), 'utf8');
     assert.match(html, /Nothing recorded yet/);
   });
