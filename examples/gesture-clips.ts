@@ -2,7 +2,7 @@
 //   <root>/labels.tsv          a header line, then "<clip file>\t<gesture>\t<split>\t<signer>"
 //   <root>/clips/<clip file>   the videos (any container ffmpeg reads)
 // Write its shards (train-000000.tar, test-000000.tar, ...: video bytes + cls + json):
-//   npx ndaflow prepare adapter dist/examples/gesture-clips.js /data/gesture-clips --out shards/gestures
+//   npx ndaflow prepare adapter dist-test/examples/gesture-clips.js /data/gesture-clips --out shards/gestures
 // or in code: await writeDataset(gestureClips('/data/gesture-clips'), { out: 'shards/gestures', seed: 1 })
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -5,9 +5,9 @@
  * pixels. Each training run is a normal pipeline run (`ndaflow run PIPELINE`) in its own run folder
  * under `--out`; a run whose `eval.jsonl` is already there is read, not trained again.
  *
- *   node dist/experiments/contrastive-nda.js --pipeline fmnist-moco --nda none,jigsaw --seeds 1,2 \
+ *   node dist-test/experiments/contrastive-nda.js --pipeline fmnist-moco --nda none,jigsaw --seeds 1,2 \
  *     --steps 300 --out runs/experiment-moco
- *   node dist/experiments/contrastive-nda.js --pipeline moving-fmnist-video-moco --nda none,shuffle \
+ *   node dist-test/experiments/contrastive-nda.js --pipeline moving-fmnist-video-moco --nda none,shuffle \
  *     --seeds 1,2 --steps 300 --out runs/experiment-video-moco
  *
  * Prints a Markdown table (mean over the seeds, and each seed) and, last, one JSON line with every figure.

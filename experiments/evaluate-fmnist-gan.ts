@@ -10,7 +10,7 @@
  *   (FID formula) and KID; plus the floor, 10,000 real training images against the test images; a
  *   sample grid PNG per run and generator (`samples-step-*.png`, `samples-ema-step-*.png`).
  *
- *   node dist/experiments/evaluate-fmnist-gan.js --runs runs/experiment --classes 0,1,2 --seeds 1 \
+ *   node dist-test/experiments/evaluate-fmnist-gan.js --runs runs/experiment --classes 0,1,2 --seeds 1 \
  *     --test 'DIR/test-000000.tar' --train 'DIR/train-{000000..000005}.tar' --ch 32
  */
 import { existsSync } from 'node:fs';

@@ -5,7 +5,7 @@
  * beta 0.75), and saves the final checkpoint (weights, optimizers, EMA, loader state) into `--out`.
  * A run whose final checkpoint is already there is not trained again.
  *
- *   node dist/experiments/train-fmnist-gan.js --shards 'DIR/train-{000000..000005}.tar' \
+ *   node dist-test/experiments/train-fmnist-gan.js --shards 'DIR/train-{000000..000005}.tar' \
  *     --class 0|all --nda none|jigsaw --seed 1 --steps 400 --ch 32 --out runs/experiment/c0-jigsaw-s1
  *
  * The stream: shards shuffled (buffer 2000, seeded), the class kept (`cls`), decoded to greyscale,

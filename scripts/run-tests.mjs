@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/test/**/*.test.js) with node's test runner.
+// Runs every compiled test file (dist-test/test/**/*.test.js, built by tsconfig.json) with node's test runner.
 // Slow end-to-end tests check process.env.NDAFLOW_E2E themselves and skip without it.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ function collect(dir) {
 }
 
 const filter = process.argv[2];
-const files = collect('dist/test')
+const files = collect('dist-test/test')
   .filter((f) => !filter || f.includes(filter))
   .sort();
 if (files.length === 0) {

@@ -393,7 +393,7 @@ export function prepareCommand(): Command {
         .description(
           'any dataset through a DatasetAdapter module (its default export: (root) => DatasetAdapter) -> <split>-%06d.tar',
         )
-        .argument('<module>', 'the adapter module (.js/.mjs; e.g. dist/examples/gesture-clips.js)')
+        .argument('<module>', 'the adapter module (.js/.mjs; e.g. dist-test/examples/gesture-clips.js)')
         .argument('<root>', 'the dataset folder, passed to the adapter function')
         .option('--splits <list>', 'write only these splits, comma-separated (default: all)'),
       undefined,

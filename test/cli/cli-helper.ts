@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { readTarSamples } from '../../sources/tar-samples.js';
 
-/** The repository root (this file runs from dist/test/cli/). */
+/** The repository root (this file runs from dist-test/test/cli/). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** The compiled CLI. */
-export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+/** The CLI as the tests compile it (tsconfig.json -> dist-test/), beside the code under test. */
+export const CLI = join(ROOT, 'dist-test', 'cli', 'main.js');
 
 /** What a CLI run gave. */
 export interface CliResult {
@@ -18,7 +18,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node dist/cli/main.js ...args` as a child process (cwd: the repo root unless given). */
+/** Runs `node dist-test/cli/main.js ...args` as a child process (cwd: the repo root unless given). */
 export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {

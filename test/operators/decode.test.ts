@@ -19,7 +19,7 @@ import { at } from '../helpers/at.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-// dist/test/operators -> test/fixtures/images
+// dist-test/test/operators -> test/fixtures/images
 const FIXTURES = new URL('../../../test/fixtures/images/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
 

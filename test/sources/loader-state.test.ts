@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { fromShards, type FromShardsOptions, type ShardSource } from '../../sources/from-shards.js';
 import { createLoader, type Loader } from '../../sources/loader.js';
@@ -168,7 +169,7 @@ describe('loader state: exact resume', () => {
 });
 
 describe('loader state: kill -9', () => {
-  const child = join(process.cwd(), 'dist', 'test', 'fixtures', 'resume-child.js');
+  const child = fileURLToPath(new URL('../fixtures/resume-child.js', import.meta.url));
 
   /** Runs the child; kills it with SIGKILL when it reports item `killAfter` (never, if undefined), before it may take another. */
   function runChild(
