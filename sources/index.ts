@@ -20,3 +20,4 @@ export * from './video/video-frame-decoder.js';
 export * from './video/video-clip.js';
 export * from './video/stack-clips.js';
 export * from './video/ffmpeg-binaries.js';
+export * from './optional-package.js';

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type * as TF from '@tensorflow/tfjs-core';
 import { checkInteger, rangeError } from '../../sources/errors.js';
+import { importOptional } from '../../sources/optional-package.js';
 import { registerWasmKernels } from './register-wasm-kernels.js';
 import { MAX_WASM_THREADS, registerThreadedWasm, type WasmBackendModule } from './wasm-threads.js';
 
@@ -67,13 +68,15 @@ const TF_NAME: Readonly<Record<BackendName, string>> = {
  * Chooses and activates the TF.js backend at run time: `@tensorflow/tfjs-node-gpu` >
  * `@tensorflow/tfjs-node` > `@tensorflow/tfjs-backend-wasm` (with threads and ndaflow's conv-gradient
  * kernels) > `cpu`, each loaded by dynamic `import()` and each failure recorded with its reason; or
- * forces one. Nothing is loaded or registered before it is called.
+ * forces one. Nothing is loaded or registered before it is called: TF.js is an optional peer
+ * dependency, loaded here on first use, so `ndaflow/sources` and `ndaflow/operators` never load it.
  *
  * @example
  * const chosen = await selectBackend({ backend: 'wasm', threads: 2 });
  * console.log(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`);
  *
- * @throws RangeError/TypeError for a bad option; Error naming every reason when the forced backend (or,
+ * @throws RangeError/TypeError for a bad option; `MissingPackageError` (one line with the install
+ * command) when `@tensorflow/tfjs-core` is not installed; Error naming every reason when the forced backend (or,
  * unforced, every backend) is unavailable.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<SelectedBackend> {
@@ -85,7 +88,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     options.threads === undefined
       ? Math.min(availableParallelism(), MAX_WASM_THREADS)
       : checkInteger(action, 'threads', options.threads, 1, MAX_WASM_THREADS);
-  const tf = await import('@tensorflow/tfjs-core');
+  const tf = await importOptional<typeof TF>('@tensorflow/tfjs-core', 'select a TF.js backend');
   const gradients = await loadGradients(tf);
   const candidates = options.backend === undefined ? BACKEND_ORDER : [options.backend];
   const failed: BackendAttempt[] = [];

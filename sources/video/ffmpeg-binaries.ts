@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 
-/** Where one ffmpeg tool (`ffmpeg` or `ffprobe`) was found. */
+/** Where the ffmpeg executable was found. */
 export interface ToolLocation {
   /** Absolute path of the executable (or the bare name when it is taken from PATH). */
   readonly path: string;
@@ -10,16 +10,16 @@ export interface ToolLocation {
   readonly source: 'env' | 'system' | 'bundled';
 }
 
-/** Both ffmpeg tools. */
+/**
+ * The ffmpeg binary every video stage uses. Only ffmpeg: nothing in ndaflow calls ffprobe (the video
+ * decoder reads duration and frame rate from ffmpeg's own input header).
+ */
 export interface FfmpegBinaries {
   readonly ffmpeg: ToolLocation;
-  readonly ffprobe: ToolLocation;
 }
 
-const BUNDLED: Readonly<Record<'ffmpeg' | 'ffprobe', { readonly module: string; readonly env: string }>> = {
-  ffmpeg: { module: '@ffmpeg-installer/ffmpeg', env: 'FFMPEG_PATH' },
-  ffprobe: { module: '@ffprobe-installer/ffprobe', env: 'FFPROBE_PATH' },
-};
+/** The npm package with a static ffmpeg build (its `path` export names the executable). */
+const BUNDLED = '@ffmpeg-installer/ffmpeg';
 
 function isExecutable(path: string): boolean {
   try {
@@ -48,34 +48,33 @@ function bundled(module: string): string | undefined {
   }
 }
 
-function locate(tool: 'ffmpeg' | 'ffprobe', env: NodeJS.ProcessEnv): ToolLocation {
-  const { module, env: variable } = BUNDLED[tool];
-  const fromEnv = env[variable];
+function locate(env: NodeJS.ProcessEnv): ToolLocation {
+  const fromEnv = env['FFMPEG_PATH'];
   if (fromEnv !== undefined && fromEnv !== '') {
     if (!isExecutable(fromEnv))
       throw new Error(
-        `Cannot use ${tool} as ${variable} must name an executable file: current value is ${JSON.stringify(fromEnv)}`,
+        `Cannot use ffmpeg as FFMPEG_PATH must name an executable file: current value is ${JSON.stringify(fromEnv)}`,
       );
     return { path: fromEnv, source: 'env' };
   }
-  const system = onPath(tool, env['PATH']);
+  const system = onPath('ffmpeg', env['PATH']);
   if (system !== undefined) return { path: system, source: 'system' };
-  const fromPackage = bundled(module);
+  const fromPackage = bundled(BUNDLED);
   if (fromPackage !== undefined) return { path: fromPackage, source: 'bundled' };
   throw new Error(
-    `Cannot find ${tool}: set ${variable}, install ffmpeg on the PATH (apt-get install ffmpeg), or install the npm package ${module}`,
+    `Cannot find ffmpeg: set FFMPEG_PATH, install ffmpeg on the PATH (apt-get install ffmpeg), or run npm install ${BUNDLED}`,
   );
 }
 
 /**
- * Finds `ffmpeg` and `ffprobe`: each from its environment variable (`FFMPEG_PATH`, `FFPROBE_PATH`),
- * else the system PATH, else the static binary of `@ffmpeg-installer/ffmpeg` /
- * `@ffprobe-installer/ffprobe`. Pure function of `env` (and the file system): nothing is cached or
- * set globally, so callers pass the paths on to each fluent-ffmpeg command
+ * Finds `ffmpeg`: from `FFMPEG_PATH`, else the system PATH, else the static binary of
+ * `@ffmpeg-installer/ffmpeg` (an optional peer dependency, loaded here on first use and never at
+ * import time). Pure function of `env` (and the file system): nothing is cached or
+ * set globally, so callers pass the path on to each fluent-ffmpeg command
  * (`command.setFfmpegPath(binaries.ffmpeg.path)`).
  *
- * @throws Error when a variable names a file that is not executable, or no tool is found.
+ * @throws Error when a variable names a file that is not executable, or no ffmpeg is found.
  */
 export function findFfmpegBinaries(env: NodeJS.ProcessEnv = process.env): FfmpegBinaries {
-  return { ffmpeg: locate('ffmpeg', env), ffprobe: locate('ffprobe', env) };
+  return { ffmpeg: locate(env) };
 }

@@ -3,7 +3,8 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import ffmpeg from 'fluent-ffmpeg';
+import type Ffmpeg from 'fluent-ffmpeg';
+import { importOptional } from '../optional-package.js';
 import { findFfmpegBinaries, type FfmpegBinaries } from './ffmpeg-binaries.js';
 
 /** What {@link VideoFrameDecoder.decode} decodes, and how. */
@@ -108,6 +109,10 @@ const BLOCK_BYTES = 4 * 1024 * 1024;
  * Lifecycle: each decode removes its temporary file when it settles; aborting a decode kills its
  * process; {@link close} kills every running process and removes the folder (idempotent).
  *
+ * `fluent-ffmpeg` is imported on the first decode, not when this module loads (a loader of images
+ * never needs it); without it the decode rejects with a `MissingPackageError` naming the
+ * install command.
+ *
  * Note: fluent-ffmpeg keeps the ffmpeg path in a module-wide cache (its `setFfmpegPath` is global),
  * and runs `ffmpeg -formats` and `ffmpeg -encoders` once per Node process (its capability check,
  * cached); after that each video costs exactly one process.
@@ -117,7 +122,7 @@ export class VideoFrameDecoder {
   private dir: string | undefined;
   private closed = false;
   private files = 0;
-  private readonly running = new Set<ffmpeg.FfmpegCommand>();
+  private readonly running = new Set<Ffmpeg.FfmpegCommand>();
 
   constructor(binaries: FfmpegBinaries = findFfmpegBinaries()) {
     this.binaries = binaries;
@@ -141,13 +146,16 @@ export class VideoFrameDecoder {
       await writeFile(file, request.bytes);
       request.signal?.throwIfAborted();
       if (this.closed) throw abortError('the video decoder is closed');
-      return await this.run(file, request);
+      const { default: command } = await importOptional<{ default: typeof Ffmpeg }>('fluent-ffmpeg', 'decode a video');
+      request.signal?.throwIfAborted();
+      if (this.closed) throw abortError('the video decoder is closed');
+      return await this.run(command, file, request);
     } finally {
       await unlink(file).catch(() => undefined);
     }
   }
 
-  private run(file: string, request: FrameDecodeRequest): Promise<DecodedFrames> {
+  private run(ffmpeg: typeof Ffmpeg, file: string, request: FrameDecodeRequest): Promise<DecodedFrames> {
     const { size, crop, fps, threads, maxFrames, lastNeeded, signal, scaler = 'bilinear' } = request;
     const frameBytes = crop * crop * 3;
     const frames: Uint8Array[] = [];
