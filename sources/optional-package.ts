@@ -50,6 +50,8 @@ function isMissing(error: unknown, name: string): boolean {
  *
  * @param name - the package specifier, e.g. `'fluent-ffmpeg'`.
  * @param action - what needed it, in the error message's form (`'decode a video'`).
+ * @param companions - packages that go with it, named in the same install command (TF.js's backends
+ * beside `@tensorflow/tfjs-core`), so one command makes the feature work.
  * @returns the module namespace.
  * @throws {@link MissingPackageError} (one line: the package and `npm install <name>@<range>`) when the
  * package itself is not installed; any other loading error as it is.
@@ -57,17 +59,15 @@ function isMissing(error: unknown, name: string): boolean {
  * @example
  * const ffmpeg = (await importOptional<typeof import('fluent-ffmpeg')>('fluent-ffmpeg', 'decode a video')).default;
  */
-export async function importOptional<T>(name: string, action: string): Promise<T> {
+export async function importOptional<T>(name: string, action: string, companions: readonly string[] = []): Promise<T> {
   try {
     return (await import(name)) as T;
   } catch (error) {
     if (!isMissing(error, name)) throw error;
-    const range = declaredRange(name);
-    throw new MissingPackageError(
-      action,
-      name,
-      `npm install ${range === undefined ? name : `${name}@${range}`}`,
-      error,
-    );
+    const specs = [name, ...companions].map((p) => {
+      const range = declaredRange(p);
+      return range === undefined ? p : `${p}@${range}`;
+    });
+    throw new MissingPackageError(action, name, `npm install ${specs.join(' ')}`, error);
   }
 }

@@ -88,7 +88,11 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     options.threads === undefined
       ? Math.min(availableParallelism(), MAX_WASM_THREADS)
       : checkInteger(action, 'threads', options.threads, 1, MAX_WASM_THREADS);
-  const tf = await importOptional<typeof TF>('@tensorflow/tfjs-core', 'select a TF.js backend');
+  const tf = await importOptional<typeof TF>('@tensorflow/tfjs-core', 'select a TF.js backend', [
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+    '@tensorflow/tfjs-backend-cpu',
+  ]);
   const gradients = await loadGradients(tf);
   const candidates = options.backend === undefined ? BACKEND_ORDER : [options.backend];
   const failed: BackendAttempt[] = [];

@@ -71,7 +71,7 @@ describe('lean loader: ndaflow/sources and ndaflow/operators without TF.js and f
     assert.equal(r.status, 0, r.stderr);
     assert.equal(
       r.stdout,
-      'MissingPackageError: Cannot select a TF.js backend as the package @tensorflow/tfjs-core is not installed: run npm install @tensorflow/tfjs-core@4.22.0\n',
+      'MissingPackageError: Cannot select a TF.js backend as the package @tensorflow/tfjs-core is not installed: run npm install @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 @tensorflow/tfjs-backend-cpu@4.22.0\n',
     );
     assert.match(r.stderr, /blocked: @tensorflow\/tfjs-core/);
   });
