@@ -5,7 +5,7 @@ import type { Sample } from '../sources/sample.js';
 import { AUGMENT_OPS, buildAugmentChain, type AugmentStep } from './internal/augment-worker.js';
 import { workerMap, type WorkerMapOptions } from './worker-map.js';
 
-export type { AugmentStep } from './internal/augment-worker.js';
+export type { AugmentStep, AugmentStepOptions } from './internal/augment-worker.js';
 
 /** Options of {@link augmentInWorkers}: those of {@link workerMap} that apply. */
 export interface AugmentInWorkersOptions {

@@ -25,7 +25,12 @@ export * from './gaussian-blur.js';
 export * from './normalize.js';
 export * from './two-views.js';
 export * from './nda-pairs.js';
-export { augmentInWorkers, type AugmentInWorkersOptions, type AugmentStep } from './augment-in-workers.js';
+export {
+  augmentInWorkers,
+  type AugmentInWorkersOptions,
+  type AugmentStep,
+  type AugmentStepOptions,
+} from './augment-in-workers.js';
 export * from './clip-random-resized-crop.js';
 export * from './clip-random-flip.js';
 export * from './clip-color-jitter.js';

@@ -84,8 +84,7 @@ const ACTION = 'create two views';
  * both views; wrap an opaque `pipe(...)` with `holding(n, op)` so it counts). Teardown unsubscribes
  * both augmentations. Deterministic given the augmentations' seeds.
  *
- * @param augment The first view's augmentation (and the second's, when `augmentB` is not given).
- * @param augmentB The second view's augmentation.
+ * @param augment The augmentation of both views (the second signature takes one per view).
  * @throws RangeError/TypeError for a bad augmentation or option; at run time a `SampleError`
  *   (reason `'two-views'`) through the handler for a copy without a usable view.
  * @example
@@ -105,6 +104,16 @@ export function twoViews(
   augment: ViewAugmentation,
   options?: TwoViewsOptions,
 ): OperatorFunction<Sample, Sample> & HoldsSamples;
+/**
+ * {@link twoViews} with asymmetric views (as in BYOL): everything as in the first signature, except
+ * that `view0` goes through `augment` and `view1` through `augmentB`.
+ *
+ * @param augment The first view's augmentation.
+ * @param augmentB The second view's augmentation.
+ * @throws RangeError/TypeError for a bad augmentation or option.
+ * @example
+ * const loader = createLoader(source, decode({ image: 'rgb' }), twoViews(strong, weak), batch(256));
+ */
 export function twoViews(
   augment: ViewAugmentation,
   augmentB: ViewAugmentation,

@@ -159,6 +159,7 @@ function resolve(spec: string | readonly string[], options: FromShardsOptions): 
 
 /** See {@link fromShards}. */
 export class ShardSource extends Observable<Sample> {
+  /** @internal Made by {@link fromShards}, which resolves and checks the options. */
   constructor(private readonly config: Resolved) {
     super((subscriber) => {
       const run = this.open({});

@@ -15,24 +15,30 @@ import { randomFlip, type RandomFlipOptions } from '../random-flip.js';
 import { randomGrayscale, type RandomGrayscaleOptions } from '../random-grayscale.js';
 import { randomResizedCrop, type RandomResizedCropOptions } from '../random-resized-crop.js';
 
-/** Options of a step: the operator's options minus what cannot travel as JSON or must stay on the main side. */
-type StepOptions<T> = Omit<T, 'onSeed' | 'handler'>;
+/**
+ * Options of an {@link AugmentStep}: the operator's own options minus what cannot travel to a worker
+ * as JSON or must stay on the main thread (`onSeed`, `handler`).
+ */
+export type AugmentStepOptions<T> = Omit<T, 'onSeed' | 'handler'>;
 
 /** One step of an `augmentInWorkers` chain: a positive augmentation operator and its (JSON) options. */
 export type AugmentStep =
   | {
       readonly op: 'randomResizedCrop';
-      readonly options: StepOptions<RandomResizedCropOptions> & { readonly seed: number };
+      readonly options: AugmentStepOptions<RandomResizedCropOptions> & { readonly seed: number };
     }
-  | { readonly op: 'colorJitter'; readonly options: StepOptions<ColorJitterOptions> & { readonly seed: number } }
+  | { readonly op: 'colorJitter'; readonly options: AugmentStepOptions<ColorJitterOptions> & { readonly seed: number } }
   | {
       readonly op: 'randomGrayscale';
-      readonly options: StepOptions<RandomGrayscaleOptions> & { readonly seed: number };
+      readonly options: AugmentStepOptions<RandomGrayscaleOptions> & { readonly seed: number };
     }
-  | { readonly op: 'gaussianBlur'; readonly options: StepOptions<GaussianBlurOptions> & { readonly seed: number } }
-  | { readonly op: 'randomFlip'; readonly options: StepOptions<RandomFlipOptions> & { readonly seed: number } }
-  | { readonly op: 'randomCrop'; readonly options: StepOptions<RandomCropOptions> & { readonly seed: number } }
-  | { readonly op: 'normalize'; readonly options: StepOptions<NormalizeOptions> };
+  | {
+      readonly op: 'gaussianBlur';
+      readonly options: AugmentStepOptions<GaussianBlurOptions> & { readonly seed: number };
+    }
+  | { readonly op: 'randomFlip'; readonly options: AugmentStepOptions<RandomFlipOptions> & { readonly seed: number } }
+  | { readonly op: 'randomCrop'; readonly options: AugmentStepOptions<RandomCropOptions> & { readonly seed: number } }
+  | { readonly op: 'normalize'; readonly options: AugmentStepOptions<NormalizeOptions> };
 
 /** The operators a step may name, and whether each needs a seed. */
 export const AUGMENT_OPS: Readonly<
