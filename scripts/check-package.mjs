@@ -22,6 +22,7 @@ try {
       .map((t) => `unexpected ${t}`),
     ...['package.json', 'README.md', 'LICENSE', 'dist', 'data'].filter((t) => !top.has(t)).map((t) => `missing ${t}`),
     ...files.filter((f) => f.endsWith('.map')).map((f) => `source map ${f}`),
+    ...files.filter((f) => f.endsWith('.tsbuildinfo')).map((f) => `build state ${f}`),
     ...files.filter((f) => /^dist\/(test|bench|examples|experiments)\//.test(f)).map((f) => `not library code: ${f}`),
   ];
   console.log(

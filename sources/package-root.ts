@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The folder of ndaflow's own package.json, found by walking up from this module (so it works from
- * `dist/` in a checkout and in an installed package alike, whatever the cwd). A few stat calls: callers
- * ask once per run, so nothing is cached.
+ * `dist/` of an installed package and from `dist/` or `dist-test/` of a checkout alike, whatever the
+ * cwd). A few stat calls: callers ask once per run, so nothing is cached.
  * @throws Error when no ndaflow package.json is found above this file.
  */
 export function packageRoot(): string {

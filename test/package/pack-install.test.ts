@@ -55,7 +55,10 @@ describe(
       const top = [...new Set(files.map((f) => f.split('/')[0]))].sort();
       assert.deepEqual(top, ['LICENSE', 'README.md', 'data', 'dist', 'package.json']);
       assert.deepEqual(
-        files.filter((f) => f.endsWith('.map') || /^dist\/(test|bench|examples|experiments)\//.test(f)),
+        files.filter(
+          (f) =>
+            f.endsWith('.map') || f.endsWith('.tsbuildinfo') || /^dist\/(test|bench|examples|experiments)\//.test(f),
+        ),
         [],
       );
       const installed = join(app, 'node_modules', 'ndaflow');
