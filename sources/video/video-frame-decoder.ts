@@ -141,15 +141,16 @@ export class VideoFrameDecoder {
   async decode(request: FrameDecodeRequest): Promise<DecodedFrames> {
     if (this.closed) throw abortError('the video decoder is closed');
     request.signal?.throwIfAborted();
+    // loaded on first use (Node caches it), before any temporary file is written
+    const { default: ffmpeg } = await importOptional<{ default: typeof Ffmpeg }>('fluent-ffmpeg', 'decode a video');
+    if (this.closed) throw abortError('the video decoder is closed');
+    request.signal?.throwIfAborted();
     const file = join(this.folder(), `${this.files++}.${request.extension.replace(/[^a-zA-Z0-9]/g, '') || 'bin'}`);
     try {
       await writeFile(file, request.bytes);
       request.signal?.throwIfAborted();
       if (this.closed) throw abortError('the video decoder is closed');
-      const { default: command } = await importOptional<{ default: typeof Ffmpeg }>('fluent-ffmpeg', 'decode a video');
-      request.signal?.throwIfAborted();
-      if (this.closed) throw abortError('the video decoder is closed');
-      return await this.run(command, file, request);
+      return await this.run(ffmpeg, file, request);
     } finally {
       await unlink(file).catch(() => undefined);
     }
