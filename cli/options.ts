@@ -1,4 +1,6 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Pipeline } from '../pipelines/pipeline.js';
+import { optionFlag, type AnyPipelineOption } from '../pipelines/pipeline-option.js';
 import { HANDLER_NAMES, type HandlerName } from '../sources/handlers.js';
 
 /** The options of every command that reads shards. */
@@ -45,4 +47,78 @@ export function addReadOptions(
 /** Whether progress is wanted (the global `--no-progress`). */
 export function progressEnabled(command: Command): boolean {
   return command.optsWithGlobals<{ progress?: boolean }>().progress !== false;
+}
+
+/** How `--help` shows an option's default. */
+function defaultNote(option: AnyPipelineOption): string {
+  if (option.isFlag) return option.default === true ? ' (default: on)' : '';
+  if (option.defaultText !== undefined) return ` (default: ${option.defaultText})`;
+  if (option.default !== undefined)
+    return ` (default: ${Array.isArray(option.default) ? option.default.join(',') : String(option.default)})`;
+  return option.required ? ' (required)' : '';
+}
+
+/** The flags of a pipeline's options, as `--help` and the errors list them. */
+export function pipelineFlags(pipeline: Pick<Pipeline, 'options'>): string[] {
+  return Object.entries(pipeline.options).map(([key, option]) => optionFlag(key, option));
+}
+
+/**
+ * The command line of one pipeline (`ndaflow run NAME [options]`), built from its declared options:
+ * one commander option per declared one (`--steps <int>`, `--nda <name>` with its choices, `--no-eval`),
+ * each with its type, default and help, so `helpInformation()` is the pipeline's `--help`.
+ * Values are read as text here and checked by the pipeline's declaration (`resolvePipelineOptions`).
+ */
+export function pipelineCommand(pipeline: Pick<Pipeline, 'name' | 'summary' | 'options'>, usageName: string): Command {
+  const command = new Command(usageName)
+    .description(pipeline.summary)
+    .usage('[options]')
+    .helpOption(false)
+    .exitOverride()
+    .allowUnknownOption()
+    .allowExcessArguments();
+  for (const [key, option] of Object.entries(pipeline.options)) {
+    const flag = optionFlag(key, option);
+    const type = option.choices !== undefined ? 'name' : option.type;
+    const choices = option.choices !== undefined ? ` (one of: ${option.choices.join(', ')})` : '';
+    // a flag that is on by default is given to turn it off: say so before its help
+    const help = option.isFlag && option.default === true ? `turn off: ${option.help}` : option.help;
+    const o = new Option(option.isFlag ? flag : `${flag} <${type}>`, `${help}${choices}${defaultNote(option)}`);
+    if (!option.isFlag) o.argParser((text: string) => option.parse(text));
+    command.addOption(o);
+  }
+  command.addHelpText(
+    'after',
+    '\nRun options: --json (one JSON object: pipeline, seed, accounting, samples, batches, seconds, throughput, details), --no-progress (no progress on stderr)',
+  );
+  return command;
+}
+
+/**
+ * Reads a pipeline's options from its command-line arguments (after `ndaflow run NAME`): the values
+ * given, by declared key, as parsed text (the declaration checks them).
+ * @throws Error `NAME takes no option --x; its options are ...` for an option it does not declare,
+ *   `NAME takes no argument x` for a stray argument; commander's error for a missing value.
+ */
+export function readPipelineArgs(
+  pipeline: Pick<Pipeline, 'name' | 'summary' | 'options'>,
+  command: Command,
+  args: readonly string[],
+): Record<string, unknown> {
+  const { operands, unknown } = command.parseOptions([...args]);
+  const stray = unknown.find((a) => a.startsWith('-'));
+  if (stray !== undefined) {
+    const flag = stray.split('=')[0] ?? stray;
+    throw new Error(
+      `${pipeline.name} takes no option ${flag}; its options are ${pipelineFlags(pipeline).join(', ') || 'none'} (see ndaflow run ${pipeline.name} --help)`,
+    );
+  }
+  const extra = [...operands, ...unknown][0];
+  if (extra !== undefined) throw new Error(`${pipeline.name} takes no argument ${JSON.stringify(extra)}`);
+  const values: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(pipeline.options)) {
+    const attribute = new Option(optionFlag(key, option)).attributeName();
+    if (command.getOptionValueSource(attribute) === 'cli') values[key] = command.getOptionValue(attribute);
+  }
+  return values;
 }

@@ -56,15 +56,19 @@ async function trainedRun(pipeline: string, nda: string, seed: number, steps: nu
   const done = rowsToFigures(await readJsonLines(join(runDir, 'eval.jsonl')));
   if (Object.keys(done).length > 0) return done;
   const started = performance.now();
-  const result = await findPipeline(pipeline).run({
-    nda,
-    seed,
-    steps,
-    runDir,
-    ...(values.shards !== undefined ? { shards: values.shards } : {}),
-    ...(values['test-shards'] !== undefined ? { testShards: values['test-shards'] } : {}),
-    log: (line) => process.stderr.write(`[${nda} s${seed}] ${line}\n`),
-  });
+  const result = await findPipeline(pipeline).run(
+    {
+      nda,
+      seed,
+      steps,
+      runDir,
+      ...(values.shards !== undefined ? { shards: values.shards } : {}),
+      ...(values['test-shards'] !== undefined ? { testShards: values['test-shards'] } : {}),
+    },
+    {
+      log: (line) => process.stderr.write(`[${nda} s${seed}] ${line}\n`),
+    },
+  );
   process.stderr.write(
     `[${nda} s${seed}] done in ${((performance.now() - started) / 1000).toFixed(0)} s, ${result.details?.['stepsPerSecond']} steps/s\n`,
   );

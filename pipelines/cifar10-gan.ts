@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { randomFlip } from '../operators/random-flip.js';
 import { deriveSeed } from '../sources/random.js';
-import { runGanPipeline } from './internal/gan-pipeline.js';
-import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
+import { definePipeline } from './define-pipeline.js';
+import { ganPipelineOptions, runGanPipeline } from './internal/gan-pipeline.js';
 
 /** Where `ndaflow prepare cifar10 cifar-10-binary.tar.gz` writes the training shards by default. */
 export const CIFAR10_DEFAULT_SHARDS = 'shards/cifar10/train-{000000..000004}.tar';
@@ -14,14 +14,16 @@ export const CIFAR10_DEFAULT_SHARDS = 'shards/cifar10/train-{000000..000004}.tar
  * `shards/cifar10/train-{000000..000004}.tar`, what `prepare cifar10` writes; `--shards` for others),
  * shuffled (buffer 1000), decoded to RGB 32x32, flipped horizontally at random (seeded), batched by 64,
  * paired with NDA negatives and fed to the NDA-GAN trainer (3-channel DCGAN, 4 D steps per G step, EMA),
- * writing the same run folder and report as `fmnist-gan`; `--resume` continues a run.
+ * writing the same run folder and report as `fmnist-gan`; `--resume` continues a run. Options as
+ * `fmnist-gan`'s (`ganPipelineOptions`) without `testShards` (no in-domain classifier for CIFAR-10).
  * @throws Error saying how to prepare the data when the default shards are missing; otherwise as `runGanPipeline`.
  */
-export const cifar10Gan: Pipeline = {
+export const cifar10Gan = definePipeline({
   name: 'cifar10-gan',
-  description:
+  options: ganPipelineOptions({ shards: CIFAR10_DEFAULT_SHARDS }),
+  summary:
     'CIFAR-10 train shards (bring your own: ndaflow prepare cifar10) -> shuffle -> decode(rgb) -> flip -> batch(64) -> ndaPairs(--nda) -> NDA-GAN training -> report',
-  run(options: PipelineRunOptions): Promise<PipelineResult> {
+  run(options, context) {
     return runGanPipeline(
       {
         name: 'cifar10-gan',
@@ -39,6 +41,7 @@ export const cifar10Gan: Pipeline = {
         augment: (seed, handler) => [randomFlip({ seed: deriveSeed(seed, 'flip'), handler })],
       },
       options,
+      context,
     );
   },
-};
+});

@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { selectBackend, type BackendName } from '../sinks/backend/select-backend.js';
-import { checkInteger, rangeError, typeError } from '../sources/errors.js';
+import { rangeError } from '../sources/errors.js';
 import { freshSeed } from '../sources/random.js';
+import { commonOptions, readOptions } from './common-options.js';
+import { definePipeline } from './define-pipeline.js';
 import { embeddedShards } from './internal/embedded-shards.js';
 import { ONE_CLASS_NDA, oneClassExperiment } from './internal/one-class-experiment.js';
-import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
+import { ndaOptions, ndaTransformOptions } from './nda-options.js';
+import { choiceOption, intOption, numberOption } from './pipeline-option.js';
 import { fmnistTestShards } from './internal/fmnist-test-shards.js';
 import { writeRunConfig } from '../sinks/report/run-folder.js';
 import { writeRunReport } from '../sinks/report/write-run-report.js';
@@ -26,29 +29,58 @@ const ACTION = 'run fmnist-anomaly';
  * and the test shards are `testShards`, or else every `test-NNNNNN.tar[.gz]` beside them (the layout
  * `ndaflow prepare fashion-mnist` writes; `fmnistTestShards`).
  *
- * Options: `normalClass` (default 0), `nda` (default 'jigsaw'), `steps` (default 200), `seed`,
- * `backend`, `runDir`, `handler`, `shards`, `epochs`, `batchSize` (default 64), `shuffle` (default
- * 1000), `log`. The result's accounting is the training loader's (the test loader's is in
+ * Options (`ndaflow run fmnist-anomaly --help`): `normalClass` (default 0), `nda` (default 'jigsaw')
+ * and its transform's options (`jigsawK`, ...), `alpha`/`beta` (the D loss weights, as `fmnist-gan`'s),
+ * `steps` (default 200), `seed`, `backend`, `runDir`, `handler`, `allowPipe`, `shards`, `testShards`,
+ * `epochs`, `batchSize` (default 64), `shuffle` (default 1000). The result's accounting is the training loader's (the test loader's is in
  * `anomaly.json`); its details hold the AUROCs. Deterministic given the seed and backend.
  * @throws RangeError/TypeError for a bad option (before reading anything); PipelineError (with the
  *   accounting so far) when a stream or the training fails.
  */
-export const fmnistAnomaly: Pipeline = {
+export const fmnistAnomaly = definePipeline({
   name: 'fmnist-anomaly',
-  description:
+  options: {
+    ...readOptions,
+    shards: commonOptions.shards.with({ defaultText: 'the embedded Fashion-MNIST train shards' }),
+    testShards: commonOptions.testShards.with({
+      defaultText: 'the test-NNNNNN.tar beside --shards, or the embedded ones',
+    }),
+    normalClass: intOption({ min: 0, max: 9, default: 0, help: 'the class trained on as normal' }),
+    nda: choiceOption(ONE_CLASS_NDA, {
+      default: 'jigsaw',
+      help: "negative data augmentation of the GAN's discriminator (none: the plain hinge GAN)",
+    }),
+    ...ndaOptions(ONE_CLASS_NDA),
+    alpha: numberOption({
+      min: 0,
+      help: 'NDA-GAN D loss: weight of the fake term',
+      defaultText: '0.25; 1 with --nda none',
+    }),
+    beta: numberOption({
+      min: 0,
+      help: 'NDA-GAN D loss: weight of the negative term',
+      defaultText: '0.75; 0 with --nda none, which takes no other',
+    }),
+    steps: commonOptions.steps.withDefault(200),
+    epochs: commonOptions.epochs.with({ defaultText: 'as many as the steps need' }),
+    batchSize: commonOptions.batchSize.withDefault(64),
+    shuffle: commonOptions.shuffle.withDefault(1000),
+    backend: commonOptions.backend,
+    runDir: commonOptions.runDir.with({ defaultText: 'runs/fmnist-anomaly-c<class>-<nda>-seed<seed>' }),
+  },
+  summary:
     'one-class anomaly detection: NDA-GAN (--nda) trained on Fashion-MNIST class --normal-class (--steps), test split scored by D: one-class AUROC and AUROC per NDA/corruption OOD set -> anomaly.json',
-  async run(options: PipelineRunOptions): Promise<PipelineResult> {
-    const normalClass = checkInteger(ACTION, 'normalClass', options.normalClass ?? 0, 0, 9);
-    const nda = options.nda ?? 'jigsaw';
-    if (!(ONE_CLASS_NDA as readonly string[]).includes(nda))
-      throw rangeError(ACTION, `nda must be one of ${ONE_CLASS_NDA.join(', ')}`, nda);
-    const steps = checkInteger(ACTION, 'steps', options.steps ?? 200, 1);
-    if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === ''))
-      throw typeError(ACTION, 'runDir must be a non-empty string', options.runDir);
-    const seed = options.seed === undefined ? freshSeed() : checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
+  async run(options, context) {
+    const { normalClass, nda, steps } = options;
+    const transformOptions = ndaTransformOptions(ACTION, nda, options);
+    if (nda === 'none' && options.beta !== undefined && options.beta !== 0)
+      throw rangeError(ACTION, '--beta weighs the NDA term, and --nda none trains without negatives', options.beta);
+    const alpha = options.alpha ?? (nda === 'none' ? 1 : 0.25);
+    const beta = options.beta ?? (nda === 'none' ? 0 : 0.75);
+    const seed = options.seed ?? freshSeed();
     const trainShards = options.shards ?? embeddedShards('fmnist', 'train');
     const testShards = fmnistTestShards(ACTION, options.shards, options.testShards);
-    const log = options.log ?? (() => undefined);
+    const log = context.log;
     if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
     const runDir = options.runDir ?? join('runs', `fmnist-anomaly-c${normalClass}-${nda}-seed${seed}`);
 
@@ -61,13 +93,16 @@ export const fmnistAnomaly: Pipeline = {
       seed,
       normalClass,
       nda,
+      ndaOptions: transformOptions,
+      alpha,
+      beta,
       steps,
       trainShards,
       testShards,
       batchSize: options.batchSize,
       shuffle: options.shuffle,
       epochs: options.epochs,
-      handler: options.handler ?? 'reraise',
+      handler: options.handler,
       backend: chosen.name,
     });
     const start = performance.now();
@@ -75,18 +110,21 @@ export const fmnistAnomaly: Pipeline = {
       normalClass,
       seed,
       nda,
+      ndaOptions: transformOptions,
+      alpha,
+      beta,
       steps,
       trainShards,
       testShards,
       runDir,
-      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-      ...(options.shuffle !== undefined ? { shuffle: options.shuffle } : {}),
+      batchSize: options.batchSize,
+      shuffle: options.shuffle,
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
-      ...(options.handler !== undefined ? { handler: options.handler } : {}),
-      ...(options.allowPipe !== undefined ? { allowPipe: options.allowPipe } : {}),
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
-      ...(options.onTrainingStep !== undefined ? { onTrainingStep: options.onTrainingStep } : {}),
+      handler: options.handler,
+      allowPipe: options.allowPipe,
+      ...(context.signal !== undefined ? { signal: context.signal } : {}),
+      ...(context.onProgress !== undefined ? { onProgress: context.onProgress } : {}),
+      ...(context.onTrainingStep !== undefined ? { onTrainingStep: context.onTrainingStep } : {}),
       log,
     });
     const seconds = (performance.now() - start) / 1000;
@@ -127,6 +165,6 @@ export const fmnistAnomaly: Pipeline = {
       },
     };
   },
-};
+});
 
 const round = (x: number): number => Math.round(x * 10000) / 10000;

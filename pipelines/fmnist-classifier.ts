@@ -6,14 +6,15 @@ import { fileIoHandler } from '../sinks/checkpoint/file-io-handler.js';
 import { evaluateClassifier } from '../sinks/eval/evaluate-classifier.js';
 import type { LabelledBatch } from '../sinks/eval/labelled-batch.js';
 import { trainFmnistClassifier } from '../sinks/eval/train-fmnist-classifier.js';
-import { checkInteger, typeError } from '../sources/errors.js';
+import { typeError } from '../sources/errors.js';
 import { fromShards } from '../sources/from-shards.js';
 import { createLoader } from '../sources/loader.js';
 import { deriveSeed, freshSeed } from '../sources/random.js';
 import type { Batch, ImageBatch } from '../sources/sample.js';
 import { embeddedShards } from './internal/embedded-shards.js';
 import { PipelineError } from './pipeline-error.js';
-import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
+import { commonOptions, readOptions } from './common-options.js';
+import { definePipeline } from './define-pipeline.js';
 import { fmnistTestShards } from './internal/fmnist-test-shards.js';
 
 /** Default epochs of {@link fmnistClassifier}. */
@@ -43,24 +44,33 @@ function labelled(b: Batch): LabelledBatch {
  * into `<runDir>/classifier` (`model.json` + `weights.bin`; load it with `loadFmnistClassifier`).
  * The test shards are `testShards` when given, else every `test-NNNNNN.tar[.gz]` in the folder of the
  * training shards (as `ndaflow prepare fashion-mnist` lays them out), or the embedded test shards when
- * `shards` is not given (`fmnistTestShards`). Prints `testAccuracy` and `testSamples`. Options: `seed`, `shards`, `epochs`, `batchSize`,
- * `shuffle`, `backend`, `runDir` (default `runs/fmnist-classifier-seed<seed>`), `handler`, `log`, `signal`.
+ * `shards` is not given (`fmnistTestShards`). Prints `testAccuracy` and `testSamples`. Options
+ * (`ndaflow run fmnist-classifier --help`): `seed`, `shards`, `testShards`, `epochs`, `batchSize`, `shuffle`,
+ * `backend`, `runDir` (default `runs/fmnist-classifier-seed<seed>`), `handler`, `allowPipe`.
  * Deterministic given the seed and backend.
  * @throws RangeError/TypeError for a bad option (before training); PipelineError (with the accounting
  *   so far) when the stream or the training fails.
  */
-export const fmnistClassifier: Pipeline = {
+export const fmnistClassifier = definePipeline({
   name: 'fmnist-classifier',
-  description:
+  options: {
+    ...readOptions,
+    shards: commonOptions.shards.with({ defaultText: 'the embedded Fashion-MNIST train shards' }),
+    testShards: commonOptions.testShards.with({
+      defaultText: 'the test-NNNNNN.tar beside --shards, or the embedded ones',
+    }),
+    epochs: commonOptions.epochs.withDefault(EPOCHS),
+    batchSize: commonOptions.batchSize.withDefault(BATCH),
+    shuffle: commonOptions.shuffle.withDefault(SHUFFLE),
+    backend: commonOptions.backend,
+    runDir: commonOptions.runDir.with({ defaultText: 'runs/fmnist-classifier-seed<seed>' }),
+  },
+  summary:
     'Fashion-MNIST train -> shuffle -> decode(gray) -> batch(64) -> train the 32x32 evaluation CNN (--epochs, default 1) -> test accuracy -> save to <run-dir>/classifier',
-  async run(options: PipelineRunOptions): Promise<PipelineResult> {
-    const epochs = checkInteger(ACTION, 'epochs', options.epochs ?? EPOCHS, 1);
-    const batchSize = checkInteger(ACTION, 'batchSize', options.batchSize ?? BATCH, 1);
-    const shuffle = checkInteger(ACTION, 'shuffle', options.shuffle ?? SHUFFLE, 0);
-    if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === ''))
-      throw typeError(ACTION, 'runDir must be a non-empty string', options.runDir);
-    const seed = options.seed === undefined ? freshSeed() : checkInteger(ACTION, 'seed', options.seed, 0, 0xffffffff);
-    const log = options.log ?? (() => undefined);
+  async run(options, context) {
+    const { epochs, batchSize, shuffle } = options;
+    const seed = options.seed ?? freshSeed();
+    const log = context.log;
     if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
     const runDir = options.runDir ?? join('runs', `fmnist-classifier-seed${seed}`);
     const trainShards = options.shards ?? embeddedShards('fmnist', 'train');
@@ -83,7 +93,7 @@ export const fmnistClassifier: Pipeline = {
         const lb = labelled(b);
         batches++;
         samples += lb.labels.length;
-        options.onProgress?.(samples, batches);
+        context.onProgress?.(samples, batches);
         yield lb;
       }
     }
@@ -93,7 +103,7 @@ export const fmnistClassifier: Pipeline = {
     try {
       trained = await trainFmnistClassifier(tf, trainBatches(), {
         seed: deriveSeed(seed, 'classifier'),
-        signal: options.signal,
+        signal: context.signal,
         onProgress: (p) => {
           if (p.step % 100 === 0)
             log(
@@ -125,7 +135,7 @@ export const fmnistClassifier: Pipeline = {
         samples,
         batches,
         seconds: (performance.now() - start) / 1000,
-        aborted: options.signal?.aborted === true,
+        aborted: context.signal?.aborted === true,
         details: {
           backend: `${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`,
           epochs,
@@ -143,4 +153,4 @@ export const fmnistClassifier: Pipeline = {
       trained.classifier.dispose();
     }
   },
-};
+});

@@ -2,8 +2,8 @@ import { randomCrop } from '../operators/random-crop.js';
 import { deriveSeed } from '../sources/random.js';
 import { embeddedShards } from './internal/embedded-shards.js';
 import { fmnistTestShards } from './internal/fmnist-test-shards.js';
-import { GAN_PIPELINE_NDA, runGanPipeline } from './internal/gan-pipeline.js';
-import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
+import { definePipeline } from './define-pipeline.js';
+import { GAN_PIPELINE_NDA, ganPipelineOptions, runGanPipeline } from './internal/gan-pipeline.js';
 
 /** The `nda` values of {@link fmnistGan}: `none` trains the plain hinge GAN (alpha 1, beta 0). */
 export const FMNIST_GAN_NDA = GAN_PIPELINE_NDA;
@@ -20,13 +20,19 @@ export const FMNIST_GAN_NDA = GAN_PIPELINE_NDA;
  * checkpoints, a sample grid, the EMA generator's FID/KID against the test split (as many generated
  * images as test images, through the project's Fashion-MNIST classifier; test shards as
  * `fmnistTestShards` finds them) and `report.html` (its path is printed). `--resume` continues it.
- * Deterministic given the seed and backend. See `runGanPipeline` for the errors.
+ * Options (`ndaflow run fmnist-gan --help`): `ganPipelineOptions`, e.g. `nda`, `jigsawK`, `alpha`, `beta`,
+ * `steps`, `architecture`, `conditional`. Deterministic given the seed and backend. See `runGanPipeline`
+ * for the errors.
  */
-export const fmnistGan: Pipeline = {
+export const fmnistGan = definePipeline({
   name: 'fmnist-gan',
-  description:
+  options: ganPipelineOptions({
+    shards: 'the embedded Fashion-MNIST train shards',
+    testShards: 'the test-NNNNNN.tar beside --shards, or the embedded ones',
+  }),
+  summary:
     'embedded Fashion-MNIST train -> shuffle -> decode(gray) -> pad to 32 -> batch(64) -> ndaPairs(--nda) -> NDA-GAN training (--steps, --resume) -> runs/<name>/report.html',
-  run(options: PipelineRunOptions): Promise<PipelineResult> {
+  run(options, context) {
     return runGanPipeline(
       {
         name: 'fmnist-gan',
@@ -38,6 +44,7 @@ export const fmnistGan: Pipeline = {
         augment: (seed, handler) => [randomCrop({ size: 32, pad: 2, seed: deriveSeed(seed, 'crop'), handler })],
       },
       options,
+      context,
     );
   },
-};
+});

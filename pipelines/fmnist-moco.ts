@@ -9,8 +9,8 @@ import { deriveSeed } from '../sources/random.js';
 import type { Batch, ImageBatch } from '../sources/sample.js';
 import { embeddedShards } from './internal/embedded-shards.js';
 import { fmnistTestShards } from './internal/fmnist-test-shards.js';
-import { runMocoPipeline, type MocoPipelineSpec } from './internal/moco-pipeline.js';
-import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
+import { definePipeline } from './define-pipeline.js';
+import { mocoPipelineOptions, runMocoPipeline, type MocoPipelineSpec } from './internal/moco-pipeline.js';
 
 /** The `nda` values of {@link fmnistMoco}: `none` trains plain MoCo-v2, the others add that NDA's views as negatives. */
 export const FMNIST_MOCO_NDA: readonly string[] = ['none', ...NDA_TRANSFORM_NAMES];
@@ -40,8 +40,8 @@ export const FMNIST_MOCO_SPEC: MocoPipelineSpec = {
   ],
   probeView: (handler) => [decode({ image: 'gray', handler }), rename({ view: 'png' }, { handler })],
   probes: [{ label: 'class', classes: 10, read: classOf }],
-  nda: (name) => {
-    const transform = createNdaTransform(name);
+  nda: (name, options) => {
+    const transform = createNdaTransform(name, options);
     return (views, context) => transform.apply(views as ImageBatch, context).images;
   },
   encoder: (tf, inputShape, width, seed) =>
@@ -68,11 +68,15 @@ export const FMNIST_MOCO_SPEC: MocoPipelineSpec = {
  * the 10 classes (fitted on the first 3000 training images, top-1 on the test split). Run folder,
  * checkpoints, `--resume` and report as in `runMocoPipeline`.
  */
-export const fmnistMoco: Pipeline = {
+export const fmnistMoco = definePipeline({
   name: FMNIST_MOCO_SPEC.name,
-  description:
+  options: mocoPipelineOptions(FMNIST_MOCO_SPEC, {
+    shards: 'the embedded Fashion-MNIST train shards',
+    testShards: 'the test-NNNNNN.tar beside --shards, or the embedded ones',
+  }),
+  summary:
     'MoCo-v2 (+ NDA views of each query as extra negatives, --nda) on embedded Fashion-MNIST, small ResNet encoder -> linear probe top-1 on the test split -> runs/<name>/report.html',
-  run(options: PipelineRunOptions): Promise<PipelineResult> {
-    return runMocoPipeline(FMNIST_MOCO_SPEC, options);
+  run(options, context) {
+    return runMocoPipeline(FMNIST_MOCO_SPEC, options, context);
   },
-};
+});

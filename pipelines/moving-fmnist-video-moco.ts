@@ -2,9 +2,9 @@ import type { Batch } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import { classOf } from './fmnist-moco.js';
 import { movingFmnistShards } from './internal/moving-fmnist-shards.js';
-import { runMocoPipeline } from './internal/moco-pipeline.js';
+import { definePipeline } from './define-pipeline.js';
+import { mocoPipelineOptions, runMocoPipeline } from './internal/moco-pipeline.js';
 import { videoMocoSpec } from './internal/video-moco-spec.js';
-import type { Pipeline, PipelineResult, PipelineRunOptions } from './pipeline.js';
 
 /**
  * Member i's motion direction (0..7) of a Moving-Fashion-MNIST batch: the first item's direction as it
@@ -60,11 +60,15 @@ export const MOVING_FMNIST_VIDEO_MOCO_SPEC = videoMocoSpec({
  * splice, static, or a spatial NDA on every frame; `none`: plain video MoCo) is an extra negative.
  * A (2+1)D encoder; then linear probes of the item class and the motion direction on the test clips.
  */
-export const movingFmnistVideoMoco: Pipeline = {
+export const movingFmnistVideoMoco = definePipeline({
   name: MOVING_FMNIST_VIDEO_MOCO_SPEC.name,
-  description:
+  options: mocoPipelineOptions(MOVING_FMNIST_VIDEO_MOCO_SPEC, {
+    shards: 'the embedded Moving-Fashion-MNIST train clips',
+    testShards: 'the test shards beside --shards, or the embedded ones',
+  }),
+  summary:
     'video MoCo (+ temporal NDA: --nda shuffle|reverse|splice|static|...) on Moving-Fashion-MNIST clips, (2+1)D encoder -> linear probes of class and motion direction',
-  run(options: PipelineRunOptions): Promise<PipelineResult> {
-    return runMocoPipeline(MOVING_FMNIST_VIDEO_MOCO_SPEC, options);
+  run(options, context) {
+    return runMocoPipeline(MOVING_FMNIST_VIDEO_MOCO_SPEC, options, context);
   },
-};
+});

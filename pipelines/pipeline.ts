@@ -1,59 +1,32 @@
-import type { HandlerName } from '../sources/handlers.js';
 import type { Accounting } from '../sources/ledger.js';
+import type { AnyPipelineOption, PipelineOption } from './pipeline-option.js';
 
-/** What every pipeline run takes (the CLI fills it from `ndaflow run NAME [options]`). */
-export interface PipelineRunOptions {
-  /** Seed of every random choice. @default a fresh seed, logged on stderr */
-  readonly seed?: number;
-  /** Error policy of every stage. @default 'reraise' */
-  readonly handler?: HandlerName;
-  /** Allow `pipe:CMD` shard specs. @default false */
-  readonly allowPipe?: boolean;
-  /** Shards to read instead of the pipeline's own. @default the pipeline's (e.g. the embedded Fashion-MNIST shards) */
-  readonly shards?: string;
-  /**
-   * Test shards, for pipelines that evaluate on a test split.
-   * @default the embedded test shards with the embedded training shards; else the `test-NNNNNN.tar[.gz]` beside `shards`
-   */
-  readonly testShards?: string;
-  /** Epochs. @default 1 */
-  readonly epochs?: number;
-  /** Batch size, for pipelines that batch. @default the pipeline's */
-  readonly batchSize?: number;
-  /** Sample shuffle buffer size (0: tar order). @default the pipeline's */
-  readonly shuffle?: number;
-  /** Negative data augmentation, for pipelines that train with it (`fmnist-gan`: none|jigsaw|stitch|mixup|cutout|cutmix). @default the pipeline's */
-  readonly nda?: string;
-  /** NDA views per query, added as extra negatives to its InfoNCE denominator, for the MoCo pipelines. @default 1 */
-  readonly ndaPerQuery?: number;
-  /** The class trained on as normal, for one-class anomaly pipelines (`fmnist-anomaly`: 0..9). @default 0 */
-  readonly normalClass?: number;
-  /** Training steps, for pipelines that train. @default the pipeline's */
-  readonly steps?: number;
-  /** TF.js backend (`selectBackend`'s names), for pipelines that train. @default the first that loads */
-  readonly backend?: string;
-  /** Measure the trained model on the test split at the end (FID/KID for `fmnist-gan`). @default true */
-  readonly evaluate?: boolean;
-  /** Network pair, for the GAN pipelines: `dcgan` or `sn-resnet`. @default 'dcgan' */
-  readonly architecture?: string;
-  /** Train class-conditional networks on the `cls` labels, for the GAN pipelines. @default false */
-  readonly conditional?: boolean;
-  /** Run folder (metrics, checkpoints), for pipelines that write one. @default the pipeline's, under `runs/` */
-  readonly runDir?: string;
-  /**
-   * Continue the run in `runDir` from its latest checkpoint (same samples, same randomness), with the
-   * configuration saved in its `config.json`; `steps` may raise the target. For pipelines that train.
-   * @default false
-   */
-  readonly resume?: boolean;
+/** The options a pipeline declares, by key (`{steps: intOption({...}), nda: choiceOption([...], {...})}`). */
+export type PipelineOptions = Readonly<Record<string, AnyPipelineOption>>;
+
+/**
+ * The options object a pipeline's body receives: one typed field per declared option, `T` where the
+ * option has a default or is required, `T | undefined` otherwise.
+ */
+export type PipelineOptionValues<O extends PipelineOptions> = {
+  readonly [K in keyof O]: O[K] extends PipelineOption<infer T, infer P> ? (P extends true ? T : T | undefined) : never;
+};
+
+/** What a caller may give `pipeline.run(...)`: any declared option, none required by the type (checked at run time). */
+export type PipelineOptionInput<O extends PipelineOptions> = {
+  readonly [K in keyof O]?: O[K] extends PipelineOption<infer T, boolean> ? T : never;
+};
+
+/** What the caller of a run hands it besides its options: where logs and progress go, and how to stop it. */
+export interface PipelineContext {
+  /** Receives the run's log lines (backend chosen, losses, the report's path), without newline. @default none (silent) */
+  readonly log?: (line: string) => void;
+  /** Stops the run early (the accounting still comes back). @default none */
+  readonly signal?: AbortSignal;
+  /** Called as items come out, with the samples and batches so far. @default none */
+  readonly onProgress?: (samples: number, batches: number) => void;
   /** Called after each training step with the steps done, the target and a short detail (the losses). @default none */
   readonly onTrainingStep?: (step: number, steps: number, detail: string) => void;
-  /** Receives the run's log lines (backend chosen, losses), without newline. @default none (silent) */
-  readonly log?: (line: string) => void;
-  /** Stops the run early (the accounting still comes back). */
-  readonly signal?: AbortSignal;
-  /** Called as items come out, with the samples and batches so far. */
-  readonly onProgress?: (samples: number, batches: number) => void;
 }
 
 /** What a pipeline run reports. */
@@ -73,12 +46,27 @@ export interface PipelineResult {
   readonly details?: Readonly<Record<string, string | number>>;
 }
 
-/** A declared, runnable pipeline (`ndaflow run NAME`). */
-export interface Pipeline {
+/** Brand of the objects {@link definePipeline} makes (a registered symbol, so two copies of ndaflow agree). */
+export const PIPELINE_BRAND: unique symbol = Symbol.for('ndaflow.pipeline') as never;
+
+/**
+ * A declared, runnable pipeline (`ndaflow run NAME`, `ndaflow run ./file.js`, or `pipeline.run(...)`),
+ * made by `definePipeline`.
+ */
+export interface Pipeline<O extends PipelineOptions = PipelineOptions> {
+  readonly [PIPELINE_BRAND]: true;
   /** Name on the command line (kebab-case). */
   readonly name: string;
-  /** One line for `ndaflow list`. */
-  readonly description: string;
-  /** Runs the pipeline to its end (or until `signal` aborts). */
-  run(options: PipelineRunOptions): Promise<PipelineResult>;
+  /** One line for `ndaflow list` and `--help`. */
+  readonly summary: string;
+  /** The options it takes, as declared (with the run-folder options when `runFolder`). */
+  readonly options: O;
+  /** Whether the helper manages its run folder (seed, `config.json`, saved state, `--resume`, `report.html`). */
+  readonly runFolder: boolean;
+  /**
+   * Runs the pipeline to its end (or until `context.signal` aborts).
+   * @throws RangeError/TypeError for an option it does not take (naming those it does) or a bad value
+   *   (naming the option), before anything is read; PipelineError (with the accounting) when the run fails.
+   */
+  run(options?: PipelineOptionInput<O>, context?: PipelineContext): Promise<PipelineResult>;
 }

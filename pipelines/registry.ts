@@ -10,7 +10,10 @@ import { movingFmnistVideoMoco } from './moving-fmnist-video-moco.js';
 import { ucf101VideoMoco } from './ucf101-video-moco.js';
 import type { Pipeline } from './pipeline.js';
 
-/** The registered pipelines, by name. Add a pipeline here to make it runnable as `ndaflow run NAME`. */
+/**
+ * The registered pipelines, by name. Add a pipeline here to make it runnable as `ndaflow run NAME`
+ * (a user's own runs as `ndaflow run ./file.js`, see `loadPipelineFile`).
+ */
 const PIPELINES: readonly Pipeline[] = [
   fmnistStream,
   fmnistGan,
@@ -38,7 +41,7 @@ export interface PipelineListing {
 export function listPipelines(): PipelineListing[] {
   return PIPELINES.map((p) => ({
     name: p.name,
-    description: p.description,
+    description: p.summary,
     aliases: Object.entries(ALIASES)
       .filter(([, target]) => target === p.name)
       .map(([alias]) => alias),

@@ -12,13 +12,19 @@ import { createSnResnetGan } from '../../sinks/gan/sn-resnet.js';
 import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
 import { GeneratorEma } from '../../sinks/gan/generator-ema.js';
 import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
-import { rangeError, typeError } from '../../sources/errors.js';
+import { rangeError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
 import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
 import { deriveSeed } from '../../sources/random.js';
+import { commonOptions, readOptions } from '../common-options.js';
+import type { PipelineRunContext } from '../define-pipeline.js';
+import { ndaOptions, ndaTransformOptions } from '../nda-options.js';
 import { PipelineError } from '../pipeline-error.js';
+import { choiceOption, flagOption, numberOption } from '../pipeline-option.js';
+import type { PipelineOptionValues, PipelineResult } from '../pipeline.js';
+import { givenOptions } from './given-options.js';
 import { fmnistGeneratorScore } from './fmnist-generator-score.js';
 import { readResumedConfig } from './resumed-config.js';
 import {
@@ -31,7 +37,6 @@ import {
   trainingBackend,
 } from './training-run.js';
 import { truncateMetrics } from './truncate-metrics.js';
-import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
 
 /** The `nda` values of the GAN pipelines: `none` trains the plain hinge GAN (alpha 1, beta 0). */
 export const GAN_PIPELINE_NDA = ['none', 'jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as const;
@@ -52,7 +57,7 @@ export interface GanPipelineSpec {
    * The test shards that the generator's FID/KID are measured against, or undefined for none (no
    * in-domain classifier: the Fashion-MNIST one only fits Fashion-MNIST).
    */
-  readonly testShards?: (options: PipelineRunOptions) => string | readonly string[];
+  readonly testShards?: (options: GanPipelineOptions) => string | readonly string[];
   /** Stages between decoding and batching (padding 28 -> 32, flips), given the run's seed and error policy. */
   readonly augment: (seed: number, handler: HandlerName | undefined) => LoaderStage[];
 }
@@ -62,6 +67,8 @@ export interface GanRunConfig {
   readonly pipeline: string;
   readonly seed: number;
   readonly nda: string;
+  /** The NDA transform's options (`{k: 4}` from `--jigsaw-k 4`); {} for its defaults. */
+  readonly ndaOptions: Readonly<Record<string, unknown>>;
   readonly alpha: number;
   readonly beta: number;
   readonly steps: number;
@@ -91,10 +98,89 @@ export const GAN_ARCHITECTURES = ['dcgan', 'sn-resnet'] as const;
 export type GanArchitecture = (typeof GAN_ARCHITECTURES)[number];
 
 /** Options a resumed run takes from its saved config; giving a different value is refused. */
-type FixedOnResume = 'seed' | 'nda' | 'batchSize' | 'shuffle' | 'epochs' | 'shards' | 'handler' | 'architecture';
+type FixedOnResume =
+  | 'seed'
+  | 'nda'
+  | 'ndaOptions'
+  | 'alpha'
+  | 'beta'
+  | 'batchSize'
+  | 'shuffle'
+  | 'epochs'
+  | 'shards'
+  | 'handler'
+  | 'architecture';
 /** Base width per architecture: SN-ResNet's residual blocks cost ~4x a DCGAN's at one width on a CPU. */
 const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32 };
-const DEFAULTS = { steps: 200, batchSize: 64, shuffle: 1000, z: 128, dStepsPerG: 4, keepCheckpoints: 2, classes: 10 };
+const DEFAULTS = {
+  nda: 'jigsaw',
+  alpha: 0.25,
+  beta: 0.75,
+  steps: 200,
+  batchSize: 64,
+  shuffle: 1000,
+  z: 128,
+  dStepsPerG: 4,
+  keepCheckpoints: 2,
+  classes: 10,
+} as const;
+
+/** The image NDA transforms the GAN pipelines train with (each has options: `--jigsaw-k`, `--cutout-size`, ...). */
+const GAN_TRANSFORMS = ['jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as const;
+
+/**
+ * The options of a GAN pipeline (`fmnist-gan`, `cifar10-gan`), declared once: the common read and
+ * training options, `--nda` and every option of its transforms, the NDA-GAN loss weights `--alpha`
+ * and `--beta`, `--arch`, `--conditional`, `--no-eval`, the run folder and `--resume`.
+ * `shards` and `testShards` describe the pipeline's own defaults in `--help`.
+ */
+export function ganPipelineOptions(describe: { readonly shards: string; readonly testShards?: string }) {
+  return {
+    ...readOptions,
+    shards: commonOptions.shards.with({ defaultText: describe.shards }),
+    ...(describe.testShards !== undefined
+      ? { testShards: commonOptions.testShards.with({ defaultText: describe.testShards }) }
+      : {}),
+    epochs: commonOptions.epochs.with({ defaultText: 'as many as the steps need' }),
+    batchSize: commonOptions.batchSize.withDefault(DEFAULTS.batchSize),
+    shuffle: commonOptions.shuffle.withDefault(DEFAULTS.shuffle),
+    steps: commonOptions.steps.withDefault(DEFAULTS.steps, `${DEFAULTS.steps}; resuming: the saved target`),
+    nda: choiceOption(GAN_PIPELINE_NDA, {
+      default: DEFAULTS.nda,
+      help: 'negative data augmentation of the discriminator (none: the plain hinge GAN)',
+    }),
+    ...ndaOptions(GAN_TRANSFORMS),
+    alpha: numberOption({
+      min: 0,
+      help: 'NDA-GAN D loss: weight of the fake term alpha*mean(relu(1 + D(G(z))))',
+      defaultText: `${DEFAULTS.alpha}; 1 with --nda none`,
+    }),
+    beta: numberOption({
+      min: 0,
+      help: 'NDA-GAN D loss: weight of the negative term beta*mean(relu(1 + D(NDA(x))))',
+      defaultText: `${DEFAULTS.beta}; 0 with --nda none, which takes no other`,
+    }),
+    architecture: choiceOption(GAN_ARCHITECTURES, {
+      default: 'dcgan',
+      flag: 'arch',
+      help: 'network pair (sn-resnet: the SN-ResNet of the paper, at ch 32)',
+    }),
+    conditional: flagOption({ default: false, help: 'class-conditional networks on the cls labels' }),
+    backend: commonOptions.backend,
+    runDir: commonOptions.runDir.with({ defaultText: 'runs/<name>-<nda>-seed<seed>' }),
+    resume: commonOptions.resume.with({
+      help: 'continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)',
+    }),
+    evaluate: commonOptions.evaluate.with({
+      help: 'measure FID/KID of the EMA generator on the test split at the end',
+    }),
+  };
+}
+
+/** The checked options of a GAN pipeline run. */
+export type GanPipelineOptions = PipelineOptionValues<ReturnType<typeof ganPipelineOptions>> & {
+  readonly testShards?: string | undefined;
+};
 
 /**
  * Runs a GAN pipeline (the body of `fmnist-gan` and `cifar10-gan`): shards -> shuffle -> decode ->
@@ -112,10 +198,14 @@ const DEFAULTS = { steps: 200, batchSize: 64, shuffle: 1000, z: 128, dStepsPerG:
  *   (before anything is read); Error when there is nothing to resume; PipelineError (with the
  *   accounting so far) when the stream or the training fails.
  */
-export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRunOptions): Promise<PipelineResult> {
+export async function runGanPipeline(
+  spec: GanPipelineSpec,
+  options: GanPipelineOptions,
+  context: PipelineRunContext,
+): Promise<PipelineResult> {
   const action = `run ${spec.name}`;
-  const log = options.log ?? (() => undefined);
-  const config = await resolveConfig(spec, options, action, log);
+  const log = context.log;
+  const config = await resolveConfig(spec, options, context, action, log);
   const runDir = options.runDir ?? defaultRunDir(spec.name, config.nda, config.seed);
   const { tf, description: backend, name: backendName } = await trainingBackend(options, log);
 
@@ -164,7 +254,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
     if (config.nda !== 'none')
       stages.push(
         ndaPairs({
-          transforms: config.nda,
+          transforms: { name: config.nda, options: config.ndaOptions ?? {} },
           seed: deriveSeed(config.seed, 'nda'),
           batchSize: config.batchSize,
           handler: options.handler,
@@ -175,13 +265,13 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
     async function* pairs(): AsyncGenerator<GanPair> {
       for await (const item of it) {
         batches++;
-        options.onProgress?.(batches * config.batchSize, batches);
+        context.onProgress?.(batches * config.batchSize, batches);
         yield config.nda === 'none' ? { real: item as Batch, negative: item as Batch } : (item as GanPair);
-        if (options.signal?.aborted) return;
+        if (context.signal?.aborted) return;
       }
     }
 
-    const report = stepReporter(options, log, config.steps, startStep);
+    const report = stepReporter(context, log, config.steps, startStep);
     const start = performance.now();
     let trained: Awaited<ReturnType<typeof trainNdaGan>>;
     try {
@@ -224,7 +314,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
         batches,
         batchSize: config.batchSize,
         accounting: it.accounting(),
-        aborted: options.signal?.aborted === true,
+        aborted: context.signal?.aborted === true,
         details:
           trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {},
       },
@@ -244,7 +334,7 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
       );
       log(`samples: ${grid.path}`);
       const testShards = config.testShards ?? null;
-      if (testShards === null || options.evaluate === false || options.signal?.aborted) return;
+      if (testShards === null || !options.evaluate || context.signal?.aborted) return;
       const score = await ema.withEmaWeights(() =>
         fmnistGeneratorScore(tf, models.generator, testShards, {
           seed: deriveSeed(config.seed, 'eval'),
@@ -270,61 +360,68 @@ export async function runGanPipeline(spec: GanPipelineSpec, options: PipelineRun
 /** The run's configuration: from the options and defaults, or (resuming) from the run folder's config.json. */
 async function resolveConfig(
   spec: GanPipelineSpec,
-  options: PipelineRunOptions,
+  options: GanPipelineOptions,
+  context: PipelineRunContext,
   action: string,
   log: (line: string) => void,
 ): Promise<GanRunConfig> {
-  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, options, {
-    nda: 'jigsaw',
+  // what the run was given: a default filled in by definePipeline must not contradict a resumed run
+  const given = givenOptions(options, context.given);
+  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, given, {
+    nda: DEFAULTS.nda,
     ndaChoices: GAN_PIPELINE_NDA,
     batchSize: DEFAULTS.batchSize,
     minBatchSize: 1,
     shuffle: DEFAULTS.shuffle,
   });
-  const architecture = options.architecture ?? 'dcgan';
-  if (!(GAN_ARCHITECTURES as readonly string[]).includes(architecture))
-    throw rangeError(action, `architecture must be one of ${GAN_ARCHITECTURES.join(', ')}`, architecture);
-  if (options.conditional !== undefined && typeof options.conditional !== 'boolean')
-    throw typeError(action, 'conditional must be a boolean', options.conditional);
+  const architecture = options.architecture;
+  const transformOptions = ndaTransformOptions(action, nda, given);
+  if (nda === 'none' && given.beta !== undefined && given.beta !== 0)
+    throw rangeError(action, '--beta weighs the NDA term, and --nda none trains without negatives', given.beta);
 
-  if (options.resume === true) {
-    const runDir = resumedRunDir(action, options, spec.name, nda);
-    const given: Record<FixedOnResume, unknown> = {
-      seed: options.seed,
-      nda: options.nda,
-      batchSize: options.batchSize,
-      shuffle: options.shuffle,
-      epochs: options.epochs,
-      shards: options.shards,
-      handler: options.handler,
-      architecture: options.architecture,
+  if (options.resume) {
+    const runDir = resumedRunDir(action, given, spec.name, nda);
+    const fixed: Record<FixedOnResume, unknown> = {
+      seed: given.seed,
+      nda: given.nda,
+      ndaOptions: Object.keys(transformOptions).length > 0 ? transformOptions : undefined,
+      alpha: given.alpha,
+      beta: given.beta,
+      batchSize: given.batchSize,
+      shuffle: given.shuffle,
+      epochs: given.epochs,
+      shards: given.shards,
+      handler: given.handler,
+      architecture: given.architecture,
     };
-    const saved = (await readResumedConfig(action, spec.name, runDir, given)) as unknown as GanRunConfig;
-    if (options.conditional !== undefined && options.conditional !== (saved.classes !== null)) {
-      throw rangeError(action, `resume keeps the run's conditional ${saved.classes !== null}`, options.conditional);
+    const saved = (await readResumedConfig(action, spec.name, runDir, fixed)) as unknown as GanRunConfig;
+    if (given.conditional !== undefined && given.conditional !== (saved.classes !== null)) {
+      throw rangeError(action, `resume keeps the run's conditional ${saved.classes !== null}`, given.conditional);
     }
-    return { ...saved, steps: steps ?? saved.steps };
+    // runs saved before NDA options existed used each transform's defaults
+    return { ...saved, ndaOptions: saved.ndaOptions ?? {}, steps: steps ?? saved.steps };
   }
 
-  const seed = runSeed(options, log);
+  const seed = runSeed(given, log);
   const finalSteps = steps ?? DEFAULTS.steps;
   return {
     pipeline: spec.name,
     seed,
     nda,
-    alpha: nda === 'none' ? 1 : 0.25,
-    beta: nda === 'none' ? 0 : 0.75,
+    ndaOptions: transformOptions,
+    alpha: options.alpha ?? (nda === 'none' ? 1 : DEFAULTS.alpha),
+    beta: options.beta ?? (nda === 'none' ? 0 : DEFAULTS.beta),
     steps: finalSteps,
     batchSize,
     shuffle,
     epochs,
     shards: options.shards ?? spec.defaultShards(),
     testShards: spec.testShards?.(options) ?? null,
-    handler: options.handler ?? 'reraise',
-    architecture: architecture as GanArchitecture,
-    classes: options.conditional === true ? DEFAULTS.classes : null,
+    handler: options.handler,
+    architecture,
+    classes: options.conditional ? DEFAULTS.classes : null,
     z: DEFAULTS.z,
-    ch: DEFAULT_CH[architecture as GanArchitecture],
+    ch: DEFAULT_CH[architecture],
     size: spec.size,
     channels: spec.channels,
     dStepsPerG: DEFAULTS.dStepsPerG,

@@ -8,14 +8,18 @@ import { createMocoModels, type MocoModels } from '../../sinks/contrastive/moco-
 import { trainMoco, type ContrastiveBatch } from '../../sinks/contrastive/moco-trainer.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
 import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
-import { checkInteger } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
 import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
 import { deriveSeed } from '../../sources/random.js';
 import { PipelineError } from '../pipeline-error.js';
-import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
+import { commonOptions, readOptions } from '../common-options.js';
+import type { PipelineRunContext } from '../define-pipeline.js';
+import { ndaOptions, ndaTransformOptions } from '../nda-options.js';
+import { choiceOption, intOption } from '../pipeline-option.js';
+import type { PipelineOptionValues, PipelineResult } from '../pipeline.js';
+import { givenOptions } from './given-options.js';
 import { asStackedBatch } from './as-stacked-batch.js';
 import { interleavedNdaViews, type NdaViewMaker } from './nda-views.js';
 import { probeEncoder, type ProbeSpec } from './probe-encoder.js';
@@ -42,15 +46,15 @@ export interface MocoPipelineSpec {
   /** The training shards when the run names none. */
   readonly defaultShards: () => string | readonly string[];
   /** The shards the linear probe is evaluated on. */
-  readonly testShards: (options: PipelineRunOptions) => string | readonly string[];
+  readonly testShards: (options: MocoShardOptions) => string | readonly string[];
   /** Stages from a raw sample to one with two augmented views `view0` (query) and `view1` (key): images or clips. */
   readonly views: (seed: number, handler: HandlerName | undefined) => LoaderStage[];
   /** Stages from a raw sample to one with a single un-augmented `view`, for the linear probe. */
   readonly probeView: (handler: HandlerName | undefined) => LoaderStage[];
   /** The labels probed (class, motion direction, ...). */
   readonly probes: readonly ProbeSpec[];
-  /** Builds the NDA view maker for an `nda` name (not `none`). */
-  readonly nda: (name: string) => NdaViewMaker;
+  /** Builds the NDA view maker for an `nda` name (not `none`) and its transform options (`{k: 4}`). */
+  readonly nda: (name: string, options: Readonly<Record<string, unknown>>) => NdaViewMaker;
   /** Shape of one view without the batch axis ([h, w, c] or [t, h, w, c]), as `views` makes them. */
   readonly inputShape: readonly number[];
   /** Builds the encoder for `inputShape`. */
@@ -79,6 +83,8 @@ export interface MocoRunConfig {
   readonly pipeline: string;
   readonly seed: number;
   readonly nda: string;
+  /** The NDA transform's options (`{k: 4}` from `--jigsaw-k 4`); {} for its defaults. */
+  readonly ndaOptions: Readonly<Record<string, unknown>>;
   readonly ndaPerQuery: number;
   readonly steps: number;
   readonly batchSize: number;
@@ -98,7 +104,54 @@ export interface MocoRunConfig {
   readonly probeTest: number;
 }
 
-type FixedOnResume = 'seed' | 'nda' | 'ndaPerQuery' | 'batchSize' | 'shuffle' | 'epochs' | 'shards' | 'handler';
+type FixedOnResume =
+  'seed' | 'nda' | 'ndaOptions' | 'ndaPerQuery' | 'batchSize' | 'shuffle' | 'epochs' | 'shards' | 'handler';
+
+/** The shards a MoCo run names (for the spec's `testShards`). */
+export interface MocoShardOptions {
+  readonly shards?: string | undefined;
+  readonly testShards?: string | undefined;
+}
+
+/**
+ * The options of a MoCo pipeline, declared once from its spec: the common read and training options,
+ * `--nda` (the spec's choices) with every option of those transforms, `--nda-per-query`, the run
+ * folder, `--resume` and `--no-eval`. `shards` and `testShards` describe the pipeline's defaults in `--help`.
+ */
+export function mocoPipelineOptions(
+  spec: Pick<MocoPipelineSpec, 'ndaChoices' | 'defaultNda' | 'defaults'>,
+  describe: { readonly shards: string; readonly testShards: string },
+) {
+  return {
+    ...readOptions,
+    shards: commonOptions.shards.with({ defaultText: describe.shards }),
+    testShards: commonOptions.testShards.with({ defaultText: describe.testShards }),
+    epochs: commonOptions.epochs.with({ defaultText: 'as many as the steps need' }),
+    batchSize: intOption({ min: 2, default: spec.defaults.batchSize, help: 'samples per batch (queries)' }),
+    shuffle: commonOptions.shuffle.withDefault(spec.defaults.shuffle),
+    steps: commonOptions.steps.withDefault(spec.defaults.steps, `${spec.defaults.steps}; resuming: the saved target`),
+    nda: choiceOption(spec.ndaChoices, {
+      default: spec.defaultNda,
+      help: "negative data augmentation: each query's NDA views join its InfoNCE denominator (none: plain MoCo-v2)",
+    }),
+    ...ndaOptions(spec.ndaChoices),
+    ndaPerQuery: intOption({
+      min: 1,
+      max: 64,
+      default: spec.defaults.ndaPerQuery,
+      help: 'NDA views per query, extra negatives in its denominator',
+    }),
+    backend: commonOptions.backend,
+    runDir: commonOptions.runDir.with({ defaultText: 'runs/<name>-<nda>-seed<seed>' }),
+    resume: commonOptions.resume.with({
+      help: 'continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)',
+    }),
+    evaluate: commonOptions.evaluate.with({ help: "linear probe of the encoder's features at the end" }),
+  };
+}
+
+/** The checked options of a MoCo pipeline run. */
+export type MocoPipelineOptions = PipelineOptionValues<ReturnType<typeof mocoPipelineOptions>>;
 const KEEP_CHECKPOINTS = 2;
 
 /**
@@ -117,12 +170,16 @@ const KEEP_CHECKPOINTS = 2;
  *   anything is read); Error when there is nothing to resume; PipelineError (with the accounting so
  *   far) when the stream or the training fails.
  */
-export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineRunOptions): Promise<PipelineResult> {
+export async function runMocoPipeline(
+  spec: MocoPipelineSpec,
+  options: MocoPipelineOptions,
+  context: PipelineRunContext,
+): Promise<PipelineResult> {
   const action = `run ${spec.name}`;
-  const log = options.log ?? (() => undefined);
-  const config = await resolveConfig(spec, options, action, log);
+  const log = context.log;
+  const config = await resolveConfig(spec, options, context, action, log);
   const runDir = options.runDir ?? defaultRunDir(spec.name, config.nda, config.seed);
-  const makeNda = config.nda === 'none' ? null : spec.nda(config.nda);
+  const makeNda = config.nda === 'none' ? null : spec.nda(config.nda, config.ndaOptions);
   const { tf, description: backend, name: backendName } = await trainingBackend(options, log);
 
   let startStep = 0;
@@ -144,7 +201,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
       optimizer: config.optimizer as 'adam' | 'sgd',
       learningRate: config.learningRate,
     });
-    if (options.resume === true) {
+    if (options.resume) {
       const loaded = await loadMocoCheckpoint(tf, runDir, { models });
       if (loaded === null) throw new Error(`Cannot ${action} --resume as ${runDir} holds no checkpoint`);
       startStep = loaded.step;
@@ -161,7 +218,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
     async function* contrastiveBatches(): AsyncGenerator<ContrastiveBatch> {
       for await (const item of iteration) {
         batches++;
-        options.onProgress?.(batches * config.batchSize, batches);
+        context.onProgress?.(batches * config.batchSize, batches);
         const query = asStackedBatch(item.view0, 'view0', spec.name);
         const key = asStackedBatch(item.view1, 'view1', spec.name);
         const step = startStep + batches;
@@ -175,11 +232,11 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
                 perQuery: config.ndaPerQuery,
               });
         yield nda === undefined ? { query, key } : { query, key, nda };
-        if (options.signal?.aborted) return;
+        if (context.signal?.aborted) return;
       }
     }
 
-    const report = stepReporter(options, log, config.steps, startStep);
+    const report = stepReporter(context, log, config.steps, startStep);
     const start = performance.now();
     let trained: Awaited<ReturnType<typeof trainMoco>>;
     try {
@@ -207,7 +264,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
     const seconds = (performance.now() - start) / 1000;
 
     const probeDetails: Record<string, number> = {};
-    if (options.evaluate !== false && options.signal?.aborted !== true && trained.steps > 0) {
+    if (options.evaluate && context.signal?.aborted !== true && trained.steps > 0) {
       const probed = await probeEncoder(tf, models.queryEncoder, {
         trainShards: config.shards,
         testShards: config.testShards,
@@ -243,7 +300,7 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
         batches,
         batchSize: config.batchSize,
         accounting: iteration.accounting(),
-        aborted: options.signal?.aborted === true,
+        aborted: context.signal?.aborted === true,
         details: { ...(trained.lastLoss !== null ? { loss: trained.lastLoss } : {}), ...probeDetails },
       },
       log,
@@ -256,49 +313,55 @@ export async function runMocoPipeline(spec: MocoPipelineSpec, options: PipelineR
 /** The run's configuration: from the options and the spec's defaults, or (resuming) from config.json. */
 async function resolveConfig(
   spec: MocoPipelineSpec,
-  options: PipelineRunOptions,
+  options: MocoPipelineOptions,
+  context: PipelineRunContext,
   action: string,
   log: (line: string) => void,
 ): Promise<MocoRunConfig> {
-  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, options, {
+  // what the run was given: a default filled in by definePipeline must not contradict a resumed run
+  const given = givenOptions(options, context.given);
+  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, given, {
     nda: spec.defaultNda,
     ndaChoices: spec.ndaChoices,
     batchSize: spec.defaults.batchSize,
     minBatchSize: 2,
     shuffle: spec.defaults.shuffle,
   });
-  if (options.ndaPerQuery !== undefined) checkInteger(action, 'ndaPerQuery', options.ndaPerQuery, 1, 64);
+  const transformOptions = ndaTransformOptions(action, nda, given);
 
-  if (options.resume === true) {
-    const runDir = resumedRunDir(action, options, spec.name, nda);
-    const given: Record<FixedOnResume, unknown> = {
-      seed: options.seed,
-      nda: options.nda,
-      ndaPerQuery: options.ndaPerQuery,
-      batchSize: options.batchSize,
-      shuffle: options.shuffle,
-      epochs: options.epochs,
-      shards: options.shards,
-      handler: options.handler,
+  if (options.resume) {
+    const runDir = resumedRunDir(action, given, spec.name, nda);
+    const fixed: Record<FixedOnResume, unknown> = {
+      seed: given.seed,
+      nda: given.nda,
+      ndaOptions: Object.keys(transformOptions).length > 0 ? transformOptions : undefined,
+      ndaPerQuery: given.ndaPerQuery,
+      batchSize: given.batchSize,
+      shuffle: given.shuffle,
+      epochs: given.epochs,
+      shards: given.shards,
+      handler: given.handler,
     };
-    const saved = (await readResumedConfig(action, spec.name, runDir, given)) as unknown as MocoRunConfig;
-    return { ...saved, steps: steps ?? saved.steps };
+    const saved = (await readResumedConfig(action, spec.name, runDir, fixed)) as unknown as MocoRunConfig;
+    // runs saved before NDA options existed used each transform's defaults
+    return { ...saved, ndaOptions: saved.ndaOptions ?? {}, steps: steps ?? saved.steps };
   }
 
-  const seed = runSeed(options, log);
+  const seed = runSeed(given, log);
   const finalSteps = steps ?? spec.defaults.steps;
   return {
     pipeline: spec.name,
     seed,
     nda,
-    ndaPerQuery: nda === 'none' ? 0 : (options.ndaPerQuery ?? spec.defaults.ndaPerQuery),
+    ndaOptions: transformOptions,
+    ndaPerQuery: nda === 'none' ? 0 : options.ndaPerQuery,
     steps: finalSteps,
     batchSize,
     shuffle,
     epochs,
     shards: options.shards ?? spec.defaultShards(),
     testShards: spec.testShards(options),
-    handler: options.handler ?? 'reraise',
+    handler: options.handler,
     width: spec.defaults.width,
     queueSize: spec.defaults.queueSize,
     momentum: 0.99,

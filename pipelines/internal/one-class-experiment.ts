@@ -38,6 +38,12 @@ export interface OneClassExperimentOptions {
   readonly testShards: string | readonly string[];
   /** NDA of the GAN's discriminator (`none`: alpha 1, beta 0). One of {@link ONE_CLASS_NDA}. @default 'jigsaw' */
   readonly nda?: string;
+  /** Options of the `nda` transform (`{k: 4}` for jigsaw), checked by the transform. @default {} (its defaults) */
+  readonly ndaOptions?: Readonly<Record<string, unknown>>;
+  /** Weight of the fake term in the D loss (`trainNdaGan`'s). @default 0.25, 1 with `nda: 'none'` */
+  readonly alpha?: number;
+  /** Weight of the NDA term in the D loss; must be 0 with `nda: 'none'`. @default 0.75, 0 with `nda: 'none'` */
+  readonly beta?: number;
   /** Generator steps. An integer >= 1. @default 200 */
   readonly steps?: number;
   /** Training batch size (full batches only). An integer >= 1. @default 64 */
@@ -132,6 +138,10 @@ export async function oneClassExperiment(
   const batchSize = checkInteger(ACTION, 'batchSize', options.batchSize ?? 64, 1);
   const shuffle = checkInteger(ACTION, 'shuffle', options.shuffle ?? 1000, 0);
   const epochs = options.epochs === undefined ? Infinity : checkInteger(ACTION, 'epochs', options.epochs, 1);
+  const alpha = options.alpha ?? (nda === 'none' ? 1 : 0.25);
+  const beta = options.beta ?? (nda === 'none' ? 0 : 0.75);
+  if (nda === 'none' && beta !== 0)
+    throw rangeError(ACTION, 'beta weighs the NDA term, and nda none trains without negatives', beta);
   const scoreBatchSize = checkInteger(ACTION, 'scoreBatchSize', options.scoreBatchSize ?? 256, 1);
   for (const name of ['trainShards', 'testShards'] as const) {
     const v = options[name];
@@ -178,7 +188,14 @@ export async function oneClassExperiment(
     batch(batchSize, { partial: false }),
   ];
   if (nda !== 'none')
-    stages.push(ndaPairs({ transforms: nda, seed: deriveSeed(seed, 'nda'), batchSize, handler: options.handler }));
+    stages.push(
+      ndaPairs({
+        transforms: { name: nda, options: options.ndaOptions ?? {} },
+        seed: deriveSeed(seed, 'nda'),
+        batchSize,
+        handler: options.handler,
+      }),
+    );
   const it = createLoader<unknown>(source, ...stages).iterate();
   let batches = 0;
   async function* pairs(): AsyncGenerator<GanPair> {
@@ -194,7 +211,8 @@ export async function oneClassExperiment(
   let trained: TrainNdaGanResult;
   try {
     trained = await trainNdaGan(tf, pairs(), {
-      ...(nda === 'none' ? { alpha: 1, beta: 0 } : {}),
+      alpha,
+      beta,
       steps,
       seed: deriveSeed(seed, 'gan'),
       ...(runDir !== undefined ? { runDir, checkpointEvery: steps, loaderState: () => it.state() } : {}),

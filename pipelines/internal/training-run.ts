@@ -5,7 +5,19 @@ import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { freshSeed } from '../../sources/random.js';
 import { writeRunReport } from '../../sinks/report/write-run-report.js';
 import type { Accounting } from '../../sources/ledger.js';
-import type { PipelineResult, PipelineRunOptions } from '../pipeline.js';
+import type { PipelineResult } from '../pipeline.js';
+
+/** The options of a training run these pieces read: only those the caller gave (undefined: not given). */
+export interface TrainingRunOptions {
+  readonly seed?: number | undefined;
+  readonly runDir?: string | undefined;
+  readonly nda?: string | undefined;
+  readonly steps?: number | undefined;
+  readonly batchSize?: number | undefined;
+  readonly shuffle?: number | undefined;
+  readonly epochs?: number | undefined;
+  readonly backend?: string | undefined;
+}
 
 /**
  * The pieces every training pipeline (`runGanPipeline`, `runMocoPipeline`) shares: the checks of the
@@ -38,7 +50,7 @@ export interface TrainingDefaults {
  */
 export function checkTrainingOptions(
   action: string,
-  options: PipelineRunOptions,
+  options: TrainingRunOptions,
   defaults: TrainingDefaults,
 ): TrainingOptions {
   if (options.runDir !== undefined && (typeof options.runDir !== 'string' || options.runDir === ''))
@@ -63,7 +75,7 @@ export function defaultRunDir(pipeline: string, nda: string, seed: number): stri
  * The folder a `resume` continues: `runDir`, or the default one named by the seed and nda.
  * @throws TypeError when neither `runDir` nor `seed` is given.
  */
-export function resumedRunDir(action: string, options: PipelineRunOptions, pipeline: string, nda: string): string {
+export function resumedRunDir(action: string, options: TrainingRunOptions, pipeline: string, nda: string): string {
   if (options.runDir !== undefined) return options.runDir;
   if (options.seed === undefined)
     throw typeError(
@@ -75,7 +87,7 @@ export function resumedRunDir(action: string, options: PipelineRunOptions, pipel
 }
 
 /** The run's seed: the one given, or a fresh one that is logged so the run can be repeated. */
-export function runSeed(options: PipelineRunOptions, log: (line: string) => void): number {
+export function runSeed(options: TrainingRunOptions, log: (line: string) => void): number {
   if (options.seed !== undefined) return options.seed;
   const seed = freshSeed();
   log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
@@ -84,7 +96,7 @@ export function runSeed(options: PipelineRunOptions, log: (line: string) => void
 
 /** Picks the TF.js backend (`options.backend`, else the best that loads), logs it and loads TF.js. */
 export async function trainingBackend(
-  options: PipelineRunOptions,
+  options: TrainingRunOptions,
   log: (line: string) => void,
 ): Promise<{ readonly tf: typeof TFJS; readonly description: string; readonly name: string }> {
   const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
@@ -99,7 +111,7 @@ export async function trainingBackend(
  * else a log line at the first step, every tenth of the run and the last, with ms per step and steps/s.
  */
 export function stepReporter(
-  options: PipelineRunOptions,
+  options: { readonly onTrainingStep?: ((step: number, steps: number, detail: string) => void) | undefined },
   log: (line: string) => void,
   steps: number,
   startStep: number,

@@ -1,7 +1,7 @@
 import { rangeError } from '../../sources/errors.js';
 import { classOf } from '../fmnist-moco.js';
-import type { Pipeline, PipelineResult, PipelineRunOptions } from '../pipeline.js';
-import { runMocoPipeline } from './moco-pipeline.js';
+import { definePipeline } from '../define-pipeline.js';
+import { mocoPipelineOptions, runMocoPipeline } from './moco-pipeline.js';
 import { testShardsBeside } from './test-shards-beside.js';
 import { videoMocoSpec } from './video-moco-spec.js';
 
@@ -20,7 +20,7 @@ export interface UserVideoMocoParams {
  * clips, stride 2 at 15 fps, decoded to 128 px, random resized crops of 112 px with flip and colour
  * jitter, `--nda shuffle` by default; linear probe of the class (`cls`) at the end.
  */
-export function userVideoMoco(params: UserVideoMocoParams): Pipeline {
+export function userVideoMoco(params: UserVideoMocoParams) {
   const spec = videoMocoSpec({
     name: params.name,
     defaultNda: 'shuffle',
@@ -52,11 +52,15 @@ export function userVideoMoco(params: UserVideoMocoParams): Pipeline {
       probeTest: 0,
     },
   });
-  return {
+  return definePipeline({
     name: params.name,
-    description: params.description,
-    run(options: PipelineRunOptions): Promise<PipelineResult> {
-      return runMocoPipeline(spec, options);
+    summary: params.description,
+    options: mocoPipelineOptions(spec, {
+      shards: `none: required (write them with \`${params.prepare}\`)`,
+      testShards: 'the test-* shards beside --shards',
+    }),
+    run(options, context) {
+      return runMocoPipeline(spec, options, context);
     },
-  };
+  });
 }

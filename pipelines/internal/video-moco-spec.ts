@@ -10,8 +10,8 @@ import { createVideoEncoder } from '../../sinks/contrastive/video-encoder.js';
 import { deriveSeed } from '../../sources/random.js';
 import type { Sample } from '../../sources/sample.js';
 import type { ClipBatch, VideoClip } from '../../sources/video/video-clip.js';
-import type { PipelineRunOptions } from '../pipeline.js';
-import type { MocoDefaults, MocoPipelineSpec } from './moco-pipeline.js';
+import type { HandlerName } from '../../sources/handlers.js';
+import type { MocoDefaults, MocoPipelineSpec, MocoShardOptions } from './moco-pipeline.js';
 import type { ProbeSpec } from './probe-encoder.js';
 
 /** The `nda` values of the video MoCo pipelines: `none`, the temporal NDAs, then every spatial NDA applied to all frames alike. */
@@ -22,7 +22,7 @@ export interface VideoMocoParams {
   readonly name: string;
   readonly defaultNda: string;
   readonly defaultShards: () => string | readonly string[];
-  readonly testShards: (options: PipelineRunOptions) => string | readonly string[];
+  readonly testShards: (options: MocoShardOptions) => string | readonly string[];
   /** Frames per clip, step between them (in decoded frames), and the target fps (undefined: the video's own). */
   readonly frames: number;
   readonly stride: number;
@@ -50,7 +50,7 @@ export function videoMocoSpec(params: VideoMocoParams): MocoPipelineSpec {
     stride: params.stride,
     ...(params.fps !== undefined ? { fps: params.fps } : {}),
   };
-  const views = (seed: number, handler: PipelineRunOptions['handler']): LoaderStage[] => [
+  const views = (seed: number, handler: HandlerName | undefined): LoaderStage[] => [
     decode({ handler }),
     decodeClips({
       ...clip,
@@ -101,8 +101,8 @@ export function videoMocoSpec(params: VideoMocoParams): MocoPipelineSpec {
       }),
     ],
     probes: params.probes,
-    nda: (name) => {
-      const transform = createVideoNdaTransform(name);
+    nda: (name, options) => {
+      const transform = createVideoNdaTransform(name, options);
       return (clips, context) => transform.apply(clips as ClipBatch, context).clips;
     },
     encoder: (tf, inputShape, width, seed) =>

@@ -15,17 +15,21 @@ describe('fmnistAnomaly', () => {
   it('trains 1 G step on class 3 of the embedded shards, scores the test split, writes anomaly.json; nothing lost', async () => {
     const runDir = join(tempDir(), 'run');
     const lines: string[] = [];
-    const r = await fmnistAnomaly.run({
-      normalClass: 3,
-      nda: 'none',
-      steps: 1,
-      seed: 1,
-      backend: 'wasm',
-      batchSize: 8,
-      shuffle: 0,
-      runDir,
-      log: (l) => lines.push(l),
-    });
+    const r = await fmnistAnomaly.run(
+      {
+        normalClass: 3,
+        nda: 'none',
+        steps: 1,
+        seed: 1,
+        backend: 'wasm',
+        batchSize: 8,
+        shuffle: 0,
+        runDir,
+      },
+      {
+        log: (l) => lines.push(l),
+      },
+    );
     const report = JSON.parse(readFileSync(join(runDir, 'anomaly.json'), 'utf8'));
     assert.equal(report.normalClass, 3);
     assert.equal(report.nda, 'none');
@@ -89,6 +93,7 @@ describe('fmnistAnomaly', () => {
       fmnistAnomaly.run({ normalClass: 10, steps: 1, runDir }),
       /normalClass must be in \[0, 9\]: current value is 10/,
     );
+    // @ts-expect-error: a bad name, checked at run time
     await assert.rejects(fmnistAnomaly.run({ nda: 'rotate', steps: 1, runDir }), /nda must be one of none, jigsaw/);
     await assert.rejects(
       fmnistAnomaly.run({ shards: '/nowhere/x-{0..1}.tar', steps: 1, runDir }),

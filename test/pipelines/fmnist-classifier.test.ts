@@ -20,14 +20,18 @@ describe('fmnistClassifier', () => {
     copyFileSync(small, join(dir, 'test-000000.tar.gz'));
     const runDir = join(dir, 'run');
     const lines: string[] = [];
-    const r = await fmnistClassifier.run({
-      shards: join(dir, 'train-{000000..000000}.tar.gz'),
-      seed: 1,
-      backend: 'wasm',
-      batchSize: 50,
-      runDir,
-      log: (l) => lines.push(l),
-    });
+    const r = await fmnistClassifier.run(
+      {
+        shards: join(dir, 'train-{000000..000000}.tar.gz'),
+        seed: 1,
+        backend: 'wasm',
+        batchSize: 50,
+        runDir,
+      },
+      {
+        log: (l) => lines.push(l),
+      },
+    );
     assert.equal(r.samples, 250);
     assert.equal(r.batches, 5);
     assert.equal(r.details?.trainSteps, 5);

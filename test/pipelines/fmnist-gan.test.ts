@@ -15,17 +15,21 @@ describe('fmnistGan', () => {
   it('trains 2 G steps on the embedded shards: metrics.jsonl with 2 lines, a checkpoint, the backend logged', async () => {
     const runDir = join(tempDir(), 'run');
     const lines: string[] = [];
-    const r = await fmnistGan.run({
-      evaluate: false,
-      nda: 'jigsaw',
-      steps: 2,
-      seed: 1,
-      backend: 'wasm',
-      batchSize: 8,
-      shuffle: 16,
-      runDir,
-      log: (l) => lines.push(l),
-    });
+    const r = await fmnistGan.run(
+      {
+        evaluate: false,
+        nda: 'jigsaw',
+        steps: 2,
+        seed: 1,
+        backend: 'wasm',
+        batchSize: 8,
+        shuffle: 16,
+        runDir,
+      },
+      {
+        log: (l) => lines.push(l),
+      },
+    );
     const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -65,6 +69,7 @@ describe('fmnistGan', () => {
 
   it('a bad nda is a RangeError listing the valid names, before anything is read or written', async () => {
     const runDir = join(tempDir(), 'run');
+    // @ts-expect-error: a bad name, checked at run time
     await assert.rejects(fmnistGan.run({ evaluate: false, nda: 'rotate', steps: 1, runDir }), (e: unknown) => {
       assert.ok(e instanceof RangeError);
       assert.match(
@@ -85,16 +90,20 @@ describe('fmnistGan', () => {
   it('writes the resolved config.json and report.html, and logs where the report is', async () => {
     const runDir = join(tempDir(), 'run');
     const lines: string[] = [];
-    const r = await fmnistGan.run({
-      nda: 'cutout',
-      steps: 1,
-      seed: 5,
-      backend: 'wasm',
-      batchSize: 4,
-      shuffle: 0,
-      runDir,
-      log: (l) => lines.push(l),
-    });
+    const r = await fmnistGan.run(
+      {
+        nda: 'cutout',
+        steps: 1,
+        seed: 5,
+        backend: 'wasm',
+        batchSize: 4,
+        shuffle: 0,
+        runDir,
+      },
+      {
+        log: (l) => lines.push(l),
+      },
+    );
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
     assert.equal(config.pipeline, 'fmnist-gan');
     assert.equal(config.nda, 'cutout');
@@ -139,14 +148,18 @@ describe('fmnistGan', () => {
     const split = join(tempDir(), 'split');
     await fmnistGan.run({ ...base, steps: 2, runDir: split });
     const lines: string[] = [];
-    const resumed = await fmnistGan.run({
-      evaluate: false,
-      resume: true,
-      steps: 4,
-      runDir: split,
-      backend: 'wasm',
-      log: (l) => lines.push(l),
-    });
+    const resumed = await fmnistGan.run(
+      {
+        evaluate: false,
+        resume: true,
+        steps: 4,
+        runDir: split,
+        backend: 'wasm',
+      },
+      {
+        log: (l) => lines.push(l),
+      },
+    );
     assert.ok(lines.includes(`resuming ${split} at step 2 of 4`));
     assert.equal(resumed.details?.steps, 4);
     const losses = (dir: string) =>
@@ -258,6 +271,7 @@ describe('fmnistGan', () => {
     assert.ok(Number.isFinite(m.dLoss) && Number.isFinite(m.gLoss));
     assert.equal(r.accounting.lost, 0);
     await assert.rejects(
+      // @ts-expect-error: a bad name, checked at run time
       fmnistGan.run({ evaluate: false, architecture: 'vit', steps: 1, runDir: join(tempDir(), 'x') }),
       /architecture must be one of dcgan, sn-resnet: current value is "vit"/,
     );

@@ -113,18 +113,22 @@ describe('fmnistMoco', () => {
     await fmnistSlice(dir, 'test', 8);
     const runDir = join(dir, 'run');
     const controller = new AbortController();
-    const r = await fmnistMoco.run({
-      shards,
-      nda: 'stitch',
-      seed: 5,
-      backend: 'wasm',
-      batchSize: 8,
-      shuffle: 0,
-      steps: 8,
-      runDir,
-      signal: controller.signal,
-      onTrainingStep: () => controller.abort(),
-    });
+    const r = await fmnistMoco.run(
+      {
+        shards,
+        nda: 'stitch',
+        seed: 5,
+        backend: 'wasm',
+        batchSize: 8,
+        shuffle: 0,
+        steps: 8,
+        runDir,
+      },
+      {
+        signal: controller.signal,
+        onTrainingStep: () => controller.abort(),
+      },
+    );
     assert.equal(r.aborted, true);
     assert.equal(r.details?.['steps'], 1);
     assert.equal(readFileSync(join(runDir, 'latest'), 'utf8').trim(), 'step-000001');

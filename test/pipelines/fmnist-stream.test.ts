@@ -23,13 +23,17 @@ async function shards(n: number, bad: number[] = []): Promise<string> {
 describe('fmnistStream', () => {
   it('runs given shards to the end: batches of batchSize, last one partial, accounting complete', async () => {
     const progress: number[] = [];
-    const r = await fmnistStream.run({
-      shards: await shards(23),
-      seed: 3,
-      batchSize: 5,
-      shuffle: 4,
-      onProgress: (s) => progress.push(s),
-    });
+    const r = await fmnistStream.run(
+      {
+        shards: await shards(23),
+        seed: 3,
+        batchSize: 5,
+        shuffle: 4,
+      },
+      {
+        onProgress: (s) => progress.push(s),
+      },
+    );
     assert.deepEqual([r.samples, r.batches, r.seed, r.aborted], [23, 5, 3, false]);
     assert.deepEqual([r.accounting.seen, r.accounting.yielded, r.accounting.lost], [23, 23, 0]);
     assert.deepEqual(progress, [5, 10, 15, 20, 23]);
@@ -43,14 +47,18 @@ describe('fmnistStream', () => {
 
   it('stops early on abort, with nothing lost', async () => {
     const controller = new AbortController();
-    const r = await fmnistStream.run({
-      shards: await shards(40),
-      seed: 1,
-      batchSize: 4,
-      shuffle: 0,
-      signal: controller.signal,
-      onProgress: () => controller.abort(),
-    });
+    const r = await fmnistStream.run(
+      {
+        shards: await shards(40),
+        seed: 1,
+        batchSize: 4,
+        shuffle: 0,
+      },
+      {
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      },
+    );
     assert.equal(r.aborted, true);
     assert.equal(r.batches, 1);
     assert.equal(r.accounting.lost, 0);
@@ -82,7 +90,10 @@ describe('fmnistStream', () => {
   });
 
   it('rejects bad options when declared', async () => {
-    await assert.rejects(fmnistStream.run({ batchSize: 0, seed: 1 }), /batchSize must be >= 1: current value is 0/);
-    await assert.rejects(fmnistStream.run({ shuffle: -1, seed: 1 }), /shuffle must be >= 0/);
+    await assert.rejects(
+      fmnistStream.run({ batchSize: 0, seed: 1 }),
+      /batchSize must be an integer >= 1: current value is 0/,
+    );
+    await assert.rejects(fmnistStream.run({ shuffle: -1, seed: 1 }), /shuffle must be an integer >= 0/);
   });
 });
