@@ -65,8 +65,13 @@ export interface PipelineRunContext {
   consume<T>(loader: Loader<T>, options?: ConsumeOptions<T>): Promise<PipelineResult>;
 }
 
+/** The options of a declaration, with `seed`, `runDir` and `resume` when it has a run folder. */
+export type DeclaredOptions<O extends PipelineOptions, R extends boolean> = R extends true
+  ? Omit<typeof runFolderOptions, keyof O> & O
+  : O;
+
 /** What {@link definePipeline} takes. */
-export interface PipelineDeclaration<O extends PipelineOptions> {
+export interface PipelineDeclaration<O extends PipelineOptions, R extends boolean = false> {
   /** Name on the command line (kebab-case: letters, digits, `-`). */
   readonly name: string;
   /** One line for `ndaflow list` and `--help`. */
@@ -80,9 +85,9 @@ export interface PipelineDeclaration<O extends PipelineOptions> {
    * saved options come back (giving a different value for one that is not `resumable` is refused).
    * @default false (the pipeline manages its own folder, or writes none)
    */
-  readonly runFolder?: boolean;
+  readonly runFolder?: R;
   /** The pipeline's body: its checked options (defaults filled in) and its context. */
-  run(options: PipelineOptionValues<O>, context: PipelineRunContext): Promise<PipelineResult>;
+  run(options: PipelineOptionValues<DeclaredOptions<O, R>>, context: PipelineRunContext): Promise<PipelineResult>;
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -105,7 +110,9 @@ const NAME = /^[a-z0-9][a-z0-9-]*$/;
  *     ctx.consume(createLoader(fromShards(o.shards, { seed: ctx.seed }), decode({ image: 'gray' }), batch(o.batchSize))),
  * });
  */
-export function definePipeline<O extends PipelineOptions>(declaration: PipelineDeclaration<O>): Pipeline<O> {
+export function definePipeline<O extends PipelineOptions, R extends boolean = false>(
+  declaration: PipelineDeclaration<O, R>,
+): Pipeline<DeclaredOptions<O, R>> {
   const action = 'declare a pipeline';
   if (typeof declaration !== 'object' || declaration === null)
     throw typeError(action, 'the declaration must be an object', declaration);
@@ -115,7 +122,9 @@ export function definePipeline<O extends PipelineOptions>(declaration: PipelineD
   if (typeof summary !== 'string') throw typeError(action, 'summary must be a string', summary);
   if (typeof body !== 'function') throw typeError(action, 'run must be a function', body);
   const runFolder = declaration.runFolder === true;
-  const options = (runFolder ? { ...runFolderOptions, ...declaration.options } : { ...declaration.options }) as O;
+  const options = (
+    runFolder ? { ...runFolderOptions, ...declaration.options } : { ...declaration.options }
+  ) as DeclaredOptions<O, R>;
   for (const [key, option] of Object.entries(options)) {
     if (typeof option !== 'object' || option === null || typeof option.check !== 'function')
       throw typeError(
@@ -124,7 +133,7 @@ export function definePipeline<O extends PipelineOptions>(declaration: PipelineD
         key,
       );
   }
-  const pipeline: Pipeline<O> = {
+  const pipeline: Pipeline<DeclaredOptions<O, R>> = {
     [PIPELINE_BRAND]: true,
     name,
     summary,
@@ -150,7 +159,7 @@ export function isPipeline(value: unknown): value is Pipeline {
  *   value; TypeError for a wrong type or a required option left out.
  */
 export function resolvePipelineOptions(
-  pipeline: Pick<Pipeline, 'name' | 'options'>,
+  pipeline: Pick<Pipeline, 'name' | 'options' | 'runFolder'>,
   input: Readonly<Record<string, unknown>>,
   naming: 'keys' | 'flags',
 ): { values: Record<string, unknown>; given: Set<string> } {
@@ -168,10 +177,12 @@ export function resolvePipelineOptions(
   }
   const values: Record<string, unknown> = {};
   const given = new Set<string>();
+  // resuming, a required option may come from the saved config.json (checked once it is read)
+  const resuming = pipeline.runFolder && input['resume'] === true;
   for (const [key, option] of Object.entries(pipeline.options)) {
     const value = input[key];
     if (value === undefined) {
-      if (option.required) throw typeError(action, `it needs ${nameOf(key)}`, undefined);
+      if (option.required && !resuming) throw typeError(action, `it needs ${nameOf(key)}`, undefined);
       values[key] = option.default;
     } else {
       values[key] = option.check(value, action, nameOf(key));
@@ -221,8 +232,11 @@ async function runDeclared(
       for (const key of given) if (!(pipeline.options[key]?.resumable ?? true)) fixed[key] = values[key];
       const saved = await readResumedConfig(action, pipeline.name, runDir, fixed);
       options = { ...values };
-      for (const [key, option] of Object.entries(pipeline.options))
-        if (!option.resumable && Object.hasOwn(saved, key)) options[key] = saved[key];
+      for (const [key, option] of Object.entries(pipeline.options)) {
+        if (!option.resumable && Object.hasOwn(saved, key)) options[key] = option.check(saved[key], action, key);
+        if (option.required && options[key] === undefined)
+          throw typeError(action, `it needs ${key}, and ${join(runDir, 'config.json')} has none`, undefined);
+      }
       seed = saved['seed'] as number;
       options['seed'] = seed;
       resumeFrom = await readStreamState(runDir);
