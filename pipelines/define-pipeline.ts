@@ -15,7 +15,6 @@ import {
   PIPELINE_BRAND,
   type Pipeline,
   type PipelineContext,
-  type PipelineOptionInput,
   type PipelineOptionValues,
   type PipelineOptions,
   type PipelineResult,
@@ -116,11 +115,13 @@ export function definePipeline<O extends PipelineOptions, R extends boolean = fa
   const action = 'declare a pipeline';
   if (typeof declaration !== 'object' || declaration === null)
     throw typeError(action, 'the declaration must be an object', declaration);
-  const { name, summary, run: body } = declaration;
+  const { name, summary } = declaration;
   if (typeof name !== 'string' || !NAME.test(name))
     throw typeError(action, 'name must be kebab-case (a-z, 0-9, -)', name);
   if (typeof summary !== 'string') throw typeError(action, 'summary must be a string', summary);
-  if (typeof body !== 'function') throw typeError(action, 'run must be a function', body);
+  if (typeof declaration.run !== 'function') throw typeError(action, 'run must be a function', typeof declaration.run);
+  const run = (options: Record<string, unknown>, context: PipelineRunContext): Promise<PipelineResult> =>
+    declaration.run(options as never, context);
   const runFolder = declaration.runFolder === true;
   const options = (
     runFolder ? { ...runFolderOptions, ...declaration.options } : { ...declaration.options }
@@ -140,8 +141,8 @@ export function definePipeline<O extends PipelineOptions, R extends boolean = fa
     options,
     runFolder,
     async run(input = {}, context = {}) {
-      const resolved = resolvePipelineOptions(pipeline, input as Record<string, unknown>, 'keys');
-      return runDeclared(pipeline, body as never, resolved.values, resolved.given, context);
+      const resolved = resolvePipelineOptions(pipeline, input, 'keys');
+      return runDeclared(pipeline, run, resolved.values, resolved.given, context);
     },
   };
   return Object.freeze(pipeline);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { selectBackend, type BackendName } from '../sinks/backend/select-backend.js';
+import { selectBackend } from '../sinks/backend/select-backend.js';
 import { rangeError } from '../sources/errors.js';
 import { freshSeed } from '../sources/random.js';
 import { commonOptions, readOptions } from './common-options.js';
@@ -84,7 +84,7 @@ export const fmnistAnomaly = definePipeline({
     if (options.seed === undefined) log(`seed: ${seed} (fresh; pass --seed ${seed} to repeat this run)`);
     const runDir = options.runDir ?? join('runs', `fmnist-anomaly-c${normalClass}-${nda}-seed${seed}`);
 
-    const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
+    const chosen = await selectBackend({ backend: options.backend });
     log(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`);
     const tf = await import('@tensorflow/tfjs');
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { batch } from '../operators/batch.js';
 import { decode } from '../operators/decode.js';
-import { selectBackend, type BackendName } from '../sinks/backend/select-backend.js';
+import { selectBackend } from '../sinks/backend/select-backend.js';
 import { fileIoHandler } from '../sinks/checkpoint/file-io-handler.js';
 import { evaluateClassifier } from '../sinks/eval/evaluate-classifier.js';
 import type { LabelledBatch } from '../sinks/eval/labelled-batch.js';
@@ -76,7 +76,7 @@ export const fmnistClassifier = definePipeline({
     const trainShards = options.shards ?? embeddedShards('fmnist', 'train');
     const testShards = fmnistTestShards(ACTION, options.shards, options.testShards);
 
-    const chosen = await selectBackend({ backend: options.backend as BackendName | undefined });
+    const chosen = await selectBackend({ backend: options.backend });
     log(`backend: ${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`);
     const tf = await import('@tensorflow/tfjs');
 

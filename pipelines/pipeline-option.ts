@@ -53,6 +53,7 @@ export interface PipelineOption<T, Present extends boolean = boolean> {
 }
 
 /** Any declared option (for records of them). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- records hold options of every value type; `unknown` would reject them (check/withDefault take T)
 export type AnyPipelineOption = PipelineOption<any, boolean>;
 
 /** What every option factory takes. */
@@ -125,13 +126,13 @@ function makeOption<T>(
       return r;
     },
     withDefault(value, defaultText) {
-      return makeOption(kind, { ...base, default: value, defaultText }, extra) as PipelineOption<T, true>;
+      return makeOption(kind, { ...base, default: value, defaultText }, extra);
     },
     with(changes) {
       return makeOption(kind, { ...base, ...changes }, extra);
     },
     asRequired() {
-      return makeOption(kind, base, { required: true }) as PipelineOption<T, true>;
+      return makeOption(kind, base, { required: true });
     },
   };
   return option;
@@ -176,7 +177,7 @@ export function intOption<S extends IntOptionSpec>(spec: S): PipelineOption<numb
       },
     },
     spec,
-  ) as PipelineOption<number, Present<S>>;
+  );
 }
 
 /** Options of {@link numberOption}. */
@@ -213,7 +214,7 @@ export function numberOption<S extends NumberOptionSpec>(spec: S): PipelineOptio
       },
     },
     spec,
-  ) as PipelineOption<number, Present<S>>;
+  );
 }
 
 /**
@@ -234,7 +235,7 @@ export function stringOption<S extends OptionBase<string> & { readonly type?: st
       },
     },
     spec,
-  ) as PipelineOption<string, Present<S>>;
+  );
 }
 
 /**
@@ -257,7 +258,7 @@ export function choiceOption<const C extends readonly string[], S extends Option
       },
     },
     spec,
-  ) as PipelineOption<C[number], Present<S>>;
+  );
 }
 
 /**
@@ -278,7 +279,7 @@ export function flagOption(spec: OptionBase<boolean> & { readonly default: boole
       check: (v) => (typeof v === 'boolean' ? v : { problem: 'must be a boolean', type: true }),
     },
     spec,
-  ) as PipelineOption<boolean, true>;
+  );
 }
 
 /**
@@ -305,7 +306,7 @@ export function intRangeOption<S extends OptionBase<number | readonly [number, n
       },
     },
     spec,
-  ) as PipelineOption<number | readonly [number, number], Present<S>>;
+  );
 }
 
 /**
@@ -331,7 +332,7 @@ export function numberPairOption<S extends OptionBase<readonly [number, number]>
       },
     },
     spec,
-  ) as PipelineOption<readonly [number, number], Present<S>>;
+  );
 }
 
 /** The command-line name of an option declared under `key` (`batchSize` -> `batch-size`). */

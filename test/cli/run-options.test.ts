@@ -3,12 +3,23 @@ import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadPipelineFile } from '../../pipelines/load-pipeline-file.js';
+import type { Accounting } from '../../sources/ledger.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { ROOT, runCli } from './cli-helper.js';
 
 /** The README's example pipeline file. */
 const EXAMPLE = join(ROOT, 'examples', 'pipelines', 'jigsaw-batches.mjs');
 const EMBEDDED = join(ROOT, 'data', 'fmnist', 'train-{000000..000003}.tar.gz');
+
+/** What `ndaflow run --json` prints. */
+interface JsonReport {
+  readonly pipeline: string;
+  readonly seed: number;
+  readonly samples: number;
+  readonly batches: number;
+  readonly accounting: Accounting;
+  readonly details: Readonly<Record<string, string | number>>;
+}
 
 /** `--help` of `ndaflow run ...args` with its line wrapping undone (one space between words). */
 async function help(args: readonly string[], cwd?: string): Promise<string> {
@@ -132,7 +143,7 @@ describe('ndaflow run NAME: per-pipeline options', () => {
     for (const [args, message] of cases) {
       // a check that did not fire would start a run: keep its folder out of the repository
       const folder = args[0] === 'fmnist-stream' ? [] : ['--run-dir', join(tempDir(), 'never')];
-      const r = await runCli(['run', args[0] as string, ...folder, ...args.slice(1)]);
+      const r = await runCli(['run', String(args[0]), ...folder, ...args.slice(1)]);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message, args.join(' '));
     }
@@ -163,12 +174,12 @@ describe('ndaflow run NAME: per-pipeline options', () => {
       '1.5',
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual(
-      [config.nda, config.ndaOptions, config.alpha, config.beta, config.steps, config.batchSize],
+      [config['nda'], config['ndaOptions'], config['alpha'], config['beta'], config['steps'], config['batchSize']],
       ['jigsaw', { k: 4, mode: 'strict' }, 0.5, 1.5, 1, 4],
     );
-    assert.equal(JSON.parse(r.stdout).details.nda, 'jigsaw');
+    assert.equal((JSON.parse(r.stdout) as JsonReport).details['nda'], 'jigsaw');
     // resuming keeps them: a different weight is refused, naming the saved one
     const refused = await runCli([
       'run',
@@ -202,11 +213,11 @@ describe('ndaflow run FILE: a user pipeline module', () => {
       { cwd: dir },
     );
     assert.equal(straight.code, 0, straight.stderr);
-    const whole = JSON.parse(straight.stdout);
+    const whole = JSON.parse(straight.stdout) as JsonReport;
     assert.equal(whole.pipeline, 'jigsaw-batches');
     assert.deepEqual([whole.seed, whole.samples, whole.batches], [3, 3000, 75]);
     assert.deepEqual([whole.accounting.seen, whole.accounting.yielded, whole.accounting.lost], [3000, 3000, 0]);
-    assert.equal(whole.details.runDir, 'whole');
+    assert.equal(whole.details['runDir'], 'whole');
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'whole', 'config.json'), 'utf8')), {
       pipeline: 'jigsaw-batches',
       seed: 3,
@@ -234,7 +245,7 @@ describe('ndaflow run FILE: a user pipeline module', () => {
     assert.match(refused.stderr, /resume keeps the run's k 4/);
     const resumed = await runCli(['run', './my-pipeline.mjs', '--resume', '--run-dir', runDir, '--json'], { cwd: dir });
     assert.equal(resumed.code, 0, resumed.stderr);
-    const rest = JSON.parse(resumed.stdout);
+    const rest = JSON.parse(resumed.stdout) as JsonReport;
     assert.equal(rest.seed, 3);
     assert.equal(rest.samples, 2600, 'the 2,600 samples the stopped run had not delivered, none twice');
     assert.deepEqual([rest.accounting.yielded, rest.accounting.lost], [3000, 0]);

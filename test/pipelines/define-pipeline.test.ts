@@ -60,12 +60,12 @@ describe('definePipeline', () => {
       size: intRangeOption({ min: 1, help: 'size' }),
       loud: flagOption({ default: false, help: 'loud' }),
     },
-    async run(options, context) {
+    run(options, context) {
       // the options object is typed from the declaration (a compile-time check as much as a run-time one)
       const steps: number = options.steps;
       const nda: 'none' | 'jigsaw' = options.nda;
       const alpha: number | undefined = options.alpha;
-      return {
+      return Promise.resolve({
         accounting: {
           seen: 0,
           yielded: 0,
@@ -88,7 +88,7 @@ describe('definePipeline', () => {
           size: JSON.stringify(options.size),
           given: [...context.given].join(','),
         },
-      };
+      });
     },
   });
 
@@ -159,7 +159,7 @@ describe('definePipeline', () => {
     );
     assert.equal(stopped.aborted, true);
     assert.equal(stopped.samples, 12);
-    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as unknown;
     assert.deepEqual(config, { pipeline: 'key-recorder', seed: 4, shards: spec, shuffle: 5, batchSize: 3 });
     assert.ok(existsSync(join(runDir, STREAM_STATE_FILE)));
     assert.ok(existsSync(join(runDir, 'report.html')));

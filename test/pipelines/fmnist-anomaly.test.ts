@@ -91,7 +91,7 @@ describe('fmnistAnomaly', () => {
     const runDir = join(tempDir(), 'run');
     await assert.rejects(
       fmnistAnomaly.run({ normalClass: 10, steps: 1, runDir }),
-      /normalClass must be in \[0, 9\]: current value is 10/,
+      /normalClass must be an integer in \[0, 9\]: current value is 10/,
     );
     // @ts-expect-error: a bad name, checked at run time
     await assert.rejects(fmnistAnomaly.run({ nda: 'rotate', steps: 1, runDir }), /nda must be one of none, jigsaw/);
@@ -105,6 +105,6 @@ describe('fmnistAnomaly', () => {
   it('through the CLI: a bad --normal-class exits 1', async () => {
     const bad = await runCli(['run', 'fmnist-anomaly', '--normal-class', '12', '--steps', '1', '--no-progress']);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /normalClass must be in \[0, 9\]/);
+    assert.match(bad.stderr, /--normal-class must be an integer in \[0, 9\]: current value is 12/);
   });
 });
