@@ -39,7 +39,18 @@ export async function loadPipelineFile(path: string): Promise<Pipeline> {
       `Node ${process.versions.node} does not strip TypeScript types (Node 22.18+ and 23.6+ do; 22.6+ with --experimental-strip-types): compile it to .js or .mjs, or run it on such a Node`,
       ext,
     );
-  const module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && /package 'ndaflow'/.test(e.message))
+      throw new Error(
+        `Cannot ${action} as it imports ndaflow, which is not installed beside it: run \`npm install ndaflow\` in its project (${e.message})`,
+        { cause: error },
+      );
+    throw error;
+  }
   const pipeline = module.default;
   if (!isPipeline(pipeline))
     throw typeError(

@@ -264,6 +264,10 @@ describe('ndaflow run FILE: a user pipeline module', () => {
     assert.match(notOne.stderr, /its default export must be a pipeline declared with definePipeline/);
     const missing = await runCli(['run', './nowhere.mjs'], { cwd: dir });
     assert.match(missing.stderr, /Cannot run the pipeline file \.\/nowhere\.mjs as the file must exist/);
+    const bare = tempDir();
+    copyFileSync(EXAMPLE, join(bare, 'p.mjs'));
+    const uninstalled = await runCli(['run', join(bare, 'p.mjs'), '--help']);
+    assert.match(uninstalled.stderr, /imports ndaflow, which is not installed beside it: run `npm install ndaflow`/);
     writeFileSync(join(dir, 'typed.ts'), 'export default 1;\n');
     const typed = await runCli(['run', './typed.ts'], { cwd: dir });
     if ((process.features as { typescript?: unknown }).typescript === undefined) {

@@ -51,7 +51,7 @@ describe('fmnistGan', () => {
     assert.ok(r.accounting.yielded >= 64);
   });
 
-  it('nda none trains the plain GAN', async () => {
+  it('nda none trains the plain GAN: alpha 1, beta 0 in config.json', async () => {
     const runDir = join(tempDir(), 'run');
     const r = await fmnistGan.run({
       evaluate: false,
@@ -65,6 +65,8 @@ describe('fmnistGan', () => {
     });
     assert.equal(r.details?.nda, 'none');
     assert.equal(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 1);
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([config['alpha'], config['beta'], config['ndaOptions']], [1, 0, {}]);
   });
 
   it('a bad nda is a RangeError listing the valid names, before anything is read or written', async () => {
