@@ -3,6 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batch } from '../../operators/batch.js';
 import { decode } from '../../operators/decode.js';
+import { createNdaTransform } from '../../operators/internal/nda-transforms.js';
 import { ndaPairs } from '../../operators/nda-pairs.js';
 import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
@@ -18,6 +19,7 @@ import type { HandlerName } from '../../sources/handlers.js';
 import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
 import { deriveSeed } from '../../sources/random.js';
+import type { ImageBatch } from '../../sources/sample.js';
 import { commonOptions, readOptions } from '../common-options.js';
 import type { PipelineRunContext } from '../define-pipeline.js';
 import { ndaOptions, ndaTransformOptions } from '../nda-options.js';
@@ -357,6 +359,35 @@ export async function runGanPipeline(
   }
 }
 
+/**
+ * Runs the NDA transform once on a blank batch of the pipeline's image size, so that an option that
+ * does not fit the images (`--jigsaw-k 3` on 32 px) fails before anything is read, not at the first batch.
+ */
+function checkNdaFits(
+  action: string,
+  nda: string,
+  options: Readonly<Record<string, unknown>>,
+  spec: Pick<GanPipelineSpec, 'size' | 'channels'>,
+): void {
+  const images: ImageBatch = {
+    data: new Uint8Array(2 * spec.size * spec.size * spec.channels),
+    shape: [2, spec.size, spec.size, spec.channels],
+  };
+  try {
+    createNdaTransform(nda, options).apply(images, { seed: 0, epoch: 0, keys: ['a', 'b'] });
+  } catch (error) {
+    const given =
+      Object.entries(options)
+        .map(([k, v]) => `--${nda}-${k} ${Array.isArray(v) ? v.join(',') : String(v)}`)
+        .join(', ') || 'its defaults';
+    throw rangeError(
+      action,
+      `--nda ${nda} with ${given} must fit ${spec.size}x${spec.size} images (${error instanceof Error ? error.message : String(error)})`,
+      options,
+    );
+  }
+}
+
 /** The run's configuration: from the options and defaults, or (resuming) from the run folder's config.json. */
 async function resolveConfig(
   spec: GanPipelineSpec,
@@ -376,6 +407,7 @@ async function resolveConfig(
   });
   const architecture = options.architecture;
   const transformOptions = ndaTransformOptions(action, nda, given);
+  if (nda !== 'none') checkNdaFits(action, nda, transformOptions, spec);
   if (nda === 'none' && given.beta !== undefined && given.beta !== 0)
     throw rangeError(action, '--beta weighs the NDA term, and --nda none trains without negatives', given.beta);
 

@@ -115,6 +115,10 @@ describe('ndaflow run NAME: per-pipeline options', () => {
         /--mixup-alpha is not valid: Cannot create a mixup transform as alpha must be a finite number > 0: current value is 0/,
       ],
       [
+        ['fmnist-gan', '--jigsaw-k', '3'],
+        /--nda jigsaw with --jigsaw-k 3 must fit 32x32 images \(Cannot cut a 32x32 image into a 3x3 jigsaw as k must divide/,
+      ],
+      [
         ['fmnist-gan', '--nda', 'cutout', '--cutout-size', '9,3'],
         /--cutout-size must be an integer >= 1 or a range lo,hi/,
       ],
