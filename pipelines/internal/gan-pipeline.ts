@@ -1,4 +1,4 @@
-import type { Batch } from '../../sources/sample.js';
+import type { Batch, ImageBatch } from '../../sources/sample.js';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batch } from '../../operators/batch.js';
@@ -19,7 +19,6 @@ import type { HandlerName } from '../../sources/handlers.js';
 import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import type { LoaderState } from '../../sources/loader-state.js';
 import { deriveSeed } from '../../sources/random.js';
-import type { ImageBatch } from '../../sources/sample.js';
 import { commonOptions, readOptions } from '../common-options.js';
 import type { PipelineRunContext } from '../define-pipeline.js';
 import { ndaOptions, ndaTransformOptions } from '../nda-options.js';
