@@ -117,6 +117,22 @@ export function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
 
+/**
+ * Open file descriptors once they have settled at or below `target`, or the count after `ms`.
+ * Closing is asynchronous (libuv's thread pool, child pipes), and a loaded machine can take longer
+ * than a fixed number of turns; a leak still fails, since the count then never comes down.
+ */
+export async function settledFds(target: number, ms = 5000): Promise<number> {
+  const deadline = Date.now() + ms;
+  let count = openFds();
+  while (count > target && Date.now() < deadline) {
+    await quiet(1);
+    await new Promise((r) => setTimeout(r, 25));
+    count = openFds();
+  }
+  return count;
+}
+
 /** Writes (with Python's tarfile) a shard whose sample `b` repeats its `txt` field, between good samples `a` and `c`. */
 export function writeDuplicateFieldTar(path: string): string {
   writeTarWithPython(path, [

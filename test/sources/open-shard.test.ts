@@ -8,7 +8,7 @@ import { openShard, shardPath } from '../../sources/open-shard.js';
 import { readTarSamples } from '../../sources/tar-samples.js';
 import { ShardError } from '../../sources/errors.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { drain, openFds, quiet, writeShards } from './fixtures.js';
+import { drain, openFds, quiet, settledFds, writeShards } from './fixtures.js';
 
 const dir = tempDir();
 
@@ -102,7 +102,6 @@ describe('openShard', () => {
     for (const g of gens) assert.equal((await g.next()).done, false);
     assert.ok(openFds() >= before + 5);
     for (const g of gens) await g.return(undefined);
-    await quiet();
-    assert.equal(openFds(), before);
+    assert.equal(await settledFds(before), before);
   });
 });

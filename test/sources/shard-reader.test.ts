@@ -6,7 +6,7 @@ import { Ledger } from '../../sources/ledger.js';
 import { ignoreAndContinue, reraise, warnAndStop } from '../../sources/handlers.js';
 import { ShardError } from '../../sources/errors.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { keyOf, openFds, quiet, writeShards } from './fixtures.js';
+import { keyOf, openFds, quiet, settledFds, writeShards } from './fixtures.js';
 import { startShardServer } from './http-server.js';
 
 const dir = tempDir();
@@ -122,7 +122,6 @@ describe('ShardReader', () => {
     await r.next();
     assert.equal(openFds(), before + 1);
     r.close();
-    await quiet();
-    assert.equal(openFds(), before);
+    assert.equal(await settledFds(before), before);
   });
 });
