@@ -57,6 +57,8 @@ export interface SourceRun {
   readonly samples: Observable<Sample>;
   readonly ledger: Ledger;
   readonly counters: ReadCounters;
+  /** True once the source has emitted its last sample (it completed, not stopped). */
+  readonly finished: boolean;
   /** The loader state now (consistent between emissions). */
   state(): LoaderState;
   accounting(): Accounting;
@@ -295,6 +297,7 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
   let passDone = !continuous && from.pass > epoch;
   /** The run ended with samples left unread in the buffer (see Ledger.unread); they stay in the state, for a run with more epochs. */
   let ended = false;
+  let finished = false;
   const held = () => (ended ? 0 : (buffer?.length ?? 0) + replay.length);
   ledger.trackHeld(held);
 
@@ -436,6 +439,7 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
         ledger.unread(held());
         ended = true;
       }
+      finished = true;
       subscriber.complete();
     };
     loop().catch((err: unknown) => {
@@ -448,5 +452,14 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
     };
   });
 
-  return { samples, ledger, counters, state, accounting: () => ledger.accounting() };
+  return {
+    samples,
+    ledger,
+    counters,
+    get finished() {
+      return finished;
+    },
+    state,
+    accounting: () => ledger.accounting(),
+  };
 }

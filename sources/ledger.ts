@@ -29,6 +29,32 @@ export interface Accounting {
   lost: number;
 }
 
+/**
+ * The ledger's record of one sample in flight: its position (to re-read it on resume) and the stage
+ * that last had it. It never references the sample or its {@link Lineage} token, so the token can
+ * become garbage while its ticket lives on (that is how a dropped sample is noticed).
+ */
+export interface Ticket {
+  readonly pass: number;
+  readonly shard: number;
+  readonly index: number;
+  /** 1-based position of the loader stage that last received the sample; 0 before the first, stages + 1 once out of the last. */
+  stage: number;
+}
+
+/** Symbol under which a lineage token carries its {@link Ticket} (set by the ledger on emission). */
+const TICKET: unique symbol = Symbol('ndaflow.ticket');
+
+/** The ticket of a sample's lineage token in its ledger, or undefined (not emitted by a ledger, or from another one). */
+export function ticketOf(lineage: Lineage): Ticket | undefined {
+  return (lineage as { [TICKET]?: Ticket })[TICKET];
+}
+
+/** Reason under which the accounting counts samples a stage dropped without settling them (noticed when collected). */
+export const DROPPED = 'dropped';
+/** Reason under which samples still in flight when the stream completed early (`take`, `takeWhile`) are counted. */
+export const STOPPED = 'stopped';
+
 /** The serialisable counters a resumed run continues from. */
 export interface AccountingState {
   readonly seen: number;
@@ -57,9 +83,16 @@ export class Ledger implements LedgerLike {
   private readonly skipped: Record<string, number>;
   private readonly shardErrors: Record<string, number>;
   private readonly errors: ErrorRecord[];
-  private readonly pending = new Set<Lineage>();
+  /** Tickets of the samples in flight, in emission order (tickets, never tokens: see {@link Ticket}). */
+  private readonly pending = new Set<Ticket>();
+  /** Samples in flight when the stream completed early: counted as skipped (`stopped`), re-read on resume. */
+  private stopped: Ticket[] = [];
   private waiters: (() => void)[] = [];
   private held: () => number = () => 0;
+  private extra = 0;
+  private settledCount = 0;
+  private registry: FinalizationRegistry<Ticket> | undefined;
+  private onDropped: ((ticket: Ticket) => void) | undefined;
 
   constructor(
     /** Most samples emitted and not yet settled. */
@@ -103,31 +136,106 @@ export class Ledger implements LedgerLike {
     this.count(this.shardErrors, reason, error);
   }
 
-  /** The source emitted a sample. */
-  emitted(lineage: Lineage): void {
-    this.pending.add(lineage);
+  /**
+   * Settles by reachability from now on: a sample emitted later whose lineage token becomes garbage
+   * before it is settled was dropped by a stage (a stock `filter`, `skip`, `distinct`...); it is
+   * counted as skipped under {@link DROPPED} when the collector finds it, and `onDropped` learns
+   * which stage last had it. The registry holds the ticket, never the token.
+   */
+  watch(onDropped: (ticket: Ticket) => void): void {
+    this.onDropped = onDropped;
+    this.registry ??= new FinalizationRegistry<Ticket>((ticket) => this.collected(ticket));
   }
 
+  /** The source emitted a sample. */
+  emitted(lineage: Lineage): void {
+    const ticket: Ticket = { pass: lineage.pass, shard: lineage.shard, index: lineage.index, stage: 0 };
+    (lineage as { [TICKET]?: Ticket })[TICKET] = ticket;
+    this.pending.add(ticket);
+    this.registry?.register(lineage, ticket, lineage);
+  }
+
+  /** Settling is idempotent: a sample delivered twice (`pairwise`, overlapping windows) counts once. */
   settleDelivered(lineage: Lineage): void {
-    if (!this.pending.delete(lineage)) return;
+    if (!this.forget(lineage)) return;
     this.yielded++;
     this.wake();
   }
 
   settleSkipped(lineage: Lineage, reason: string, error?: unknown): void {
-    if (!this.pending.delete(lineage)) return;
+    if (!this.forget(lineage)) return;
     this.count(this.skipped, reason, error);
     this.wake();
   }
 
-  /** Samples emitted and not settled, in emission order. */
-  inFlight(): readonly Lineage[] {
-    return [...this.pending];
+  /** A watched token was collected: its sample was dropped unsettled. */
+  private collected(ticket: Ticket): void {
+    if (!this.pending.delete(ticket)) return;
+    this.settledCount++;
+    this.count(this.skipped, DROPPED, undefined);
+    this.onDropped?.(ticket);
+    this.wake();
+  }
+
+  private forget(lineage: Lineage): boolean {
+    const ticket = ticketOf(lineage);
+    if (ticket === undefined || !this.pending.delete(ticket)) return false;
+    this.settledCount++;
+    this.registry?.unregister(lineage);
+    return true;
+  }
+
+  /**
+   * Settles every sample still in flight when the stream completed. `dropped`: the source had ended,
+   * so a stage dropped them (the collector had not found them yet). `stopped`: the stream completed
+   * early (`take`, `takeWhile`, an error handler's stop); they are counted as skipped under
+   * {@link STOPPED} and stay in the saved state, so a resumed run re-reads them.
+   */
+  settleRemaining(reason: 'dropped' | 'stopped'): void {
+    for (const ticket of this.pending) {
+      this.count(this.skipped, reason, undefined);
+      if (reason === STOPPED) this.stopped.push(ticket);
+      else this.onDropped?.(ticket);
+    }
+    this.settledCount += this.pending.size;
+    this.pending.clear();
+    this.wake();
+  }
+
+  /** Samples emitted and not settled, in emission order (with those stopped, which a resumed run re-reads first). */
+  inFlight(): readonly Ticket[] {
+    return this.stopped.length === 0 ? [...this.pending] : [...this.stopped, ...this.pending];
+  }
+
+  /** Samples settled so far (delivered, skipped, dropped): a loader watches it for progress. */
+  get settled(): number {
+    return this.settledCount;
+  }
+
+  /** Samples emitted and not settled. */
+  get unsettled(): number {
+    return this.pending.size;
+  }
+
+  /** Credit beyond {@link maxInFlight} (grown by a loader for stages that hold samples they do not declare). */
+  get extraCredit(): number {
+    return this.extra;
+  }
+
+  /** Sets the credit beyond {@link maxInFlight} and wakes the source if that frees credit. */
+  setExtraCredit(extra: number): void {
+    this.extra = extra;
+    this.wake();
+  }
+
+  /** The tickets of the samples in flight (for a loader's view of which stage has them). */
+  tickets(): IterableIterator<Ticket> {
+    return this.pending.values();
   }
 
   /** True while the source may emit another sample. */
   hasCredit(): boolean {
-    return this.pending.size < this.maxInFlight;
+    return this.pending.size < this.maxInFlight + this.extra;
   }
 
   /** Resolves when the source may emit (or when {@link wake} is called, e.g. on teardown). */
@@ -171,12 +279,21 @@ export class Ledger implements LedgerLike {
     };
   }
 
-  /** Counters for a saved state. Samples in flight or buffered are re-read on resume, so they are not counted as seen. */
+  /**
+   * Counters for a saved state. Samples in flight or buffered are re-read on resume, so they are not
+   * counted as seen (`notYetSettled` includes the stopped ones, which are not counted as skipped either).
+   */
   state(notYetSettled: number): AccountingState {
+    const skipped = { ...this.skipped };
+    if (this.stopped.length > 0) {
+      const left = (skipped[STOPPED] ?? 0) - this.stopped.length;
+      if (left > 0) skipped[STOPPED] = left;
+      else delete skipped[STOPPED];
+    }
     return {
       seen: this.seen - notYetSettled,
       yielded: this.yielded,
-      skipped: { ...this.skipped },
+      skipped,
       shardErrors: { ...this.shardErrors },
       errors: [...this.errors],
     };

@@ -3,7 +3,11 @@ import { checkInteger } from './errors.js';
 import type { Accounting } from './ledger.js';
 import type { LoaderState } from './loader-state.js';
 import type { ShardSource, SourceRun } from './from-shards.js';
-import { lineagesOf, settleDelivered, type Sample } from './sample.js';
+import { declareHolding, declaredHolding, endDeclaration, StageTracker, type StageView } from './loader-stages.js';
+import { StallWatch } from './loader-stall.js';
+export { LoaderStallError } from './loader-stall.js';
+export type { StageView } from './loader-stages.js';
+import { settleDelivered, type Lineage, type Sample } from './sample.js';
 
 /** Metadata an operator may carry: how many samples it can hold while waiting for more input. */
 export interface HoldsSamples {
@@ -12,12 +16,28 @@ export interface HoldsSamples {
 }
 
 /**
- * Attaches {@link HoldsSamples} metadata to an operator, so a loader sizes its credit to fit.
+ * Declares that an operator may hold up to `holds` samples while it waits for more input (a buffer,
+ * a window, async work in flight), so a loader sizes its credit to fit up front instead of finding
+ * it out at a stall. The declaration reaches the loader through `pipe()` too: a loader applies each
+ * stage once when it is created, and the outermost `holding` met inside a stage counts.
+ * Returns a new operator (same name) carrying `ndaflowHolds`.
+ *
  * @throws RangeError/TypeError unless `holds` is an integer >= 0.
+ * @example
+ * createLoader(source, decode(), holding(100, bufferCount(100)));
  */
 export function holding<A, B>(holds: number, op: OperatorFunction<A, B>): OperatorFunction<A, B> & HoldsSamples {
   checkInteger('declare what an operator holds', 'holds', holds, 0);
-  return Object.assign(op, { ndaflowHolds: holds });
+  const declared = (source: Observable<A>): Observable<B> => {
+    const outermost = declareHolding(holds);
+    try {
+      return op(source);
+    } finally {
+      if (outermost) endDeclaration();
+    }
+  };
+  Object.defineProperty(declared, 'name', { value: op.name });
+  return Object.assign(declared, { ndaflowHolds: holds });
 }
 
 /** Options of {@link createLoader}. */
@@ -28,11 +48,27 @@ export interface LoaderOptions {
    */
   readonly prefetch?: number;
   /**
-   * Milliseconds the consumer may wait for an item, with the source out of credit, before the loader
-   * warns (once, `NdaflowWarning` code `loader-stall`) that a stage seems to hold more samples than it
-   * declares: the usual cause of a loader that stops (see {@link holding}). @default 30000
+   * Most samples the loader lets stages hold beyond its declared bound: stock RxJS operators that
+   * hold without declaring it (`bufferCount(100)`, `groupBy`, `concatMap`'s queue), and samples a
+   * stage dropped that the collector has not found yet. The loader grows its credit up to this when
+   * it is stuck (the source out of credit, the consumer waiting, nothing collected), warning once per
+   * stage (`NdaflowWarning` code `loader-undeclared-hold`) that `holding(n, op)` would size it up front.
+   * @default 1024
    */
-  readonly stallWarningMs?: number;
+  readonly holdLimit?: number;
+  /**
+   * Milliseconds without progress (nothing delivered, nothing settled) before the loader names the
+   * stage that holds the missing samples: with the credit grown to {@link holdLimit} it fails with a
+   * {@link LoaderStallError}; with every stage within what it declares (slow work, not a leak) it
+   * warns once (`NdaflowWarning` code `loader-stall`). @default 5000
+   */
+  readonly stallMs?: number;
+  /**
+   * Milliseconds the consumer waits, with the source out of credit and nothing arriving, before the
+   * loader looks for dropped samples (one full garbage collection) and for stages that hold more
+   * than they declare. @default 25
+   */
+  readonly probeMs?: number;
 }
 
 /** One pass over a loader: an async iterator of items with the run's state and accounting. */
@@ -45,6 +81,10 @@ export interface LoaderIteration<T> extends AsyncIterableIterator<T> {
   readonly counters: { readonly entries: number; readonly bytes: number };
   /** Most samples in flight (the declared bound on what is read and not yet delivered, shuffle buffer excluded). */
   readonly maxInFlight: number;
+  /** Credit grown so far beyond {@link maxInFlight} for stages that hold without declaring it (at most `holdLimit`). */
+  readonly extraCredit: number;
+  /** Per stage: position, name, declared holding, samples received, emitted and dropped so far. */
+  stages(): readonly Readonly<StageView>[];
 }
 
 /**
@@ -61,6 +101,15 @@ export type LoaderStage = OperatorFunction<any, any>;
  * bound (the stages' holdings plus `prefetch`). Handing an item to the consumer settles its
  * samples as delivered. Each iteration is a fresh run; `iterate({resumeFrom})` continues a saved one.
  *
+ * Stock RxJS operators keep these guarantees (see the README, "Guarantees per operator kind"):
+ * the loader watches the boundary of every stage it is given, so it knows which stage has each
+ * sample; a sample a stage drops without settling it (`filter`, `skip`, `distinct`) is found when
+ * its lineage token is collected and counted as skipped under `dropped`; a stage that holds more
+ * than it declares (`bufferCount(100)`, a `pipe()`) gets credit grown up to `holdLimit`; items that
+ * are arrays or plain objects of samples (`bufferCount`, `pairwise`) carry their samples; a stream
+ * that completes early (`take`) counts what was in flight as `stopped`. A loader that still cannot
+ * progress fails within `stallMs` with a {@link LoaderStallError} naming the stage.
+ *
  * @example
  * const loader = createLoader(fromShards('data/fmnist/train-{000..001}.tar', { seed: 1, shuffle: 500 }), decode(), batch(64));
  * const it = loader.iterate();
@@ -71,28 +120,36 @@ export function createLoader<T = Sample>(source: ShardSource, ...operators: read
   return new Loader<T>(source, operators, {});
 }
 
+const ACTION = 'create a loader';
+
 /** See {@link createLoader}. */
 export class Loader<T> implements AsyncIterable<T> {
   /** The bound on samples in flight. */
   readonly maxInFlight: number;
-  private readonly stallWarningMs: number;
+  /** Samples each stage declares it holds (see {@link holding}), in stage order. */
+  readonly declared: readonly number[];
   private readonly options: LoaderOptions;
+  private readonly limits: { holdLimit: number; stallMs: number; probeMs: number };
 
   constructor(
     readonly source: ShardSource,
     private readonly operators: readonly LoaderStage[],
     options: LoaderOptions,
   ) {
-    const holds = operators.reduce((sum, op) => sum + ((op as HoldsSamples).ndaflowHolds ?? 0), 0);
+    operators.forEach((op, i) => {
+      if (typeof op !== 'function')
+        throw new TypeError(`Cannot ${ACTION} as stage ${i + 1} must be an operator function: it is ${typeof op}`);
+    });
+    this.declared = operators.map((op) => declaredHolding(op as OperatorFunction<unknown, unknown>));
+    const holds = this.declared.reduce((sum, n) => sum + n, 0);
     const prefetch =
-      options.prefetch === undefined
-        ? Math.max(64, holds)
-        : checkInteger('create a loader', 'prefetch', options.prefetch, 1);
+      options.prefetch === undefined ? Math.max(64, holds) : checkInteger(ACTION, 'prefetch', options.prefetch, 1);
     this.maxInFlight = holds + prefetch;
-    this.stallWarningMs =
-      options.stallWarningMs === undefined
-        ? 30_000
-        : checkInteger('create a loader', 'stallWarningMs', options.stallWarningMs, 1);
+    this.limits = {
+      holdLimit: options.holdLimit === undefined ? 1024 : checkInteger(ACTION, 'holdLimit', options.holdLimit, 0),
+      stallMs: options.stallMs === undefined ? 5000 : checkInteger(ACTION, 'stallMs', options.stallMs, 1),
+      probeMs: options.probeMs === undefined ? 25 : checkInteger(ACTION, 'probeMs', options.probeMs, 1),
+    };
     this.options = options;
   }
 
@@ -108,10 +165,13 @@ export class Loader<T> implements AsyncIterable<T> {
   /** Starts a run (optionally from a saved state). */
   iterate(options: { readonly resumeFrom?: LoaderState } = {}): LoaderIteration<T> {
     const run = this.source.open({ maxInFlight: this.maxInFlight, resumeFrom: options.resumeFrom });
-    const stream = (run.samples as Observable<unknown>).pipe(
-      ...(this.operators as [OperatorFunction<unknown, unknown>]),
-    ) as Observable<T>;
-    return iterateRun(run, stream, this.maxInFlight, this.stallWarningMs);
+    const tracker = new StageTracker(
+      this.operators.map((op, i) => ({ name: op.name === 'op' ? '' : op.name, declared: this.declared[i] ?? 0 })),
+    );
+    run.ledger.watch((ticket) => tracker.dropped(ticket));
+    const stages = this.operators.map((op, i) => tracker.instrument(i, op as OperatorFunction<unknown, unknown>));
+    const stream = (run.samples as Observable<unknown>).pipe(...(stages as [OperatorFunction<unknown, unknown>]));
+    return iterateRun(run, stream as Observable<T>, tracker, this.maxInFlight, this.limits);
   }
 
   /** Runs to the end, calling `consume` on each item (awaited: a slow consumer slows the reads). */
@@ -125,26 +185,39 @@ export class Loader<T> implements AsyncIterable<T> {
 function iterateRun<T>(
   run: SourceRun,
   stream: Observable<T>,
+  tracker: StageTracker,
   maxInFlight: number,
-  stallWarningMs: number,
+  limits: { holdLimit: number; stallMs: number; probeMs: number },
 ): LoaderIteration<T> {
-  const queue: T[] = [];
+  /** Items for the consumer, with the samples an item without lineage stands for (see StageTracker). */
+  const queue: { item: T; via: readonly Lineage[] | undefined }[] = [];
   let head = 0;
   let done = false;
+  let completed = false;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
   let subscription: Subscription | undefined;
-  let warned = false;
   const notify = () => {
     const w = wake;
     wake = undefined;
     w?.();
   };
+  const watch = new StallWatch(run.ledger, tracker, maxInFlight, limits, {
+    fail: (error) => {
+      if (done) return;
+      failure = { error };
+      done = true;
+      notify();
+    },
+    consumerWaiting: () => wake !== undefined,
+    sourceFinished: () => run.finished,
+  });
   const start = () => {
     if (subscription || done) return;
     subscription = stream.subscribe({
       next: (item) => {
-        queue.push(item);
+        queue.push({ item, via: tracker.takeCarry() });
+        watch.progress();
         notify();
       },
       error: (error: unknown) => {
@@ -153,6 +226,7 @@ function iterateRun<T>(
         notify();
       },
       complete: () => {
+        completed = true;
         done = true;
         notify();
       },
@@ -160,63 +234,44 @@ function iterateRun<T>(
   };
   const stop = () => {
     done = true;
+    watch.close();
     subscription?.unsubscribe();
     subscription = undefined;
+    // Samples still in flight when the stream completed: after the source's end, a stage dropped
+    // them (not collected yet); before it (take, takeWhile), they were stopped, and a resumed run re-reads them.
+    if (completed && run.ledger.unsettled > 0) run.ledger.settleRemaining(run.finished ? 'dropped' : 'stopped');
+    completed = false;
     queue.length = 0;
     head = 0;
     notify();
   };
-  /** Waits for the pipeline; warns once if the source stays out of credit for long (a stage holding more than it declared). */
-  const waitForItem = () =>
-    new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const arm = () => {
-        timer = setTimeout(() => {
-          if (!run.ledger.waiting) {
-            arm(); // the source is reading (slowly): keep watching
-            return;
-          }
-          warned = true;
-          process.emitWarning(
-            `The loader has waited ${stallWarningMs} ms for an item while ${run.ledger.inFlight().length} samples are in flight (its bound is ${maxInFlight}): ` +
-              'a stage may hold more samples than it declares (wrap it with holding(n, op)) or the loader prefetch is too small',
-            { type: 'NdaflowWarning', code: 'loader-stall' },
-          );
-        }, stallWarningMs);
-      };
-      if (!warned) arm();
-      wake = () => {
-        if (timer) clearTimeout(timer);
-        resolve();
-      };
-    });
   const it: LoaderIteration<T> = {
     maxInFlight,
+    get extraCredit() {
+      return run.ledger.extraCredit;
+    },
     counters: run.counters,
     state: () => run.state(),
     accounting: () => run.accounting(),
+    stages: () => tracker.stages.map((s) => ({ ...s })),
     async next(): Promise<IteratorResult<T>> {
       start();
       for (;;) {
         if (head < queue.length) {
-          const item = queue[head] as T;
-          queue[head++] = undefined as T;
+          const entry = queue[head];
+          queue[head++] = undefined as unknown as (typeof queue)[number];
           if (head === queue.length || head > 1024) {
             queue.splice(0, head);
             head = 0;
           }
-          if (lineagesOf(item).length === 0) {
-            stop();
-            throw new TypeError(
-              "Cannot deliver an item as it lost its lineage (an operator built a new object): build items with {...sample}, or use ndaflow's map, which carries it",
-            );
-          }
-          settleDelivered(item);
-          return { value: item, done: false };
+          settleDelivered(entry.item);
+          if (entry.via) for (const l of entry.via) l.ledger.settleDelivered(l);
+          return { value: entry.item, done: false };
         }
         if (failure) {
           const { error } = failure;
           failure = undefined;
+          completed = false;
           stop();
           throw error;
         }
@@ -224,10 +279,14 @@ function iterateRun<T>(
           stop();
           return { value: undefined, done: true };
         }
-        await waitForItem();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          watch.waiting();
+        });
       }
     },
     async return(): Promise<IteratorResult<T>> {
+      completed = false;
       stop();
       return { value: undefined, done: true };
     },

@@ -70,12 +70,42 @@ export interface ImageBatch {
   readonly shape: readonly [number, number, number, number];
 }
 
-/** All lineages an item carries (a sample: one; a batch: one per member; anything else: none). */
+/**
+ * All lineages an item carries: a sample one, a batch one per member. An item without its own
+ * lineage is looked into one level deep, so that what stock RxJS operators build keeps its samples:
+ * an array (`bufferCount`, `pairwise`, `toArray`) carries its elements' lineages, a plain object
+ * (`{ sample, extra }`) its values'. Anything else carries none. A sample may appear more than once
+ * (`pairwise`): settling is idempotent.
+ */
 export function lineagesOf(item: unknown): readonly Lineage[] {
   if (typeof item !== 'object' || item === null) return [];
+  const own = ownLineages(item);
+  if (own !== undefined) return own;
+  let found: Lineage[] | undefined;
+  if (Array.isArray(item)) {
+    for (const member of item as unknown[]) {
+      const l = typeof member === 'object' && member !== null ? ownLineages(member) : undefined;
+      if (l !== undefined) (found ??= []).push(...l);
+    }
+  } else if (isPlainObject(item)) {
+    for (const key in item) {
+      const value = (item as Record<string, unknown>)[key];
+      const l = typeof value === 'object' && value !== null ? ownLineages(value) : undefined;
+      if (l !== undefined) (found ??= []).push(...l);
+    }
+  }
+  return found ?? [];
+}
+
+function ownLineages(item: object): readonly Lineage[] | undefined {
   const l = (item as { [LINEAGE]?: Lineage | readonly Lineage[] })[LINEAGE];
-  if (l === undefined) return [];
+  if (l === undefined) return undefined;
   return Array.isArray(l) ? (l as readonly Lineage[]) : [l as Lineage];
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }
 
 /** Copies the lineage of `from` onto `to` (for operators that build new objects) and returns `to`. */
