@@ -103,6 +103,7 @@ export class StallWatch {
       return;
     }
     const before = this.ledger.settled;
+    this.ledger.exposeToCollector();
     if (collectGarbage()) {
       await immediate();
       await immediate();
