@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { ticketOf, type Ticket } from './ledger.js';
-import { lineagesOf, type Lineage } from './sample.js';
+import { LINEAGE, lineagesOf, type Lineage } from './sample.js';
 
 /** What a loader knows of one of its stages (the operators given to `createLoader`). */
 export interface StageView {
@@ -62,8 +62,8 @@ export function declaredHolding(op: OperatorFunction<unknown, unknown>): number 
 /**
  * The loader's view of its stages: each operator is wrapped so that the loader sees every sample
  * that enters and leaves it (by its lineage), and records on the sample's ticket the stage that
- * has it. Per item crossing a boundary: one `lineagesOf` and one field write per sample, no
- * allocation for a sample or a batch, no closure.
+ * has it. Per item crossing a boundary: one field write per sample, no allocation for a sample
+ * or a batch, no closure.
  *
  * An item without lineage (`map((s) => s.cls)` makes a number) that a stage emits synchronously
  * while it handles an input is attributed to that input: the attribution travels with the item
@@ -73,14 +73,17 @@ export function declaredHolding(op: OperatorFunction<unknown, unknown>): number 
  */
 export class StageTracker {
   readonly stages: StageView[];
-  /** Per stage, the lineages of the input it is handling right now (synchronously), if any. */
-  private readonly active: (readonly Lineage[] | undefined)[];
+  /** Per stage, the input it is handling right now (synchronously), if any. */
+  private readonly activeItem: unknown[];
+  /** Per stage, the attribution of that input when it carries no lineage of its own. */
+  private readonly activeCarry: (readonly Lineage[] | undefined)[];
   /** The attribution of an item without lineage on its way from one boundary to the next. */
   private carry: readonly Lineage[] | undefined;
 
   constructor(stages: readonly { readonly name: string; readonly declared: number }[]) {
     this.stages = stages.map((s, i) => ({ position: i + 1, ...s, received: 0, emitted: 0, dropped: 0 }));
-    this.active = stages.map(() => undefined);
+    this.activeItem = stages.map(() => undefined);
+    this.activeCarry = stages.map(() => undefined);
   }
 
   /** The stage `op` wrapped: its input and output boundaries instrumented. */
@@ -118,33 +121,62 @@ export class StageTracker {
   }
 
   private enter(index: number, item: unknown, subscriber: { next(value: unknown): void }): void {
-    let lineages = lineagesOf(item);
-    if (lineages.length === 0) lineages = this.takeCarry() ?? lineages;
     const stage = this.stages[index];
-    stage.received += mark(lineages, index + 1);
-    const outer = this.active[index];
-    this.active[index] = lineages;
+    let carried: readonly Lineage[] | undefined;
+    let n = markItem(item, index + 1);
+    if (n < 0) {
+      carried = this.takeCarry();
+      n = carried ? mark(carried, index + 1) : 0;
+    }
+    stage.received += n;
+    const outerItem = this.activeItem[index];
+    const outerCarry = this.activeCarry[index];
+    this.activeItem[index] = item;
+    this.activeCarry[index] = carried;
     try {
       subscriber.next(item);
     } finally {
-      this.active[index] = outer;
+      this.activeItem[index] = outerItem;
+      this.activeCarry[index] = outerCarry;
     }
   }
 
   private leave(index: number, item: unknown, subscriber: { next(value: unknown): void }): void {
-    let lineages = lineagesOf(item);
-    if (lineages.length === 0) {
-      lineages = this.active[index] ?? lineages;
-      this.carry = lineages.length > 0 ? lineages : undefined;
-    }
     const stage = this.stages[index];
-    stage.emitted += mark(lineages, index + 2);
+    let n = markItem(item, index + 2);
+    if (n < 0) {
+      // no lineage: attribute it to the input this stage is handling right now, if any
+      const from = this.activeCarry[index] ?? lineagesOf(this.activeItem[index]);
+      this.carry = from.length > 0 ? from : undefined;
+      n = mark(from, index + 2);
+    }
+    stage.emitted += n;
     try {
       subscriber.next(item);
     } finally {
       this.carry = undefined;
     }
   }
+}
+
+/**
+ * Records `stage` on the tickets of the samples an item carries, without allocating for a sample or
+ * a batch; returns how many belong to a ledger, or -1 when the item carries no lineage at all.
+ */
+function markItem(item: unknown, stage: number): number {
+  if (typeof item !== 'object' || item === null) return -1;
+  const own = (item as { [LINEAGE]?: Lineage | readonly Lineage[] })[LINEAGE];
+  if (own === undefined) {
+    const inside = lineagesOf(item);
+    return inside.length === 0 ? -1 : mark(inside, stage);
+  }
+  if (!Array.isArray(own)) {
+    const ticket = ticketOf(own as Lineage);
+    if (ticket === undefined) return 0;
+    ticket.stage = stage;
+    return 1;
+  }
+  return mark(own as readonly Lineage[], stage);
 }
 
 /** Records `stage` on the tickets of `lineages`; returns how many belong to a ledger. */
