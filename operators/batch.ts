@@ -134,7 +134,7 @@ export function batch(size: number, options: BatchOptions = {}): OperatorFunctio
         members = [];
       };
     });
-  return holding(size, op);
+  return holding(size, op, { name: 'batch' });
 }
 
 /** An item standing for a group that failed to collate: its keys, shards and lineages (to settle them all). */

@@ -3,7 +3,7 @@ import type { OperatorFunction } from 'rxjs';
 import sharp from 'sharp';
 import { checkInteger, rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import type { HoldsSamples } from '../sources/loader.js';
+import { holding, type HoldsSamples } from '../sources/loader.js';
 import type { Sample } from '../sources/sample.js';
 import { decodeSample, type DecodeContext, type FieldDecoder } from './internal/decode-fields.js';
 import type { ImageMode } from './image/png-decode.js';
@@ -168,11 +168,12 @@ export function decode(options: DecodeOptions = {}): OperatorFunction<Sample, Sa
     maxGunzipBytes,
     geometry: fusedGeometry(options),
   };
-  return parallelMap<Sample, Sample>((sample) => decodeSample(sample, context), {
+  const op = parallelMap<Sample, Sample>((sample) => decodeSample(sample, context), {
     concurrency,
     ordered: true,
     handler,
   });
+  return holding(op.ndaflowHolds ?? 0, op, { name: 'decode' });
 }
 
 /** The per-sample crop/flip of `decode({randomCrop, randomFlip})`, drawn exactly as the operators draw them. */

@@ -260,5 +260,5 @@ export function parallelMap<T, R>(
       if (closed) upstream.unsubscribe();
       return close;
     });
-  return holding(maxHeld, op);
+  return holding(maxHeld, op, { name: 'parallelMap' });
 }

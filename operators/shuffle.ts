@@ -71,5 +71,5 @@ export function shuffle<T>(size: number, options: ShuffleOptions = {}): MonoType
         buffer = undefined;
       };
     });
-  return holding(size, op);
+  return holding(size, op, { name: 'shuffle' });
 }

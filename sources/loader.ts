@@ -1,5 +1,5 @@
 import type { OperatorFunction, Observable, Subscription } from 'rxjs';
-import { checkInteger } from './errors.js';
+import { checkInteger, typeError } from './errors.js';
 import type { Accounting } from './ledger.js';
 import type { LoaderState } from './loader-state.js';
 import type { ShardSource, SourceRun } from './from-shards.js';
@@ -15,19 +15,31 @@ export interface HoldsSamples {
   readonly ndaflowHolds?: number;
 }
 
+/** Options of {@link holding}. */
+export interface HoldingOptions {
+  /** The stage's name in the loader's messages (`stage 2 of 3 (batch)`). @default the operator function's name */
+  readonly name?: string;
+}
+
 /**
  * Declares that an operator may hold up to `holds` samples while it waits for more input (a buffer,
  * a window, async work in flight), so a loader sizes its credit to fit up front instead of finding
  * it out at a stall. The declaration reaches the loader through `pipe()` too: a loader applies each
  * stage once when it is created, and the outermost `holding` met inside a stage counts.
- * Returns a new operator (same name) carrying `ndaflowHolds`.
+ * Returns a new operator (named `options.name`, else as `op`) carrying `ndaflowHolds`.
  *
  * @throws RangeError/TypeError unless `holds` is an integer >= 0.
  * @example
  * createLoader(source, decode(), holding(100, bufferCount(100)));
  */
-export function holding<A, B>(holds: number, op: OperatorFunction<A, B>): OperatorFunction<A, B> & HoldsSamples {
+export function holding<A, B>(
+  holds: number,
+  op: OperatorFunction<A, B>,
+  options: HoldingOptions = {},
+): OperatorFunction<A, B> & HoldsSamples {
   checkInteger('declare what an operator holds', 'holds', holds, 0);
+  const name = options.name ?? op.name;
+  if (typeof name !== 'string') throw typeError('declare what an operator holds', 'name must be a string', name);
   const declared = (source: Observable<A>): Observable<B> => {
     const outermost = declareHolding(holds);
     try {
@@ -36,7 +48,7 @@ export function holding<A, B>(holds: number, op: OperatorFunction<A, B>): Operat
       if (outermost) endDeclaration();
     }
   };
-  Object.defineProperty(declared, 'name', { value: op.name });
+  Object.defineProperty(declared, 'name', { value: name });
   return Object.assign(declared, { ndaflowHolds: holds });
 }
 

@@ -280,8 +280,9 @@ describe('createLoader: what each stage did', () => {
       { name: '', received: N, emitted: 100, dropped: 200 },
     );
     assert.deepEqual(
-      { received: b?.received, emitted: b?.emitted, dropped: b?.dropped },
+      { name: b?.name, received: b?.received, emitted: b?.emitted, dropped: b?.dropped },
       {
+        name: 'batch',
         received: 100,
         emitted: 100,
         dropped: 0,
