@@ -97,6 +97,7 @@ export class Ledger implements LedgerLike {
   private held: () => number = () => 0;
   private extra = 0;
   private settledCount = 0;
+  private collectedCount = 0;
   private registry: FinalizationRegistry<Ticket> | undefined;
   private onDropped: ((ticket: Ticket) => void) | undefined;
 
@@ -207,6 +208,7 @@ export class Ledger implements LedgerLike {
   private collected(ticket: Ticket): void {
     if (!this.pending.delete(ticket)) return;
     this.settledCount++;
+    this.collectedCount++;
     this.count(this.skipped, DROPPED, undefined);
     this.onDropped?.(ticket);
     this.wake();
@@ -247,6 +249,11 @@ export class Ledger implements LedgerLike {
   /** Samples settled so far (delivered, skipped, dropped): a loader watches it for progress. */
   get settled(): number {
     return this.settledCount;
+  }
+
+  /** Samples found dropped by the collector so far (see {@link watch}). */
+  get droppedFound(): number {
+    return this.collectedCount;
   }
 
   /** Samples emitted and not settled. */

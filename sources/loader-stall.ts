@@ -54,6 +54,7 @@ export class StallWatch {
   private lastProgress = performance.now();
   private lastSettled = 0;
   private closed = false;
+  private probing = false;
   private readonly warned = new Set<number>();
   private warnedSlow = false;
 
@@ -75,7 +76,8 @@ export class StallWatch {
 
   /** The consumer started waiting: probe after a while unless something arrives. */
   waiting(): void {
-    if (this.timer === undefined && !this.closed) this.timer = setTimeout(() => void this.probe(), this.delay);
+    if (this.timer === undefined && !this.probing && !this.closed)
+      this.timer = setTimeout(() => void this.probe(), this.delay);
   }
 
   close(): void {
@@ -92,6 +94,18 @@ export class StallWatch {
 
   private async probe(): Promise<void> {
     this.timer = undefined;
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      await this.look();
+    } finally {
+      this.probing = false;
+    }
+    this.rearm();
+  }
+
+  /** One look: collect, then grow, fail or warn. */
+  private async look(): Promise<void> {
     if (this.closed || !this.hooks.consumerWaiting()) return;
     if (this.ledger.settled !== this.lastSettled) {
       this.lastSettled = this.ledger.settled;
@@ -99,24 +113,22 @@ export class StallWatch {
     }
     const finished = this.hooks.sourceFinished();
     if (!this.ledger.waiting && !finished) {
-      this.rearm(); // the source is reading (slowly): not a stall
-      return;
+      return; // the source is reading (slowly): not a stall
     }
-    const before = this.ledger.settled;
+    const before = this.ledger.droppedFound;
     this.ledger.exposeToCollector();
     if (collectGarbage()) {
       await immediate();
       await immediate();
     }
     if (this.closed) return;
-    const found = this.ledger.settled - before;
+    const found = this.ledger.droppedFound - before;
     if (found > 0) {
       // a stage drops samples: more room for drops not yet collected means fewer collections
       const extra = this.ledger.extraCredit;
       this.ledger.setExtraCredit(Math.min(this.limits.holdLimit, Math.max(extra * 2, found)));
       this.lastSettled = this.ledger.settled;
       this.progress();
-      this.rearm();
       return;
     }
     const holds = this.holdings();
@@ -145,7 +157,6 @@ export class StallWatch {
         }
       }
       this.delay = this.limits.probeMs;
-      this.rearm();
       return;
     }
     const idle = performance.now() - this.lastProgress;
@@ -176,7 +187,6 @@ export class StallWatch {
       }
     }
     this.delay = Math.min(this.delay * 2, Math.max(this.limits.probeMs, this.limits.stallMs / 4));
-    this.rearm();
   }
 
   /** Samples in flight per stage position (from their tickets). */
