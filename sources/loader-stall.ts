@@ -55,6 +55,8 @@ export class StallWatch {
   private lastSettled = 0;
   private closed = false;
   private probing = false;
+  /** Per stage, its emitted count at the last look that saw it change, and when. */
+  private readonly emittedSeen: ({ emitted: number; at: number } | undefined)[] = [];
   private readonly warned = new Set<number>();
   private warnedSlow = false;
 
@@ -132,17 +134,22 @@ export class StallWatch {
       return;
     }
     const holds = this.holdings();
+    const now = performance.now();
     let worst: { stage: StageView; holds: number; excess: number } | undefined;
-    let excess = 0;
+    let starving = 0;
     for (const stage of this.tracker.stages) {
       const h = holds[stage.position] ?? 0;
       const over = h - stage.declared;
-      if (over > 0) excess += over;
+      const seen = this.emittedSeen[stage.position - 1];
+      const quiet = seen !== undefined && seen.emitted === stage.emitted;
+      if (!quiet) this.emittedSeen[stage.position - 1] = { emitted: stage.emitted, at: now };
+      // a stage that emitted since the last look is slow, not starving: more credit would only queue more
+      if (over > 0 && quiet) starving += over;
       if (h > 0 && (worst === undefined || over > worst.excess)) worst = { stage, holds: h, excess: over };
     }
     const extra = this.ledger.extraCredit;
-    if (excess > 0 && extra < this.limits.holdLimit && !finished) {
-      const grown = Math.min(this.limits.holdLimit, Math.max(extra * 2, extra + excess));
+    if (starving > 0 && extra < this.limits.holdLimit && !finished) {
+      const grown = Math.min(this.limits.holdLimit, Math.max(extra * 2, extra + starving));
       this.ledger.setExtraCredit(grown);
       for (const stage of this.tracker.stages) {
         const h = holds[stage.position] ?? 0;
@@ -159,12 +166,19 @@ export class StallWatch {
       this.delay = this.limits.probeMs;
       return;
     }
-    const idle = performance.now() - this.lastProgress;
+    const idle = now - this.lastProgress;
     if (idle >= this.limits.stallMs && worst !== undefined) {
       const count = this.tracker.stages.length;
       const where = describeStage(worst.stage, count);
       const numbers = `it received ${worst.stage.received} samples, emitted ${worst.stage.emitted} and holds ${worst.holds} (declared ${worst.stage.declared})`;
-      if (worst.excess > 0) {
+      const silentFor = now - (this.emittedSeen[worst.stage.position - 1]?.at ?? now);
+      // Stuck, not slow: beyond its declaration, silent for stallMs, and either given all the credit
+      // the loader may grow or, the source having ended, never emitted anything.
+      const stuck =
+        worst.excess > 0 &&
+        silentFor >= this.limits.stallMs &&
+        (finished ? worst.stage.emitted === 0 : extra >= this.limits.holdLimit);
+      if (stuck) {
         this.hooks.fail(
           new LoaderStallError(
             `Cannot make progress as ${where} holds the samples the source needs credit for: ${numbers}, and nothing moved for ${Math.round(idle)} ms ` +
@@ -180,8 +194,8 @@ export class StallWatch {
       if (!this.warnedSlow) {
         this.warnedSlow = true;
         process.emitWarning(
-          `The loader has waited ${Math.round(idle)} ms for an item: ${where} has ${worst.holds} samples in flight, within what it declares (${numbers}). ` +
-            'It is slow, or waits for something that does not come (a promise that never settles)',
+          `The loader has waited ${Math.round(idle)} ms for an item: ${where} has ${worst.holds} samples in flight (${numbers}). ` +
+            'It is slow (it emitted before), or waits for something that does not come (a promise that never settles)',
           { type: 'NdaflowWarning', code: 'loader-stall' },
         );
       }

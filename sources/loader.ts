@@ -70,9 +70,11 @@ export interface LoaderOptions {
   readonly holdLimit?: number;
   /**
    * Milliseconds without progress (nothing delivered, nothing settled) before the loader names the
-   * stage that holds the missing samples: with the credit grown to {@link holdLimit} it fails with a
-   * {@link LoaderStallError}; with every stage within what it declares (slow work, not a leak) it
-   * warns once (`NdaflowWarning` code `loader-stall`). @default 5000
+   * stage that holds the missing samples. It fails with a {@link LoaderStallError} when that stage
+   * holds more than it declares, emitted nothing for this long, and either has all the credit the
+   * loader may grow ({@link holdLimit}) or, the source having ended, never emitted at all (`toArray`
+   * over a long stream, an operator that never emits); otherwise (a slow stage that emitted before,
+   * or one within what it declares) it warns once (`NdaflowWarning` code `loader-stall`). @default 5000
    */
   readonly stallMs?: number;
   /**
