@@ -120,8 +120,15 @@ export class StageTracker {
     if (stage) stage.dropped++;
   }
 
-  private enter(index: number, item: unknown, subscriber: { next(value: unknown): void }): void {
+  private stage(index: number): StageView {
     const stage = this.stages[index];
+    if (stage === undefined)
+      throw new RangeError(`Cannot instrument stage ${index + 1} as the loader has ${this.stages.length}`);
+    return stage;
+  }
+
+  private enter(index: number, item: unknown, subscriber: { next(value: unknown): void }): void {
+    const stage = this.stage(index);
     let carried: readonly Lineage[] | undefined;
     let n = markItem(item, index + 1);
     if (n < 0) {
@@ -142,7 +149,7 @@ export class StageTracker {
   }
 
   private leave(index: number, item: unknown, subscriber: { next(value: unknown): void }): void {
-    const stage = this.stages[index];
+    const stage = this.stage(index);
     let n = markItem(item, index + 2);
     if (n < 0) {
       // no lineage: attribute it to the input this stage is handling right now, if any

@@ -272,7 +272,7 @@ function iterateRun<T>(
       start();
       for (;;) {
         if (head < queue.length) {
-          const entry = queue[head];
+          const entry = queue[head] as (typeof queue)[number]; // head < length
           queue[head++] = undefined as unknown as (typeof queue)[number];
           if (head === queue.length || head > 1024) {
             queue.splice(0, head);
