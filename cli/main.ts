@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { describeRank, rankFromEnv } from '../sources/launcher-env.js';
 import { packageRoot } from '../sources/package-root.js';
 import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
@@ -45,6 +46,12 @@ async function main(argv: readonly string[]): Promise<void> {
     .addCommand(runCommand())
     .addCommand(listCommand())
     .addCommand(previewCommand());
+  // a distributed run says where its rank came from (the library returns it and never prints)
+  program.hook('preAction', (_program, action) => {
+    if (action.name() !== 'run') return;
+    const info = rankFromEnv();
+    if (info.source !== 'none') process.stderr.write(`ndaflow: ${describeRank(info)}\n`);
+  });
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -30,9 +30,9 @@ export interface FromShardsOptions extends OpenShardOptions {
   readonly resampled?: boolean;
   /** Give every rank/worker the same number of shards, ceil(shards / slots), wrapping around (so each gets one even with fewer shards than slots). @default false */
   readonly equalLength?: boolean;
-  /** This process's rank. @default RANK or JOB_COMPLETION_INDEX from the environment, else 0 */
+  /** This process's rank. @default read from the launcher's variables when the source is created (see {@link rankFromEnv}: torchrun, Slurm, OpenMPI, indexed Job), else 0 */
   readonly rank?: number;
-  /** Number of ranks. @default WORLD_SIZE from the environment, else 1 */
+  /** Number of ranks. @default read from the launcher's variables with the rank (see {@link rankFromEnv}), else 1 */
   readonly worldSize?: number;
   /** This worker's index inside the rank. @default 0 */
   readonly worker?: number;

@@ -3,7 +3,7 @@ export * from './errors.js';
 export * from './handlers.js';
 export * from './random.js';
 export * from './shard-spec.js';
-export * from './launcher-env.js';
+export { rankFromEnv, describeRank, type RankInfo, type LauncherName } from './launcher-env.js';
 export * from './shard-plan.js';
 export * from './open-shard.js';
 export * from './http-shard.js';

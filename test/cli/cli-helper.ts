@@ -18,11 +18,15 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node dist-test/cli/main.js ...args` as a child process (cwd: the repo root unless given). */
-export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
+/** Runs `node dist-test/cli/main.js ...args` as a child process (cwd: the repo root unless given; env: variables over this process's). */
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? ROOT,
+      env: options.env ? { ...process.env, ...options.env } : process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
