@@ -4,7 +4,8 @@ import { ShardError, checkInteger, rangeError, typeError } from './errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from './handlers.js';
 import { Ledger, type Accounting } from './ledger.js';
 import { rankFromEnv } from './launcher-env.js';
-import type { LoaderState, SavedPosition } from './loader-state.js';
+import type { LoaderState, MergedLoaderState, SavedLayout, SavedPosition, ShardTask } from './loader-state.js';
+import { slotTasks } from './merge-loader-states.js';
 import type { OpenShardOptions } from './open-shard.js';
 import { Random, freshSeed } from './random.js';
 import { LINEAGE, settleDelivered, type Lineage, type Sample } from './sample.js';
@@ -48,8 +49,12 @@ export interface FromShardsOptions extends OpenShardOptions {
 export interface SourceRunOptions {
   /** Most samples emitted and not yet settled (delivered or skipped). @default Infinity */
   readonly maxInFlight?: number;
-  /** A state saved by an earlier run of the same source. */
-  readonly resumeFrom?: LoaderState;
+  /**
+   * A state saved by an earlier run of the same source (same rank and world size), or the states of
+   * every rank of a job merged by {@link mergeLoaderStates} (any rank and world size: this run reads
+   * its share of what the job had not delivered).
+   */
+  readonly resumeFrom?: LoaderState | MergedLoaderState;
 }
 
 /** One running subscription's view: its samples, ledger and state. */
@@ -235,6 +240,74 @@ function fingerprint(c: Resolved): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/** What a merge of states needs to know of this run: its slot, its plan and a fingerprint without the slot. */
+function layoutOf(c: Resolved): SavedLayout {
+  const h = createHash('sha256');
+  h.update(
+    JSON.stringify([
+      c.urls,
+      c.seed,
+      c.shuffle,
+      c.epochs === Infinity ? null : c.epochs,
+      c.samplesPerEpoch ?? null,
+      c.options.resampled ?? false,
+      c.options.equalLength ?? false,
+      c.options.shuffleShards ?? null,
+    ]),
+  );
+  return {
+    rank: c.rank,
+    worldSize: c.worldSize,
+    worker: c.worker,
+    numWorkers: c.numWorkers,
+    shards: c.urls.length,
+    shuffleShards: c.options.shuffleShards ?? c.shuffle !== null,
+    epochs: c.epochs === Infinity ? null : c.epochs,
+    fingerprint: h.digest('hex').slice(0, 16),
+  };
+}
+
+/**
+ * This run's share of a merged state, as the state of a run of this rank that has read nothing of
+ * the passes left yet: the samples dealt to it come first, then its shards of the passes left.
+ */
+function shareOf(merged: MergedLoaderState, c: Resolved, fp: string, layout: SavedLayout): LoaderState {
+  const action = 'resume a loader from merged states';
+  if (merged.version !== 1) throw rangeError(action, 'the state version must be 1', merged.version);
+  if (merged.fingerprint !== layout.fingerprint || merged.shards !== c.urls.length || merged.seed !== c.seed)
+    throw rangeError(
+      action,
+      `they were saved for other shards or options (expected fingerprint ${layout.fingerprint})`,
+      merged.fingerprint,
+    );
+  if (c.samplesPerEpoch !== undefined || c.options.resampled || c.options.equalLength)
+    throw rangeError(
+      action,
+      'samplesPerEpoch, resampled and equalLength runs cannot resume with another layout',
+      'set',
+    );
+  const pending = merged.passes.flatMap((r) => slotTasks(merged, layout, c.seed, r.pass, c.rank, c.worker).replay);
+  return {
+    version: 1,
+    fingerprint: fp,
+    seed: c.seed,
+    epoch: merged.nextPass,
+    epochCount: 0,
+    cursor: [merged.nextPass, 0, 0],
+    pending,
+    shuffle: c.shuffle
+      ? { items: [], rng: Random.derive(c.seed, 'shuffle', merged.nextPass, c.rank, c.worker).state(), taken: 0 }
+      : null,
+    // the job's accounting goes on in its first rank; the others count from zero
+    accounting:
+      c.rank === 0 && c.worker === 0
+        ? merged.accounting
+        : { seen: 0, yielded: 0, skipped: {}, shardErrors: {}, errors: [] },
+    layout,
+    resumedFrom: merged,
+  };
+}
+
 const pos = (p: Position): SavedPosition => [p.pass, p.shard, p.index];
 const posKey = (p: SavedPosition): string => `${p[0]}/${p[1]}/${p[2]}`;
 
@@ -244,8 +317,13 @@ interface Item {
 }
 
 function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
-  const resume = runOptions.resumeFrom;
   const fp = fingerprint(c);
+  const layout = layoutOf(c);
+  const given = runOptions.resumeFrom;
+  const resume =
+    typeof given === 'object' && given !== null && (given as { kind?: string }).kind === 'merged'
+      ? shareOf(given as MergedLoaderState, c, fp, layout)
+      : (given as LoaderState | undefined);
   if (resume) {
     if (typeof resume !== 'object' || resume === null)
       throw typeError('resume a loader', 'the state must be an object saved by state()', resume);
@@ -265,7 +343,20 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
   const from: Position = resume
     ? { pass: resume.cursor[0], shard: resume.cursor[1], index: resume.cursor[2] }
     : { pass: 0, shard: 0, index: 0 };
+  /** The merged state this run's first passes come from: their shards are its share of the remainder. */
+  const origin = resume?.resumedFrom;
+  const taskCache = new Map<number, ShardTask[]>();
+  const tasks = origin
+    ? (pass: number): ShardTask[] | undefined => {
+        if (!origin.passes.some((r) => r.pass === pass)) return undefined;
+        let t = taskCache.get(pass);
+        if (!t) taskCache.set(pass, (t = slotTasks(origin, layout, c.seed, pass, c.rank, c.worker).tasks));
+        return t;
+      }
+    : undefined;
+  const lastOriginPass = origin?.passes.at(-1)?.pass ?? -1;
   const reader = new ShardReader({
+    tasks,
     urls: c.urls,
     plan: {
       seed: c.seed,
@@ -307,16 +398,22 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
     const buffered = buffer ? buffer.items.map((i) => pos(i.lineage)) : [];
     const replaying = replay.map((i) => pos(i.lineage));
     const unsettled = pending.length + held() + reader.inTransit();
+    const cursor = pos(reader.cursor());
+    let oldest = cursor[0];
+    for (const list of [pending, buffered, replaying]) for (const p of list) oldest = Math.min(oldest, p[0]);
     return {
       version: 1,
       fingerprint: fp,
       seed: c.seed,
       epoch,
       epochCount,
-      cursor: pos(reader.cursor()),
+      cursor,
       pending: [...pending, ...replaying],
       shuffle: buffer ? { items: buffered, rng: buffer.rngState(), taken: buffer.taken } : null,
       accounting: ledger.state(unsettled),
+      layout,
+      // kept while a position still lies in a pass whose shards the merged state decides
+      ...(origin && oldest <= lastOriginPass ? { resumedFrom: origin } : {}),
     };
   };
 

@@ -10,6 +10,7 @@ export * from './http-shard.js';
 export * from './tar-samples.js';
 export * from './ledger.js';
 export * from './loader-state.js';
+export { mergeLoaderStates } from './merge-loader-states.js';
 export * from './shuffle-buffer.js';
 export * from './shard-reader.js';
 export * from './from-shards.js';

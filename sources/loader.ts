@@ -1,7 +1,7 @@
 import type { OperatorFunction, Observable, Subscription } from 'rxjs';
 import { checkInteger, typeError } from './errors.js';
 import type { Accounting } from './ledger.js';
-import type { LoaderState } from './loader-state.js';
+import type { LoaderState, MergedLoaderState } from './loader-state.js';
 import type { ShardSource, SourceRun } from './from-shards.js';
 import { declareHolding, declaredHolding, endDeclaration, StageTracker, type StageView } from './loader-stages.js';
 import { StallWatch } from './loader-stall.js';
@@ -177,7 +177,7 @@ export class Loader<T> implements AsyncIterable<T> {
   }
 
   /** Starts a run (optionally from a saved state). */
-  iterate(options: { readonly resumeFrom?: LoaderState } = {}): LoaderIteration<T> {
+  iterate(options: { readonly resumeFrom?: LoaderState | MergedLoaderState } = {}): LoaderIteration<T> {
     const run = this.source.open({ maxInFlight: this.maxInFlight, resumeFrom: options.resumeFrom });
     const tracker = new StageTracker(
       this.operators.map((op, i) => ({ name: op.name === 'op' ? '' : op.name, declared: this.declared[i] ?? 0 })),

@@ -32,8 +32,17 @@ export interface ShardPlanOptions {
  * get no shard, unless `resampled` or `equalLength` is chosen, or for out-of-range ranks and workers.
  */
 export function planShards(urls: readonly string[], pass: number, options: ShardPlanOptions): string[] {
+  return planShardIndices(urls.length, pass, options).map((i) => urls[i]);
+}
+
+/**
+ * {@link planShards} as indices into the shard list: the same plan, given only the number of shards
+ * (a saved loader state names shards this way, so that states of other ranks can be merged without
+ * the list). Same options, same throws.
+ */
+export function planShardIndices(count: number, pass: number, options: ShardPlanOptions): number[] {
   const action = 'plan the shards of a pass';
-  if (urls.length === 0) throw rangeError(action, 'there must be at least one shard', urls.length);
+  if (count === 0) throw rangeError(action, 'there must be at least one shard', count);
   const worldSize = checkInteger(action, 'worldSize', options.worldSize ?? 1, 1);
   const rank = checkInteger(action, 'rank', options.rank ?? 0, 0, worldSize - 1);
   const numWorkers = checkInteger(action, 'numWorkers', options.numWorkers ?? 1, 1);
@@ -42,23 +51,23 @@ export function planShards(urls: readonly string[], pass: number, options: Shard
   const slot = rank * numWorkers + worker;
   if (options.resampled) {
     const rng = Random.derive(options.seed, 'resample', pass, rank, worker);
-    return urls.map(() => urls[rng.int(0, urls.length - 1)] as string);
+    return Array.from({ length: count }, () => rng.int(0, count - 1));
   }
-  const order = [...urls];
+  const order = Array.from({ length: count }, (_, i) => i);
   if (options.shuffleShards ?? true) Random.derive(options.seed, 'shards', pass).shuffle(order);
   if (options.equalLength) {
     // every slot reads the same number of shards, ceil(n / slots): the short slots wrap around
     const perSlot = Math.ceil(order.length / slots);
-    const mine: string[] = [];
-    for (let i = 0; i < perSlot; i++) mine.push(order[(slot + i * slots) % order.length] as string);
+    const mine: number[] = [];
+    for (let i = 0; i < perSlot; i++) mine.push(order[(slot + i * slots) % order.length]);
     return mine;
   }
   const mine = order.filter((_, i) => i % slots === slot);
   if (mine.length === 0) {
     throw rangeError(
-      `split ${urls.length} shard(s) over ${worldSize} rank(s) x ${numWorkers} worker(s)`,
+      `split ${count} shard(s) over ${worldSize} rank(s) x ${numWorkers} worker(s)`,
       `rank ${rank} worker ${worker} would get no shard (use more shards, resampled: true or equalLength: true)`,
-      urls.length,
+      count,
     );
   }
   return mine;

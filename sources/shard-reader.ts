@@ -3,6 +3,7 @@ import { ShardError, SampleError } from './errors.js';
 import type { ErrorHandler } from './handlers.js';
 import type { Ledger } from './ledger.js';
 import { openShard, type OpenShardOptions } from './open-shard.js';
+import type { ShardTask } from './loader-state.js';
 import { LINEAGE, type Lineage, type Sample } from './sample.js';
 import { planShards, type ShardPlanOptions } from './shard-plan.js';
 import { readTarSamples, type ReadCounters, type ShardItem } from './tar-samples.js';
@@ -29,6 +30,11 @@ export interface ShardReaderOptions {
   readonly passes: number;
   /** Where to start. @default {pass: 0, shard: 0, index: 0} */
   readonly from?: Position;
+  /**
+   * The shards of a pass as tasks (shard index in `urls`, first sample; -1: not read in order),
+   * replacing the plan for the passes it answers (a run resumed from a merged state). @default the plan
+   */
+  readonly tasks?: (pass: number) => readonly ShardTask[] | undefined;
 }
 
 /**
@@ -85,7 +91,10 @@ export class ShardReader {
   plan(pass: number): string[] {
     let p = this.plans.get(pass);
     if (!p) {
-      p = planShards(this.options.urls, pass, this.options.plan);
+      const tasks = this.options.tasks?.(pass);
+      p = tasks
+        ? tasks.map((t) => this.options.urls[t[0]] as string)
+        : planShards(this.options.urls, pass, this.options.plan);
       this.plans.set(pass, p);
       for (const old of this.plans.keys()) if (old < pass - 2) this.plans.delete(old);
     }
@@ -103,7 +112,15 @@ export class ShardReader {
       const url = shards[this.shard] as string;
       let result: IteratorResult<ShardItem, void>;
       try {
-        if (!this.iter) this.iter = await this.openAt(url, this.index);
+        if (!this.iter) {
+          const start = this.options.tasks?.(this.pass)?.[this.shard]?.[1] ?? 0;
+          if (start < 0) {
+            // a shard that only holds samples given to this rank one by one (re-read on resume)
+            this.endShard();
+            continue;
+          }
+          this.iter = await this.openAt(url, Math.max(this.index, start));
+        }
         result = await this.iter.next();
       } catch (err) {
         if (this.closed) return null;
@@ -217,7 +234,8 @@ export class ShardReader {
 
   private endPass(shards: number): ReadResult {
     const ended = this.pass;
-    const empty = this.passFromStart && this.goodInPass === 0;
+    // a resumed pass holds what was left of it: it may be empty for this rank without anything wrong
+    const empty = this.passFromStart && this.goodInPass === 0 && this.options.tasks?.(ended) === undefined;
     this.pass++;
     this.shard = 0;
     this.index = 0;
