@@ -3,7 +3,14 @@ export * from './errors.js';
 export * from './handlers.js';
 export * from './random.js';
 export * from './shard-spec.js';
-export { rankFromEnv, describeRank, type RankInfo, type LauncherName } from './launcher-env.js';
+export {
+  rankFromEnv,
+  describeRank,
+  partFromEnv,
+  type RankInfo,
+  type LauncherName,
+  type ArrayTaskInfo,
+} from './launcher-env.js';
 export * from './shard-plan.js';
 export * from './open-shard.js';
 export * from './http-shard.js';

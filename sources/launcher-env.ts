@@ -149,3 +149,53 @@ export function describeRank(info: RankInfo): string {
       : `local rank ${info.localRank} of ${info.localWorldSize}`;
   return `rank ${info.rank} of ${info.worldSize} (${local}) from ${info.source} (${info.variables.join(', ')})`;
 }
+
+/** Which part of an array job this process is (see {@link partFromEnv}). */
+export interface ArrayTaskInfo {
+  /** This task, in [0, count). */
+  readonly index: number;
+  /** Number of tasks. */
+  readonly count: number;
+  /** `slurm-array` (`SLURM_ARRAY_TASK_ID`), or the launcher {@link rankFromEnv} found. */
+  readonly source: LauncherName | 'slurm-array';
+  /** The variables read. */
+  readonly variables: readonly string[];
+}
+
+/**
+ * The task of an array job, read when called: a Slurm job array first (`SLURM_ARRAY_TASK_ID` minus
+ * `SLURM_ARRAY_TASK_MIN`, of `SLURM_ARRAY_TASK_COUNT`; the array must be contiguous, step 1), else
+ * the rank and world size of {@link rankFromEnv} (a Kubernetes indexed Job's `JOB_COMPLETION_INDEX`
+ * of `JOB_COMPLETIONS`, torchrun, `srun`, `mpirun`), else task 0 of 1. Used by `prepare --part auto`.
+ *
+ * @example partFromEnv({ SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '4' }) // index 2 of 4
+ * @throws RangeError for malformed values, a task outside the array, or a stepped array.
+ */
+export function partFromEnv(env: NodeJS.ProcessEnv = process.env): ArrayTaskInfo {
+  const id = intVar(env, 'SLURM_ARRAY_TASK_ID');
+  if (id !== undefined) {
+    const min = intVar(env, 'SLURM_ARRAY_TASK_MIN') ?? 0;
+    const count = intVar(env, 'SLURM_ARRAY_TASK_COUNT');
+    const max = intVar(env, 'SLURM_ARRAY_TASK_MAX');
+    const step = intVar(env, 'SLURM_ARRAY_TASK_STEP') ?? 1;
+    if (count === undefined || count < 1)
+      throw rangeError(ACTION, 'SLURM_ARRAY_TASK_ID must come with SLURM_ARRAY_TASK_COUNT >= 1', count ?? 'unset');
+    if (step !== 1 || (max !== undefined && max - min + 1 !== count))
+      throw rangeError(
+        ACTION,
+        'the Slurm array must be contiguous (--array=0-N, no step or list) to split the preparation',
+        `min ${min} max ${max ?? '?'} step ${step} count ${count}`,
+      );
+    const index = id - min;
+    if (index < 0 || index >= count)
+      throw rangeError(ACTION, `SLURM_ARRAY_TASK_ID must lie in [${min}, ${min + count - 1}]`, id);
+    return {
+      index,
+      count,
+      source: 'slurm-array',
+      variables: ['SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_COUNT'],
+    };
+  }
+  const r = rankFromEnv(env);
+  return { index: r.rank, count: r.worldSize, source: r.source, variables: r.variables.slice(0, 2) };
+}

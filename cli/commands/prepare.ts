@@ -1,10 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { typeError } from '../../sources/errors.js';
 import { convertCifar, type CifarSplit, type CifarVariant } from '../../sources/datasets/cifar.js';
-import type { ConvertOptions, ConvertResult } from '../../sources/datasets/convert-options.js';
+import type { ConvertOptions, ConvertResult, PreparePart } from '../../sources/datasets/convert-options.js';
+import { partFromEnv } from '../../sources/launcher-env.js';
 import { convertFashionMnist, FASHION_MNIST_DEBIAN_ROOT } from '../../sources/datasets/fashion-mnist.js';
 import { convertFolder } from '../../sources/datasets/folder.js';
 import { convertKinetics } from '../../sources/datasets/kinetics.js';
@@ -26,6 +27,31 @@ interface WriteFlags {
   testLimit?: number;
   splits: string;
   shuffleSeed?: number;
+  part?: PreparePart | 'auto';
+}
+
+/** Parses `--part i/N` (0-based) or `auto`. */
+function partArg(value: string): PreparePart | 'auto' {
+  const v = value.trim();
+  if (v === 'auto') return 'auto';
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index >= count)
+    throw new InvalidArgumentError(
+      `Cannot use it as it must be i/N with 0 <= i < N (e.g. 0/3), or auto: current value is ${JSON.stringify(value)}`,
+    );
+  return { index, count };
+}
+
+/** The part to write: given, or read from the launcher (logged on stderr, as the run command logs its rank). */
+function resolvePart(part: PreparePart | 'auto' | undefined): PreparePart | undefined {
+  if (part !== 'auto') return part;
+  const task = partFromEnv();
+  process.stderr.write(
+    `ndaflow: prepare part ${task.index}/${task.count} from ${task.source === 'none' ? 'no launcher variables' : `${task.source} (${task.variables.join(', ')})`}\n`,
+  );
+  return { index: task.index, count: task.count };
 }
 
 function addWriteOptions(
@@ -39,7 +65,12 @@ function addWriteOptions(
   command
     .option('--max-samples <n>', 'most samples per shard', integerArg(1), 10_000)
     .option('--max-bytes <n>', 'most bytes of entry data per shard', integerArg(1), 1e9)
-    .option('--gzip', 'gzip every shard (.tar.gz)', false);
+    .option('--gzip', 'gzip every shard (.tar.gz)', false)
+    .option(
+      '--part <i/N>',
+      'write only part i of N (0-based), for array jobs: shard k of each split is written by part k % N; the parts together are byte for byte a single run. auto: from SLURM_ARRAY_TASK_ID/COUNT, JOB_COMPLETION_INDEX/JOB_COMPLETIONS or RANK/WORLD_SIZE',
+      partArg,
+    );
   if (limit)
     command.option(
       '--limit <n>',
@@ -81,6 +112,7 @@ function convertOptions(
       maxSamples: flags.maxSamples,
       maxBytes: flags.maxBytes,
       gzip: flags.gzip,
+      part: resolvePart(flags.part),
       onProgress: (n) => progress.update(n),
     },
     done: () => progress.stop(),

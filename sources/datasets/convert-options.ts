@@ -13,6 +13,24 @@ export interface ConvertOptions {
   readonly gzip?: boolean;
   /** Called after each sample written with the total so far (for progress bars). */
   readonly onProgress?: (samples: number) => void;
+  /**
+   * Write only part `index` of `count` (0-based), for array jobs (a Slurm array, a Kubernetes indexed
+   * Job): shard `k` of every split is written by part `k % count`. Every part goes through the same
+   * sample order and cuts shards at the same places (`maxSamples`, `maxBytes`), so the parts are
+   * disjoint and their union is the single run's output byte for byte. Samples of other parts' shards
+   * are listed and sized but, where the converter can (folders, adapters, Kinetics, UCF101), never
+   * read; idx/CIFAR images are encoded to be sized, and Moving-Fashion-MNIST renders every clip.
+   * @default the whole output (`{ index: 0, count: 1 }`)
+   */
+  readonly part?: PreparePart;
+}
+
+/** One part of a preparation split over several processes (see {@link ConvertOptions.part}). */
+export interface PreparePart {
+  /** This part, in [0, count). */
+  readonly index: number;
+  /** Number of parts. */
+  readonly count: number;
 }
 
 /** One shard written by a converter. */

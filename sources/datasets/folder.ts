@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { checkInteger, rangeError } from '../errors.js';
 import { Random } from '../random.js';
 import type { WritableSample } from '../shard-writer.js';
 import type { ConvertOptions, ConvertResult } from './convert-options.js';
 import { subFolders, walkFiles } from './folder-tree.js';
-import { writeSplit } from './write-split.js';
+import { DeferredSample, checkPart, sampleSize, writeSplit } from './write-split.js';
 
 /** Image extensions {@link convertFolder} takes by default. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'tif', 'tiff', 'bmp', 'avif'];
@@ -69,14 +69,25 @@ export async function convertFolder(dir: string, options: FolderOptions): Promis
   if (options.seed !== undefined) Random.derive(options.seed, 'convert-folder').shuffle(images);
   const chosen = images.slice(0, options.limit ?? images.length);
 
-  async function* samples(): AsyncGenerator<WritableSample> {
+  const part = checkPart(action, options.part);
+  const sampleOf = (i: number, img: (typeof chosen)[number], bytes: Uint8Array): WritableSample => ({
+    __key__: String(i).padStart(6, '0'),
+    [img.ext]: bytes,
+    cls: img.label,
+    json: { label: img.label, class: classes[img.label], path: img.path },
+  });
+  const file = (img: (typeof chosen)[number]) => join(dir, ...img.path.split('/'));
+
+  async function* samples(): AsyncGenerator<WritableSample | DeferredSample> {
     for (const [i, img] of chosen.entries()) {
-      yield {
-        __key__: String(i).padStart(6, '0'),
-        [img.ext]: await readFile(join(dir, ...img.path.split('/'))),
-        cls: img.label,
-        json: { label: img.label, class: classes[img.label], path: img.path },
-      };
+      if (part.count === 1) yield sampleOf(i, img, await readFile(file(img)));
+      else {
+        // a part of an array job sizes every image from its file and reads only its own shards' images
+        const size = sampleSize(sampleOf(i, img, new Uint8Array(0))) + (await stat(file(img))).size;
+        yield new DeferredSample(String(i).padStart(6, '0'), size, async () =>
+          sampleOf(i, img, await readFile(file(img))),
+        );
+      }
     }
   }
 

@@ -6,7 +6,7 @@ import type { WritableSample } from '../shard-writer.js';
 import type { ConvertOptions, ConvertResult, SplitResult } from './convert-options.js';
 import type { DatasetAdapter, DatasetItem } from './dataset-adapter.js';
 import { DatasetError } from './dataset-error.js';
-import { writeSplit } from './write-split.js';
+import { DeferredSample, checkPart, sampleSize, writeSplit } from './write-split.js';
 
 /** Options of {@link writeDataset}. */
 export interface WriteDatasetOptions extends ConvertOptions {
@@ -61,12 +61,14 @@ async function mapBounded<T, R>(items: readonly T[], concurrency: number, fn: (i
   return out;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** The size of a regular file, or -1 when there is none. */
+async function fileSize(path: string): Promise<number> {
   try {
-    return (await stat(path)).isFile();
+    const s = await stat(path);
+    return s.isFile() ? s.size : -1;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
-      return false;
+      return -1;
     throw err;
   }
 }
@@ -93,6 +95,7 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
     if (n !== undefined) checkInteger(action, `limits.${name}`, n, 0);
   if (options.seed !== undefined) checkInteger(action, 'seed', options.seed, 0, 2 ** 32 - 1);
   const readAhead = checkInteger(action, 'readAhead', options.readAhead ?? 4, 1, 256);
+  const part = checkPart(action, options.part);
   const listing = await adapter.list();
   const { classes } = listing;
   const names = listing.splits.map((s) => s.name);
@@ -108,6 +111,8 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
   const relativePath = (p: string): string => (isAbsolute(p) ? relative(adapter.root, p).split(sep).join('/') : p);
   const missing: MissingItem[] = [];
   const plans: { name: string; items: DatasetItem[] }[] = [];
+  /** File sizes by item (bytes items: their length), so that a part sizes the samples it does not read. */
+  const sizes = new Map<DatasetItem, number>();
   for (const split of chosen) {
     const keys = new Map<string, string>();
     for (const item of split.items) {
@@ -140,17 +145,17 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
       if (!/^[a-z0-9][a-z0-9_.-]*$/.test(ext))
         throw rangeError(`${action} (${origin})`, 'an item needs a field name (its extension)', ext);
     }
-    const found = await mapBounded(
-      split.items,
-      STAT_CONCURRENCY,
-      async (item) => item.path === undefined || (await exists(resolve(item.path))),
+    const found = await mapBounded(split.items, STAT_CONCURRENCY, async (item) =>
+      item.path === undefined ? (item.bytes as Uint8Array).byteLength : await fileSize(resolve(item.path)),
     );
     const items: DatasetItem[] = [];
     for (const [i, item] of split.items.entries()) {
       const path = item.path;
-      if (found[i] === true || path === undefined) {
+      const size = found[i] ?? -1;
+      if (size >= 0 || path === undefined) {
         // found (an item without a path is bytes, always found)
         items.push(item);
+        sizes.set(item, size);
         continue;
       }
       const origin = item.origin ?? path;
@@ -164,20 +169,52 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
     plans.push({ name: split.name, items: items.slice(0, limit ?? items.length) });
   }
 
-  async function* samples(split: string, items: readonly DatasetItem[]): AsyncGenerator<WritableSample> {
-    const read = (item: DatasetItem): Promise<Uint8Array> => {
-      if (item.bytes !== undefined) return Promise.resolve(item.bytes);
-      const path = resolve(item.path as string);
-      return readFile(path).catch((err: unknown) => {
-        throw new DatasetError(
-          path,
-          undefined,
-          `the file must be readable (${(err as Error).message})`,
-          item.origin ?? item.path,
-          { cause: err },
-        );
-      });
+  /** The sample of an item, with its bytes. */
+  const sampleOf = (split: string, item: DatasetItem, i: number, bytes: Uint8Array): WritableSample => {
+    const ext =
+      item.ext ??
+      posix
+        .extname(item.path as string)
+        .slice(1)
+        .toLowerCase();
+    const sample: Record<string, unknown> = { __key__: item.key ?? String(i).padStart(6, '0'), [ext]: bytes };
+    if (item.label !== undefined) sample.cls = item.label;
+    sample.json = {
+      label: item.label ?? null,
+      class: item.label === undefined ? null : classes[item.label],
+      split,
+      path: item.path === undefined ? null : relativePath(item.path),
+      ...item.meta,
     };
+    return sample as WritableSample;
+  };
+
+  /** A part of an array job reads only its own shards' files: every sample is sized from its file's size. */
+  function* deferred(split: string, items: readonly DatasetItem[]): Generator<DeferredSample> {
+    for (const [i, item] of items.entries()) {
+      const size = sizes.get(item) ?? 0;
+      const shell = sampleOf(split, item, i, new Uint8Array(0));
+      yield new DeferredSample(shell.__key__, sampleSize(shell) + size, async () =>
+        sampleOf(split, item, i, await read(item)),
+      );
+    }
+  }
+
+  const read = (item: DatasetItem): Promise<Uint8Array> => {
+    if (item.bytes !== undefined) return Promise.resolve(item.bytes);
+    const path = resolve(item.path as string);
+    return readFile(path).catch((err: unknown) => {
+      throw new DatasetError(
+        path,
+        undefined,
+        `the file must be readable (${(err as Error).message})`,
+        item.origin ?? item.path,
+        { cause: err },
+      );
+    });
+  };
+
+  async function* samples(split: string, items: readonly DatasetItem[]): AsyncGenerator<WritableSample> {
     const pending: Promise<Uint8Array>[] = [];
     const ahead = (i: number): void => {
       if (i < items.length) {
@@ -190,29 +227,15 @@ export async function writeDataset(adapter: DatasetAdapter, options: WriteDatase
     for (const [i, item] of items.entries()) {
       const bytes = await pending.shift()!;
       ahead(i + readAhead);
-      const ext =
-        item.ext ??
-        posix
-          .extname(item.path as string)
-          .slice(1)
-          .toLowerCase();
-      const sample: Record<string, unknown> = { __key__: item.key ?? String(i).padStart(6, '0'), [ext]: bytes };
-      if (item.label !== undefined) sample.cls = item.label;
-      sample.json = {
-        label: item.label ?? null,
-        class: item.label === undefined ? null : classes[item.label],
-        split,
-        path: item.path === undefined ? null : relativePath(item.path),
-        ...item.meta,
-      };
-      yield sample as WritableSample;
+      yield sampleOf(split, item, i, bytes);
     }
   }
 
   const splits: SplitResult[] = [];
   let written = 0;
   for (const plan of plans) {
-    const result = await writeSplit(plan.name, samples(plan.name, plan.items), options, written);
+    const list = part.count > 1 ? deferred(plan.name, plan.items) : samples(plan.name, plan.items);
+    const result = await writeSplit(plan.name, list, options, written);
     written += result.samples;
     splits.push(result);
   }
