@@ -102,6 +102,9 @@ export function fromShards(spec: string | readonly string[], options: FromShards
 
 function resolve(spec: string | readonly string[], options: FromShardsOptions): Resolved {
   const urls = expandShardSpec(spec);
+  const glob = urls.find((u) => /^(s3|gs):\/\//i.test(u) && /[*?[]/.test(u));
+  if (glob)
+    throw rangeError(ACTION, 'object store globs are listed asynchronously: pass await listShards(spec) instead', glob);
   if (options.allowPipe !== true) {
     const pipe = urls.find((u) => u.startsWith('pipe:'));
     if (pipe)

@@ -14,6 +14,7 @@ export {
 export * from './shard-plan.js';
 export * from './open-shard.js';
 export * from './http-shard.js';
+export { objectShardStream, listShards, isObjectStoreUrl, parseObjectUrl, type ObjectUrl } from './object-store.js';
 export * from './tar-samples.js';
 export * from './ledger.js';
 export * from './loader-state.js';

@@ -5,6 +5,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ShardError } from './errors.js';
 import { httpShardStream, type HttpOptions } from './http-shard.js';
+import { isObjectStoreUrl, objectShardStream } from './object-store.js';
 
 /** How shards are opened. */
 export interface OpenShardOptions {
@@ -27,7 +28,7 @@ export function shardPath(url: string): string {
 
 /**
  * Opens a shard URL as a byte stream of tar data: a local path, `file:` URL, `http(s)://` URL (with
- * resuming retries) or `pipe:CMD` (only with `allowPipe`, else it throws a {@link ShardError} with
+ * resuming retries), `s3://` or `gs://` object (through the provider's SDK, same resuming retries) or `pipe:CMD` (only with `allowPipe`, else it throws a {@link ShardError} with
  * reason `pipe-refused`). Gzipped shards (`.tar.gz`, `.tgz`, or gzip magic bytes) are decompressed.
  * Every other error (missing file, HTTP failure, failing command) comes out of the stream; the
  * stream reads only as fast as it is consumed, and destroying it releases the file, socket or process.
@@ -46,6 +47,8 @@ export function openShard(url: string, options: OpenShardOptions = {}): Readable
     raw = pipeStream(url.slice(5), url);
   } else if (/^https?:\/\//i.test(url)) {
     raw = httpShardStream(url, options.http);
+  } else if (isObjectStoreUrl(url)) {
+    raw = objectShardStream(url, options.http);
   } else {
     let path: string;
     try {
