@@ -48,7 +48,8 @@ export function mergeLoaderStates(states: readonly LoaderState[]): MergedLoaderS
       throw rangeError(ACTION, `state ${i} must record its layout (it was saved by an older ndaflow)`, 'no layout');
     return s.layout;
   });
-  const first = layouts[0];
+  const first = layouts[0]!; // states is not empty (checked above)
+  const seed = states[0]!.seed;
   for (const [i, l] of layouts.entries()) {
     if (l.fingerprint !== first.fingerprint)
       throw rangeError(ACTION, `state ${i} comes from other shards or options than state 0`, l.fingerprint);
@@ -58,7 +59,7 @@ export function mergeLoaderStates(states: readonly LoaderState[]): MergedLoaderS
         `state ${i} comes from another layout than state 0 (${first.worldSize} rank(s) x ${first.numWorkers} worker(s))`,
         `${l.worldSize} x ${l.numWorkers}`,
       );
-    if (states[i].seed !== states[0].seed) throw rangeError(ACTION, `state ${i} has another seed`, states[i].seed);
+    if (states[i]!.seed !== seed) throw rangeError(ACTION, `state ${i} has another seed`, states[i]!.seed);
   }
   const slots = first.worldSize * first.numWorkers;
   const bySlot = new Map<number, LoaderState>();
@@ -122,9 +123,9 @@ export function mergeLoaderStates(states: readonly LoaderState[]): MergedLoaderS
     for (let p = Math.max(cp, nextPass); p <= lastPass; p++) {
       const list = tasks(p);
       for (let t = p === cp ? cs : 0; t < list.length; t++) {
-        const [shard, from] = list[t];
+        const [shard, from] = list[t]!;
         if (from < 0) continue;
-        at(p).shards.push([shard, p === cp && t === cs ? Math.max(from, ci) : from]);
+        at(p)!.shards.push([shard, p === cp && t === cs ? Math.max(from, ci) : from]);
       }
     }
   }
@@ -132,7 +133,7 @@ export function mergeLoaderStates(states: readonly LoaderState[]): MergedLoaderS
     version: 1,
     kind: 'merged',
     fingerprint: first.fingerprint,
-    seed: states[0].seed,
+    seed,
     shards: first.shards,
     from: { worldSize: first.worldSize, numWorkers: first.numWorkers },
     passes,

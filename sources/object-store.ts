@@ -26,7 +26,8 @@ export function parseObjectUrl(url: string): ObjectUrl {
         url,
       },
     );
-  return { provider: m[1].toLowerCase() as 's3' | 'gs', bucket: m[2], key: m[3] };
+  const [, provider = '', bucket = '', key = ''] = m;
+  return { provider: provider.toLowerCase() as 's3' | 'gs', bucket, key };
 }
 
 /** What a provider answers to one ranged read: the body from `start`, and the object's size if known. */
@@ -305,7 +306,7 @@ const GLOB = /[*?[]/;
 function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i];
+    const ch = glob[i]!;
     if (ch === '*') re += '[^/]*';
     else if (ch === '?') re += '[^/]';
     else if (ch === '[') {

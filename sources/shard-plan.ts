@@ -32,7 +32,7 @@ export interface ShardPlanOptions {
  * get no shard, unless `resampled` or `equalLength` is chosen, or for out-of-range ranks and workers.
  */
 export function planShards(urls: readonly string[], pass: number, options: ShardPlanOptions): string[] {
-  return planShardIndices(urls.length, pass, options).map((i) => urls[i]);
+  return planShardIndices(urls.length, pass, options).map((i) => urls[i]!);
 }
 
 /**
@@ -59,7 +59,7 @@ export function planShardIndices(count: number, pass: number, options: ShardPlan
     // every slot reads the same number of shards, ceil(n / slots): the short slots wrap around
     const perSlot = Math.ceil(order.length / slots);
     const mine: number[] = [];
-    for (let i = 0; i < perSlot; i++) mine.push(order[(slot + i * slots) % order.length]);
+    for (let i = 0; i < perSlot; i++) mine.push(order[(slot + i * slots) % order.length]!);
     return mine;
   }
   const mine = order.filter((_, i) => i % slots === slot);

@@ -18,7 +18,7 @@ function files(dir: string): Map<string, Buffer> {
 }
 
 /** The shard paths a prepare run printed (`  PATH  N bytes`). */
-const printed = (r: CliResult): string[] => [...r.stdout.matchAll(/^ {2}(\S+) {2}\d+ bytes$/gm)].map((m) => m[1]);
+const printed = (r: CliResult): string[] => [...r.stdout.matchAll(/^ {2}(\S+) {2}\d+ bytes$/gm)].map((m) => m[1] ?? '');
 
 /** Runs the single preparation and its N parts (in parallel, as an array job would); checks union, disjointness, bytes. */
 async function compare(

@@ -9,6 +9,7 @@ import { createLoader } from '../../sources/loader.js';
 import type { LoaderState, MergedLoaderState } from '../../sources/loader-state.js';
 import { mergeLoaderStates } from '../../sources/merge-loader-states.js';
 import { ShardWriter } from '../../sources/shard-writer.js';
+import { at } from '../helpers/at.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { keysOf, testBatch } from './fixtures.js';
 
@@ -168,12 +169,15 @@ describe('mergeLoaderStates: resume with another number of ranks', () => {
     const is = (re: RegExp) => (e: unknown) =>
       e instanceof RangeError && /^Cannot merge loader states as /.test(e.message) && re.test(e.message);
     assert.throws(() => mergeLoaderStates(four.states.slice(1)), is(/every rank .*missing slot\(s\) 0/));
-    assert.throws(() => mergeLoaderStates([...four.states, four.states[0]]), is(/once/));
+    assert.throws(() => mergeLoaderStates([...four.states, at(four.states, 0)]), is(/once/));
     const other = await job({ ...o, seed: 4 }, 4, [1, 1, 1, 1]);
-    assert.throws(() => mergeLoaderStates([other.states[0], ...four.states.slice(1)]), is(/other shards or options/));
+    assert.throws(
+      () => mergeLoaderStates([at(other.states, 0), ...four.states.slice(1)]),
+      is(/other shards or options/),
+    );
     const two = await job(o, 2, [1, 1]);
-    assert.throws(() => mergeLoaderStates([two.states[0], ...four.states.slice(1)]), is(/another layout/));
-    const old: LoaderState = { ...four.states[0], layout: undefined };
+    assert.throws(() => mergeLoaderStates([at(two.states, 0), ...four.states.slice(1)]), is(/another layout/));
+    const old: LoaderState = { ...at(four.states, 0), layout: undefined };
     assert.throws(() => mergeLoaderStates([old, ...four.states.slice(1)]), is(/older ndaflow/));
     assert.throws(() => mergeLoaderStates([]), RangeError);
     assert.throws(() => mergeLoaderStates('x' as unknown as LoaderState[]), TypeError);
@@ -222,7 +226,7 @@ describe('mergeLoaderStates: simulated ranks as processes', () => {
             if (code !== 0) reject(new Error(`rank ${r} of ${worldSize} exited with ${code}: ${stderr}`));
             else
               resolve({
-                keys: [...stdout.matchAll(/^key (.*)$/gm)].map((m) => m[1]),
+                keys: [...stdout.matchAll(/^key (.*)$/gm)].map((m) => at(m, 1)),
                 state: JSON.parse(readFileSync(out, 'utf8')) as LoaderState,
               });
           });

@@ -9,6 +9,7 @@ import { ShardError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { createLoader } from '../../sources/loader.js';
 import { listShards, objectShardStream } from '../../sources/object-store.js';
+import { at } from '../helpers/at.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { writeShards } from './fixtures.js';
 
@@ -149,7 +150,7 @@ describe('s3:// shards against a real S3-compatible server on 127.0.0.1 (s3rver)
     process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${proxy.port}`;
     try {
       const got = await bytesOf(objectShardStream(`s3://${BUCKET}/data/train-001.tar`, { backoffMs: 10 }));
-      const want = readFileSync(local.paths[1]);
+      const want = readFileSync(at(local.paths, 1));
       assert.ok(want.length > 100_000, 'the shard must be larger than the cut');
       assert.ok(got.equals(want), `got ${got.length} bytes, want ${want.length}`);
       const gets = proxy.requests.filter((r) => r.startsWith('GET '));
