@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { fromShards } from '../../sources/from-shards.js';
 import { createLoader } from '../../sources/loader.js';
@@ -197,7 +198,7 @@ describe('mergeLoaderStates: resume with another number of ranks', () => {
 });
 
 describe('mergeLoaderStates: simulated ranks as processes', () => {
-  const child = join(process.cwd(), 'dist', 'test', 'fixtures', 'elastic-rank-child.js');
+  const child = fileURLToPath(new URL('../fixtures/elastic-rank-child.js', import.meta.url));
 
   /** Starts `worldSize` child processes with RANK/WORLD_SIZE; resolves with each one's keys and state file. */
   async function processes(
