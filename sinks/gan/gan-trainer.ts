@@ -25,8 +25,14 @@ export interface GanPair {
 export interface GanStepReport {
   /** Completed generator steps (1 after the first). */
   readonly step: number;
-  /** Mean discriminator loss over this step's D updates. */
+  /** Mean discriminator loss over this step's D updates (`dLossReal + alpha * dLossFake + beta * dLossNegative`). */
   readonly dLoss: number;
+  /** Mean over this step's D updates of `mean(relu(1 - D(x)))`. */
+  readonly dLossReal: number;
+  /** Mean over this step's D updates of `mean(relu(1 + D(G(z))))`, before the alpha weight. */
+  readonly dLossFake: number;
+  /** Mean over this step's D updates of `mean(relu(1 + D(NDA(x))))`, before the beta weight. */
+  readonly dLossNegative: number;
   /** Generator loss of this step. */
   readonly gLoss: number;
   /** Wall time of this step (its D updates and the G update), in milliseconds. */
@@ -110,7 +116,7 @@ export interface TrainNdaGanOptions {
    */
   readonly seed?: number;
   /**
-   * Run folder: `metrics.jsonl` (one JSON line `{step, dLoss, gLoss, msPerStep}` per G step; a run
+   * Run folder: `metrics.jsonl` (one JSON line `{step, dLoss, dLossReal, dLossFake, dLossNegative, gLoss, msPerStep}` per G step; a run
    * from step 0 starts it afresh, a resumed one appends) and the checkpoints.
    * @default undefined (nothing written)
    */
@@ -244,7 +250,7 @@ export async function trainNdaGan(
   try {
     while (step < steps) {
       const started = performance.now();
-      let dSum = 0;
+      const dSum = { loss: 0, real: 0, fake: 0, negative: 0 };
       let n = 0;
       for (let k = 0; k < dStepsPerG; k++) {
         const next = await iterator.next();
@@ -274,7 +280,7 @@ export async function trainNdaGan(
             tensors.push(fakeLabels);
             labelled = { labels, fakeLabels };
           }
-          dSum += await discriminatorStep(tf, models!, optimizers!, {
+          const d = await discriminatorStep(tf, models!, optimizers!, {
             real: realT,
             negative: negT,
             z: zT,
@@ -282,6 +288,10 @@ export async function trainNdaGan(
             beta,
             ...labelled,
           });
+          dSum.loss += d.loss;
+          dSum.real += d.real;
+          dSum.fake += d.fake;
+          dSum.negative += d.negative;
         } finally {
           tf.dispose(tensors);
         }
@@ -298,9 +308,17 @@ export async function trainNdaGan(
       }
       step++;
       ema?.update(step);
-      const dLoss = dSum / dStepsPerG;
+      const dLoss = dSum.loss / dStepsPerG;
       lastLosses = { dLoss, gLoss };
-      const report: GanStepReport = { step, dLoss, gLoss, msPerStep: performance.now() - started };
+      const report: GanStepReport = {
+        step,
+        dLoss,
+        dLossReal: dSum.real / dStepsPerG,
+        dLossFake: dSum.fake / dStepsPerG,
+        dLossNegative: dSum.negative / dStepsPerG,
+        gLoss,
+        msPerStep: performance.now() - started,
+      };
       if (metrics !== undefined) await appendFile(metrics, `${JSON.stringify(report)}\n`);
       options.onStep?.(report);
       if (checkpointEvery !== undefined && (step % checkpointEvery === 0 || step === steps)) await checkpoint();

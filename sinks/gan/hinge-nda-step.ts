@@ -1,5 +1,6 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { rangeError, typeError } from '../../sources/errors.js';
+import { hingeGeneratorLoss, hingeNdaLoss } from './hinge-nda-loss.js';
 
 /** The two networks {@link ndaGanStep} trains (e.g. from `createDcgan`). */
 export interface GanModels {
@@ -60,6 +61,20 @@ export interface NdaGanStepLosses {
   readonly dLoss: number;
   /** `-mean(D(G(zG)))`, before the G update (with the updated D). */
   readonly gLoss: number;
+  /** The unweighted terms of `dLoss` (see {@link DiscriminatorLosses}). */
+  readonly dTerms: Omit<DiscriminatorLosses, 'loss'>;
+}
+
+/** What {@link discriminatorStep} returns: its loss and the loss's three unweighted terms, before the update. */
+export interface DiscriminatorLosses {
+  /** `real + alpha * fake + beta * negative`. */
+  readonly loss: number;
+  /** `mean(relu(1 - D(x)))`. */
+  readonly real: number;
+  /** `mean(relu(1 + D(G(z))))` (unweighted). */
+  readonly fake: number;
+  /** `mean(relu(1 + D(neg)))` (unweighted). */
+  readonly negative: number;
 }
 
 /** The inputs of one {@link discriminatorStep}. Tensors stay owned by the caller. */
@@ -115,19 +130,19 @@ export async function ndaGanStep(
   optimizers: GanOptimizers,
   inputs: NdaGanStepInputs,
 ): Promise<NdaGanStepLosses> {
-  const dLoss = await discriminatorStep(tf, models, optimizers, inputs);
+  const { loss: dLoss, ...dTerms } = await discriminatorStep(tf, models, optimizers, inputs);
   const gLoss = await generatorStep(tf, models, optimizers, inputs.zG, inputs.labelsG);
-  return { dLoss, gLoss };
+  return { dLoss, gLoss, dTerms };
 }
 
 /**
  * The discriminator half of {@link ndaGanStep}: one update of D on ONE forward of
  * `concat([real, G(z), negative])` with the loss
- * `mean(relu(1-D(x))) + alpha*mean(relu(1+D(G(z)))) + beta*mean(relu(1+D(neg)))`; the fakes are made
- * by G in training mode without a gradient to G; only D's variables are updated. Every intermediate
- * tensor is released.
+ * `mean(relu(1-D(x))) + alpha*mean(relu(1+D(G(z)))) + beta*mean(relu(1+D(neg)))` (`hingeNdaLoss`); the
+ * fakes are made by G in training mode without a gradient to G; only D's variables are updated. Every
+ * intermediate tensor is released.
  *
- * @returns the loss before the update.
+ * @returns the loss and its three unweighted terms, before the update (read back together).
  * @throws RangeError/TypeError for bad weights or mismatched shapes.
  */
 export async function discriminatorStep(
@@ -135,7 +150,7 @@ export async function discriminatorStep(
   models: GanModels,
   optimizers: GanOptimizers,
   inputs: DiscriminatorStepInputs,
-): Promise<number> {
+): Promise<DiscriminatorLosses> {
   const action = 'run an NDA-GAN step';
   const alpha = checkWeight(action, 'alpha', inputs.alpha ?? 0.25);
   const beta = checkWeight(action, 'beta', inputs.beta ?? 0.75);
@@ -169,9 +184,10 @@ export async function discriminatorStep(
     );
   }
   const nFake = fake.shape[0];
-  let dCost: TFJS.Scalar | null;
+  // The loss and its terms, kept past minimize's scope and read back together after the update.
+  let terms: TFJS.Tensor | null = null;
   try {
-    dCost = optimizers.discriminator.minimize(
+    const dCost = optimizers.discriminator.minimize(
       () => {
         const images = tf.concat([real, fake, negative], 0);
         const dInput = conditional
@@ -179,19 +195,21 @@ export async function discriminatorStep(
           : images;
         const logits = D.apply(dInput, { training: true }) as TFJS.Tensor;
         const [lr, lf, ln] = tf.split(tf.reshape(logits, [-1]), [nReal, nFake, nNeg]);
-        const one = tf.scalar(1);
-        const realTerm = tf.mean(tf.relu(tf.sub(one, lr!)));
-        const fakeTerm = tf.mul(alpha, tf.mean(tf.relu(tf.add(one, lf!))));
-        const negTerm = tf.mul(beta, tf.mean(tf.relu(tf.add(one, ln!))));
-        return tf.addN([realTerm, fakeTerm, negTerm]) as TFJS.Scalar;
+        const loss = hingeNdaLoss(tf, { real: lr!, fake: lf!, negative: ln! }, alpha, beta);
+        terms = tf.keep(tf.stack([loss.loss, loss.real, loss.fake, loss.negative]));
+        return loss.loss;
       },
       true,
       dVars,
     );
+    dCost?.dispose();
+    if (terms === null) throw new Error('Cannot read an NDA-GAN loss as the optimizer returned none');
+    const [loss, realTerm, fakeTerm, negTerm] = await (terms as TFJS.Tensor).data();
+    return { loss: loss!, real: realTerm!, fake: fakeTerm!, negative: negTerm! };
   } finally {
     fake.dispose();
+    (terms as TFJS.Tensor | null)?.dispose();
   }
-  return readAndDispose(dCost);
 }
 
 /**
@@ -220,7 +238,7 @@ export async function generatorStep(
     () => {
       const fake = G.apply(conditional ? [zG, labelsG!] : zG, { training: true }) as TFJS.Tensor;
       const logits = D.apply(conditional ? [fake, labelsG!] : fake, { training: true }) as TFJS.Tensor;
-      return tf.neg(tf.mean(logits)) as TFJS.Scalar;
+      return hingeGeneratorLoss(tf, logits);
     },
     true,
     gVars,

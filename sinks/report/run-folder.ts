@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../checkpoint/write-file-atomic.js';
  * The files of a run folder (`runs/<name>/`), written by the trainers and pipelines and read by
  * {@link writeRunReport}:
  * - `config.json`: the resolved configuration (every option with its final value, the seed, the backend);
- * - `metrics.jsonl`: one JSON object per training step (`{step, dLoss, gLoss, msPerStep}` for the GAN);
+ * - `metrics.jsonl`: one JSON object per training step (`{step, dLoss, dLossReal, dLossFake, dLossNegative, gLoss, msPerStep}` for the GAN);
  * - `eval.jsonl`: one JSON object per evaluation (`{step, fid, kid, kidStd, n}`);
  * - `*.json` tables (`anomaly.json`: AUROC rows), `*.png` sample grids, `step-NNNNNN/` checkpoints;
  * - `report.html`: the report.

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { fmnistGan } from '../../pipelines/fmnist-gan.js';
 import { findPipeline } from '../../pipelines/registry.js';
 import { runCli } from '../cli/cli-helper.js';
+import { at } from '../helpers/at.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('fmnistGan', () => {
@@ -39,6 +40,13 @@ describe('fmnistGan', () => {
       [1, 2],
     );
     for (const m of metrics) assert.ok(Number.isFinite(m.dLoss) && Number.isFinite(m.gLoss));
+    // the NDA run trains with the paper's weights: dLoss = real + 0.25 fake + 0.75 negative
+    for (const m of metrics) {
+      const weighted = m.dLossReal + 0.25 * m.dLossFake + 0.75 * m.dLossNegative;
+      assert.ok(m.dLossNegative > 0.1 && Math.abs(m.dLoss - weighted) < 1e-5, JSON.stringify(m));
+    }
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    assert.deepEqual([config.alpha, config.beta], [0.25, 0.75]);
     assert.ok(existsSync(join(runDir, 'step-000002')), 'final checkpoint');
     assert.match(lines[0]!, /^backend: wasm \(forced\)/);
     assert.ok(lines.some((l) => /^step 2\/2: dLoss /.test(l)));
@@ -64,9 +72,21 @@ describe('fmnistGan', () => {
       runDir,
     });
     assert.equal(r.details?.nda, 'none');
-    assert.equal(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 1);
+    const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    assert.equal(metrics.length, 1);
+    // alpha 1, beta 0 recorded and used: the step's D loss is the plain hinge loss, real + fake, though
+    // the negatives' term (here on the real images themselves) is far from 0
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
-    assert.deepEqual([config['alpha'], config['beta'], config['ndaOptions']], [1, 0, {}]);
+    assert.deepEqual([config['nda'], config['alpha'], config['beta'], config['ndaOptions']], ['none', 1, 0, {}]);
+    const m = at(metrics, 0);
+    assert.ok((m['dLossNegative'] ?? 0) > 0.1, JSON.stringify(m));
+    assert.ok(
+      Math.abs((m['dLoss'] ?? NaN) - ((m['dLossReal'] ?? NaN) + (m['dLossFake'] ?? NaN))) < 1e-5,
+      JSON.stringify(m),
+    );
   });
 
   it('a bad nda is a RangeError listing the valid names, before anything is read or written', async () => {

@@ -90,6 +90,9 @@ describe('trainNdaGan', () => {
     lines.forEach((l, i) => {
       assert.equal(l.step, i + 1);
       assert.ok(Number.isFinite(l.dLoss) && l.dLoss >= 0 && Number.isFinite(l.gLoss), JSON.stringify(l));
+      // the default weights, alpha 0.25 and beta 0.75, on the recorded terms
+      const weighted = l.dLossReal! + 0.25 * l.dLossFake! + 0.75 * l.dLossNegative!;
+      assert.ok(l.dLossNegative! > 0.1 && Math.abs(l.dLoss! - weighted) < 1e-5, JSON.stringify(l));
     });
     assert.deepEqual(result.lastLosses, { dLoss: lines[4]!.dLoss, gLoss: lines[4]!.gLoss });
     const folders = (await readdir(dir)).filter((f) => f.startsWith('step-')).sort();
@@ -154,6 +157,34 @@ describe('trainNdaGan', () => {
     result.models.discriminator.dispose();
     result.optimizers.generator.dispose();
     result.optimizers.discriminator.dispose();
+  });
+
+  it('trains with the alpha and beta it is given: each report is real + alpha fake + beta negative', async () => {
+    const tf = await getTf();
+    for (const [alpha, beta] of [
+      [1, 0],
+      [0.5, 2],
+    ] as const) {
+      const { models, optimizers, dispose } = tiny(tf);
+      const reports: Record<string, number>[] = [];
+      await trainNdaGan(tf, makePairs().pairs, {
+        models,
+        optimizers,
+        alpha,
+        beta,
+        seed: 4,
+        steps: 2,
+        dStepsPerG: 2,
+        onStep: (r) => reports.push({ ...r }),
+      });
+      assert.equal(reports.length, 2);
+      for (const r of reports) {
+        const weighted = r.dLossReal! + alpha * r.dLossFake! + beta * r.dLossNegative!;
+        assert.ok(r.dLossNegative! > 0.1, JSON.stringify(r));
+        assert.ok(Math.abs(r.dLoss! - weighted) < 1e-5, `alpha ${alpha} beta ${beta}: ${JSON.stringify(r)}`);
+      }
+      dispose();
+    }
   });
 
   it('validates its options before reading a pair', async () => {
