@@ -8,8 +8,7 @@ import { ndaPairs } from '../../operators/nda-pairs.js';
 import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
 import { writeSampleGrid } from '../../sinks/eval/write-sample-grid.js';
-import { createDcgan } from '../../sinks/gan/dcgan.js';
-import { createSnResnetGan } from '../../sinks/gan/sn-resnet.js';
+import { createGan, GAN_ARCHITECTURES, type GanArchitecture } from '../../sinks/gan/create-gan.js';
 import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
 import { GeneratorEma } from '../../sinks/gan/generator-ema.js';
 import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
@@ -93,11 +92,6 @@ export interface GanRunConfig {
   readonly checkpointEvery: number;
 }
 
-/** The network pairs the GAN pipelines train. */
-export const GAN_ARCHITECTURES = ['dcgan', 'sn-resnet'] as const;
-/** One of {@link GAN_ARCHITECTURES}. */
-export type GanArchitecture = (typeof GAN_ARCHITECTURES)[number];
-
 /** Options a resumed run takes from its saved config; giving a different value is refused. */
 type FixedOnResume =
   | 'seed'
@@ -111,8 +105,11 @@ type FixedOnResume =
   | 'shards'
   | 'handler'
   | 'architecture';
-/** Base width per architecture: SN-ResNet's residual blocks cost ~4x a DCGAN's at one width on a CPU. */
-const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32 };
+/**
+ * Base width per architecture: SN-ResNet's residual blocks cost ~4x a DCGAN's at one width on a CPU;
+ * BigGAN's `ch` is a multiplier (4 * ch channels), 8 gives SN-ResNet's 32 channels (the paper: 64).
+ */
+const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32, biggan: 8 };
 const DEFAULTS = {
   nda: 'jigsaw',
   alpha: 0.25,
@@ -218,7 +215,7 @@ export async function runGanPipeline(
     seed: deriveSeed(config.seed, 'weights'),
     ...(config.classes !== null ? { classes: config.classes } : {}),
   };
-  const models = config.architecture === 'sn-resnet' ? createSnResnetGan(tf, shape) : createDcgan(tf, shape);
+  const models = createGan(tf, config.architecture, shape);
   const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
   const ema = new GeneratorEma(tf, models.generator, config.ema);
   const release = () => {

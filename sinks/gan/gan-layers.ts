@@ -1,4 +1,5 @@
 import type * as TFJS from '@tensorflow/tfjs';
+import { rangeError, typeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
 
 type Layer = TFJS.layers.Layer;
@@ -19,6 +20,15 @@ export interface SeededLayerConfig extends LayerArgs {
    * @default undefined (unseeded)
    */
   readonly seed?: number | null;
+  /**
+   * Initialisation of the layer's weights (kernel, embedding, table): `'glorot'` (tfjs's `glorotNormal`)
+   * or `'N02'`, the normal distribution N(0, 0.02) of BigGAN's `--G_init N02 --D_init N02` (the NDA
+   * paper's runs). With `'N02'` a bias starts as PyTorch's default `uniform(-1/sqrt(fanIn), 1/sqrt(fanIn))`
+   * (BigGAN re-initialises only the weights), and a conditional batch norm's gain table starts at
+   * `1 + N(0, 0.02)`, its bias table at N(0, 0.02) (BigGAN's `ccbn`: gain `1 + embed(y)`).
+   * @default 'glorot' (biases 0, gains 1)
+   */
+  readonly init?: 'glorot' | 'N02';
 }
 
 /** Config of the spectrally normalised conv layer of {@link ganLayers}. */
@@ -65,6 +75,8 @@ export interface ConditionalBatchNormConfig extends ClassLayerConfig {
 export interface ProjectionConfig extends ClassLayerConfig {
   /** Spectrally normalise the class embedding (as BigGAN). @default true */
   readonly spectral?: boolean;
+  /** Epsilon of the power iteration's normalisation. @default 1e-12 */
+  readonly epsilon?: number;
 }
 
 /** Config of the class embedding of {@link ganLayers}. */
@@ -92,14 +104,16 @@ export interface GanLayers {
   snDense(config: SnDenseConfig): Layer;
   /**
    * Conditional batch norm: inputs `[x [n,h,w,c], y [n,1]]`; batch norm without its own affine, then
-   * per-class gain (starts at 1) and bias (starts at 0), `[classes, c]` trainable tables. Batch
-   * statistics in training mode (moving ones updated), moving statistics in inference mode.
-   * Class name `NdaflowConditionalBatchNorm`.
+   * per-class gain (starts at 1, or `1 + N(0, 0.02)` with `init: 'N02'`) and bias (0, or N(0, 0.02)),
+   * `[classes, c]` trainable tables. Batch statistics in training mode (moving ones updated), moving
+   * statistics in inference mode. With `classes: 1` it may take `x` alone (every sample class 0: BigGAN's
+   * unconditional `ccbn`). Class name `NdaflowConditionalBatchNorm`.
    */
   conditionalBatchNorm(config: ConditionalBatchNormConfig): Layer;
   /**
    * Projection discriminator head (Miyato & Koyama 2018): inputs `[h [n,c], y [n,1]]` -> `[n,1]` =
    * `sum(embed(y) * h)`, the `[classes, c]` embedding spectrally normalised unless `spectral: false`.
+   * With `classes: 1` it may take `h` alone (every sample class 0: BigGAN's unconditional D).
    * Class name `NdaflowProjection`.
    */
   projection(config: ProjectionConfig): Layer;
@@ -144,8 +158,25 @@ function buildLayers(tf: typeof TFJS): GanLayers {
   };
   const seedOf = (seed: number | null | undefined, part: string) =>
     seed === undefined || seed === null ? undefined : deriveSeed(seed, part);
-  const kernelInit = (seed: number | null | undefined) =>
-    tf.initializers.glorotNormal({ seed: seedOf(seed, 'kernel') });
+  type Init = 'glorot' | 'N02';
+  const kernelInit = (seed: number | null | undefined, init: Init = 'glorot') =>
+    init === 'N02'
+      ? tf.initializers.randomNormal({ mean: 0, stddev: 0.02, seed: seedOf(seed, 'kernel') })
+      : tf.initializers.glorotNormal({ seed: seedOf(seed, 'kernel') });
+  /** Zeros, or with `'N02'` PyTorch's default bias `uniform(+-1/sqrt(fanIn))` (BigGAN leaves biases at it). */
+  const biasInit = (seed: number | null | undefined, init: Init, fanIn: number) =>
+    init === 'N02'
+      ? tf.initializers.randomUniform({
+          minval: -1 / Math.sqrt(fanIn),
+          maxval: 1 / Math.sqrt(fanIn),
+          seed: seedOf(seed, 'bias'),
+        })
+      : tf.initializers.zeros();
+  const checkInit = (init: unknown): Init => {
+    if (init === undefined || init === 'glorot' || init === 'N02') return init ?? 'glorot';
+    if (init === 'n02') return 'N02'; // tfjs's serialisation snake-cases string config values on save
+    throw rangeError('build a GAN layer', "init must be 'glorot' or 'N02'", init);
+  };
   const uInit = (seed: number | null | undefined) =>
     tf.initializers.randomNormal({ mean: 0, stddev: 1, seed: seedOf(seed, 'u') });
   const single = (inputs: TFJS.Tensor | TFJS.Tensor[]) => (Array.isArray(inputs) ? inputs[0]! : inputs);
@@ -168,6 +199,7 @@ function buildLayers(tf: typeof TFJS): GanLayers {
       'classes',
       'momentum',
       'spectral',
+      'init',
     ])
       delete rest[k];
     return rest as LayerArgs;
@@ -192,11 +224,13 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     readonly useBias: boolean;
     readonly epsilon: number;
     readonly seed: number | null;
+    readonly init: Init;
     private kernel!: LayerVariable;
     private bias: LayerVariable | null = null;
     private u!: LayerVariable;
     constructor(config: SnConv2dConfig) {
       super(base(config));
+      this.init = checkInit(config.init);
       this.filters = config.filters;
       this.kernelSize = config.kernelSize;
       this.strides = config.strides ?? 1;
@@ -208,8 +242,9 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     override build(inputShape: Shape | Shape[]): void {
       const cin = lastDim(inputShape);
       const k = this.kernelSize;
-      this.kernel = add(this)('kernel', [k, k, cin, this.filters], 'float32', kernelInit(this.seed));
-      if (this.useBias) this.bias = add(this)('bias', [this.filters], 'float32', tf.initializers.zeros());
+      this.kernel = add(this)('kernel', [k, k, cin, this.filters], 'float32', kernelInit(this.seed, this.init));
+      if (this.useBias)
+        this.bias = add(this)('bias', [this.filters], 'float32', biasInit(this.seed, this.init, k * k * cin));
       this.u = add(this)('u', [1, this.filters], 'float32', uInit(this.seed), undefined, false);
       this.built = true;
     }
@@ -243,6 +278,7 @@ function buildLayers(tf: typeof TFJS): GanLayers {
         useBias: this.useBias,
         epsilon: this.epsilon,
         seed: this.seed,
+        init: this.init,
       };
     }
   }
@@ -253,19 +289,22 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     readonly useBias: boolean;
     readonly epsilon: number;
     readonly seed: number | null;
+    readonly init: Init;
     private kernel!: LayerVariable;
     private bias: LayerVariable | null = null;
     private u!: LayerVariable;
     constructor(config: SnDenseConfig) {
       super(base(config));
+      this.init = checkInit(config.init);
       this.units = config.units;
       this.useBias = config.useBias ?? true;
       this.epsilon = config.epsilon ?? 1e-12;
       this.seed = config.seed ?? null;
     }
     override build(inputShape: Shape | Shape[]): void {
-      this.kernel = add(this)('kernel', [lastDim(inputShape), this.units], 'float32', kernelInit(this.seed));
-      if (this.useBias) this.bias = add(this)('bias', [this.units], 'float32', tf.initializers.zeros());
+      const fanIn = lastDim(inputShape);
+      this.kernel = add(this)('kernel', [fanIn, this.units], 'float32', kernelInit(this.seed, this.init));
+      if (this.useBias) this.bias = add(this)('bias', [this.units], 'float32', biasInit(this.seed, this.init, fanIn));
       this.u = add(this)('u', [1, this.units], 'float32', uInit(this.seed), undefined, false);
       this.built = true;
     }
@@ -282,7 +321,14 @@ function buildLayers(tf: typeof TFJS): GanLayers {
       });
     }
     override getConfig(): TFJS.serialization.ConfigDict {
-      return { ...super.getConfig(), units: this.units, useBias: this.useBias, epsilon: this.epsilon, seed: this.seed };
+      return {
+        ...super.getConfig(),
+        units: this.units,
+        useBias: this.useBias,
+        epsilon: this.epsilon,
+        seed: this.seed,
+        init: this.init,
+      };
     }
   }
 
@@ -291,20 +337,27 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     readonly classes: number;
     readonly momentum: number;
     readonly epsilon: number;
+    readonly seed: number | null;
+    readonly init: Init;
     private gain!: LayerVariable;
     private bias!: LayerVariable;
     private movingMean!: LayerVariable;
     private movingVariance!: LayerVariable;
     constructor(config: ConditionalBatchNormConfig) {
       super(base(config));
+      this.seed = config.seed ?? null;
+      this.init = checkInit(config.init);
       this.classes = config.classes;
       this.momentum = config.momentum ?? 0.9;
       this.epsilon = config.epsilon ?? 1e-5;
     }
     override build(inputShape: Shape | Shape[]): void {
       const c = lastDim(inputShape);
-      this.gain = add(this)('gain', [this.classes, c], 'float32', tf.initializers.ones());
-      this.bias = add(this)('bias', [this.classes, c], 'float32', tf.initializers.zeros());
+      const n02 = this.init === 'N02';
+      const normal = (mean: number, part: string) =>
+        tf.initializers.randomNormal({ mean, stddev: 0.02, seed: seedOf(this.seed, part) });
+      this.gain = add(this)('gain', [this.classes, c], 'float32', n02 ? normal(1, 'gain') : tf.initializers.ones());
+      this.bias = add(this)('bias', [this.classes, c], 'float32', n02 ? normal(0, 'bias') : tf.initializers.zeros());
       this.movingMean = add(this)('moving_mean', [c], 'float32', tf.initializers.zeros(), undefined, false);
       this.movingVariance = add(this)('moving_variance', [c], 'float32', tf.initializers.ones(), undefined, false);
       this.built = true;
@@ -314,7 +367,7 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     }
     override call(inputs: TFJS.Tensor | TFJS.Tensor[], kwargs: Kwargs): TFJS.Tensor {
       return tf.tidy(() => {
-        const [x, y] = inputs as TFJS.Tensor[];
+        const [x, y] = Array.isArray(inputs) ? inputs : [inputs, undefined];
         const c = x!.shape[x!.rank - 1]!;
         let mean: TFJS.Tensor;
         let variance: TFJS.Tensor;
@@ -328,14 +381,26 @@ function buildLayers(tf: typeof TFJS): GanLayers {
           variance = this.movingVariance.read();
         }
         const normed = tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
-        const hot = labelsOneHot(y!, this.classes);
+        if (y === undefined) {
+          if (this.classes !== 1) throw typeError('apply a conditional batch norm', 'it needs labels', 'none');
+          // one class, no labels: the table's single row, as BigGAN's unconditional ccbn (all y = 0)
+          return tf.add(tf.mul(normed, tf.reshape(this.gain.read(), [c])), tf.reshape(this.bias.read(), [c]));
+        }
+        const hot = labelsOneHot(y, this.classes);
         const gain = tf.reshape(tf.matMul(hot, this.gain.read() as TFJS.Tensor2D), [-1, 1, 1, c]);
         const bias = tf.reshape(tf.matMul(hot, this.bias.read() as TFJS.Tensor2D), [-1, 1, 1, c]);
         return tf.add(tf.mul(normed, gain), bias);
       });
     }
     override getConfig(): TFJS.serialization.ConfigDict {
-      return { ...super.getConfig(), classes: this.classes, momentum: this.momentum, epsilon: this.epsilon };
+      return {
+        ...super.getConfig(),
+        classes: this.classes,
+        momentum: this.momentum,
+        epsilon: this.epsilon,
+        seed: this.seed,
+        init: this.init,
+      };
     }
   }
 
@@ -343,18 +408,22 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     static className = 'NdaflowProjection';
     readonly classes: number;
     readonly spectral: boolean;
+    readonly epsilon: number;
     readonly seed: number | null;
+    readonly init: Init;
     private embedding!: LayerVariable;
     private u: LayerVariable | null = null;
     constructor(config: ProjectionConfig) {
       super(base(config));
+      this.init = checkInit(config.init);
       this.classes = config.classes;
       this.spectral = config.spectral ?? true;
+      this.epsilon = config.epsilon ?? 1e-12;
       this.seed = config.seed ?? null;
     }
     override build(inputShape: Shape | Shape[]): void {
       const c = lastDim(inputShape);
-      this.embedding = add(this)('embedding', [this.classes, c], 'float32', kernelInit(this.seed));
+      this.embedding = add(this)('embedding', [this.classes, c], 'float32', kernelInit(this.seed, this.init));
       if (this.spectral) this.u = add(this)('u', [1, c], 'float32', uInit(this.seed), undefined, false);
       this.built = true;
     }
@@ -364,14 +433,24 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     }
     override call(inputs: TFJS.Tensor | TFJS.Tensor[], kwargs: Kwargs): TFJS.Tensor {
       return tf.tidy(() => {
-        const [h, y] = inputs as TFJS.Tensor[];
+        const [h, y] = Array.isArray(inputs) ? inputs : [inputs, undefined];
         const table = this.embedding.read() as TFJS.Tensor2D;
-        const e = this.u === null ? table : normalise(table, this.u, kwargs['training'] === true, 1e-12);
-        return tf.sum(tf.mul(tf.matMul(labelsOneHot(y!, this.classes), e), h!), 1, true);
+        const e = this.u === null ? table : normalise(table, this.u, kwargs['training'] === true, this.epsilon);
+        // one class, no labels: the single row for every sample (BigGAN's unconditional D, all y = 0)
+        if (y === undefined && this.classes !== 1) throw typeError('apply a projection', 'it needs labels', 'none');
+        const rows = y === undefined ? e : tf.matMul(labelsOneHot(y, this.classes), e);
+        return tf.sum(tf.mul(rows, h!), 1, true);
       });
     }
     override getConfig(): TFJS.serialization.ConfigDict {
-      return { ...super.getConfig(), classes: this.classes, spectral: this.spectral, seed: this.seed };
+      return {
+        ...super.getConfig(),
+        classes: this.classes,
+        spectral: this.spectral,
+        epsilon: this.epsilon,
+        seed: this.seed,
+        init: this.init,
+      };
     }
   }
 

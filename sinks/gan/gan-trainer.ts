@@ -7,8 +7,7 @@ import { deriveSeed, freshSeed, Random } from '../../sources/random.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { saveCheckpoint } from '../checkpoint/save-checkpoint.js';
 import { conditionalClasses } from './conditional-classes.js';
-import { createDcgan } from './dcgan.js';
-import { createSnResnetGan } from './sn-resnet.js';
+import { createGan, GAN_ARCHITECTURES, type GanArchitecture } from './create-gan.js';
 import { GeneratorEma, type GeneratorEmaOptions } from './generator-ema.js';
 import { discriminatorStep, generatorStep, type GanModels, type GanOptimizers } from './hinge-nda-step.js';
 import { imageBatchToTensor } from './to-tensor.js';
@@ -43,20 +42,20 @@ export interface GanStepReport {
 export interface TrainNdaGanOptions {
   /**
    * The networks to train.
-   * @default a DCGAN (`createDcgan(tf, {z, ch, classes, size: h, channels: c, seed: deriveSeed(seed, 'weights')})`), or an SN-ResNet
-   *   (`createSnResnetGan`, same options) with `architecture: 'sn-resnet'`, built for the first pair's images
+   * @default the `architecture`'s pair (`createGan(tf, architecture, {z, ch, classes, size: h, channels: c,
+   *   seed: deriveSeed(seed, 'weights')})`), built for the first pair's images
    */
   readonly models?: GanModels;
   /**
-   * The architecture the trainer builds when `models` is not given: `'dcgan'` (`createDcgan`) or
-   * `'sn-resnet'` (`createSnResnetGan`).
+   * The architecture the trainer builds when `models` is not given: `'dcgan'` (`createDcgan`),
+   * `'sn-resnet'` (`createSnResnetGan`) or `'biggan'` (`createBigGan`, BigGAN-32 as the NDA paper's runs).
    * @default 'dcgan'
    */
-  readonly architecture?: 'dcgan' | 'sn-resnet';
+  readonly architecture?: GanArchitecture;
   /**
    * Base width of the networks the trainer builds (`ch` of `createDcgan` / `createSnResnetGan`);
    * unused with `models`. An integer >= 1.
-   * @default the architecture's default (64 for dcgan, 128 for sn-resnet)
+   * @default the architecture's default (64 for dcgan, 128 for sn-resnet, 64 (256 channels) for biggan)
    */
   readonly ch?: number;
   /**
@@ -202,8 +201,8 @@ export async function trainNdaGan(
       throw typeError(ACTION, `${name} must be a function`, typeof options[name]);
   }
   const architecture = options.architecture ?? 'dcgan';
-  if (architecture !== 'dcgan' && architecture !== 'sn-resnet')
-    throw rangeError(ACTION, "architecture must be 'dcgan' or 'sn-resnet'", architecture);
+  if (!(GAN_ARCHITECTURES as readonly string[]).includes(architecture))
+    throw rangeError(ACTION, `architecture must be one of ${GAN_ARCHITECTURES.join(', ')}`, architecture);
   const ch = options.ch === undefined ? undefined : checkInteger(ACTION, 'ch', options.ch, 1, 1 << 12);
   let classes = options.classes === undefined ? null : checkInteger(ACTION, 'classes', options.classes, 1, 1 << 16);
   if (options.models !== undefined) {
@@ -232,7 +231,7 @@ export async function trainNdaGan(
         ...(ch === undefined ? {} : { ch }),
         ...(classes === null ? {} : { classes }),
       };
-      models = architecture === 'sn-resnet' ? createSnResnetGan(tf, built) : createDcgan(tf, built);
+      models = createGan(tf, architecture, built);
     }
     optimizers ??= { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
     if (ema === null && emaOption !== false) ema = new GeneratorEma(tf, models.generator, emaOption);

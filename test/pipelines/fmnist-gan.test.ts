@@ -295,7 +295,32 @@ describe('fmnistGan', () => {
     await assert.rejects(
       // @ts-expect-error: a bad name, checked at run time
       fmnistGan.run({ evaluate: false, architecture: 'vit', steps: 1, runDir: join(tempDir(), 'x') }),
-      /architecture must be one of dcgan, sn-resnet: current value is "vit"/,
+      /architecture must be one of dcgan, sn-resnet, biggan: current value is "vit"/,
     );
+  });
+
+  it('--arch biggan --conditional trains BigGAN-32 (ch 8: 32 channels) on the cls labels', async () => {
+    const runDir = join(tempDir(), 'run');
+    const r = await fmnistGan.run({
+      evaluate: false,
+      nda: 'jigsaw',
+      architecture: 'biggan',
+      conditional: true,
+      steps: 1,
+      seed: 9,
+      backend: 'wasm',
+      batchSize: 4,
+      shuffle: 0,
+      runDir,
+    });
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    assert.deepEqual([config.architecture, config.classes, config.ch], ['biggan', 10, 8]);
+    const [m] = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(Number.isFinite(m.dLoss) && Number.isFinite(m.gLoss), JSON.stringify(m));
+    assert.ok(existsSync(join(runDir, 'step-000001')), 'checkpoint of the custom layers');
+    assert.equal(r.accounting.lost, 0);
   });
 });
