@@ -27,7 +27,7 @@ export type CutmixBatch = Batch & {
 /**
  * Replaces each image of a batch by a cutmix negative: ONE lambda ~ Beta(beta, beta) and ONE box
  * per batch (CutMix's rule: sides sqrt(1 - lambda) of the image's, centre uniform, clipped), the
- * box filled from each image's partner, another image of the batch (a derangement); see
+ * box filled from each image's partner, another image of the batch (a derangement, or with `partners: 'official'` the official draw); see
  * {@link cutmixTransform}. Adds `__partner__` (each image's partner, by key) and `__cutmix__:
  * { lambda, boxes: { [field]: { top, left, bottom, right } } }` (bottom and right exclusive);
  * `__key__`, `__url__`, the lineage and the other fields are kept; the input batch is not
@@ -41,7 +41,7 @@ export type CutmixBatch = Batch & {
  */
 export function cutmix(options: CutmixOptions = {}): OperatorFunction<Batch, CutmixBatch> {
   const action = 'create a cutmix';
-  const transform = cutmixTransform(transformOptionsOf(action, options, ['beta']));
+  const transform = cutmixTransform(transformOptionsOf(action, options, ['beta', 'partners']));
   return ndaOperator(action, 'cutmix', transform, options, (out, results) => {
     const boxes: Record<string, CutmixBox> = {};
     for (const [field, r] of results) boxes[field] = r.box;

@@ -20,7 +20,7 @@ export type MixupBatch = Batch & { __partner__: string[]; __mixup__: { lambda: n
 /**
  * Replaces each image of a batch by a mixup negative `lambda * x + (1 - lambda) * partner`, with
  * ONE lambda ~ Beta(alpha, alpha) per batch (alpha = 25 as in the paper) and the partner another
- * image of the batch (a derangement). 8-bit pixels are rounded to the nearest integer (halves up),
+ * image of the batch (a derangement, or with `partners: 'official'` the official draw); `lambda` fixes lambda. 8-bit pixels are rounded to the nearest integer (halves up),
  * float32 pixels are not rounded; lambda is a multiple of 2^-15 (see {@link mixupTransform}).
  * Adds `__partner__` (each image's partner, by key) and `__mixup__: { lambda }`; `__key__`,
  * `__url__`, the lineage and the other fields are kept; the input batch is not modified. Draws
@@ -34,7 +34,7 @@ export type MixupBatch = Batch & { __partner__: string[]; __mixup__: { lambda: n
  */
 export function mixup(options: MixupOptions = {}): OperatorFunction<Batch, MixupBatch> {
   const action = 'create a mixup';
-  const transform = mixupTransform(transformOptionsOf(action, options, ['alpha']));
+  const transform = mixupTransform(transformOptionsOf(action, options, ['alpha', 'lambda', 'partners']));
   return ndaOperator(action, 'mixup', transform, options, (out, results) => {
     out.__mixup__ = { lambda: results.values().next().value?.lambda };
   }) as OperatorFunction<Batch, MixupBatch>;

@@ -17,7 +17,8 @@ export interface ShiftOptions extends ShiftTransformOptions, NdaOperatorOptions 
 /**
  * Replaces each image of a batch by a shift negative: the image rolled (wrapped around) down and
  * right by one offset per batch, 10..24 px at 32 px scaled with the image, as the official code's
- * `shifted` (see {@link shiftTransform}). `__key__`, `__url__`, the lineage and the other fields
+ * `shifted` (see {@link shiftTransform}); with `mode: 'official'`, exactly the official `shifted`,
+ * which leaves the bottom-right block in place. `__key__`, `__url__`, the lineage and the other fields
  * are kept; the input batch is not modified. Draws from `(seed, 'shift', epoch, the batch's keys)`.
  * Deterministic given `seed`.
  *
@@ -28,6 +29,6 @@ export interface ShiftOptions extends ShiftTransformOptions, NdaOperatorOptions 
  */
 export function shift(options: ShiftOptions = {}): OperatorFunction<Batch, Batch> {
   const action = 'create a shift';
-  const transform = shiftTransform(transformOptionsOf(action, options, ['offset']));
+  const transform = shiftTransform(transformOptionsOf(action, options, ['offset', 'mode']));
   return ndaOperator(action, 'shift', transform, options);
 }

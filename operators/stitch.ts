@@ -21,7 +21,7 @@ export type StitchBatch = Batch & { __partner__: string[]; __stitch__: { directi
 /**
  * Replaces each image of a batch by a stitch negative: per batch, top-bottom or left-right (p =
  * 1/2); the image's top (left) half, then the bottom (right) half of its partner, another image of
- * the batch (a derangement); for an odd size the partner gives the larger half (see
+ * the batch (a derangement, or with `partners: 'official'` the official draw, see {@link stitchTransform}); for an odd size the partner gives the larger half (see
  * {@link stitchTransform}). Adds `__partner__` (each image's partner, by key) and `__stitch__:
  * { direction }`; `__key__`, `__url__`, the lineage and the other fields are kept; the input batch
  * is not modified. Draws from `(seed, 'stitch', epoch, the batch's keys)`. Deterministic given `seed`.
@@ -34,7 +34,7 @@ export type StitchBatch = Batch & { __partner__: string[]; __stitch__: { directi
  */
 export function stitch(options: StitchOptions = {}): OperatorFunction<Batch, StitchBatch> {
   const action = 'create a stitch';
-  const transform = stitchTransform(transformOptionsOf(action, options, ['p']));
+  const transform = stitchTransform(transformOptionsOf(action, options, ['p', 'partners']));
   return ndaOperator(action, 'stitch', transform, options, (out, results) => {
     out.__stitch__ = { direction: results.values().next().value?.direction };
   }) as OperatorFunction<Batch, StitchBatch>;

@@ -1,7 +1,7 @@
 import { rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import type { Random } from '../../sources/random.js';
-import { derangement } from './nda-transform.js';
+import { derangement, nonIdentityPermutation, PARTNER_DRAWS, type PartnerDraw } from './nda-transform.js';
 
 /**
  * Checks a transform's options object: a plain object whose keys are all among `allowed` (a typo
@@ -65,11 +65,12 @@ export function batchDims(action: string, images: ImageBatch): readonly [n: numb
 }
 
 /**
- * The partners of a batch for a mixing transform: a derangement (no image is its own partner)
- * drawn first from the batch's generator, so every transform and field of a batch that draws
- * partners first gets the same ones. A batch must hold at least 2 images.
+ * The partners of a batch for a mixing transform, drawn first from the batch's generator, so every
+ * transform and field of a batch that draws partners first gets the same ones: a derangement (no
+ * image is its own partner), or with `draw: 'official'` the official code's non-identity permutation
+ * (see {@link PartnerDraw}). A batch must hold at least 2 images.
  */
-export function drawPartners(action: string, n: number, rng: Random): Int32Array {
+export function drawPartners(action: string, n: number, rng: Random, draw: PartnerDraw = 'derangement'): Int32Array {
   if (n === 0) return new Int32Array(0);
   if (n < 2)
     throw rangeError(
@@ -77,7 +78,12 @@ export function drawPartners(action: string, n: number, rng: Random): Int32Array
       'a batch must hold at least 2 images (each image is mixed with another one; batch with partial: false)',
       n,
     );
-  return derangement(n, rng);
+  return draw === 'official' ? nonIdentityPermutation(n, rng) : derangement(n, rng);
+}
+
+/** The `partners` option of a mixing transform (see {@link PartnerDraw}). @default 'derangement' */
+export function checkPartnerDraw(action: string, value: unknown): PartnerDraw {
+  return checkChoice(action, 'partners', value ?? 'derangement', PARTNER_DRAWS);
 }
 
 /** The stacked batch of a transform's output: same shape as the input, new data. */

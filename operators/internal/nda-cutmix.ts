@@ -1,18 +1,25 @@
 import type { ImageBatch } from '../../sources/sample.js';
 import { byteViews, copyBlock, copyOf } from '../image/nda-bytes.js';
 import { sampleBeta } from './nda-beta.js';
-import { batchDims, checkOptionKeys, checkPositive, drawPartners } from './nda-checks.js';
-import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
+import { batchDims, checkOptionKeys, checkPartnerDraw, checkPositive, drawPartners } from './nda-checks.js';
+import { batchRandom, type NdaContext, type NdaResult, type NdaTransform, type PartnerDraw } from './nda-transform.js';
 
 /** Options of the cutmix transform (plain JSON). */
 export interface CutmixTransformOptions {
   /** Parameter of the symmetric Beta(beta, beta) that lambda is drawn from (> 0). @default 1 */
   readonly beta?: number;
+  /**
+   * How partners are drawn: `'derangement'` (no image is its own partner) or `'official'`, the paper's
+   * official code (a random non-identity permutation of the batch: an image may be its own partner).
+   * @default 'derangement'
+   */
+  readonly partners?: PartnerDraw;
 }
 
 /** The resolved options. */
 export interface CutmixResolvedOptions {
   readonly beta: number;
+  readonly partners: PartnerDraw;
 }
 
 /** A box of pixels: rows [top, bottom) and columns [left, right) (empty when either is). */
@@ -42,7 +49,8 @@ export interface CutmixTransform extends NdaTransform<CutmixResolvedOptions> {
 
 /**
  * The cutmix NDA transform, pure (CutMix's `rand_bbox`, as in the official code): per batch, ONE
- * lambda ~ Beta(beta, beta), a partner for each image (a derangement of the batch) and ONE box:
+ * lambda ~ Beta(beta, beta), a partner for each image (a derangement of the batch, or the official
+ * draw: `partners`) and ONE box:
  * sides floor(H sqrt(1 - lambda)) and floor(W sqrt(1 - lambda)), centre (cy, cx) uniform over the
  * pixels, corners `cy -+ floor(side / 2)` clipped to the image. Each negative is its image with
  * the box copied from its partner (same place). Draws (partners, lambda, cy, cx) come from
@@ -54,15 +62,16 @@ export interface CutmixTransform extends NdaTransform<CutmixResolvedOptions> {
  */
 export function cutmixTransform(options: CutmixTransformOptions = {}): CutmixTransform {
   const action = 'create a cutmix transform';
-  const o = checkOptionKeys(action, options, ['beta']);
+  const o = checkOptionKeys(action, options, ['beta', 'partners']);
   const beta = checkPositive(action, 'beta', o.beta ?? 1);
+  const partnerDraw = checkPartnerDraw(action, o.partners);
   return {
     name: 'cutmix',
-    options: { beta },
+    options: { beta, partners: partnerDraw },
     apply(images: ImageBatch, context: NdaContext): CutmixResult {
       const [n, H, W, C] = batchDims('make cutmix negatives', images);
       const rng = batchRandom('cutmix', context);
-      const partners = drawPartners('make cutmix negatives of a batch', n, rng);
+      const partners = drawPartners('make cutmix negatives of a batch', n, rng, partnerDraw);
       const lambda = sampleBeta(rng, beta, beta);
       const ratio = Math.sqrt(1 - lambda);
       const halfH = Math.floor(Math.floor(H * ratio) / 2);

@@ -1,19 +1,40 @@
 import type { ImageBatch } from '../../sources/sample.js';
 import { allocUninitialised } from '../image/nda-bytes.js';
 import { sampleBeta } from './nda-beta.js';
-import { batchDims, checkOptionKeys, checkPositive, drawPartners } from './nda-checks.js';
+import {
+  batchDims,
+  checkOptionKeys,
+  checkPartnerDraw,
+  checkPositive,
+  checkProbability,
+  drawPartners,
+} from './nda-checks.js';
 import { mixUint8 } from '../image/nda-mix-kernel.js';
-import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
+import { batchRandom, type NdaContext, type NdaResult, type NdaTransform, type PartnerDraw } from './nda-transform.js';
 
 /** Options of the mixup transform (plain JSON). */
 export interface MixupTransformOptions {
   /** Parameter of the symmetric Beta(alpha, alpha) that lambda is drawn from (> 0); the paper uses 25. @default 25 */
   readonly alpha?: number;
+  /**
+   * A fixed lambda in [0, 1] for every batch instead of the Beta draw (the official OOD evaluation
+   * scores mixup negatives at lambda 0.5), or null to draw it.
+   * @default null (drawn from Beta(alpha, alpha))
+   */
+  readonly lambda?: number | null;
+  /**
+   * How partners are drawn: `'derangement'` (no image is its own partner) or `'official'`, the paper's
+   * official code (a random non-identity permutation of the batch: an image may be its own partner).
+   * @default 'derangement'
+   */
+  readonly partners?: PartnerDraw;
 }
 
 /** The resolved options. */
 export interface MixupResolvedOptions {
   readonly alpha: number;
+  readonly lambda: number | null;
+  readonly partners: PartnerDraw;
 }
 
 /** What {@link mixupTransform} made of a batch. */
@@ -33,7 +54,7 @@ const ONE = 32768;
 
 /**
  * The mixup NDA transform, pure: per batch, ONE lambda ~ Beta(alpha, alpha) and a partner for each
- * image (a derangement of the batch); each negative is `lambda * x + (1 - lambda) * partner`.
+ * image (a derangement of the batch, or the official draw: `partners`); each negative is `lambda * x + (1 - lambda) * partner`.
  * Lambda is drawn in double precision and rounded to a multiple of 2^-15 (at most 1.5e-5 away; the
  * value recorded in the result is the one applied), so that 8-bit pixels mix with exact integer
  * arithmetic: a `Uint8Array` negative is `round_half_up(lambda * x + (1 - lambda) * partner)`,
@@ -47,16 +68,18 @@ const ONE = 32768;
  */
 export function mixupTransform(options: MixupTransformOptions = {}): MixupTransform {
   const action = 'create a mixup transform';
-  const o = checkOptionKeys(action, options, ['alpha']);
+  const o = checkOptionKeys(action, options, ['alpha', 'lambda', 'partners']);
   const alpha = checkPositive(action, 'alpha', o.alpha ?? 25);
+  const fixed = o.lambda === undefined || o.lambda === null ? null : checkProbability(action, 'lambda', o.lambda);
+  const partnerDraw = checkPartnerDraw(action, o.partners);
   return {
     name: 'mixup',
-    options: { alpha },
+    options: { alpha, lambda: fixed, partners: partnerDraw },
     apply(images: ImageBatch, context: NdaContext): MixupResult {
       const [n, H, W, C] = batchDims('make mixup negatives', images);
       const rng = batchRandom('mixup', context);
-      const partners = drawPartners('make mixup negatives of a batch', n, rng);
-      const weight = Math.round(sampleBeta(rng, alpha, alpha) * ONE);
+      const partners = drawPartners('make mixup negatives of a batch', n, rng, partnerDraw);
+      const weight = Math.round((fixed ?? sampleBeta(rng, alpha, alpha)) * ONE);
       const lambda = weight / ONE;
       const per = H * W * C;
       const data = images.data;

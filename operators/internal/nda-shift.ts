@@ -1,7 +1,7 @@
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { allocUninitialised, byteViews, copyBlock } from '../image/nda-bytes.js';
-import { batchDims, checkOptionKeys } from './nda-checks.js';
+import { batchDims, checkChoice, checkOptionKeys } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 
 /** Options of the shift transform (plain JSON). */
@@ -14,11 +14,20 @@ export interface ShiftTransformOptions {
    * @default scaled 10..24 px at 32 px
    */
   readonly offset?: number | readonly [number, number];
+  /**
+   * `'roll'`: every pixel moves down dy and right dx, wrapping around (`np.roll`). `'official'`: the
+   * paper's official `shifted`, which writes the three wrapped strips of the roll (the top dy rows
+   * from the bottom, the left dx columns from the right) and leaves the bottom-right block
+   * `[dy:, dx:]` where it was, so the image is torn at the strips' edges rather than rolled.
+   * @default 'roll'
+   */
+  readonly mode?: 'roll' | 'official';
 }
 
 /** The resolved options (`offset: null`: scaled with the image). */
 export interface ShiftResolvedOptions {
   readonly offset: readonly [number, number] | null;
+  readonly mode: 'roll' | 'official';
 }
 
 /** What {@link shiftTransform} made of a batch. */
@@ -36,8 +45,8 @@ export interface ShiftTransform extends NdaTransform<ShiftResolvedOptions> {
  * The shift NDA transform, pure: every image of the batch rolled (wrapped around, as `np.roll`)
  * down by dy and right by dx, with one draw per batch, as the official code's `shifted` (one k
  * in 10..24 per batch, both axes). The official code writes the three wrapped strips but leaves
- * the bottom-right block where it was (so its output is not quite a roll); this is the roll it
- * means. Draws come from `(seed, 'shift', epoch, all keys)`. Copies rows of the HWC bytes
+ * the bottom-right block where it was (so its output is not quite a roll): `mode: 'official'` does
+ * exactly that, the default `'roll'` is the roll it means. Draws come from `(seed, 'shift', epoch, all keys)`. Copies rows of the HWC bytes
  * (`Uint8Array` or `Float32Array`, kept). Deterministic given the context.
  *
  * @throws RangeError/TypeError for a bad offset.
@@ -45,11 +54,12 @@ export interface ShiftTransform extends NdaTransform<ShiftResolvedOptions> {
  */
 export function shiftTransform(options: ShiftTransformOptions = {}): ShiftTransform {
   const action = 'create a shift transform';
-  const o = checkOptionKeys(action, options, ['offset']);
+  const o = checkOptionKeys(action, options, ['offset', 'mode']);
   const offset = resolveOffset(action, o.offset);
+  const mode = checkChoice(action, 'mode', o.mode ?? 'roll', ['roll', 'official'] as const);
   return {
     name: 'shift',
-    options: { offset },
+    options: { offset, mode },
     apply(images: ImageBatch, context: NdaContext): ShiftResult {
       const [n, H, W, C] = batchDims('make shift negatives', images);
       const t = batchRandom('shift', context).float();
@@ -61,6 +71,29 @@ export function shiftTransform(options: ShiftTransformOptions = {}): ShiftTransf
       const bpp = C * images.data.BYTES_PER_ELEMENT;
       const stride = W * bpp;
       const per = H * stride;
+      if (mode === 'official') {
+        // new[:dy, :dx] = x[-dy:, -dx:]; new[:dy, dx:] = x[-dy:, :-dx]; new[dy:, :dx] = x[:-dy, -dx:];
+        // new[dy:, dx:] = x[dy:, dx:] (the official `shifted`, with k = dy = dx at square sizes)
+        const wrap = dx * bpp;
+        for (let i = 0; i < n; i++) {
+          const base = i * per;
+          const bottom = base + (H - dy) * stride;
+          copyBlock(dst, base, src, bottom + stride - wrap, dy, wrap, stride, stride);
+          copyBlock(dst, base + wrap, src, bottom, dy, stride - wrap, stride, stride);
+          copyBlock(dst, base + dy * stride, src, base + stride - wrap, H - dy, wrap, stride, stride);
+          copyBlock(
+            dst,
+            base + dy * stride + wrap,
+            src,
+            base + dy * stride + wrap,
+            H - dy,
+            stride - wrap,
+            stride,
+            stride,
+          );
+        }
+        return { images: { data: out, shape: [n, H, W, C] }, partners: null, offset: [dy, dx] };
+      }
       // The roll as a shift of the flat image by dy*W + dx pixels (two runs of memcpy), which is right
       // for every column >= dx; then the dx columns that wrap around within their row.
       const flat = (dy * W + dx) * bpp;

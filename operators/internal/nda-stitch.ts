@@ -1,7 +1,7 @@
 import type { ImageBatch } from '../../sources/sample.js';
 import { allocUninitialised, byteViews, copyBlock } from '../image/nda-bytes.js';
-import { batchDims, checkOptionKeys, checkProbability, drawPartners } from './nda-checks.js';
-import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
+import { batchDims, checkOptionKeys, checkPartnerDraw, checkProbability, drawPartners } from './nda-checks.js';
+import { batchRandom, type NdaContext, type NdaResult, type NdaTransform, type PartnerDraw } from './nda-transform.js';
 
 /** Options of the stitch transform (plain JSON). */
 export interface StitchTransformOptions {
@@ -11,11 +11,18 @@ export interface StitchTransformOptions {
    * @default 0.5
    */
   readonly p?: number;
+  /**
+   * How partners are drawn: `'derangement'` (no image is its own partner) or `'official'`, the paper's
+   * official code (a random non-identity permutation of the batch: an image may be its own partner).
+   * @default 'derangement'
+   */
+  readonly partners?: PartnerDraw;
 }
 
 /** The resolved options. */
 export interface StitchResolvedOptions {
   readonly p: number;
+  readonly partners: PartnerDraw;
 }
 
 /**
@@ -37,7 +44,7 @@ export interface StitchTransform extends NdaTransform<StitchResolvedOptions> {
 
 /**
  * The stitch NDA transform, pure: per batch, one direction (top-bottom with probability `p`) and
- * a partner for each image (a derangement of the batch); each negative is the image's first half
+ * a partner for each image (a derangement of the batch, or the official draw: `partners`); each negative is the image's first half
  * (top, or left) followed by its partner's second half, every pixel at its own place. The image
  * keeps floor(S/2) rows (or columns) and the partner gives the other ceil(S/2): the official code
  * splits at int(S/2) too (and, for odd S, drops the last row; here the partner's half is the
@@ -50,15 +57,16 @@ export interface StitchTransform extends NdaTransform<StitchResolvedOptions> {
  */
 export function stitchTransform(options: StitchTransformOptions = {}): StitchTransform {
   const action = 'create a stitch transform';
-  const o = checkOptionKeys(action, options, ['p']);
+  const o = checkOptionKeys(action, options, ['p', 'partners']);
   const p = checkProbability(action, 'p', o.p ?? 0.5);
+  const partnerDraw = checkPartnerDraw(action, o.partners);
   return {
     name: 'stitch',
-    options: { p },
+    options: { p, partners: partnerDraw },
     apply(images: ImageBatch, context: NdaContext): StitchResult {
       const [n, H, W, C] = batchDims('make stitch negatives', images);
       const rng = batchRandom('stitch', context);
-      const partners = drawPartners('make stitch negatives of a batch', n, rng);
+      const partners = drawPartners('make stitch negatives of a batch', n, rng, partnerDraw);
       const direction: StitchDirection = rng.float() < p ? 'top-bottom' : 'left-right';
       const out = allocUninitialised(images.data);
       const src = byteViews(images.data);

@@ -31,7 +31,10 @@ export interface NdaContext {
 export interface NdaResult {
   /** One negative per real image, same shape and dtype as the input. */
   readonly images: ImageBatch;
-  /** For mixing transforms, the partner's index in the batch for each image (never its own); null otherwise. */
+  /**
+   * For mixing transforms, the partner's index in the batch for each image (never its own with the
+   * default `partners: 'derangement'`; may be its own with `partners: 'official'`); null otherwise.
+   */
   readonly partners: Int32Array | null;
 }
 
@@ -47,6 +50,36 @@ export function batchRandom(name: string, context: NdaContext): Random {
 /** The generator for one image's choices (jigsaw permutation, cutout square): (seed, transform, epoch, key). */
 export function imageRandom(name: string, context: NdaContext, index: number): Random {
   return Random.derive(context.seed, name, context.epoch, context.keys[index] as string);
+}
+
+/**
+ * How a mixing transform (stitch, mixup, cutmix) pairs the images of a batch: `'derangement'`, a
+ * uniformly random permutation without fixed points (no image is its own partner: ndaflow's default);
+ * `'official'`, the paper's official code (`get_perm`): a uniformly random permutation of the batch
+ * other than the identity, so an image may be its own partner (each with probability about 1/n; its
+ * "negative" is then the image itself, weighted as a negative).
+ */
+export type PartnerDraw = 'derangement' | 'official';
+
+/** The partner draws, for option checks. */
+export const PARTNER_DRAWS: readonly PartnerDraw[] = ['derangement', 'official'];
+
+/**
+ * A uniformly random permutation of 0..n-1 other than the identity (the official code's `get_perm`:
+ * `randperm`, redrawn while it is the identity); n must be >= 2. Fisher-Yates with `rng`.
+ */
+export function nonIdentityPermutation(n: number, rng: Random): Int32Array {
+  const p = new Int32Array(n);
+  for (;;) {
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      const t = p[i] as number;
+      p[i] = p[j] as number;
+      p[j] = t;
+    }
+    for (let i = 0; i < n; i++) if (p[i] !== i) return p;
+  }
 }
 
 /**

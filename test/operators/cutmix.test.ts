@@ -84,7 +84,7 @@ describe('cutmixTransform', () => {
     });
     assert.throws(() => cutmixTransform({ beta: -2 }), RangeError);
     assert.throws(() => cutmixTransform({ alpha: 1 } as never), TypeError);
-    assert.deepEqual(cutmixTransform().options, { beta: 1 });
+    assert.deepEqual(cutmixTransform().options, { beta: 1, partners: 'derangement' });
   });
 });
 

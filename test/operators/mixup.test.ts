@@ -130,7 +130,7 @@ describe('mixupTransform', () => {
     assert.throws(() => mixupTransform({ alpha: Number.NaN }), TypeError);
     assert.throws(() => mixupTransform({ alpha: '25' as never }), TypeError);
     assert.throws(() => mixupTransform({ beta: 1 } as never), TypeError);
-    assert.deepEqual(mixupTransform().options, { alpha: 25 });
+    assert.deepEqual(mixupTransform().options, { alpha: 25, lambda: null, partners: 'derangement' });
   });
 });
 
@@ -177,7 +177,8 @@ describe('mixup', () => {
 
   it('validates its options when created, and releases its source on unsubscribe', () => {
     assert.throws(() => mixup({ alpha: 0, seed: 1 }), RangeError);
-    assert.throws(() => mixup({ seed: 1, lambda: 0.5 } as never), TypeError);
+    assert.throws(() => mixup({ seed: 1, lambda: 2 }), RangeError);
+    assert.throws(() => mixup({ seed: 1, lamda: 0.5 } as never), TypeError);
     const subject = new Subject<Batch>();
     let finalized = false;
     const sub = subject

@@ -72,7 +72,7 @@ describe('shiftTransform', () => {
     assert.throws(() => shiftTransform({ offset: [3, 2] }), RangeError);
     assert.throws(() => shiftTransform({ offset: 'x' as never }), TypeError);
     assert.throws(() => shiftTransform({ k: 1 } as never), TypeError);
-    assert.deepEqual(shiftTransform({ offset: 3 }).options, { offset: [3, 3] });
+    assert.deepEqual(shiftTransform({ offset: 3 }).options, { offset: [3, 3], mode: 'roll' });
   });
 });
 
@@ -98,5 +98,69 @@ describe('shift', () => {
       .subscribe()
       .unsubscribe();
     assert.equal(finalized, true);
+  });
+});
+
+describe("shiftTransform mode 'official'", () => {
+  it('writes the three wrapped strips and leaves the bottom-right block in place (property against the official slicing)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }),
+          H: fc.integer({ min: 1, max: 40 }),
+          W: fc.integer({ min: 1, max: 40 }),
+          C: fc.integer({ min: 1, max: 4 }),
+          float: fc.boolean(),
+          seed: fc.nat(),
+          k: fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }),
+        }),
+        ({ n, H, W, C, float, seed, k }) => {
+          const input = pixels([n, H, W, C], float ? 'float32' : 'uint8', seed + 5);
+          const r = shiftTransform({ mode: 'official', ...(k === undefined ? {} : { offset: k }) }).apply(
+            input,
+            ctx(n, seed),
+          );
+          const [dy, dx] = r.offset;
+          // new[:k,:k] = x[-k:,-k:]; new[:k,k:] = x[-k:,:-k]; new[k:,:k] = x[:-k,-k:]; new[k:,k:] unchanged
+          for (let i = 0; i < n; i++)
+            for (let y = 0; y < H; y++)
+              for (let x = 0; x < W; x++) {
+                const sy = y < dy ? H - dy + y : x < dx ? y - dy : y;
+                const sx = x < dx ? W - dx + x : y < dy ? x - dx : x;
+                assert.deepEqual(pixel(r.images, i, y, x), pixel(input, i, sy, sx), `image ${i} at (${y}, ${x})`);
+              }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('differs from the roll only in the bottom-right block, with the same draw', () => {
+    const input = pixels([2, 32, 32, 3], 'uint8', 9);
+    const context = ctx(2, 3, 1);
+    const official = shiftTransform({ mode: 'official' }).apply(input, context);
+    const roll = shiftTransform().apply(input, context);
+    assert.deepEqual(official.offset, roll.offset);
+    const [dy, dx] = official.offset;
+    let differs = 0;
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) {
+        const same = pixel(official.images, 0, y, x).join() === pixel(roll.images, 0, y, x).join();
+        if (y < dy || x < dx) assert.ok(same, `strip pixel (${y}, ${x})`);
+        else {
+          assert.deepEqual(pixel(official.images, 0, y, x), pixel(input, 0, y, x), 'bottom-right block in place');
+          if (!same) differs++;
+        }
+      }
+    assert.ok(differs > 0);
+  });
+
+  it('rejects an unknown mode, and the operator passes it on', () => {
+    assert.throws(
+      () => shiftTransform({ mode: 'wrap' as never }),
+      /Cannot create a shift transform as mode must be 'roll' or 'official': current value is "wrap"/,
+    );
+    assert.throws(() => shift({ mode: 'x' as never }), /mode must be 'roll' or 'official'/);
+    assert.equal(shiftTransform({ mode: 'official' }).options.mode, 'official');
   });
 });

@@ -76,7 +76,7 @@ describe('stitchTransform', () => {
     assert.throws(() => stitchTransform({ p: -0.1 }), RangeError);
     assert.throws(() => stitchTransform({ p: 'half' as never }), TypeError);
     assert.throws(() => stitchTransform({ k: 2 } as never), TypeError);
-    assert.deepEqual(stitchTransform().options, { p: 0.5 });
+    assert.deepEqual(stitchTransform().options, { p: 0.5, partners: 'derangement' });
   });
 });
 
