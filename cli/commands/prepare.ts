@@ -7,7 +7,9 @@ import { convertCifar, type CifarSplit, type CifarVariant } from '../../sources/
 import type { ConvertOptions, ConvertResult, PreparePart } from '../../sources/datasets/convert-options.js';
 import { partFromEnv } from '../../sources/launcher-env.js';
 import { convertFashionMnist, FASHION_MNIST_DEBIAN_ROOT } from '../../sources/datasets/fashion-mnist.js';
+import { convertCifar10C } from '../../sources/datasets/cifar10-c.js';
 import { convertFolder } from '../../sources/datasets/folder.js';
+import { convertSvhn } from '../../sources/datasets/svhn.js';
 import { convertKinetics } from '../../sources/datasets/kinetics.js';
 import { convertMovingFmnist } from '../../sources/datasets/moving-fmnist.js';
 import { convertUcf101 } from '../../sources/datasets/ucf101.js';
@@ -231,6 +233,48 @@ export function prepareCommand(): Command {
       const { options, done } = convertOptions(flags, command, `prepare ${variant}`);
       await timed(() => convertCifar(variant, tarball, { ...options, ...limits(flags) }), done);
     });
+
+  const svhn = addWriteOptions(
+    new Command('svhn')
+      .description('an SVHN cropped-digits MAT-file (test_32x32.mat) -> <split>-%06d.tar (png + cls + json)')
+      .argument('<file>', 'train_32x32.mat, test_32x32.mat or extra_32x32.mat')
+      .option('--split <name>', 'name of the split (default: the file name before _32x32.mat)'),
+    'shards/svhn',
+    false,
+  ).action(async (file: string, flags: WriteFlags & { split?: string }, command: Command) => {
+    const { options, done } = convertOptions(flags, command, 'prepare svhn');
+    await timed(
+      () =>
+        convertSvhn(file, {
+          ...options,
+          ...(flags.split === undefined ? {} : { split: flags.split }),
+          ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+        }),
+      done,
+    );
+  });
+
+  const cifar10c = addWriteOptions(
+    new Command('cifar10-c')
+      .description('the CIFAR-10-C folder (<corruption>.npy + labels.npy) -> <corruption>-%06d.tar (png + cls + json)')
+      .argument('<dir>', 'the CIFAR-10-C folder')
+      .option('--corruptions <list>', 'corruptions to convert, comma-separated (default: every .npy file)')
+      .option('--severity <n>', 'severity 1..5 (default: 5, as the official evaluation)', integerArg(1, 5), 5),
+    'shards/cifar10-c',
+    false,
+  ).action(async (dir: string, flags: WriteFlags & { corruptions?: string; severity: number }, command: Command) => {
+    const { options, done } = convertOptions(flags, command, 'prepare cifar10-c');
+    await timed(
+      () =>
+        convertCifar10C(dir, {
+          ...options,
+          severity: flags.severity,
+          ...(flags.corruptions === undefined ? {} : { corruptions: flags.corruptions.split(',') }),
+          ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+        }),
+      done,
+    );
+  });
 
   const folder = addWriteOptions(
     new Command('folder')
@@ -460,6 +504,8 @@ export function prepareCommand(): Command {
     .addCommand(fmnist)
     .addCommand(cifar('cifar10', 'cifar-10-binary.tar.gz'))
     .addCommand(cifar('cifar100', 'cifar-100-binary.tar.gz'))
+    .addCommand(svhn)
+    .addCommand(cifar10c)
     .addCommand(folder)
     .addCommand(ucf101)
     .addCommand(kinetics)

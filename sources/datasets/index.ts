@@ -16,3 +16,7 @@ export * from './write-dataset.js';
 export * from './ucf101.js';
 export * from './kinetics.js';
 export * from './video-folder.js';
+export * from './read-npy.js';
+export * from './read-mat5.js';
+export * from './svhn.js';
+export * from './cifar10-c.js';
