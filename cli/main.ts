@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeRank, rankFromEnv } from '../sources/launcher-env.js';
 import { packageRoot } from '../sources/package-root.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
 import { prepareCommand } from './commands/prepare.js';
@@ -45,7 +46,8 @@ async function main(argv: readonly string[]): Promise<void> {
     .addCommand(inspectCommand())
     .addCommand(runCommand())
     .addCommand(listCommand())
-    .addCommand(previewCommand());
+    .addCommand(previewCommand())
+    .addCommand(evaluateCommand());
   // a distributed run says where its rank came from (the library returns it and never prints)
   program.hook('preAction', (_program, action) => {
     if (action.name() !== 'run') return;

@@ -6,7 +6,7 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { selectBackend } from '../../../sinks/backend/index.js';
 import { loadCheckpoint } from '../../../sinks/checkpoint/load-checkpoint.js';
 import { createDcgan } from '../../../sinks/gan/dcgan.js';
-import { trainNdaGan, type GanPair } from '../../../sinks/gan/gan-trainer.js';
+import { trainNdaGan, type GanPair, type GanStepReport } from '../../../sinks/gan/gan-trainer.js';
 import { imageBatchToTensor } from '../../../sinks/gan/to-tensor.js';
 import { Random } from '../../../sources/random.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -85,14 +85,14 @@ describe('trainNdaGan', () => {
     const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { step: number; dLoss: number; gLoss: number });
+      .map((l) => JSON.parse(l) as GanStepReport);
     assert.equal(lines.length, 5);
     lines.forEach((l, i) => {
       assert.equal(l.step, i + 1);
       assert.ok(Number.isFinite(l.dLoss) && l.dLoss >= 0 && Number.isFinite(l.gLoss), JSON.stringify(l));
       // the default weights, alpha 0.25 and beta 0.75, on the recorded terms
-      const weighted = l.dLossReal! + 0.25 * l.dLossFake! + 0.75 * l.dLossNegative!;
-      assert.ok(l.dLossNegative! > 0.1 && Math.abs(l.dLoss! - weighted) < 1e-5, JSON.stringify(l));
+      const weighted = l.dLossReal + 0.25 * l.dLossFake + 0.75 * l.dLossNegative;
+      assert.ok(l.dLossNegative > 0.1 && Math.abs(l.dLoss - weighted) < 1e-5, JSON.stringify(l));
     });
     assert.deepEqual(result.lastLosses, { dLoss: lines[4]!.dLoss, gLoss: lines[4]!.gLoss });
     const folders = (await readdir(dir)).filter((f) => f.startsWith('step-')).sort();
