@@ -110,7 +110,7 @@ export async function oodProtocol(
   const scorer = conditional
     ? ({
         apply: (x: TFJS.Tensor, kwargs?: Record<string, unknown>) =>
-          tf.tidy(() => discriminator.apply([x, tf.fill([x.shape[0]!, 1], label, 'int32')], kwargs) as TFJS.Tensor),
+          tf.tidy(() => discriminator.apply([x, tf.fill([x.shape[0], 1], label, 'int32')], kwargs) as TFJS.Tensor),
       } as unknown as TFJS.LayersModel)
     : discriminator;
   const score = async (images: ImageBatch) => (await scoreImages(tf, scorer, images, { batchSize })).scores;

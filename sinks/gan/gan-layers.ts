@@ -368,11 +368,11 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     override call(inputs: TFJS.Tensor | TFJS.Tensor[], kwargs: Kwargs): TFJS.Tensor {
       return tf.tidy(() => {
         const [x, y] = Array.isArray(inputs) ? inputs : [inputs, undefined];
-        const c = x!.shape[x!.rank - 1]!;
+        const c = x.shape[x.rank - 1]!;
         let mean: TFJS.Tensor;
         let variance: TFJS.Tensor;
         if (kwargs['training'] === true) {
-          ({ mean, variance } = tf.moments(x!, [0, 1, 2]));
+          ({ mean, variance } = tf.moments(x, [0, 1, 2]));
           const m = this.momentum;
           this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), m), tf.mul(mean, 1 - m)));
           this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), m), tf.mul(variance, 1 - m)));
@@ -380,7 +380,7 @@ function buildLayers(tf: typeof TFJS): GanLayers {
           mean = this.movingMean.read();
           variance = this.movingVariance.read();
         }
-        const normed = tf.mul(tf.sub(x!, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
+        const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
         if (y === undefined) {
           if (this.classes !== 1) throw typeError('apply a conditional batch norm', 'it needs labels', 'none');
           // one class, no labels: the table's single row, as BigGAN's unconditional ccbn (all y = 0)
@@ -439,7 +439,7 @@ function buildLayers(tf: typeof TFJS): GanLayers {
         // one class, no labels: the single row for every sample (BigGAN's unconditional D, all y = 0)
         if (y === undefined && this.classes !== 1) throw typeError('apply a projection', 'it needs labels', 'none');
         const rows = y === undefined ? e : tf.matMul(labelsOneHot(y, this.classes), e);
-        return tf.sum(tf.mul(rows, h!), 1, true);
+        return tf.sum(tf.mul(rows, h), 1, true);
       });
     }
     override getConfig(): TFJS.serialization.ConfigDict {

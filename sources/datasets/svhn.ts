@@ -53,7 +53,7 @@ export async function convertSvhn(file: string, options: SvhnOptions): Promise<C
       for (let ch = 0; ch < 3; ch++)
         for (let col = 0; col < w; col++)
           for (let r = 0; r < h; r++) hwc[(r * w + col) * 3 + ch] = X!.data[base + r + h * (col + w * ch)]!;
-      const label = (y!.data[i]! % 10) as number;
+      const label = y!.data[i]! % 10;
       yield {
         __key__: `${split}/${String(i).padStart(6, '0')}`,
         png: encodePng(hwc, w, h, 3),

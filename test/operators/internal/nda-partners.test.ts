@@ -59,7 +59,7 @@ describe("partner draws: 'derangement' (default) and 'official'", () => {
         // the partners are the first draw of the batch's generator
         assert.deepEqual(r.partners, drawPartners('test', n, batchRandom(t.name, context), 'official'));
         for (let i = 0; i < n; i++) {
-          if (r.partners![i] !== i) continue;
+          if (r.partners[i] !== i) continue;
           selfPartnered++;
           for (let y = 0; y < 8; y++)
             for (let x = 0; x < 8; x++) assert.deepEqual(pixel(r.images, i, y, x), pixel(input, i, y, x));
@@ -72,7 +72,7 @@ describe("partner draws: 'derangement' (default) and 'official'", () => {
           t.name === 'stitch' ? stitchTransform() : t.name === 'mixup' ? mixupTransform() : cutmixTransform()
         ).apply(input, ctx(n, 2, b));
         assert.ok(
-          d.partners!.every((v, i) => v !== i),
+          d.partners.every((v, i) => v !== i),
           `${t.name} default is a derangement`,
         );
       }

@@ -8,7 +8,7 @@ import type { ImageBatch } from '../../../sources/sample.js';
 
 async function getTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 2 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 /** D(x) = 2 * mean pixel (x in [-1, 1]): a brighter image is more "in-distribution". */

@@ -12,7 +12,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 async function getTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 2 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 /**
@@ -262,10 +262,10 @@ describe('createBigGan', () => {
       const counts: number[] = [];
       for (let step = 0; step < 3; step++) {
         const inputs = {
-          real: tf.randomUniform([2, 8, 8, 3], -1, 1, 'float32', step) as TFJS.Tensor4D,
-          negative: tf.randomUniform([2, 8, 8, 3], -1, 1, 'float32', step + 10) as TFJS.Tensor4D,
-          z: tf.randomNormal([2, 8], 0, 1, 'float32', step + 20) as TFJS.Tensor2D,
-          zG: tf.randomNormal([2, 8], 0, 1, 'float32', step + 30) as TFJS.Tensor2D,
+          real: tf.randomUniform<TFJS.Rank.R4>([2, 8, 8, 3], -1, 1, 'float32', step),
+          negative: tf.randomUniform<TFJS.Rank.R4>([2, 8, 8, 3], -1, 1, 'float32', step + 10),
+          z: tf.randomNormal<TFJS.Rank.R2>([2, 8], 0, 1, 'float32', step + 20),
+          zG: tf.randomNormal<TFJS.Rank.R2>([2, 8], 0, 1, 'float32', step + 30),
           ...(classes === undefined
             ? {}
             : { labels: labels(tf, [0, 2]), fakeLabels: labels(tf, [1, 1]), labelsG: labels(tf, [2, 0]) }),

@@ -6,7 +6,7 @@ import { hingeGeneratorLoss, hingeNdaLoss } from '../../../sinks/gan/hinge-nda-l
 
 async function getTf(): Promise<typeof TFJS> {
   await selectBackend({ backend: 'wasm', threads: 2 });
-  return (await import('@tensorflow/tfjs')) as typeof TFJS;
+  return await import('@tensorflow/tfjs');
 }
 
 // Fixed logits with values on both sides of each hinge, worked by hand:

@@ -98,8 +98,8 @@ function linearPair(tf: typeof TFJS) {
   const discriminator = tf.model({ inputs: xIn, outputs: head.apply(pooled) as TFJS.SymbolicTensor });
   const filled = (values: number[]) =>
     tf.tidy(() =>
-      tf.mul(tf.ones([values.length, 4, 4, 1]), tf.reshape(tf.tensor1d(values), [-1, 1, 1, 1])),
-    ) as TFJS.Tensor4D;
+      tf.mul<TFJS.Tensor4D>(tf.ones([values.length, 4, 4, 1]), tf.reshape(tf.tensor1d(values), [-1, 1, 1, 1])),
+    );
   return { models: { generator, discriminator }, filled, head };
 }
 
@@ -129,7 +129,7 @@ function handGradient(alpha: number, beta: number): { w: number; b: number } {
 describe('discriminatorStep / generatorStep as numbers', () => {
   it('returns the hinge NDA loss and its terms of a fixed batch, computed by hand, for several alpha/beta', async () => {
     await selectBackend({ backend: 'wasm', threads: 2 });
-    const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+    const tf = await import('@tensorflow/tfjs');
     for (const [alpha, beta] of [
       [0.25, 0.75],
       [1, 0],
@@ -154,7 +154,7 @@ describe('discriminatorStep / generatorStep as numbers', () => {
 
   it("moves D's weights by the hand-computed gradient of the weighted loss (SGD, rate 1)", async () => {
     await selectBackend({ backend: 'wasm', threads: 2 });
-    const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+    const tf = await import('@tensorflow/tfjs');
     for (const [alpha, beta] of [
       [0.25, 0.75],
       [1, 0],
@@ -180,7 +180,7 @@ describe('discriminatorStep / generatorStep as numbers', () => {
 
   it('returns -mean(D(G(zG))) for the generator, and ndaGanStep reports the same terms', async () => {
     await selectBackend({ backend: 'wasm', threads: 2 });
-    const tf = (await import('@tensorflow/tfjs')) as typeof TFJS;
+    const tf = await import('@tensorflow/tfjs');
     const { models, filled } = linearPair(tf);
     const optimizers = { generator: tf.train.sgd(0), discriminator: tf.train.sgd(0) };
     const zG = tf.tensor2d([0.5, -0.25], [2, 1]);
