@@ -12,7 +12,7 @@
 #   scripts/gpu-check.sh             (there) installs them from .gpu-check/ offline, probes the adapter,
 #                                    builds, and times dcgan, sn-resnet and biggan steps on webgpu.
 # Output: the probe's lines, per-arch ms/step, and one JSON line {"backend": "webgpu", "dcgan": {...}, ...}.
-# Run it through the device tool with carry [".gpu-check", "node_modules", "dist"] and timeout_s 600.
+# Run it through the device tool with carry [".gpu-check", "node_modules", "dist"] (dist from npm run build) and timeout_s 600.
 # Status: written, NOT run (no GPU was lent to the session that wrote it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ echo "== install (offline, from $PACK)"
 ls "$PACK"/*.tgz >/dev/null 2>&1 || { echo "run scripts/gpu-check.sh --prepare on a machine with the npm registry first"; exit 2; }
 [[ -d node_modules/@tensorflow/tfjs ]] || npm ci --offline --no-audit --no-fund
 npm install --no-save --offline --no-audit --no-fund "$PACK"/*.tgz
-[[ -f dist/bench/train-step.js ]] || npx tsc -b
+[[ -f dist/sinks/gan/create-gan.js ]] || npm run build
 
 echo "== probe and time"
 timeout 540 node --input-type=module - <<'JS'
