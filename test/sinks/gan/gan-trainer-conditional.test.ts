@@ -151,7 +151,7 @@ describe('trainNdaGan with conditional models', () => {
     );
     await assert.rejects(
       trainNdaGan(tf, pairs(1), { architecture: 'resnet' as never }),
-      /architecture must be 'dcgan' or 'sn-resnet'/,
+      /architecture must be one of dcgan, sn-resnet, biggan: current value is "resnet"/,
     );
     models.generator.dispose();
     models.discriminator.dispose();
