@@ -393,7 +393,10 @@ function openRun(c: Resolved, runOptions: SourceRunOptions): SourceRun {
   let ended = false;
   let finished = false;
   const held = () => (ended ? 0 : (buffer?.length ?? 0) + replay.length);
-  ledger.trackHeld(held);
+  // A sample the reader returned while the run was being closed is counted as seen (Ledger.read) but
+  // never placed: it stays in transit. Counting it as held keeps `lost` at 0 after an early stop
+  // (`--limit`, `take`, abort), whatever read was under way at the moment of the stop.
+  ledger.trackHeld(() => held() + reader.inTransit());
 
   const state = (): LoaderState => {
     if (!restored && resume) return resume; // nothing happened yet
