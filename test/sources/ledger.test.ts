@@ -4,6 +4,22 @@ import { Ledger } from '../../sources/ledger.js';
 import { SampleError } from '../../sources/errors.js';
 import type { Lineage } from '../../sources/sample.js';
 
+/**
+ * Waits for `p` at most `ms`: a wake-up that never comes fails the test that awaits it instead of
+ * leaving a pending promise, which node:test reports by cancelling every other test of the file.
+ */
+async function within(p: Promise<unknown>, ms = 1000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function lineage(ledger: Ledger, index: number): Lineage {
   return { ledger, pass: 0, shard: 0, index };
 }
@@ -63,7 +79,7 @@ describe('Ledger', () => {
     assert.equal(woke, false);
     assert.equal(ledger.waiting, true);
     ledger.settleDelivered(a);
-    await wait;
+    await within(wait);
     assert.equal(woke, true);
     assert.equal(ledger.waiting, false);
   });
@@ -71,9 +87,37 @@ describe('Ledger', () => {
   it('release() wakes a waiting source unconditionally', async () => {
     const ledger = new Ledger(1);
     ledger.emitted(lineage(ledger, 0));
-    const wait = ledger.waitForCredit();
+    let woke = false;
+    const wait = ledger.waitForCredit().then(() => (woke = true));
+    assert.equal(ledger.waiting, true);
     ledger.release();
-    await wait;
+    await within(wait);
+    assert.equal(woke, true, 'release() woke the waiting source');
+    assert.equal(ledger.waiting, false);
+    assert.equal(ledger.hasCredit(), false, 'release() wakes without giving credit');
+  });
+
+  it('a sample is settled once: a second settleSkipped or settleDelivered of it counts nothing', () => {
+    const ledger = new Ledger(10);
+    const [a, b, c] = [0, 1, 2].map((i) => lineage(ledger, i)) as [Lineage, Lineage, Lineage];
+    for (const l of [a, b, c]) {
+      ledger.read();
+      ledger.emitted(l);
+    }
+    ledger.settleDelivered(a);
+    ledger.settleSkipped(a, 'filter'); // already delivered
+    ledger.settleSkipped(b, 'decode', new Error('bad'));
+    ledger.settleSkipped(b, 'decode', new Error('bad again')); // already skipped
+    ledger.settleSkipped(b, 'other');
+    const r = ledger.accounting();
+    assert.deepEqual(
+      { yielded: r.yielded, skipped: r.skipped, inFlight: r.inFlight, lost: r.lost },
+      { yielded: 1, skipped: { decode: 1 }, inFlight: 1, lost: 0 },
+    );
+    assert.deepEqual(
+      r.errors.map((e) => e.message),
+      ['bad'],
+    );
   });
 
   it('state() leaves unsettled samples out of seen (they are re-read on resume) and restores', () => {

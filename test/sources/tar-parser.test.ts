@@ -74,6 +74,28 @@ function parse(
 }
 
 describe('TarParser', () => {
+  it('checks the checksum of headers that sit at any byte offset (the unaligned byte-sum path), with bytes >= 128 in the name', () => {
+    // Header names in UTF-8 with bytes >= 128 first, where a signed and an unsigned sum differ, so the
+    // signed-sum fallback cannot hide a wrong unsigned sum; one byte wrong anywhere must be refused.
+    const tar = Buffer.concat([file('\u00e9t\u00e9.txt', 'summer'), file('\u00fcber/\u00df.txt', 'street'), END]);
+    for (const offset of [1, 2, 3, 5]) {
+      const shifted = Buffer.from(new ArrayBuffer(tar.length + 8), offset, tar.length);
+      tar.copy(shifted);
+      assert.equal((shifted.byteOffset & 3) !== 0, true);
+      assert.deepEqual(parse(shifted).entries, [
+        { name: '\u00e9t\u00e9.txt', data: 'summer' },
+        { name: '\u00fcber/\u00df.txt', data: 'street' },
+      ]);
+      // the sum must cover every byte: the first name byte, the last byte, and no checksum byte
+      for (const at of [0, 1, 147, 156, 511]) {
+        const bad = Buffer.from(new ArrayBuffer(tar.length + 8), offset, tar.length);
+        tar.copy(bad);
+        bad[at] = (bad[at]! + 1) & 0xff;
+        assert.throws(() => parse(bad), /checksum is wrong/, `offset ${offset}, byte ${at}`);
+      }
+    }
+  });
+
   it('reads ustar prefixes, pax paths and sizes, GNU long names, base-256 sizes and old v7 headers', () => {
     const longName = `${'l'.repeat(300)}.txt`;
     const data = Buffer.concat([

@@ -13,7 +13,7 @@ describe('selectBackend', () => {
     await assert.rejects(selectBackend({ threads: 9 }), RangeError);
   });
 
-  it('names why a forced tensorflow backend is unavailable', async () => {
+  it('forced tensorflow: runs where tfjs-node installed, else names why it is unavailable', async () => {
     let present = true;
     try {
       // A string variable, so TypeScript does not resolve (and require types for) an optional package.
@@ -22,7 +22,15 @@ describe('selectBackend', () => {
     } catch {
       present = false;
     }
-    if (present) return; // a machine where it installed: nothing to assert here
+    if (present) {
+      // a machine where it installed: forcing it must give it, and it must compute
+      const chosen = await selectBackend({ backend: 'tensorflow' });
+      assert.equal(chosen.name, 'tensorflow');
+      assert.equal(chosen.reason, 'forced');
+      assert.equal(chosen.tf.getBackend(), 'tensorflow');
+      assert.deepEqual(Array.from(await chosen.tf.add(chosen.tf.tensor1d([1, 2]), 3).data()), [4, 5]);
+      return;
+    }
     await assert.rejects(
       selectBackend({ backend: 'tensorflow' }),
       /Cannot use the tensorflow backend as it is unavailable: tensorflow: package not installed/,
