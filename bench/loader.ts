@@ -67,7 +67,7 @@ async function pipelineRate(spec: string, crop: number | undefined, duration = s
       ? [decode({ sharpConcurrency, randomCrop: { size: crop, seed: 1 }, randomFlip: { seed: 1 } })]
       : [decode({ sharpConcurrency }), ...(crop ? [randomCrop({ size: crop, seed: 1 }), randomFlip({ seed: 1 })] : [])];
   ops.push(batch(batchSize));
-  const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ...ops).iterate();
+  const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ops).iterate();
   const warm = performance.now() + 1000;
   let start = 0;
   let images = 0;

@@ -108,7 +108,7 @@ function pooled(name: string, b: Batch, workers: number, concurrency: number): P
 async function loaderRate(spec: string, jigsaw: NdaPairsOptions['workers'] | null, duration: number): Promise<number> {
   const ops: LoaderStage[] = [decode({ randomCrop: { size: 224, seed: 1 }, randomFlip: { seed: 1 } }), batch(64)];
   if (jigsaw !== null) ops.push(ndaPairs({ transforms: 'jigsaw', seed: 1, workers: jigsaw }));
-  const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ...ops).iterate();
+  const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ops).iterate();
   const warm = performance.now() + 1000;
   let start = 0;
   let images = 0;

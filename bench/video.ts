@@ -20,7 +20,6 @@ import { parseArgs } from 'node:util';
 import { decodeClips, type DecodeClipsOptions } from '../operators/decode-clips.js';
 import { fromShards } from '../sources/from-shards.js';
 import { createLoader } from '../sources/loader.js';
-import type { Sample } from '../sources/sample.js';
 import { ShardWriter } from '../sources/shard-writer.js';
 import { findFfmpegBinaries } from '../sources/video/ffmpeg-binaries.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
@@ -129,7 +128,7 @@ async function measure(label: string, spec: string, options: DecodeClipsOptions)
   let videos = 0;
   let epoch = 0;
   while (epoch === 0 || performance.now() - start < seconds * 1000) {
-    const it = createLoader<Sample>(
+    const it = createLoader(
       fromShards(spec, { seed: epoch }),
       decodeClips({ seed: 1, threads, concurrency, ...options }),
     ).iterate();

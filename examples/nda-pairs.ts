@@ -1,11 +1,11 @@
 // The README's NDA example: real batches paired with their negatives (a jigsaw/cutout mixture).
-import { createLoader, fromShards, decode, batch, ndaPairs, type ImageBatch, type Batch } from '../index.js';
+import { createLoader, fromShards, decode, batch, ndaPairs } from '../index.js';
 import { fileURLToPath } from 'node:url';
 
 const shards = fileURLToPath(new URL('../../data/fmnist/train-{000000..000003}.tar.gz', import.meta.url));
 
-const pairs = createLoader<{ real: Batch; negative: Batch }>(
-  fromShards(shards, { seed: 1, shuffle: 1000 }),
+const pairs = createLoader(
+  fromShards<{ png: Uint8Array; cls: Uint8Array }>(shards, { seed: 1, shuffle: 1000 }),
   decode(),
   batch(64, { partial: false }),
   ndaPairs({
@@ -20,10 +20,8 @@ const pairs = createLoader<{ real: Batch; negative: Batch }>(
 const used = new Map<string, number>();
 let pairsSeen = 0;
 for await (const { real, negative } of pairs) {
-  const r = real.png as ImageBatch;
-  const n = negative.png as ImageBatch;
-  if (pairsSeen++ === 0) console.log('real', r.shape, 'negative', n.shape);
-  const name = (negative.__nda__ as string[])[0] as string;
+  if (pairsSeen++ === 0) console.log('real', real.png.shape, 'negative', negative.png.shape);
+  const name = negative.__nda__.at(0) ?? 'none'; // one transform per batch
   used.set(name, (used.get(name) ?? 0) + 1);
 }
 console.log('pairs', pairsSeen, 'transforms', Object.fromEntries(used));

@@ -9,15 +9,13 @@ import {
   decodeClips,
   fromShards,
   stackClips,
-  type Batch,
-  type VideoClip,
 } from '../index.js';
 import { fileURLToPath } from 'node:url';
 
 const shards = fileURLToPath(new URL('../../data/moving-fmnist/test-000000.tar.gz', import.meta.url));
 
-const loader = createLoader<Batch>(
-  fromShards(shards, { seed: 1, shuffle: 100 }),
+const loader = createLoader(
+  fromShards<{ mp4: Uint8Array; cls: Uint8Array }>(shards, { seed: 1, shuffle: 100 }),
   decodeClips({ frames: 8, stride: 2, size: 64, mode: 'multi', clips: 2, seed: 1 }), // one ffmpeg per video, both clips
   clipRandomResizedCrop({ size: 48, scale: [0.4, 1], seed: 2 }), // one crop per clip, every frame alike
   clipColorJitter({ brightness: 0.4, contrast: 0.4, seed: 3 }),
@@ -28,9 +26,8 @@ const shuffle = createVideoNdaTransform('shuffle');
 const it = loader.iterate();
 let batches = 0;
 for await (const b of it) {
-  const clips = b.clips as VideoClip[][];
-  const query = stackClips(clips.map((c) => c[0] as VideoClip)); // [16, 8, 48, 48, 3]
-  const key = stackClips(clips.map((c) => c[1] as VideoClip));
+  const query = stackClips(b.clips.map((c) => c[0])); // b.clips: [VideoClip, VideoClip][]; [16, 8, 48, 48, 3]
+  const key = stackClips(b.clips.map((c) => c[1]));
   const negative = shuffle.apply(query, { seed: 1, epoch: 0, keys: b.__key__ }).clips;
   if (batches++ === 0) console.log('query', query.shape, 'key', key.shape, 'shuffled', negative.shape);
 }

@@ -36,7 +36,7 @@ import { createDcgan } from '../sinks/gan/dcgan.js';
 import { GeneratorEma } from '../sinks/gan/generator-ema.js';
 import { fromShards } from '../sources/from-shards.js';
 import { createLoader } from '../sources/loader.js';
-import type { Batch, ImageBatch } from '../sources/sample.js';
+import type { ImageBatch } from '../sources/sample.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +59,7 @@ async function readSplit(
   seed = 0,
 ): Promise<{ images: ImageBatch; labels: Int32Array }> {
   const shuffle = Number.isFinite(limit) ? 20000 : 0;
-  const it = createLoader<Batch>(fromShards(spec, { seed, shuffle }), decode({ image: 'gray' }), batch(1000)).iterate();
+  const it = createLoader(fromShards(spec, { seed, shuffle }), decode({ image: 'gray' }), batch(1000)).iterate();
   const parts: ImageBatch[] = [];
   const labels: number[] = [];
   let n = 0;

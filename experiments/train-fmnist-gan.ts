@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { batch } from '../operators/batch.js';
 import { decode } from '../operators/decode.js';
-import { filter } from '../operators/filter.js';
+import { filterSamples } from '../operators/filter-samples.js';
 import { ndaPairs } from '../operators/nda-pairs.js';
 import { randomCrop } from '../operators/random-crop.js';
 import { selectBackend } from '../sinks/backend/select-backend.js';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const stages: LoaderStage[] = [];
   if (normalClass !== null)
     stages.push(
-      filter((s: Record<string, unknown>) => Number(String(s.cls)) === normalClass, { reason: 'other-class' }),
+      filterSamples((s: Record<string, unknown>) => Number(String(s.cls)) === normalClass, { reason: 'other-class' }),
     );
   stages.push(
     decode({ image: 'gray' }),
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     batch(64, { partial: false }),
   );
   if (nda !== 'none') stages.push(ndaPairs({ transforms: nda, seed: deriveSeed(seed, 'nda'), batchSize: 64 }));
-  const it = createLoader<unknown>(source, ...stages).iterate();
+  const it = createLoader<unknown>(source, stages).iterate();
   async function* pairs(): AsyncGenerator<GanPair> {
     for await (const item of it)
       yield nda === 'none' ? { real: item as Batch, negative: item as Batch } : (item as GanPair);

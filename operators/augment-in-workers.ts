@@ -1,7 +1,6 @@
-import type { OperatorFunction } from 'rxjs';
 import { rangeError, typeError } from '../sources/errors.js';
-import type { HoldsSamples } from '../sources/loader.js';
-import type { Sample } from '../sources/sample.js';
+import type { HoldingOperatorFunction } from '../sources/loader.js';
+import type { Sample, SampleIdentity } from '../sources/sample.js';
 import { AUGMENT_OPS, buildAugmentChain, type AugmentStep } from './internal/augment-worker.js';
 import { workerMap, type WorkerMapOptions } from './worker-map.js';
 
@@ -64,10 +63,14 @@ const ACTION = 'augment in workers';
  * ], { concurrency: 4, threads: 2 }), batch(64));
  * @see workerMap
  */
+export function augmentInWorkers<S extends SampleIdentity = Sample>(
+  chain: readonly AugmentStep[],
+  options?: AugmentInWorkersOptions,
+): HoldingOperatorFunction<S, S>;
 export function augmentInWorkers(
   chain: readonly AugmentStep[],
   options: AugmentInWorkersOptions = {},
-): OperatorFunction<Sample, Sample> & HoldsSamples {
+): HoldingOperatorFunction<Sample, Sample> {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const steps = checkChain(chain);
   buildAugmentChain(steps); // each operator validates its options here, at declaration

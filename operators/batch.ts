@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { checkInteger, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { holding, type HoldsSamples } from '../sources/loader.js';
+import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
 import {
   LINEAGE,
   isImage,
@@ -11,7 +11,9 @@ import {
   type Image,
   type ImageBatch,
   type Lineage,
+  type Sample,
 } from '../sources/sample.js';
+import type { BatchOf, UncollatedBatchOf } from './batch-of.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 
@@ -73,12 +75,20 @@ class CollateError extends Error {
  * @param size Items per batch, >= 1.
  * @throws RangeError/TypeError for a bad `size`, `partial`, `collate` or handler; at run time a
  *   `SampleError` (reason `'collate'`) through the handler when images of different shapes meet.
+ * Types: the output type is {@link BatchOf} the input's (`Image` fields -> `ImageBatch`, `number`
+ * -> `Float64Array`, `__key__` and other fields -> arrays), or {@link UncollatedBatchOf} with
+ * `collate: false`.
+ *
  * @example
  * const loader = createLoader(fromShards('data/fmnist/train-{000..001}.tar', { seed: 1, shuffle: 1000 }), decode(), batch(64, { partial: false }));
- * for await (const b of loader) train(b.png, b.cls); // b.png: {data: Uint8Array, shape: [64, 28, 28, 1]}, b.cls: Float64Array
+ * for await (const b of loader) train(b.png, b.cls); // b.png: ImageBatch {data: Uint8Array, shape: [64, 28, 28, 1]}, b.cls: Float64Array
  * @see unbatch
  */
-export function batch(size: number, options: BatchOptions = {}): OperatorFunction<unknown, Batch> & HoldsSamples {
+export function batch<T = Sample, const O extends BatchOptions = Record<never, never>>(
+  size: number,
+  options?: O,
+): HoldingOperatorFunction<T, O extends { readonly collate: false } ? UncollatedBatchOf<T> : BatchOf<T>>;
+export function batch(size: number, options: BatchOptions = {}): HoldingOperatorFunction<never, unknown> {
   const action = 'create a batch';
   checkInteger(action, 'size', size, 1);
   const partial = options.partial ?? true;

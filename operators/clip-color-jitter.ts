@@ -1,6 +1,6 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
-import type { Sample } from '../sources/sample.js';
+import type { Sample, SampleIdentity } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import type { ColorJitterOptions } from './color-jitter.js';
 import { drawJitter, jitterFrames } from './internal/clip-jitter.js';
@@ -44,6 +44,9 @@ export interface ClipColorJitterOptions extends Omit<ColorJitterOptions, 'fields
  *   clipColorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, seed: 2 }), batch(8));
  * @see colorJitter
  */
+export function clipColorJitter<S extends SampleIdentity = Sample>(
+  options?: ClipColorJitterOptions,
+): MonoTypeOperatorFunction<S>;
 export function clipColorJitter(options: ClipColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
   const { ranges, p, fields, handler, seed, active } = resolveColorJitter(
     'create a clip color jitter',

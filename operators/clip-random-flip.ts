@@ -1,6 +1,6 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
-import type { Sample } from '../sources/sample.js';
+import type { Sample, SampleIdentity } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import { clipStage } from './internal/clip-stage.js';
 import { flipFrames } from './image/flip-frames.js';
@@ -40,6 +40,9 @@ export interface ClipRandomFlipOptions extends Omit<RandomFlipOptions, 'fields' 
  * createLoader(source, decodeClips({ frames: 16 }), clipRandomResizedCrop({ size: 112, seed: 1 }), clipRandomFlip({ seed: 1 }), batch(8));
  * @see randomFlip
  */
+export function clipRandomFlip<S extends SampleIdentity = Sample>(
+  options?: ClipRandomFlipOptions,
+): MonoTypeOperatorFunction<S>;
 export function clipRandomFlip(options: ClipRandomFlipOptions = {}): OperatorFunction<Sample, Sample> {
   const { p, direction, fields, handler, seed } = resolveFlip('create a clip random flip', 'clipRandomFlip', options);
   const flip = (clip: VideoClip): VideoClip => {

@@ -1,6 +1,6 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
-import type { Sample } from '../sources/sample.js';
+import type { Sample, SampleIdentity } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import { clipStage } from './internal/clip-stage.js';
 import { grayscale3 } from './image/color-ops.js';
@@ -38,6 +38,9 @@ export interface ClipRandomGrayscaleOptions extends Omit<RandomGrayscaleOptions,
  * createLoader(source, decodeClips({ frames: 16 }), clipRandomGrayscale({ p: 0.2, seed: 3 }), batch(8));
  * @see randomGrayscale
  */
+export function clipRandomGrayscale<S extends SampleIdentity = Sample>(
+  options?: ClipRandomGrayscaleOptions,
+): MonoTypeOperatorFunction<S>;
 export function clipRandomGrayscale(options: ClipRandomGrayscaleOptions = {}): OperatorFunction<Sample, Sample> {
   const { p, fields, handler, seed } = resolveGrayscale(
     'create a clip random grayscale',

@@ -1,6 +1,6 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
-import type { Sample } from '../sources/sample.js';
+import type { Sample, SampleIdentity } from '../sources/sample.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import { clipStage } from './internal/clip-stage.js';
 import { resizedCropBox } from './internal/resized-crop-box.js';
@@ -41,6 +41,9 @@ export interface ClipRandomResizedCropOptions extends Omit<RandomResizedCropOpti
  * createLoader(source, decodeClips({ frames: 16 }), clipRandomResizedCrop({ size: 112, scale: [0.2, 1], seed: 1 }), batch(8));
  * @see randomResizedCrop
  */
+export function clipRandomResizedCrop<S extends SampleIdentity = Sample>(
+  options: ClipRandomResizedCropOptions,
+): MonoTypeOperatorFunction<S>;
 export function clipRandomResizedCrop(options: ClipRandomResizedCropOptions): OperatorFunction<Sample, Sample> {
   const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop(
     'create a clip random resized crop',

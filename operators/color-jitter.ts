@@ -1,6 +1,6 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
-import type { Image, Sample } from '../sources/sample.js';
+import type { Image, Sample, SampleIdentity } from '../sources/sample.js';
 import { drawJitter, jitterFrames, type JitterDraw } from './internal/clip-jitter.js';
 import { imageStage } from './internal/image-stage.js';
 import { resolveColorJitter } from './internal/resolve-color-jitter.js';
@@ -59,6 +59,9 @@ export interface ColorJitterOptions {
  *   colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, seed: 2 }), batch(64));
  * @see randomGrayscale
  */
+export function colorJitter<S extends SampleIdentity = Sample>(
+  options?: ColorJitterOptions,
+): MonoTypeOperatorFunction<S>;
 export function colorJitter(options: ColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
   const { ranges, p, fields, handler, seed, active } = resolveColorJitter(
     'create a color jitter',

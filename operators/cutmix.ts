@@ -19,7 +19,7 @@ export interface CutmixOptions extends CutmixTransformOptions, NdaOperatorOption
  * A batch of cutmix negatives: each image's partner by key, the batch's lambda, and the box of each
  * transformed field (one box per field: a field of another size gets the box scaled to it).
  */
-export type CutmixBatch = Batch & {
+export type CutmixBatch<B extends Batch = Batch> = B & {
   __partner__: string[];
   __cutmix__: { lambda: number; boxes: Record<string, CutmixBox> };
 };
@@ -39,6 +39,7 @@ export type CutmixBatch = Batch & {
  * createLoader(source, decode(), batch(64, { partial: false }), cutmix({ beta: 1, seed: 1 }));
  * @see cutmixTransform for the pure transform (as `ndaPairs` uses it)
  */
+export function cutmix<B extends Batch = Batch>(options?: CutmixOptions): OperatorFunction<B, CutmixBatch<B>>;
 export function cutmix(options: CutmixOptions = {}): OperatorFunction<Batch, CutmixBatch> {
   const action = 'create a cutmix';
   const transform = cutmixTransform(transformOptionsOf(action, options, ['beta', 'partners']));

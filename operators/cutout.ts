@@ -1,4 +1,4 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { cutoutTransform, type CutoutTransformOptions } from './internal/nda-cutout.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
@@ -27,6 +27,7 @@ export interface CutoutOptions extends CutoutTransformOptions, NdaOperatorOption
  * createLoader(source, decode(), batch(64), cutout({ seed: 1 }));
  * @see cutoutTransform for the pure transform (as `ndaPairs` uses it)
  */
+export function cutout<B extends Batch = Batch>(options?: CutoutOptions): MonoTypeOperatorFunction<B>;
 export function cutout(options: CutoutOptions = {}): OperatorFunction<Batch, Batch> {
   const action = 'create a cutout';
   const transform = cutoutTransform(transformOptionsOf(action, options, ['size']));

@@ -1,8 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { SampleError, checkInteger, rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { holding, type HoldsSamples } from '../sources/loader.js';
-import { describeKey, describeUrl, settleSkipped, type Sample } from '../sources/sample.js';
+import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
+import { describeKey, describeUrl, settleSkipped, type Sample, type SampleIdentity } from '../sources/sample.js';
 import { clipSpan, lastFrameNeeded, planClips, type ClipMode, type ClipSampling } from '../sources/video/clip-plan.js';
 import { findFfmpegBinaries, type FfmpegBinaries } from '../sources/video/ffmpeg-binaries.js';
 import { VideoFrameDecoder, type DecodedFrames, type VideoScaler } from '../sources/video/video-frame-decoder.js';
@@ -11,6 +11,45 @@ import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 import { parallelMap } from './parallel-map.js';
+
+type VideoExtension = 'mp4' | 'avi' | 'webm' | 'mkv' | 'mov';
+
+/**
+ * What {@link decodeClips} emits: the sample without its video field (`Field`, or every field
+ * with a video extension when none is named), plus `Into` (`'clips'`), the `VideoClip[]`.
+ */
+export type ClipsSample<
+  S,
+  Field extends string = never,
+  Into extends string = 'clips',
+  Clips extends readonly VideoClip[] = VideoClip[],
+> = string extends Field | Into
+  ? Sample // names known only at run time: any field
+  : {
+      [
+        K in keyof S as K extends Into
+          ? never
+          : [Field] extends [never]
+            ? K extends VideoExtension | `${string}.${VideoExtension}`
+              ? never
+              : K
+            : K extends Field
+              ? never
+              : K
+      ]: S[K];
+    } & { [K in Into]: Clips };
+
+/** `N` clips as a tuple (so `clips[1]` is a `VideoClip` even with `noUncheckedIndexedAccess`); an array beyond 16 or for an unknown `N`. */
+type ClipTuple<N extends number, Acc extends VideoClip[] = []> = number extends N
+  ? VideoClip[]
+  : Acc['length'] extends N
+    ? Acc
+    : Acc['length'] extends 16
+      ? VideoClip[]
+      : ClipTuple<N, [...Acc, VideoClip]>;
+
+/** The clips per video `decodeClips` makes: 1 in mode `random`, else `clips` (default 2 for `multi`, 4 for `uniform`). */
+type ClipCount<Mode, N> = Mode extends 'random' ? 1 : [N] extends [never] ? (Mode extends 'uniform' ? 4 : 2) : N;
 
 /** Options of {@link decodeClips}. */
 export interface DecodeClipsOptions {
@@ -101,12 +140,26 @@ class ShortVideo {
  * @example
  * const loader = createLoader(fromShards('videos/train-{000..009}.tar', { seed: 1 }),
  *   decodeClips({ frames: 16, stride: 2, size: 128, crop: 112, mode: 'multi', clips: 2, seed: 1 }));
- * for await (const s of loader) console.log(s.__key__, (s.clips as VideoClip[]).map((c) => c.shape));
+ * for await (const s of loader) console.log(s.__key__, s.clips.map((c) => c.shape)); // s.clips: VideoClip[]
  * @throws RangeError/TypeError when an option is invalid, Error when no ffmpeg is found. At run
  * time a broken video raises a `SampleError` (reason `'video-decode'`) through `handler`.
  * @see stackClips, to batch the clips.
  */
-export function decodeClips(options: DecodeClipsOptions = {}): OperatorFunction<Sample, Sample> & HoldsSamples {
+export function decodeClips<
+  S extends SampleIdentity = Sample,
+  const Field extends string = never,
+  const Into extends string = 'clips',
+  const Mode extends ClipMode = 'random',
+  const N extends number = never,
+>(
+  options?: DecodeClipsOptions & {
+    readonly field?: Field;
+    readonly into?: Into;
+    readonly mode?: Mode;
+    readonly clips?: N;
+  },
+): HoldingOperatorFunction<S, ClipsSample<S, Field, Into, ClipTuple<ClipCount<Mode, N>>>>;
+export function decodeClips(options: DecodeClipsOptions = {}): HoldingOperatorFunction<never, unknown> {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const field = options.field;
   if (field !== undefined && (typeof field !== 'string' || field === ''))

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
-import type { OperatorFunction } from 'rxjs';
 import sharp from 'sharp';
 import { checkInteger, rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { holding, type HoldsSamples } from '../sources/loader.js';
-import type { Sample } from '../sources/sample.js';
+import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
+import type { Sample, SampleIdentity } from '../sources/sample.js';
+import type { DecodedSample } from './decoded-sample.js';
 import { decodeSample, type DecodeContext, type FieldDecoder } from './internal/decode-fields.js';
 import type { ImageMode } from './image/png-decode.js';
 import { parallelMap } from './parallel-map.js';
@@ -14,6 +14,9 @@ import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
 
 export type { FieldDecoder } from './internal/decode-fields.js';
+
+/** User decoders by field name or extension (see {@link DecodeOptions.decoders}); `null` turns one off. */
+export type Decoders = Readonly<Record<string, FieldDecoder | null>>;
 
 /** Options of {@link decode}. */
 export interface DecodeOptions {
@@ -69,7 +72,7 @@ export interface DecodeOptions {
    * falls back to the built-in decoder. `null` leaves matching fields as bytes.
    * @default {}
    */
-  readonly decoders?: Readonly<Record<string, FieldDecoder | null>>;
+  readonly decoders?: Decoders;
   /**
    * Error policy for a sample that cannot be decoded (corrupt or empty image, image above
    * `maxPixels`, bad JSON, a `cls` that is not an integer, a user decoder that throws): the
@@ -120,15 +123,20 @@ const MODES: readonly ImageMode[] = ['keep', 'rgb', 'gray'];
  *
  * Deterministic: the same bytes give the same pixels and values, in the same order.
  *
+ * Types: the output type is {@link DecodedSample} of the input's: `png`/`jpg`/... fields become
+ * `Image`, `cls` `number`, `txt` `string`, `json` `unknown`, and a user decoder's field what it returns.
+ *
  * @example
  * const loader = createLoader(fromShards('data/fmnist/train-{000..001}.tar', { seed: 1 }),
  *   decode({ image: 'gray', handler: 'warnAndContinue' }));
- * for await (const s of loader) console.log(s.__key__, (s.png as Image).shape, s.cls);
+ * for await (const s of loader) console.log(s.__key__, s.png.shape, s.cls); // s.png: Image, s.cls: number
  * @throws RangeError/TypeError when an option is invalid. At run time, a sample that cannot be
  * decoded raises a `SampleError` (reason `'decode'`, naming shard, key and field) through `handler`.
  * @see parallelMap
  */
-export function decode(options: DecodeOptions = {}): OperatorFunction<Sample, Sample> & HoldsSamples {
+export function decode<S extends SampleIdentity = Sample, D extends Decoders = Record<never, never>>(
+  options: DecodeOptions & { readonly decoders?: D } = {},
+): HoldingOperatorFunction<S, DecodedSample<S, D>> {
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const mode = options.image ?? 'keep';
   if (!MODES.includes(mode)) throw rangeError(ACTION, `image must be one of ${MODES.join(', ')}`, mode);
@@ -173,7 +181,11 @@ export function decode(options: DecodeOptions = {}): OperatorFunction<Sample, Sa
     ordered: true,
     handler,
   });
-  return holding(op.ndaflowHolds ?? 0, op, { name: 'decode' });
+  // decodeSample maps fields by the rules DecodedSample states at the type level
+  return holding(op.ndaflowHolds ?? 0, op, { name: 'decode' }) as unknown as HoldingOperatorFunction<
+    S,
+    DecodedSample<S, D>
+  >;
 }
 
 /** The per-sample crop/flip of `decode({randomCrop, randomFlip})`, drawn exactly as the operators draw them. */

@@ -1,7 +1,7 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import { checkInteger, rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import type { Image, Sample } from '../sources/sample.js';
+import type { Image, Sample, SampleIdentity } from '../sources/sample.js';
 import { blurSeparable, defaultKernelSize, gaussianKernel } from './image/blur.js';
 import { checkFields } from './internal/check-fields.js';
 import { checkInterval, checkNumber, checkProbability, imageStage } from './internal/image-stage.js';
@@ -60,6 +60,9 @@ export interface GaussianBlurOptions {
  * createLoader(source, decode({ image: 'rgb' }), randomResizedCrop({ size: 224, seed: 1 }), gaussianBlur({ sigma: [0.1, 2], p: 0.5, seed: 4 }), batch(64));
  * @see twoViews
  */
+export function gaussianBlur<S extends SampleIdentity = Sample>(
+  options?: GaussianBlurOptions,
+): MonoTypeOperatorFunction<S>;
 export function gaussianBlur(options: GaussianBlurOptions = {}): OperatorFunction<Sample, Sample> {
   const action = 'create a gaussian blur';
   if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);

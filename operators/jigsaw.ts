@@ -1,4 +1,4 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { jigsawTransform, type JigsawTransformOptions } from './internal/nda-jigsaw.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
@@ -28,6 +28,7 @@ export interface JigsawOptions extends JigsawTransformOptions, NdaOperatorOption
  * createLoader(fromShards('data/cifar-{000..003}.tar', { seed: 1 }), decode(), batch(64, { partial: false }), jigsaw({ k: 2, seed: 1 }));
  * @see jigsawTransform for the pure transform (as `ndaPairs` uses it)
  */
+export function jigsaw<B extends Batch = Batch>(options?: JigsawOptions): MonoTypeOperatorFunction<B>;
 export function jigsaw(options: JigsawOptions = {}): OperatorFunction<Batch, Batch> {
   const action = 'create a jigsaw';
   const transform = jigsawTransform(transformOptionsOf(action, options, ['k', 'mode']));

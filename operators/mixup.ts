@@ -15,7 +15,7 @@ export {
 export interface MixupOptions extends MixupTransformOptions, NdaOperatorOptions {}
 
 /** A batch of mixup negatives: each image's partner by key, and the batch's lambda. */
-export type MixupBatch = Batch & { __partner__: string[]; __mixup__: { lambda: number } };
+export type MixupBatch<B extends Batch = Batch> = B & { __partner__: string[]; __mixup__: { lambda: number } };
 
 /**
  * Replaces each image of a batch by a mixup negative `lambda * x + (1 - lambda) * partner`, with
@@ -32,6 +32,7 @@ export type MixupBatch = Batch & { __partner__: string[]; __mixup__: { lambda: n
  * createLoader(source, decode(), batch(64, { partial: false }), mixup({ alpha: 25, seed: 1 }));
  * @see mixupTransform for the pure transform (as `ndaPairs` uses it)
  */
+export function mixup<B extends Batch = Batch>(options?: MixupOptions): OperatorFunction<B, MixupBatch<B>>;
 export function mixup(options: MixupOptions = {}): OperatorFunction<Batch, MixupBatch> {
   const action = 'create a mixup';
   const transform = mixupTransform(transformOptionsOf(action, options, ['alpha', 'lambda', 'partners']));

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { checkInteger, rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { holding, type HoldsSamples } from '../sources/loader.js';
+import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
 import { Random } from '../sources/random.js';
 import { LINEAGE, carryLineage, lineagesOf, type Batch, type ImageBatch, type Lineage } from '../sources/sample.js';
 import type { NdaContext, NdaTransform } from './internal/nda-transform.js';
@@ -98,16 +98,16 @@ export interface NdaPairsOptions {
  * A real batch and its negatives. The pair carries the batch's lineage (once: delivering the pair
  * settles each sample once).
  */
-export interface NdaPair {
+export interface NdaPair<B extends Batch = Batch> {
   /** The batch as it came in (same object). */
-  readonly real: Batch;
+  readonly real: B;
   /**
    * The negatives: the real batch's fields (same keys and urls, in order; other fields shared with
    * `real`, not copied) with the image field replaced by the negatives, plus `__nda__` (the
    * transform's name, per image) and, for transforms that mix two images, `__partner__` (the
    * partner's key, per image). It carries no lineage of its own.
    */
-  readonly negative: Batch & { readonly __nda__: string[]; readonly __partner__?: string[] };
+  readonly negative: B & { readonly __nda__: string[]; readonly __partner__?: string[] };
   [LINEAGE]?: readonly Lineage[];
 }
 
@@ -158,7 +158,8 @@ const CHOICE_KEYS = ['name', 'options', 'transform', 'weight'];
  * for await (const { real, negative } of loader) step(real.png, negative.png);
  * @see batch
  */
-export function ndaPairs(options: NdaPairsOptions): OperatorFunction<Batch, NdaPair> & HoldsSamples {
+export function ndaPairs<B extends Batch = Batch>(options: NdaPairsOptions): HoldingOperatorFunction<B, NdaPair<B>>;
+export function ndaPairs(options: NdaPairsOptions): HoldingOperatorFunction<Batch, NdaPair> {
   if (typeof options !== 'object' || options === null)
     throw typeError(ACTION, 'options must be an object with transforms', options);
   checkOptionKeys(ACTION, options, OPTION_KEYS);

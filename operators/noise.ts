@@ -1,4 +1,4 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { noiseTransform, type NoiseTransformOptions } from './internal/nda-noise.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
@@ -25,6 +25,7 @@ export interface NoiseOptions extends NoiseTransformOptions, NdaOperatorOptions 
  * createLoader(source, decode(), batch(64), noise({ seed: 1 }));
  * @see noiseTransform for the pure transform (as `ndaPairs` uses it)
  */
+export function noise<B extends Batch = Batch>(options?: NoiseOptions): MonoTypeOperatorFunction<B>;
 export function noise(options: NoiseOptions = {}): OperatorFunction<Batch, Batch> {
   const action = 'create a noise';
   const transform = noiseTransform(transformOptionsOf(action, options, ['range']));

@@ -1,7 +1,7 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import { typeError, rangeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import type { Image, Sample } from '../sources/sample.js';
+import type { Image, Sample, SampleIdentity } from '../sources/sample.js';
 import { checkFields } from './internal/check-fields.js';
 import { checkNumber, imageStage } from './internal/image-stage.js';
 
@@ -40,6 +40,7 @@ export interface NormalizeOptions {
  * createLoader(source, decode({ image: 'rgb' }), randomResizedCrop({ size: 224, seed: 1 }),
  *   normalize({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }), batch(64));
  */
+export function normalize<S extends SampleIdentity = Sample>(options: NormalizeOptions): MonoTypeOperatorFunction<S>;
 export function normalize(options: NormalizeOptions): OperatorFunction<Sample, Sample> {
   const action = 'create a normalize';
   if (typeof options !== 'object' || options === null)

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { checkInteger, rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { holding, type HoldsSamples } from '../sources/loader.js';
+import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
 import { carryIdentity } from './internal/carry-identity.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
@@ -99,10 +99,7 @@ function isThenable<R>(value: unknown): value is PromiseLike<R> {
  * @throws RangeError/TypeError when `fn` is not a function or an option is invalid.
  * @see decode, which decodes with a parallelMap inside.
  */
-export function parallelMap<T, R>(
-  fn: ParallelMapFn<T, R>,
-  options: ParallelMapOptions,
-): OperatorFunction<T, R> & HoldsSamples {
+export function parallelMap<T, R>(fn: ParallelMapFn<T, R>, options: ParallelMapOptions): HoldingOperatorFunction<T, R> {
   if (typeof fn !== 'function') throw typeError(ACTION, 'fn must be a function', fn);
   if (typeof options !== 'object' || options === null)
     throw typeError(ACTION, 'options must be an object with a concurrency', options);

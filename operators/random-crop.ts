@@ -1,7 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type MonoTypeOperatorFunction } from 'rxjs';
 import { typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { isImage, type Sample } from '../sources/sample.js';
+import { isImage, type Sample, type SampleIdentity } from '../sources/sample.js';
 import { checkFields } from './internal/check-fields.js';
 import { cropImage, cropWindow, resolveCropSpec, tooSmallMessage } from './internal/crop-window.js';
 import { resolveSeed } from './internal/resolve-seed.js';
@@ -49,6 +49,7 @@ export interface RandomCropOptions {
  * createLoader(source, decode(), randomCrop({ size: 32, pad: 4, seed: 1 }), randomFlip({ seed: 1 }), batch(64));
  * @see randomFlip
  */
+export function randomCrop<S extends SampleIdentity = Sample>(options: RandomCropOptions): MonoTypeOperatorFunction<S>;
 export function randomCrop(options: RandomCropOptions): OperatorFunction<Sample, Sample> {
   const action = 'create a random crop';
   if (typeof options !== 'object' || options === null)

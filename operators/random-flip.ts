@@ -1,6 +1,6 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
-import type { Image, Sample } from '../sources/sample.js';
+import type { Image, Sample, SampleIdentity } from '../sources/sample.js';
 import { flipFrames } from './image/flip-frames.js';
 import { imageStage } from './internal/image-stage.js';
 import { resolveFlip } from './internal/resolve-flip.js';
@@ -39,6 +39,7 @@ export interface RandomFlipOptions {
  * createLoader(source, decode(), randomCrop({ size: 32, pad: 4, seed: 1 }), randomFlip({ seed: 1 }), batch(64));
  * @see randomCrop
  */
+export function randomFlip<S extends SampleIdentity = Sample>(options?: RandomFlipOptions): MonoTypeOperatorFunction<S>;
 export function randomFlip(options: RandomFlipOptions = {}): OperatorFunction<Sample, Sample> {
   const { p, direction, fields, handler, seed } = resolveFlip('create a random flip', 'randomFlip', options);
   const flip = (image: Image): Image => {

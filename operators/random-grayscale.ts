@@ -1,6 +1,6 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
-import type { Image, Sample } from '../sources/sample.js';
+import type { Image, Sample, SampleIdentity } from '../sources/sample.js';
 import { grayscale3 } from './image/color-ops.js';
 import { imageStage } from './internal/image-stage.js';
 import { resolveGrayscale } from './internal/resolve-grayscale.js';
@@ -42,6 +42,9 @@ export interface RandomGrayscaleOptions {
  * createLoader(source, decode({ image: 'rgb' }), randomResizedCrop({ size: 224, seed: 1 }), randomGrayscale({ p: 0.2, seed: 3 }), batch(64));
  * @see colorJitter
  */
+export function randomGrayscale<S extends SampleIdentity = Sample>(
+  options?: RandomGrayscaleOptions,
+): MonoTypeOperatorFunction<S>;
 export function randomGrayscale(options: RandomGrayscaleOptions = {}): OperatorFunction<Sample, Sample> {
   const { p, fields, handler, seed } = resolveGrayscale('create a random grayscale', 'randomGrayscale', options);
   return imageStage({

@@ -1,6 +1,6 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { ErrorHandler, HandlerName } from '../sources/handlers.js';
-import type { Image, Sample } from '../sources/sample.js';
+import type { Image, Sample, SampleIdentity } from '../sources/sample.js';
 import { imageStage } from './internal/image-stage.js';
 import { resizedCropBox } from './internal/resized-crop-box.js';
 import { resizeBilinear } from './image/resize.js';
@@ -56,6 +56,9 @@ export interface RandomResizedCropOptions {
  * createLoader(source, decode({ image: 'rgb' }), randomResizedCrop({ size: 224, seed: 1 }), randomFlip({ seed: 1 }), batch(64));
  * @see twoViews
  */
+export function randomResizedCrop<S extends SampleIdentity = Sample>(
+  options: RandomResizedCropOptions,
+): MonoTypeOperatorFunction<S>;
 export function randomResizedCrop(options: RandomResizedCropOptions): OperatorFunction<Sample, Sample> {
   const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop(
     'create a random resized crop',

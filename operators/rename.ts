@@ -1,7 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { carryLineage, type Sample } from '../sources/sample.js';
+import { carryLineage, type Sample, type SampleIdentity } from '../sources/sample.js';
+import type { Alternatives, IdentityOf, SpecField } from './internal/field-types.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 
@@ -22,6 +23,17 @@ export interface RenameOptions {
 }
 
 /**
+ * What {@link rename} emits: each new field typed as the one its spec names (`'jpg;png'`: either's
+ * type), the fields named as sources removed, the others kept (unless `keep: false`).
+ */
+export type Renamed<S, M extends Readonly<Record<string, string>>, Keep extends boolean = true> = IdentityOf<S> &
+  (false extends Keep
+    ? unknown
+    : { [K in keyof S as K extends Alternatives<M[keyof M] & string> | keyof M ? never : K]: S[K] }) & {
+    -readonly [K in keyof M & string]: SpecField<S, M[K] & string>;
+  };
+
+/**
  * Renames fields with WebDataset's semantics: `rename({ image: 'jpg;png', label: 'cls' })` sets
  * `image` to the first of `jpg`, `png` the sample has, and `label` to its `cls`; every field named
  * as a source (all alternatives) is removed, and the other fields are kept (unless `keep: false`).
@@ -36,6 +48,11 @@ export interface RenameOptions {
  * createLoader(source, rename({ image: 'jpg;jpeg;png', label: 'cls' }), decode());
  * @see select
  */
+export function rename<
+  S extends SampleIdentity = Sample,
+  const M extends Readonly<Record<string, string>> = Readonly<Record<string, string>>,
+  Keep extends boolean = true,
+>(mapping: M, options?: RenameOptions & { readonly keep?: Keep }): OperatorFunction<S, Renamed<S, M, Keep>>;
 export function rename(
   mapping: Readonly<Record<string, string>>,
   options: RenameOptions = {},

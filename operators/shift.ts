@@ -1,4 +1,4 @@
-import type { OperatorFunction } from 'rxjs';
+import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 import { shiftTransform, type ShiftTransformOptions } from './internal/nda-shift.js';
@@ -27,6 +27,7 @@ export interface ShiftOptions extends ShiftTransformOptions, NdaOperatorOptions 
  * createLoader(source, decode(), batch(64), shift({ seed: 1 }));
  * @see shiftTransform for the pure transform (as `ndaPairs` uses it)
  */
+export function shift<B extends Batch = Batch>(options?: ShiftOptions): MonoTypeOperatorFunction<B>;
 export function shift(options: ShiftOptions = {}): OperatorFunction<Batch, Batch> {
   const action = 'create a shift';
   const transform = shiftTransform(transformOptionsOf(action, options, ['offset', 'mode']));

@@ -1,6 +1,6 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import { checkInteger } from '../sources/errors.js';
-import { holding, type HoldsSamples } from '../sources/loader.js';
+import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
 import { Random } from '../sources/random.js';
 import { ShuffleBuffer } from '../sources/shuffle-buffer.js';
 import { resolveSeed } from './internal/resolve-seed.js';
@@ -38,7 +38,7 @@ export interface ShuffleOptions {
  * @example
  * createLoader(source, decode(), unbatch(), shuffle(1000, { seed: 7 }), batch(64));
  */
-export function shuffle<T>(size: number, options: ShuffleOptions = {}): MonoTypeOperatorFunction<T> & HoldsSamples {
+export function shuffle<T>(size: number, options: ShuffleOptions = {}): HoldingOperatorFunction<T, T> {
   const action = 'create a shuffle';
   checkInteger(action, 'size', size, 1);
   const initial = options.initial === undefined ? size : checkInteger(action, 'initial', options.initial, 1);

@@ -16,7 +16,10 @@ export {
 export interface StitchOptions extends StitchTransformOptions, NdaOperatorOptions {}
 
 /** A batch of stitch negatives: each image's partner by key, and the batch's direction. */
-export type StitchBatch = Batch & { __partner__: string[]; __stitch__: { direction: StitchDirection } };
+export type StitchBatch<B extends Batch = Batch> = B & {
+  __partner__: string[];
+  __stitch__: { direction: StitchDirection };
+};
 
 /**
  * Replaces each image of a batch by a stitch negative: per batch, top-bottom or left-right (p =
@@ -32,6 +35,7 @@ export type StitchBatch = Batch & { __partner__: string[]; __stitch__: { directi
  * createLoader(source, decode(), batch(64, { partial: false }), stitch({ seed: 1 }));
  * @see stitchTransform for the pure transform (as `ndaPairs` uses it)
  */
+export function stitch<B extends Batch = Batch>(options?: StitchOptions): OperatorFunction<B, StitchBatch<B>>;
 export function stitch(options: StitchOptions = {}): OperatorFunction<Batch, StitchBatch> {
   const action = 'create a stitch';
   const transform = stitchTransform(transformOptionsOf(action, options, ['p', 'partners']));

@@ -1,7 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { LINEAGE, carryLineage, type Lineage, type Sample } from '../sources/sample.js';
+import { LINEAGE, carryLineage, type Lineage, type Sample, type SampleIdentity } from '../sources/sample.js';
+import type { SpecField } from './internal/field-types.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 
@@ -10,11 +11,16 @@ import { subscribeSource } from './internal/subscribe-source.js';
  * sample's lineage (under the `LINEAGE` symbol) and, as non-enumerable properties (invisible to
  * spreading, iteration and JSON), its `__key__` and `__url__`.
  */
-export type SampleTuple<T extends unknown[] = unknown[]> = T & {
+export type SampleTuple<T extends readonly unknown[] = unknown[]> = T & {
   readonly __key__: string;
   readonly __url__: string;
   [LINEAGE]?: Lineage | readonly Lineage[];
 };
+
+/** The values {@link toTuple} takes from a sample of type `S` for the field specs `K`, in order. */
+export type TupleOf<S, K extends readonly string[]> = {
+  -readonly [I in keyof K]: SpecField<S, K[I] & string>;
+} & unknown[];
 
 /** Options of {@link toTuple} (given after the field names). */
 export interface ToTupleOptions {
@@ -40,6 +46,12 @@ export interface ToTupleOptions {
  * for await (const [image, label] of createLoader(source, decode(), toTuple('png;jpg', 'cls'))) train(image, label);
  * @see select
  */
+export function toTuple<S extends SampleIdentity = Sample, const K extends readonly string[] = string[]>(
+  ...fields: K
+): OperatorFunction<S, SampleTuple<TupleOf<S, K>>>;
+export function toTuple<S extends SampleIdentity = Sample, const K extends readonly string[] = string[]>(
+  ...fields: [...K, ToTupleOptions]
+): OperatorFunction<S, SampleTuple<TupleOf<S, K>>>;
 export function toTuple(
   ...fields: [...fields: string[], options: ToTupleOptions] | string[]
 ): OperatorFunction<Sample, SampleTuple> {

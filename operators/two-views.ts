@@ -1,7 +1,7 @@
 import { Observable, Subject, type OperatorFunction, type Subscription } from 'rxjs';
 import { rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { holding, type HoldsSamples } from '../sources/loader.js';
+import { holding, type HoldingOperatorFunction, type HoldsSamples } from '../sources/loader.js';
 import {
   LINEAGE,
   isImage,
@@ -11,6 +11,7 @@ import {
   type LedgerLike,
   type Lineage,
   type Sample,
+  type SampleIdentity,
 } from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
@@ -58,6 +59,14 @@ interface Pending {
 const ACTION = 'create two views';
 
 /**
+ * The type of what {@link twoViews} emits: the sample without its image fields (the input image is
+ * dropped unless `keepInput`; typed as dropped either way), plus the two views, `Image`s under `N`.
+ */
+export type TwoViewsSample<S, N extends readonly [string, string] = readonly ['view0', 'view1']> = {
+  [K in keyof S as S[K] extends Image ? never : K]: S[K];
+} & { [K in N[number]]: Image };
+
+/**
  * Makes two independently augmented views of each sample, for contrastive learning (SimCLR,
  * MoCo): the sample goes through `augment` twice (or through `augment` and `augmentB`, for
  * asymmetric views as in BYOL), and ONE item comes out carrying both views:
@@ -84,7 +93,9 @@ const ACTION = 'create two views';
  * both views; wrap an opaque `pipe(...)` with `holding(n, op)` so it counts). Teardown unsubscribes
  * both augmentations. Deterministic given the augmentations' seeds.
  *
- * @param augment The augmentation of both views (the second signature takes one per view).
+ * @param augment The first view's augmentation, and the second's when no `augmentB` is given.
+ * @param second `augmentB`, the second view's augmentation (asymmetric views, as in BYOL:
+ *   `twoViews(strong, weak)`), or the options.
  * @throws RangeError/TypeError for a bad augmentation or option; at run time a `SampleError`
  *   (reason `'two-views'`) through the handler for a copy without a usable view.
  * @example
@@ -100,30 +111,19 @@ const ACTION = 'create two views';
  * for await (const b of loader) step(b.view0, b.view1); // each {data: Float32Array, shape: [256, 224, 224, 3]}
  * @see randomResizedCrop
  */
-export function twoViews(
+export function twoViews<
+  S extends SampleIdentity = Sample,
+  const N extends readonly [string, string] = readonly ['view0', 'view1'],
+>(
   augment: ViewAugmentation,
-  options?: TwoViewsOptions,
-): OperatorFunction<Sample, Sample> & HoldsSamples;
-/**
- * {@link twoViews} with asymmetric views (as in BYOL): everything as in the first signature, except
- * that `view0` goes through `augment` and `view1` through `augmentB`.
- *
- * @param augment The first view's augmentation.
- * @param augmentB The second view's augmentation.
- * @throws RangeError/TypeError for a bad augmentation or option.
- * @example
- * const loader = createLoader(source, decode({ image: 'rgb' }), twoViews(strong, weak), batch(256));
- */
-export function twoViews(
-  augment: ViewAugmentation,
-  augmentB: ViewAugmentation,
-  options?: TwoViewsOptions,
-): OperatorFunction<Sample, Sample> & HoldsSamples;
+  second?: ViewAugmentation | (TwoViewsOptions & { readonly names?: N }),
+  options?: TwoViewsOptions & { readonly names?: N },
+): HoldingOperatorFunction<S, TwoViewsSample<S, N>>;
 export function twoViews(
   augment: ViewAugmentation,
   second?: ViewAugmentation | TwoViewsOptions,
   third?: TwoViewsOptions,
-): OperatorFunction<Sample, Sample> & HoldsSamples {
+): HoldingOperatorFunction<never, unknown> {
   const secondIsAugment = typeof second === 'function' || Array.isArray(second);
   const options = ((secondIsAugment ? third : second) ?? {}) as TwoViewsOptions;
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { checkInteger, rangeError, typeError, isArray } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
-import { holding, type HoldsSamples } from '../sources/loader.js';
+import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
 import { carryIdentity } from './internal/carry-identity.js';
 import { lineagesOf } from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
@@ -68,7 +68,7 @@ export interface WorkerMapOptions {
 export function workerMap<In extends object = object, Out = In>(
   module: string | URL,
   options: WorkerMapOptions = {},
-): OperatorFunction<In, Out> & HoldsSamples {
+): HoldingOperatorFunction<In, Out> {
   const action = 'create a worker map';
   const moduleUrl = moduleUrlOf(action, module);
   const concurrency = checkInteger(action, 'concurrency', options.concurrency ?? availableParallelism(), 1, 1024);

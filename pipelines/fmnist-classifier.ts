@@ -81,7 +81,7 @@ export const fmnistClassifier = definePipeline({
     const tf = await import('@tensorflow/tfjs');
 
     const read = { handler: options.handler, allowPipe: options.allowPipe };
-    const train = createLoader<Batch>(
+    const train = createLoader(
       fromShards(trainShards, { seed: deriveSeed(seed, 'train'), shuffle, epochs, ...read }),
       decode({ image: 'gray', handler: options.handler }),
       batch(batchSize),
@@ -117,7 +117,7 @@ export const fmnistClassifier = definePipeline({
     const trainSeconds = (performance.now() - start) / 1000;
     const modelDir = join(runDir, 'classifier');
     try {
-      const test = createLoader<Batch>(
+      const test = createLoader(
         fromShards(testShards, { seed: deriveSeed(seed, 'test'), shuffle: 0, ...read }),
         decode({ image: 'gray', handler: options.handler }),
         batch(TEST_BATCH),

@@ -34,7 +34,7 @@ export const fmnistStream = definePipeline({
       handler: options.handler,
       allowPipe: options.allowPipe,
     });
-    const loader = createLoader<{ __key__: string | string[] }>(
+    const loader = createLoader(
       source,
       decode({ handler: options.handler }),
       batch(options.batchSize, { partial: true }),

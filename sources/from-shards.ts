@@ -8,7 +8,7 @@ import type { LoaderState, MergedLoaderState, SavedLayout, SavedPosition, ShardT
 import { slotTasks } from './merge-loader-states.js';
 import type { OpenShardOptions } from './open-shard.js';
 import { Random, freshSeed } from './random.js';
-import { LINEAGE, settleDelivered, type Lineage, type Sample } from './sample.js';
+import { LINEAGE, settleDelivered, type AnyFields, type Lineage, type Sample, type SampleIdentity } from './sample.js';
 import { ShardReader, type Position } from './shard-reader.js';
 import { planShards } from './shard-plan.js';
 import { expandShardSpec } from './shard-spec.js';
@@ -96,8 +96,11 @@ const ACTION = 'create a shard source';
  * @throws RangeError/TypeError for bad options or a spec that expands to no shard.
  * Deterministic given `seed` (and rank/worker).
  */
-export function fromShards(spec: string | readonly string[], options: FromShardsOptions = {}): ShardSource {
-  return new ShardSource(resolve(spec, options));
+export function fromShards<F extends object = AnyFields>(
+  spec: string | readonly string[],
+  options: FromShardsOptions = {},
+): ShardSource<Sample<F>> {
+  return new ShardSource<Sample<F>>(resolve(spec, options));
 }
 
 function resolve(spec: string | readonly string[], options: FromShardsOptions): Resolved {
@@ -167,8 +170,11 @@ function resolve(spec: string | readonly string[], options: FromShardsOptions): 
   };
 }
 
-/** See {@link fromShards}. */
-export class ShardSource extends Observable<Sample> {
+/**
+ * See {@link fromShards}. `S` is the sample type it declares (`Sample`, any field, by default; the
+ * fields are not checked at run time: declaring them is the user's promise about the shards).
+ */
+export class ShardSource<S extends SampleIdentity = Sample> extends Observable<S> {
   /** @internal Made by {@link fromShards}, which resolves and checks the options. */
   constructor(private readonly config: Resolved) {
     super((subscriber) => {
@@ -176,7 +182,7 @@ export class ShardSource extends Observable<Sample> {
       const sub = run.samples.subscribe({
         next: (s) => {
           settleDelivered(s);
-          subscriber.next(s);
+          subscriber.next(s as S);
         },
         error: (e) => subscriber.error(e),
         complete: () => subscriber.complete(),
@@ -201,8 +207,8 @@ export class ShardSource extends Observable<Sample> {
   }
 
   /** A copy with epochs of `n` samples each (WebDataset's `with_epoch`). */
-  withEpoch(n: number): ShardSource {
-    return new ShardSource(
+  withEpoch(n: number): ShardSource<S> {
+    return new ShardSource<S>(
       resolve(this.config.urls, {
         ...this.config.options,
         seed: this.config.seed,
@@ -213,8 +219,8 @@ export class ShardSource extends Observable<Sample> {
   }
 
   /** A copy that runs `n` epochs (`Infinity`: forever). */
-  repeat(n = Infinity): ShardSource {
-    return new ShardSource(resolve(this.config.urls, { ...this.config.options, seed: this.config.seed, epochs: n }));
+  repeat(n = Infinity): ShardSource<S> {
+    return new ShardSource<S>(resolve(this.config.urls, { ...this.config.options, seed: this.config.seed, epochs: n }));
   }
 
   /** Starts a run: a cold Observable of samples bound to a fresh ledger. */

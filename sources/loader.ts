@@ -7,7 +7,7 @@ import { declareHolding, declaredHolding, endDeclaration, StageTracker, type Sta
 import { StallWatch } from './loader-stall.js';
 export { LoaderStallError } from './loader-stall.js';
 export type { StageView } from './loader-stages.js';
-import { settleDelivered, type Lineage, type Sample } from './sample.js';
+import { settleDelivered, type Lineage, type Sample, type SampleIdentity } from './sample.js';
 
 /** Metadata an operator may carry: how many samples it can hold while waiting for more input. */
 export interface HoldsSamples {
@@ -20,6 +20,14 @@ export interface HoldingOptions {
   /** The stage's name in the loader's messages (`stage 2 of 3 (batch)`). @default the operator function's name */
   readonly name?: string;
 }
+
+/**
+ * An operator that declares what it holds ({@link HoldsSamples}). An interface rather than
+ * `OperatorFunction<T, R> & HoldsSamples`, because TypeScript infers the type arguments of a
+ * generic operator (`batch<T>`) from its place in `createLoader(...)` through an interface, and not
+ * through that intersection.
+ */
+export interface HoldingOperatorFunction<T, R> extends OperatorFunction<T, R>, HoldsSamples {}
 
 /**
  * Declares that an operator may hold up to `holds` samples while it waits for more input (a buffer,
@@ -36,7 +44,7 @@ export function holding<A, B>(
   holds: number,
   op: OperatorFunction<A, B>,
   options: HoldingOptions = {},
-): OperatorFunction<A, B> & HoldsSamples {
+): HoldingOperatorFunction<A, B> {
   checkInteger('declare what an operator holds', 'holds', holds, 0);
   const name = options.name ?? op.name;
   if (typeof name !== 'string') throw typeError('declare what an operator holds', 'name must be a string', name);
@@ -102,11 +110,12 @@ export interface LoaderIteration<T> extends AsyncIterableIterator<T> {
 }
 
 /**
- * One stage of a loader's chain: an operator of any input and output type. The chain is an array,
- * whose element types cannot say that each stage takes what the one before emits, so its types are
- * not tracked across stages; the loader's item type is given as `createLoader<T>`.
+ * One stage of a loader's chain as the loader runs it: an operator of any input and output type.
+ * `createLoader`'s overloads check that each stage takes what the one before emits; an array of
+ * stages built at run time (`createLoader<T>(source, stages)`) cannot say it, so its item type is
+ * the one given.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: typed overloads per chain length would replace it (STYLE.md, "Types flow")
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: an array's element type cannot relate neighbouring stages
 export type LoaderStage = OperatorFunction<any, any>;
 
 /**
@@ -127,11 +136,104 @@ export type LoaderStage = OperatorFunction<any, any>;
  * @example
  * const loader = createLoader(fromShards('data/fmnist/train-{000..001}.tar', { seed: 1, shuffle: 500 }), decode(), batch(64));
  * const it = loader.iterate();
- * for await (const b of it) train(b);
+ * for await (const b of it) train(b.png, b.cls); // b.png: ImageBatch, b.cls: Float64Array
  * console.log(it.accounting());
  */
-export function createLoader<T = Sample>(source: ShardSource, ...operators: readonly LoaderStage[]): Loader<T> {
-  return new Loader<T>(source, operators, {});
+export function createLoader<S extends SampleIdentity>(source: ShardSource<S>): Loader<S>;
+export function createLoader<S extends SampleIdentity, A>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+): Loader<A>;
+export function createLoader<S extends SampleIdentity, A, B>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+  op2: OperatorFunction<A, B>,
+): Loader<B>;
+export function createLoader<S extends SampleIdentity, A, B, C>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+  op2: OperatorFunction<A, B>,
+  op3: OperatorFunction<B, C>,
+): Loader<C>;
+export function createLoader<S extends SampleIdentity, A, B, C, D>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+  op2: OperatorFunction<A, B>,
+  op3: OperatorFunction<B, C>,
+  op4: OperatorFunction<C, D>,
+): Loader<D>;
+export function createLoader<S extends SampleIdentity, A, B, C, D, E>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+  op2: OperatorFunction<A, B>,
+  op3: OperatorFunction<B, C>,
+  op4: OperatorFunction<C, D>,
+  op5: OperatorFunction<D, E>,
+): Loader<E>;
+export function createLoader<S extends SampleIdentity, A, B, C, D, E, F>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+  op2: OperatorFunction<A, B>,
+  op3: OperatorFunction<B, C>,
+  op4: OperatorFunction<C, D>,
+  op5: OperatorFunction<D, E>,
+  op6: OperatorFunction<E, F>,
+): Loader<F>;
+export function createLoader<S extends SampleIdentity, A, B, C, D, E, F, G>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+  op2: OperatorFunction<A, B>,
+  op3: OperatorFunction<B, C>,
+  op4: OperatorFunction<C, D>,
+  op5: OperatorFunction<D, E>,
+  op6: OperatorFunction<E, F>,
+  op7: OperatorFunction<F, G>,
+): Loader<G>;
+export function createLoader<S extends SampleIdentity, A, B, C, D, E, F, G, H>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+  op2: OperatorFunction<A, B>,
+  op3: OperatorFunction<B, C>,
+  op4: OperatorFunction<C, D>,
+  op5: OperatorFunction<D, E>,
+  op6: OperatorFunction<E, F>,
+  op7: OperatorFunction<F, G>,
+  op8: OperatorFunction<G, H>,
+): Loader<H>;
+export function createLoader<S extends SampleIdentity, A, B, C, D, E, F, G, H, I>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+  op2: OperatorFunction<A, B>,
+  op3: OperatorFunction<B, C>,
+  op4: OperatorFunction<C, D>,
+  op5: OperatorFunction<D, E>,
+  op6: OperatorFunction<E, F>,
+  op7: OperatorFunction<F, G>,
+  op8: OperatorFunction<G, H>,
+  op9: OperatorFunction<H, I>,
+): Loader<I>;
+export function createLoader<S extends SampleIdentity, A, B, C, D, E, F, G, H, I>(
+  source: ShardSource<S>,
+  op1: OperatorFunction<S, A>,
+  op2: OperatorFunction<A, B>,
+  op3: OperatorFunction<B, C>,
+  op4: OperatorFunction<C, D>,
+  op5: OperatorFunction<D, E>,
+  op6: OperatorFunction<E, F>,
+  op7: OperatorFunction<F, G>,
+  op8: OperatorFunction<G, H>,
+  op9: OperatorFunction<H, I>,
+  ...operators: readonly LoaderStage[]
+): Loader<unknown>;
+export function createLoader<T = unknown>(
+  source: ShardSource<SampleIdentity>,
+  operators: readonly LoaderStage[],
+): Loader<T>;
+export function createLoader(
+  source: ShardSource<SampleIdentity>,
+  ...operators: readonly (LoaderStage | readonly LoaderStage[])[]
+): Loader<unknown> {
+  return new Loader<unknown>(source, operators.flat(), {});
 }
 
 const ACTION = 'create a loader';

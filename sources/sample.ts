@@ -26,16 +26,32 @@ export interface LedgerLike {
 }
 
 /**
- * A WebDataset sample: the fields of one key, by lower-cased extension (`png`, `cls`, `seg.png`),
- * plus `__key__` (the shared key) and `__url__` (the shard it came from). Raw fields are `Uint8Array`
- * (Node `Buffer`); `decode` replaces them by images, strings, numbers or objects.
+ * What every sample carries whatever its fields: `__key__` (the shared key), `__url__` (the shard
+ * it came from) and its lineage. A type literal, not an interface, so that sample types built on it
+ * stay assignable to `Record<string, unknown>`.
  */
-export interface Sample {
+export type SampleIdentity = {
   __key__: string;
   __url__: string;
   [LINEAGE]?: Lineage | readonly Lineage[];
-  [field: string]: unknown;
-}
+};
+
+/** The fields of a sample whose fields are not declared: any name, of unknown type. */
+export type AnyFields = { [field: string]: unknown };
+
+/**
+ * A WebDataset sample: the fields of one key, by lower-cased extension (`png`, `cls`, `seg.png`),
+ * plus `__key__` (the shared key) and `__url__` (the shard it came from). Raw fields are `Uint8Array`
+ * (Node `Buffer`); `decode` replaces them by images, strings, numbers or objects.
+ *
+ * `Sample` (no type argument) has any field, typed `unknown`. Declare the fields your shards hold
+ * to have them typed through the pipeline (`decode` and `batch` map them):
+ *
+ * @example
+ * const source = fromShards<{ png: Uint8Array; cls: Uint8Array }>('data/fmnist/train-{000000..000003}.tar.gz');
+ * // createLoader(source, decode(), batch(64)) yields { png: ImageBatch; cls: Float64Array; __key__: string[]; ... }
+ */
+export type Sample<F extends object = AnyFields> = SampleIdentity & F;
 
 /** A decoded image: interleaved HWC pixels with their shape. */
 export interface Image {

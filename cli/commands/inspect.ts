@@ -63,7 +63,7 @@ async function inspectClips(specs: string[], flags: InspectFlags, clipCount: num
     concurrency: flags.concurrency,
     handler: flags.handler,
   });
-  const it = createLoader<Sample>(source, stage).iterate();
+  const it = createLoader(source, stage).iterate();
   const out = new LineWriter(process.stdout);
   let samples = 0;
   let failure: unknown;

@@ -174,7 +174,7 @@ export function previewCommand(): Command {
     const decoding = decode({ image: 'rgb', handler: flags.handler });
 
     // The first image gives the field and, without --size, the size every image is brought to.
-    const peek = createLoader<Sample>(read(), decoding).iterate();
+    const peek = createLoader(read(), decoding).iterate();
     const head = await peek.next();
     await peek.return?.();
     if (head.done) throw new Error(`Cannot preview ${specs.join(' ')} as the shards hold no sample`);
@@ -206,7 +206,7 @@ export function previewCommand(): Command {
     ];
     if (flags.positive) ops.push(twoViews(mocoV2Views(w, h, seed), { field, keepInput: true, handler: flags.handler }));
     ops.push(batch(flags.count));
-    const it = createLoader<Batch>(read(), ...ops).iterate();
+    const it = createLoader<Batch>(read(), ops).iterate();
     const first = await it.next();
     await it.return?.();
     if (first.done) throw new Error(`Cannot preview ${specs.join(' ')} as the shards hold no image`);

@@ -7,7 +7,7 @@ import { loadFmnistClassifier } from '../../sinks/eval/load-fmnist-classifier.js
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
 import { createLoader } from '../../sources/loader.js';
-import type { Batch, ImageBatch } from '../../sources/sample.js';
+import type { ImageBatch } from '../../sources/sample.js';
 
 /**
  * FID-style Frechet distance and KID of a Fashion-MNIST generator (`[n, z]` -> `[n, 32, 32, 1]`):
@@ -24,7 +24,7 @@ export async function fmnistGeneratorScore(
 ): Promise<GeneratorScore> {
   const { classifier, features } = await loadFmnistClassifier(tf);
   try {
-    const it = createLoader<Batch>(
+    const it = createLoader(
       fromShards(testShards, { seed: options.seed, shuffle: 0, handler: options.handler }),
       decode({ image: 'gray', handler: options.handler }),
       batch(500),

@@ -258,7 +258,7 @@ export async function runGanPipeline(
           handler: options.handler,
         }),
       );
-    const it = createLoader<unknown>(source, ...stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
+    const it = createLoader<unknown>(source, stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
     let batches = 0;
     async function* pairs(): AsyncGenerator<GanPair> {
       for await (const item of it) {

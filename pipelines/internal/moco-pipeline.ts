@@ -209,11 +209,10 @@ export async function runMocoPipeline(
       await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
       log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
     }
-    const iteration = createLoader<Batch>(
-      source,
+    const iteration = createLoader<Batch>(source, [
       ...spec.views(config.seed, options.handler),
       batch(config.batchSize, { partial: false }),
-    ).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
+    ]).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
     let batches = 0;
     async function* contrastiveBatches(): AsyncGenerator<ContrastiveBatch> {
       for await (const item of iteration) {

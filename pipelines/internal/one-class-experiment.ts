@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batch } from '../../operators/batch.js';
 import { decode } from '../../operators/decode.js';
-import { filter } from '../../operators/filter.js';
+import { filterSamples } from '../../operators/filter-samples.js';
 import { ndaPairs } from '../../operators/nda-pairs.js';
 import { randomCrop } from '../../operators/random-crop.js';
 import { scoreOodSets, type AnomalyRow } from '../../sinks/anomaly/anomaly-report.js';
@@ -182,7 +182,7 @@ export async function oneClassExperiment(
     return keep;
   };
   const stages: LoaderStage[] = [
-    filter(isNormal, { reason: 'other-class', handler: options.handler }),
+    filterSamples(isNormal, { reason: 'other-class', handler: options.handler }),
     decode({ image: 'gray', handler: options.handler }),
     randomCrop({ size: SIZE, pad: PAD, seed: deriveSeed(seed, 'crop'), handler: options.handler }),
     batch(batchSize, { partial: false }),
@@ -196,7 +196,7 @@ export async function oneClassExperiment(
         handler: options.handler,
       }),
     );
-  const it = createLoader<unknown>(source, ...stages).iterate();
+  const it = createLoader(source, stages).iterate();
   let batches = 0;
   async function* pairs(): AsyncGenerator<GanPair> {
     for await (const item of it) {
@@ -240,7 +240,7 @@ export async function oneClassExperiment(
 
     // --- scoring the test split
     const scoreStart = performance.now();
-    const test = createLoader<Batch>(
+    const test = createLoader(
       fromShards(options.testShards, {
         seed,
         shuffle: 0,

@@ -98,8 +98,7 @@ async function featuresOf(
       handler: options.handler,
       allowPipe: options.allowPipe,
     }),
-    ...options.stages,
-    batch(BATCH),
+    [...options.stages, batch(BATCH)],
   ).iterate();
   const labels: number[][] = options.probes.map(() => []);
   let count = 0;

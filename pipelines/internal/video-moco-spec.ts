@@ -5,7 +5,7 @@ import { clipRandomResizedCrop } from '../../operators/clip-random-resized-crop.
 import { decode } from '../../operators/decode.js';
 import { decodeClips } from '../../operators/decode-clips.js';
 import { VIDEO_NDA_TRANSFORM_NAMES, createVideoNdaTransform } from '../../operators/internal/video-nda-transforms.js';
-import { map } from '../../operators/map.js';
+import { mapSamples } from '../../operators/map-samples.js';
 import { createVideoEncoder } from '../../sinks/contrastive/video-encoder.js';
 import { deriveSeed } from '../../sources/random.js';
 import type { Sample } from '../../sources/sample.js';
@@ -78,7 +78,7 @@ export function videoMocoSpec(params: VideoMocoParams): MocoPipelineSpec {
       handler,
     }),
     ...(params.flip ? [clipRandomFlip({ seed: deriveSeed(seed, 'flip'), fields: ['clips'], handler })] : []),
-    map((s: Sample) => {
+    mapSamples((s: Sample) => {
       const [view0, view1] = s['clips'] as VideoClip[];
       const { clips: _clips, ...rest } = s;
       return { ...rest, view0, view1 };
@@ -95,7 +95,7 @@ export function videoMocoSpec(params: VideoMocoParams): MocoPipelineSpec {
     probeView: (handler) => [
       decode({ handler }),
       decodeClips({ ...clip, size: params.size, mode: 'uniform', clips: 1, handler }),
-      map((s: Sample) => {
+      mapSamples((s: Sample) => {
         const { clips, ...rest } = s;
         return { ...rest, view: (clips as VideoClip[])[0] };
       }),

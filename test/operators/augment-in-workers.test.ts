@@ -9,7 +9,7 @@ import { augmentInWorkers, type AugmentStep } from '../../operators/augment-in-w
 import { colorJitter } from '../../operators/color-jitter.js';
 import { decode } from '../../operators/decode.js';
 import { gaussianBlur } from '../../operators/gaussian-blur.js';
-import { map } from '../../operators/map.js';
+import { mapSamples } from '../../operators/map-samples.js';
 import { normalize } from '../../operators/normalize.js';
 import { randomFlip } from '../../operators/random-flip.js';
 import { randomGrayscale } from '../../operators/random-grayscale.js';
@@ -84,7 +84,7 @@ describe('augmentInWorkers', () => {
       const shard = await writeShard(6);
       const source = () => fromShards(shard, { seed: 1, epochs: 2 });
       const spy = poolSpy();
-      const it = createLoader<Sample>(
+      const it = createLoader(
         source(),
         decode({ image: 'rgb' }),
         augmentInWorkers(CHAIN, { concurrency: 3, threads: 2, onPool: spy.onPool }),
@@ -97,7 +97,7 @@ describe('augmentInWorkers', () => {
       assert.deepEqual(acc.skipped, {});
 
       const onMain: Sample[] = [];
-      for await (const s of createLoader<Sample>(source(), decode({ image: 'rgb' }), ...mainChain())) onMain.push(s);
+      for await (const s of createLoader<Sample>(source(), [decode({ image: 'rgb' }), ...mainChain()])) onMain.push(s);
 
       assert.equal(inWorkers.length, 12);
       assert.deepEqual(
@@ -132,10 +132,10 @@ describe('augmentInWorkers', () => {
     const shard = await writeShard(4);
     const spy = poolSpy();
     const chain: AugmentStep[] = [{ op: 'randomFlip', options: { seed: 1, p: 1, fields: ['png'] } }];
-    const it = createLoader<Sample>(
+    const it = createLoader(
       fromShards(shard, { seed: 1 }),
       decode({ image: 'rgb' }),
-      map((s: Sample) => (s.__key__ === 'k1' ? { ...s, png: undefined } : s)), // k1 loses its image
+      mapSamples((s: Sample) => (s.__key__ === 'k1' ? { ...s, png: undefined } : s)), // k1 loses its image
       augmentInWorkers(chain, { concurrency: 2, threads: 1, handler: 'ignoreAndContinue', onPool: spy.onPool }),
     ).iterate();
     const keys: string[] = [];

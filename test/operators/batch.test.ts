@@ -252,7 +252,7 @@ describe('batch', () => {
       await writer.write({ __key__: `s${String(i).padStart(3, '0')}`, cls: i, txt: `x${i}` });
     const shards = await writer.close();
     assert.equal(shards.length, 2);
-    const loader = createLoader<Batch>(fromShards(shards, { seed: 1 }), batch(4, { partial: false }));
+    const loader = createLoader(fromShards(shards, { seed: 1 }), batch(4, { partial: false }));
     const it = loader.iterate();
     const sizes: number[] = [];
     for await (const b of it) sizes.push(b.__key__.length);

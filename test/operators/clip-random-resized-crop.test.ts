@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { clipColorJitter } from '../../operators/clip-color-jitter.js';
 import { clipRandomFlip } from '../../operators/clip-random-flip.js';
 import { clipRandomResizedCrop } from '../../operators/clip-random-resized-crop.js';
-import { map } from '../../operators/map.js';
+import { mapSamples } from '../../operators/map-samples.js';
 import { resizeBilinear, type ResizeBox } from '../../operators/image/resize.js';
 import { SampleError } from '../../sources/errors.js';
 import { Random } from '../../sources/random.js';
@@ -213,7 +213,7 @@ describe('clipRandomResizedCrop', () => {
       await writer.write({ __key__: `s${i}`, [i === 3 ? 'txt' : 'raw']: i === 3 ? Buffer.from('none') : raw, cls: i });
     }
     const shards = await writer.close();
-    const toClip = map((s: Sample) => {
+    const toClip = mapSamples((s: Sample) => {
       const { raw, ...rest } = s;
       return raw === undefined
         ? s
@@ -230,7 +230,7 @@ describe('clipRandomResizedCrop', () => {
           };
     });
     const ops = { fields: ['mp4'], handler: 'ignoreAndContinue' } as const;
-    const it = createLoader<Sample>(
+    const it = createLoader(
       fromShards(shards, { seed: 1 }),
       toClip,
       clipRandomResizedCrop({ size: 4, seed: 1, ...ops }),

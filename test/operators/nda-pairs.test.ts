@@ -270,7 +270,7 @@ describe('ndaPairs', () => {
       }
       await writer.close();
       for (const workers of [0, 2] as const) {
-        const loader = createLoader<NdaPair>(
+        const loader = createLoader(
           fromShards(join(dir, 'img-{000..002}.tar'), { seed: 1, shuffle: 20 }),
           decode(),
           batch(16),

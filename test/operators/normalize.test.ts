@@ -25,7 +25,7 @@ describe('normalize', () => {
       png: { data: Uint8Array.from([0, 128, 255, 10, 20, 30]), shape: [1, 2, 3] },
       cls: 4,
     });
-    const [out] = await collect(from([s]).pipe(normalize(IMAGENET)));
+    const [out] = await collect(from([s]).pipe(normalize<Sample>(IMAGENET)));
     const img = out?.png as Image;
     assert.ok(img.data instanceof Float32Array);
     assert.deepEqual(img.shape, [1, 2, 3]);

@@ -34,14 +34,14 @@ describe('randomFlip', () => {
       png: { data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), shape: [2, 3, 2] },
       cls: 1,
     });
-    const [flipped] = await collect(from([s]).pipe(randomFlip({ p: 1, seed: 1 })));
+    const [flipped] = await collect(from([s]).pipe(randomFlip<Sample>({ p: 1, seed: 1 })));
     assert.deepEqual(Array.from((flipped?.png as Image).data), [5, 6, 3, 4, 1, 2, 11, 12, 9, 10, 7, 8]);
     assert.equal(flipped?.[LINEAGE], s[LINEAGE]);
     assert.equal(flipped?.cls, 1);
     assert.deepEqual(Array.from(s.png.data), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 'the input is not modified');
     const [same] = await collect(from([s]).pipe(randomFlip({ p: 0, seed: 1 })));
     assert.equal(same, s);
-    const [vertical] = await collect(from([s]).pipe(randomFlip({ p: 1, seed: 1, direction: 'vertical' })));
+    const [vertical] = await collect(from([s]).pipe(randomFlip<Sample>({ p: 1, seed: 1, direction: 'vertical' })));
     assert.deepEqual(Array.from((vertical?.png as Image).data), [7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5, 6]);
   });
 

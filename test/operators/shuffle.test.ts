@@ -7,7 +7,6 @@ import { shuffle } from '../../operators/shuffle.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { createLoader } from '../../sources/loader.js';
 import { ShardWriter } from '../../sources/shard-writer.js';
-import type { Sample } from '../../sources/sample.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe(toArray()));
@@ -136,7 +135,7 @@ describe('shuffle', () => {
     for (let i = 0; i < 30; i++) await writer.write({ __key__: `s${String(i).padStart(2, '0')}`, cls: i });
     const shards = await writer.close();
     const keys = async (seed: number) => {
-      const it = createLoader<Sample>(fromShards(shards, { seed: 1 }), shuffle(8, { seed })).iterate();
+      const it = createLoader(fromShards(shards, { seed: 1 }), shuffle(8, { seed })).iterate();
       const out: string[] = [];
       for await (const s of it) out.push(s.__key__);
       const acc = it.accounting();

@@ -350,7 +350,7 @@ describe('twoViews', () => {
       randomFlip({ seed: 5 }),
       normalize({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
     ];
-    const it = createLoader<Sample>(
+    const it = createLoader(
       fromShards(shards, { seed: 1 }),
       decode({ image: 'rgb' }),
       twoViews(mocoV2),

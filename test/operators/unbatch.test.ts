@@ -160,7 +160,7 @@ describe('unbatch', () => {
     const writer = new ShardWriter(join(dir, 'u-%03d.tar'), { maxSamples: 4 });
     for (let i = 0; i < 9; i++) await writer.write({ __key__: `s${i}`, cls: i });
     const shards = await writer.close();
-    const it = createLoader<Sample>(fromShards(shards, { seed: 1 }), batch(4), unbatch()).iterate();
+    const it = createLoader(fromShards(shards, { seed: 1 }), batch(4), unbatch()).iterate();
     const keys: string[] = [];
     for await (const s of it) keys.push(s.__key__);
     assert.deepEqual(keys, ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']);

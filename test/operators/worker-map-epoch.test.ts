@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerMap } from '../../operators/worker-map.js';
-import { map } from '../../operators/map.js';
+import { mapSamples } from '../../operators/map-samples.js';
 import { sampleRandom } from '../../operators/internal/sample-random.js';
 import { createLoader } from '../../sources/loader.js';
 import { fromShards } from '../../sources/from-shards.js';
@@ -20,17 +20,14 @@ describe('workerMap and per-epoch randomness', () => {
     await w.close();
     const source = () => fromShards(join(dir, 's-000.tar'), { seed: 1, epochs: 3 });
     const inWorker: unknown[] = [];
-    for await (const s of createLoader<{ draw: number; __key__: string }>(
-      source(),
-      workerMap(FIXTURE, { concurrency: 2 }),
-    )) {
+    for await (const s of createLoader(source(), workerMap(FIXTURE, { concurrency: 2 }))) {
       assert.equal('__epoch__' in s, false);
       inWorker.push([s.__key__, s.draw]);
     }
     const onMain: unknown[] = [];
-    for await (const s of createLoader<{ draw: number; __key__: string }>(
+    for await (const s of createLoader(
       source(),
-      map((s) => ({ ...s, draw: sampleRandom(7, 'worker-epoch-test', s).int(0, 1_000_000_000) })),
+      mapSamples((s) => ({ ...s, draw: sampleRandom(7, 'worker-epoch-test', s).int(0, 1_000_000_000) })),
     ))
       onMain.push([s.__key__, s.draw]);
     assert.deepEqual(inWorker, onMain);

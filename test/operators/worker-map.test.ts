@@ -242,7 +242,7 @@ describe('workerMap', () => {
       await writer.write({ __key__: k, cls: k.length });
     const shards = await writer.close();
     const spy = poolSpy();
-    const it = createLoader<Sample>(
+    const it = createLoader(
       fromShards(shards, { seed: 1 }),
       workerMap(FIXTURE, { exportName: 'failOnBad', concurrency: 2, handler: 'ignoreAndContinue', onPool: spy.onPool }),
     ).iterate();

@@ -39,11 +39,7 @@ function keyRecorder(seen: string[]) {
     },
     run: (o, ctx) =>
       ctx.consume(
-        createLoader<{ __key__: string[] }>(
-          fromShards(o.shards, { seed: ctx.seed, shuffle: o.shuffle }),
-          decode(),
-          batch(o.batchSize),
-        ),
+        createLoader(fromShards(o.shards, { seed: ctx.seed, shuffle: o.shuffle }), decode(), batch(o.batchSize)),
         { each: (b) => void seen.push(...b.__key__) },
       ),
   });

@@ -5,8 +5,8 @@ import { settleSkipped } from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 
-/** Options of {@link filter}. */
-export interface FilterOptions {
+/** Options of {@link filterSamples}. */
+export interface FilterSamplesOptions {
   /**
    * The reason under which dropped samples are counted in the run's accounting
    * (`accounting().skipped[reason]`). Give each filter its own reason to tell them apart.
@@ -22,33 +22,36 @@ export interface FilterOptions {
 }
 
 /**
- * Keeps the items for which `predicate` returns true. Dropped samples are not lost silently: each
- * is settled as skipped under `reason`, so the loader's accounting counts it and its credit is
- * returned. Use it to drop unwanted classes, tiny images, corrupt metadata.
+ * Keeps the items for which `predicate` returns true, counting the others under a reason of yours.
+ * What it adds to RxJS's `filter` (which also works inside `createLoader`, its drops counted under
+ * a generic reason): each dropped sample is settled as skipped under `reason`, so the accounting
+ * says why (`skipped: { 'class-9': 6000 }`), and a throwing predicate skips the sample (reason
+ * `'filter'`) as `handler` says instead of ending the stream. WebDataset's `select(predicate)`. Use it to drop unwanted classes, tiny images, corrupt metadata.
  * Deterministic if the predicate is.
  *
  * @param predicate `(item, index) => boolean`, called once per item in order.
  * @throws TypeError when `predicate` is not a function or `reason` is not a non-empty string.
  * @example
- * createLoader(source, decode(), filter((s) => s.cls !== 9, { reason: 'class-9' }));
- * @see map
+ * createLoader(source, decode(), filterSamples((s) => s.cls !== 9, { reason: 'class-9' }));
+ * @see mapSamples
  */
-export function filter<T, S extends T>(
+export function filterSamples<T, S extends T>(
   predicate: (item: T, index: number) => item is S,
-  options?: FilterOptions,
+  options?: FilterSamplesOptions,
 ): OperatorFunction<T, S>;
-export function filter<T>(
+export function filterSamples<T>(
   predicate: (item: T, index: number) => boolean,
-  options?: FilterOptions,
+  options?: FilterSamplesOptions,
 ): MonoTypeOperatorFunction<T>;
-export function filter<T>(
+export function filterSamples<T>(
   predicate: (item: T, index: number) => boolean,
-  options: FilterOptions = {},
+  options: FilterSamplesOptions = {},
 ): MonoTypeOperatorFunction<T> {
-  if (typeof predicate !== 'function') throw typeError('create a filter', 'predicate must be a function', predicate);
+  if (typeof predicate !== 'function')
+    throw typeError('create filterSamples', 'predicate must be a function', predicate);
   const reason = options.reason ?? 'filtered';
-  if (typeof reason !== 'string') throw typeError('create a filter', 'reason must be a string', reason);
-  if (reason === '') throw rangeError('create a filter', 'reason must not be empty', reason);
+  if (typeof reason !== 'string') throw typeError('create filterSamples', 'reason must be a string', reason);
+  if (reason === '') throw rangeError('create filterSamples', 'reason must not be empty', reason);
   const handler = resolveHandler(options.handler);
   return (source) =>
     new Observable<T>((subscriber) => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Subject, finalize, firstValueFrom, from, toArray, type Observable } from 'rxjs';
-import { map } from '../../operators/map.js';
+import { mapSamples } from '../../operators/map-samples.js';
 import { SampleError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { ignoreAndContinue, ignoreAndStop } from '../../sources/handlers.js';
@@ -15,16 +15,16 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe(toArray()));
 
-describe('map', () => {
+describe('mapSamples', () => {
   it('applies the function in order with the index', async () => {
-    const out = await collect(from([1, 2, 3]).pipe(map((x: number, i) => x * 10 + i)));
+    const out = await collect(from([1, 2, 3]).pipe(mapSamples((x: number, i) => x * 10 + i)));
     assert.deepEqual(out, [10, 21, 32]);
   });
 
   it('carries the lineage, __key__ and __url__ onto a new object', async () => {
     const ledger = new RecordingLedger();
     const s = ledger.sample('a', { cls: 3 });
-    const [out] = await collect(from([s]).pipe(map((x: Sample) => ({ label: Number(x.cls) + 1 }))));
+    const [out] = await collect(from([s]).pipe(mapSamples((x: Sample) => ({ label: Number(x.cls) + 1 }))));
     assert.deepEqual({ ...out }, { label: 4, __key__: 'a', __url__: 'mem://test.tar', [LINEAGE]: s[LINEAGE] });
     assert.equal((out as unknown as Sample)[LINEAGE], s[LINEAGE]);
   });
@@ -33,11 +33,11 @@ describe('map', () => {
     const ledger = new RecordingLedger();
     const a = ledger.sample('a');
     const b = ledger.sample('b');
-    const [swapped] = await collect(from([a]).pipe(map(() => b)));
+    const [swapped] = await collect(from([a]).pipe(mapSamples(() => b)));
     assert.equal(swapped, b);
     assert.equal(swapped?.[LINEAGE], b[LINEAGE]);
     assert.notEqual(swapped?.[LINEAGE], a[LINEAGE]);
-    const [same] = await collect(from([a]).pipe(map((x: Sample) => x)));
+    const [same] = await collect(from([a]).pipe(mapSamples((x: Sample) => x)));
     assert.equal(same, a);
   });
 
@@ -48,7 +48,7 @@ describe('map', () => {
       if (s.v === 0) throw new Error('division by zero');
       return { ...s, inv: 1 / (s.v as number) };
     };
-    await assert.rejects(collect(from(input).pipe(map(fn))), (e: unknown) => {
+    await assert.rejects(collect(from(input).pipe(mapSamples(fn))), (e: unknown) => {
       assert.ok(e instanceof SampleError);
       assert.equal(e.reason, 'map');
       assert.equal(e.key, 'b');
@@ -56,12 +56,12 @@ describe('map', () => {
       return true;
     });
     assert.deepEqual(ledger.skippedKeys('map'), ['b']);
-    const kept = await collect(from(input).pipe(map(fn, { handler: ignoreAndContinue })));
+    const kept = await collect(from(input).pipe(mapSamples(fn, { handler: ignoreAndContinue })));
     assert.deepEqual(
       kept.map((s) => s.__key__),
       ['a', 'c'],
     );
-    const stopped = await collect(from(input).pipe(map(fn, { handler: 'ignoreAndStop' })));
+    const stopped = await collect(from(input).pipe(mapSamples(fn, { handler: 'ignoreAndStop' })));
     assert.deepEqual(
       stopped.map((s) => s.__key__),
       ['a'],
@@ -72,19 +72,22 @@ describe('map', () => {
   it('refuses a primitive result for a sample with lineage, and a Promise', async () => {
     const ledger = new RecordingLedger();
     await assert.rejects(
-      collect(from([ledger.sample('a')]).pipe(map(() => 3))),
+      collect(from([ledger.sample('a')]).pipe(mapSamples(() => 3))),
       /Cannot carry the lineage of a sample through map as the result must be an object.*number/,
     );
-    await assert.rejects(collect(from([ledger.sample('b')]).pipe(map(async (s: Sample) => s))), /must be synchronous/);
+    await assert.rejects(
+      collect(from([ledger.sample('b')]).pipe(mapSamples(async (s: Sample) => s))),
+      /must be synchronous/,
+    );
     assert.deepEqual(ledger.skippedKeys('map'), ['a', 'b']);
   });
 
   it('validates its options when created', () => {
-    assert.throws(() => map(3 as never), {
+    assert.throws(() => mapSamples(3 as never), {
       name: 'TypeError',
-      message: 'Cannot create a map as fn must be a function: current value is 3',
+      message: 'Cannot create mapSamples as fn must be a function: current value is 3',
     });
-    assert.throws(() => map((x) => x, { handler: 'sometimes' as never }), TypeError);
+    assert.throws(() => mapSamples((x) => x, { handler: 'sometimes' as never }), TypeError);
   });
 
   it('releases its source on early unsubscribe and calls nothing after', () => {
@@ -94,7 +97,7 @@ describe('map', () => {
     const sub = subject
       .pipe(
         finalize(() => (finalized = true)),
-        map((x: number) => (calls++, x)),
+        mapSamples((x: number) => (calls++, x)),
       )
       .subscribe();
     subject.next(1);
@@ -109,7 +112,7 @@ describe('map', () => {
       fc.property(fc.array(fc.integer()), (values) => {
         const out: number[] = [];
         from(values)
-          .pipe(map((x: number, i) => x * 3 - i))
+          .pipe(mapSamples((x: number, i) => x * 3 - i))
           .subscribe((v) => out.push(v));
         assert.deepEqual(
           out,
@@ -124,9 +127,9 @@ describe('map', () => {
     const writer = new ShardWriter(join(dir, 'm-%03d.tar'));
     for (let i = 0; i < 6; i++) await writer.write({ __key__: `s${i}`, cls: i });
     const shards = await writer.close();
-    const it = createLoader<{ label: number; __key__: string }>(
+    const it = createLoader(
       fromShards(shards, { seed: 1 }),
-      map((s: Sample) => ({ label: Number(String(s.cls)) })),
+      mapSamples((s: Sample) => ({ label: Number(String(s.cls)) })),
     ).iterate();
     const got: [string, number][] = [];
     for await (const s of it) got.push([s.__key__, s.label]);

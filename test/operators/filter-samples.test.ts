@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Subject, finalize, firstValueFrom, from, toArray, type Observable } from 'rxjs';
-import { filter } from '../../operators/filter.js';
+import { filterSamples } from '../../operators/filter-samples.js';
 import { SampleError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { createLoader } from '../../sources/loader.js';
@@ -14,23 +14,23 @@ import { tempDir } from '../helpers/temp-dir.js';
 
 const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe(toArray()));
 
-describe('filter', () => {
+describe('filterSamples', () => {
   it('keeps the items the predicate accepts and settles the others as skipped under the reason', async () => {
     const ledger = new RecordingLedger();
     const input = [0, 1, 2, 3, 4].map((i) => ledger.sample(`k${i}`, { cls: i }));
-    const out = await collect(from(input).pipe(filter((s: Sample) => (s.cls as number) % 2 === 0)));
+    const out = await collect(from(input).pipe(filterSamples((s: Sample) => (s.cls as number) % 2 === 0)));
     assert.deepEqual(
       out.map((s) => s.__key__),
       ['k0', 'k2', 'k4'],
     );
     assert.equal(out[0], input[0]);
     assert.deepEqual(ledger.skippedKeys('filtered'), ['k1', 'k3']);
-    await collect(from(input).pipe(filter((s: Sample) => s.cls !== 4, { reason: 'class-4' })));
+    await collect(from(input).pipe(filterSamples((s: Sample) => s.cls !== 4, { reason: 'class-4' })));
     assert.deepEqual(ledger.skippedKeys('class-4'), ['k4']);
   });
 
   it('passes the index to the predicate', async () => {
-    const out = await collect(from(['a', 'b', 'c', 'd']).pipe(filter((_: string, i) => i >= 2)));
+    const out = await collect(from(['a', 'b', 'c', 'd']).pipe(filterSamples((_: string, i) => i >= 2)));
     assert.deepEqual(out, ['c', 'd']);
   });
 
@@ -42,10 +42,10 @@ describe('filter', () => {
       return true;
     };
     await assert.rejects(
-      collect(from(input).pipe(filter(predicate))),
+      collect(from(input).pipe(filterSamples(predicate))),
       (e: unknown) => e instanceof SampleError && e.reason === 'filter' && e.key === 'b',
     );
-    const out = await collect(from(input).pipe(filter(predicate, { handler: 'ignoreAndContinue' })));
+    const out = await collect(from(input).pipe(filterSamples(predicate, { handler: 'ignoreAndContinue' })));
     assert.deepEqual(
       out.map((s) => s.__key__),
       ['a', 'c'],
@@ -54,15 +54,15 @@ describe('filter', () => {
   });
 
   it('validates its options when created', () => {
-    assert.throws(() => filter(null as never), {
+    assert.throws(() => filterSamples(null as never), {
       name: 'TypeError',
-      message: 'Cannot create a filter as predicate must be a function: current value is null',
+      message: 'Cannot create filterSamples as predicate must be a function: current value is null',
     });
-    assert.throws(() => filter(() => true, { reason: '' }), {
+    assert.throws(() => filterSamples(() => true, { reason: '' }), {
       name: 'RangeError',
-      message: 'Cannot create a filter as reason must not be empty: current value is ""',
+      message: 'Cannot create filterSamples as reason must not be empty: current value is ""',
     });
-    assert.throws(() => filter(() => true, { reason: 3 as never }), TypeError);
+    assert.throws(() => filterSamples(() => true, { reason: 3 as never }), TypeError);
   });
 
   it('releases its source on early unsubscribe and calls nothing after', () => {
@@ -72,7 +72,7 @@ describe('filter', () => {
     const sub = subject
       .pipe(
         finalize(() => (finalized = true)),
-        filter(() => (calls++, true)),
+        filterSamples(() => (calls++, true)),
       )
       .subscribe();
     subject.next(1);
@@ -93,7 +93,7 @@ describe('filter', () => {
           const input = values.map((v, i) => ledger.sample(`k${i}`, { v }));
           const out: Sample[] = [];
           from(input)
-            .pipe(filter((s: Sample) => (s.v as number) > threshold))
+            .pipe(filterSamples((s: Sample) => (s.v as number) > threshold))
             .subscribe((s) => out.push(s));
           assert.deepEqual(
             out.map((s) => s.v),
@@ -113,9 +113,9 @@ describe('filter', () => {
     const writer = new ShardWriter(join(dir, 'f-%03d.tar'), { maxSamples: 4 });
     for (let i = 0; i < 10; i++) await writer.write({ __key__: `s${i}`, cls: i });
     const shards = await writer.close();
-    const it = createLoader<Sample>(
+    const it = createLoader(
       fromShards(shards, { seed: 1 }),
-      filter((s: Sample) => Number(String(s.cls)) % 3 === 0, { reason: 'not-div-3' }),
+      filterSamples((s: Sample) => Number(String(s.cls)) % 3 === 0, { reason: 'not-div-3' }),
     ).iterate();
     const keys: string[] = [];
     for await (const s of it) keys.push(s.__key__);

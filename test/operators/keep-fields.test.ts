@@ -2,18 +2,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Subject, finalize, firstValueFrom, from, toArray, type Observable } from 'rxjs';
-import { select } from '../../operators/select.js';
+import { keepFields } from '../../operators/keep-fields.js';
 import { SampleError } from '../../sources/errors.js';
 import { LINEAGE, type Sample } from '../../sources/sample.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 
 const collect = <T>(obs: Observable<T>): Promise<T[]> => firstValueFrom(obs.pipe(toArray()));
 
-describe('select', () => {
+describe('keepFields', () => {
   it('keeps __key__, __url__, the lineage and the named fields only', async () => {
     const ledger = new RecordingLedger();
     const s = ledger.sample('a', { png: 1, cls: 2, json: 3, 'seg.png': 4 });
-    const [out] = await collect(from([s]).pipe(select('cls', 'seg.png')));
+    const [out] = await collect(from([s]).pipe(keepFields('cls', 'seg.png')));
     assert.deepEqual(Object.keys(out as object), ['__key__', '__url__', 'cls', 'seg.png']);
     assert.deepEqual(
       { ...out },
@@ -30,15 +30,15 @@ describe('select', () => {
       ledger.sample('b', { png: 1 }),
       ledger.sample('c', { png: 1, cls: 2 }),
     ];
-    await assert.rejects(collect(from(input).pipe(select('png', 'cls'))), (e: unknown) => {
+    await assert.rejects(collect(from(input).pipe(keepFields('png', 'cls'))), (e: unknown) => {
       assert.ok(e instanceof SampleError);
       assert.equal(e.reason, 'missing-field');
       assert.equal(e.field, 'cls');
       assert.equal(e.key, 'b');
-      assert.match(e.message, /Cannot select field "cls" as the sample lacks it \(it has "png"\)/);
+      assert.match(e.message, /Cannot keep field "cls" as the sample lacks it \(it has "png"\)/);
       return true;
     });
-    const out = await collect(from(input).pipe(select('png', 'cls', { handler: 'ignoreAndContinue' })));
+    const out = await collect(from(input).pipe(keepFields('png', 'cls', { handler: 'ignoreAndContinue' })));
     assert.deepEqual(
       out.map((s) => s.__key__),
       ['a', 'c'],
@@ -47,14 +47,14 @@ describe('select', () => {
   });
 
   it('validates its fields when created', () => {
-    assert.throws(() => select(), {
+    assert.throws(() => keepFields(), {
       name: 'RangeError',
-      message: 'Cannot select fields as at least one field must be named: current value is []',
+      message: 'Cannot keep fields as at least one field must be named: current value is []',
     });
-    assert.throws(() => select(''), RangeError);
-    assert.throws(() => select('png', 'png'), /each field must be named once/);
-    assert.throws(() => select(3 as never), TypeError);
-    assert.throws(() => select('png', { handler: 'bad' as never }), TypeError);
+    assert.throws(() => keepFields(''), RangeError);
+    assert.throws(() => keepFields('png', 'png'), /each field must be named once/);
+    assert.throws(() => keepFields(3 as never), TypeError);
+    assert.throws(() => keepFields('png', { handler: 'bad' as never }), TypeError);
   });
 
   it('releases its source on early unsubscribe', () => {
@@ -64,7 +64,7 @@ describe('select', () => {
     const sub = subject
       .pipe(
         finalize(() => (finalized = true)),
-        select('x'),
+        keepFields('x'),
       )
       .subscribe((s) => seen.push(s));
     subject.next({ __key__: 'a', __url__: 'u', x: 1 });
@@ -84,7 +84,7 @@ describe('select', () => {
           const out: Sample[] = [];
           let error: unknown;
           from([sample])
-            .pipe(select(...wanted))
+            .pipe(keepFields(...wanted))
             .subscribe({ next: (s) => out.push(s), error: (e: unknown) => (error = e) });
           if (wanted.every((f) => f in fields))
             assert.deepEqual(out, [
