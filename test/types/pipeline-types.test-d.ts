@@ -2,6 +2,7 @@
 // build (tsconfig.json includes test/), so `npm test` (build first) fails when an inferred type
 // changes (an `Expect<Equal<...>>` no longer holds) or when a line marked @ts-expect-error starts to
 // compile (TS2578). Exact equality, not assignability, so that `unknown` or `any` cannot slip through.
+/* eslint-disable @typescript-eslint/no-unused-vars -- the loaders here exist to have their inferred types read */
 import { pipe } from 'rxjs';
 import {
   batch,
