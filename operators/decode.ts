@@ -160,7 +160,7 @@ export function decode<S extends SampleIdentity = Sample, D extends Decoders = R
   const sharpConcurrency = checkInteger(ACTION, 'sharpConcurrency', options.sharpConcurrency ?? 1, 1, 1024);
   const handler = resolveHandler(options.handler);
   const decoders = new Map<string, FieldDecoder | null>();
-  const given = options.decoders ?? {};
+  const given: Decoders = options.decoders ?? {};
   if (typeof given !== 'object' || given === null || Array.isArray(given))
     throw typeError(ACTION, 'decoders must be an object of functions', given);
   for (const [name, fn] of Object.entries(given)) {

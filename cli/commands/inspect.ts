@@ -70,7 +70,7 @@ async function inspectClips(specs: string[], flags: InspectFlags, clipCount: num
   try {
     for await (const sample of it) {
       samples++;
-      for (const [i, clip] of (sample['clips'] as VideoClip[]).entries()) {
+      for (const [i, clip] of sample['clips'].entries()) {
         await out.line(JSON.stringify({ __key__: sample.__key__, clip: i, shape: clip.shape, mean: clipMean(clip) }));
       }
       if (out.closed) break;

@@ -254,7 +254,7 @@ export async function oneClassExperiment(
     const parts: { images: ImageBatch; keys: string[]; cls: ArrayLike<number> }[] = [];
     try {
       for await (const b of test) {
-        const images = b.png as ImageBatch | undefined;
+        const images = b.png;
         if (images === undefined || !(images.data instanceof Uint8Array))
           throw new Error('Cannot score the test split as its samples need a png image');
         if (!(b.cls instanceof Float64Array))

@@ -52,12 +52,12 @@ describe('randomFlip', () => {
       ledger.sample(`k${i}`, { png: ramp(1, 2, 1), 'seg.png': ramp(1, 2, 1), f }),
     );
     const out = await collect(from(samples).pipe(randomFlip({ seed: 3 })));
-    for (const s of out) assert.deepEqual(Array.from((s.png as Image).data), Array.from((s['seg.png'] as Image).data));
-    const flipped = out.filter((s) => (s.png as Image).data[0] === 1);
+    for (const s of out) assert.deepEqual(Array.from(s.png.data), Array.from(s['seg.png'].data));
+    const flipped = out.filter((s) => s.png.data[0] === 1);
     assert.ok(flipped.length > 0 && flipped.length < 20);
     for (const s of flipped) {
-      assert.ok((s.f as Image).data instanceof Float32Array);
-      assert.deepEqual(Array.from((s.f as Image).data), [1.5, 0.5]);
+      assert.ok(s.f.data instanceof Float32Array);
+      assert.deepEqual(Array.from(s.f.data), [1.5, 0.5]);
     }
     const only = await collect(from(samples).pipe(randomFlip({ p: 1, seed: 3, fields: ['png'] })));
     assert.deepEqual(Array.from((only[0]?.png as Image).data), [1, 0]);

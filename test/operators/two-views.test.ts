@@ -29,7 +29,7 @@ import { twoViews } from '../../operators/two-views.js';
 import { SampleError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { createLoader } from '../../sources/loader.js';
-import { LINEAGE, type Image, type ImageBatch, type Sample } from '../../sources/sample.js';
+import { LINEAGE, type Image, type Sample } from '../../sources/sample.js';
 import { ShardWriter } from '../../sources/shard-writer.js';
 import { RecordingLedger } from '../helpers/recording-ledger.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -72,7 +72,7 @@ describe('twoViews', () => {
       const input = samples[i] as Sample;
       assert.deepEqual(Object.keys(s).sort(), ['__key__', '__url__', 'cls', 'view0', 'view1']);
       assert.equal(s[LINEAGE], input[LINEAGE], 'the lineage of the sample, not of a copy');
-      assert.deepEqual((s.view0 as Image).shape, [8, 8, 3]);
+      assert.deepEqual(s.view0.shape, [8, 8, 3]);
       assert.equal(bytes(s.view0), bytes(byHand(input, 0, crop).png));
       assert.equal(bytes(s.view1), bytes(byHand(input, 1, crop).png));
       if (bytes(s.view0) !== bytes(s.view1)) differ++;
@@ -358,11 +358,11 @@ describe('twoViews', () => {
     ).iterate();
     const keys: string[] = [];
     for await (const b of it) {
-      keys.push(...(b.__key__ as unknown as string[]));
-      const v0 = b.view0 as ImageBatch;
+      keys.push(...b.__key__);
+      const v0 = b.view0;
       assert.ok(v0.data instanceof Float32Array);
       assert.deepEqual(v0.shape.slice(1), [16, 16, 3]);
-      assert.notEqual(Array.from((b.view0 as ImageBatch).data).join(), Array.from((b.view1 as ImageBatch).data).join());
+      assert.notEqual(Array.from(b.view0.data).join(), Array.from(b.view1.data).join());
     }
     assert.deepEqual(keys.sort(), ['s0', 's1', 's2', 's3', 's5', 's6', 's7', 's8']);
     const acc = it.accounting();
