@@ -26,7 +26,7 @@ export type { ObjectUrl } from './object-store.js';
 export type { Accounting, ErrorRecord } from './ledger.js';
 export { SampleError, ShardError } from './errors.js';
 export type { ErrorSite } from './errors.js';
-export { isImage } from './sample.js';
+export { isImage, settleSkipped } from './sample.js';
 export type { Sample, SampleIdentity, AnyFields, Image, ImageBatch, Batch } from './sample.js';
 export {
   reraise,

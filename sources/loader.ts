@@ -7,7 +7,7 @@ import { declareHolding, declaredHolding, endDeclaration, StageTracker, type Sta
 import { StallWatch } from './loader-stall.js';
 export { LoaderStallError } from './loader-stall.js';
 export type { StageView } from './loader-stages.js';
-import { settleDelivered, type Lineage, type Sample, type SampleIdentity } from './sample.js';
+import { settleDelivered, type Lineage, type SampleIdentity } from './sample.js';
 
 /** Metadata an operator may carry: how many samples it can hold while waiting for more input. */
 export interface HoldsSamples {

@@ -61,7 +61,19 @@ function readmeImports(): { entry: Entry; name: string; isType: boolean }[] {
 }
 
 /** Not API names: methods the prose shows without their object (`iterate({resumeFrom})`), and `http(s)://`. */
-const METHODS = new Set(['iterate', 'state', 'accounting', 'with', 'apply', 'run', 'open', 'train', 'step', 'http']);
+const METHODS = new Set([
+  'iterate',
+  'state',
+  'accounting',
+  'stages',
+  'with',
+  'apply',
+  'run',
+  'open',
+  'train',
+  'step',
+  'http',
+]);
 
 /** Backticked calls in the prose (not code blocks), `name(`; table rows: the ndaflow column only. */
 function proseCalls(): string[] {

@@ -103,11 +103,10 @@ export async function evaluateOodRun(runDir: string, options: EvaluateOodOptions
 
 /** Up to `limit` images of a shard spec, decoded as `channels`, resized to `size` x `size`, stacked. */
 async function readImages(spec: string, size: number, channels: number, limit: number): Promise<ImageBatch> {
-  const it = createLoader<Batch>(
-    fromShards(spec, { seed: 0, shuffle: 0 }),
+  const it = createLoader<Batch>(fromShards(spec, { seed: 0, shuffle: 0 }), [
     decode({ image: channels === 1 ? 'gray' : 'rgb' }),
     batch(256),
-  ).iterate();
+  ]).iterate();
   const parts: Uint8Array[] = [];
   let n = 0;
   for await (const b of it) {

@@ -13,7 +13,7 @@ import { take } from 'rxjs';
 import { decode } from '../../operators/decode.js';
 import { decodeClips } from '../../operators/decode-clips.js';
 import { fromShards } from '../../sources/from-shards.js';
-import { createLoader } from '../../sources/loader.js';
+import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import { packageRoot } from '../../sources/package-root.js';
 import type { Accounting } from '../../sources/ledger.js';
 import type { Sample } from '../../sources/sample.js';
@@ -34,8 +34,8 @@ type Stop =
 /** Runs `stages` over `spec` and stops as `stop` says; returns the accounting once the run is closed. */
 async function stopEarly(spec: string, stages: readonly unknown[], stop: Stop, shuffle: number): Promise<Accounting> {
   const source = fromShards(spec, { seed: 3, ...(shuffle > 0 ? { shuffle } : {}) });
-  const ops = [...stages, ...(stop.kind === 'take' ? [take(stop.n)] : [])] as Parameters<typeof createLoader>[1][];
-  const it = createLoader<Sample>(source, ...ops).iterate();
+  const ops = [...stages, ...(stop.kind === 'take' ? [take(stop.n)] : [])] as LoaderStage[];
+  const it = createLoader<Sample>(source, ops).iterate();
   let n = 0;
   let timer: NodeJS.Timeout | undefined;
   if (stop.kind === 'abort') timer = setTimeout(() => void it.return?.(), stop.ms);

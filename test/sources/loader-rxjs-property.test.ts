@@ -105,7 +105,7 @@ describe('createLoader over random graphs of stock and ndaflow operators', () =>
         async (stages, wrap, prefetch) => {
           // each stage given to the loader on its own, or the whole graph as one pipe()
           const ops = wrap ? [(pipe as (...f: Op[]) => Op)(...stages.map((s) => s.op))] : stages.map((s) => s.op);
-          const it = createLoader(fromShards(data.spec, { seed: 1 }), ...ops)
+          const it = createLoader(fromShards(data.spec, { seed: 1 }), ops)
             .with({ prefetch, holdLimit: 256, stallMs: 3000 })
             .iterate();
           const check = () => {

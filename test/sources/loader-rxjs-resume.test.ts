@@ -35,7 +35,7 @@ async function keysFrom(
   shuffle: number,
   stops: readonly number[],
 ): Promise<string[]> {
-  const loader = createLoader(fromShards(data.spec, { seed: 3, shuffle }), ...ops).with({ prefetch: 6 });
+  const loader = createLoader(fromShards(data.spec, { seed: 3, shuffle }), ops).with({ prefetch: 6 });
   const keys: string[] = [];
   let state: LoaderState | undefined;
   for (const stop of stops) {

@@ -57,7 +57,7 @@ async function runChecked(
   sourceOptions: FromShardsOptions = {},
 ): Promise<Run> {
   const shuffleSize = typeof sourceOptions.shuffle === 'number' ? sourceOptions.shuffle : 0;
-  const it = createLoader(fromShards(data.spec, { seed: 1, ...sourceOptions }), ...ops)
+  const it = createLoader(fromShards(data.spec, { seed: 1, ...sourceOptions }), ops)
     .with(options)
     .iterate();
   const items: unknown[] = [];
