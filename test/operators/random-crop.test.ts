@@ -42,7 +42,7 @@ describe('randomCrop', () => {
       const rng = sampleRandom(11, 'random-crop', src);
       const y0 = rng.int(0, 3);
       const x0 = rng.int(0, 3);
-      const img = s.png as Image;
+      const img = s.png;
       assert.deepEqual(img.shape, [3, 4, 3]);
       assert.ok(img.data instanceof Uint8Array);
       assert.deepEqual(Array.from(img.data), window(src.png as Image, 0, y0, x0, 3, 4));

@@ -5,7 +5,7 @@ import { fromShards } from '../../sources/from-shards.js';
 import { createLoader, holding } from '../../sources/loader.js';
 import type { Sample } from '../../sources/sample.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { keysOf, openFds, quiet, testBatch, writeShards, type TestBatch } from './fixtures.js';
+import { keysOf, openFds, quiet, settledFds, testBatch, writeShards } from './fixtures.js';
 
 const dir = tempDir();
 const data = await writeShards(dir, 4, 1000, { binBytes: 64 }); // 4000 samples, 3 fields each
@@ -76,8 +76,7 @@ describe('createLoader: lifecycle', () => {
       await it.return?.();
       assert.equal(it.accounting().lost, 0);
     }
-    await quiet();
-    assert.equal(openFds(), before);
+    assert.equal(await settledFds(before), before);
   });
 
   it('a for-await break closes the files, and the source never emits after unsubscribe', async () => {
@@ -116,13 +115,13 @@ describe('createLoader: lifecycle', () => {
     assert.equal(got.length, 5);
     await quiet();
     assert.equal(after, 0);
-    assert.equal(openFds(), before);
+    assert.equal(await settledFds(before), before);
   });
 
   it('a whole run ends with seen === yielded and nothing lost', async () => {
     const it = createLoader(fromShards(data.spec, { seed: 4, shuffle: 300 }), testBatch(64)).iterate();
     let n = 0;
-    for await (const b of it) n += (b as unknown as TestBatch).__key__.length;
+    for await (const b of it) n += b.__key__.length;
     const a = it.accounting();
     assert.equal(n, 4000);
     assert.deepEqual([a.seen, a.yielded, a.inFlight, a.buffered, a.lost], [4000, 4000, 0, 0, 0]);
