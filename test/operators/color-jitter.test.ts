@@ -206,7 +206,7 @@ describe('colorJitter', () => {
     const unchanged = [...a.values()].filter((v) => v === Array.from(pattern(4, 4, 3).data).join()).length;
     assert.ok(unchanged > 20 && unchanged < 60, `${unchanged} of 200 unchanged at p = 0.8`);
     for (const s of await collect(from(make(0)).pipe(colorJitter({ ...opts, seed: 3 }))))
-      assert.deepEqual(Array.from((s['b.png']).data), Array.from((s.png).data));
+      assert.deepEqual(Array.from(s['b.png'].data), Array.from(s.png.data));
   });
 
   it('reports float, 4-channel, missing and undecoded images through the handler', async () => {

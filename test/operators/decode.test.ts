@@ -539,8 +539,8 @@ describe('decode', () => {
     );
     a.forEach((s, i) => assert.equal(s[LINEAGE], input[i]?.[LINEAGE]));
     assert.deepEqual(
-      a.map((s) => Buffer.from(((s.png ?? s.jpg)).data).toString('base64')),
-      b.map((s) => Buffer.from(((s.png ?? s.jpg)).data).toString('base64')),
+      a.map((s) => Buffer.from((s.png ?? s.jpg).data).toString('base64')),
+      b.map((s) => Buffer.from((s.png ?? s.jpg).data).toString('base64')),
     );
   });
 
