@@ -5,9 +5,10 @@ import type { LoaderState, MergedLoaderState } from './loader-state.js';
 import type { ShardSource, SourceRun } from './from-shards.js';
 import { declareHolding, declaredHolding, endDeclaration, StageTracker, type StageView } from './loader-stages.js';
 import { StallWatch } from './loader-stall.js';
+import { settleDelivered, type Lineage, type SampleIdentity } from './sample.js';
+
 export { LoaderStallError } from './loader-stall.js';
 export type { StageView } from './loader-stages.js';
-import { settleDelivered, type Lineage, type SampleIdentity } from './sample.js';
 
 /** Metadata an operator may carry: how many samples it can hold while waiting for more input. */
 export interface HoldsSamples {
