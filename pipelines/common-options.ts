@@ -49,6 +49,11 @@ export const commonOptions = {
     help: 'continue the run in --run-dir from where it stopped, with its saved options',
     resumable: true,
   }),
+  /** `--overwrite`: start a new run in a run folder that holds another, removing that run first. */
+  overwrite: flagOption({
+    default: false,
+    help: 'start a new run in --run-dir even though it holds another run, removing that run first (without it: an error)',
+  }),
   /** `--no-eval`: skip the evaluation at the end. */
   evaluate: flagOption({ default: true, flag: 'eval', help: 'evaluate on the test split at the end', resumable: true }),
 };

@@ -11,7 +11,7 @@ import { writeSampleGrid } from '../../sinks/eval/write-sample-grid.js';
 import { createGan, GAN_ARCHITECTURES, type GanArchitecture } from '../../sinks/gan/create-gan.js';
 import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
 import { GeneratorEma } from '../../sinks/gan/generator-ema.js';
-import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
+import { RUN_FILES, trimRunFolder, writeRunConfig } from '../../sinks/report/run-folder.js';
 import { rangeError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
@@ -28,7 +28,9 @@ import { givenOptions } from './given-options.js';
 import { fmnistGeneratorScore } from './fmnist-generator-score.js';
 import { readResumedConfig } from './resumed-config.js';
 import {
+  checkShardsReadable,
   checkTrainingOptions,
+  claimRunFolder,
   defaultRunDir,
   resumedRunDir,
   runSeed,
@@ -36,7 +38,6 @@ import {
   stepReporter,
   trainingBackend,
 } from './training-run.js';
-import { truncateMetrics } from './truncate-metrics.js';
 
 /** The `nda` values of the GAN pipelines: `none` trains the plain hinge GAN (alpha 1, beta 0). */
 export const GAN_PIPELINE_NDA = ['none', 'jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as const;
@@ -129,7 +130,7 @@ const GAN_TRANSFORMS = ['jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as cons
 /**
  * The options of a GAN pipeline (`fmnist-gan`, `cifar10-gan`), declared once: the common read and
  * training options, `--nda` and every option of its transforms, the NDA-GAN loss weights `--alpha`
- * and `--beta`, `--arch`, `--conditional`, `--no-eval`, the run folder and `--resume`.
+ * and `--beta`, `--arch`, `--conditional`, `--no-eval`, the run folder, `--resume` and `--overwrite`.
  * `shards` and `testShards` describe the pipeline's own defaults in `--help`.
  */
 export function ganPipelineOptions(describe: { readonly shards: string; readonly testShards?: string }) {
@@ -169,6 +170,7 @@ export function ganPipelineOptions(describe: { readonly shards: string; readonly
     resume: commonOptions.resume.with({
       help: 'continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)',
     }),
+    overwrite: commonOptions.overwrite,
     evaluate: commonOptions.evaluate.with({
       help: 'measure FID/KID of the EMA generator on the test split at the end',
     }),
@@ -205,6 +207,10 @@ export async function runGanPipeline(
   const log = context.log;
   const config = await resolveConfig(spec, options, context, action, log);
   const runDir = options.runDir ?? defaultRunDir(spec.name, config.nda, config.seed);
+  // every input is checked before the run folder changes: a failed start leaves it as it was
+  await checkShardsReadable(action, 'shards', config.shards);
+  if (options.evaluate !== false) await checkShardsReadable(action, 'test', config.testShards ?? null);
+  const clearFolder = options.resume === true ? null : await claimRunFolder(action, runDir, options);
   const { tf, description: backend, name: backendName } = await trainingBackend(options, log);
 
   const shape = {
@@ -232,9 +238,9 @@ export async function runGanPipeline(
       const loaded = await loadCheckpoint(tf, runDir, { models, optimizers, ema });
       startStep = loaded.step;
       resumeFrom = (loaded.loaderState ?? undefined) as LoaderState | undefined;
-      await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
+      await trimRunFolder(runDir, startStep);
       log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
-    }
+    } else await clearFolder?.();
     await writeRunConfig(runDir, { ...config, backend: backendName });
 
     const source = fromShards(config.shards, {

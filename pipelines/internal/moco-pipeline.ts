@@ -7,7 +7,7 @@ import { loadMocoCheckpoint, saveMocoCheckpoint } from '../../sinks/contrastive/
 import { createMocoModels, type MocoModels } from '../../sinks/contrastive/moco-models.js';
 import { trainMoco, type ContrastiveBatch } from '../../sinks/contrastive/moco-trainer.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
-import { RUN_FILES, writeRunConfig } from '../../sinks/report/run-folder.js';
+import { RUN_FILES, trimRunFolder, writeRunConfig } from '../../sinks/report/run-folder.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
 import { createLoader, type LoaderStage } from '../../sources/loader.js';
@@ -25,7 +25,9 @@ import { interleavedNdaViews, type NdaViewMaker } from './nda-views.js';
 import { probeEncoder, type ProbeSpec } from './probe-encoder.js';
 import { readResumedConfig } from './resumed-config.js';
 import {
+  checkShardsReadable,
   checkTrainingOptions,
+  claimRunFolder,
   defaultRunDir,
   resumedRunDir,
   runSeed,
@@ -33,7 +35,6 @@ import {
   trainingBackend,
   finishTrainingRun,
 } from './training-run.js';
-import { truncateMetrics } from './truncate-metrics.js';
 
 /** What differs between the MoCo pipelines (`fmnist-moco`, `moving-fmnist-video-moco`, ...). */
 export interface MocoPipelineSpec {
@@ -116,7 +117,7 @@ export interface MocoShardOptions {
 /**
  * The options of a MoCo pipeline, declared once from its spec: the common read and training options,
  * `--nda` (the spec's choices) with every option of those transforms, `--nda-per-query`, the run
- * folder, `--resume` and `--no-eval`. `shards` and `testShards` describe the pipeline's defaults in `--help`.
+ * folder, `--resume`, `--overwrite` and `--no-eval`. `shards` and `testShards` describe the pipeline's defaults in `--help`.
  */
 export function mocoPipelineOptions(
   spec: Pick<MocoPipelineSpec, 'ndaChoices' | 'defaultNda' | 'defaults'>,
@@ -146,6 +147,7 @@ export function mocoPipelineOptions(
     resume: commonOptions.resume.with({
       help: 'continue the run in --run-dir from its latest checkpoint, with its saved config (--steps may raise the target)',
     }),
+    overwrite: commonOptions.overwrite,
     evaluate: commonOptions.evaluate.with({ help: "linear probe of the encoder's features at the end" }),
   };
 }
@@ -180,6 +182,10 @@ export async function runMocoPipeline(
   const config = await resolveConfig(spec, options, context, action, log);
   const runDir = options.runDir ?? defaultRunDir(spec.name, config.nda, config.seed);
   const makeNda = config.nda === 'none' ? null : spec.nda(config.nda, config.ndaOptions);
+  // every input is checked before the run folder changes: a failed start leaves it as it was
+  await checkShardsReadable(action, 'shards', config.shards);
+  if (options.evaluate !== false) await checkShardsReadable(action, 'test', config.testShards);
+  const clearFolder = options.resume === true ? null : await claimRunFolder(action, runDir, options);
   const { tf, description: backend, name: backendName } = await trainingBackend(options, log);
 
   let startStep = 0;
@@ -193,7 +199,6 @@ export async function runMocoPipeline(
     allowPipe: options.allowPipe,
   });
   try {
-    await writeRunConfig(runDir, { ...config, backend: backendName });
     models = createMocoModels(tf, {
       encoder: () => spec.encoder(tf, spec.inputShape, config.width, deriveSeed(config.seed, 'encoder')),
       queueSize: config.queueSize,
@@ -206,9 +211,10 @@ export async function runMocoPipeline(
       if (loaded === null) throw new Error(`Cannot ${action} --resume as ${runDir} holds no checkpoint`);
       startStep = loaded.step;
       resumeFrom = (loaded.loaderState ?? undefined) as LoaderState | undefined;
-      await truncateMetrics(join(runDir, RUN_FILES.metrics), startStep);
+      await trimRunFolder(runDir, startStep);
       log(`resuming ${runDir} at step ${startStep} of ${config.steps}`);
-    }
+    } else await clearFolder?.();
+    await writeRunConfig(runDir, { ...config, backend: backendName });
     const iteration = createLoader<Batch>(source, [
       ...spec.views(config.seed, options.handler),
       batch(config.batchSize, { partial: false }),

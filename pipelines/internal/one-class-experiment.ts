@@ -13,6 +13,11 @@ import { buildOodSets } from '../../sinks/anomaly/ood-sets.js';
 import { scoreImages } from '../../sinks/anomaly/score-images.js';
 import type { GanPair, TrainNdaGanResult } from '../../sinks/gan/gan-trainer.js';
 import { trainNdaGan } from '../../sinks/gan/gan-trainer.js';
+import { createDcgan } from '../../sinks/gan/dcgan.js';
+import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
+import { saveCheckpoint } from '../../sinks/checkpoint/save-checkpoint.js';
+import { trimRunFolder } from '../../sinks/report/run-folder.js';
+import type { LoaderState } from '../../sources/loader-state.js';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import type { HandlerName } from '../../sources/handlers.js';
@@ -64,6 +69,12 @@ export interface OneClassExperimentOptions {
   readonly allowPipe?: boolean;
   /** Run folder: `metrics.jsonl`, the final checkpoint and `anomaly.json`. @default undefined (nothing written) */
   readonly runDir?: string;
+  /**
+   * Continue the training from `runDir`'s latest checkpoint (same networks, optimizers, samples and
+   * noise as an uninterrupted run; `metrics.jsonl` trimmed to it); the options must be the ones the run
+   * was started with (`fmnist-anomaly` takes them from its `config.json`). Needs `runDir`. @default false
+   */
+  readonly resume?: boolean;
   /** Log lines (losses, the scoring). @default none */
   readonly log?: (line: string) => void;
   /** Stops the training early (the scoring still runs on the networks so far). @default none */
@@ -196,7 +207,36 @@ export async function oneClassExperiment(
         handler: options.handler,
       }),
     );
-  const it = createLoader(source, stages).iterate();
+  let startStep = 0;
+  let resumeFrom: LoaderState | undefined;
+  let resumed:
+    | { models: NonNullable<TrainNdaGanResult['models']>; optimizers: NonNullable<TrainNdaGanResult['optimizers']> }
+    | undefined;
+  const disposeResumed = () => {
+    if (resumed === undefined) return;
+    const { models, optimizers } = resumed;
+    for (const m of [models.generator, models.discriminator, optimizers.generator, optimizers.discriminator])
+      m.dispose();
+    resumed = undefined;
+  };
+  if (options.resume === true) {
+    if (runDir === undefined) throw typeError(ACTION, 'resume needs a runDir', runDir);
+    // the networks trainNdaGan builds for a 1-channel 32 px batch, then the checkpoint's weights
+    const models = createDcgan(tf, { z: 128, size: SIZE, channels: 1, seed: deriveSeed(seed, 'weights') });
+    const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+    resumed = { models, optimizers };
+    try {
+      const loaded = await loadCheckpoint(tf, runDir, { models, optimizers });
+      startStep = loaded.step;
+      resumeFrom = (loaded.loaderState ?? undefined) as LoaderState | undefined;
+    } catch (err) {
+      disposeResumed();
+      throw err;
+    }
+    await trimRunFolder(runDir, startStep);
+    log(`resuming ${runDir} at step ${startStep} of ${steps}`);
+  }
+  const it = createLoader<unknown>(source, stages).iterate(resumeFrom !== undefined ? { resumeFrom } : {});
   let batches = 0;
   async function* pairs(): AsyncGenerator<GanPair> {
     for await (const item of it) {
@@ -214,6 +254,8 @@ export async function oneClassExperiment(
       alpha,
       beta,
       steps,
+      startStep,
+      ...(resumed !== undefined ? { models: resumed.models, optimizers: resumed.optimizers } : {}),
       seed: deriveSeed(seed, 'gan'),
       ...(runDir !== undefined ? { runDir, checkpointEvery: steps, loaderState: () => it.state() } : {}),
       onStep: (r) => {
@@ -224,7 +266,17 @@ export async function oneClassExperiment(
           );
       },
     });
+    if (runDir !== undefined && trained.models !== null && trained.steps > startStep && trained.steps < steps) {
+      // stopped early (Ctrl-C, SIGTERM, or the data ran out): keep what was trained, for --resume
+      await saveCheckpoint(tf, runDir, {
+        models: trained.models,
+        optimizers: trained.optimizers!,
+        step: trained.steps,
+        loaderState: it.state(),
+      });
+    }
   } catch (err) {
+    disposeResumed();
     throw new PipelineError('fmnist-anomaly', it.accounting(), err);
   }
   const trainSeconds = (performance.now() - trainStart) / 1000;

@@ -1,9 +1,12 @@
 import type * as TFJS from '@tensorflow/tfjs';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { selectBackend, type BackendName } from '../../sinks/backend/select-backend.js';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { freshSeed } from '../../sources/random.js';
 import { writeRunReport } from '../../sinks/report/write-run-report.js';
+import { clearRunFolder, describeRunFolder, freshRunFolder } from '../../sinks/report/run-folder.js';
+import { expandShardSpec } from '../../sources/shard-spec.js';
 import type { Accounting } from '../../sources/ledger.js';
 import type { PipelineResult } from '../pipeline.js';
 
@@ -84,6 +87,54 @@ export function resumedRunDir(action: string, options: TrainingRunOptions, pipel
       'neither',
     );
   return defaultRunDir(pipeline, nda, options.seed);
+}
+
+/**
+ * Checks, before anything is written, that the local shards of `spec` exist and can be read (`http(s)://`
+ * and `pipe:` shards are left to the loader). `what` names the option (`shards`, `testShards`).
+ * @throws Error naming the first missing shard and how many others are missing.
+ */
+export async function checkShardsReadable(
+  action: string,
+  what: string,
+  spec: string | readonly string[] | null,
+): Promise<void> {
+  if (spec === null) return;
+  const missing: string[] = [];
+  for (const url of expandShardSpec(spec)) {
+    if (/^(https?|pipe):/.test(url)) continue;
+    const path = url.startsWith('file:') ? url.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : url;
+    try {
+      await access(path);
+    } catch {
+      missing.push(path);
+    }
+  }
+  if (missing.length > 0)
+    throw new Error(
+      `Cannot ${action} as the ${what} shard ${missing[0]} does not exist or cannot be read${missing.length > 1 ? ` (nor ${missing.length - 1} other(s))` : ''}: nothing was written`,
+    );
+}
+
+/**
+ * Refuses to start a new run in a folder that holds another one (see `describeRunFolder`), naming it
+ * and the ways out: `--resume` (continue it), `--overwrite` (replace it) or a fresh numbered folder.
+ * With `overwrite` it returns a function that empties the folder's run files: call it once every
+ * input has been checked (so a failed start changes nothing). Not for resumed runs.
+ * @throws Error naming the folder and what it holds, without `overwrite`.
+ */
+export async function claimRunFolder(
+  action: string,
+  runDir: string,
+  options: { readonly overwrite?: boolean | undefined },
+): Promise<() => Promise<void>> {
+  const held = await describeRunFolder(runDir);
+  if (held === null) return () => Promise.resolve();
+  if (options.overwrite !== true)
+    throw new Error(
+      `Cannot ${action} as the run folder ${runDir} holds another run (${held}): pass --resume to continue it, --overwrite to replace it, or --run-dir ${await freshRunFolder(runDir)} for a fresh folder`,
+    );
+  return () => clearRunFolder(runDir);
 }
 
 /** The run's seed: the one given, or a fresh one that is logged so the run can be repeated. */

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { typeError } from '../../sources/errors.js';
 import { writeFileAtomic } from '../checkpoint/write-file-atomic.js';
@@ -88,4 +88,109 @@ export async function filesEndingWith(dir: string, suffix: string): Promise<stri
     .filter((e) => e.isFile() && e.name.endsWith(suffix))
     .map((e) => e.name)
     .sort();
+}
+
+/** `step-NNNNNN` checkpoint folders and `*-step-NNNNNN.png` sample grids: the step they belong to. */
+const STEP_FOLDER = /^step-(\d+)$/;
+const STEP_GRID = /-step-(\d+)\.png$/;
+
+/**
+ * What a run folder holds, in a few words (`fmnist-gan, seed 1, 24 steps recorded, checkpoint step 24`),
+ * or `null` when it holds no run: it does not exist, or has none of `config.json`, a non-empty
+ * `metrics.jsonl`, `eval.jsonl` or a `step-NNNNNN/` checkpoint. Used to refuse a new run over an old one.
+ */
+export async function describeRunFolder(dir: string): Promise<string | null> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const steps = names
+    .map((n) => STEP_FOLDER.exec(n)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .map(Number);
+  let config: Record<string, unknown> | null = null;
+  let configBad = false;
+  try {
+    config = await readRunConfig(dir);
+  } catch {
+    configBad = true;
+  }
+  let metrics: readonly unknown[];
+  try {
+    metrics = await readJsonLines(join(dir, RUN_FILES.metrics));
+  } catch {
+    metrics = [{}]; // an unreadable metrics file still says a run was here
+  }
+  const hasEval = names.includes(RUN_FILES.evaluations);
+  if (config === null && !configBad && metrics.length === 0 && steps.length === 0 && !hasEval) return null;
+  const parts: string[] = [];
+  if (config !== null) {
+    if (typeof config['pipeline'] === 'string') parts.push(config['pipeline']);
+    if (typeof config['seed'] === 'number') parts.push(`seed ${config['seed']}`);
+    if (typeof config['status'] === 'string') parts.push(config['status']);
+  } else if (configBad) parts.push(`an unreadable ${RUN_FILES.config}`);
+  if (metrics.length > 0) parts.push(`${metrics.length} step(s) recorded`);
+  if (steps.length > 0) parts.push(`checkpoint step ${Math.max(...steps)}`);
+  return parts.length > 0 ? parts.join(', ') : 'run files';
+}
+
+/**
+ * Removes what a run wrote into `dir` (`config.json`, `metrics.jsonl`, `eval.jsonl`, `report.html`,
+ * every `*.json` table and `*.png` grid, `step-NNNNNN/` checkpoints and the `latest` pointer), so a
+ * new run starts from an empty folder (`--overwrite`). Other files are left alone. Idempotent.
+ */
+export async function clearRunFolder(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const ours = (n: string) =>
+    (Object.values(RUN_FILES) as string[]).includes(n) ||
+    n === 'latest' ||
+    n.endsWith('.json') ||
+    n.endsWith('.png') ||
+    STEP_FOLDER.test(n);
+  for (const n of names.filter(ours)) await rm(join(dir, n), { recursive: true, force: true });
+}
+
+/**
+ * Trims a run folder to the step a resumed run continues from: `metrics.jsonl` and `eval.jsonl` keep
+ * the records of steps <= `step` (a cut-short last line is dropped), and sample grids
+ * (`*-step-NNNNNN.png`) of later steps are removed, so the report shows one run's history.
+ */
+export async function trimRunFolder(dir: string, step: number): Promise<void> {
+  for (const file of [RUN_FILES.metrics, RUN_FILES.evaluations]) await trimJsonLines(join(dir, file), step);
+  for (const name of await filesEndingWith(dir, '.png')) {
+    const m = STEP_GRID.exec(name);
+    if (m !== null && Number(m[1]) > step) await rm(join(dir, name), { force: true });
+  }
+}
+
+/** A folder beside `dir` that holds no run: `dir-2`, `dir-3`, ... (for the "fresh folder" advice). */
+export async function freshRunFolder(dir: string): Promise<string> {
+  for (let i = 2; ; i++) {
+    const candidate = `${dir.replace(/[/\\]+$/, '')}-${i}`;
+    if ((await describeRunFolder(candidate)) === null) return candidate;
+  }
+}
+
+/** Keeps the records of a JSON-lines file whose `step` is <= `step` (the file untouched when all are). */
+async function trimJsonLines(path: string, step: number): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const records = await readJsonLines(path);
+  const kept = records.filter((r) => typeof r['step'] === 'number' && r['step'] <= step);
+  if (kept.length === records.length && (text === '' || text.endsWith('\n'))) return;
+  await writeFileAtomic(path, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
