@@ -2,7 +2,9 @@
 /**
  * The `ndaflow` command line: `prepare` (dataset converters), `inspect` (read shards), `preview`
  * (a PNG grid of real images and their negatives / positive views), `run` and `list` (registered
- * pipelines). Errors end with `ndaflow: error: MESSAGE` on stderr and exit code 1;
+ * pipelines). Errors end with `ndaflow: error: MESSAGE` on stderr and exit code 1. SIGINT (Ctrl-C)
+ * and SIGTERM stop a long command within a few seconds with a message, keeping what it finished,
+ * and exit 130 / 143 (128 + the signal number; a second signal kills: `cli/interrupt.ts`);
  * ndaflow's warnings (skipped samples under `warnAndContinue`/`warnAndStop`) are printed as
  * `ndaflow: warning [REASON]: MESSAGE`.
  */
@@ -16,6 +18,10 @@ import { listCommand } from './commands/list.js';
 import { prepareCommand } from './commands/prepare.js';
 import { previewCommand } from './commands/preview.js';
 import { runCommand } from './commands/run.js';
+import { SIGNAL_EXIT_CODES } from './interrupt.js';
+
+const signalExit = (code: string | number | undefined): boolean =>
+  (Object.values(SIGNAL_EXIT_CODES) as (string | number | undefined)[]).includes(code);
 
 function version(): string {
   try {
@@ -68,7 +74,8 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     process.stderr.write(`ndaflow: error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (process.env.NDAFLOW_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = 1;
+    // a command stopped by a signal keeps the signal's exit code (130 / 143) even when it then failed
+    if (!signalExit(process.exitCode)) process.exitCode = 1;
   }
 }
 

@@ -9,12 +9,12 @@ import { ONE_CLASS_NDA, oneClassExperiment } from './internal/one-class-experime
 import { ndaOptions, ndaTransformOptions } from './nda-options.js';
 import { choiceOption, intOption, numberOption } from './pipeline-option.js';
 import { fmnistTestShards } from './internal/fmnist-test-shards.js';
-import { writeRunConfig } from '../sinks/report/run-folder.js';
+import { recordRunStatus, writeRunConfig } from '../sinks/report/run-folder.js';
 import { writeRunReport } from '../sinks/report/write-run-report.js';
 import type { HandlerName } from '../sources/handlers.js';
 import { givenOptions } from './internal/given-options.js';
 import { readResumedConfig } from './internal/resumed-config.js';
-import { checkShardsReadable, claimRunFolder } from './internal/training-run.js';
+import { checkShardsReadable, claimRunFolder, runStatus } from './internal/training-run.js';
 
 const ACTION = 'run fmnist-anomaly';
 
@@ -202,6 +202,7 @@ export const fmnistAnomaly = definePipeline({
         .join(' ')}`,
     );
     const mean = r.rows.find((row) => row.set === 'mean');
+    await recordRunStatus(runDir, runStatus(r.aborted, r.steps));
     const report = await writeRunReport(runDir, {
       title: `${fmnistAnomaly.name} class ${normalClass} ${nda} seed ${seed}`,
     });
@@ -223,6 +224,7 @@ export const fmnistAnomaly = definePipeline({
         testSamples: r.accounting.test.yielded,
         runDir,
         report,
+        ...(r.aborted ? { status: runStatus(true, r.steps) } : {}),
       },
     };
   },

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tar from 'tar-stream';
 import { checkInteger, rangeError, typeError } from './errors.js';
@@ -29,11 +29,22 @@ export function encodeField(field: string, value: unknown): Buffer {
   throw typeError('encode a field', `field ${JSON.stringify(field)} must be bytes, a string, a number or JSON`, value);
 }
 
+/** The name a shard is written under until it is complete (then renamed to `path`). */
+export function partialShardName(path: string): string {
+  return `${path}.partial`;
+}
+
 /**
  * Writes WebDataset tar shards from a pattern with one `%d`-style placeholder
  * (`out/train-%06d.tar`), starting a new shard when `maxSamples` or `maxBytes` would be passed.
  * The bytes are reproducible: every header has mtime 0, uid/gid 0, no user names, mode 0644, and
  * fields are written in the order the sample lists them.
+ *
+ * Shards are written atomically: each goes to `<name>.partial` and is renamed to its name once
+ * complete, so a shard under its final name is always whole. On a write error (a folder that cannot
+ * be created or written, a full disk) the writer fails with one `Error` naming the shard, and
+ * {@link ShardWriter.abort} (or a failed {@link ShardWriter.close}) removes the partial shard;
+ * {@link ShardWriter.completed} lists the shards finished so far.
  *
  * @example
  * const w = new ShardWriter('out/train-%06d.tar', { maxSamples: 1000 });
@@ -51,6 +62,13 @@ export class ShardWriter {
   private bytes = 0;
   private readonly written: string[] = [];
   private closed = false;
+  /** The shard being written (its final name), while one is open. */
+  private current: string | undefined;
+  /** The first write error (the stream's or the packer's), thrown by the next call. */
+  private failure: Error | undefined;
+  /** Rejects with {@link failure} when it happens: a write waiting on a broken stream wakes up. */
+  private readonly failed: Promise<never>;
+  private rejectFailed: (err: Error) => void = () => undefined;
 
   constructor(
     private readonly pattern: string,
@@ -65,6 +83,10 @@ export class ShardWriter {
     this.maxSamples = checkInteger('create a shard writer', 'maxSamples', options.maxSamples ?? 100_000, 1);
     this.maxBytes = checkInteger('create a shard writer', 'maxBytes', options.maxBytes ?? 3e9, 1);
     this.index = checkInteger('create a shard writer', 'startIndex', options.startIndex ?? 0, 0);
+    this.failed = new Promise<never>((_, reject) => {
+      this.rejectFailed = reject;
+    });
+    this.failed.catch(() => undefined);
   }
 
   /** The shard file name for an index. */
@@ -74,9 +96,15 @@ export class ShardWriter {
     );
   }
 
+  /** The shards complete so far (renamed to their final names), in order. */
+  get completed(): readonly string[] {
+    return [...this.written];
+  }
+
   /** Writes one sample (waits when the file is slower than the caller). */
   async write(sample: WritableSample): Promise<void> {
     if (this.closed) throw rangeError('write a sample', 'the writer is closed', sample.__key__);
+    if (this.failure) throw this.failure;
     const key = sample.__key__;
     if (typeof key !== 'string' || key === '' || key.includes('.'))
       throw rangeError('write a sample', '__key__ must be a non-empty string without dots', key);
@@ -94,7 +122,11 @@ export class ShardWriter {
     if (!this.pack) this.startShard();
     const pack = this.pack as tar.Pack;
     for (const [field, data] of entries) {
-      await new Promise<void>((resolve, reject) => {
+      const written = new Promise<void>((resolve, reject) => {
+        if (this.failure) {
+          reject(this.failure);
+          return;
+        }
         pack.entry(
           {
             name: `${key}.${field}`,
@@ -110,42 +142,101 @@ export class ShardWriter {
           (err) => (err ? reject(err) : resolve()),
         );
       });
+      await Promise.race([written, this.failed]);
     }
     this.count++;
     this.bytes += size;
-    if (this.file && this.file.writableNeedDrain) await new Promise<void>((r) => this.file?.once('drain', () => r()));
+    const file = this.file;
+    if (file && file.writableNeedDrain)
+      await Promise.race([new Promise<void>((r) => file.once('drain', () => r())), this.failed]);
   }
 
-  /** Finishes the last shard and returns the paths of all shards written. Idempotent. */
+  /**
+   * Finishes the last shard and returns the paths of all shards written. Idempotent. On a write
+   * error the partial shard is removed and the error thrown (the complete ones stay: {@link completed}).
+   */
   async close(): Promise<string[]> {
     if (!this.closed) {
       this.closed = true;
-      await this.finishShard();
+      try {
+        await this.finishShard();
+      } catch (err) {
+        this.discard();
+        throw err;
+      }
     }
+    if (this.failure) throw this.failure;
     return [...this.written];
+  }
+
+  /**
+   * Stops writing (after an error elsewhere, or an interrupt): the shard being written is closed and
+   * its partial file removed; complete shards stay. Returns them. Idempotent; `close` after it returns them too.
+   */
+  abort(): string[] {
+    this.closed = true;
+    this.discard();
+    return [...this.written];
+  }
+
+  private discard(): void {
+    const { pack, file, current } = this;
+    this.pack = undefined;
+    this.file = undefined;
+    this.current = undefined;
+    pack?.destroy();
+    file?.destroy();
+    if (current !== undefined) rmSync(partialShardName(current), { force: true });
   }
 
   private startShard(): void {
     const path = this.shardName(this.index++);
-    mkdirSync(dirname(path), { recursive: true });
-    this.pack = tar.pack();
-    this.file = createWriteStream(path);
-    const file = this.file;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (err) {
+      throw this.fail(path, err);
+    }
+    const pack = tar.pack();
+    const file = createWriteStream(partialShardName(path));
+    this.pack = pack;
+    this.file = file;
+    this.current = path;
     this.finished = new Promise<void>((resolve, reject) => {
       file.on('finish', resolve);
-      file.on('error', reject);
+      file.on('error', (err) => reject(this.fail(path, err)));
     });
-    this.pack.pipe(file);
-    this.written.push(path);
+    // an unhandled 'error' on either stream would end the process with a stack trace
+    this.finished.catch(() => undefined);
+    pack.on('error', (err) => this.fail(path, err));
+    pack.pipe(file);
     this.count = 0;
     this.bytes = 0;
   }
 
+  /** Records the first write error as one message naming the shard. */
+  private fail(path: string, err: unknown): Error {
+    if (this.failure === undefined) {
+      this.failure = new Error(`Cannot write shard ${path} as ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
+      this.rejectFailed(this.failure);
+    }
+    return this.failure;
+  }
+
   private async finishShard(): Promise<void> {
-    if (!this.pack) return;
+    if (!this.pack || this.current === undefined) return;
+    const path = this.current;
     this.pack.finalize();
-    await this.finished;
+    await Promise.race([this.finished, this.failed]);
+    try {
+      renameSync(partialShardName(path), path);
+    } catch (err) {
+      throw this.fail(path, err);
+    }
+    this.written.push(path);
     this.pack = undefined;
     this.file = undefined;
+    this.current = undefined;
   }
 }

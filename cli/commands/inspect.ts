@@ -9,6 +9,7 @@ import type { VideoClip } from '../../sources/video/video-clip.js';
 import type { VideoScaler } from '../../sources/video/video-frame-decoder.js';
 import { LineWriter } from '../line-writer.js';
 import { addReadOptions, integerArg, progressEnabled, type ReadOptions } from '../options.js';
+import { onInterrupt, type StopSignal } from '../interrupt.js';
 import { startProgress } from '../progress.js';
 
 interface InspectFlags extends ReadOptions {
@@ -43,7 +44,12 @@ function clipMean(clip: VideoClip): number {
 }
 
 /** `inspect --clips`: decodes every video and prints one JSON line per clip on stdout. */
-async function inspectClips(specs: string[], flags: InspectFlags, clipCount: number | undefined): Promise<void> {
+async function inspectClips(
+  specs: string[],
+  flags: InspectFlags,
+  clipCount: number | undefined,
+  showProgress: boolean,
+): Promise<void> {
   const source = fromShards(specs.join('::'), {
     seed: flags.seed ?? 0,
     handler: flags.handler,
@@ -65,11 +71,17 @@ async function inspectClips(specs: string[], flags: InspectFlags, clipCount: num
   });
   const it = createLoader(source, stage).iterate();
   const out = new LineWriter(process.stdout);
+  // Ctrl-C / SIGTERM: the loader stops at once (its ffmpeg processes killed), even mid-decode
+  // progress on stderr (the first sample at once: decoding is slow to start)
+  const progress = startProgress({ label: 'inspect --clips', printFirst: true, enabled: showProgress });
+  const interrupt = onInterrupt({ label: 'inspect --clips', beforeExit: () => progress.stop() });
+  interrupt.signal.addEventListener('abort', () => void it.return?.(), { once: true });
   let samples = 0;
   let failure: unknown;
   try {
     for await (const sample of it) {
       samples++;
+      progress.update(samples);
       for (const [i, clip] of sample['clips'].entries()) {
         await out.line(JSON.stringify({ __key__: sample.__key__, clip: i, shape: clip.shape, mean: clipMean(clip) }));
       }
@@ -79,16 +91,20 @@ async function inspectClips(specs: string[], flags: InspectFlags, clipCount: num
   } catch (err) {
     failure = err;
   } finally {
+    progress.stop();
     await out.close();
+    interrupt.dispose();
   }
-  reportEnd(it.accounting(), failure);
+  reportEnd(it.accounting(), failure, interrupt.received, samples);
 }
 
 /**
  * The end of every inspect run: the accounting line on stderr, then the run's failure (or lost
  * samples, a bug) as an error line with exit code 1.
  */
-function reportEnd(accounting: Accounting, failure: unknown): void {
+function reportEnd(accounting: Accounting, failure: unknown, stoppedOn?: StopSignal, samples = 0): void {
+  if (stoppedOn !== undefined)
+    process.stderr.write(`ndaflow: inspect: stopped on ${stoppedOn} after ${samples} sample(s)\n`);
   process.stderr.write(`ndaflow: accounting ${JSON.stringify(accounting)}\n`);
   if (failure !== undefined) {
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error is shown as it stringifies
@@ -224,7 +240,7 @@ export function inspectCommand(): Command {
       if (flags.mode === 'random' && clipCount !== undefined && clipCount !== 1)
         command.error('error: --mode random makes exactly one clip per video (use --mode multi)');
       try {
-        await inspectClips(specs, flags, clipCount);
+        await inspectClips(specs, flags, clipCount, progressEnabled(command));
       } catch (err) {
         // a bad option (RangeError from the factory) or no ffmpeg
         process.stderr.write(`ndaflow: error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -240,6 +256,8 @@ export function inspectCommand(): Command {
     const it = createLoader<Sample>(source).iterate();
     const out = new LineWriter(process.stdout);
     const progress = startProgress({ label: 'inspect', enabled: progressEnabled(command) && !flags.json });
+    const interrupt = onInterrupt({ label: 'inspect', beforeExit: () => progress.stop() });
+    interrupt.signal.addEventListener('abort', () => void it.return?.(), { once: true });
     const shards = new Map<string, number>();
     const fields = new Map<string, FieldStats>();
     let samples = 0;
@@ -273,9 +291,10 @@ export function inspectCommand(): Command {
     } finally {
       progress.stop();
       await out.close();
+      interrupt.dispose();
     }
     const accounting = it.accounting();
     if (!flags.json) process.stdout.write(summary(samples, shards, fields, accounting));
-    reportEnd(accounting, failure);
+    reportEnd(accounting, failure, interrupt.received, samples);
   });
 }

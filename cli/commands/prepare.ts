@@ -16,6 +16,9 @@ import { convertUcf101 } from '../../sources/datasets/ucf101.js';
 import { convertVideoFolder } from '../../sources/datasets/video-folder.js';
 import type { DatasetAdapter } from '../../sources/datasets/dataset-adapter.js';
 import { writeDataset, type DatasetResult } from '../../sources/datasets/write-dataset.js';
+import { checkOutputFolder } from '../../sources/datasets/write-split.js';
+import type { ShardInfo } from '../../sources/datasets/convert-options.js';
+import { onInterrupt, type Interrupt } from '../interrupt.js';
 import { integerArg, progressEnabled } from '../options.js';
 import { startProgress } from '../progress.js';
 
@@ -102,12 +105,22 @@ function parseSplits(list: string): ('train' | 'test')[] {
   return splits as ('train' | 'test')[];
 }
 
-function convertOptions(
-  flags: WriteFlags,
-  command: Command,
-  label: string,
-): { options: ConvertOptions; done: () => void } {
+/** What a `prepare` command runs with: the converter's options, and what ends it. */
+interface Conversion {
+  readonly options: ConvertOptions;
+  /** Stops the progress display. */
+  readonly done: () => void;
+  /** Ctrl-C / SIGTERM handling (its signal is in `options`). */
+  readonly interrupt: Interrupt;
+  /** The complete shards so far (what `onShard` reported). */
+  readonly written: ShardInfo[];
+  readonly label: string;
+}
+
+function convertOptions(flags: WriteFlags, command: Command, label: string): Conversion {
   const progress = startProgress({ label, enabled: progressEnabled(command) });
+  const interrupt = onInterrupt({ label, beforeExit: () => progress.stop() });
+  const written: ShardInfo[] = [];
   return {
     options: {
       out: flags.out as string,
@@ -116,8 +129,13 @@ function convertOptions(
       gzip: flags.gzip,
       part: resolvePart(flags.part),
       onProgress: (n) => progress.update(n),
+      onShard: (shard) => written.push(shard),
+      signal: interrupt.signal,
     },
     done: () => progress.stop(),
+    interrupt,
+    written,
+    label,
   };
 }
 
@@ -136,14 +154,38 @@ function report(result: ConvertResult, seconds: number): void {
   process.stdout.write(`wrote ${total} samples in ${seconds.toFixed(1)} s\n`);
 }
 
-async function timed(run: () => Promise<ConvertResult>, done: () => void): Promise<void> {
+/**
+ * Runs a conversion: checks `--out` first (a one-line error), prints what was written at the end;
+ * on an error or Ctrl-C/SIGTERM (the partial shard already removed by the writer) lists the complete
+ * shards that stay, then rethrows the error or, interrupted, ends with exit code 130/143.
+ */
+async function timed(conversion: Conversion, run: () => Promise<ConvertResult>): Promise<void> {
+  const { done, interrupt, written, label } = conversion;
   const start = performance.now();
   let result: ConvertResult;
   try {
+    await checkOutputFolder(conversion.options.out);
     result = await run();
-  } finally {
+  } catch (err) {
     done();
+    const kept =
+      written.length === 0
+        ? 'no complete shard was written'
+        : `${written.length} complete shard(s) kept: ${written.map((s) => s.path).join(', ')}`;
+    if (interrupt.received !== undefined) {
+      process.stderr.write(`ndaflow: ${label}: stopped on ${interrupt.received}; ${kept}
+`);
+      interrupt.dispose();
+      return;
+    }
+    interrupt.dispose();
+    if (written.length > 0)
+      process.stderr.write(`ndaflow: ${label}: ${kept}
+`);
+    throw err;
   }
+  done();
+  interrupt.dispose();
   report(result, (performance.now() - start) / 1000);
 }
 
@@ -213,11 +255,12 @@ export function prepareCommand(): Command {
     new Command('fashion-mnist')
       .description('Fashion-MNIST idx files (gzipped or not) -> train-%06d.tar, test-%06d.tar (png + cls + json)')
       .option('--root <dir>', 'folder with the idx files', FASHION_MNIST_DEBIAN_ROOT),
-    'shards/fashion-mnist',
+    'shards/fmnist',
     true,
   ).action(async (flags: WriteFlags & { root: string }, command: Command) => {
-    const { options, done } = convertOptions(flags, command, 'prepare fashion-mnist');
-    await timed(() => convertFashionMnist({ ...options, root: flags.root, ...limits(flags) }), done);
+    const conversion = convertOptions(flags, command, 'prepare fashion-mnist');
+    const { options } = conversion;
+    await timed(conversion, () => convertFashionMnist({ ...options, root: flags.root, ...limits(flags) }));
   });
 
   const cifar = (variant: CifarVariant, file: string) =>
@@ -230,8 +273,9 @@ export function prepareCommand(): Command {
       `shards/${variant}`,
       true,
     ).action(async (tarball: string, flags: WriteFlags, command: Command) => {
-      const { options, done } = convertOptions(flags, command, `prepare ${variant}`);
-      await timed(() => convertCifar(variant, tarball, { ...options, ...limits(flags) }), done);
+      const conversion = convertOptions(flags, command, `prepare ${variant}`);
+      const { options } = conversion;
+      await timed(conversion, () => convertCifar(variant, tarball, { ...options, ...limits(flags) }));
     });
 
   const svhn = addWriteOptions(
@@ -242,15 +286,14 @@ export function prepareCommand(): Command {
     'shards/svhn',
     false,
   ).action(async (file: string, flags: WriteFlags & { split?: string }, command: Command) => {
-    const { options, done } = convertOptions(flags, command, 'prepare svhn');
-    await timed(
-      () =>
-        convertSvhn(file, {
-          ...options,
-          ...(flags.split === undefined ? {} : { split: flags.split }),
-          ...(flags.limit === undefined ? {} : { limit: flags.limit }),
-        }),
-      done,
+    const conversion = convertOptions(flags, command, 'prepare svhn');
+    const { options } = conversion;
+    await timed(conversion, () =>
+      convertSvhn(file, {
+        ...options,
+        ...(flags.split === undefined ? {} : { split: flags.split }),
+        ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+      }),
     );
   });
 
@@ -263,16 +306,15 @@ export function prepareCommand(): Command {
     'shards/cifar10-c',
     false,
   ).action(async (dir: string, flags: WriteFlags & { corruptions?: string; severity: number }, command: Command) => {
-    const { options, done } = convertOptions(flags, command, 'prepare cifar10-c');
-    await timed(
-      () =>
-        convertCifar10C(dir, {
-          ...options,
-          severity: flags.severity,
-          ...(flags.corruptions === undefined ? {} : { corruptions: flags.corruptions.split(',') }),
-          ...(flags.limit === undefined ? {} : { limit: flags.limit }),
-        }),
-      done,
+    const conversion = convertOptions(flags, command, 'prepare cifar10-c');
+    const { options } = conversion;
+    await timed(conversion, () =>
+      convertCifar10C(dir, {
+        ...options,
+        severity: flags.severity,
+        ...(flags.corruptions === undefined ? {} : { corruptions: flags.corruptions.split(',') }),
+        ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+      }),
     );
   });
 
@@ -289,8 +331,9 @@ export function prepareCommand(): Command {
     undefined,
     false,
   ).action(async (dir: string, flags: WriteFlags & { split: string; shuffleSeed?: number }, command: Command) => {
-    const { options, done } = convertOptions(flags, command, 'prepare folder');
-    await timed(async () => {
+    const conversion = convertOptions(flags, command, 'prepare folder');
+    const { options } = conversion;
+    await timed(conversion, async () => {
       const r = await convertFolder(dir, {
         ...options,
         split: flags.split,
@@ -303,7 +346,7 @@ export function prepareCommand(): Command {
           `ndaflow: ignored ${r.ignored.length} file(s) that are not images, e.g. ${r.ignored.slice(0, 3).join(', ')}\n`,
         );
       return r;
-    }, done);
+    });
   });
 
   const shuffleSeed = (command: Command): Command =>
@@ -330,21 +373,20 @@ export function prepareCommand(): Command {
     ),
   ).action(async (flags: WriteFlags & { root: string; split: number; annotations?: string }, command: Command) => {
     const out = flags.out === 'shards/ucf101-split<N>' ? `shards/ucf101-split${flags.split}` : (flags.out as string);
-    const { options, done } = convertOptions({ ...flags, out }, command, 'prepare ucf101');
-    await timed(
-      async () =>
-        reportDataset(
-          await convertUcf101({
-            ...options,
-            ...datasetLimits(flags),
-            root: flags.root,
-            split: flags.split,
-            annotations: flags.annotations,
-            splits: parseSplits(flags.splits),
-          }),
-          out,
-        ),
-      done,
+    const conversion = convertOptions({ ...flags, out }, command, 'prepare ucf101');
+    const { options } = conversion;
+    await timed(conversion, async () =>
+      reportDataset(
+        await convertUcf101({
+          ...options,
+          ...datasetLimits(flags),
+          root: flags.root,
+          split: flags.split,
+          annotations: flags.annotations,
+          splits: parseSplits(flags.splits),
+        }),
+        out,
+      ),
     );
   });
 
@@ -362,26 +404,25 @@ export function prepareCommand(): Command {
       false,
     ),
   ).action(async (flags: WriteFlags & { csv: string[]; videos: string; split?: string }, command: Command) => {
-    const { options, done } = convertOptions(flags, command, 'prepare kinetics');
+    const conversion = convertOptions(flags, command, 'prepare kinetics');
+    const { options } = conversion;
     const only = (flags.splits as string | undefined)
       ?.split(',')
       .map((x) => x.trim())
       .filter((x) => x !== '');
-    await timed(
-      async () =>
-        reportDataset(
-          await convertKinetics({
-            ...options,
-            csv: flags.csv,
-            videos: flags.videos,
-            split: flags.split,
-            splits: only,
-            limit: flags.limit,
-            seed: flags.shuffleSeed,
-          }),
-          flags.out as string,
-        ),
-      done,
+    await timed(conversion, async () =>
+      reportDataset(
+        await convertKinetics({
+          ...options,
+          csv: flags.csv,
+          videos: flags.videos,
+          split: flags.split,
+          splits: only,
+          limit: flags.limit,
+          seed: flags.shuffleSeed,
+        }),
+        flags.out as string,
+      ),
     );
   });
 
@@ -397,19 +438,18 @@ export function prepareCommand(): Command {
       false,
     ),
   ).action(async (dir: string, flags: WriteFlags & { split: string }, command: Command) => {
-    const { options, done } = convertOptions(flags, command, 'prepare video-folder');
-    await timed(
-      async () =>
-        reportDataset(
-          await convertVideoFolder(dir, {
-            ...options,
-            split: flags.split,
-            limit: flags.limit,
-            seed: flags.shuffleSeed,
-          }),
-          flags.out as string,
-        ),
-      done,
+    const conversion = convertOptions(flags, command, 'prepare video-folder');
+    const { options } = conversion;
+    await timed(conversion, async () =>
+      reportDataset(
+        await convertVideoFolder(dir, {
+          ...options,
+          split: flags.split,
+          limit: flags.limit,
+          seed: flags.shuffleSeed,
+        }),
+        flags.out as string,
+      ),
     );
   });
 
@@ -443,22 +483,21 @@ export function prepareCommand(): Command {
       },
       command: Command,
     ) => {
-      const { options, done } = convertOptions(flags, command, 'prepare moving-fmnist');
+      const conversion = convertOptions(flags, command, 'prepare moving-fmnist');
+      const { options } = conversion;
       const { root, train, test, frames, seed, fps, size } = flags;
-      await timed(
-        () =>
-          convertMovingFmnist({
-            ...options,
-            root,
-            train,
-            test,
-            frames,
-            items: flags.items === undefined ? undefined : flags.items === '2' ? 2 : 1,
-            seed,
-            fps,
-            size,
-          }),
-        done,
+      await timed(conversion, () =>
+        convertMovingFmnist({
+          ...options,
+          root,
+          train,
+          test,
+          frames,
+          items: flags.items === undefined ? undefined : flags.items === '2' ? 2 : 1,
+          seed,
+          fps,
+          size,
+        }),
       );
     },
   );
@@ -485,18 +524,17 @@ export function prepareCommand(): Command {
         module,
       );
     const dataset = (factory as (root: string) => DatasetAdapter)(root);
-    const { options, done } = convertOptions(flags, command, `prepare ${dataset.name}`);
+    const conversion = convertOptions(flags, command, `prepare ${dataset.name}`);
+    const { options } = conversion;
     const only = (flags.splits as string | undefined)
       ?.split(',')
       .map((x) => x.trim())
       .filter((x) => x !== '');
-    await timed(
-      async () =>
-        reportDataset(
-          await writeDataset(dataset, { ...options, splits: only, limit: flags.limit, seed: flags.shuffleSeed }),
-          flags.out as string,
-        ),
-      done,
+    await timed(conversion, async () =>
+      reportDataset(
+        await writeDataset(dataset, { ...options, splits: only, limit: flags.limit, seed: flags.shuffleSeed }),
+        flags.out as string,
+      ),
     );
   });
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { PipelineError } from '../../pipelines/pipeline-error.js';
 import type { Pipeline, PipelineResult } from '../../pipelines/pipeline.js';
 import { pipelineCommand, progressEnabled, readPipelineArgs } from '../options.js';
+import { onInterrupt } from '../interrupt.js';
 import { startProgress } from '../progress.js';
 
 const perSecond = (n: number, seconds: number): number => Math.round((n / Math.max(seconds, 1e-9)) * 10) / 10;
@@ -22,8 +23,10 @@ async function pipelineNamed(name: string): Promise<Pipeline> {
  * `--json` prints one JSON object. The options are the pipeline's own, as it declares them:
  * `ndaflow run NAME --help` lists them with their types, defaults and help; an option it does not
  * take is an error naming those it does; a bad value is an error naming the option.
- * Ctrl-C stops the run cleanly and still prints the accounting (a second Ctrl-C kills). Exit code
- * 1 when the run failed or samples were lost.
+ * Ctrl-C (SIGINT) or SIGTERM stops the run cleanly (a training run keeps a checkpoint of the step it
+ * stopped at, records `stopped early at step N` in `config.json` and the report, and resumes with
+ * `--resume`) and still prints the accounting; a second signal kills (see `onInterrupt`). Exit code
+ * 130 after SIGINT, 143 after SIGTERM, 1 when the run failed or samples were lost.
  */
 export function runCommand(): Command {
   return new Command('run')
@@ -66,13 +69,8 @@ export function runCommand(): Command {
       // checked here with the flags' names (`--steps must be ...`), before anything runs
       const { resolvePipelineOptions } = await import('../../pipelines/define-pipeline.js');
       resolvePipelineOptions(pipeline, input, 'flags');
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write('ndaflow: stopping (Ctrl-C again to kill)\n');
-        controller.abort();
-      };
-      process.once('SIGINT', onSigint);
       let progress = startProgress({ label: `run ${name}`, enabled: progressEnabled(command) });
+      const interrupt = onInterrupt({ label: `run ${name}`, beforeExit: () => progress.stop() });
       let training = false;
       // A pipeline that trains reports steps: the sample count gives way to a step bar with losses and ETA.
       const onTrainingStep = (step: number, steps: number, detail: string) => {
@@ -94,7 +92,7 @@ export function runCommand(): Command {
         result = await pipeline.run(input, {
           onTrainingStep,
           log: (line) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`),
-          signal: controller.signal,
+          signal: interrupt.signal,
           onProgress: (samples) => {
             if (!training) progress.update(samples);
           },
@@ -106,7 +104,8 @@ export function runCommand(): Command {
         throw err;
       } finally {
         progress.stop();
-        process.off('SIGINT', onSigint);
+        // exit code 130 (SIGINT) / 143 (SIGTERM) when stopped by a signal, even after a clean stop
+        interrupt.dispose();
       }
       const report = {
         pipeline: pipeline.name,
@@ -123,7 +122,7 @@ export function runCommand(): Command {
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         process.stdout.write(
-          `pipeline: ${report.pipeline} (seed ${report.seed})${report.aborted ? ' (stopped early)' : ''}\n` +
+          `pipeline: ${report.pipeline} (seed ${report.seed})${report.aborted ? ` (stopped early${typeof result.details?.['steps'] === 'number' ? ` at step ${result.details['steps']}` : ''}${interrupt.received !== undefined ? ` on ${interrupt.received}` : ''})` : ''}\n` +
             `accounting: ${JSON.stringify(report.accounting)}\n` +
             `throughput: ${report.samples} samples, ${report.batches} batches in ${report.seconds} s: ${report.samplesPerSecond} samples/s, ${report.batchesPerSecond} batches/s\n` +
             Object.entries(result.details ?? {})

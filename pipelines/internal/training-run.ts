@@ -5,7 +5,7 @@ import { selectBackend, type BackendName } from '../../sinks/backend/select-back
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { freshSeed } from '../../sources/random.js';
 import { writeRunReport } from '../../sinks/report/write-run-report.js';
-import { clearRunFolder, describeRunFolder, freshRunFolder } from '../../sinks/report/run-folder.js';
+import { clearRunFolder, describeRunFolder, freshRunFolder, recordRunStatus } from '../../sinks/report/run-folder.js';
 import { expandShardSpec } from '../../sources/shard-spec.js';
 import type { Accounting } from '../../sources/ledger.js';
 import type { PipelineResult } from '../pipeline.js';
@@ -178,6 +178,11 @@ export function stepReporter(
   };
 }
 
+/** How a training run ended, as `config.json`'s `status` and the report say it. */
+export function runStatus(aborted: boolean, steps: number): string {
+  return aborted ? `stopped early at step ${steps}` : `completed at step ${steps}`;
+}
+
 /** What {@link finishTrainingRun} reports on. */
 export interface FinishedTraining {
   readonly pipeline: string;
@@ -199,11 +204,14 @@ export interface FinishedTraining {
 }
 
 /**
- * Writes the run folder's `report.html` (its path logged) and builds the run's result: the loader's
+ * Records how the run ended in `config.json` (`status`: `completed at step N` or `stopped early at
+ * step N`), writes the run folder's `report.html` (its path logged) and builds the run's result: the loader's
  * accounting, samples and batches, and the details every training run reports (backend, nda, steps,
  * steps/s, run folder, report) followed by the pipeline's own.
  */
 export async function finishTrainingRun(run: FinishedTraining, log: (line: string) => void): Promise<PipelineResult> {
+  const status = runStatus(run.aborted, run.steps);
+  await recordRunStatus(run.runDir, status);
   const report = await writeRunReport(run.runDir, { title: `${run.pipeline} ${run.nda} seed ${run.seed}` });
   log(`report: ${report}`);
   return {
@@ -220,6 +228,7 @@ export async function finishTrainingRun(run: FinishedTraining, log: (line: strin
       stepsPerSecond: Math.round(((run.steps - run.startStep) / Math.max(run.seconds, 1e-9)) * 100) / 100,
       runDir: run.runDir,
       report,
+      ...(run.aborted ? { status } : {}),
       ...run.details,
     },
   };

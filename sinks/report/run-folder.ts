@@ -90,6 +90,16 @@ export async function filesEndingWith(dir: string, suffix: string): Promise<stri
     .sort();
 }
 
+/**
+ * Records how a run ended in its `config.json` as `status` (`completed at step 200`, `stopped early
+ * at step 7`), which the report shows under its title. Does nothing when the folder has no config.
+ */
+export async function recordRunStatus(dir: string, status: string): Promise<void> {
+  const config = await readRunConfig(dir);
+  if (config === null) return;
+  await writeRunConfig(dir, { ...config, status });
+}
+
 /** `step-NNNNNN` checkpoint folders and `*-step-NNNNNN.png` sample grids: the step they belong to. */
 const STEP_FOLDER = /^step-(\d+)$/;
 const STEP_GRID = /-step-(\d+)\.png$/;

@@ -37,6 +37,11 @@ export async function writeRunReport(dir: string, options: RunReportOptions = {}
   const images = await filesEndingWith(dir, '.png');
 
   const body: string[] = [`<h1>${escapeXml(title)}</h1>`];
+  // how the run ended (`recordRunStatus`): a run stopped early must not read as a finished one
+  if (typeof config?.['status'] === 'string')
+    body.push(
+      `<p class="status"><strong>${escapeXml(config['status'])}</strong>${config['status'].startsWith('stopped early') ? ' (continue it with --resume)' : ''}</p>`,
+    );
   if (config !== null) body.push('<h2>Configuration</h2>', table([flatten(config)], ['key', 'value'], true));
   if (metrics.length > 0) {
     const last = metrics[metrics.length - 1]!;
@@ -61,7 +66,7 @@ export async function writeRunReport(dir: string, options: RunReportOptions = {}
         `<figure><img src="${encodeURI(image)}" alt="${escapeXml(image)}"><figcaption>${escapeXml(image)}</figcaption></figure>`,
       );
   }
-  if (body.length === 1) body.push('<p>Nothing recorded yet.</p>');
+  if (body.length === (typeof config?.['status'] === 'string' ? 2 : 1)) body.push('<p>Nothing recorded yet.</p>');
   const html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:1400px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left;font-size:13px}th{background:#f4f4f4}svg{margin:0.5em 0.5em 0.5em 0}img{image-rendering:pixelated;max-width:100%;border:1px solid #ddd}figure{margin:1em 0}</style>

@@ -14,6 +14,16 @@ export interface ConvertOptions {
   /** Called after each sample written with the total so far (for progress bars). */
   readonly onProgress?: (samples: number) => void;
   /**
+   * Called with each shard once it is complete under its final name (what was written, should the
+   * conversion fail or be stopped later). @default none
+   */
+  readonly onShard?: (shard: ShardInfo) => void;
+  /**
+   * Stops the conversion (Ctrl-C): the shard being written is removed, the complete ones stay, and
+   * the converter rejects with the signal's reason. @default none
+   */
+  readonly signal?: AbortSignal;
+  /**
    * Write only part `index` of `count` (0-based), for array jobs (a Slurm array, a Kubernetes indexed
    * Job): shard `k` of every split is written by part `k % count`. Every part goes through the same
    * sample order and cuts shards at the same places (`maxSamples`, `maxBytes`), so the parts are

@@ -1,10 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { checkInteger, rangeError } from '../errors.js';
-import { ShardWriter, encodeField, type WritableSample } from '../shard-writer.js';
+import { ShardWriter, encodeField, partialShardName, type WritableSample } from '../shard-writer.js';
 import type { ConvertOptions, PreparePart, ShardInfo, SplitResult } from './convert-options.js';
 
 /**
@@ -38,12 +38,29 @@ export function checkPart(action: string, part: PreparePart | undefined): Prepar
 }
 
 /**
+ * Checks that shards can be written to `out` (creating it), before a converter reads its input.
+ * @throws Error of one line naming the folder and the reason (`EACCES`, `ENOTDIR`, ...).
+ */
+export async function checkOutputFolder(out: string): Promise<void> {
+  try {
+    await mkdir(out, { recursive: true });
+    await access(out, constants.W_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`Cannot write shards to ${out} as ${e.code ?? 'it'} (${e.message})`, { cause: err });
+  }
+}
+
+/**
  * Writes the samples of one split to `<out>/<split>-%06d.tar` (then `.tar.gz` with `gzip`), in the
- * order given, and reports the shards. The writer is closed on error too. Gzip runs at level 9
- * with a zero mtime: the `.tar` bytes are reproducible everywhere, the `.tar.gz` bytes with the
- * same zlib (Node version). With `part`, only the shards of that part are written (the shard cuts
- * are computed from every sample's size, so they fall where a single run puts them) and
- * {@link DeferredSample}s of other parts are never loaded; `samples` counts what this part wrote.
+ * order given, and reports the shards. Every shard appears under its final name only once complete
+ * (`ShardWriter` writes `<name>.partial`, renamed at the end; the gzip of a shard likewise); on an
+ * error or an abort (`options.signal`) the partial shard is removed, the complete ones stay (each was
+ * reported to `options.onShard`) and the error is thrown. Gzip runs at level 9 with a zero mtime: the
+ * `.tar` bytes are reproducible everywhere, the `.tar.gz` bytes with the same zlib (Node version).
+ * With `part`, only the shards of that part are written (the shard cuts are computed from every
+ * sample's size, so they fall where a single run puts them) and {@link DeferredSample}s of other parts
+ * are never loaded; `samples` counts what this part wrote.
  */
 export async function writeSplit(
   split: string,
@@ -52,6 +69,8 @@ export async function writeSplit(
   progressBase = 0,
 ): Promise<SplitResult> {
   const part = checkPart(`write split ${split}`, options.part);
+  options.signal?.throwIfAborted();
+  await checkOutputFolder(options.out);
   const pattern = join(options.out, `${split}-%06d.tar`);
   const maxSamples = options.maxSamples ?? 10_000;
   const maxBytes = options.maxBytes ?? 1e9;
@@ -65,11 +84,16 @@ export async function writeSplit(
   let bytes = 0;
   let writer: ShardWriter | undefined;
   const closeWriter = async () => {
-    if (writer) paths.push(...(await writer.close()));
+    if (writer === undefined) return;
+    const done = await writer.close();
     writer = undefined;
+    paths.push(...done);
+    // plain shards are reported as they complete; gzipped ones once gzipped, below
+    if (!options.gzip) for (const path of done) options.onShard?.({ path, bytes: (await stat(path)).size });
   };
   try {
     for await (const item of samples) {
+      options.signal?.throwIfAborted();
       const size = item instanceof DeferredSample ? item.size : sampleSize(item);
       if (shard < 0 || inShard >= maxSamples || (inShard > 0 && bytes + size > maxBytes)) {
         await closeWriter();
@@ -101,19 +125,36 @@ export async function writeSplit(
       count++;
       options.onProgress?.(progressBase + count);
     }
-  } finally {
     await closeWriter();
+  } catch (err) {
+    // the shard being written is removed; the complete ones stay (each reported to onShard)
+    writer?.abort();
+    writer = undefined;
+    throw err;
+  } finally {
     await probe.close();
   }
   const shards: ShardInfo[] = [];
   for (const path of paths) {
     let final = path;
     if (options.gzip) {
+      options.signal?.throwIfAborted();
       final = `${path}.gz`;
-      await pipeline(createReadStream(path), createGzip({ level: 9 }), createWriteStream(final));
+      const partial = partialShardName(final);
+      try {
+        await pipeline(createReadStream(path), createGzip({ level: 9 }), createWriteStream(partial), {
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        await rename(partial, final);
+      } catch (err) {
+        await rm(partial, { force: true });
+        throw err;
+      }
       await unlink(path);
     }
-    shards.push({ path: final, bytes: (await stat(final)).size });
+    const info = { path: final, bytes: (await stat(final)).size };
+    shards.push(info);
+    if (options.gzip) options.onShard?.(info);
   }
   const written = new Set(shards.map((s) => basename(s.path)));
   const looksLikeShard = new RegExp(`^${split.replace(/[^A-Za-z0-9]/g, '\\$&')}-(\\d{6})\\.(tar|tar\\.gz|tgz)$`);

@@ -57,7 +57,7 @@ describe('run folder safety (issue 14 item 1)', () => {
       assert.ok(e instanceof Error);
       assert.equal(
         e.message,
-        `Cannot run fmnist-gan as the run folder ${runDir} holds another run (fmnist-gan, seed 1, 2 step(s) recorded, checkpoint step 2): pass --resume to continue it, --overwrite to replace it, or --run-dir ${runDir}-2 for a fresh folder`,
+        `Cannot run fmnist-gan as the run folder ${runDir} holds another run (fmnist-gan, seed 1, completed at step 2, 2 step(s) recorded, checkpoint step 2): pass --resume to continue it, --overwrite to replace it, or --run-dir ${runDir}-2 for a fresh folder`,
       );
       return true;
     });
