@@ -11,6 +11,8 @@ export {
   createLoader,
   Loader,
   holding,
+  LoaderStallError,
+  mergeLoaderStates,
   SampleError,
   MissingPackageError,
   ShardError,

@@ -157,7 +157,7 @@ function providerFor(o: ObjectUrl, url: string): Provider {
 /**
  * A byte stream of an `s3://` or `gs://` shard, read through the provider's SDK (loaded on first use;
  * a missing package fails with one line naming it). It survives dropped transfers as
- * {@link httpShardStream} does: after a drop it asks for the rest with a ranged read from the bytes
+ * `httpShardStream` does: after a drop it asks for the rest with a ranged read from the bytes
  * already delivered, so the bytes out are exactly the object's, once each; `retries` attempts in a
  * row without progress, then a {@link ShardError} `shard-http`; a missing object or a denied read
  * fails at once (`shard-open`). Reads only while consumed; destroying the stream aborts the request.

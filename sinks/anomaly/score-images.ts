@@ -33,7 +33,7 @@ const ACTION = 'score images';
 /**
  * Scores images with a trained discriminator, for anomaly detection (issue 4): the score of an image
  * is D's logit (`discriminator.apply(x, {training: false})`, one value per image; higher = more
- * in-distribution). The input is one image batch, a {@link KeyedImages}, or a (sync or async)
+ * in-distribution). The input is one image batch, a `KeyedImages`, or a (sync or async)
  * iterable of them (e.g. a loader's batches mapped to `{images: b.png, keys: b.__key__}`); each is cut
  * into forward passes of at most `batchSize` images, each converted with `imageBatchToTensor` and
  * every tensor of a pass released after it (the tensor count is flat). Deterministic (the network is

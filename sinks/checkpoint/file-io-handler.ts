@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './write-file-atomic.js';
 
-/** File names {@link fileIoHandler} writes in its folder. */
+/** File names `fileIoHandler` writes in its folder. */
 const MODEL_JSON = 'model.json';
 const WEIGHTS_BIN = 'weights.bin';
 

@@ -22,7 +22,7 @@ export interface SaveCheckpointOptions extends CheckpointParts {
 }
 
 /**
- * Saves a training checkpoint into the run folder `dir`, on any backend (through {@link fileIoHandler}):
+ * Saves a training checkpoint into the run folder `dir`, on any backend (through `fileIoHandler`):
  * `dir/step-000123/` holds `generator/` and `discriminator/` (`model.json` + `weights.bin`, loadable alone
  * with `tf.loadLayersModel(fileIoHandler(tf, dir/step-000123/generator))`), `generator-optimizer/` and
  * `discriminator-optimizer/` (`optimizer.getWeights()`, names and order kept), `ema/` (when `ema` is given)

@@ -3,7 +3,7 @@ import { fileIoHandler } from './file-io-handler.js';
 
 /**
  * Saves named tensors (an optimizer's state, an EMA, a queue) into the folder `dir` as weights-only
- * model artifacts through {@link fileIoHandler} (`model.json` with the names, shapes and dtypes in order,
+ * model artifacts through `fileIoHandler` (`model.json` with the names, shapes and dtypes in order,
  * `weights.bin`), tagged with `format`; `readNamedWeights` reads them back. The tensors stay the caller's.
  */
 export async function saveNamedWeights(

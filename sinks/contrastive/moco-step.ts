@@ -67,8 +67,8 @@ const ACTION = 'run a MoCo step';
  * 2. queries `q = normalize(head_q(enc_q(query)))` (training mode) and the loss {@link infoNceNda}
  *    (NDA keys only in their own query's denominator) plus weight decay; one optimizer update of the
  *    query encoder and head;
- * 3. the momentum update of the key encoder and head ({@link momentumUpdate});
- * 4. the batch's keys enter the queue ({@link enqueueKeys}); NDA keys only with `ndaInQueue`.
+ * 3. the momentum update of the key encoder and head (`momentumUpdate`);
+ * 4. the batch's keys enter the queue (`enqueueKeys`); NDA keys only with `ndaInQueue`.
  * Every intermediate tensor is released: the tensor count is the same after every step (after the
  * first, which creates the optimizer's slots).
  *

@@ -29,7 +29,7 @@ export interface DcganOptions {
   readonly channels?: number;
   /**
    * Seed of the kernel initialisers: each layer's kernel is drawn by tfjs's `glorotNormal` (its default
-   * kernel initialiser) seeded with `deriveSeed(seed, 'dcgan', layerName)` (see {@link seededKernel}),
+   * kernel initialiser) seeded with `deriveSeed(seed, 'dcgan', layerName)` (see `seededKernel`),
    * so two pairs built with the same seed have identical weights. An integer in [0, 2^32 - 1].
    * @default undefined (tfjs's unseeded default initialisers)
    */
@@ -66,7 +66,7 @@ export interface Dcgan {
  *   flatten; dense -> 1. No normalisation. 662,977 parameters.
  * Batch norm uses PyTorch's constants (momentum 0.1, i.e. tfjs momentum 0.9; epsilon 1e-5). Note that
  * tfjs's `countParams()` also counts batch norm's moving mean and variance (non-trainable, 896 more
- * for G); {@link countTrainableParams} counts what PyTorch's `parameters()` counts.
+ * for G); `countTrainableParams` counts what PyTorch's `parameters()` counts.
  *
  * `tf` is the `@tensorflow/tfjs` module (layers included), with the backend already chosen
  * (`selectBackend` loads it; `await import('@tensorflow/tfjs')` after it returns the same instance).

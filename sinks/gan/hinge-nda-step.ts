@@ -61,11 +61,11 @@ export interface NdaGanStepLosses {
   readonly dLoss: number;
   /** `-mean(D(G(zG)))`, before the G update (with the updated D). */
   readonly gLoss: number;
-  /** The unweighted terms of `dLoss` (see {@link DiscriminatorLosses}). */
+  /** The unweighted terms of `dLoss` (see `DiscriminatorLosses`). */
   readonly dTerms: Omit<DiscriminatorLosses, 'loss'>;
 }
 
-/** What {@link discriminatorStep} returns: its loss and the loss's three unweighted terms, before the update. */
+/** What `discriminatorStep` returns: its loss and the loss's three unweighted terms, before the update. */
 export interface DiscriminatorLosses {
   /** `real + alpha * fake + beta * negative`. */
   readonly loss: number;
@@ -77,7 +77,7 @@ export interface DiscriminatorLosses {
   readonly negative: number;
 }
 
-/** The inputs of one {@link discriminatorStep}. Tensors stay owned by the caller. */
+/** The inputs of one `discriminatorStep`. Tensors stay owned by the caller. */
 export interface DiscriminatorStepInputs {
   /** Real images `[n, h, w, c]`, scaled to [-1, 1]. */
   readonly real: TFJS.Tensor4D;
@@ -116,7 +116,7 @@ export interface DiscriminatorStepInputs {
  * 2. generator update with `zG`, loss `-mean(D(G(zG)))`, D frozen (only G's variables updated).
  * Both networks run in training mode (batch norm uses batch statistics and updates its moving ones).
  * Every intermediate tensor is released; the tensor count is the same after every step.
- * It is {@link discriminatorStep} then {@link generatorStep}. A class-conditional pair (both networks
+ * It is `discriminatorStep` then `generatorStep`. A class-conditional pair (both networks
  * with two inputs, see `createSnResnetGan`) needs `labels` (real and negatives), `fakeLabels` (D's
  * fakes) and `labelsG` (G's fakes), all `[n, 1]` int32 class indices; D sees each image with its label.
  *

@@ -2,7 +2,7 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { checkInteger, rangeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
 
-/** The tfjs Glorot initialisers {@link seededKernel} can seed (tfjs-layers' default is `glorotNormal`). */
+/** The tfjs Glorot initialisers `seededKernel` can seed (tfjs-layers' default is `glorotNormal`). */
 export type GlorotKind = 'glorotNormal' | 'glorotUniform';
 
 /**

@@ -21,7 +21,7 @@ export interface VideoFolderOptions {
  * `folder` converter (`folder.ts`): `DIR/<class>/**\/<video>.mp4`, classes = the sub-folder names
  * sorted by code point, items class by class, path by path, keys = positions (`000123`), json
  * `{"label", "class", "split", "path"}`. When every top-level folder is a split name
- * ({@link SPLIT_FOLDER_NAMES}: `DIR/train/<class>/...`, `DIR/test/<class>/...`), each becomes a
+ * (`SPLIT_FOLDER_NAMES`: `DIR/train/<class>/...`, `DIR/test/<class>/...`), each becomes a
  * split and the classes are the union of their class folders, so indices agree across splits.
  * Files with other extensions are reported in `ignored`.
  *

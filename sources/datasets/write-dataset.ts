@@ -74,7 +74,7 @@ async function fileSize(path: string): Promise<number> {
 }
 
 /**
- * Writes every split of a dataset adapter to `<out>/<split>-%06d.tar` (see {@link writeSplit}): per
+ * Writes every split of a dataset adapter to `<out>/<split>-%06d.tar` (see `writeSplit`): per
  * item one sample with its bytes under its extension, `cls` (the class index as text, labelled items
  * only) and `json` = `{"label", "class", "split", "path", ...item.meta}` (`label`/`class` null when
  * unlabelled, `path` relative to the adapter's root, null for bytes). The order is the adapter's, or
