@@ -78,7 +78,7 @@ describe('lean loader: ndaflow/sources and ndaflow/operators without TF.js and f
 
   it('a video decode loads fluent-ffmpeg on first use and, without it, rejects with one line naming the install command', () => {
     const r = blocked(`
-      const { VideoFrameDecoder } = await import(${JSON.stringify(url('sources/index.js'))});
+      const { VideoFrameDecoder } = await import(${JSON.stringify(url('sources/video/video-frame-decoder.js'))});
       const decoder = new VideoFrameDecoder({ ffmpeg: { path: '/bin/false', source: 'env' } });
       await decoder
         .decode({ bytes: new Uint8Array(16), extension: 'mp4', size: 32, crop: 32, threads: 1 })
