@@ -1,22 +1,32 @@
 /**
  * `npm run bench:nda`: batches/s of each NDA transform (jigsaw, stitch, mixup, cutout, cutmix) on a
  * [64, 32, 32, 3] and a [64, 224, 224, 3] uint8 batch, (a) single thread (the transform called in a
- * loop on the main thread) and (b) through `ndaPairs` on its worker pool (2 threads, 4 batches in
+ * loop on the main thread, writing into one reused output buffer; the figure with a fresh buffer per
+ * call is printed beside it: that allocation, not the transform, is what made this benchmark bimodal)
+ * and (b) through `ndaPairs` on its worker pool (2 threads, 4 batches in
  * flight: each batch copied once into a buffer moved to a thread, the negatives moved back); plus
  * `loader_ratio_with_jigsaw`: the loader's images/s on 224 px photos (tar -> decode with fused
  * random crop 224 + flip -> batch 64) with `ndaPairs(jigsaw)` over without, measured side by side
  * in alternating rounds. Per-configuration figures go to stderr; the last line is one JSON object:
- * `{"32": {"jigsaw": N, ...}, "224": {...}, "loader_ratio_with_jigsaw": R}` (each figure the best
- * configuration for that size). The stderr lines also give ndaPairs with `workers: 0` (the
+ * `{"32": {"jigsaw": N, ...}, "224": {...}, "single_thread_spread": {"32": {"jigsaw": {min, median,
+ * max}}}, "torch": {version, threads, spread}, "ratio_to_torch": {"32": {"jigsaw": R}}, "load_average",
+ * "loader_ratio_with_jigsaw": R}` (each top figure the best configuration for that size). The single
+ * thread figure is measured `--runs` times (default 5), each run alternating with one run of
+ * PyTorch's own ops on the same batch shape (`bench/nda-torch.py`, float32 NCHW as the official code,
+ * as many threads as cores; sizes up to 64 px) where `NDAFLOW_TORCH_PYTHON` (default
+ * `/usr/bin/python3`: Debian's `python3-torch`) imports torch; `ratio_to_torch` is the ratio of the
+ * medians. The stderr lines also give ndaPairs with `workers: 0` (the
  * transform on the main thread, with the operator's own cost).
  *
  * Options: `--seconds S` (per figure, default 2), `--loader-seconds S` (per loader round, default 4),
  * `--rounds N` (loader rounds, default 3), `--skip-loader`, `--sizes 32,224`, `--transforms jigsaw,stitch,...`, `--workers 2` and
  * `--concurrency 4` (the pool's threads and batches in flight).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Subject } from 'rxjs';
 import { batch } from '../operators/batch.js';
@@ -40,6 +50,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     sizes: { type: 'string', default: '32,224' },
     transforms: { type: 'string', default: 'jigsaw,stitch,mixup,cutout,cutmix' },
+    runs: { type: 'string', default: '5' },
   },
 });
 const seconds = Number(args.seconds);
@@ -63,12 +74,17 @@ function syntheticBatch(size: number): Batch {
   };
 }
 
-/** Single thread: the transform called back to back (each call a new epoch, so new draws). */
-function singleThread(name: string, b: Batch): number {
+/**
+ * Single thread: the transform called back to back (each call a new epoch, so new draws), writing
+ * into one reused output buffer (`fresh: false`, as a caller that is done with each batch before the
+ * next) or into a fresh buffer per call (`fresh: true`, the default of `apply`).
+ */
+function singleThread(name: string, b: Batch, fresh = false): number {
   const t = createNdaTransform(name, {});
   const images = b.png as ImageBatch;
-  const run = (epoch: number) => t.apply(images, { seed: 1, epoch, keys: b.__key__ } satisfies NdaContext);
-  for (let i = 0; i < 20; i++) run(i); // warm-up
+  const into = fresh ? undefined : new Uint8Array(images.data.length);
+  const run = (epoch: number) => t.apply(images, { seed: 1, epoch, keys: b.__key__ } satisfies NdaContext, into);
+  for (let i = 0; i < 200; i++) run(i); // warm-up: until the copy loops are optimised
   const start = performance.now();
   let n = 0;
   while (performance.now() - start < seconds * 1000) {
@@ -127,24 +143,101 @@ async function loaderRate(spec: string, jigsaw: NdaPairsOptions['workers'] | nul
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+/** One run of PyTorch's own ops (bench/nda-torch.py), or null (with the reason on stderr) where torch is missing. */
+function torchRun(sizes: readonly number[]): Record<string, Record<string, number> | string> | null {
+  const python = process.env['NDAFLOW_TORCH_PYTHON'] ?? '/usr/bin/python3';
+  const script = fileURLToPath(new URL('../../bench/nda-torch.py', import.meta.url));
+  const r = spawnSync(
+    python,
+    [
+      script,
+      '--seconds',
+      String(seconds),
+      '--threads',
+      String(CORES),
+      '--sizes',
+      sizes.join(','),
+      '--transforms',
+      TRANSFORMS.join(','),
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) {
+    process.stderr.write(
+      `PyTorch side-by-side skipped (${python} ${script}: ${(r.stderr || String(r.error)).trim().split('\n').pop()})\n`,
+    );
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, Record<string, number> | string>;
+}
+
+interface Spread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+}
+const spread = (xs: readonly number[]): Spread => ({
+  min: round(Math.min(...xs)),
+  median: round(median(xs)),
+  max: round(Math.max(...xs)),
+});
+
 async function main(): Promise<void> {
   const workers = Number(args.workers);
   const concurrency = Number(args.concurrency);
+  const runs = Number(args.runs);
   process.stderr.write(
-    `bench:nda on ${CORES} core(s), ${seconds} s per figure; pool: ${workers} threads, ${concurrency} batches in flight\n`,
+    `bench:nda on ${CORES} core(s), ${seconds} s per figure, ${runs} run(s) alternating with PyTorch; pool: ${workers} threads, ${concurrency} batches in flight; load average ${loadavg()[0]?.toFixed(1)}\n`,
   );
   const best: Record<string, Record<string, number>> = {};
-  for (const size of SIZES) {
-    const b = syntheticBatch(size);
-    best[size] = {};
-    for (const name of TRANSFORMS) {
-      const single = singleThread(name, b);
-      const main = await pooled(name, b, 0, 1);
-      const pool = await pooled(name, b, workers, concurrency);
+  const single: Record<string, Record<string, number[]>> = {};
+  const torch: Record<string, Record<string, number[]>> = {};
+  let torchVersion: string | null = null;
+  for (let run = 0; run < runs; run++) {
+    for (const size of SIZES) {
+      const b = syntheticBatch(size);
+      best[size] ??= {};
+      single[size] ??= {};
+      for (const name of TRANSFORMS) {
+        const reused = singleThread(name, b);
+        (single[size][name] ??= []).push(reused);
+        if (run > 0) continue; // the other configurations once
+        const fresh = singleThread(name, b, true);
+        const main = await pooled(name, b, 0, 1);
+        const pool = await pooled(name, b, workers, concurrency);
+        process.stderr.write(
+          `${size} px ${name}: single thread ${round(reused)} batches/s into a reused buffer, ${round(fresh)} into a fresh one each call (through ndaPairs, workers 0: ${round(main)}), pool ${round(pool)} batches/s\n`,
+        );
+        best[size][name] = round(Math.max(reused, pool));
+      }
+    }
+    const t = torchRun(SIZES.filter((x) => x <= 64));
+    if (t !== null) {
+      torchVersion = typeof t['torch'] === 'string' ? t['torch'] : 'unknown';
+      for (const [size, figures] of Object.entries(t)) {
+        if (typeof figures !== 'object') continue;
+        for (const [name, v] of Object.entries(figures)) ((torch[size] ??= {})[name] ??= []).push(v);
+      }
+    }
+  }
+  const spreads: Record<string, Record<string, Spread>> = {};
+  const torchSpreads: Record<string, Record<string, Spread>> = {};
+  const ratios: Record<string, Record<string, number>> = {};
+  for (const [size, byName] of Object.entries(single)) {
+    for (const [name, xs] of Object.entries(byName)) {
+      (spreads[size] ??= {})[name] = spread(xs);
+      const ts = torch[size]?.[name];
+      if (ts !== undefined) {
+        (torchSpreads[size] ??= {})[name] = spread(ts);
+        (ratios[size] ??= {})[name] = round(median(xs) / median(ts), 2);
+      }
       process.stderr.write(
-        `${size} px ${name}: single thread ${round(single)} batches/s (through ndaPairs, workers 0: ${round(main)}), pool ${round(pool)} batches/s\n`,
+        `${size} px ${name} over ${xs.length} run(s): ndaflow single thread ${JSON.stringify(spread(xs))}` +
+          (ts === undefined
+            ? ''
+            : `, PyTorch ${torchVersion} (${CORES} threads) ${JSON.stringify(spread(ts))}, ratio of medians ${ratios[size]?.[name]}`) +
+          '\n',
       );
-      best[size][name] = round(Math.max(single, pool));
     }
   }
   let ratio: number | null = null;
@@ -168,7 +261,16 @@ async function main(): Promise<void> {
     );
     ratio = round(median(jig) / median(plain), 3);
   }
-  console.log(JSON.stringify({ ...best, loader_ratio_with_jigsaw: ratio }));
+  console.log(
+    JSON.stringify({
+      ...best,
+      single_thread_spread: spreads,
+      torch: torchVersion === null ? null : { version: torchVersion, threads: CORES, spread: torchSpreads },
+      ratio_to_torch: torchVersion === null ? null : ratios,
+      load_average: round(loadavg()[0] ?? 0, 1),
+      loader_ratio_with_jigsaw: ratio,
+    }),
+  );
 }
 
 await main();

@@ -1,5 +1,5 @@
 import type { ImageBatch } from '../../sources/sample.js';
-import { byteViews, copyBlock, copyOf } from '../image/nda-bytes.js';
+import { byteViews, copyBlock, copyInto } from '../image/nda-bytes.js';
 import { sampleBeta } from './nda-beta.js';
 import { batchDims, checkOptionKeys, checkPartnerDraw, checkPositive, drawPartners } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform, type PartnerDraw } from './nda-transform.js';
@@ -44,7 +44,7 @@ export interface CutmixResult extends NdaResult {
 
 /** The cutmix transform: its {@link NdaTransform.apply} returns a {@link CutmixResult}. */
 export interface CutmixTransform extends NdaTransform<CutmixResolvedOptions> {
-  apply(images: ImageBatch, context: NdaContext): CutmixResult;
+  apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): CutmixResult;
 }
 
 /**
@@ -68,7 +68,7 @@ export function cutmixTransform(options: CutmixTransformOptions = {}): CutmixTra
   return {
     name: 'cutmix',
     options: { beta, partners: partnerDraw },
-    apply(images: ImageBatch, context: NdaContext): CutmixResult {
+    apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): CutmixResult {
       const [n, H, W, C] = batchDims('make cutmix negatives', images);
       const rng = batchRandom('cutmix', context);
       const partners = drawPartners('make cutmix negatives of a batch', n, rng, partnerDraw);
@@ -84,7 +84,7 @@ export function cutmixTransform(options: CutmixTransformOptions = {}): CutmixTra
         bottom: clip(cy + halfH, H),
         right: clip(cx + halfW, W),
       };
-      const out = copyOf(images.data);
+      const out = copyInto('make cutmix negatives', images.data, into);
       const src = byteViews(images.data);
       const dst = byteViews(out);
       const bpp = C * images.data.BYTES_PER_ELEMENT;

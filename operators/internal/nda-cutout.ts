@@ -1,6 +1,6 @@
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
-import { copyOf } from '../image/nda-bytes.js';
+import { copyInto } from '../image/nda-bytes.js';
 import { batchDims, checkOptionKeys } from './nda-checks.js';
 import { imageRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 
@@ -28,7 +28,7 @@ export interface CutoutResult extends NdaResult {
 
 /** The cutout transform: its {@link NdaTransform.apply} returns a {@link CutoutResult}. */
 export interface CutoutTransform extends NdaTransform<CutoutResolvedOptions> {
-  apply(images: ImageBatch, context: NdaContext): CutoutResult;
+  apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): CutoutResult;
 }
 
 /**
@@ -51,7 +51,7 @@ export function cutoutTransform(options: CutoutTransformOptions = {}): CutoutTra
   return {
     name: 'cutout',
     options: { size },
-    apply(images: ImageBatch, context: NdaContext): CutoutResult {
+    apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): CutoutResult {
       const [n, H, W, C] = batchDims('make cutout negatives', images);
       const S = Math.min(H, W);
       let lo: number;
@@ -68,7 +68,7 @@ export function cutoutTransform(options: CutoutTransformOptions = {}): CutoutTra
             size,
           );
       }
-      const out = copyOf(images.data);
+      const out = copyInto('make cutout negatives', images.data, into);
       const squares = new Int32Array(3 * n);
       const per = H * W * C;
       for (let i = 0; i < n; i++) {
@@ -80,8 +80,7 @@ export function cutoutTransform(options: CutoutTransformOptions = {}): CutoutTra
         squares[3 * i + 1] = left;
         squares[3 * i + 2] = side;
         const at = i * per + (top * W + left) * C;
-        if (out instanceof Float32Array) fillMeanFloat32(out, at, side, W * C, C);
-        else fillMeanUint8(out, at, side, W * C, C);
+        fillMean(out, at, side, W * C, C);
       }
       return { images: { data: out, shape: [n, H, W, C] }, partners: null, squares };
     },
@@ -101,28 +100,38 @@ function resolveSize(action: string, size: unknown): readonly [number, number] |
   return [lo, hi];
 }
 
-/** Fills the side x side square whose first value is at `at` (rows `stride` apart) with its per-channel mean (rounded half up). */
-function fillMeanUint8(d: Uint8Array, at: number, side: number, stride: number, C: number): void {
+/**
+ * Fills the side x side square whose first value is at `at` (rows `stride` apart) with its
+ * per-channel mean: rounded half up for bytes, in double precision (stored as float32) for floats.
+ * One pass sums the square's channels (three in locals for RGB, the common case), then one row of
+ * means is written into each row of the square.
+ */
+function fillMean(d: Uint8Array | Float32Array, at: number, side: number, stride: number, C: number): void {
   const rowLen = side * C;
   const count = side * side;
-  for (let c = 0; c < C; c++) {
-    let sum = 0;
-    for (let y = 0, o = at + c; y < side; y++, o += stride)
-      for (let x = 0; x < rowLen; x += C) sum += d[o + x] as number;
-    const mean = Math.floor(sum / count + 0.5);
-    for (let y = 0, o = at + c; y < side; y++, o += stride) for (let x = 0; x < rowLen; x += C) d[o + x] = mean;
+  const means = new Float64Array(C);
+  if (C === 3) {
+    let r = 0;
+    let g = 0;
+    let b = 0;
+    for (let y = 0, o = at; y < side; y++, o += stride)
+      for (let x = o, end = o + rowLen; x < end; x += 3) {
+        r += d[x] as number;
+        g += d[x + 1] as number;
+        b += d[x + 2] as number;
+      }
+    means[0] = r;
+    means[1] = g;
+    means[2] = b;
+  } else {
+    for (let y = 0, o = at; y < side; y++, o += stride)
+      for (let x = 0; x < rowLen; x += C)
+        for (let c = 0; c < C; c++) means[c] = (means[c] as number) + (d[o + x + c] as number);
   }
-}
-
-/** As {@link fillMeanUint8}, the mean in double precision (stored as float32). */
-function fillMeanFloat32(d: Float32Array, at: number, side: number, stride: number, C: number): void {
-  const rowLen = side * C;
-  const count = side * side;
-  for (let c = 0; c < C; c++) {
-    let sum = 0;
-    for (let y = 0, o = at + c; y < side; y++, o += stride)
-      for (let x = 0; x < rowLen; x += C) sum += d[o + x] as number;
-    const mean = sum / count;
-    for (let y = 0, o = at + c; y < side; y++, o += stride) for (let x = 0; x < rowLen; x += C) d[o + x] = mean;
-  }
+  const bytes = d instanceof Uint8Array;
+  for (let c = 0; c < C; c++)
+    means[c] = bytes ? Math.floor((means[c] as number) / count + 0.5) : (means[c] as number) / count;
+  const row = bytes ? new Uint8Array(rowLen) : new Float32Array(rowLen);
+  for (let x = 0; x < rowLen; x++) row[x] = means[x % C] as number;
+  for (let y = 0, o = at; y < side; y++, o += stride) d.set(row, o);
 }

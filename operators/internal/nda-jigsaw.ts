@@ -1,7 +1,7 @@
 import { checkInteger, rangeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import type { Random } from '../../sources/random.js';
-import { allocUninitialised, byteViews, copyBlock } from '../image/nda-bytes.js';
+import { outputFor, byteViews, copyBlock } from '../image/nda-bytes.js';
 import { batchDims, checkChoice, checkOptionKeys } from './nda-checks.js';
 import { imageRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 
@@ -39,7 +39,7 @@ export interface JigsawResult extends NdaResult {
 
 /** The jigsaw transform: its {@link NdaTransform.apply} returns a {@link JigsawResult}. */
 export interface JigsawTransform extends NdaTransform<JigsawResolvedOptions> {
-  apply(images: ImageBatch, context: NdaContext): JigsawResult;
+  apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): JigsawResult;
 }
 
 const KEYS = ['k', 'mode'] as const;
@@ -63,7 +63,7 @@ export function jigsawTransform(options: JigsawTransformOptions = {}): JigsawTra
   return {
     name: 'jigsaw',
     options: resolved,
-    apply(images: ImageBatch, context: NdaContext): JigsawResult {
+    apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): JigsawResult {
       const [n, H, W, C] = batchDims('make jigsaw negatives', images);
       if (H % k !== 0 || W % k !== 0) {
         throw rangeError(
@@ -72,7 +72,7 @@ export function jigsawTransform(options: JigsawTransformOptions = {}): JigsawTra
           k,
         );
       }
-      const out = allocUninitialised(images.data);
+      const out = outputFor('make jigsaw negatives', images.data, into);
       const src = byteViews(images.data);
       const dst = byteViews(out);
       const bpp = C * images.data.BYTES_PER_ELEMENT;

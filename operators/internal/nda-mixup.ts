@@ -1,5 +1,5 @@
 import type { ImageBatch } from '../../sources/sample.js';
-import { allocUninitialised } from '../image/nda-bytes.js';
+import { outputFor } from '../image/nda-bytes.js';
 import { sampleBeta } from './nda-beta.js';
 import {
   batchDims,
@@ -46,7 +46,7 @@ export interface MixupResult extends NdaResult {
 
 /** The mixup transform: its {@link NdaTransform.apply} returns a {@link MixupResult}. */
 export interface MixupTransform extends NdaTransform<MixupResolvedOptions> {
-  apply(images: ImageBatch, context: NdaContext): MixupResult;
+  apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): MixupResult;
 }
 
 /** Lambda's resolution: it is applied as an integer weight L / 2^15 (see mixUint8). */
@@ -75,7 +75,7 @@ export function mixupTransform(options: MixupTransformOptions = {}): MixupTransf
   return {
     name: 'mixup',
     options: { alpha, lambda: fixed, partners: partnerDraw },
-    apply(images: ImageBatch, context: NdaContext): MixupResult {
+    apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): MixupResult {
       const [n, H, W, C] = batchDims('make mixup negatives', images);
       const rng = batchRandom('mixup', context);
       const partners = drawPartners('make mixup negatives of a batch', n, rng, partnerDraw);
@@ -83,7 +83,7 @@ export function mixupTransform(options: MixupTransformOptions = {}): MixupTransf
       const lambda = weight / ONE;
       const per = H * W * C;
       const data = images.data;
-      const out = allocUninitialised(data);
+      const out = outputFor('make mixup negatives', data, into);
       if (data instanceof Float32Array) {
         mixFloat32(out as Float32Array, data, partners, per, lambda);
       } else if (weight === ONE) {

@@ -1,7 +1,7 @@
 import { rangeError, typeError } from '../../sources/errors.js';
 import { nextWord, seedWordStream } from '../../sources/random.js';
 import type { ImageBatch } from '../../sources/sample.js';
-import { allocUninitialised } from '../image/nda-bytes.js';
+import { outputFor } from '../image/nda-bytes.js';
 import { batchDims, checkOptionKeys } from './nda-checks.js';
 import { imageRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 
@@ -41,9 +41,9 @@ export function noiseTransform(options: NoiseTransformOptions = {}): NoiseTransf
   return {
     name: 'noise',
     options: { range },
-    apply(images: ImageBatch, context: NdaContext): NdaResult {
+    apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): NdaResult {
       const [n, H, W, C] = batchDims('make noise negatives', images);
-      const out = allocUninitialised(images.data);
+      const out = outputFor('make noise negatives', images.data, into);
       const per = H * W * C;
       const state = new Int32Array(4);
       // 8-bit noise is written a 32-bit word at a time where the bytes come out the same (little-endian).

@@ -1,6 +1,6 @@
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
-import { allocUninitialised, byteViews, copyBlock } from '../image/nda-bytes.js';
+import { outputFor, byteViews, copyBlock } from '../image/nda-bytes.js';
 import { batchDims, checkChoice, checkOptionKeys } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
 
@@ -38,7 +38,7 @@ export interface ShiftResult extends NdaResult {
 
 /** The shift transform: its {@link NdaTransform.apply} returns a {@link ShiftResult}. */
 export interface ShiftTransform extends NdaTransform<ShiftResolvedOptions> {
-  apply(images: ImageBatch, context: NdaContext): ShiftResult;
+  apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): ShiftResult;
 }
 
 /**
@@ -60,12 +60,12 @@ export function shiftTransform(options: ShiftTransformOptions = {}): ShiftTransf
   return {
     name: 'shift',
     options: { offset, mode },
-    apply(images: ImageBatch, context: NdaContext): ShiftResult {
+    apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): ShiftResult {
       const [n, H, W, C] = batchDims('make shift negatives', images);
       const t = batchRandom('shift', context).float();
       const dy = H > 0 ? pick(offset, H, t) % H : 0;
       const dx = W > 0 ? pick(offset, W, t) % W : 0;
-      const out = allocUninitialised(images.data);
+      const out = outputFor('make shift negatives', images.data, into);
       const src = byteViews(images.data);
       const dst = byteViews(out);
       const bpp = C * images.data.BYTES_PER_ELEMENT;

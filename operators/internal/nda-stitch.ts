@@ -1,5 +1,5 @@
 import type { ImageBatch } from '../../sources/sample.js';
-import { allocUninitialised, byteViews, copyBlock } from '../image/nda-bytes.js';
+import { outputFor, byteViews, copyBlock } from '../image/nda-bytes.js';
 import { batchDims, checkOptionKeys, checkPartnerDraw, checkProbability, drawPartners } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform, type PartnerDraw } from './nda-transform.js';
 
@@ -39,7 +39,7 @@ export interface StitchResult extends NdaResult {
 
 /** The stitch transform: its {@link NdaTransform.apply} returns a {@link StitchResult}. */
 export interface StitchTransform extends NdaTransform<StitchResolvedOptions> {
-  apply(images: ImageBatch, context: NdaContext): StitchResult;
+  apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): StitchResult;
 }
 
 /**
@@ -63,12 +63,12 @@ export function stitchTransform(options: StitchTransformOptions = {}): StitchTra
   return {
     name: 'stitch',
     options: { p, partners: partnerDraw },
-    apply(images: ImageBatch, context: NdaContext): StitchResult {
+    apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): StitchResult {
       const [n, H, W, C] = batchDims('make stitch negatives', images);
       const rng = batchRandom('stitch', context);
       const partners = drawPartners('make stitch negatives of a batch', n, rng, partnerDraw);
       const direction: StitchDirection = rng.float() < p ? 'top-bottom' : 'left-right';
-      const out = allocUninitialised(images.data);
+      const out = outputFor('make stitch negatives', images.data, into);
       const src = byteViews(images.data);
       const dst = byteViews(out);
       const bpp = C * images.data.BYTES_PER_ELEMENT;

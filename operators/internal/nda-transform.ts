@@ -13,8 +13,14 @@ export interface NdaTransform<Options = unknown> {
   readonly name: string;
   /** The resolved options (plain JSON, so the transform can be rebuilt in a worker thread). */
   readonly options: Options;
-  /** Makes the negatives of one batch. Must not modify `images`. */
-  apply(images: ImageBatch, context: NdaContext): NdaResult;
+  /**
+   * Makes the negatives of one batch. Must not modify `images`. The negatives are written into
+   * `into` when it is given (the same element type and length as `images.data`, not overlapping
+   * it; its old values are overwritten), else into a fresh buffer. A caller that makes negatives in
+   * a loop and is done with each batch before the next should pass one buffer back each time: a
+   * fresh buffer per call costs more than the transform itself (see `outputFor`).
+   */
+  apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): NdaResult;
 }
 
 /** What a transform needs to know about the batch besides its pixels. */

@@ -57,6 +57,42 @@ describe('createNdaTransform', () => {
     }
   });
 
+  it('writes into a reused output buffer exactly what it writes into a fresh one, overwriting old values', () => {
+    for (const name of NDA_TRANSFORM_NAMES) {
+      for (const float of [false, true]) {
+        const images = pixels([4, 16, 16, 3], float ? 'float32' : 'uint8');
+        const t = createNdaTransform(name, OPTIONS[name]);
+        const into = float ? new Float32Array(images.data.length) : new Uint8Array(images.data.length);
+        for (let epoch = 0; epoch < 3; epoch++) {
+          const context = { seed: 3, epoch, keys: keysOf(4) };
+          into.fill(float ? Number.NaN : 77); // stale values from an earlier batch must not survive
+          const fresh = t.apply(images, context);
+          const reused = t.apply(images, context, into);
+          assert.equal(reused.images.data, into, `${name}: the negatives are the given buffer`);
+          assert.ok(sameImages(fresh.images, reused.images), `${name} ${float ? 'float32' : 'uint8'} epoch ${epoch}`);
+          assert.deepEqual(reused.partners, fresh.partners);
+        }
+      }
+    }
+  });
+
+  it('refuses an output buffer of another type or length, or one that overlaps the input', () => {
+    const images = pixels([4, 16, 16, 3], 'uint8');
+    const context = { seed: 3, epoch: 0, keys: keysOf(4) };
+    for (const name of NDA_TRANSFORM_NAMES) {
+      const t = createNdaTransform(name, OPTIONS[name]);
+      assert.throws(() => t.apply(images, context, new Float32Array(images.data.length)), {
+        name: 'TypeError',
+        message: `Cannot make ${name} negatives as the output buffer must be a Uint8Array of 3072 values like the input: current value is a Float32Array of 3072`,
+      });
+      assert.throws(() => t.apply(images, context, new Uint8Array(100)), TypeError);
+      assert.throws(() => t.apply(images, context, images.data), {
+        name: 'TypeError',
+        message: `Cannot make ${name} negatives as the output buffer must not overlap the input: current value is a view of the same memory`,
+      });
+    }
+  });
+
   it('refuses an unknown name, and bad options as the factory does', () => {
     assert.throws(() => createNdaTransform('rotate', {}), {
       name: 'RangeError',

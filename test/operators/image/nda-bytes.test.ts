@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allocUninitialised, byteViews, copyBlock, copyOf } from '../../../operators/image/nda-bytes.js';
+import { allocUninitialised, byteViews, copyBlock, copyInto } from '../../../operators/image/nda-bytes.js';
 
 /** The naive block copy. */
 function naive(
@@ -61,7 +61,10 @@ describe('copyBlock', () => {
     assert.ok(g instanceof Float32Array && g.length === 4 && g.buffer !== f.buffer && g.byteOffset === 0);
     copyBlock(byteViews(g), 0, v, 0, 1, 16, 16, 16);
     assert.deepEqual(new Uint8Array(g.buffer), new Uint8Array(f.buffer), 'bit-exact, NaN included');
-    const c = copyOf(Uint8Array.from([1, 2, 3]));
+    const c = copyInto('copy', Uint8Array.from([1, 2, 3]), undefined);
     assert.deepEqual(Array.from(c), [1, 2, 3]);
+    const into = new Uint8Array(3);
+    assert.equal(copyInto('copy', Uint8Array.from([4, 5, 6]), into), into);
+    assert.deepEqual(Array.from(into), [4, 5, 6]);
   });
 });
