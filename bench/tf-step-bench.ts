@@ -14,14 +14,21 @@ export interface StepBenchArgs {
   readonly steps: number;
   /** `--threads N` (wasm). @default undefined (the backend's default) */
   readonly threads?: number;
+  /** The values of the benchmark's own flags (`--arch dcgan,biggan`), by name without the dashes. */
+  readonly extra: Readonly<Record<string, string>>;
 }
 
 /**
- * Parses `--backend NAME`, `--steps N` and `--threads N` (N an integer >= 1).
+ * Parses `--backend NAME`, `--steps N` and `--threads N` (N an integer >= 1), and the benchmark's own
+ * flags `extraFlags` (each `--NAME VALUE`, kept as strings in `extra`).
  * @throws Error for an unknown argument, a backend not in `BACKEND_ORDER` or a bad count.
  */
-export function parseStepBenchArgs(argv: readonly string[]): StepBenchArgs {
-  const out: { backend?: BackendName; steps: number; threads?: number } = { steps: 3 };
+export function parseStepBenchArgs(argv: readonly string[], extraFlags: readonly string[] = []): StepBenchArgs {
+  const extra: Record<string, string> = {};
+  const out: { backend?: BackendName; steps: number; threads?: number; extra: Record<string, string> } = {
+    steps: 3,
+    extra,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];
@@ -36,8 +43,12 @@ export function parseStepBenchArgs(argv: readonly string[]): StepBenchArgs {
       if (arg === '--steps') out.steps = n;
       else out.threads = n;
       i++;
+    } else if (arg !== undefined && extraFlags.includes(arg.replace(/^--/, '')) && value !== undefined) {
+      extra[arg.replace(/^--/, '')] = value;
+      i++;
     } else {
-      throw new Error(`unknown argument ${arg} (use --backend NAME, --steps N, --threads N)`);
+      const own = extraFlags.map((f) => `, --${f} VALUE`).join('');
+      throw new Error(`unknown argument ${arg} (use --backend NAME, --steps N, --threads N${own})`);
     }
   }
   return out;

@@ -1,16 +1,25 @@
 /**
- * `npm run bench:train-step [-- --backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--threads N]`:
- * milliseconds per full NDA-GAN step (D update on [x, G(z), jigsaw(x)], then G update) for the
- * issue's DCGAN (batch 64, 32x32x3, ch 64, z 128) on the chosen backend, after one warm-up step.
- * Per-step times, the thread count and the wasm kernels go to stderr; the last stdout line is exactly
- * `{"backend": NAME, "step_ms": N}` (median of the measured steps, ms).
+ * `npm run bench:train-step [-- --arch dcgan,biggan] [--ch 64] [--backend wasm|cpu|tensorflow|tensorflow-gpu] [--steps N] [--threads N]`:
+ * for each architecture (`dcgan`, `sn-resnet`, `biggan`; default `dcgan,biggan`), milliseconds per
+ * full NDA-GAN step (`ndaGanStep`: one D update on [x, G(z), jigsaw(x)], then one G update; batch 64,
+ * 32x32x3, z 128, width `--ch` (default per architecture: see `DEFAULT_CH`), unconditional) after one warm-up step, the multiply-adds per step
+ * counted from the layers (`bench/gan-macs.ts`) and the achieved GMAC/s; beside it, in the same run,
+ * the backend's own convolution (`tf.conv2d`, forward, batch 64) timed alone on the architecture's
+ * largest convolution layer: its best rate is the ceiling the step is measured against.
+ * Per-step times, the layers and the thread count go to stderr; the last stdout line is
+ * `{"backend", "threads", "conv_peak_gmac_per_s", "dcgan": {"ch", "step_ms", "macs_per_step", "gmac_per_s",
+ * "conv_peak_gmac_per_s", "of_peak"}, "biggan": {...}, "load_average"}` (`conv_peak_gmac_per_s` at the
+ * top: the best of the architectures' peaks).
  */
+import { loadavg } from 'node:os';
 import type * as TFJS from '@tensorflow/tfjs';
-import { countTrainableParams, createDcgan } from '../sinks/gan/dcgan.js';
+import { countTrainableParams } from '../sinks/gan/dcgan.js';
+import { GAN_ARCHITECTURES, createGan, type GanArchitecture } from '../sinks/gan/create-gan.js';
 import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
 import { createNdaTransform } from '../operators/internal/nda-transforms.js';
 import { Random } from '../sources/random.js';
 import { pixelsToTensor } from '../sinks/internal/pixels-to-tensor.js';
+import { forwardMacs, stepMacs, type CountedLayer } from './gan-macs.js';
 import { round } from './measure.js';
 import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
 
@@ -19,15 +28,101 @@ const SIZE = 32;
 const CHANNELS = 3;
 const Z = 128;
 
-async function main(): Promise<void> {
-  const args = parseStepBenchArgs(process.argv.slice(2));
-  const { tf, backend: chosen } = await startStepBench(args);
+/**
+ * Widths when `--ch` is not given: the DCGAN at 64 filters (the issue's), SN-ResNet at 32, BigGAN at
+ * ch 16 (64 channels: the paper's ch 64 is ~16x the multiply-adds, ~1.2 TMAC a step, minutes a step on
+ * two cores; pass `--ch 64` for it).
+ */
+const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32, biggan: 16 };
 
-  const models = createDcgan(tf, { z: Z, ch: 64, size: SIZE, channels: CHANNELS });
+interface ArchFigures {
+  readonly ch: number;
+  readonly step_ms: number;
+  readonly macs_per_step: number;
+  readonly gmac_per_s: number;
+  readonly conv_peak_gmac_per_s: number;
+  readonly of_peak: number;
+}
+
+/** The best GMAC/s of `tf.conv2d` alone on one layer's shapes at batch 64 (2 warm-up calls, then 5 timed). */
+async function convPeak(tf: typeof TFJS, layer: CountedLayer): Promise<number> {
+  const c = layer.conv;
+  if (c === undefined) return Number.NaN;
+  const x = tf.randomNormal<TFJS.Rank.R4>([BATCH, ...c.input], 0, 1, 'float32', 1);
+  const w = tf.randomNormal<TFJS.Rank.R4>([c.kernel, c.kernel, c.input[2], c.filters], 0, 0.02, 'float32', 2);
+  let best = 0;
+  for (let i = 0; i < 7; i++) {
+    const start = performance.now();
+    const y = tf.conv2d(x, w, c.strides, c.padding);
+    await y.data();
+    const ms = performance.now() - start;
+    y.dispose();
+    if (i >= 2) best = Math.max(best, (BATCH * layer.macs) / (ms / 1000) / 1e9);
+  }
+  tf.dispose([x, w]);
+  return best;
+}
+
+async function benchArch(
+  tf: typeof TFJS,
+  arch: GanArchitecture,
+  ch: number,
+  steps: number,
+  inputs: { real: TFJS.Tensor4D; negative: TFJS.Tensor4D },
+): Promise<ArchFigures> {
+  const models = createGan(tf, arch, { z: Z, ch, size: SIZE, channels: CHANNELS, seed: 1 });
+  const g = forwardMacs(models.generator);
+  const d = forwardMacs(models.discriminator);
+  const macs = stepMacs(BATCH, g.total, d.total);
+  const largest = [...g.layers, ...d.layers]
+    .filter((l) => l.kind === 'conv')
+    .reduce<CountedLayer | undefined>((a, l) => (a === undefined || l.macs > a.macs ? l : a), undefined);
   process.stderr.write(
-    `G: ${countTrainableParams(models.generator)} parameters, D: ${countTrainableParams(models.discriminator)}\n`,
+    `${arch} (ch ${ch}): G ${countTrainableParams(models.generator)} parameters, ${round(g.total / 1e6, 1)} MMAC/sample; ` +
+      `D ${countTrainableParams(models.discriminator)} parameters, ${round(d.total / 1e6, 1)} MMAC/sample; ` +
+      `${round(macs / 1e9, 2)} GMAC per step; largest conv ${largest?.name} ${JSON.stringify(largest?.conv)}\n`,
   );
   const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+  const times: number[] = [];
+  for (let step = 0; step <= steps; step++) {
+    const z = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step);
+    const zG = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 1);
+    const start = performance.now();
+    const losses = await ndaGanStep(tf, models, optimizers, { ...inputs, z, zG });
+    const ms = performance.now() - start;
+    tf.dispose([z, zG]);
+    process.stderr.write(
+      `${arch} ${step === 0 ? 'warm-up' : `step ${step}`}: ${round(ms)} ms (dLoss ${round(losses.dLoss, 4)}, gLoss ${round(losses.gLoss, 4)}, tensors ${tf.memory().numTensors})\n`,
+    );
+    if (step > 0) times.push(ms);
+  }
+  const peak = largest === undefined ? Number.NaN : await convPeak(tf, largest);
+  optimizers.generator.dispose();
+  optimizers.discriminator.dispose();
+  models.generator.dispose();
+  models.discriminator.dispose();
+  const stepMs = median(times);
+  const rate = macs / (stepMs / 1000) / 1e9;
+  return {
+    ch,
+    step_ms: round(stepMs, 1),
+    macs_per_step: macs,
+    gmac_per_s: round(rate, 2),
+    conv_peak_gmac_per_s: round(peak, 2),
+    of_peak: round(rate / peak, 3),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseStepBenchArgs(process.argv.slice(2), ['arch', 'ch']);
+  const archs = (args.extra['arch'] ?? 'dcgan,biggan').split(',') as GanArchitecture[];
+  for (const a of archs)
+    if (!GAN_ARCHITECTURES.includes(a))
+      throw new Error(`--arch takes ${GAN_ARCHITECTURES.join(', ')}: current value is ${a}`);
+  const given = args.extra['ch'];
+  if (given !== undefined && !(Number.isInteger(Number(given)) && Number(given) >= 1))
+    throw new Error(`--ch must be an integer >= 1: current value is ${given}`);
+  const { tf, backend: chosen } = await startStepBench(args);
 
   // Real batch: random images in [0, 255]; negatives: their jigsaw (k=2), as the data pipeline makes them.
   const rng = Random.derive(0, 'bench-train-step');
@@ -39,27 +134,28 @@ async function main(): Promise<void> {
   const real = pixelsToTensor(tf, 'make the benchmark batch', pixels, shape) as TFJS.Tensor4D;
   const negative = pixelsToTensor(tf, 'make the benchmark batch', jig.images.data, shape) as TFJS.Tensor4D;
 
-  const times: number[] = [];
-  for (let step = 0; step <= args.steps; step++) {
-    const z = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step);
-    const zG = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 1);
-    const start = performance.now();
-    const losses = await ndaGanStep(tf, models, optimizers, { real, negative, z, zG });
-    const ms = performance.now() - start;
-    tf.dispose([z, zG]);
+  const figures: Record<string, ArchFigures> = {};
+  for (const arch of archs) {
+    const f = await benchArch(tf, arch, given === undefined ? DEFAULT_CH[arch] : Number(given), args.steps, {
+      real,
+      negative,
+    });
+    figures[arch] = f;
     process.stderr.write(
-      `${step === 0 ? 'warm-up' : `step ${step}`}: ${round(ms)} ms (dLoss ${round(losses.dLoss, 4)}, gLoss ${round(losses.gLoss, 4)}, tensors ${tf.memory().numTensors})\n`,
+      `${arch}: median of ${args.steps} step(s) ${f.step_ms} ms = ${f.gmac_per_s} GMAC/s; conv alone on its largest layer ` +
+        `${f.conv_peak_gmac_per_s} GMAC/s; step at ${round(f.of_peak * 100, 1)} % of it (${chosen.name}, ${chosen.threads} thread(s))\n`,
     );
-    if (step > 0) times.push(ms);
   }
-  const stepMs = round(median(times), 1);
-  process.stderr.write(
-    `median of ${times.length} step(s): ${stepMs} ms on ${chosen.name} with ${chosen.threads} thread(s)\n`,
+  const peak = Math.max(...Object.values(figures).map((f) => f.conv_peak_gmac_per_s));
+  console.log(
+    JSON.stringify({
+      backend: chosen.name,
+      threads: chosen.threads,
+      conv_peak_gmac_per_s: round(peak, 2),
+      ...figures,
+      load_average: round(loadavg()[0] ?? 0, 1),
+    }),
   );
-  console.log(JSON.stringify({ backend: chosen.name, step_ms: stepMs }));
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+await main();
