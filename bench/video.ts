@@ -4,23 +4,36 @@
  * included: (a) from tar shards of 200 synthetic mp4 videos (160x120, 48-64 frames, made once into
  * `os.tmpdir()/ndaflow-bench/video`), for each clip mode; (b) from the real opencv-doc videos
  * (Megamind.avi, tree.avi, vtest.avi) written into a shard and read for several epochs.
- * Progress lines first; the last line is one JSON object: `{"clips_per_s", "opencv_clips_per_s", ...}`.
+ *
+ * Beside the loader, in the same rounds: bare ffmpeg on the same synthetic videos and clips (the
+ * same command line, decoding up to the same last frame the clips need, read from the mp4 files,
+ * the same number of concurrent processes, rgb24 to a pipe that is drained, no Node work per frame),
+ * with one clip per video (`random`) and with 4 (`multi`). That is the ceiling the loader is
+ * measured against: the ratios are loader / bare.
+ *
+ * Progress lines first; the last line is one JSON object: `{"clips_per_s" (4 clips per video,
+ * synthetic), "one_clip_per_video_clips_per_s", "bare_ffmpeg_clips_per_s",
+ * "bare_ffmpeg_one_clip_per_video_clips_per_s", "ratio_to_bare_ffmpeg",
+ * "one_clip_per_video_ratio_to_bare_ffmpeg", "opencv_clips_per_s", "load_average", ...}`.
  *
  * Each configuration is measured once per round (whole epochs, at least `--seconds`), rounds
  * interleaved so that load from other processes spreads over all of them; the figures are the medians.
+ * `--only a,b` measures only those configuration keys (for profiling: `node --cpu-prof ...`).
  *
  * `--rounds R` (default 3), `--seconds S` (minimum time per measurement, default 2), `--threads N`
  * (ffmpeg `-threads`, default 1), `--concurrency N` (ffmpeg processes, default 2).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeClips, type DecodeClipsOptions } from '../operators/decode-clips.js';
 import { fromShards } from '../sources/from-shards.js';
 import { createLoader } from '../sources/loader.js';
+import { Random } from '../sources/random.js';
 import { ShardWriter } from '../sources/shard-writer.js';
+import { lastFrameNeeded, planClips, type ClipSampling } from '../sources/video/clip-plan.js';
 import { findFfmpegBinaries } from '../sources/video/ffmpeg-binaries.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import { CORES, round, runBounded } from './measure.js';
@@ -28,6 +41,9 @@ import { CORES, round, runBounded } from './measure.js';
 const OPENCV = '/usr/share/doc/opencv-doc/examples/data';
 const PATTERNS = ['testsrc', 'testsrc2', 'smptebars', 'mandelbrot'];
 const VIDEOS = 200;
+const SEED = 1;
+const FRAMES = 16;
+const SIZE = 112;
 
 const { values: args } = parseArgs({
   options: {
@@ -35,12 +51,14 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     threads: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '2' },
+    only: { type: 'string' },
   },
 });
 const seconds = Number(args.seconds);
 const rounds = Number(args.rounds);
 const threads = Number(args.threads);
 const concurrency = Number(args.concurrency);
+const only = args.only === undefined ? undefined : new Set(args.only.split(','));
 const ffmpeg = findFfmpegBinaries().ffmpeg;
 
 function run(command: string, argv: readonly string[]): Promise<void> {
@@ -53,51 +71,60 @@ function run(command: string, argv: readonly string[]): Promise<void> {
   });
 }
 
+/** One synthetic video: its sample key, mp4 file and frame count. */
+interface SyntheticVideo {
+  readonly key: string;
+  readonly path: string;
+  readonly frames: number;
+}
+
+const syntheticVideos = (raw: string): SyntheticVideo[] =>
+  Array.from({ length: VIDEOS }, (_, i) => ({
+    key: `video${String(i).padStart(4, '0')}`,
+    path: join(raw, `v${i}.mp4`),
+    frames: 48 + (i % 17),
+  }));
+
 /** 4 shards of 50 mp4 videos (160x120, 48-64 frames at 25 fps, four lavfi patterns), made once. */
-async function syntheticShards(dir: string): Promise<string> {
+async function syntheticShards(dir: string, videos: readonly SyntheticVideo[]): Promise<string> {
   const spec = join(dir, 'mp4-{000000..000003}.tar');
-  if (existsSync(join(dir, 'mp4-000003.tar'))) return spec;
-  const raw = join(dir, 'raw');
-  mkdirSync(raw, { recursive: true });
-  console.log(`bench:video: making ${VIDEOS} test videos in ${raw} (once)`);
-  const ids = Array.from({ length: VIDEOS }, (_, i) => i);
-  await runBounded(ids, CORES, async (i) => {
-    const path = join(raw, `v${i}.mp4`);
-    if (existsSync(path)) return;
-    const pattern = PATTERNS[i % PATTERNS.length] as string;
-    const frames = 48 + (i % 17);
-    await run(ffmpeg.path, [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `${pattern}=size=160x120:rate=25`,
-      '-ss',
-      String((i % 7) * 0.4),
-      '-frames:v',
-      String(frames),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-pix_fmt',
-      'yuv420p',
-      '-movflags',
-      '+faststart',
-      `${path}.tmp.mp4`,
-    ]);
-    renameSync(`${path}.tmp.mp4`, path);
-  });
+  if (existsSync(join(dir, 'mp4-000003.tar')) && videos.every((v) => existsSync(v.path))) return spec;
+  console.log(`bench:video: making ${VIDEOS} test videos in ${join(dir, 'raw')} (once)`);
+  mkdirSync(join(dir, 'raw'), { recursive: true });
+  await runBounded(
+    videos.map((v, i) => [v, i] as const),
+    CORES,
+    async ([{ path, frames }, i]) => {
+      if (existsSync(path)) return;
+      const pattern = PATTERNS[i % PATTERNS.length] as string;
+      await run(ffmpeg.path, [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `${pattern}=size=160x120:rate=25`,
+        '-ss',
+        String((i % 7) * 0.4),
+        '-frames:v',
+        String(frames),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-pix_fmt',
+        'yuv420p',
+        '-movflags',
+        '+faststart',
+        `${path}.tmp.mp4`,
+      ]);
+      renameSync(`${path}.tmp.mp4`, path);
+    },
+  );
   const writer = new ShardWriter(join(dir, 'mp4-%06d.tar'), { maxSamples: VIDEOS / 4 });
-  for (const i of ids)
-    await writer.write({
-      __key__: `video${String(i).padStart(4, '0')}`,
-      mp4: readFileSync(join(raw, `v${i}.mp4`)),
-      cls: i % 10,
-    });
+  for (const [i, v] of videos.entries()) await writer.write({ __key__: v.key, mp4: readFileSync(v.path), cls: i % 10 });
   await writer.close();
   return spec;
 }
@@ -121,23 +148,17 @@ interface Measured {
   readonly seconds: number;
 }
 
-/** Clips/s through the loader: epochs over `spec` until at least `seconds` have passed (whole epochs). */
-async function measure(label: string, spec: string, options: DecodeClipsOptions): Promise<Measured> {
+/** Epochs of `epoch()` (each returning its clips and videos) until at least `seconds` have passed. */
+async function timed(label: string, epoch: () => Promise<[number, number]>): Promise<Measured> {
   const start = performance.now();
   let clips = 0;
   let videos = 0;
-  let epoch = 0;
-  while (epoch === 0 || performance.now() - start < seconds * 1000) {
-    const it = createLoader(
-      fromShards(spec, { seed: epoch }),
-      decodeClips({ seed: 1, threads, concurrency, ...options }),
-    ).iterate();
-    for await (const s of it) {
-      const list = s['clips'] as VideoClip[];
-      clips += list.length;
-      videos++;
-    }
-    epoch++;
+  let epochs = 0;
+  while (epochs === 0 || performance.now() - start < seconds * 1000) {
+    const [c, v] = await epoch();
+    clips += c;
+    videos += v;
+    epochs++;
   }
   const elapsed = (performance.now() - start) / 1000;
   const m = {
@@ -152,6 +173,75 @@ async function measure(label: string, spec: string, options: DecodeClipsOptions)
   return m;
 }
 
+/** One epoch of the loader over `spec`: its clips and videos. */
+function loaderEpoch(spec: string, options: DecodeClipsOptions): () => Promise<[number, number]> {
+  return async () => {
+    let clips = 0;
+    let videos = 0;
+    const it = createLoader(
+      fromShards(spec, { seed: 0 }),
+      decodeClips({ seed: SEED, threads, concurrency, ...options }),
+    ).iterate();
+    for await (const s of it) {
+      clips += (s['clips'] as VideoClip[]).length;
+      videos++;
+    }
+    return [clips, videos];
+  };
+}
+
+/**
+ * One epoch of bare ffmpeg: for each video the decoder's own command line (see
+ * `sources/video/video-frame-decoder.ts`) on the mp4 file, stopped after the last frame its clips
+ * need (`-frames:v`, the same clips as the loader's: same seed, key and epoch), output drained.
+ */
+function bareEpoch(videos: readonly SyntheticVideo[], sampling: ClipSampling): () => Promise<[number, number]> {
+  const jobs = videos.map((v) => {
+    const windows = planClips(v.frames, sampling, Random.derive(SEED, 'decode-clips', 0, v.key));
+    const argv = [
+      '-hide_banner',
+      '-nostdin',
+      '-nostats',
+      '-loglevel',
+      'error',
+      '-threads',
+      String(threads),
+      '-i',
+      v.path,
+      '-map',
+      '0:v:0',
+      '-an',
+      '-sn',
+      '-dn',
+      '-vf',
+      `scale=w=${SIZE}:h=${SIZE}:force_original_aspect_ratio=increase:flags=bilinear,crop=w=${SIZE}:h=${SIZE}`,
+      '-vsync',
+      'passthrough',
+      '-frames:v',
+      String(lastFrameNeeded(windows) + 1),
+      '-pix_fmt',
+      'rgb24',
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    ];
+    return { argv, clips: windows.length };
+  });
+  return async () => {
+    let clips = 0;
+    await runBounded(jobs, concurrency, (job) => {
+      clips += job.clips;
+      return new Promise<void>((resolve, reject) => {
+        const child = spawn(ffmpeg.path, job.argv, { stdio: ['ignore', 'pipe', 'ignore'] });
+        child.stdout.resume();
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}`))));
+      });
+    });
+    return [clips, jobs.length];
+  };
+}
+
 /** Median of a list of rates. */
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -159,12 +249,8 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-async function main(): Promise<void> {
-  const dir = join(tmpdir(), 'ndaflow-bench', 'video');
-  mkdirSync(dir, { recursive: true });
-  const spec = await syntheticShards(dir);
-  const opencv = await opencvShard(dir);
-  const version = await new Promise<string>((resolve) => {
+async function ffmpegVersion(): Promise<string> {
+  return new Promise<string>((resolve) => {
     const child = spawn(ffmpeg.path, ['-version'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -178,62 +264,109 @@ async function main(): Promise<void> {
     );
     child.on('error', () => resolve('?'));
   });
+}
+
+async function main(): Promise<void> {
+  const dir = join(tmpdir(), 'ndaflow-bench', 'video');
+  mkdirSync(dir, { recursive: true });
+  const videos = syntheticVideos(join(dir, 'raw'));
+  const spec = await syntheticShards(dir, videos);
+  const opencv = await opencvShard(dir);
+  const version = await ffmpegVersion();
   console.log(
-    `bench:video: ffmpeg ${version} (${ffmpeg.source}), ${CORES} cores, concurrency ${concurrency}, threads ${threads}, 16 x 112 x 112 clips, ${rounds} interleaved rounds (median)`,
+    `bench:video: ffmpeg ${version} (${ffmpeg.source}), ${CORES} cores, concurrency ${concurrency}, threads ${threads}, ${FRAMES} x ${SIZE} x ${SIZE} clips, ${rounds} interleaved rounds (median), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
-  const clip: DecodeClipsOptions = { frames: 16, size: 112 };
-  const configs: [string, string, string, DecodeClipsOptions][] = [
-    ['random_1', 'synthetic mp4, random (1 clip per video = 1 ffmpeg per clip)', spec, { ...clip, mode: 'random' }],
-    ['multi_2', 'synthetic mp4, multi 2 clips per video', spec, { ...clip, mode: 'multi', clips: 2 }],
-    ['multi_4', 'synthetic mp4, multi 4 clips per video', spec, { ...clip, mode: 'multi', clips: 4 }],
-    ['uniform_8', 'synthetic mp4, uniform 8 clips per video', spec, { ...clip, mode: 'uniform', clips: 8 }],
+  const clip = { frames: FRAMES, size: SIZE } as const;
+  const sampling = (mode: ClipSampling['mode'], clips: number): ClipSampling => ({
+    frames: FRAMES,
+    stride: 1,
+    mode,
+    clips,
+  });
+  const configs: [string, string, () => Promise<[number, number]>][] = [
+    [
+      'random_1',
+      'loader, synthetic mp4, random (1 clip per video = 1 ffmpeg per clip)',
+      loaderEpoch(spec, { ...clip, mode: 'random' }),
+    ],
+    [
+      'bare_random_1',
+      'bare ffmpeg, synthetic mp4, the same 1 clip per video',
+      bareEpoch(videos, sampling('random', 1)),
+    ],
+    [
+      'multi_4',
+      'loader, synthetic mp4, multi 4 clips per video',
+      loaderEpoch(spec, { ...clip, mode: 'multi', clips: 4 }),
+    ],
+    ['bare_multi_4', 'bare ffmpeg, synthetic mp4, the same 4 clips per video', bareEpoch(videos, sampling('multi', 4))],
+    [
+      'multi_2',
+      'loader, synthetic mp4, multi 2 clips per video',
+      loaderEpoch(spec, { ...clip, mode: 'multi', clips: 2 }),
+    ],
+    [
+      'uniform_8',
+      'loader, synthetic mp4, uniform 8 clips per video',
+      loaderEpoch(spec, { ...clip, mode: 'uniform', clips: 8 }),
+    ],
     [
       'multi_4_fast_bilinear',
-      'synthetic mp4, multi 4 clips, scaler fast_bilinear',
-      spec,
-      { ...clip, mode: 'multi', clips: 4, scaler: 'fast_bilinear' },
+      'loader, synthetic mp4, multi 4 clips, scaler fast_bilinear',
+      loaderEpoch(spec, { ...clip, mode: 'multi', clips: 4, scaler: 'fast_bilinear' }),
     ],
     [
       'multi_4_stride_2',
-      'synthetic mp4, multi 4 clips, stride 2',
-      spec,
-      { ...clip, stride: 2, mode: 'multi', clips: 4 },
+      'loader, synthetic mp4, multi 4 clips, stride 2',
+      loaderEpoch(spec, { ...clip, stride: 2, mode: 'multi', clips: 4 }),
     ],
   ];
   if (opencv === undefined)
     console.log(`bench:video: ${OPENCV} not present (apt install opencv-doc): opencv figures skipped`);
   else {
     configs.push(
-      ['opencv_random_1', 'opencv-doc avi, random (1 clip per video)', opencv, { ...clip, mode: 'random' }],
+      [
+        'opencv_random_1',
+        'loader, opencv-doc avi, random (1 clip per video)',
+        loaderEpoch(opencv, { ...clip, mode: 'random' }),
+      ],
       [
         'opencv_uniform_16',
-        'opencv-doc avi, uniform 16 clips per video',
-        opencv,
-        { ...clip, mode: 'uniform', clips: 16 },
+        'loader, opencv-doc avi, uniform 16 clips per video',
+        loaderEpoch(opencv, { ...clip, mode: 'uniform', clips: 16 }),
       ],
       [
         'opencv_uniform_16_fast_bilinear',
-        'opencv-doc avi, uniform 16 clips, scaler fast_bilinear',
-        opencv,
-        { ...clip, mode: 'uniform', clips: 16, scaler: 'fast_bilinear' },
+        'loader, opencv-doc avi, uniform 16 clips, scaler fast_bilinear',
+        loaderEpoch(opencv, { ...clip, mode: 'uniform', clips: 16, scaler: 'fast_bilinear' }),
       ],
     );
   }
-  const rates = new Map<string, number[]>(configs.map(([key]) => [key, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const [key, label, shardSpec, options] of configs)
-      rates.get(key)?.push((await measure(`round ${round + 1}: ${label}`, shardSpec, options)).clipsPerS);
-  }
+  const chosen = configs.filter(([key]) => only === undefined || only.has(key));
+  const rates = new Map<string, number[]>(chosen.map(([key]) => [key, []]));
+  for (let r = 0; r < rounds; r++)
+    for (const [key, label, epoch] of chosen)
+      rates.get(key)?.push((await timed(`round ${r + 1}: ${label}`, epoch)).clipsPerS);
   const result = Object.fromEntries([...rates].map(([key, list]) => [key, round(median(list), 1)]));
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || b === 0 ? null : round(a / b, 2);
   console.log(
     JSON.stringify({
-      clips_per_s: result['multi_4'],
+      clips_per_s: result['multi_4'] ?? null,
+      one_clip_per_video_clips_per_s: result['random_1'] ?? null,
+      bare_ffmpeg_clips_per_s: result['bare_multi_4'] ?? null,
+      bare_ffmpeg_one_clip_per_video_clips_per_s: result['bare_random_1'] ?? null,
+      ratio_to_bare_ffmpeg: ratio(result['multi_4'], result['bare_multi_4']),
+      one_clip_per_video_ratio_to_bare_ffmpeg: ratio(result['random_1'], result['bare_random_1']),
       opencv_clips_per_s: result['opencv_uniform_16'] ?? null,
       mode: 'multi',
       clips_per_video: 4,
       opencv_mode: 'uniform',
       opencv_clips_per_video: 16,
       by_config: result,
+      load_average: loadavg().map((l) => round(l, 2)),
       ffmpeg: { version, source: ffmpeg.source },
       cores: CORES,
       concurrency,
