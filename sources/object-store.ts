@@ -1,6 +1,7 @@
-import { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { ShardError } from './errors.js';
 import type { HttpOptions } from './http-shard.js';
+import { resumableStream } from './resumable-stream.js';
 import { expandShardSpec } from './shard-spec.js';
 
 /** An object store URL split: provider, bucket, key. */
@@ -163,141 +164,41 @@ function providerFor(o: ObjectUrl, url: string): Provider {
  * fails at once (`shard-open`). Reads only while consumed; destroying the stream aborts the request.
  */
 export function objectShardStream(url: string, options: HttpOptions = {}): Readable {
-  const retries = options.retries ?? 3;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const backoffMs = options.backoffMs ?? 200;
-  let delivered = 0;
-  let total: number | undefined;
-  let failures = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let current: { abort: AbortController; body?: Readable } | undefined;
-
-  const out = new Readable({
-    highWaterMark: 1 << 20,
-    read() {
-      const body = current?.body;
-      if (body?.isPaused()) body.resume();
-    },
-    destroy(err, cb) {
-      if (timer) clearTimeout(timer);
-      const c = current;
-      current = undefined;
-      c?.abort.abort();
-      c?.body?.destroy();
-      cb(err);
-    },
-  });
-  const fail = (reason: string, message: string, cause?: unknown) => {
-    if (!out.destroyed) out.destroy(new ShardError(reason, message, { url }, cause));
-  };
-
   let o: ObjectUrl;
   let provider: Provider;
   try {
     o = parseObjectUrl(url);
     provider = providerFor(o, url);
   } catch (err) {
-    process.nextTick(() => out.destroy(err as Error));
-    return out;
+    const failed = new PassThrough();
+    process.nextTick(() => failed.destroy(err as Error));
+    return failed;
   }
-
-  function attempt(): void {
-    if (out.destroyed) return;
-    const startedAt = delivered;
-    let settled = false;
-    const abort = new AbortController();
-    const c: { abort: AbortController; body?: Readable } = { abort };
-    current = c;
-    const drop = (message: string, cause?: unknown) => {
-      if (settled) return;
-      settled = true;
-      abort.abort();
-      c.body?.destroy();
-      if (out.destroyed) return;
-      if (total !== undefined && delivered >= total) {
-        out.push(null);
-        return;
-      }
-      if (delivered > startedAt) failures = 0; // progress: a fresh set of retries
-      if (failures >= retries) {
-        fail(
-          'shard-http',
-          `Cannot read shard from the object store as it failed ${failures + 1} time(s) in a row, last: ${message}`,
-          cause,
-        );
-        return;
-      }
-      failures++;
-      timer = setTimeout(attempt, backoffMs * 2 ** (failures - 1));
-    };
-    provider.read(o, delivered, abort.signal).then(
-      ({ body, start, total: size }) => {
-        c.body = body;
-        if (out.destroyed || settled) {
-          body.destroy();
-          return;
-        }
-        if (size !== undefined) total = size;
-        if (start > delivered) {
-          drop(`the store resumed at byte ${start}, after the ${delivered} bytes delivered`);
-          return;
-        }
-        let skip = delivered - start;
-        let idle: NodeJS.Timeout | undefined;
-        const arm = () => {
-          if (idle) clearTimeout(idle);
-          idle = setTimeout(() => drop(`no data for ${timeoutMs} ms`), timeoutMs);
-        };
-        arm();
-        body.on('data', (chunk: Buffer) => {
-          if (settled) return;
-          arm();
-          let b = chunk;
-          if (skip > 0) {
-            if (b.length <= skip) {
-              skip -= b.length;
-              return;
-            }
-            b = b.subarray(skip);
-            skip = 0;
-          }
-          delivered += b.length;
-          if (!out.push(b)) {
-            body.pause();
-            if (idle) clearTimeout(idle); // a paused consumer is not an idle store
-          }
-        });
-        const finish = (why: string, cause?: unknown) => {
-          if (idle) clearTimeout(idle);
-          if (settled) return;
-          if (why === 'end' && (total === undefined || delivered >= total)) {
-            settled = true;
-            out.push(null);
-          } else drop(`connection ${why} after ${delivered}${total === undefined ? '' : ` of ${total}`} bytes`, cause);
-        };
-        body.on('end', () => finish('end'));
-        body.on('error', (err) => finish('error', err));
-        body.on('close', () => finish('closed'));
-      },
-      (err: unknown) => {
-        if (settled || out.destroyed) return;
-        if (provider.permanent(err)) {
-          settled = true;
-          fail(
-            'shard-open',
-            `Cannot open shard as the object store refused it: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
-            err,
-          );
-        } else if (err instanceof ShardError) {
-          settled = true;
-          out.destroy(err);
-        } else drop(err instanceof Error ? err.message : String(err), err);
-      },
-    );
-  }
-
-  attempt();
-  return out;
+  return resumableStream({
+    url,
+    via: 'from the object store',
+    retries: options.retries ?? 3,
+    backoffMs: options.backoffMs ?? 200,
+    open(a) {
+      const abort = new AbortController();
+      a.onRelease(() => abort.abort());
+      provider.read(o, a.from, abort.signal).then(
+        ({ body, start, total }) => a.deliver(body, start, total, { idleMs: timeoutMs }),
+        (err: unknown) => {
+          if (a.settled) return;
+          if (provider.permanent(err))
+            a.fail(
+              'shard-open',
+              `Cannot open shard as the object store refused it: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+              err,
+            );
+          else if (err instanceof ShardError) a.failWith(err);
+          else a.retry(err instanceof Error ? err.message : String(err), err);
+        },
+      );
+    },
+  });
 }
 
 /** Characters that make a spec a glob to list (after brace expansion): `*`, `?`, `[...]`. */
