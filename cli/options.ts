@@ -86,12 +86,19 @@ export function pipelineCommand(pipeline: Pick<Pipeline, 'name' | 'summary' | 'o
     const o = new Option(option.isFlag ? flag : `${flag} <${type}>`, `${help}${choices}${defaultNote(option)}`);
     if (!option.isFlag) o.argParser((text: string) => option.parse(text));
     command.addOption(o);
+    // the other form of a flag (`--flip` beside `--no-flip`), to override a preset that set it
+    if (option.isFlag) command.addOption(new Option(oppositeFlag(flag)).hideHelp());
   }
   command.addHelpText(
     'after',
-    '\nRun options: --json (one JSON object: pipeline, seed, accounting, samples, batches, seconds, throughput, details), --no-progress (no progress on stderr)',
+    '\nRun options: --json (one JSON object: pipeline, seed, accounting, samples, batches, seconds, throughput, details), --no-progress (no progress on stderr)\nEvery on/off option takes both forms (--no-flip and --flip), to override a --preset.',
   );
   return command;
+}
+
+/** `--no-x` for `--x` and back. */
+function oppositeFlag(flag: string): string {
+  return flag.startsWith('--no-') ? `--${flag.slice('--no-'.length)}` : `--no-${flag.slice(2)}`;
 }
 
 /**

@@ -1,9 +1,12 @@
+import { mapSamples } from '../operators/map-samples.js';
 import { randomCrop } from '../operators/random-crop.js';
+import type { Image } from '../sources/sample.js';
 import { deriveSeed } from '../sources/random.js';
 import { embeddedShards } from './internal/embedded-shards.js';
 import { fmnistTestShards } from './internal/fmnist-test-shards.js';
 import { definePipeline } from './define-pipeline.js';
 import { GAN_PIPELINE_NDA, ganPipelineOptions, runGanPipeline } from './internal/gan-pipeline.js';
+import { padCentre } from './internal/pad-centre.js';
 
 /** The `nda` values of {@link fmnistGan}: `none` trains the plain hinge GAN (alpha 1, beta 0). */
 export const FMNIST_GAN_NDA = GAN_PIPELINE_NDA;
@@ -12,7 +15,8 @@ export const FMNIST_GAN_NDA = GAN_PIPELINE_NDA;
  * The NDA-GAN pipeline on Fashion-MNIST (`ndaflow run fmnist-gan --nda jigsaw --steps 20 --seed 1`):
  * the embedded training shards (or `--shards`, e.g. the full set from `ndaflow prepare fashion-mnist`),
  * shuffled (buffer 1000), decoded to greyscale, padded from 28 to 32 px by the usual pad-and-crop
- * augmentation (`randomCrop({size: 32, pad: 2})`), batched by 64 (full batches only), paired with their
+ * augmentation (`randomCrop({size: 32, pad: 2})`; `--no-crop` and `--preset paper`: padded in the
+ * centre, no augmentation, as the official runs have none), batched by 64 (full batches only), paired with their
  * NDA negatives (`ndaPairs`; `nda: 'none'` trains the plain GAN: alpha 1, beta 0) and fed to the
  * NDA-GAN trainer (a 1-channel DCGAN, 4 D steps per G step, EMA of G) on the backend `selectBackend`
  * chooses (printed at start), epochs repeating until `steps` generator steps (default 200).
@@ -29,6 +33,10 @@ export const fmnistGan = definePipeline({
   options: ganPipelineOptions({
     shards: 'the embedded Fashion-MNIST train shards',
     testShards: 'the test-NNNNNN.tar beside --shards, or the embedded ones',
+    augmentation: {
+      flag: 'crop',
+      help: 'pad 28 -> 32 px at a random place, seeded (--no-crop, and --preset paper: in the centre, no augmentation)',
+    },
   }),
   summary:
     'embedded Fashion-MNIST train -> shuffle -> decode(gray) -> pad to 32 -> batch(64) -> ndaPairs(--nda) -> NDA-GAN training (--steps, --resume) -> runs/<name>/report.html',
@@ -41,10 +49,24 @@ export const fmnistGan = definePipeline({
         image: 'gray',
         channels: 1,
         size: 32,
-        augment: (seed, handler) => [randomCrop({ size: 32, pad: 2, seed: deriveSeed(seed, 'crop'), handler })],
+        augment: (seed, handler, on) => [
+          on
+            ? randomCrop({ size: 32, pad: 2, seed: deriveSeed(seed, 'crop'), handler })
+            : mapSamples((sample: Readonly<Record<string, unknown>>) => ({ ...sample, png: padImage(sample['png']) }), {
+                handler,
+              }),
+        ],
+        augmentation: { on: 'pad 2 + random crop 32', off: 'none (centre pad to 32)', flag: 'crop' },
       },
       options,
       context,
     );
   },
 });
+
+/** A decoded 28 px greyscale image padded in the centre to 32 px. */
+function padImage(image: unknown): Image {
+  const { data, shape } = image as Image;
+  const padded = padCentre({ data, shape: [1, ...shape] });
+  return { data: padded.data, shape: [32, 32, 1] };
+}

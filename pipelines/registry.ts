@@ -1,5 +1,6 @@
 import { rangeError } from '../sources/errors.js';
 import { cifar10Gan } from './cifar10-gan.js';
+import { cifar100Gan } from './cifar100-gan.js';
 import { fmnistClassifier } from './fmnist-classifier.js';
 import { fmnistAnomaly } from './fmnist-anomaly.js';
 import { fmnistGan } from './fmnist-gan.js';
@@ -19,6 +20,7 @@ const PIPELINES: readonly Pipeline[] = [
   fmnistGan,
   fmnistClassifier,
   cifar10Gan,
+  cifar100Gan,
   fmnistAnomaly,
   fmnistMoco,
   movingFmnistVideoMoco,

@@ -68,6 +68,13 @@ export { convertSvhn } from './datasets/svhn.js';
 export type { SvhnOptions } from './datasets/svhn.js';
 export { convertCifar10C } from './datasets/cifar10-c.js';
 export type { Cifar10COptions } from './datasets/cifar10-c.js';
+export { convertDtd, convertPlaces365, convertTinyImagenet } from './datasets/ood-image-folders.js';
+export type {
+  OodFolderOptions,
+  OodFolderResult,
+  Places365Options,
+  TinyImagenetOptions,
+} from './datasets/ood-image-folders.js';
 export type { ConvertOptions, ConvertResult, SplitResult, ShardInfo } from './datasets/convert-options.js';
 export { writeDataset } from './datasets/write-dataset.js';
 export type { WriteDatasetOptions, DatasetResult } from './datasets/write-dataset.js';

@@ -9,6 +9,12 @@ import { partFromEnv } from '../../sources/launcher-env.js';
 import { convertFashionMnist, FASHION_MNIST_DEBIAN_ROOT } from '../../sources/datasets/fashion-mnist.js';
 import { convertCifar10C } from '../../sources/datasets/cifar10-c.js';
 import { convertFolder } from '../../sources/datasets/folder.js';
+import {
+  convertDtd,
+  convertPlaces365,
+  convertTinyImagenet,
+  type OodFolderResult,
+} from '../../sources/datasets/ood-image-folders.js';
 import { convertSvhn } from '../../sources/datasets/svhn.js';
 import { convertKinetics } from '../../sources/datasets/kinetics.js';
 import { convertMovingFmnist } from '../../sources/datasets/moving-fmnist.js';
@@ -317,6 +323,75 @@ export function prepareCommand(): Command {
     );
   });
 
+  /** The OOD photo sets (DTD, Places365, TinyImageNet): 32 px shards as the official evaluation's. */
+  const oodFolder = (
+    name: string,
+    description: string,
+    argument: string,
+    convert: (
+      dir: string,
+      flags: WriteFlags & Record<string, unknown>,
+      options: ConvertOptions,
+    ) => Promise<OodFolderResult>,
+    extra: (command: Command) => Command = (c) => c,
+  ) =>
+    addWriteOptions(
+      extra(
+        new Command(name)
+          .description(`${description} -> <split>-%06d.tar (32 px png, Resize(32) + CenterCrop(32), + cls + json)`)
+          .argument('<dir>', argument)
+          .option('--split <name>', 'name of the split (shard file prefix)'),
+      ),
+      `shards/${name}`,
+      false,
+    ).action(async (dir: string, flags: WriteFlags & Record<string, unknown>, command: Command) => {
+      const conversion = convertOptions(flags, command, `prepare ${name}`);
+      await timed(conversion, async () => {
+        const r = await convert(dir, flags, conversion.options);
+        if (r.classes.length > 0) await reportDataset({ ...r, ignored: [], missing: [] }, flags.out as string);
+        return r;
+      });
+    });
+  const oodFlags = (flags: WriteFlags & Record<string, unknown>) => ({
+    ...(typeof flags['split'] === 'string' ? { split: flags['split'] } : {}),
+    ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+  });
+  const dtd = oodFolder(
+    'dtd',
+    'the Describable Textures Dataset (dtd/images/<class>/*.jpg; every image, the split named all)',
+    'the DTD root (holding images/) or its images/ folder',
+    (dir, flags, options) => convertDtd(dir, { ...options, ...oodFlags(flags) }),
+  );
+  const places365 = oodFolder(
+    'places365',
+    'the Places365 validation images (val_256/ + places365_val.txt; the split named val)',
+    'the Places365 root (holding val_256/ or val_large/) or the image folder',
+    (dir, flags, options) =>
+      convertPlaces365(dir, {
+        ...options,
+        ...oodFlags(flags),
+        ...(typeof flags['list'] === 'string' ? { list: flags['list'] } : {}),
+      }),
+    (c) =>
+      c.option(
+        '--list <file>',
+        'the image list with labels, "<image> <label>" per line (default: places365_val.txt in <dir> or its parent; none: unlabelled, by name)',
+      ),
+  );
+  const tinyimagenet = oodFolder(
+    'tinyimagenet',
+    'TinyImageNet (tiny-imagenet-200: val/images + val/val_annotations.txt, or test/images)',
+    'the tiny-imagenet-200 root',
+    (dir, flags, options) =>
+      convertTinyImagenet(dir, { ...options, ...oodFlags(flags), which: flags['which'] as 'val' | 'test' }),
+    (c) =>
+      c.addOption(
+        new Option('--which <set>', 'the labelled val images or the unlabelled test ones')
+          .choices(['val', 'test'])
+          .default('val'),
+      ),
+  );
+
   const folder = addWriteOptions(
     new Command('folder')
       .description('a folder of class sub-folders of images -> <split>-%06d.tar (image bytes + cls + json)')
@@ -543,6 +618,9 @@ export function prepareCommand(): Command {
     .addCommand(cifar('cifar100', 'cifar-100-binary.tar.gz'))
     .addCommand(svhn)
     .addCommand(cifar10c)
+    .addCommand(dtd)
+    .addCommand(places365)
+    .addCommand(tinyimagenet)
     .addCommand(folder)
     .addCommand(ucf101)
     .addCommand(kinetics)

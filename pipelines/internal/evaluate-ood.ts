@@ -7,6 +7,7 @@ import { oodProtocol, type OodProtocolResult } from '../../sinks/anomaly/ood-pro
 import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
 import { createGan, type GanArchitecture } from '../../sinks/gan/create-gan.js';
 import { RUN_FILES } from '../../sinks/report/run-folder.js';
+import { writeRunReport } from '../../sinks/report/write-run-report.js';
 import { rangeError, typeError } from '../../sources/errors.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { createLoader } from '../../sources/loader.js';
@@ -34,8 +35,10 @@ export interface EvaluateOodOptions {
  * reads the in-distribution test images and each OOD set (decoded as the run's images; smaller ones
  * padded around the centre to its size, as the GAN pipelines pad 28 px images, larger ones resized
  * bilinearly), runs {@link oodProtocol} (each given set, then the NDA'd
- * test images) and records the AUROCs in the run folder: `ood.json` (the whole result) and one
- * `eval.jsonl` row `{ood: name, auroc, n, step}` per set plus `{ood: 'mean', auroc}`.
+ * test images) and records the AUROCs in the run folder: `ood.json` (the whole result), one
+ * `eval.jsonl` row `{ood: name, auroc, n, step}` per set plus `{ood: 'mean', auroc}`, and the
+ * run's `report.html`, rewritten with an out-of-distribution section (AUROC per set and the mean;
+ * its path is logged).
  *
  * @throws RangeError/TypeError for a run folder without a GAN config or checkpoint, or a bad option.
  */
@@ -46,6 +49,9 @@ export async function evaluateOodRun(runDir: string, options: EvaluateOodOptions
     throw typeError(action, 'in must be a shard spec of the test images', options.in);
   const limit = options.limit ?? 10_000;
   let config: {
+    pipeline?: string;
+    nda?: string;
+    seed?: number;
     architecture?: GanArchitecture;
     z: number;
     ch: number;
@@ -81,7 +87,7 @@ export async function evaluateOodRun(runDir: string, options: EvaluateOodOptions
     }
     const result = await oodProtocol(tf, models.discriminator, test, sets, { seed: options.seed ?? 0 });
     await writeFile(
-      join(runDir, 'ood.json'),
+      join(runDir, RUN_FILES.ood),
       `${JSON.stringify({ step, in: options.in, ood: options.ood ?? {}, ...result }, null, 2)}\n`,
     );
     const rows = [
@@ -92,6 +98,11 @@ export async function evaluateOodRun(runDir: string, options: EvaluateOodOptions
     for (const s of result.sets) log(`AUROC ${s.name}: ${s.auroc.toFixed(4)} (${s.n} images)`);
     for (const s of result.skipped) log(`skipped ${s.name}: ${s.reason}`);
     log(`AUROC mean over ${result.sets.length} sets: ${result.mean.toFixed(4)}`);
+    // the same title as the training run's report (finishTrainingRun)
+    const title = [config.pipeline, config.nda, config.seed === undefined ? undefined : `seed ${config.seed}`]
+      .filter((part) => part !== undefined)
+      .join(' ');
+    log(`report: ${await writeRunReport(runDir, title === '' ? {} : { title })}`);
     return result;
   } finally {
     models.generator.dispose();

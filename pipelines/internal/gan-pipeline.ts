@@ -22,10 +22,12 @@ import { commonOptions, readOptions } from '../common-options.js';
 import type { PipelineRunContext } from '../define-pipeline.js';
 import { ndaOptions, ndaTransformOptions } from '../nda-options.js';
 import { PipelineError } from '../pipeline-error.js';
-import { choiceOption, flagOption, numberOption } from '../pipeline-option.js';
+import { choiceOption, flagOption, intOption, numberOption } from '../pipeline-option.js';
 import type { PipelineOptionValues, PipelineResult } from '../pipeline.js';
 import { givenOptions } from './given-options.js';
 import { fmnistGeneratorScore } from './fmnist-generator-score.js';
+import { GAN_PRESETS, PAPER_PRESET, PRESET_OPTION_KEYS, stepsForEpochs } from './gan-preset.js';
+import { shardCensus } from './shard-census.js';
 import { readResumedConfig } from './resumed-config.js';
 import {
   checkShardsReadable,
@@ -42,7 +44,7 @@ import {
 /** The `nda` values of the GAN pipelines: `none` trains the plain hinge GAN (alpha 1, beta 0). */
 export const GAN_PIPELINE_NDA = ['none', 'jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as const;
 
-/** What differs between the GAN pipelines (`fmnist-gan`, `cifar10-gan`). */
+/** What differs between the GAN pipelines (`fmnist-gan`, `cifar10-gan`, `cifar100-gan`). */
 export interface GanPipelineSpec {
   /** The pipeline's name (`fmnist-gan`), also the prefix of its default run folder. */
   readonly name: string;
@@ -59,13 +61,25 @@ export interface GanPipelineSpec {
    * in-domain classifier: the Fashion-MNIST one only fits Fashion-MNIST).
    */
   readonly testShards?: (options: GanPipelineOptions) => string | readonly string[];
-  /** Stages between decoding and batching (padding 28 -> 32, flips), given the run's seed and error policy. */
-  readonly augment: (seed: number, handler: HandlerName | undefined) => LoaderStage[];
+  /**
+   * Stages between decoding and batching (padding 28 -> 32, flips), given the run's seed, error policy
+   * and whether the positive augmentation is on (`--no-flip`, `--preset paper` turn it off).
+   */
+  readonly augment: (seed: number, handler: HandlerName | undefined, on: boolean) => LoaderStage[];
+  /**
+   * What the positive augmentation is, on and off, as `config.json` records it (`augmentation`), and
+   * its option's flag (`flip`, as in {@link GanOptionsDescription}).
+   */
+  readonly augmentation: { readonly on: string; readonly off: string; readonly flag: string };
 }
 
 /** The resolved configuration of a GAN run, saved as the run folder's `config.json`. */
 export interface GanRunConfig {
   readonly pipeline: string;
+  /** The preset the run started from (`paper`), or null. */
+  readonly preset: string | null;
+  /** The options given on top of the preset, as flags (`--ch`, `--steps`); [] without a preset. */
+  readonly presetOverrides: readonly string[];
   readonly seed: number;
   readonly nda: string;
   /** The NDA transform's options (`{k: 4}` from `--jigsaw-k 4`); {} for its defaults. */
@@ -80,8 +94,13 @@ export interface GanRunConfig {
   /** What the generator's FID/KID are measured against, or null for no evaluation. */
   readonly testShards: string | readonly string[] | null;
   readonly handler: string;
+  /** Whether the positive augmentation (flip, pad-and-crop) is on, and what it is. */
+  readonly augment: boolean;
+  readonly augmentation: string;
+  /** Training samples in one pass (counted when the steps come from epochs or the classes from the labels), or null. */
+  readonly samples: number | null;
   readonly architecture: GanArchitecture;
-  /** Classes of a class-conditional run (labels from the `cls` field), or null. */
+  /** Classes of a class-conditional run (the largest `cls` label of the training shards + 1), or null. */
   readonly classes: number | null;
   readonly z: number;
   readonly ch: number;
@@ -91,6 +110,13 @@ export interface GanRunConfig {
   readonly optimizer: string;
   readonly ema: { readonly decay: number; readonly start: number };
   readonly checkpointEvery: number;
+  /** Checkpoints kept (the newest ones; the official `num_save_copies`). */
+  readonly keepCheckpoints: number;
+  /**
+   * FID/KID of the EMA generator every `every` steps from step `from` on (with test shards), besides
+   * the one at the end; `every` null: at the end only.
+   */
+  readonly evaluation: { readonly every: number | null; readonly from: number };
 }
 
 /** Options a resumed run takes from its saved config; giving a different value is refused. */
@@ -105,7 +131,10 @@ type FixedOnResume =
   | 'epochs'
   | 'shards'
   | 'handler'
-  | 'architecture';
+  | 'architecture'
+  | 'preset'
+  | 'ch'
+  | 'augment';
 /**
  * Base width per architecture: SN-ResNet's residual blocks cost ~4x a DCGAN's at one width on a CPU;
  * BigGAN's `ch` is a multiplier (4 * ch channels), 8 gives SN-ResNet's 32 channels (the paper: 64).
@@ -121,20 +150,40 @@ const DEFAULTS = {
   z: 128,
   dStepsPerG: 4,
   keepCheckpoints: 2,
-  classes: 10,
 } as const;
 
 /** The image NDA transforms the GAN pipelines train with (each has options: `--jigsaw-k`, `--cutout-size`, ...). */
 const GAN_TRANSFORMS = ['jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as const;
+/** The transforms that pair each image with a partner (`--partners`). */
+const PARTNER_TRANSFORMS: readonly string[] = ['stitch', 'mixup', 'cutmix'];
+
+/** What a GAN pipeline says about itself in its options' `--help`. */
+export interface GanOptionsDescription {
+  /** What `--shards` reads by default. */
+  readonly shards: string;
+  /** What `--test-shards` reads by default; undefined: the pipeline takes no test shards. */
+  readonly testShards?: string;
+  /** The positive augmentation's flag (`flip`: `--flip`/`--no-flip`) and help line. */
+  readonly augmentation: { readonly flag: string; readonly help: string };
+  /** Whether the networks are class-conditional by default (`cifar100-gan`). @default false */
+  readonly conditional?: boolean;
+}
 
 /**
- * The options of a GAN pipeline (`fmnist-gan`, `cifar10-gan`), declared once: the common read and
- * training options, `--nda` and every option of its transforms, the NDA-GAN loss weights `--alpha`
- * and `--beta`, `--arch`, `--conditional`, `--no-eval`, the run folder, `--resume` and `--overwrite`.
- * `shards` and `testShards` describe the pipeline's own defaults in `--help`.
+ * The options of a GAN pipeline (`fmnist-gan`, `cifar10-gan`, `cifar100-gan`), declared once: the
+ * common read and training options, `--preset paper` (the official settings, see `PAPER_PRESET`;
+ * options given with it win and are recorded as `presetOverrides`), `--nda` and every option of its
+ * transforms, `--partners`, the NDA-GAN loss weights `--alpha` and `--beta`, `--arch`, `--ch`,
+ * `--conditional`, the positive augmentation's switch (`--no-flip`, `--no-crop`), `--checkpoint-every`,
+ * `--eval-every`, `--no-eval`, the run folder, `--resume` and `--overwrite`. `describe` says the
+ * pipeline's own defaults in `--help`.
  */
-export function ganPipelineOptions(describe: { readonly shards: string; readonly testShards?: string }) {
+export function ganPipelineOptions(describe: GanOptionsDescription) {
   return {
+    preset: choiceOption(GAN_PRESETS, {
+      help: "the paper's official settings (train_C10.sh): BigGAN-32 at ch 64, batch 64, 4 D steps, Adam 2e-4 (0, 0.999), EMA 0.9999 from step 1000, no flip, official partners, 500 epochs, checkpoints every 2000 steps, FID every 5000 from epoch 50; options given with it override it",
+      defaultText: 'none',
+    }),
     ...readOptions,
     shards: commonOptions.shards.with({ defaultText: describe.shards }),
     ...(describe.testShards !== undefined
@@ -159,12 +208,38 @@ export function ganPipelineOptions(describe: { readonly shards: string; readonly
       help: 'NDA-GAN D loss: weight of the negative term beta*mean(relu(1 + D(NDA(x))))',
       defaultText: `${DEFAULTS.beta}; 0 with --nda none, which takes no other`,
     }),
+    partners: choiceOption(['derangement', 'official'] as const, {
+      help: "stitch, mixup, cutmix: each image's partner from a derangement of the batch (never itself) or the official draw (a random non-identity permutation)",
+      defaultText: 'derangement; official with --preset paper',
+    }),
     architecture: choiceOption(GAN_ARCHITECTURES, {
       default: 'dcgan',
       flag: 'arch',
-      help: 'network pair (sn-resnet: the SN-ResNet of the paper, at ch 32)',
+      help: 'network pair (biggan: BigGAN-32 of the paper; sn-resnet: the SN-ResNet)',
+      defaultText: 'dcgan; biggan with --preset paper',
     }),
-    conditional: flagOption({ default: false, help: 'class-conditional networks on the cls labels' }),
+    ch: intOption({
+      min: 1,
+      max: 4096,
+      help: "the networks' base width (biggan: a multiplier, 4 * ch channels; the paper's 64)",
+      defaultText: '64 (dcgan), 32 (sn-resnet), 8 (biggan); 64 with --preset paper',
+    }),
+    conditional: flagOption({
+      default: describe.conditional ?? false,
+      help: 'class-conditional networks on the cls labels, for as many classes as the training shards have',
+    }),
+    augment: flagOption({ default: true, flag: describe.augmentation.flag, help: describe.augmentation.help }),
+    checkpointEvery: intOption({
+      min: 1,
+      help: 'save a checkpoint every N steps (and at the end; the newest 2 kept)',
+      defaultText: 'a quarter of the steps, at most 500; 2000 with --preset paper',
+    }),
+    evalEvery: intOption({
+      min: 1,
+      help: 'measure FID/KID of the EMA generator every N steps too (with test shards), not only at the end',
+      defaultText: 'at the end only; 5000 from epoch 50 with --preset paper',
+      resumable: true,
+    }),
     backend: commonOptions.backend,
     runDir: commonOptions.runDir.with({ defaultText: 'runs/<name>-<nda>-seed<seed>' }),
     resume: commonOptions.resume.with({
@@ -183,7 +258,7 @@ export type GanPipelineOptions = PipelineOptionValues<ReturnType<typeof ganPipel
 };
 
 /**
- * Runs a GAN pipeline (the body of `fmnist-gan` and `cifar10-gan`): shards -> shuffle -> decode ->
+ * Runs a GAN pipeline (the body of `fmnist-gan`, `cifar10-gan` and `cifar100-gan`): shards -> shuffle -> decode ->
  * `spec.augment` -> batch (full batches) -> `ndaPairs` (unless `nda: 'none'`) -> `trainNdaGan` (a DCGAN,
  * ch 64, or with `architecture: 'sn-resnet'` the SN-ResNet pair, ch 32; class-conditional on the `cls`
  * field with `conditional`; 4 D steps per G step, hinge loss with the NDA term, EMA of G) on the
@@ -252,7 +327,7 @@ export async function runGanPipeline(
     });
     const stages: LoaderStage[] = [
       decode({ image: spec.image, handler: options.handler }),
-      ...spec.augment(config.seed, options.handler),
+      ...spec.augment(config.seed, options.handler, config.augment),
       batch(config.batchSize, { partial: false }),
     ];
     if (config.nda !== 'none')
@@ -294,12 +369,17 @@ export async function runGanPipeline(
         checkpointEvery: config.checkpointEvery,
         loaderState: () => it.state(),
         onStep: (r) => report(r.step, r.msPerStep, `dLoss ${r.dLoss.toFixed(4)} gLoss ${r.gLoss.toFixed(4)}`),
+        afterStep: async (step) => {
+          // the official --test_every/--start_eval: the end has its own evaluation (finishRun)
+          const { every, from } = config.evaluation;
+          if (every !== null && step >= from && step % every === 0 && step !== config.steps) await evaluate(step);
+        },
       });
       if (trained.steps % config.checkpointEvery !== 0 && trained.steps !== config.steps && trained.steps > startStep) {
         // stopped early (Ctrl-C, or the data ran out): keep what was trained
         await saveFinal();
       }
-      await pruneCheckpoints(runDir, DEFAULTS.keepCheckpoints);
+      await pruneCheckpoints(runDir, config.keepCheckpoints);
     } catch (err) {
       throw new PipelineError(spec.name, it.accounting(), err);
     }
@@ -328,7 +408,8 @@ export async function runGanPipeline(
     /** A sample grid of the EMA generator and (with test shards) its FID/KID, recorded in the run folder. */
     async function finishRun(step: number): Promise<void> {
       const tag = String(step).padStart(6, '0');
-      const rows = config.classes ?? 8;
+      // a conditional grid shows one class per row, at most 10 of them
+      const rows = config.classes === null ? 8 : Math.min(config.classes, 10);
       const grid = await ema.withEmaWeights(() =>
         writeSampleGrid(tf, models.generator, join(runDir, `samples-step-${tag}.png`), {
           rows,
@@ -337,8 +418,13 @@ export async function runGanPipeline(
         }),
       );
       log(`samples: ${grid.path}`);
+      if (!context.signal?.aborted) await evaluate(step);
+    }
+
+    /** With test shards (and evaluation on): FID/KID of the EMA generator, appended to eval.jsonl and logged. */
+    async function evaluate(step: number): Promise<void> {
       const testShards = config.testShards ?? null;
-      if (testShards === null || !options.evaluate || context.signal?.aborted) return;
+      if (testShards === null || !options.evaluate) return;
       const score = await ema.withEmaWeights(() =>
         fmnistGeneratorScore(tf, models.generator, testShards, {
           seed: deriveSeed(config.seed, 'eval'),
@@ -390,7 +476,7 @@ function checkNdaFits(
   }
 }
 
-/** The run's configuration: from the options and defaults, or (resuming) from the run folder's config.json. */
+/** The run's configuration: from the options, the preset and the defaults, or (resuming) from the run folder's config.json. */
 async function resolveConfig(
   spec: GanPipelineSpec,
   options: GanPipelineOptions,
@@ -398,17 +484,27 @@ async function resolveConfig(
   action: string,
   log: (line: string) => void,
 ): Promise<GanRunConfig> {
-  // what the run was given: a default filled in by definePipeline must not contradict a resumed run
+  // what the run was given: a default filled in by definePipeline must not contradict a resumed run,
+  // nor replace a preset's value
   const given = givenOptions(options, context.given);
-  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(action, given, {
-    nda: DEFAULTS.nda,
-    ndaChoices: GAN_PIPELINE_NDA,
-    batchSize: DEFAULTS.batchSize,
-    minBatchSize: 1,
-    shuffle: DEFAULTS.shuffle,
-  });
-  const architecture = options.architecture;
+  const preset = given.preset === 'paper' ? PAPER_PRESET : null;
+  const { nda, steps, batchSize, shuffle, epochs } = checkTrainingOptions(
+    action,
+    { ...given, epochs: given.epochs ?? preset?.epochs },
+    {
+      nda: DEFAULTS.nda,
+      ndaChoices: GAN_PIPELINE_NDA,
+      batchSize: preset?.batchSize ?? DEFAULTS.batchSize,
+      minBatchSize: 1,
+      shuffle: DEFAULTS.shuffle,
+    },
+  );
+  const architecture = given.architecture ?? preset?.architecture ?? options.architecture;
   const transformOptions = ndaTransformOptions(action, nda, given);
+  if (given.partners !== undefined && !PARTNER_TRANSFORMS.includes(nda))
+    throw rangeError(action, `--partners applies to --nda ${PARTNER_TRANSFORMS.join(', ')} only`, `--nda ${nda}`);
+  const partners = given.partners ?? preset?.partners;
+  if (partners !== undefined && PARTNER_TRANSFORMS.includes(nda)) transformOptions['partners'] = partners;
   if (nda !== 'none') checkNdaFits(action, nda, transformOptions, spec);
   if (nda === 'none' && given.beta !== undefined && given.beta !== 0)
     throw rangeError(action, '--beta weighs the NDA term, and --nda none trains without negatives', given.beta);
@@ -427,19 +523,65 @@ async function resolveConfig(
       shards: given.shards,
       handler: given.handler,
       architecture: given.architecture,
+      preset: given.preset,
+      ch: given.ch,
+      augment: given.augment,
     };
-    const saved = (await readResumedConfig(action, spec.name, runDir, fixed)) as unknown as GanRunConfig;
+    const saved = (await readResumedConfig(action, spec.name, runDir, fixed)) as unknown as Partial<GanRunConfig> &
+      GanRunConfig;
     if (given.conditional !== undefined && given.conditional !== (saved.classes !== null)) {
       throw rangeError(action, `resume keeps the run's conditional ${saved.classes !== null}`, given.conditional);
     }
-    // runs saved before NDA options existed used each transform's defaults
-    return { ...saved, ndaOptions: saved.ndaOptions ?? {}, steps: steps ?? saved.steps };
+    const evaluation = saved.evaluation ?? { every: null, from: 0 };
+    // runs saved before NDA options, presets and augmentation switches existed used their defaults
+    return {
+      ...saved,
+      preset: saved.preset ?? null,
+      presetOverrides: saved.presetOverrides ?? [],
+      ndaOptions: saved.ndaOptions ?? {},
+      augment: saved.augment ?? true,
+      augmentation: saved.augmentation ?? spec.augmentation.on,
+      samples: saved.samples ?? null,
+      keepCheckpoints: saved.keepCheckpoints ?? DEFAULTS.keepCheckpoints,
+      evaluation: given.evalEvery !== undefined ? { ...evaluation, every: given.evalEvery } : evaluation,
+      steps: steps ?? saved.steps,
+    };
   }
 
   const seed = runSeed(given, log);
-  const finalSteps = steps ?? DEFAULTS.steps;
+  const shards = options.shards ?? spec.defaultShards();
+  const dStepsPerG = DEFAULTS.dStepsPerG;
+  // one pass over the labels when the data decides: the classes of a conditional run, a preset's epochs
+  const census =
+    options.conditional || preset !== null
+      ? await shardCensus(action, shards, { handler: options.handler, allowPipe: options.allowPipe })
+      : null;
+  if (options.conditional && census?.classes == null)
+    throw rangeError(
+      action,
+      '--conditional needs an integer cls label on every training sample',
+      `sample ${census?.unlabelled ?? '?'} has none`,
+    );
+  const classes = options.conditional ? census!.classes! : null;
+  if (classes !== null)
+    log(`classes: ${classes} (the largest cls label of the ${census!.samples} training samples + 1)`);
+  const stepsPerEpoch = census === null ? null : stepsForEpochs(census.samples, batchSize, dStepsPerG, 1);
+  const finalSteps =
+    steps ?? (preset !== null ? stepsPerEpoch! * (epochs === 'unbounded' ? preset.epochs : epochs) : DEFAULTS.steps);
+  if (preset !== null && steps === undefined)
+    log(
+      `steps: ${finalSteps} (${epochs} epochs of ${stepsPerEpoch} steps, ${census!.samples} samples / (${batchSize} x ${dStepsPerG}))`,
+    );
+  const presetOverrides =
+    preset === null
+      ? []
+      : PRESET_OPTION_KEYS.filter((key) => given[key] !== undefined).map((key) =>
+          presetFlag(key, given[key], spec.augmentation.flag),
+        );
   return {
     pipeline: spec.name,
+    preset: given.preset ?? null,
+    presetOverrides,
     seed,
     nda,
     ndaOptions: transformOptions,
@@ -449,23 +591,40 @@ async function resolveConfig(
     batchSize,
     shuffle,
     epochs,
-    shards: options.shards ?? spec.defaultShards(),
+    shards,
     testShards: spec.testShards?.(options) ?? null,
     handler: options.handler,
+    augment: given.augment ?? !preset,
+    augmentation: (given.augment ?? !preset) ? spec.augmentation.on : spec.augmentation.off,
+    samples: census?.samples ?? null,
     architecture,
-    classes: options.conditional ? DEFAULTS.classes : null,
+    classes,
     z: DEFAULTS.z,
-    ch: DEFAULT_CH[architecture],
+    ch: given.ch ?? preset?.ch ?? DEFAULT_CH[architecture],
     size: spec.size,
     channels: spec.channels,
-    dStepsPerG: DEFAULTS.dStepsPerG,
+    dStepsPerG,
     optimizer: 'adam(2e-4, 0, 0.999)',
     // BigGAN averages from step 1000 with decay 0.9999 (a 10,000-step horizon); a short run would never
-    // average, or average mostly its start, so both scale with the run: a horizon of ~steps/10.
-    ema: {
+    // average, or average mostly its start, so both scale with the run: a horizon of ~steps/10. The
+    // preset keeps the official values whatever the length.
+    ema: preset?.ema ?? {
       decay: Math.min(0.9999, Math.max(0.5, 1 - 10 / finalSteps)),
       start: Math.min(1000, Math.floor(finalSteps / 2)),
     },
-    checkpointEvery: Math.max(1, Math.min(500, Math.round(finalSteps / 4))),
+    checkpointEvery:
+      given.checkpointEvery ?? preset?.checkpointEvery ?? Math.max(1, Math.min(500, Math.round(finalSteps / 4))),
+    keepCheckpoints: preset?.keepCheckpoints ?? DEFAULTS.keepCheckpoints,
+    evaluation: {
+      every: given.evalEvery ?? preset?.evalEvery ?? null,
+      from: preset !== null && stepsPerEpoch !== null ? preset.evalFromEpoch * stepsPerEpoch : 0,
+    },
   };
+}
+
+/** The command-line form of an option given on top of a preset (`--ch`, `--arch`, `--no-flip`). */
+function presetFlag(key: string, value: unknown, augmentFlag: string): string {
+  if (key === 'augment') return value === true ? `--${augmentFlag}` : `--no-${augmentFlag}`;
+  if (key === 'architecture') return '--arch';
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

@@ -130,6 +130,12 @@ export interface TrainNdaGanOptions {
   readonly loaderState?: () => unknown;
   /** Called after each G step. @default none */
   readonly onStep?: (report: GanStepReport) => void;
+  /**
+   * Awaited after each G step, once its metrics line and checkpoint are written and before the next
+   * step reads a pair: for work between steps that the step's numbers do not carry (an evaluation
+   * every N steps, as the official `--test_every`). @default none
+   */
+  readonly afterStep?: (step: number) => Promise<void> | void;
 }
 
 /** What {@link trainNdaGan} returns. */
@@ -196,7 +202,7 @@ export async function trainNdaGan(
     throw typeError(ACTION, 'checkpointEvery needs a runDir', checkpointEvery);
   if (options.field !== undefined && typeof options.field !== 'string')
     throw typeError(ACTION, 'field must be a string', options.field);
-  for (const name of ['onStep', 'loaderState'] as const) {
+  for (const name of ['onStep', 'afterStep', 'loaderState'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function')
       throw typeError(ACTION, `${name} must be a function`, typeof options[name]);
   }
@@ -321,6 +327,7 @@ export async function trainNdaGan(
       if (metrics !== undefined) await appendFile(metrics, `${JSON.stringify(report)}\n`);
       options.onStep?.(report);
       if (checkpointEvery !== undefined && (step % checkpointEvery === 0 || step === steps)) await checkpoint();
+      await options.afterStep?.(step);
     }
     return result();
   } finally {

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../checkpoint/write-file-atomic.js';
  * - `config.json`: the resolved configuration (every option with its final value, the seed, the backend);
  * - `metrics.jsonl`: one JSON object per training step (`{step, dLoss, dLossReal, dLossFake, dLossNegative, gLoss, msPerStep}` for the GAN);
  * - `eval.jsonl`: one JSON object per evaluation (`{step, fid, kid, kidStd, n}`);
+ * - `ood.json`: the OOD protocol's result (`ndaflow evaluate ood`: `{step, in, ood, sets, mean, skipped, n}`);
  * - `*.json` tables (`anomaly.json`: AUROC rows), `*.png` sample grids, `step-NNNNNN/` checkpoints;
  * - `report.html`: the report.
  */
@@ -16,6 +17,7 @@ export const RUN_FILES = {
   config: 'config.json',
   metrics: 'metrics.jsonl',
   evaluations: 'eval.jsonl',
+  ood: 'ood.json',
   report: 'report.html',
 } as const;
 

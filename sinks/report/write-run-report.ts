@@ -14,7 +14,9 @@ export interface RunReportOptions {
  * Writes `dir/report.html` from what the run folder holds (see `RUN_FILES`): the resolved
  * configuration as a table; loss curves (every `*loss*` field of `metrics.jsonl` on one chart) and one
  * chart per other numeric metric; one chart per numeric field of `eval.jsonl` (FID, KID, ...; not
- * `n` nor `*Std`) against the step; every other `*.json` file whose content is an array of flat objects (or an object of such
+ * `n` nor `*Std`) against the step; the OOD protocol's result (`ood.json`, from `ndaflow evaluate ood`)
+ * as its own section, one row per set with its AUROC and the mean (its `eval.jsonl` rows are left out of
+ * the evaluation table and charts); every other `*.json` file whose content is an array of flat objects (or an object of such
  * arrays) as tables (anomaly AUROC rows); every `*.png` as an image, newest last. The page is one
  * self-contained file (inline SVG, relative image links, no script): it opens from disk in a browser,
  * no server needed. Calling it again rewrites it from the current files (the trainers call it at the
@@ -27,10 +29,12 @@ export async function writeRunReport(dir: string, options: RunReportOptions = {}
   const title = options.title ?? basename(dir);
   const config = await readRunConfig(dir);
   const metrics = await readJsonLines(join(dir, RUN_FILES.metrics));
-  const evaluations = await readJsonLines(join(dir, RUN_FILES.evaluations));
+  // the OOD protocol's rows have their own section
+  const evaluations = (await readJsonLines(join(dir, RUN_FILES.evaluations))).filter((r) => !('ood' in r));
+  const ood = await oodSection(join(dir, RUN_FILES.ood));
   const tables: string[] = [];
   for (const name of await filesEndingWith(dir, '.json')) {
-    if (name === RUN_FILES.config) continue;
+    if (name === RUN_FILES.config || (name === RUN_FILES.ood && ood !== '')) continue;
     const html = await jsonTables(join(dir, name), name);
     if (html !== '') tables.push(html);
   }
@@ -58,6 +62,7 @@ export async function writeRunReport(dir: string, options: RunReportOptions = {}
     );
     body.push(...charts(evaluations, false));
   }
+  if (ood !== '') body.push(ood);
   if (tables.length > 0) body.push('<h2>Tables</h2>', ...tables);
   if (images.length > 0) {
     body.push('<h2>Samples</h2>');
@@ -97,6 +102,49 @@ function charts(records: readonly Record<string, unknown>[], groupLosses = true)
   for (const field of fields.filter((f) => !losses.includes(f)))
     out.push(lineChartSvg([series(field)], { title: field, yLabel: field }));
   return out;
+}
+
+/**
+ * The section of `ood.json` (`evaluateOodRun`): which discriminator and test set, one row per set
+ * (name, AUROC, images), the mean, and the NDA sets left out with why; '' when the file is missing
+ * or is not such a result.
+ */
+async function oodSection(path: string): Promise<string> {
+  let value: Partial<OodRecord>;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8')) as Partial<OodRecord>;
+  } catch {
+    return '';
+  }
+  if (!Array.isArray(value.sets) || typeof value.mean !== 'number') return '';
+  const sets: OodRecord['sets'] = value.sets;
+  const skipped: OodRecord['skipped'] = Array.isArray(value.skipped) ? value.skipped : [];
+  const rows = [
+    ...sets.map((s) => ({ set: s.name, auroc: s.auroc, images: s.n })),
+    { set: 'mean', auroc: value.mean, images: null },
+  ];
+  const given = Object.keys(value.ood ?? {}).length;
+  const lines = [
+    '<h2>Out-of-distribution detection</h2>',
+    `<p>AUROC of the discriminator's logit${typeof value.step === 'number' ? ` (checkpoint of step ${value.step})` : ''}: ` +
+      `${typeof value.n === 'number' ? `${value.n} ` : ''}in-distribution test images${typeof value.in === 'string' ? ` (${escapeXml(value.in)})` : ''} ` +
+      `against each set, ${given} given and ${sets.length - given} NDA'd test sets; 1 separates them perfectly, 0.5 is chance.</p>`,
+    table(rows, ['set', 'auroc', 'images']),
+  ];
+  if (skipped.length > 0)
+    lines.push(`<p>Left out: ${skipped.map((s) => `${escapeXml(s.name)} (${escapeXml(s.reason)})`).join('; ')}</p>`);
+  return lines.join('\n');
+}
+
+/** The fields of `ood.json` the report reads. */
+interface OodRecord {
+  readonly step: number;
+  readonly in: string;
+  readonly ood: Readonly<Record<string, string>>;
+  readonly n: number;
+  readonly sets: readonly { readonly name: string; readonly auroc: number; readonly n: number }[];
+  readonly mean: number;
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
 }
 
 async function jsonTables(path: string, name: string): Promise<string> {

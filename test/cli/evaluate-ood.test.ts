@@ -62,6 +62,12 @@ describe('ndaflow evaluate ood', () => {
       .map((l) => JSON.parse(l));
     assert.equal(rows.at(-1).ood, 'mean');
     assert.ok(Math.abs(rows.at(-1).auroc - result.mean) < 1e-12);
+    // the run's report gains the section, under the training run's title
+    assert.match(r.stdout, new RegExp(`report: ${join(runDir, 'report.html').replace(/[.\\]/g, '\\$&')}`));
+    const html = readFileSync(join(runDir, 'report.html'), 'utf8');
+    assert.match(html, /<title>fmnist-gan jigsaw seed 3<\/title>/);
+    assert.match(html, /<h2>Out-of-distribution detection<\/h2>.*<tr><td>same<\/td><td>0\.5<\/td><td>24<\/td><\/tr>/s);
+    assert.match(html, new RegExp(`<tr><td>mean</td><td>${Number(result.mean.toPrecision(5))}</td>`));
     const bad = await runCli(['evaluate', 'ood', '--run', runDir, '--in', test, '--ood', 'nameonly']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--ood as it must be NAME=SHARDS/);

@@ -70,6 +70,52 @@ describe('writeRunReport', () => {
     assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'no script and no remote asset');
   });
 
+  it('shows the OOD protocol of ood.json as its own section: AUROC per set and the mean, not in the FID charts', async () => {
+    const dir = tempDir();
+    await writeFile(
+      join(dir, 'eval.jsonl'),
+      [
+        { step: 20, fid: 60.25, kid: 0.07, kidStd: 0.01, n: 1000 },
+        { step: 20, ood: 'svhn', auroc: 0.8125, n: 100 },
+        { step: 20, ood: 'nda/jigsaw-2', auroc: 0.6875, n: 100 },
+        { step: 20, ood: 'mean', auroc: 0.75 },
+      ]
+        .map((r) => `${JSON.stringify(r)}\n`)
+        .join(''),
+    );
+    await writeFile(
+      join(dir, 'ood.json'),
+      JSON.stringify({
+        step: 20,
+        in: 'test-{000000..000001}.tar',
+        ood: { svhn: 'svhn-000000.tar' },
+        sets: [
+          { name: 'svhn', n: 100, auroc: 0.8125 },
+          { name: 'nda/jigsaw-2', n: 100, auroc: 0.6875 },
+        ],
+        mean: 0.75,
+        skipped: [{ name: 'nda/jigsaw-16', reason: 'k must divide the side' }],
+        n: 100,
+      }),
+    );
+    const html = await readFile(await writeRunReport(dir), 'utf8');
+    const section = /<h2>Out-of-distribution detection<\/h2>(.*?)(<h2>|<\/body>)/s.exec(html)?.[1] ?? '';
+    assert.match(
+      section,
+      /checkpoint of step 20\): 100 in-distribution test images \(test-\{000000\.\.000001\}\.tar\)/,
+    );
+    assert.match(section, /1 given and 1 NDA'd test sets/);
+    assert.match(section, /<tr><td>svhn<\/td><td>0\.8125<\/td><td>100<\/td><\/tr>/);
+    assert.match(section, /<tr><td>nda\/jigsaw-2<\/td><td>0\.6875<\/td><td>100<\/td><\/tr>/);
+    assert.match(section, /<tr><td>mean<\/td><td>0\.75<\/td><td><\/td><\/tr>/);
+    assert.match(section, /Left out: nda\/jigsaw-16 \(k must divide the side\)/);
+    // the evaluation section keeps the FID row only: no auroc column, no auroc chart, no ood.json table
+    const evaluation = /<h2>Evaluation<\/h2>(.*?)<h2>/s.exec(html)?.[1] ?? '';
+    assert.match(evaluation, /<td>60\.25<\/td>/);
+    assert.doesNotMatch(evaluation, /auroc|svhn/);
+    assert.doesNotMatch(html, /<h3>ood\.json<\/h3>/);
+  });
+
   it('says so when the run folder holds nothing yet', async () => {
     const dir = tempDir();
     const html = await readFile(await writeRunReport(dir), 'utf8');
