@@ -12,6 +12,7 @@ import type { Geometry } from './internal/image-decoders.js';
 import { cropWindow, resolveCropSpec } from './internal/crop-window.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
+import { jpegTurbo, jpegTurboLoadError, type JpegTurbo } from './image/jpeg-turbo.js';
 
 export type { FieldDecoder } from './internal/decode-fields.js';
 
@@ -65,6 +66,17 @@ export interface DecodeOptions {
    * @default 16384 (128 x 128)
    */
   readonly fastPngMaxPixels?: number;
+  /**
+   * Which library decodes JPEGs. `'libjpeg-turbo'`: libjpeg-turbo's TurboJPEG API from the system's
+   * `libturbojpeg.so.0` (Debian/Ubuntu package `libturbojpeg0`), for 8-bit baseline and progressive
+   * JPEGs, grey or colour, without ICC profile (sharp decodes the rest: CMYK, 12-bit, arithmetic
+   * coding, embedded profiles, colour to `'gray'`); same pixels as sharp within 1 level per channel
+   * (both are libjpeg-turbo with the same IDCT and upsampling), same errors, at about a fifth of
+   * sharp's CPU per image on small photos (measured on 256 px photos: ~0.25 ms against ~1.2 ms).
+   * `'sharp'`: sharp for every JPEG. `'auto'`: libjpeg-turbo when the library loads, else sharp.
+   * @default 'auto'
+   */
+  readonly jpegDecoder?: 'auto' | 'libjpeg-turbo' | 'sharp';
   /**
    * Your decoders, by full field name (`'seg.png'`) or by last extension (`'seg'`, `'npy'`);
    * case-insensitive; they take precedence over the built-in ones. A decoder gets
@@ -169,10 +181,11 @@ export function decode<S extends SampleIdentity = Sample, D extends Decoders = R
     if (name === '') throw rangeError(ACTION, 'decoder names must not be empty', name);
     decoders.set(name.toLowerCase(), fn);
   }
+  const jpeg = resolveJpegDecoder(options.jpegDecoder);
   sharp.concurrency(sharpConcurrency);
   const context: DecodeContext = {
     decoders,
-    image: { mode, maxPixels, fastPngMaxPixels },
+    image: { mode, maxPixels, fastPngMaxPixels, jpegTurbo: jpeg },
     maxGunzipBytes,
     geometry: fusedGeometry(options),
   };
@@ -186,6 +199,23 @@ export function decode<S extends SampleIdentity = Sample, D extends Decoders = R
     S,
     DecodedSample<S, D>
   >;
+}
+
+const JPEG_DECODERS = ['auto', 'libjpeg-turbo', 'sharp'] as const;
+
+function resolveJpegDecoder(choice: unknown): JpegTurbo | null {
+  const name = choice ?? 'auto';
+  if (!JPEG_DECODERS.includes(name as (typeof JPEG_DECODERS)[number]))
+    throw rangeError(ACTION, `jpegDecoder must be one of ${JPEG_DECODERS.join(', ')}`, name);
+  if (name === 'sharp') return null;
+  const turbo = jpegTurbo();
+  if (turbo === null && name === 'libjpeg-turbo')
+    throw rangeError(
+      ACTION,
+      `jpegDecoder 'libjpeg-turbo' needs libturbojpeg.so.0 (apt-get install libturbojpeg0), which did not load (${jpegTurboLoadError()})`,
+      name,
+    );
+  return turbo;
 }
 
 /** The per-sample crop/flip of `decode({randomCrop, randomFlip})`, drawn exactly as the operators draw them. */

@@ -13,6 +13,7 @@ import { cropImage, tooSmallMessage, windowInside, type CropSpec, type CropWindo
 import { greyAlphaFromRgba, rgbFromGrey } from '../image/channels.js';
 import { mirrorRows, mirrorRowsInPlace } from '../image/mirror.js';
 import { SampleError } from '../../sources/errors.js';
+import { TJPF_GRAY, TJPF_RGB, type JpegTurbo } from '../image/jpeg-turbo.js';
 
 /**
  * Image decoding for `decode`. The format is sniffed from the bytes (not the field name), the
@@ -30,6 +31,8 @@ export interface ImageSettings {
   readonly maxPixels: number;
   /** PNGs of at most this many pixels take the synchronous JS path when they can. */
   readonly fastPngMaxPixels: number;
+  /** libjpeg-turbo for the JPEGs it decodes exactly as sharp does (see {@link turboApplies}); null: sharp for all. */
+  readonly jpegTurbo: JpegTurbo | null;
 }
 
 /**
@@ -95,6 +98,8 @@ export function decodeImage(bytes: Uint8Array, settings: ImageSettings, geometry
   if (isJpeg(bytes)) {
     const size = readJpegSize(bytes);
     if (size.height > 0) checkPixels(size.width, size.height, settings.maxPixels);
+    if (settings.jpegTurbo && turboApplies(size, settings.mode))
+      return decodeWithTurbo(bytes, size, settings.jpegTurbo, settings.mode, geometry);
     return decodeWithSharp(
       bytes,
       settings,
@@ -144,6 +149,42 @@ function mirror(image: Image, owned: boolean): Image {
       ? mirrorRows(src, new Float32Array(src.length), H, W, C)
       : mirrorRows(src, new Uint8Array(src.length), H, W, C);
   return { data, shape: image.shape };
+}
+
+/**
+ * True when libjpeg-turbo gives what sharp would: an 8-bit Huffman JPEG (baseline, extended or
+ * progressive: SOF0/1/2) with its height in the frame header, grey or 3-component colour, no ICC
+ * profile (sharp converts it to sRGB), and no colour-to-grey conversion (sharp's luminance is not
+ * libjpeg's Y). Everything else (CMYK/YCCK, 12-bit, arithmetic coding, lossless, DNL heights,
+ * embedded profiles, 'gray' from colour) goes to sharp.
+ */
+function turboApplies(size: JpegFrame, mode: ImageMode): boolean {
+  if (size.sof > 2 || size.precision !== 8 || size.height === 0 || size.icc) return false;
+  if (size.components === 1) return true;
+  return size.components === 3 && mode !== 'gray';
+}
+
+/** Decodes on libjpeg-turbo; a fused crop inside the image is cut from the handle's reused buffer. */
+async function decodeWithTurbo(
+  bytes: Uint8Array,
+  size: JpegFrame,
+  turbo: JpegTurbo,
+  mode: ImageMode,
+  geometry?: Geometry,
+): Promise<Image> {
+  const { width, height } = size;
+  // grey in 'rgb' mode: libjpeg copies Y into R, G and B, as sharp does
+  const format = size.components === 1 && mode !== 'rgb' ? TJPF_GRAY : TJPF_RGB;
+  const win = geometry?.crop?.window(height, width);
+  if (geometry?.crop && !win) throw new SampleError('random-crop', tooSmallMessage(height, width, geometry.crop.spec));
+  const scratch = win !== undefined && win !== null;
+  const px = await turbo.decode(bytes, width, height, format, scratch);
+  const image: Image = { data: px.data, shape: [height, width, px.channels] };
+  try {
+    return shape(image, geometry, true);
+  } finally {
+    px.release();
+  }
 }
 
 async function decodeWithSharp(
@@ -214,8 +255,23 @@ function isJpeg(b: Uint8Array): boolean {
   return b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 }
 
-/** Walks the JPEG markers to the first frame header (SOFn); height 0 means "defined later" (DNL). */
-function readJpegSize(b: Uint8Array): { width: number; height: number; components: number } {
+/** What the first frame header (and the segments before it) say about a JPEG. */
+interface JpegFrame {
+  readonly width: number;
+  /** 0: defined later, by a DNL marker. */
+  readonly height: number;
+  readonly components: number;
+  /** Bits per sample (8 or 12; 2-16 for lossless). */
+  readonly precision: number;
+  /** The SOF type, 0-15 (0 baseline, 1 extended, 2 progressive, 3 lossless, 9+ arithmetic). */
+  readonly sof: number;
+  /** An APP2 ICC_PROFILE segment came before the frame header. */
+  readonly icc: boolean;
+}
+
+/** Walks the JPEG markers to the first frame header (SOFn). */
+function readJpegSize(b: Uint8Array): JpegFrame {
+  let icc = false;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength); // big-endian reads, bounds checked
   let o = 2;
   for (;;) {
@@ -236,11 +292,22 @@ function readJpegSize(b: Uint8Array): { width: number; height: number; component
       const height = view.getUint16(o + 3);
       const width = view.getUint16(o + 5);
       if (width === 0) throw new Error('corrupt JPEG (width 0)');
-      return { width, height, components: view.getUint8(o + 7) };
+      return {
+        width,
+        height,
+        components: view.getUint8(o + 7),
+        precision: view.getUint8(o + 2),
+        sof: marker - 0xc0,
+        icc,
+      };
     }
+    if (marker === 0xe2 && length >= 14 && ICC_TAG.every((c, i) => b[o + 2 + i] === c)) icc = true;
     o += length;
   }
 }
+
+/** "ICC_PROFILE\0", the tag of an APP2 segment holding (a chunk of) an ICC profile. */
+const ICC_TAG = [...'ICC_PROFILE'].map((c) => c.charCodeAt(0)).concat(0);
 
 function isWebp(b: Uint8Array): boolean {
   return (

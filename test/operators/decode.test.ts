@@ -131,8 +131,8 @@ function makePng(spec: PngSpec): Buffer {
   ]);
 }
 
-const FAST = { maxPixels: 1 << 26, fastPngMaxPixels: 1 << 20 } as const;
-const SHARP = { maxPixels: 1 << 26, fastPngMaxPixels: 0 } as const;
+const FAST = { maxPixels: 1 << 26, fastPngMaxPixels: 1 << 20, jpegTurbo: null } as const;
+const SHARP = { maxPixels: 1 << 26, fastPngMaxPixels: 0, jpegTurbo: null } as const;
 
 describe('decode', () => {
   it('decodes a real Fashion-MNIST PNG to its exact pixels, on the synchronous fast path', async () => {
