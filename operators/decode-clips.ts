@@ -11,6 +11,28 @@ import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 import { parallelMap } from './parallel-map.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const DECODE_CLIPS_KEYS = optionKeys<DecodeClipsOptions>({
+  field: true,
+  into: true,
+  frames: true,
+  stride: true,
+  fps: true,
+  size: true,
+  crop: true,
+  scaler: true,
+  mode: true,
+  clips: true,
+  short: true,
+  seed: true,
+  onSeed: true,
+  concurrency: true,
+  threads: true,
+  maxFrames: true,
+  handler: true,
+  binaries: true,
+});
 
 type VideoExtension = 'mp4' | 'avi' | 'webm' | 'mkv' | 'mov';
 
@@ -160,6 +182,7 @@ export function decodeClips<
   },
 ): HoldingOperatorFunction<S, ClipsSample<S, Field, Into, ClipTuple<ClipCount<Mode, N>>>>;
 export function decodeClips(options: DecodeClipsOptions = {}): HoldingOperatorFunction<never, unknown> {
+  checkOptionKeys('decodeClips', options, DECODE_CLIPS_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const field = options.field;
   if (field !== undefined && (typeof field !== 'string' || field === ''))

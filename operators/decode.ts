@@ -12,6 +12,20 @@ import type { Geometry } from './internal/image-decoders.js';
 import { cropWindow, resolveCropSpec } from './internal/crop-window.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const DECODE_KEYS = optionKeys<DecodeOptions>({
+  image: true,
+  maxPixels: true,
+  maxGunzipBytes: true,
+  concurrency: true,
+  sharpConcurrency: true,
+  fastPngMaxPixels: true,
+  decoders: true,
+  handler: true,
+  randomCrop: true,
+  randomFlip: true,
+});
 
 export type { FieldDecoder } from './internal/decode-fields.js';
 
@@ -137,6 +151,7 @@ const MODES: readonly ImageMode[] = ['keep', 'rgb', 'gray'];
 export function decode<S extends SampleIdentity = Sample, D extends Decoders = Record<never, never>>(
   options: DecodeOptions & { readonly decoders?: D } = {},
 ): HoldingOperatorFunction<S, DecodedSample<S, D>> {
+  checkOptionKeys('decode', options, DECODE_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const mode = options.image ?? 'keep';
   if (!MODES.includes(mode)) throw rangeError(ACTION, `image must be one of ${MODES.join(', ')}`, mode);

@@ -14,6 +14,26 @@ import { planShards } from './shard-plan.js';
 import { expandShardSpec } from './shard-spec.js';
 import { ShuffleBuffer } from './shuffle-buffer.js';
 import type { ReadCounters } from './tar-samples.js';
+import { checkOptionKeys, optionKeys } from './option-keys.js';
+
+const FROM_SHARDS_KEYS = optionKeys<FromShardsOptions>({
+  seed: true,
+  shuffle: true,
+  shuffleShards: true,
+  epochs: true,
+  samplesPerEpoch: true,
+  resampled: true,
+  equalLength: true,
+  rank: true,
+  worldSize: true,
+  worker: true,
+  numWorkers: true,
+  handler: true,
+  onSeed: true,
+  allowPipe: true,
+  readSize: true,
+  http: true,
+});
 
 /** Options of {@link fromShards}. */
 export interface FromShardsOptions extends OpenShardOptions {
@@ -100,6 +120,7 @@ export function fromShards<F extends object = AnyFields>(
   spec: string | readonly string[],
   options: FromShardsOptions = {},
 ): ShardSource<Sample<F>> {
+  checkOptionKeys('fromShards', options, FROM_SHARDS_KEYS);
   return new ShardSource<Sample<F>>(resolve(spec, options));
 }
 
