@@ -62,11 +62,7 @@ export function clipColorJitter<S extends SampleIdentity = Sample>(
 ): MonoTypeOperatorFunction<S>;
 export function clipColorJitter(options: ClipColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
   checkOptionKeys('clipColorJitter', options, CLIP_COLOR_JITTER_KEYS);
-  const { ranges, p, fields, handler, seed, active } = resolveColorJitter(
-    'create a clip color jitter',
-    'clipColorJitter',
-    options,
-  );
+  const { ranges, p, fields, handler, seed, active } = resolveColorJitter('create a clip color jitter', options);
   return clipStage({
     verb: 'jitter the colours of',
     name: 'clip-color-jitter',

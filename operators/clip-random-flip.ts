@@ -55,7 +55,7 @@ export function clipRandomFlip<S extends SampleIdentity = Sample>(
 ): MonoTypeOperatorFunction<S>;
 export function clipRandomFlip(options: ClipRandomFlipOptions = {}): OperatorFunction<Sample, Sample> {
   checkOptionKeys('clipRandomFlip', options, CLIP_RANDOM_FLIP_KEYS);
-  const { p, direction, fields, handler, seed } = resolveFlip('create a clip random flip', 'clipRandomFlip', options);
+  const { p, direction, fields, handler, seed } = resolveFlip('create a clip random flip', options);
   const flip = (clip: VideoClip): VideoClip => {
     const [T, H, W, C] = clip.shape;
     return { ...clip, data: flipFrames(clip.data, T, H, W, C, direction), shape: [T, H, W, C] };

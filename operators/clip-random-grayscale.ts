@@ -52,11 +52,7 @@ export function clipRandomGrayscale<S extends SampleIdentity = Sample>(
 ): MonoTypeOperatorFunction<S>;
 export function clipRandomGrayscale(options: ClipRandomGrayscaleOptions = {}): OperatorFunction<Sample, Sample> {
   checkOptionKeys('clipRandomGrayscale', options, CLIP_RANDOM_GRAYSCALE_KEYS);
-  const { p, fields, handler, seed } = resolveGrayscale(
-    'create a clip random grayscale',
-    'clipRandomGrayscale',
-    options,
-  );
+  const { p, fields, handler, seed } = resolveGrayscale('create a clip random grayscale', options);
   return clipStage({
     verb: 'grayscale',
     name: 'clip-random-grayscale',

@@ -59,7 +59,6 @@ export function clipRandomResizedCrop(options: ClipRandomResizedCropOptions): Op
   checkOptionKeys('clipRandomResizedCrop', options, CLIP_RANDOM_RESIZED_CROP_KEYS);
   const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop(
     'create a clip random resized crop',
-    'clipRandomResizedCrop',
     options,
   );
   return clipStage({

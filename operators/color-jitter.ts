@@ -77,11 +77,7 @@ export function colorJitter<S extends SampleIdentity = Sample>(
 ): MonoTypeOperatorFunction<S>;
 export function colorJitter(options: ColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
   checkOptionKeys('colorJitter', options, COLOR_JITTER_KEYS);
-  const { ranges, p, fields, handler, seed, active } = resolveColorJitter(
-    'create a color jitter',
-    'colorJitter',
-    options,
-  );
+  const { ranges, p, fields, handler, seed, active } = resolveColorJitter('create a color jitter', options);
   return imageStage({
     verb: 'jitter the colours of',
     reason: 'color-jitter',

@@ -54,7 +54,7 @@ export function cutmix(options: CutmixOptions = {}): OperatorFunction<Batch, Cut
   checkOptionKeys('cutmix', options, CUTMIX_KEYS);
   const action = 'create a cutmix';
   const transform = cutmixTransform(transformOptionsOf(action, options, ['beta', 'partners']));
-  return ndaOperator(action, 'cutmix', transform, options, (out, results) => {
+  return ndaOperator(action, transform, options, (out, results) => {
     const boxes: Record<string, CutmixBox> = {};
     for (const [field, r] of results) boxes[field] = r.box;
     out.__cutmix__ = { lambda: results.values().next().value?.lambda, boxes };

@@ -35,5 +35,5 @@ export function cutout(options: CutoutOptions = {}): OperatorFunction<Batch, Bat
   checkOptionKeys('cutout', options, CUTOUT_KEYS);
   const action = 'create a cutout';
   const transform = cutoutTransform(transformOptionsOf(action, options, ['size']));
-  return ndaOperator(action, 'cutout', transform, options);
+  return ndaOperator(action, transform, options);
 }

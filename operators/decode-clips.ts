@@ -212,10 +212,7 @@ export function decodeClips(options: DecodeClipsOptions = {}): HoldingOperatorFu
   const maxFrames =
     options.maxFrames === undefined ? undefined : checkInteger(ACTION, 'maxFrames', options.maxFrames, 1, 10_000_000);
   const handler = resolveHandler(options.handler);
-  const seed =
-    mode === 'uniform' && options.seed === undefined
-      ? 0
-      : resolveSeed(ACTION, 'decodeClips', options.seed, options.onSeed);
+  const seed = mode === 'uniform' && options.seed === undefined ? 0 : resolveSeed(ACTION, options.seed, options.onSeed);
   const binaries = options.binaries ?? findFfmpegBinaries();
   const sampling: ClipSampling = { frames, stride, mode, clips };
   const span = clipSpan(sampling);

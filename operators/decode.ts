@@ -213,9 +213,9 @@ function fusedGeometry(options: DecodeOptions): ((sample: Sample) => Geometry) |
   if (flip !== undefined && (typeof flip !== 'object' || flip === null))
     throw typeError(ACTION, 'randomFlip must be an object', flip);
   const spec = crop ? resolveCropSpec(ACTION, crop.size, crop.pad) : undefined;
-  const cropSeed = crop ? resolveSeed(ACTION, 'decode randomCrop', crop.seed, crop.onSeed) : 0;
+  const cropSeed = crop ? resolveSeed(ACTION, crop.seed, crop.onSeed) : 0;
   const p = flip ? checkProbability(ACTION, 'randomFlip.p', flip.p ?? 0.5) : 0;
-  const flipSeed = flip ? resolveSeed(ACTION, 'decode randomFlip', flip.seed, flip.onSeed) : 0;
+  const flipSeed = flip ? resolveSeed(ACTION, flip.seed, flip.onSeed) : 0;
   return (sample) => ({
     crop: spec
       ? { spec, window: (H, W) => cropWindow(sampleRandom(cropSeed, 'random-crop', sample), H, W, spec) }

@@ -92,7 +92,7 @@ export function gaussianBlur(options: GaussianBlurOptions = {}): OperatorFunctio
   }
   const fields = checkFields(action, options.fields);
   const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'gaussianBlur', options.seed, options.onSeed);
+  const seed = resolveSeed(action, options.seed, options.onSeed);
   return imageStage({
     verb: 'blur',
     reason: 'gaussian-blur',

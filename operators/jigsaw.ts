@@ -43,5 +43,5 @@ export function jigsaw(options: JigsawOptions = {}): OperatorFunction<Batch, Bat
   checkOptionKeys('jigsaw', options, JIGSAW_KEYS);
   const action = 'create a jigsaw';
   const transform = jigsawTransform(transformOptionsOf(action, options, ['k', 'mode']));
-  return ndaOperator(action, 'jigsaw', transform, options);
+  return ndaOperator(action, transform, options);
 }

@@ -48,7 +48,7 @@ export function mixup(options: MixupOptions = {}): OperatorFunction<Batch, Mixup
   checkOptionKeys('mixup', options, MIXUP_KEYS);
   const action = 'create a mixup';
   const transform = mixupTransform(transformOptionsOf(action, options, ['alpha', 'lambda', 'partners']));
-  return ndaOperator(action, 'mixup', transform, options, (out, results) => {
+  return ndaOperator(action, transform, options, (out, results) => {
     out.__mixup__ = { lambda: results.values().next().value?.lambda };
   }) as OperatorFunction<Batch, MixupBatch>;
 }

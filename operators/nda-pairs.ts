@@ -172,7 +172,7 @@ export function ndaPairs(options: NdaPairsOptions): HoldingOperatorFunction<Batc
   const onSeed = options.onSeed;
   if (onSeed !== undefined && typeof onSeed !== 'function')
     throw typeError(ACTION, 'onSeed must be a function', onSeed);
-  const seed = resolveSeed(ACTION, 'ndaPairs', options.seed, onSeed);
+  const seed = resolveSeed(ACTION, options.seed, onSeed);
   const workersOption = options.workers ?? 'auto';
   if (workersOption !== 'auto') checkInteger(ACTION, 'workers', workersOption, 0, 256);
   const mainThreadMaxBytes = checkInteger(ACTION, 'mainThreadMaxBytes', options.mainThreadMaxBytes ?? 262_144, 0);

@@ -33,5 +33,5 @@ export function noise(options: NoiseOptions = {}): OperatorFunction<Batch, Batch
   checkOptionKeys('noise', options, NOISE_KEYS);
   const action = 'create a noise';
   const transform = noiseTransform(transformOptionsOf(action, options, ['range']));
-  return ndaOperator(action, 'noise', transform, options);
+  return ndaOperator(action, transform, options);
 }

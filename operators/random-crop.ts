@@ -68,7 +68,7 @@ export function randomCrop(options: RandomCropOptions): OperatorFunction<Sample,
   const spec = resolveCropSpec(action, options.size, options.pad);
   const fields = checkFields(action, options.fields);
   const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'randomCrop', options.seed, options.onSeed);
+  const seed = resolveSeed(action, options.seed, options.onSeed);
   return (source) =>
     new Observable<Sample>((subscriber) =>
       subscribeSource(source, subscriber, {

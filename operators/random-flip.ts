@@ -52,7 +52,7 @@ export interface RandomFlipOptions {
 export function randomFlip<S extends SampleIdentity = Sample>(options?: RandomFlipOptions): MonoTypeOperatorFunction<S>;
 export function randomFlip(options: RandomFlipOptions = {}): OperatorFunction<Sample, Sample> {
   checkOptionKeys('randomFlip', options, RANDOM_FLIP_KEYS);
-  const { p, direction, fields, handler, seed } = resolveFlip('create a random flip', 'randomFlip', options);
+  const { p, direction, fields, handler, seed } = resolveFlip('create a random flip', options);
   const flip = (image: Image): Image => {
     const [H, W, C] = image.shape;
     return { data: flipFrames(image.data, 1, H, W, C, direction), shape: [H, W, C] };

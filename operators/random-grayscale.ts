@@ -56,7 +56,7 @@ export function randomGrayscale<S extends SampleIdentity = Sample>(
 ): MonoTypeOperatorFunction<S>;
 export function randomGrayscale(options: RandomGrayscaleOptions = {}): OperatorFunction<Sample, Sample> {
   checkOptionKeys('randomGrayscale', options, RANDOM_GRAYSCALE_KEYS);
-  const { p, fields, handler, seed } = resolveGrayscale('create a random grayscale', 'randomGrayscale', options);
+  const { p, fields, handler, seed } = resolveGrayscale('create a random grayscale', options);
   return imageStage({
     verb: 'grayscale',
     reason: 'random-grayscale',

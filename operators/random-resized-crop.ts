@@ -72,11 +72,7 @@ export function randomResizedCrop<S extends SampleIdentity = Sample>(
 ): MonoTypeOperatorFunction<S>;
 export function randomResizedCrop(options: RandomResizedCropOptions): OperatorFunction<Sample, Sample> {
   checkOptionKeys('randomResizedCrop', options, RANDOM_RESIZED_CROP_KEYS);
-  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop(
-    'create a random resized crop',
-    'randomResizedCrop',
-    options,
-  );
+  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop('create a random resized crop', options);
   return imageStage({
     verb: 'crop',
     reason: 'random-resized-crop',

@@ -42,5 +42,5 @@ export function shift(options: ShiftOptions = {}): OperatorFunction<Batch, Batch
   checkOptionKeys('shift', options, SHIFT_KEYS);
   const action = 'create a shift';
   const transform = shiftTransform(transformOptionsOf(action, options, ['offset', 'mode']));
-  return ndaOperator(action, 'shift', transform, options);
+  return ndaOperator(action, transform, options);
 }

@@ -46,7 +46,7 @@ export function shuffle<T>(size: number, options: ShuffleOptions = {}): HoldingO
   const action = 'create a shuffle';
   checkInteger(action, 'size', size, 1);
   const initial = options.initial === undefined ? size : checkInteger(action, 'initial', options.initial, 1);
-  const seed = resolveSeed(action, 'shuffle', options.seed, options.onSeed);
+  const seed = resolveSeed(action, options.seed, options.onSeed);
   const op: MonoTypeOperatorFunction<T> = (source) =>
     new Observable<T>((subscriber) => {
       let buffer: ShuffleBuffer<T> | undefined = new ShuffleBuffer<T>(

@@ -50,7 +50,7 @@ export function stitch(options: StitchOptions = {}): OperatorFunction<Batch, Sti
   checkOptionKeys('stitch', options, STITCH_KEYS);
   const action = 'create a stitch';
   const transform = stitchTransform(transformOptionsOf(action, options, ['p', 'partners']));
-  return ndaOperator(action, 'stitch', transform, options, (out, results) => {
+  return ndaOperator(action, transform, options, (out, results) => {
     out.__stitch__ = { direction: results.values().next().value?.direction };
   }) as OperatorFunction<Batch, StitchBatch>;
 }

@@ -60,14 +60,13 @@ interface Applicable<R extends NdaResult> {
  */
 export function ndaOperator<R extends NdaResult>(
   action: string,
-  operatorName: string,
   transform: Applicable<R>,
   options: NdaOperatorOptions,
   record?: (out: Batch, results: ReadonlyMap<string, R>) => void,
 ): OperatorFunction<Batch, Batch> {
   const fields = resolveFields(action, options.field);
   const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, operatorName, options.seed, options.onSeed);
+  const seed = resolveSeed(action, options.seed, options.onSeed);
   const reason = transform.name;
   const what = `make ${transform.name} negatives`;
   return (source) =>
