@@ -3,6 +3,15 @@ import type { HoldingOperatorFunction } from '../sources/loader.js';
 import type { Sample, SampleIdentity } from '../sources/sample.js';
 import { AUGMENT_OPS, buildAugmentChain, type AugmentStep } from './internal/augment-worker.js';
 import { workerMap, type WorkerMapOptions } from './worker-map.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const AUGMENT_IN_WORKERS_KEYS = optionKeys<AugmentInWorkersOptions>({
+  concurrency: true,
+  threads: true,
+  ordered: true,
+  handler: true,
+  onPool: true,
+});
 
 export type { AugmentStep, AugmentStepOptions } from './internal/augment-worker.js';
 
@@ -71,6 +80,7 @@ export function augmentInWorkers(
   chain: readonly AugmentStep[],
   options: AugmentInWorkersOptions = {},
 ): HoldingOperatorFunction<Sample, Sample> {
+  checkOptionKeys('augmentInWorkers', options, AUGMENT_IN_WORKERS_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const steps = checkChain(chain);
   buildAugmentChain(steps); // each operator validates its options here, at declaration

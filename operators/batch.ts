@@ -16,6 +16,9 @@ import {
 import type { BatchOf, UncollatedBatchOf } from './batch-of.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const BATCH_KEYS = optionKeys<BatchOptions>({ partial: true, collate: true, handler: true });
 
 /** Options of {@link batch}. */
 export interface BatchOptions {
@@ -89,6 +92,7 @@ export function batch<T = Sample, const O extends BatchOptions = Record<never, n
   options?: O,
 ): HoldingOperatorFunction<T, O extends { readonly collate: false } ? UncollatedBatchOf<T> : BatchOf<T>>;
 export function batch(size: number, options: BatchOptions = {}): HoldingOperatorFunction<never, unknown> {
+  checkOptionKeys('batch', options, BATCH_KEYS);
   const action = 'create a batch';
   checkInteger(action, 'size', size, 1);
   const partial = options.partial ?? true;

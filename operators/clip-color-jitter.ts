@@ -6,6 +6,19 @@ import type { ColorJitterOptions } from './color-jitter.js';
 import { drawJitter, jitterFrames } from './internal/clip-jitter.js';
 import { clipStage } from './internal/clip-stage.js';
 import { resolveColorJitter } from './internal/resolve-color-jitter.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const CLIP_COLOR_JITTER_KEYS = optionKeys<ClipColorJitterOptions>({
+  fields: true,
+  handler: true,
+  seed: true,
+  onSeed: true,
+  p: true,
+  brightness: true,
+  contrast: true,
+  saturation: true,
+  hue: true,
+});
 
 /**
  * Options of {@link clipColorJitter}: those of {@link colorJitter} (`brightness`, `contrast`,
@@ -48,11 +61,8 @@ export function clipColorJitter<S extends SampleIdentity = Sample>(
   options?: ClipColorJitterOptions,
 ): MonoTypeOperatorFunction<S>;
 export function clipColorJitter(options: ClipColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
-  const { ranges, p, fields, handler, seed, active } = resolveColorJitter(
-    'create a clip color jitter',
-    'clipColorJitter',
-    options,
-  );
+  checkOptionKeys('clipColorJitter', options, CLIP_COLOR_JITTER_KEYS);
+  const { ranges, p, fields, handler, seed, active } = resolveColorJitter('create a clip color jitter', options);
   return clipStage({
     verb: 'jitter the colours of',
     name: 'clip-color-jitter',

@@ -6,6 +6,16 @@ import { clipStage } from './internal/clip-stage.js';
 import { flipFrames } from './image/flip-frames.js';
 import { resolveFlip } from './internal/resolve-flip.js';
 import type { RandomFlipOptions } from './random-flip.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const CLIP_RANDOM_FLIP_KEYS = optionKeys<ClipRandomFlipOptions>({
+  fields: true,
+  handler: true,
+  seed: true,
+  onSeed: true,
+  p: true,
+  direction: true,
+});
 
 /**
  * Options of {@link clipRandomFlip}: those of {@link randomFlip} (`p`, `direction`, `seed`,
@@ -44,7 +54,8 @@ export function clipRandomFlip<S extends SampleIdentity = Sample>(
   options?: ClipRandomFlipOptions,
 ): MonoTypeOperatorFunction<S>;
 export function clipRandomFlip(options: ClipRandomFlipOptions = {}): OperatorFunction<Sample, Sample> {
-  const { p, direction, fields, handler, seed } = resolveFlip('create a clip random flip', 'clipRandomFlip', options);
+  checkOptionKeys('clipRandomFlip', options, CLIP_RANDOM_FLIP_KEYS);
+  const { p, direction, fields, handler, seed } = resolveFlip('create a clip random flip', options);
   const flip = (clip: VideoClip): VideoClip => {
     const [T, H, W, C] = clip.shape;
     return { ...clip, data: flipFrames(clip.data, T, H, W, C, direction), shape: [T, H, W, C] };

@@ -6,6 +6,15 @@ import { clipStage } from './internal/clip-stage.js';
 import { grayscale3 } from './image/color-ops.js';
 import { resolveGrayscale } from './internal/resolve-grayscale.js';
 import type { RandomGrayscaleOptions } from './random-grayscale.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const CLIP_RANDOM_GRAYSCALE_KEYS = optionKeys<ClipRandomGrayscaleOptions>({
+  fields: true,
+  handler: true,
+  seed: true,
+  onSeed: true,
+  p: true,
+});
 
 /**
  * Options of {@link clipRandomGrayscale}: those of {@link randomGrayscale} (`p`, `seed`, `onSeed`,
@@ -42,11 +51,8 @@ export function clipRandomGrayscale<S extends SampleIdentity = Sample>(
   options?: ClipRandomGrayscaleOptions,
 ): MonoTypeOperatorFunction<S>;
 export function clipRandomGrayscale(options: ClipRandomGrayscaleOptions = {}): OperatorFunction<Sample, Sample> {
-  const { p, fields, handler, seed } = resolveGrayscale(
-    'create a clip random grayscale',
-    'clipRandomGrayscale',
-    options,
-  );
+  checkOptionKeys('clipRandomGrayscale', options, CLIP_RANDOM_GRAYSCALE_KEYS);
+  const { p, fields, handler, seed } = resolveGrayscale('create a clip random grayscale', options);
   return clipStage({
     verb: 'grayscale',
     name: 'clip-random-grayscale',

@@ -7,6 +7,17 @@ import { resizedCropBox } from './internal/resized-crop-box.js';
 import { resizeBilinear } from './image/resize.js';
 import { resolveResizedCrop } from './internal/resolve-resized-crop.js';
 import type { RandomResizedCropOptions } from './random-resized-crop.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const CLIP_RANDOM_RESIZED_CROP_KEYS = optionKeys<ClipRandomResizedCropOptions>({
+  fields: true,
+  handler: true,
+  size: true,
+  scale: true,
+  ratio: true,
+  seed: true,
+  onSeed: true,
+});
 
 /**
  * Options of {@link clipRandomResizedCrop}: those of {@link randomResizedCrop} (`size`, `scale`,
@@ -45,9 +56,9 @@ export function clipRandomResizedCrop<S extends SampleIdentity = Sample>(
   options: ClipRandomResizedCropOptions,
 ): MonoTypeOperatorFunction<S>;
 export function clipRandomResizedCrop(options: ClipRandomResizedCropOptions): OperatorFunction<Sample, Sample> {
+  checkOptionKeys('clipRandomResizedCrop', options, CLIP_RANDOM_RESIZED_CROP_KEYS);
   const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop(
     'create a clip random resized crop',
-    'clipRandomResizedCrop',
     options,
   );
   return clipStage({

@@ -5,6 +5,19 @@ import { drawJitter, jitterFrames, type JitterDraw } from './internal/clip-jitte
 import { imageStage } from './internal/image-stage.js';
 import { resolveColorJitter } from './internal/resolve-color-jitter.js';
 import { sampleRandom } from './internal/sample-random.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const COLOR_JITTER_KEYS = optionKeys<ColorJitterOptions>({
+  brightness: true,
+  contrast: true,
+  saturation: true,
+  hue: true,
+  p: true,
+  seed: true,
+  fields: true,
+  handler: true,
+  onSeed: true,
+});
 
 /** Options of {@link colorJitter} (and, but for `fields` and `handler`, of {@link clipColorJitter}). */
 export interface ColorJitterOptions {
@@ -63,11 +76,8 @@ export function colorJitter<S extends SampleIdentity = Sample>(
   options?: ColorJitterOptions,
 ): MonoTypeOperatorFunction<S>;
 export function colorJitter(options: ColorJitterOptions = {}): OperatorFunction<Sample, Sample> {
-  const { ranges, p, fields, handler, seed, active } = resolveColorJitter(
-    'create a color jitter',
-    'colorJitter',
-    options,
-  );
+  checkOptionKeys('colorJitter', options, COLOR_JITTER_KEYS);
+  const { ranges, p, fields, handler, seed, active } = resolveColorJitter('create a color jitter', options);
   return imageStage({
     verb: 'jitter the colours of',
     reason: 'color-jitter',

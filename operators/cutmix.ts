@@ -2,6 +2,16 @@ import type { OperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { cutmixTransform, type CutmixBox, type CutmixTransformOptions } from './internal/nda-cutmix.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const CUTMIX_KEYS = optionKeys<CutmixOptions>({
+  beta: true,
+  partners: true,
+  field: true,
+  seed: true,
+  handler: true,
+  onSeed: true,
+});
 
 export {
   cutmixTransform,
@@ -41,9 +51,10 @@ export type CutmixBatch<B extends Batch = Batch> = B & {
  */
 export function cutmix<B extends Batch = Batch>(options?: CutmixOptions): OperatorFunction<B, CutmixBatch<B>>;
 export function cutmix(options: CutmixOptions = {}): OperatorFunction<Batch, CutmixBatch> {
+  checkOptionKeys('cutmix', options, CUTMIX_KEYS);
   const action = 'create a cutmix';
   const transform = cutmixTransform(transformOptionsOf(action, options, ['beta', 'partners']));
-  return ndaOperator(action, 'cutmix', transform, options, (out, results) => {
+  return ndaOperator(action, transform, options, (out, results) => {
     const boxes: Record<string, CutmixBox> = {};
     for (const [field, r] of results) boxes[field] = r.box;
     out.__cutmix__ = { lambda: results.values().next().value?.lambda, boxes };

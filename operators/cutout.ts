@@ -2,6 +2,9 @@ import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { cutoutTransform, type CutoutTransformOptions } from './internal/nda-cutout.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const CUTOUT_KEYS = optionKeys<CutoutOptions>({ size: true, field: true, seed: true, handler: true, onSeed: true });
 
 export {
   cutoutTransform,
@@ -29,7 +32,8 @@ export interface CutoutOptions extends CutoutTransformOptions, NdaOperatorOption
  */
 export function cutout<B extends Batch = Batch>(options?: CutoutOptions): MonoTypeOperatorFunction<B>;
 export function cutout(options: CutoutOptions = {}): OperatorFunction<Batch, Batch> {
+  checkOptionKeys('cutout', options, CUTOUT_KEYS);
   const action = 'create a cutout';
   const transform = cutoutTransform(transformOptionsOf(action, options, ['size']));
-  return ndaOperator(action, 'cutout', transform, options);
+  return ndaOperator(action, transform, options);
 }

@@ -11,6 +11,28 @@ import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
 import { subscribeSource } from './internal/subscribe-source.js';
 import { parallelMap } from './parallel-map.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const DECODE_CLIPS_KEYS = optionKeys<DecodeClipsOptions>({
+  field: true,
+  into: true,
+  frames: true,
+  stride: true,
+  fps: true,
+  size: true,
+  crop: true,
+  scaler: true,
+  mode: true,
+  clips: true,
+  short: true,
+  seed: true,
+  onSeed: true,
+  concurrency: true,
+  threads: true,
+  maxFrames: true,
+  handler: true,
+  binaries: true,
+});
 
 type VideoExtension = 'mp4' | 'avi' | 'webm' | 'mkv' | 'mov';
 
@@ -160,6 +182,7 @@ export function decodeClips<
   },
 ): HoldingOperatorFunction<S, ClipsSample<S, Field, Into, ClipTuple<ClipCount<Mode, N>>>>;
 export function decodeClips(options: DecodeClipsOptions = {}): HoldingOperatorFunction<never, unknown> {
+  checkOptionKeys('decodeClips', options, DECODE_CLIPS_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const field = options.field;
   if (field !== undefined && (typeof field !== 'string' || field === ''))
@@ -189,10 +212,7 @@ export function decodeClips(options: DecodeClipsOptions = {}): HoldingOperatorFu
   const maxFrames =
     options.maxFrames === undefined ? undefined : checkInteger(ACTION, 'maxFrames', options.maxFrames, 1, 10_000_000);
   const handler = resolveHandler(options.handler);
-  const seed =
-    mode === 'uniform' && options.seed === undefined
-      ? 0
-      : resolveSeed(ACTION, 'decodeClips', options.seed, options.onSeed);
+  const seed = mode === 'uniform' && options.seed === undefined ? 0 : resolveSeed(ACTION, options.seed, options.onSeed);
   const binaries = options.binaries ?? findFfmpegBinaries();
   const sampling: ClipSampling = { frames, stride, mode, clips };
   const span = clipSpan(sampling);

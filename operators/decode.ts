@@ -13,6 +13,21 @@ import { cropWindow, resolveCropSpec } from './internal/crop-window.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
 import { jpegTurbo, jpegTurboLoadError, type JpegTurbo } from './image/jpeg-turbo.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const DECODE_KEYS = optionKeys<DecodeOptions>({
+  image: true,
+  maxPixels: true,
+  maxGunzipBytes: true,
+  concurrency: true,
+  sharpConcurrency: true,
+  fastPngMaxPixels: true,
+  jpegDecoder: true,
+  decoders: true,
+  handler: true,
+  randomCrop: true,
+  randomFlip: true,
+});
 
 export type { FieldDecoder } from './internal/decode-fields.js';
 
@@ -149,6 +164,7 @@ const MODES: readonly ImageMode[] = ['keep', 'rgb', 'gray'];
 export function decode<S extends SampleIdentity = Sample, D extends Decoders = Record<never, never>>(
   options: DecodeOptions & { readonly decoders?: D } = {},
 ): HoldingOperatorFunction<S, DecodedSample<S, D>> {
+  checkOptionKeys('decode', options, DECODE_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const mode = options.image ?? 'keep';
   if (!MODES.includes(mode)) throw rangeError(ACTION, `image must be one of ${MODES.join(', ')}`, mode);
@@ -228,9 +244,9 @@ function fusedGeometry(options: DecodeOptions): ((sample: Sample) => Geometry) |
   if (flip !== undefined && (typeof flip !== 'object' || flip === null))
     throw typeError(ACTION, 'randomFlip must be an object', flip);
   const spec = crop ? resolveCropSpec(ACTION, crop.size, crop.pad) : undefined;
-  const cropSeed = crop ? resolveSeed(ACTION, 'decode randomCrop', crop.seed, crop.onSeed) : 0;
+  const cropSeed = crop ? resolveSeed(ACTION, crop.seed, crop.onSeed) : 0;
   const p = flip ? checkProbability(ACTION, 'randomFlip.p', flip.p ?? 0.5) : 0;
-  const flipSeed = flip ? resolveSeed(ACTION, 'decode randomFlip', flip.seed, flip.onSeed) : 0;
+  const flipSeed = flip ? resolveSeed(ACTION, flip.seed, flip.onSeed) : 0;
   return (sample) => ({
     crop: spec
       ? { spec, window: (H, W) => cropWindow(sampleRandom(cropSeed, 'random-crop', sample), H, W, spec) }

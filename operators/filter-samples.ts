@@ -4,6 +4,9 @@ import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/
 import { settleSkipped } from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const FILTER_SAMPLES_KEYS = optionKeys<FilterSamplesOptions>({ reason: true, handler: true });
 
 /** Options of {@link filterSamples}. */
 export interface FilterSamplesOptions {
@@ -47,6 +50,7 @@ export function filterSamples<T>(
   predicate: (item: T, index: number) => boolean,
   options: FilterSamplesOptions = {},
 ): MonoTypeOperatorFunction<T> {
+  checkOptionKeys('filterSamples', options, FILTER_SAMPLES_KEYS);
   if (typeof predicate !== 'function')
     throw typeError('create filterSamples', 'predicate must be a function', predicate);
   const reason = options.reason ?? 'filtered';

@@ -7,6 +7,17 @@ import { checkFields } from './internal/check-fields.js';
 import { checkInterval, checkNumber, checkProbability, imageStage } from './internal/image-stage.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const GAUSSIAN_BLUR_KEYS = optionKeys<GaussianBlurOptions>({
+  sigma: true,
+  p: true,
+  kernelSize: true,
+  seed: true,
+  fields: true,
+  handler: true,
+  onSeed: true,
+});
 
 /** Options of {@link gaussianBlur}. */
 export interface GaussianBlurOptions {
@@ -64,6 +75,7 @@ export function gaussianBlur<S extends SampleIdentity = Sample>(
   options?: GaussianBlurOptions,
 ): MonoTypeOperatorFunction<S>;
 export function gaussianBlur(options: GaussianBlurOptions = {}): OperatorFunction<Sample, Sample> {
+  checkOptionKeys('gaussianBlur', options, GAUSSIAN_BLUR_KEYS);
   const action = 'create a gaussian blur';
   if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
   const given = options.sigma ?? [0.1, 2.0];
@@ -80,7 +92,7 @@ export function gaussianBlur(options: GaussianBlurOptions = {}): OperatorFunctio
   }
   const fields = checkFields(action, options.fields);
   const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'gaussianBlur', options.seed, options.onSeed);
+  const seed = resolveSeed(action, options.seed, options.onSeed);
   return imageStage({
     verb: 'blur',
     reason: 'gaussian-blur',

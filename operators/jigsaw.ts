@@ -2,6 +2,16 @@ import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { jigsawTransform, type JigsawTransformOptions } from './internal/nda-jigsaw.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const JIGSAW_KEYS = optionKeys<JigsawOptions>({
+  k: true,
+  mode: true,
+  field: true,
+  seed: true,
+  handler: true,
+  onSeed: true,
+});
 
 export {
   jigsawTransform,
@@ -30,7 +40,8 @@ export interface JigsawOptions extends JigsawTransformOptions, NdaOperatorOption
  */
 export function jigsaw<B extends Batch = Batch>(options?: JigsawOptions): MonoTypeOperatorFunction<B>;
 export function jigsaw(options: JigsawOptions = {}): OperatorFunction<Batch, Batch> {
+  checkOptionKeys('jigsaw', options, JIGSAW_KEYS);
   const action = 'create a jigsaw';
   const transform = jigsawTransform(transformOptionsOf(action, options, ['k', 'mode']));
-  return ndaOperator(action, 'jigsaw', transform, options);
+  return ndaOperator(action, transform, options);
 }

@@ -5,6 +5,9 @@ import { carryLineage, type Sample, type SampleIdentity } from '../sources/sampl
 import type { FieldOf, IdentityOf } from './internal/field-types.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const KEEP_FIELDS_KEYS = optionKeys<KeepFieldsOptions>({ handler: true });
 
 const ACTION = 'keep fields';
 
@@ -53,6 +56,7 @@ export function keepFields(
   const last = fields[fields.length - 1];
   const options: KeepFieldsOptions =
     typeof last === 'object' && last !== null ? (fields.pop() as KeepFieldsOptions) : {};
+  checkOptionKeys('keepFields', options, KEEP_FIELDS_KEYS);
   const names = fields as string[];
   if (names.length === 0) throw rangeError(ACTION, 'at least one field must be named', names);
   for (const f of names) {

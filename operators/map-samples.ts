@@ -4,6 +4,9 @@ import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/
 import { carryIdentity } from './internal/carry-identity.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const MAP_SAMPLES_KEYS = optionKeys<MapSamplesOptions>({ handler: true });
 
 /** Options of {@link mapSamples}. */
 export interface MapSamplesOptions {
@@ -61,6 +64,7 @@ export function mapSamples<In, Out>(
   fn: (item: In, index: number) => Out,
   options: MapSamplesOptions = {},
 ): OperatorFunction<In, Out> {
+  checkOptionKeys('mapSamples', options, MAP_SAMPLES_KEYS);
   if (typeof fn !== 'function') throw typeError('create mapSamples', 'fn must be a function', fn);
   const handler = resolveHandler(options.handler);
   return (source) =>

@@ -2,6 +2,17 @@ import type { OperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { mixupTransform, type MixupTransformOptions } from './internal/nda-mixup.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const MIXUP_KEYS = optionKeys<MixupOptions>({
+  alpha: true,
+  lambda: true,
+  partners: true,
+  field: true,
+  seed: true,
+  handler: true,
+  onSeed: true,
+});
 
 export {
   mixupTransform,
@@ -34,9 +45,10 @@ export type MixupBatch<B extends Batch = Batch> = B & { __partner__: string[]; _
  */
 export function mixup<B extends Batch = Batch>(options?: MixupOptions): OperatorFunction<B, MixupBatch<B>>;
 export function mixup(options: MixupOptions = {}): OperatorFunction<Batch, MixupBatch> {
+  checkOptionKeys('mixup', options, MIXUP_KEYS);
   const action = 'create a mixup';
   const transform = mixupTransform(transformOptionsOf(action, options, ['alpha', 'lambda', 'partners']));
-  return ndaOperator(action, 'mixup', transform, options, (out, results) => {
+  return ndaOperator(action, transform, options, (out, results) => {
     out.__mixup__ = { lambda: results.values().next().value?.lambda };
   }) as OperatorFunction<Batch, MixupBatch>;
 }

@@ -8,7 +8,6 @@ import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
 import { Random } from '../sources/random.js';
 import { LINEAGE, carryLineage, lineagesOf, type Batch, type ImageBatch, type Lineage } from '../sources/sample.js';
 import type { NdaContext, NdaTransform } from './internal/nda-transform.js';
-import { checkOptionKeys } from './internal/nda-checks.js';
 import { createNdaTransform } from './internal/nda-transforms.js';
 import type { NdaAnswer, NdaTask } from './internal/nda-worker.js';
 import { resolveSeed } from './internal/resolve-seed.js';
@@ -16,6 +15,21 @@ import { handleStageError } from './internal/stage-error.js';
 import { slotStage, type Slot } from './internal/slot-stage.js';
 import { poolExecArgv } from './internal/pool-exec-argv.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const NDA_PAIRS_KEYS = optionKeys<NdaPairsOptions>({
+  transforms: true,
+  field: true,
+  seed: true,
+  onSeed: true,
+  workers: true,
+  mainThreadMaxBytes: true,
+  concurrency: true,
+  ordered: true,
+  batchSize: true,
+  handler: true,
+  onPool: true,
+});
 
 /** One NDA transform of an {@link ndaPairs} mixture: by registry name (with options), or built. */
 export interface NdaChoice {
@@ -119,20 +133,7 @@ interface Resolved {
 }
 
 const ACTION = 'create ndaPairs';
-const OPTION_KEYS = [
-  'transforms',
-  'field',
-  'seed',
-  'onSeed',
-  'workers',
-  'mainThreadMaxBytes',
-  'concurrency',
-  'ordered',
-  'batchSize',
-  'handler',
-  'onPool',
-];
-const CHOICE_KEYS = ['name', 'options', 'transform', 'weight'];
+const CHOICE_KEYS = optionKeys<NdaChoice>({ name: true, options: true, transform: true, weight: true });
 
 /**
  * Turns a stream of batches (from `batch(n)`) into `{ real, negative }` pairs for negative data
@@ -160,9 +161,9 @@ const CHOICE_KEYS = ['name', 'options', 'transform', 'weight'];
  */
 export function ndaPairs<B extends Batch = Batch>(options: NdaPairsOptions): HoldingOperatorFunction<B, NdaPair<B>>;
 export function ndaPairs(options: NdaPairsOptions): HoldingOperatorFunction<Batch, NdaPair> {
+  checkOptionKeys('ndaPairs', options, NDA_PAIRS_KEYS);
   if (typeof options !== 'object' || options === null)
     throw typeError(ACTION, 'options must be an object with transforms', options);
-  checkOptionKeys(ACTION, options, OPTION_KEYS);
   const choices = resolveTransforms(options.transforms);
   const total = choices.reduce((s, c) => s + c.weight, 0);
   const field = options.field;
@@ -171,7 +172,7 @@ export function ndaPairs(options: NdaPairsOptions): HoldingOperatorFunction<Batc
   const onSeed = options.onSeed;
   if (onSeed !== undefined && typeof onSeed !== 'function')
     throw typeError(ACTION, 'onSeed must be a function', onSeed);
-  const seed = resolveSeed(ACTION, 'ndaPairs', options.seed, onSeed);
+  const seed = resolveSeed(ACTION, options.seed, onSeed);
   const workersOption = options.workers ?? 'auto';
   if (workersOption !== 'auto') checkInteger(ACTION, 'workers', workersOption, 0, 256);
   const mainThreadMaxBytes = checkInteger(ACTION, 'mainThreadMaxBytes', options.mainThreadMaxBytes ?? 262_144, 0);
@@ -355,7 +356,7 @@ function resolveTransforms(spec: unknown): Resolved[] {
       throw typeError(ACTION, 'each transform must be a name, a transform, or {name, options, weight}', s);
     if (typeof (s as NdaTransform).apply === 'function')
       return { transform: s as NdaTransform, portable: rebuilds(s as NdaTransform), weight: 1 };
-    checkOptionKeys(ACTION, s, CHOICE_KEYS);
+    checkOptionKeys('ndaPairs', s, CHOICE_KEYS, 'a transforms entry');
     const c = s as NdaChoice;
     const weight = c.weight ?? 1;
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0)

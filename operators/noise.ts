@@ -2,6 +2,9 @@ import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { noiseTransform, type NoiseTransformOptions } from './internal/nda-noise.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const NOISE_KEYS = optionKeys<NoiseOptions>({ range: true, field: true, seed: true, handler: true, onSeed: true });
 
 export {
   noiseTransform,
@@ -27,7 +30,8 @@ export interface NoiseOptions extends NoiseTransformOptions, NdaOperatorOptions 
  */
 export function noise<B extends Batch = Batch>(options?: NoiseOptions): MonoTypeOperatorFunction<B>;
 export function noise(options: NoiseOptions = {}): OperatorFunction<Batch, Batch> {
+  checkOptionKeys('noise', options, NOISE_KEYS);
   const action = 'create a noise';
   const transform = noiseTransform(transformOptionsOf(action, options, ['range']));
-  return ndaOperator(action, 'noise', transform, options);
+  return ndaOperator(action, transform, options);
 }

@@ -4,6 +4,15 @@ import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/
 import type { Image, Sample, SampleIdentity } from '../sources/sample.js';
 import { checkFields } from './internal/check-fields.js';
 import { checkNumber, imageStage } from './internal/image-stage.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const NORMALIZE_KEYS = optionKeys<NormalizeOptions>({
+  mean: true,
+  std: true,
+  scale: true,
+  fields: true,
+  handler: true,
+});
 
 /** Options of {@link normalize}. */
 export interface NormalizeOptions {
@@ -42,6 +51,7 @@ export interface NormalizeOptions {
  */
 export function normalize<S extends SampleIdentity = Sample>(options: NormalizeOptions): MonoTypeOperatorFunction<S>;
 export function normalize(options: NormalizeOptions): OperatorFunction<Sample, Sample> {
+  checkOptionKeys('normalize', options, NORMALIZE_KEYS);
   const action = 'create a normalize';
   if (typeof options !== 'object' || options === null)
     throw typeError(action, 'options must be an object with mean and std', options);

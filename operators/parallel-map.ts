@@ -5,6 +5,15 @@ import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
 import { carryIdentity } from './internal/carry-identity.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const PARALLEL_MAP_KEYS = optionKeys<ParallelMapOptions>({
+  concurrency: true,
+  ordered: true,
+  reorderWindow: true,
+  handler: true,
+  maxQueued: true,
+});
 
 /**
  * The function {@link parallelMap} applies: the item, its 0-based index in this subscription, and
@@ -100,6 +109,7 @@ function isThenable<R>(value: unknown): value is PromiseLike<R> {
  * @see decode, which decodes with a parallelMap inside.
  */
 export function parallelMap<T, R>(fn: ParallelMapFn<T, R>, options: ParallelMapOptions): HoldingOperatorFunction<T, R> {
+  checkOptionKeys('parallelMap', options, PARALLEL_MAP_KEYS);
   if (typeof fn !== 'function') throw typeError(ACTION, 'fn must be a function', fn);
   if (typeof options !== 'object' || options === null)
     throw typeError(ACTION, 'options must be an object with a concurrency', options);

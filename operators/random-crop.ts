@@ -8,6 +8,16 @@ import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const RANDOM_CROP_KEYS = optionKeys<RandomCropOptions>({
+  size: true,
+  seed: true,
+  pad: true,
+  fields: true,
+  handler: true,
+  onSeed: true,
+});
 
 /** Options of {@link randomCrop}. */
 export interface RandomCropOptions {
@@ -51,13 +61,14 @@ export interface RandomCropOptions {
  */
 export function randomCrop<S extends SampleIdentity = Sample>(options: RandomCropOptions): MonoTypeOperatorFunction<S>;
 export function randomCrop(options: RandomCropOptions): OperatorFunction<Sample, Sample> {
+  checkOptionKeys('randomCrop', options, RANDOM_CROP_KEYS);
   const action = 'create a random crop';
   if (typeof options !== 'object' || options === null)
     throw typeError(action, 'options must be an object with a size', options);
   const spec = resolveCropSpec(action, options.size, options.pad);
   const fields = checkFields(action, options.fields);
   const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, 'randomCrop', options.seed, options.onSeed);
+  const seed = resolveSeed(action, options.seed, options.onSeed);
   return (source) =>
     new Observable<Sample>((subscriber) =>
       subscribeSource(source, subscriber, {

@@ -5,6 +5,16 @@ import { flipFrames } from './image/flip-frames.js';
 import { imageStage } from './internal/image-stage.js';
 import { resolveFlip } from './internal/resolve-flip.js';
 import { sampleRandom } from './internal/sample-random.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const RANDOM_FLIP_KEYS = optionKeys<RandomFlipOptions>({
+  p: true,
+  direction: true,
+  seed: true,
+  fields: true,
+  handler: true,
+  onSeed: true,
+});
 
 /** Options of {@link randomFlip} (and, but for `fields` and `handler`, of {@link clipRandomFlip}). */
 export interface RandomFlipOptions {
@@ -41,7 +51,8 @@ export interface RandomFlipOptions {
  */
 export function randomFlip<S extends SampleIdentity = Sample>(options?: RandomFlipOptions): MonoTypeOperatorFunction<S>;
 export function randomFlip(options: RandomFlipOptions = {}): OperatorFunction<Sample, Sample> {
-  const { p, direction, fields, handler, seed } = resolveFlip('create a random flip', 'randomFlip', options);
+  checkOptionKeys('randomFlip', options, RANDOM_FLIP_KEYS);
+  const { p, direction, fields, handler, seed } = resolveFlip('create a random flip', options);
   const flip = (image: Image): Image => {
     const [H, W, C] = image.shape;
     return { data: flipFrames(image.data, 1, H, W, C, direction), shape: [H, W, C] };

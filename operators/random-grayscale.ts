@@ -5,6 +5,15 @@ import { grayscale3 } from './image/color-ops.js';
 import { imageStage } from './internal/image-stage.js';
 import { resolveGrayscale } from './internal/resolve-grayscale.js';
 import { sampleRandom } from './internal/sample-random.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const RANDOM_GRAYSCALE_KEYS = optionKeys<RandomGrayscaleOptions>({
+  p: true,
+  seed: true,
+  fields: true,
+  handler: true,
+  onSeed: true,
+});
 
 /** Options of {@link randomGrayscale} (and, but for `fields` and `handler`, of {@link clipRandomGrayscale}). */
 export interface RandomGrayscaleOptions {
@@ -46,7 +55,8 @@ export function randomGrayscale<S extends SampleIdentity = Sample>(
   options?: RandomGrayscaleOptions,
 ): MonoTypeOperatorFunction<S>;
 export function randomGrayscale(options: RandomGrayscaleOptions = {}): OperatorFunction<Sample, Sample> {
-  const { p, fields, handler, seed } = resolveGrayscale('create a random grayscale', 'randomGrayscale', options);
+  checkOptionKeys('randomGrayscale', options, RANDOM_GRAYSCALE_KEYS);
+  const { p, fields, handler, seed } = resolveGrayscale('create a random grayscale', options);
   return imageStage({
     verb: 'grayscale',
     reason: 'random-grayscale',

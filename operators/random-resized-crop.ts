@@ -6,6 +6,17 @@ import { resizedCropBox } from './internal/resized-crop-box.js';
 import { resizeBilinear } from './image/resize.js';
 import { resolveResizedCrop } from './internal/resolve-resized-crop.js';
 import { sampleRandom } from './internal/sample-random.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const RANDOM_RESIZED_CROP_KEYS = optionKeys<RandomResizedCropOptions>({
+  size: true,
+  scale: true,
+  ratio: true,
+  seed: true,
+  fields: true,
+  handler: true,
+  onSeed: true,
+});
 
 /** Options of {@link randomResizedCrop} (and, but for `fields` and `handler`, of {@link clipRandomResizedCrop}, per frame). */
 export interface RandomResizedCropOptions {
@@ -60,11 +71,8 @@ export function randomResizedCrop<S extends SampleIdentity = Sample>(
   options: RandomResizedCropOptions,
 ): MonoTypeOperatorFunction<S>;
 export function randomResizedCrop(options: RandomResizedCropOptions): OperatorFunction<Sample, Sample> {
-  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop(
-    'create a random resized crop',
-    'randomResizedCrop',
-    options,
-  );
+  checkOptionKeys('randomResizedCrop', options, RANDOM_RESIZED_CROP_KEYS);
+  const { h, w, scale, ratio, fields, handler, seed } = resolveResizedCrop('create a random resized crop', options);
   return imageStage({
     verb: 'crop',
     reason: 'random-resized-crop',

@@ -5,6 +5,9 @@ import { carryLineage, type Sample, type SampleIdentity } from '../sources/sampl
 import type { Alternatives, IdentityOf, SpecField } from './internal/field-types.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const RENAME_KEYS = optionKeys<RenameOptions>({ keep: true, handler: true });
 
 /** Options of {@link rename}. */
 export interface RenameOptions {
@@ -57,6 +60,7 @@ export function rename(
   mapping: Readonly<Record<string, string>>,
   options: RenameOptions = {},
 ): OperatorFunction<Sample, Sample> {
+  checkOptionKeys('rename', options, RENAME_KEYS);
   const action = 'rename fields';
   if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping))
     throw typeError(action, 'the mapping must be an object { newName: "old;alt" }', mapping);

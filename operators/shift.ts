@@ -2,6 +2,16 @@ import type { OperatorFunction, MonoTypeOperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 import { shiftTransform, type ShiftTransformOptions } from './internal/nda-shift.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const SHIFT_KEYS = optionKeys<ShiftOptions>({
+  offset: true,
+  mode: true,
+  field: true,
+  seed: true,
+  handler: true,
+  onSeed: true,
+});
 
 export {
   shiftTransform,
@@ -29,7 +39,8 @@ export interface ShiftOptions extends ShiftTransformOptions, NdaOperatorOptions 
  */
 export function shift<B extends Batch = Batch>(options?: ShiftOptions): MonoTypeOperatorFunction<B>;
 export function shift(options: ShiftOptions = {}): OperatorFunction<Batch, Batch> {
+  checkOptionKeys('shift', options, SHIFT_KEYS);
   const action = 'create a shift';
   const transform = shiftTransform(transformOptionsOf(action, options, ['offset', 'mode']));
-  return ndaOperator(action, 'shift', transform, options);
+  return ndaOperator(action, transform, options);
 }

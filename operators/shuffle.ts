@@ -5,6 +5,9 @@ import { Random } from '../sources/random.js';
 import { ShuffleBuffer } from '../sources/shuffle-buffer.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const SHUFFLE_KEYS = optionKeys<ShuffleOptions>({ initial: true, seed: true, onSeed: true });
 
 /** Options of {@link shuffle}. */
 export interface ShuffleOptions {
@@ -39,10 +42,11 @@ export interface ShuffleOptions {
  * createLoader(source, decode(), unbatch(), shuffle(1000, { seed: 7 }), batch(64));
  */
 export function shuffle<T>(size: number, options: ShuffleOptions = {}): HoldingOperatorFunction<T, T> {
+  checkOptionKeys('shuffle', options, SHUFFLE_KEYS);
   const action = 'create a shuffle';
   checkInteger(action, 'size', size, 1);
   const initial = options.initial === undefined ? size : checkInteger(action, 'initial', options.initial, 1);
-  const seed = resolveSeed(action, 'shuffle', options.seed, options.onSeed);
+  const seed = resolveSeed(action, options.seed, options.onSeed);
   const op: MonoTypeOperatorFunction<T> = (source) =>
     new Observable<T>((subscriber) => {
       let buffer: ShuffleBuffer<T> | undefined = new ShuffleBuffer<T>(

@@ -2,6 +2,16 @@ import type { OperatorFunction } from 'rxjs';
 import type { Batch } from '../sources/sample.js';
 import { ndaOperator, transformOptionsOf, type NdaOperatorOptions } from './internal/nda-operator.js';
 import { stitchTransform, type StitchDirection, type StitchTransformOptions } from './internal/nda-stitch.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const STITCH_KEYS = optionKeys<StitchOptions>({
+  p: true,
+  partners: true,
+  field: true,
+  seed: true,
+  handler: true,
+  onSeed: true,
+});
 
 export {
   stitchTransform,
@@ -37,9 +47,10 @@ export type StitchBatch<B extends Batch = Batch> = B & {
  */
 export function stitch<B extends Batch = Batch>(options?: StitchOptions): OperatorFunction<B, StitchBatch<B>>;
 export function stitch(options: StitchOptions = {}): OperatorFunction<Batch, StitchBatch> {
+  checkOptionKeys('stitch', options, STITCH_KEYS);
   const action = 'create a stitch';
   const transform = stitchTransform(transformOptionsOf(action, options, ['p', 'partners']));
-  return ndaOperator(action, 'stitch', transform, options, (out, results) => {
+  return ndaOperator(action, transform, options, (out, results) => {
     out.__stitch__ = { direction: results.values().next().value?.direction };
   }) as OperatorFunction<Batch, StitchBatch>;
 }

@@ -5,6 +5,9 @@ import { LINEAGE, carryLineage, type Lineage, type Sample, type SampleIdentity }
 import type { SpecField } from './internal/field-types.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const TO_TUPLE_KEYS = optionKeys<ToTupleOptions>({ handler: true });
 
 /**
  * What {@link toTuple} emits: the field values in order, an ordinary array that still carries the
@@ -57,6 +60,7 @@ export function toTuple(
 ): OperatorFunction<Sample, SampleTuple> {
   const last = fields[fields.length - 1];
   const options: ToTupleOptions = typeof last === 'object' && last !== null ? (fields.pop() as ToTupleOptions) : {};
+  checkOptionKeys('toTuple', options, TO_TUPLE_KEYS);
   const names = fields as string[];
   if (names.length === 0) throw rangeError('make tuples', 'at least one field must be named', names);
   const specs = names.map((f) => {

@@ -15,6 +15,15 @@ import {
 } from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const TWO_VIEWS_KEYS = optionKeys<TwoViewsOptions>({
+  field: true,
+  names: true,
+  keepInput: true,
+  copyInput: true,
+  handler: true,
+});
 
 /** The augmentation of one view: an operator, or a list of operators applied in order. */
 export type ViewAugmentation = OperatorFunction<Sample, Sample> | readonly OperatorFunction<Sample, Sample>[];
@@ -127,6 +136,7 @@ export function twoViews(
   const secondIsAugment = typeof second === 'function' || Array.isArray(second);
   const options = ((secondIsAugment ? third : second) ?? {}) as TwoViewsOptions;
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
+  checkOptionKeys('twoViews', options, TWO_VIEWS_KEYS);
   const opsA = checkAugmentation('augment', augment);
   const opsB = secondIsAugment ? checkAugmentation('augmentB', second as ViewAugmentation) : opsA;
   const field = options.field;

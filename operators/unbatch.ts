@@ -3,6 +3,9 @@ import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/
 import { LINEAGE, lineagesOf, type Sample } from '../sources/sample.js';
 import { handleStageError } from './internal/stage-error.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const UNBATCH_KEYS = optionKeys<UnbatchOptions>({ handler: true });
 
 /** Options of {@link unbatch}. */
 export interface UnbatchOptions {
@@ -61,6 +64,7 @@ function splitter(field: string, value: unknown, n: number): Splitter | string {
  * @see batch
  */
 export function unbatch(options: UnbatchOptions = {}): OperatorFunction<unknown, Sample> {
+  checkOptionKeys('unbatch', options, UNBATCH_KEYS);
   const handler = resolveHandler(options.handler);
   return (source) =>
     new Observable<Sample>((subscriber) =>

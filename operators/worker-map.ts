@@ -15,6 +15,16 @@ import { poolExecArgv } from './internal/pool-exec-argv.js';
 import { transferablesOf } from './internal/transfer-list.js';
 import type { WorkerAnswer, WorkerEntryData, WorkerFailure } from './internal/worker-entry.js';
 import { subscribeSource } from './internal/subscribe-source.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const WORKER_MAP_KEYS = optionKeys<WorkerMapOptions>({
+  concurrency: true,
+  threads: true,
+  ordered: true,
+  exportName: true,
+  handler: true,
+  onPool: true,
+});
 
 /** Options of {@link workerMap}. */
 export interface WorkerMapOptions {
@@ -69,6 +79,7 @@ export function workerMap<In extends object = object, Out = In>(
   module: string | URL,
   options: WorkerMapOptions = {},
 ): HoldingOperatorFunction<In, Out> {
+  checkOptionKeys('workerMap', options, WORKER_MAP_KEYS);
   const action = 'create a worker map';
   const moduleUrl = moduleUrlOf(action, module);
   const concurrency = checkInteger(action, 'concurrency', options.concurrency ?? availableParallelism(), 1, 1024);

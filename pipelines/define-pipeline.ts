@@ -1,3 +1,4 @@
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../sinks/checkpoint/write-file-atomic.js';
@@ -90,6 +91,13 @@ export interface PipelineDeclaration<O extends PipelineOptions, R extends boolea
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const DECLARATION_KEYS = optionKeys<PipelineDeclaration<PipelineOptions>>({
+  name: true,
+  summary: true,
+  options: true,
+  runFolder: true,
+  run: true,
+});
 
 /**
  * Declares a pipeline: its name, summary, options (type, default, help and check of each) and body.
@@ -115,6 +123,7 @@ export function definePipeline<O extends PipelineOptions, R extends boolean = fa
   const action = 'declare a pipeline';
   if (typeof declaration !== 'object' || declaration === null)
     throw typeError(action, 'the declaration must be an object', declaration);
+  checkOptionKeys('definePipeline', declaration, DECLARATION_KEYS);
   const { name, summary } = declaration;
   if (typeof name !== 'string' || !NAME.test(name))
     throw typeError(action, 'name must be kebab-case (a-z, 0-9, -)', name);

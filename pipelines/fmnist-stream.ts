@@ -28,7 +28,8 @@ export const fmnistStream = definePipeline({
   },
   run(options, context) {
     const source = fromShards(options.shards ?? embeddedShards('fmnist', 'train'), {
-      seed: options.seed,
+      // the run's seed: the given one, or a fresh one that the run logs (`seed: N (fresh; ...)`)
+      seed: context.seed,
       shuffle: options.shuffle,
       epochs: options.epochs,
       handler: options.handler,

@@ -1,4 +1,68 @@
 import { rangeError, typeError } from '../sources/errors.js';
+import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+
+const CHOICE_OPTION_KEYS = optionKeys<OptionBase<string>>({
+  help: true,
+  default: true,
+  defaultText: true,
+  flag: true,
+  resumable: true,
+  check: true,
+});
+
+const FLAG_OPTION_KEYS = optionKeys<OptionBase<boolean>>({
+  help: true,
+  default: true,
+  defaultText: true,
+  flag: true,
+  resumable: true,
+  check: true,
+});
+
+const INT_OPTION_KEYS = optionKeys<IntOptionSpec>({
+  min: true,
+  max: true,
+  help: true,
+  default: true,
+  defaultText: true,
+  flag: true,
+  resumable: true,
+  check: true,
+});
+
+const INT_RANGE_OPTION_KEYS = optionKeys<
+  OptionBase<number | readonly [number, number]> & { readonly min?: number | undefined }
+>({ help: true, default: true, defaultText: true, flag: true, resumable: true, check: true, min: true });
+
+const NUMBER_OPTION_KEYS = optionKeys<NumberOptionSpec>({
+  min: true,
+  max: true,
+  help: true,
+  default: true,
+  defaultText: true,
+  flag: true,
+  resumable: true,
+  check: true,
+});
+
+const NUMBER_PAIR_OPTION_KEYS = optionKeys<OptionBase<readonly [number, number]>>({
+  help: true,
+  default: true,
+  defaultText: true,
+  flag: true,
+  resumable: true,
+  check: true,
+});
+
+const STRING_OPTION_KEYS = optionKeys<OptionBase<string> & { readonly type?: string | undefined }>({
+  help: true,
+  default: true,
+  defaultText: true,
+  flag: true,
+  resumable: true,
+  check: true,
+  type: true,
+});
 
 /**
  * The option kinds a pipeline declares (`definePipeline({options: {steps: intOption({...})}})`):
@@ -156,6 +220,7 @@ export interface IntOptionSpec extends OptionBase<number> {
  * @example intOption({ default: 200, min: 1, help: 'training steps' })
  */
 export function intOption<S extends IntOptionSpec>(spec: S): PipelineOption<number, Present<S>> {
+  checkOptionKeys('intOption', spec, INT_OPTION_KEYS);
   const min = spec.min ?? Number.MIN_SAFE_INTEGER;
   const max = spec.max ?? Number.MAX_SAFE_INTEGER;
   const range =
@@ -193,6 +258,7 @@ export interface NumberOptionSpec extends OptionBase<number> {
  * @example numberOption({ min: 0, help: 'weight of the fake term' })
  */
 export function numberOption<S extends NumberOptionSpec>(spec: S): PipelineOption<number, Present<S>> {
+  checkOptionKeys('numberOption', spec, NUMBER_OPTION_KEYS);
   const min = spec.min ?? -Infinity;
   const max = spec.max ?? Infinity;
   const range =
@@ -224,6 +290,7 @@ export function numberOption<S extends NumberOptionSpec>(spec: S): PipelineOptio
 export function stringOption<S extends OptionBase<string> & { readonly type?: string }>(
   spec: S,
 ): PipelineOption<string, Present<S>> {
+  checkOptionKeys('stringOption', spec, STRING_OPTION_KEYS);
   return makeOption<string>(
     {
       type: spec.type ?? 'text',
@@ -246,6 +313,7 @@ export function choiceOption<const C extends readonly string[], S extends Option
   choices: C,
   spec: S,
 ): PipelineOption<C[number], Present<S>> {
+  checkOptionKeys('choiceOption', spec, CHOICE_OPTION_KEYS);
   return makeOption<C[number]>(
     {
       type: choices.join('|'),
@@ -267,6 +335,7 @@ export function choiceOption<const C extends readonly string[], S extends Option
  * @example flagOption({ default: false, help: 'class-conditional networks' })
  */
 export function flagOption(spec: OptionBase<boolean> & { readonly default: boolean }): PipelineOption<boolean, true> {
+  checkOptionKeys('flagOption', spec, FLAG_OPTION_KEYS);
   return makeOption<boolean>(
     {
       type: 'flag',
@@ -290,6 +359,7 @@ export function flagOption(spec: OptionBase<boolean> & { readonly default: boole
 export function intRangeOption<S extends OptionBase<number | readonly [number, number]> & { readonly min?: number }>(
   spec: S,
 ): PipelineOption<number | readonly [number, number], Present<S>> {
+  checkOptionKeys('intRangeOption', spec, INT_RANGE_OPTION_KEYS);
   const min = spec.min ?? 0;
   return makeOption<number | readonly [number, number]>(
     {
@@ -316,6 +386,7 @@ export function intRangeOption<S extends OptionBase<number | readonly [number, n
 export function numberPairOption<S extends OptionBase<readonly [number, number]>>(
   spec: S,
 ): PipelineOption<readonly [number, number], Present<S>> {
+  checkOptionKeys('numberPairOption', spec, NUMBER_PAIR_OPTION_KEYS);
   return makeOption<readonly [number, number]>(
     {
       type: 'lo,hi',

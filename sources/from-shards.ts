@@ -14,10 +14,30 @@ import { planShards } from './shard-plan.js';
 import { expandShardSpec } from './shard-spec.js';
 import { ShuffleBuffer } from './shuffle-buffer.js';
 import type { ReadCounters } from './tar-samples.js';
+import { checkOptionKeys, optionKeys } from './option-keys.js';
+
+const FROM_SHARDS_KEYS = optionKeys<FromShardsOptions>({
+  seed: true,
+  shuffle: true,
+  shuffleShards: true,
+  epochs: true,
+  samplesPerEpoch: true,
+  resampled: true,
+  equalLength: true,
+  rank: true,
+  worldSize: true,
+  worker: true,
+  numWorkers: true,
+  handler: true,
+  onSeed: true,
+  allowPipe: true,
+  readSize: true,
+  http: true,
+});
 
 /** Options of {@link fromShards}. */
 export interface FromShardsOptions extends OpenShardOptions {
-  /** Seed of every random choice (shard order, shuffle buffer). @default a fresh seed, logged with `onSeed` */
+  /** Seed of every random choice (shard order, shuffle buffer). @default a fresh seed, reported with `onSeed` and readable as `source.seed` */
   readonly seed?: number;
   /** Sample shuffle buffer: a size, or size and initial fill. 0 keeps the tar order. @default 0 */
   readonly shuffle?: number | { readonly size: number; readonly initial?: number };
@@ -41,7 +61,10 @@ export interface FromShardsOptions extends OpenShardOptions {
   readonly numWorkers?: number;
   /** Error policy for bad samples and shards. @default 'reraise' */
   readonly handler?: ErrorHandler | HandlerName;
-  /** Called once with the seed when none was given, so the run can be repeated. @default prints to stderr */
+  /**
+   * Called once with the fresh seed when none was given, so that the caller can log it and the run
+   * can be repeated (the library itself never prints; `source.seed` holds it too). @default none
+   */
   readonly onSeed?: (seed: number) => void;
 }
 
@@ -100,6 +123,7 @@ export function fromShards<F extends object = AnyFields>(
   spec: string | readonly string[],
   options: FromShardsOptions = {},
 ): ShardSource<Sample<F>> {
+  checkOptionKeys('fromShards', options, FROM_SHARDS_KEYS);
   return new ShardSource<Sample<F>>(resolve(spec, options));
 }
 
@@ -116,7 +140,7 @@ function resolve(spec: string | readonly string[], options: FromShardsOptions): 
   let seed = options.seed;
   if (seed === undefined) {
     seed = freshSeed();
-    (options.onSeed ?? ((s: number) => process.stderr.write(`ndaflow: no seed given, using seed ${s}\n`)))(seed);
+    options.onSeed?.(seed);
   }
   checkInteger(ACTION, 'seed', seed, 0, 2 ** 32 - 1);
   let shuffle: Resolved['shuffle'] = null;
@@ -196,7 +220,7 @@ export class ShardSource<S extends SampleIdentity = Sample> extends Observable<S
     return this.config.urls;
   }
 
-  /** The seed in use (given, or picked and logged). */
+  /** The seed in use (given, or picked fresh and reported with `onSeed`). */
   get seed(): number {
     return this.config.seed;
   }

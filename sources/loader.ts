@@ -6,6 +6,11 @@ import type { ShardSource, SourceRun } from './from-shards.js';
 import { declareHolding, declaredHolding, endDeclaration, StageTracker, type StageView } from './loader-stages.js';
 import { StallWatch } from './loader-stall.js';
 import { settleDelivered, type Lineage, type SampleIdentity } from './sample.js';
+import { checkOptionKeys, optionKeys } from './option-keys.js';
+
+const LOADER_KEYS = optionKeys<LoaderOptions>({ prefetch: true, holdLimit: true, stallMs: true, probeMs: true });
+
+const HOLDING_KEYS = optionKeys<HoldingOptions>({ name: true });
 
 export { LoaderStallError } from './loader-stall.js';
 export type { StageView } from './loader-stages.js';
@@ -46,6 +51,7 @@ export function holding<A, B>(
   op: OperatorFunction<A, B>,
   options: HoldingOptions = {},
 ): HoldingOperatorFunction<A, B> {
+  checkOptionKeys('holding', options, HOLDING_KEYS);
   checkInteger('declare what an operator holds', 'holds', holds, 0);
   const name = options.name ?? op.name;
   if (typeof name !== 'string') throw typeError('declare what an operator holds', 'name must be a string', name);
@@ -253,6 +259,7 @@ export class Loader<T> implements AsyncIterable<T> {
     private readonly operators: readonly LoaderStage[],
     options: LoaderOptions,
   ) {
+    checkOptionKeys('Loader', options, LOADER_KEYS);
     operators.forEach((op, i) => {
       if (typeof op !== 'function')
         throw new TypeError(`Cannot ${ACTION} as stage ${i + 1} must be an operator function: it is ${typeof op}`);

@@ -3,6 +3,11 @@ import { ShardError } from './errors.js';
 import type { HttpOptions } from './http-shard.js';
 import { resumableStream } from './resumable-stream.js';
 import { expandShardSpec } from './shard-spec.js';
+import { checkOptionKeys, optionKeys } from './option-keys.js';
+
+const OBJECT_SHARD_STREAM_KEYS = optionKeys<HttpOptions>({ retries: true, timeoutMs: true, backoffMs: true });
+
+const LIST_SHARDS_KEYS = optionKeys<{ readonly manifest?: boolean }>({ manifest: true });
 
 /** An object store URL split: provider, bucket, key. */
 export interface ObjectUrl {
@@ -164,6 +169,7 @@ function providerFor(o: ObjectUrl, url: string): Provider {
  * fails at once (`shard-open`). Reads only while consumed; destroying the stream aborts the request.
  */
 export function objectShardStream(url: string, options: HttpOptions = {}): Readable {
+  checkOptionKeys('objectShardStream', options, OBJECT_SHARD_STREAM_KEYS);
   const timeoutMs = options.timeoutMs ?? 30_000;
   let o: ObjectUrl;
   let provider: Provider;
@@ -239,6 +245,7 @@ export async function listShards(
   spec: string | readonly string[],
   options: { readonly manifest?: boolean } = {},
 ): Promise<string[]> {
+  checkOptionKeys('listShards', options, LIST_SHARDS_KEYS);
   const out: string[] = [];
   for (const url of expandShardSpec(spec)) {
     if (!isObjectStoreUrl(url)) {

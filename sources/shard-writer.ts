@@ -2,6 +2,9 @@ import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } fr
 import { dirname } from 'node:path';
 import * as tar from 'tar-stream';
 import { checkInteger, rangeError, typeError } from './errors.js';
+import { checkOptionKeys, optionKeys } from './option-keys.js';
+
+const SHARD_WRITER_KEYS = optionKeys<ShardWriterOptions>({ maxSamples: true, maxBytes: true, startIndex: true });
 
 /** Options of {@link ShardWriter}. */
 export interface ShardWriterOptions {
@@ -74,6 +77,7 @@ export class ShardWriter {
     private readonly pattern: string,
     options: ShardWriterOptions = {},
   ) {
+    checkOptionKeys('ShardWriter', options, SHARD_WRITER_KEYS);
     if (!/%0?\d*d/.test(pattern))
       throw rangeError(
         'create a shard writer',

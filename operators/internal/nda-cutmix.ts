@@ -1,8 +1,11 @@
 import type { ImageBatch } from '../../sources/sample.js';
 import { byteViews, copyBlock, copyInto } from '../image/nda-bytes.js';
 import { sampleBeta } from './nda-beta.js';
-import { batchDims, checkOptionKeys, checkPartnerDraw, checkPositive, drawPartners } from './nda-checks.js';
+import { batchDims, optionsRecord, checkPartnerDraw, checkPositive, drawPartners } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform, type PartnerDraw } from './nda-transform.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CUTMIX_TRANSFORM_KEYS = optionKeys<CutmixTransformOptions>({ beta: true, partners: true });
 
 /** Options of the cutmix transform (plain JSON). */
 export interface CutmixTransformOptions {
@@ -61,8 +64,9 @@ export interface CutmixTransform extends NdaTransform<CutmixResolvedOptions> {
  * @see cutmix
  */
 export function cutmixTransform(options: CutmixTransformOptions = {}): CutmixTransform {
+  checkOptionKeys('cutmixTransform', options, CUTMIX_TRANSFORM_KEYS);
   const action = 'create a cutmix transform';
-  const o = checkOptionKeys(action, options, ['beta', 'partners']);
+  const o = optionsRecord(action, options);
   const beta = checkPositive(action, 'beta', o.beta ?? 1);
   const partnerDraw = checkPartnerDraw(action, o.partners);
   return {

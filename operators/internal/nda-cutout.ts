@@ -1,8 +1,11 @@
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { copyInto } from '../image/nda-bytes.js';
-import { batchDims, checkOptionKeys } from './nda-checks.js';
+import { batchDims, optionsRecord } from './nda-checks.js';
 import { imageRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CUTOUT_TRANSFORM_KEYS = optionKeys<CutoutTransformOptions>({ size: true });
 
 /** Options of the cutout transform (plain JSON). */
 export interface CutoutTransformOptions {
@@ -45,8 +48,9 @@ export interface CutoutTransform extends NdaTransform<CutoutResolvedOptions> {
  * @see cutout
  */
 export function cutoutTransform(options: CutoutTransformOptions = {}): CutoutTransform {
+  checkOptionKeys('cutoutTransform', options, CUTOUT_TRANSFORM_KEYS);
   const action = 'create a cutout transform';
-  const o = checkOptionKeys(action, options, ['size']);
+  const o = optionsRecord(action, options);
   const size = resolveSize(action, o.size);
   return {
     name: 'cutout',

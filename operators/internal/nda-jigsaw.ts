@@ -2,8 +2,11 @@ import { checkInteger, rangeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import type { Random } from '../../sources/random.js';
 import { outputFor, byteViews, copyBlock } from '../image/nda-bytes.js';
-import { batchDims, checkChoice, checkOptionKeys } from './nda-checks.js';
+import { batchDims, checkChoice, optionsRecord } from './nda-checks.js';
 import { imageRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const JIGSAW_TRANSFORM_KEYS = optionKeys<JigsawTransformOptions>({ k: true, mode: true });
 
 /** Options of the jigsaw transform (plain JSON). */
 export interface JigsawTransformOptions {
@@ -42,8 +45,6 @@ export interface JigsawTransform extends NdaTransform<JigsawResolvedOptions> {
   apply(images: ImageBatch, context: NdaContext, into?: ImageBatch['data']): JigsawResult;
 }
 
-const KEYS = ['k', 'mode'] as const;
-
 /**
  * The jigsaw NDA transform, pure: each image is cut into a k x k grid of tiles, which are put
  * back in a random order (per image, from `(seed, 'jigsaw', epoch, key)`). Copies whole tile rows
@@ -55,8 +56,9 @@ const KEYS = ['k', 'mode'] as const;
  * @see jigsaw
  */
 export function jigsawTransform(options: JigsawTransformOptions = {}): JigsawTransform {
+  checkOptionKeys('jigsawTransform', options, JIGSAW_TRANSFORM_KEYS);
   const action = 'create a jigsaw transform';
-  const o = checkOptionKeys(action, options, KEYS);
+  const o = optionsRecord(action, options);
   const k = checkInteger(action, 'k', o.k ?? 2, 2, 4096);
   const mode = checkChoice(action, 'mode', o.mode ?? 'official', ['official', 'strict'] as const);
   const resolved: JigsawResolvedOptions = { k, mode };

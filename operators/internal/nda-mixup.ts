@@ -3,7 +3,7 @@ import { outputFor } from '../image/nda-bytes.js';
 import { sampleBeta } from './nda-beta.js';
 import {
   batchDims,
-  checkOptionKeys,
+  optionsRecord,
   checkPartnerDraw,
   checkPositive,
   checkProbability,
@@ -11,6 +11,9 @@ import {
 } from './nda-checks.js';
 import { mixUint8 } from '../image/nda-mix-kernel.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform, type PartnerDraw } from './nda-transform.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const MIXUP_TRANSFORM_KEYS = optionKeys<MixupTransformOptions>({ alpha: true, lambda: true, partners: true });
 
 /** Options of the mixup transform (plain JSON). */
 export interface MixupTransformOptions {
@@ -67,8 +70,9 @@ const ONE = 32768;
  * @see mixup
  */
 export function mixupTransform(options: MixupTransformOptions = {}): MixupTransform {
+  checkOptionKeys('mixupTransform', options, MIXUP_TRANSFORM_KEYS);
   const action = 'create a mixup transform';
-  const o = checkOptionKeys(action, options, ['alpha', 'lambda', 'partners']);
+  const o = optionsRecord(action, options);
   const alpha = checkPositive(action, 'alpha', o.alpha ?? 25);
   const fixed = o.lambda === undefined || o.lambda === null ? null : checkProbability(action, 'lambda', o.lambda);
   const partnerDraw = checkPartnerDraw(action, o.partners);

@@ -2,8 +2,11 @@ import { rangeError, typeError } from '../../sources/errors.js';
 import { nextWord, seedWordStream } from '../../sources/random.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { outputFor } from '../image/nda-bytes.js';
-import { batchDims, checkOptionKeys } from './nda-checks.js';
+import { batchDims, optionsRecord } from './nda-checks.js';
 import { imageRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const NOISE_TRANSFORM_KEYS = optionKeys<NoiseTransformOptions>({ range: true });
 
 /** Options of the noise transform (plain JSON). */
 export interface NoiseTransformOptions {
@@ -35,8 +38,9 @@ export type NoiseTransform = NdaTransform<NoiseResolvedOptions>;
  * @see noise
  */
 export function noiseTransform(options: NoiseTransformOptions = {}): NoiseTransform {
+  checkOptionKeys('noiseTransform', options, NOISE_TRANSFORM_KEYS);
   const action = 'create a noise transform';
-  const o = checkOptionKeys(action, options, ['range']);
+  const o = optionsRecord(action, options);
   const range = resolveRange(action, o.range ?? [0, 1]);
   return {
     name: 'noise',

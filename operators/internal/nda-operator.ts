@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { rangeError, typeError } from '../../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../../sources/handlers.js';
 import { lineagesOf, type Batch, type ImageBatch } from '../../sources/sample.js';
-import { checkOptionKeys } from './nda-checks.js';
+import { optionsRecord } from './nda-checks.js';
 import type { NdaContext, NdaResult } from './nda-transform.js';
 import { resolveSeed } from './resolve-seed.js';
 import { handleStageError } from './stage-error.js';
@@ -30,19 +30,16 @@ export interface NdaOperatorOptions {
   readonly onSeed?: (seed: number) => void;
 }
 
-/** The option names of {@link NdaOperatorOptions}. */
-export const NDA_OPERATOR_KEYS: readonly string[] = ['field', 'seed', 'handler', 'onSeed'];
-
 /**
- * Checks an operator's options (its transform's keys and {@link NdaOperatorOptions}'s, nothing
- * else) and returns the transform's part (the keys given, for the transform's factory).
+ * Checks that an operator's options are an object (its factory checks their keys) and returns the
+ * transform's part (the keys given, for the transform's factory).
  */
 export function transformOptionsOf(
   action: string,
   options: unknown,
   transformKeys: readonly string[],
 ): Record<string, unknown> {
-  const o = checkOptionKeys(action, options, [...transformKeys, ...NDA_OPERATOR_KEYS]);
+  const o = optionsRecord(action, options);
   const out: Record<string, unknown> = {};
   for (const k of transformKeys) if (o[k] !== undefined) out[k] = o[k];
   return out;
@@ -63,14 +60,13 @@ interface Applicable<R extends NdaResult> {
  */
 export function ndaOperator<R extends NdaResult>(
   action: string,
-  operatorName: string,
   transform: Applicable<R>,
   options: NdaOperatorOptions,
   record?: (out: Batch, results: ReadonlyMap<string, R>) => void,
 ): OperatorFunction<Batch, Batch> {
   const fields = resolveFields(action, options.field);
   const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, operatorName, options.seed, options.onSeed);
+  const seed = resolveSeed(action, options.seed, options.onSeed);
   const reason = transform.name;
   const what = `make ${transform.name} negatives`;
   return (source) =>

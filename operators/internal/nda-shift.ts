@@ -1,8 +1,11 @@
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { outputFor, byteViews, copyBlock } from '../image/nda-bytes.js';
-import { batchDims, checkChoice, checkOptionKeys } from './nda-checks.js';
+import { batchDims, checkChoice, optionsRecord } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform } from './nda-transform.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const SHIFT_TRANSFORM_KEYS = optionKeys<ShiftTransformOptions>({ offset: true, mode: true });
 
 /** Options of the shift transform (plain JSON). */
 export interface ShiftTransformOptions {
@@ -53,8 +56,9 @@ export interface ShiftTransform extends NdaTransform<ShiftResolvedOptions> {
  * @see shift
  */
 export function shiftTransform(options: ShiftTransformOptions = {}): ShiftTransform {
+  checkOptionKeys('shiftTransform', options, SHIFT_TRANSFORM_KEYS);
   const action = 'create a shift transform';
-  const o = checkOptionKeys(action, options, ['offset', 'mode']);
+  const o = optionsRecord(action, options);
   const offset = resolveOffset(action, o.offset);
   const mode = checkChoice(action, 'mode', o.mode ?? 'roll', ['roll', 'official'] as const);
   return {

@@ -1,7 +1,10 @@
 import type { ImageBatch } from '../../sources/sample.js';
 import { outputFor, byteViews, copyBlock } from '../image/nda-bytes.js';
-import { batchDims, checkOptionKeys, checkPartnerDraw, checkProbability, drawPartners } from './nda-checks.js';
+import { batchDims, optionsRecord, checkPartnerDraw, checkProbability, drawPartners } from './nda-checks.js';
 import { batchRandom, type NdaContext, type NdaResult, type NdaTransform, type PartnerDraw } from './nda-transform.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const STITCH_TRANSFORM_KEYS = optionKeys<StitchTransformOptions>({ p: true, partners: true });
 
 /** Options of the stitch transform (plain JSON). */
 export interface StitchTransformOptions {
@@ -56,8 +59,9 @@ export interface StitchTransform extends NdaTransform<StitchResolvedOptions> {
  * @see stitch
  */
 export function stitchTransform(options: StitchTransformOptions = {}): StitchTransform {
+  checkOptionKeys('stitchTransform', options, STITCH_TRANSFORM_KEYS);
   const action = 'create a stitch transform';
-  const o = checkOptionKeys(action, options, ['p', 'partners']);
+  const o = optionsRecord(action, options);
   const p = checkProbability(action, 'p', o.p ?? 0.5);
   const partnerDraw = checkPartnerDraw(action, o.partners);
   return {

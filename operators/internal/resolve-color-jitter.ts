@@ -15,11 +15,11 @@ export interface ResolvedColorJitter extends ResolvedStageOptions {
 /**
  * Checks the options shared by `colorJitter` and `clipColorJitter` in their factories, in one
  * order (options object, factors, p, fields, handler, seed), so both throw the same errors.
- * `action` names the operator in the messages, `operator` in the picked-seed line.
+ * `action` names the operator in the messages.
  */
-export function resolveColorJitter(action: string, operator: string, options: ColorJitterOptions): ResolvedColorJitter {
+export function resolveColorJitter(action: string, options: ColorJitterOptions): ResolvedColorJitter {
   if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
   const ranges = resolveJitterRanges(action, options);
   const p = checkProbability(action, 'p', options.p ?? 0.8);
-  return { ranges, p, active: ranges.some((r) => r !== null), ...resolveStageOptions(action, operator, options) };
+  return { ranges, p, active: ranges.some((r) => r !== null), ...resolveStageOptions(action, options) };
 }

@@ -12,13 +12,13 @@ export interface ResolvedFlip extends ResolvedStageOptions {
 /**
  * Checks the options shared by `randomFlip` and `clipRandomFlip` in their factories, in one order
  * (options object, p, direction, fields, handler, seed), so both throw the same errors. `action`
- * names the operator in the messages, `operator` in the picked-seed line.
+ * names the operator in the messages.
  */
-export function resolveFlip(action: string, operator: string, options: RandomFlipOptions): ResolvedFlip {
+export function resolveFlip(action: string, options: RandomFlipOptions): ResolvedFlip {
   if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
   const p = checkProbability(action, 'p', options.p ?? 0.5);
   const direction = options.direction ?? 'horizontal';
   if (direction !== 'horizontal' && direction !== 'vertical')
     throw rangeError(action, "direction must be 'horizontal' or 'vertical'", direction);
-  return { p, direction, ...resolveStageOptions(action, operator, options) };
+  return { p, direction, ...resolveStageOptions(action, options) };
 }

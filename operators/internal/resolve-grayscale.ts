@@ -11,10 +11,10 @@ export interface ResolvedGrayscale extends ResolvedStageOptions {
 /**
  * Checks the options shared by `randomGrayscale` and `clipRandomGrayscale` in their factories, in
  * one order (options object, p, fields, handler, seed), so both throw the same errors. `action`
- * names the operator in the messages, `operator` in the picked-seed line.
+ * names the operator in the messages.
  */
-export function resolveGrayscale(action: string, operator: string, options: RandomGrayscaleOptions): ResolvedGrayscale {
+export function resolveGrayscale(action: string, options: RandomGrayscaleOptions): ResolvedGrayscale {
   if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
   const p = checkProbability(action, 'p', options.p ?? 0.2);
-  return { p, ...resolveStageOptions(action, operator, options) };
+  return { p, ...resolveStageOptions(action, options) };
 }

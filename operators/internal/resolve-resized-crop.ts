@@ -16,13 +16,9 @@ export interface ResolvedResizedCrop extends ResolvedStageOptions {
 /**
  * Checks the options shared by `randomResizedCrop` and `clipRandomResizedCrop` in their factories,
  * in one order (options object, size, scale, ratio, fields, handler, seed), so both throw the same
- * errors. `action` names the operator in the messages, `operator` in the picked-seed line.
+ * errors. `action` names the operator in the messages.
  */
-export function resolveResizedCrop(
-  action: string,
-  operator: string,
-  options: RandomResizedCropOptions,
-): ResolvedResizedCrop {
+export function resolveResizedCrop(action: string, options: RandomResizedCropOptions): ResolvedResizedCrop {
   if (typeof options !== 'object' || options === null)
     throw typeError(action, 'options must be an object with a size', options);
   const { h, w } = resolveCropSpec(action, options.size, 0);
@@ -30,5 +26,5 @@ export function resolveResizedCrop(
   if (scale[0] <= 0) throw rangeError(action, 'scale[0] must be > 0', scale[0]);
   const ratio = checkInterval(action, 'ratio', options.ratio ?? [3 / 4, 4 / 3], 0, Infinity);
   if (ratio[0] <= 0) throw rangeError(action, 'ratio[0] must be > 0', ratio[0]);
-  return { h, w, scale, ratio, ...resolveStageOptions(action, operator, options) };
+  return { h, w, scale, ratio, ...resolveStageOptions(action, options) };
 }

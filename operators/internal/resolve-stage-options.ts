@@ -20,12 +20,11 @@ export interface ResolvedStageOptions {
 /**
  * Checks `fields`, `handler` and `seed` (in this order, after the operator's own options) for an
  * image operator and its clip form alike, so both throw the same errors; a missing seed is picked
- * and reported with `onSeed`. `action` names the operator in the messages, `operator` in the
- * picked-seed line.
+ * and reported with `onSeed`. `action` names the operator in the messages.
  */
-export function resolveStageOptions(action: string, operator: string, options: StageOptions): ResolvedStageOptions {
+export function resolveStageOptions(action: string, options: StageOptions): ResolvedStageOptions {
   const fields = checkFields(action, options.fields);
   const handler = resolveHandler(options.handler);
-  const seed = resolveSeed(action, operator, options.seed, options.onSeed);
+  const seed = resolveSeed(action, options.seed, options.onSeed);
   return { fields, handler, seed };
 }

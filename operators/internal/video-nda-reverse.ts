@@ -1,6 +1,6 @@
+import { checkOptionKeys } from '../../sources/option-keys.js';
 import type { ClipBatch } from '../../sources/video/video-clip.js';
 import { allocUninitialised } from '../image/nda-bytes.js';
-import { checkOptionKeys } from './nda-checks.js';
 import type { NdaContext } from './nda-transform.js';
 import { clipBatchDims, type VideoNdaResult, type VideoNdaTransform } from './video-nda-transform.js';
 
@@ -14,7 +14,7 @@ import { clipBatchDims, type VideoNdaResult, type VideoNdaTransform } from './vi
  * @throws TypeError for any option; `apply` throws a RangeError for a malformed batch.
  */
 export function frameReverseTransform(options: object = {}): VideoNdaTransform<Record<string, never>> {
-  checkOptionKeys('create a frame reverse transform', options, []);
+  checkOptionKeys('createVideoNdaTransform', options, [], 'the reverse transform');
   return {
     name: 'reverse',
     options: {},

@@ -1,6 +1,6 @@
+import { checkOptionKeys } from '../../sources/option-keys.js';
 import type { ClipBatch } from '../../sources/video/video-clip.js';
 import { allocUninitialised } from '../image/nda-bytes.js';
-import { checkOptionKeys } from './nda-checks.js';
 import { imageRandom, type NdaContext } from './nda-transform.js';
 import { clipBatchDims, type VideoNdaResult, type VideoNdaTransform } from './video-nda-transform.js';
 
@@ -28,7 +28,7 @@ export interface FrameShuffleTransform extends VideoNdaTransform<Record<string, 
  *   (one frame has no other order).
  */
 export function frameShuffleTransform(options: object = {}): FrameShuffleTransform {
-  checkOptionKeys('create a frame shuffle transform', options, []);
+  checkOptionKeys('createVideoNdaTransform', options, [], 'the shuffle transform');
   return {
     name: 'shuffle',
     options: {},

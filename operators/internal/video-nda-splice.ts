@@ -1,9 +1,12 @@
 import { rangeError, typeError } from '../../sources/errors.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
 import type { ClipBatch } from '../../sources/video/video-clip.js';
 import { allocUninitialised } from '../image/nda-bytes.js';
-import { checkChoice, checkOptionKeys, drawPartners } from './nda-checks.js';
+import { checkChoice, optionsRecord, drawPartners } from './nda-checks.js';
 import { batchRandom, imageRandom, type NdaContext } from './nda-transform.js';
 import { clipBatchDims, type VideoNdaResult, type VideoNdaTransform } from './video-nda-transform.js';
+
+const SPLICE_KEYS = optionKeys<SpliceTransformOptions>({ fraction: true, cut: true });
 
 /** Options of the splice transform (plain JSON). */
 export interface SpliceTransformOptions {
@@ -49,8 +52,9 @@ export interface SpliceTransform extends VideoNdaTransform<SpliceResolvedOptions
  *   one clip or clips of fewer than 2 frames.
  */
 export function spliceTransform(options: SpliceTransformOptions = {}): SpliceTransform {
+  checkOptionKeys('createVideoNdaTransform', options, SPLICE_KEYS, 'the splice transform');
   const action = 'create a splice transform';
-  const o = checkOptionKeys(action, options, ['fraction', 'cut']);
+  const o = optionsRecord(action, options);
   const fraction = resolveFraction(action, o.fraction ?? [0.25, 0.75]);
   const cut = checkChoice(action, 'cut', o.cut ?? 'clip', ['clip', 'batch'] as const);
   return {

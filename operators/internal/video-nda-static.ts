@@ -1,6 +1,6 @@
+import { checkOptionKeys } from '../../sources/option-keys.js';
 import type { ClipBatch } from '../../sources/video/video-clip.js';
 import { allocUninitialised } from '../image/nda-bytes.js';
-import { checkOptionKeys } from './nda-checks.js';
 import { imageRandom, type NdaContext } from './nda-transform.js';
 import { clipBatchDims, type VideoNdaResult, type VideoNdaTransform } from './video-nda-transform.js';
 
@@ -26,7 +26,7 @@ export interface StaticClipTransform extends VideoNdaTransform<Record<string, ne
  * @throws TypeError for any option; `apply` throws a RangeError for a malformed batch.
  */
 export function staticClipTransform(options: object = {}): StaticClipTransform {
-  checkOptionKeys('create a static clip transform', options, []);
+  checkOptionKeys('createVideoNdaTransform', options, [], 'the static transform');
   return {
     name: 'static',
     options: {},

@@ -4,6 +4,9 @@ import type { ImageBatch } from '../../sources/sample.js';
 import { auroc } from './auroc.js';
 import type { OodSet } from './ood-sets.js';
 import { scoreImages } from './score-images.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const SCORE_OOD_SETS_KEYS = optionKeys<ScoreOodSetsOptions>({ batchSize: true });
 
 /** One row of an anomaly report: how well the scores separate the in-distribution images from one set. */
 export interface AnomalyRow {
@@ -43,6 +46,7 @@ export async function scoreOodSets(
   oodSets: readonly OodSet[],
   options: ScoreOodSetsOptions = {},
 ): Promise<AnomalyRow[]> {
+  checkOptionKeys('scoreOodSets', options, SCORE_OOD_SETS_KEYS);
   const action = 'score the OOD sets';
   if (!isArray(oodSets) || !oodSets.every((s) => typeof s?.name === 'string' && typeof s.images === 'object')) {
     throw typeError(

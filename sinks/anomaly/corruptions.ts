@@ -1,6 +1,16 @@
 import { rangeError, typeError } from '../../sources/errors.js';
 import { nextWord, Random, seedWordStream } from '../../sources/random.js';
 import type { ImageBatch } from '../../sources/sample.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CREATE_CORRUPTION_KEYS = optionKeys<CorruptionOptions>({
+  sigma: true,
+  lambda: true,
+  amount: true,
+  blur: true,
+  factor: true,
+  block: true,
+});
 
 /**
  * A common corruption (in the spirit of Hendrycks & Dietterich's ImageNet-C and Mu & Gilmer's MNIST-C,
@@ -85,6 +95,7 @@ export const CORRUPTION_NAMES: readonly string[] = Object.keys(REGISTRY);
  * const noisy = createCorruption('gaussian-noise').apply(batch, { seed: 1, keys });
  */
 export function createCorruption(name: string, options: CorruptionOptions = {}): Corruption {
+  checkOptionKeys('createCorruption', options, CREATE_CORRUPTION_KEYS);
   const action = 'create a corruption';
   const entry = typeof name === 'string' && Object.hasOwn(REGISTRY, name) ? REGISTRY[name] : undefined;
   if (entry === undefined) throw rangeError(action, `the name must be one of ${CORRUPTION_NAMES.join(', ')}`, name);

@@ -4,6 +4,9 @@ import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { auroc } from './auroc.js';
 import { scoreImages } from './score-images.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const OOD_PROTOCOL_KEYS = optionKeys<OodProtocolOptions>({ nda: true, seed: true, label: true, batchSize: true });
 
 /**
  * The NDA'd test sets of the paper's official OOD evaluation (`train_fns.py`): jigsaw at k = 2, 4, 8
@@ -87,6 +90,7 @@ export async function oodProtocol(
   oodSets: readonly { readonly name: string; readonly images: ImageBatch }[],
   options: OodProtocolOptions = {},
 ): Promise<OodProtocolResult> {
+  checkOptionKeys('oodProtocol', options, OOD_PROTOCOL_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const nda = options.nda ?? OOD_PROTOCOL_NDA;
   if (!Array.isArray(nda)) throw typeError(ACTION, 'nda must be an array of names', nda);

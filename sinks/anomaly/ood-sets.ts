@@ -2,6 +2,9 @@ import { createNdaTransform } from '../../operators/internal/nda-transforms.js';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { createCorruption } from './corruptions.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const BUILD_OOD_SETS_KEYS = optionKeys<BuildOodSetsOptions>({ nda: true, corruptions: true, seed: true, keys: true });
 
 /** One out-of-distribution set of {@link buildOodSets}. */
 export interface OodSet {
@@ -51,6 +54,7 @@ const ACTION = 'build the OOD sets';
  * // [{name: 'nda/jigsaw', images}, {name: 'corruption/contrast', images}]
  */
 export function buildOodSets(testBatch: ImageBatch, options: BuildOodSetsOptions = {}): OodSet[] {
+  checkOptionKeys('buildOodSets', options, BUILD_OOD_SETS_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const nda = names('nda', options.nda ?? ['jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix']);
   const corruptionNames = names(

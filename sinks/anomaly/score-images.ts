@@ -2,6 +2,9 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { imageBatchToTensor } from '../gan/to-tensor.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const SCORE_IMAGES_KEYS = optionKeys<ScoreImagesOptions>({ batchSize: true });
 
 /** Images with their sample keys, one item of what {@link scoreImages} reads. */
 export interface KeyedImages {
@@ -52,6 +55,7 @@ export async function scoreImages(
   batches: ImageBatch | KeyedImages | Iterable<ImageBatch | KeyedImages> | AsyncIterable<ImageBatch | KeyedImages>,
   options: ScoreImagesOptions = {},
 ): Promise<ImageScores> {
+  checkOptionKeys('scoreImages', options, SCORE_IMAGES_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const batchSize = checkInteger(ACTION, 'batchSize', options.batchSize ?? 256, 1, 1 << 20);
   if (typeof discriminator?.apply !== 'function')

@@ -4,6 +4,9 @@ import { checkInteger, rangeError } from '../../sources/errors.js';
 import { importOptional } from '../../sources/optional-package.js';
 import { registerWasmKernels } from './register-wasm-kernels.js';
 import { MAX_WASM_THREADS, registerThreadedWasm, type WasmBackendModule } from './wasm-threads.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const SELECT_BACKEND_KEYS = optionKeys<SelectBackendOptions>({ backend: true, threads: true });
 
 /** The backends ndaflow can run on, best first. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -80,6 +83,7 @@ const TF_NAME: Readonly<Record<BackendName, string>> = {
  * unforced, every backend) is unavailable.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<SelectedBackend> {
+  checkOptionKeys('selectBackend', options, SELECT_BACKEND_KEYS);
   const action = 'select the TF.js backend';
   if (options.backend !== undefined && !BACKEND_ORDER.includes(options.backend)) {
     throw rangeError(action, `backend must be one of ${BACKEND_ORDER.join(', ')}`, options.backend);

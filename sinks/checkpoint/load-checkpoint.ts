@@ -7,6 +7,14 @@ import { loadOptimizerState } from './load-optimizer-state.js';
 import { readCheckpointState } from './read-checkpoint-state.js';
 import { readNamedWeights } from './read-named-weights.js';
 import { resolveStepFolder } from './resolve-step-folder.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const LOAD_CHECKPOINT_KEYS = optionKeys<LoadCheckpointOptions>({
+  step: true,
+  models: true,
+  optimizers: true,
+  ema: true,
+});
 
 /** The live objects {@link loadCheckpoint} loads into, and which step to load. */
 export interface LoadCheckpointOptions extends CheckpointParts {
@@ -44,6 +52,7 @@ export async function loadCheckpoint(
   dir: string,
   options: LoadCheckpointOptions,
 ): Promise<LoadedCheckpoint> {
+  checkOptionKeys('loadCheckpoint', options, LOAD_CHECKPOINT_KEYS);
   const folder = await resolveStepFolder(dir, options.step, 'checkpoint');
   if (folder === null)
     throw new Error(

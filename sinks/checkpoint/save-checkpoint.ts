@@ -9,6 +9,15 @@ import { saveOptimizerState } from './save-optimizer-state.js';
 import { toJsonValue } from './to-json-value.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 import { writeStepFolder } from './write-step-folder.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const SAVE_CHECKPOINT_KEYS = optionKeys<SaveCheckpointOptions>({
+  step: true,
+  loaderState: true,
+  models: true,
+  optimizers: true,
+  ema: true,
+});
 
 /** What {@link saveCheckpoint} saves: the live objects, the step and the loader's state. */
 export interface SaveCheckpointOptions extends CheckpointParts {
@@ -38,6 +47,7 @@ export interface SaveCheckpointOptions extends CheckpointParts {
  * @throws RangeError/TypeError for a bad step or a loader state that is not JSON; file-system errors as they are.
  */
 export async function saveCheckpoint(tf: typeof TFJS, dir: string, options: SaveCheckpointOptions): Promise<string> {
+  checkOptionKeys('saveCheckpoint', options, SAVE_CHECKPOINT_KEYS);
   const action = 'save a checkpoint';
   const step = checkInteger(action, 'step', options.step, 0);
   const loaderState = toJsonValue(action, 'loaderState', options.loaderState);

@@ -2,6 +2,14 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { seededKernel } from '../gan/seeded-init.js';
 import { checkInputShape } from './internal/check-input-shape.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CREATE_IMAGE_ENCODER_KEYS = optionKeys<ImageEncoderOptions>({
+  inputShape: true,
+  width: true,
+  blocks: true,
+  seed: true,
+});
 
 /** Options of {@link createImageEncoder}. */
 export interface ImageEncoderOptions {
@@ -42,6 +50,7 @@ const ACTION = 'create an image encoder';
  * @throws RangeError/TypeError for a bad option.
  */
 export function createImageEncoder(tf: typeof TFJS, options: ImageEncoderOptions): TFJS.LayersModel {
+  checkOptionKeys('createImageEncoder', options, CREATE_IMAGE_ENCODER_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const inputShape = checkInputShape(ACTION, options.inputShape, 3, '[h, w, c]');
   const width = checkInteger(ACTION, 'width', options.width ?? 16, 1, 1 << 12);

@@ -9,6 +9,9 @@ import { readNamedWeights } from '../checkpoint/read-named-weights.js';
 import { resolveStepFolder } from '../checkpoint/resolve-step-folder.js';
 import type { MocoModels } from './moco-models.js';
 import { MOCO_CHECKPOINT_VERSION, MOCO_MODEL_PARTS } from './save-moco-checkpoint.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const LOAD_MOCO_CHECKPOINT_KEYS = optionKeys<LoadMocoCheckpointOptions>({ models: true, step: true });
 
 /** Options of {@link loadMocoCheckpoint}. */
 export interface LoadMocoCheckpointOptions {
@@ -47,6 +50,7 @@ export async function loadMocoCheckpoint(
   dir: string,
   options: LoadMocoCheckpointOptions,
 ): Promise<LoadedMocoCheckpoint | null> {
+  checkOptionKeys('loadMocoCheckpoint', options, LOAD_MOCO_CHECKPOINT_KEYS);
   const folder = await resolveStepFolder(dir, options.step, 'MoCo checkpoint');
   if (folder === null) return null;
   const action = `load MoCo checkpoint ${folder}`;

@@ -2,6 +2,17 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
 import { seededKernel } from '../gan/seeded-init.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CREATE_MOCO_MODELS_KEYS = optionKeys<MocoModelsOptions>({
+  encoder: true,
+  projectionDim: true,
+  hiddenDim: true,
+  queueSize: true,
+  optimizer: true,
+  learningRate: true,
+  seed: true,
+});
 
 /** The optimizers {@link createMocoModels} can build by name. */
 export type MocoOptimizerName = 'sgd' | 'adam';
@@ -96,6 +107,7 @@ const ACTION = 'create MoCo models';
  *   or the two encoders it builds differ.
  */
 export function createMocoModels(tf: typeof TFJS, options: MocoModelsOptions): MocoModels {
+  checkOptionKeys('createMocoModels', options, CREATE_MOCO_MODELS_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   if (typeof options.encoder !== 'function')
     throw typeError(ACTION, 'encoder must be a function that builds an encoder', typeof options.encoder);

@@ -5,6 +5,17 @@ import { enqueueKeys } from './enqueue-keys.js';
 import { infoNceNda } from './info-nce-nda.js';
 import type { MocoModels } from './moco-models.js';
 import { momentumUpdate } from './momentum-update.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const MOCO_STEP_KEYS = optionKeys<MocoStepOptions>({
+  momentum: true,
+  temperature: true,
+  ndaInQueue: true,
+  weightDecay: true,
+  shuffleBnGroups: true,
+  seed: true,
+  step: true,
+});
 
 /** The views of one {@link mocoStep}, float tensors owned by the caller. */
 export interface MocoStepInputs {
@@ -81,6 +92,7 @@ export async function mocoStep(
   inputs: MocoStepInputs,
   options: MocoStepOptions = {},
 ): Promise<MocoStepResult> {
+  checkOptionKeys('mocoStep', options, MOCO_STEP_KEYS);
   const momentum = checkNumber('momentum', options.momentum ?? 0.99, 0, 1);
   const temperature = checkNumber('temperature', options.temperature ?? 0.2, Number.MIN_VALUE, Infinity);
   const weightDecay = checkNumber('weightDecay', options.weightDecay ?? 1e-4, 0, Infinity);

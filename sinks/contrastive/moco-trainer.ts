@@ -12,6 +12,32 @@ import { mocoStep } from './moco-step.js';
 import { saveMocoCheckpoint } from './save-moco-checkpoint.js';
 import { createVideoEncoder } from './video-encoder.js';
 import { viewsToTensor } from './views-to-tensor.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const TRAIN_MOCO_KEYS = optionKeys<TrainMocoOptions>({
+  models: true,
+  encoder: true,
+  width: true,
+  projectionDim: true,
+  hiddenDim: true,
+  queueSize: true,
+  optimizer: true,
+  learningRate: true,
+  momentum: true,
+  temperature: true,
+  ndaInQueue: true,
+  weightDecay: true,
+  shuffleBnGroups: true,
+  steps: true,
+  startStep: true,
+  seed: true,
+  runDir: true,
+  checkpointEvery: true,
+  keepCheckpoints: true,
+  loaderState: true,
+  meta: true,
+  onStep: true,
+});
 
 export type { ContrastiveBatch } from './contrastive-batch.js';
 
@@ -138,6 +164,7 @@ export async function trainMoco(
   batches: AsyncIterable<ContrastiveBatch>,
   options: TrainMocoOptions = {},
 ): Promise<TrainMocoResult> {
+  checkOptionKeys('trainMoco', options, TRAIN_MOCO_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const steps =
     options.steps === undefined || options.steps === Infinity

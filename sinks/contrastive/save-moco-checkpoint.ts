@@ -9,6 +9,14 @@ import { toJsonValue } from '../checkpoint/to-json-value.js';
 import { writeFileAtomic } from '../checkpoint/write-file-atomic.js';
 import { writeStepFolder } from '../checkpoint/write-step-folder.js';
 import type { MocoModels } from './moco-models.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const SAVE_MOCO_CHECKPOINT_KEYS = optionKeys<SaveMocoCheckpointOptions>({
+  models: true,
+  step: true,
+  loaderState: true,
+  meta: true,
+});
 
 /** Version of the MoCo checkpoint layout {@link saveMocoCheckpoint} writes. */
 export const MOCO_CHECKPOINT_VERSION = 1;
@@ -47,6 +55,7 @@ export async function saveMocoCheckpoint(
   dir: string,
   options: SaveMocoCheckpointOptions,
 ): Promise<string> {
+  checkOptionKeys('saveMocoCheckpoint', options, SAVE_MOCO_CHECKPOINT_KEYS);
   const action = 'save a MoCo checkpoint';
   const step = checkInteger(action, 'step', options.step, 0);
   const loaderState = toJsonValue(action, 'loaderState', options.loaderState);

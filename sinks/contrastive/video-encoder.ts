@@ -3,6 +3,14 @@ import { checkInteger, typeError } from '../../sources/errors.js';
 import { seededKernel } from '../gan/seeded-init.js';
 import { checkInputShape } from './internal/check-input-shape.js';
 import { videoLayers } from './video-layers.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CREATE_VIDEO_ENCODER_KEYS = optionKeys<VideoEncoderOptions>({
+  inputShape: true,
+  width: true,
+  stages: true,
+  seed: true,
+});
 
 /** Options of {@link createVideoEncoder}. */
 export interface VideoEncoderOptions {
@@ -44,6 +52,7 @@ const ACTION = 'create a video encoder';
  * @throws RangeError/TypeError for a bad option.
  */
 export function createVideoEncoder(tf: typeof TFJS, options: VideoEncoderOptions): TFJS.LayersModel {
+  checkOptionKeys('createVideoEncoder', options, CREATE_VIDEO_ENCODER_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const [t0, h0, w0, c0] = checkInputShape(ACTION, options.inputShape, 4, '[t, h, w, c]') as [
     number,

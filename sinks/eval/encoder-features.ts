@@ -1,6 +1,9 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { rangeError, typeError } from '../../sources/errors.js';
 import { pixelsToTensor } from '../internal/pixels-to-tensor.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const ENCODER_FEATURES_KEYS = optionKeys<EncoderFeaturesOptions>({ signal: true });
 
 /** A batch of encoder inputs: images `[n, h, w, c]`, clips `[n, t, h, w, c]`, or any `[n, ...]` the encoder takes. */
 export interface EncoderInputBatch {
@@ -37,6 +40,7 @@ export async function encoderFeatures(
   batches: AsyncIterable<EncoderInputBatch> | Iterable<EncoderInputBatch>,
   options: EncoderFeaturesOptions = {},
 ): Promise<Float32Array> {
+  checkOptionKeys('encoderFeatures', options, ENCODER_FEATURES_KEYS);
   const action = 'compute encoder features';
   const inputShape = encoder.inputs[0]!.shape;
   const chunks: Float32Array[] = [];

@@ -6,6 +6,17 @@ import { frechetDistance } from './frechet-distance.js';
 import { checkFeaturePair } from './internal/check-features.js';
 import { kernelDistance, type KernelDistance, type KernelDistanceOptions } from './kernel-distance.js';
 import { generateImages } from './internal/generate-images.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const EVALUATE_GENERATOR_KEYS = optionKeys<EvaluateGeneratorOptions>({
+  generator: true,
+  features: true,
+  real: true,
+  n: true,
+  seed: true,
+  batchSize: true,
+  kid: true,
+});
 
 /** Options of {@link evaluateGenerator}. */
 export interface EvaluateGeneratorOptions {
@@ -51,6 +62,7 @@ export interface GeneratorScore {
  *   fit the feature model or `real`.
  */
 export async function evaluateGenerator(tf: typeof TFJS, options: EvaluateGeneratorOptions): Promise<GeneratorScore> {
+  checkOptionKeys('evaluateGenerator', options, EVALUATE_GENERATOR_KEYS);
   const action = 'evaluate a generator';
   const { generator, features, real } = options ?? ({} as EvaluateGeneratorOptions);
   if (generator === undefined || typeof generator.predict !== 'function')

@@ -2,6 +2,14 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { checkInteger } from '../../sources/errors.js';
 import { seededKernel } from '../gan/seeded-init.js';
 import { classifierFeatures } from './classifier-features.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CREATE_FMNIST_CLASSIFIER_KEYS = optionKeys<FmnistClassifierOptions>({
+  seed: true,
+  size: true,
+  channels: true,
+  classes: true,
+});
 
 /** Name of the classifier's feature layer (global average pool of the last conv), read by {@link classifierFeatures}. */
 export const FEATURE_LAYER = 'features';
@@ -52,6 +60,7 @@ export interface FmnistClassifier {
  * @throws RangeError/TypeError for a bad option.
  */
 export function createFmnistClassifier(tf: typeof TFJS, options: FmnistClassifierOptions = {}): FmnistClassifier {
+  checkOptionKeys('createFmnistClassifier', options, CREATE_FMNIST_CLASSIFIER_KEYS);
   const action = 'create an fmnist classifier';
   const size = checkInteger(action, 'size', options.size ?? 32, 8);
   const channels = checkInteger(action, 'channels', options.channels ?? 1, 1);

@@ -1,4 +1,7 @@
 import type { ImageBatch } from '../../sources/sample.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const IMAGE_GRID_KEYS = optionKeys<ImageGridOptions>({ minCell: true, gutter: true, background: true });
 
 /** Options of {@link imageGrid}. */
 export interface ImageGridOptions {
@@ -29,6 +32,7 @@ export interface RgbPicture {
  * @throws RangeError when a row is not a batch of images or the picture would be too large.
  */
 export function imageGrid(rows: readonly ImageBatch[], options: ImageGridOptions = {}): RgbPicture {
+  checkOptionKeys('imageGrid', options, IMAGE_GRID_KEYS);
   const minCell = options.minCell ?? 96;
   const gutter = options.gutter ?? 2;
   const background = options.background ?? 255;

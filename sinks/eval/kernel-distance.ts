@@ -2,6 +2,9 @@ import { checkInteger } from '../../sources/errors.js';
 import { Random } from '../../sources/random.js';
 import type { FeatureMatrix } from './feature-matrix.js';
 import { checkFeaturePair } from './internal/check-features.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const KERNEL_DISTANCE_KEYS = optionKeys<KernelDistanceOptions>({ subsets: true, subsetSize: true, seed: true });
 
 /** Options of {@link kernelDistance}. */
 export interface KernelDistanceOptions {
@@ -39,6 +42,7 @@ export function kernelDistance(
   featsB: FeatureMatrix,
   options: KernelDistanceOptions = {},
 ): KernelDistance {
+  checkOptionKeys('kernelDistance', options, KERNEL_DISTANCE_KEYS);
   const action = 'compute a kernel distance';
   const subsets = checkInteger(action, 'subsets', options.subsets ?? 100, 1, 1e6);
   const subsetSize = checkInteger(action, 'subsetSize', options.subsetSize ?? 1000, 2, 1e6);

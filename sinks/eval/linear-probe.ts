@@ -1,6 +1,22 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { Random } from '../../sources/random.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const TRAIN_LINEAR_PROBE_KEYS = optionKeys<LinearProbeOptions>({
+  train: true,
+  test: true,
+  dims: true,
+  classes: true,
+  epochs: true,
+  batchSize: true,
+  learningRate: true,
+  schedule: true,
+  l2: true,
+  seed: true,
+  standardize: true,
+  onEpoch: true,
+});
 
 /** Feature vectors (row-major `[n, dims]`) and their labels (`n` of them, in `[0, classes)`). */
 export interface LabelledFeatures {
@@ -163,6 +179,7 @@ function prepared(
  *   non-finite features), before any tensor is made.
  */
 export async function trainLinearProbe(tf: typeof TFJS, options: LinearProbeOptions): Promise<LinearProbeResult> {
+  checkOptionKeys('trainLinearProbe', options, TRAIN_LINEAR_PROBE_KEYS);
   const o = (options ?? {}) as Partial<LinearProbeOptions>;
   const dims = checkInteger(ACTION, 'dims', o.dims, 1);
   const classes = checkInteger(ACTION, 'classes', o.classes, 2);

@@ -4,6 +4,16 @@ import { createFmnistClassifier, type FmnistClassifier } from './fmnist-classifi
 import { checkLabels } from './internal/check-labels.js';
 import { classifierInput } from './internal/classifier-input.js';
 import type { LabelledBatch } from './labelled-batch.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const TRAIN_FMNIST_CLASSIFIER_KEYS = optionKeys<TrainFmnistClassifierOptions>({
+  epochs: true,
+  seed: true,
+  size: true,
+  learningRate: true,
+  onProgress: true,
+  signal: true,
+});
 
 /** One training step reported by {@link trainFmnistClassifier}. */
 export interface ClassifierProgress {
@@ -60,6 +70,7 @@ export async function trainFmnistClassifier(
   trainBatches: AsyncIterable<LabelledBatch> | Iterable<LabelledBatch>,
   options: TrainFmnistClassifierOptions = {},
 ): Promise<TrainedFmnistClassifier> {
+  checkOptionKeys('trainFmnistClassifier', options, TRAIN_FMNIST_CLASSIFIER_KEYS);
   const action = 'train an fmnist classifier';
   const epochs = checkInteger(action, 'epochs', options.epochs ?? 1, 1);
   const learningRate = options.learningRate ?? 0.001;

@@ -7,6 +7,9 @@ import { deriveSeed } from '../../sources/random.js';
 import type { ImageBatch } from '../../sources/sample.js';
 import { imageGrid } from './image-grid.js';
 import { generateImages } from './internal/generate-images.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const WRITE_SAMPLE_GRID_KEYS = optionKeys<SampleGridOptions>({ rows: true, cols: true, seed: true, cell: true });
 
 /** Options of {@link writeSampleGrid}. */
 export interface SampleGridOptions {
@@ -43,6 +46,7 @@ export async function writeSampleGrid(
   path: string,
   options: SampleGridOptions = {},
 ): Promise<SampleGridFile> {
+  checkOptionKeys('writeSampleGrid', options, WRITE_SAMPLE_GRID_KEYS);
   const action = 'write a sample grid';
   const rows = checkInteger(action, 'rows', options.rows ?? 8, 1, 1024);
   const cols = checkInteger(action, 'cols', options.cols ?? 8, 1, 1024);

@@ -4,6 +4,17 @@ import { deriveSeed } from '../../sources/random.js';
 import type { Dcgan } from './dcgan.js';
 import { ganLayers } from './gan-layers.js';
 import { resolveGanShape } from './gan-shape.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CREATE_BIG_GAN_KEYS = optionKeys<BigGanOptions>({
+  z: true,
+  ch: true,
+  size: true,
+  channels: true,
+  classes: true,
+  snEpsilon: true,
+  seed: true,
+});
 
 /** Options of {@link createBigGan}. */
 export interface BigGanOptions {
@@ -83,6 +94,7 @@ export interface BigGanOptions {
  * @throws RangeError/TypeError for a bad option.
  */
 export function createBigGan(tf: typeof TFJS, options: BigGanOptions = {}): Dcgan {
+  checkOptionKeys('createBigGan', options, CREATE_BIG_GAN_KEYS);
   const action = 'create a BigGAN';
   if (typeof options !== 'object' || options === null) throw typeError(action, 'options must be an object', options);
   const { z, ch, size, channels, classes, seed } = resolveGanShape(action, options, 64);

@@ -4,6 +4,16 @@ import { createBigGan } from './biggan.js';
 import { createDcgan, type Dcgan } from './dcgan.js';
 import type { GanShapeOptions } from './gan-shape.js';
 import { createSnResnetGan } from './sn-resnet.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CREATE_GAN_KEYS = optionKeys<GanShapeOptions>({
+  z: true,
+  ch: true,
+  size: true,
+  channels: true,
+  classes: true,
+  seed: true,
+});
 
 /** The network pairs {@link createGan} builds: `dcgan`, `sn-resnet` (Miyato et al.) and `biggan` (BigGAN-32). */
 export const GAN_ARCHITECTURES = ['dcgan', 'sn-resnet', 'biggan'] as const;
@@ -21,6 +31,7 @@ export type GanArchitecture = (typeof GAN_ARCHITECTURES)[number];
  * @throws RangeError for an unknown architecture, or the builder's errors for a bad option.
  */
 export function createGan(tf: typeof TFJS, architecture: GanArchitecture, options: GanShapeOptions = {}): Dcgan {
+  checkOptionKeys('createGan', options, CREATE_GAN_KEYS);
   switch (architecture) {
     case 'dcgan':
       return createDcgan(tf, options);

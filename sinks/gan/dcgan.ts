@@ -3,6 +3,16 @@ import { deriveSeed } from '../../sources/random.js';
 import { ganLayers } from './gan-layers.js';
 import { resolveGanShape } from './gan-shape.js';
 import { seededKernel } from './seeded-init.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CREATE_DCGAN_KEYS = optionKeys<DcganOptions>({
+  z: true,
+  ch: true,
+  size: true,
+  channels: true,
+  seed: true,
+  classes: true,
+});
 
 /** Options of {@link createDcgan}. */
 export interface DcganOptions {
@@ -74,6 +84,7 @@ export interface Dcgan {
  * @throws RangeError for a bad option.
  */
 export function createDcgan(tf: typeof TFJS, options: DcganOptions = {}): Dcgan {
+  checkOptionKeys('createDcgan', options, CREATE_DCGAN_KEYS);
   const action = 'create a DCGAN';
   const { z, ch, size, channels, classes } = resolveGanShape(action, options, 64);
   const base = size / 8;

@@ -11,6 +11,30 @@ import { createGan, GAN_ARCHITECTURES, type GanArchitecture } from './create-gan
 import { GeneratorEma, type GeneratorEmaOptions } from './generator-ema.js';
 import { discriminatorStep, generatorStep, type GanModels, type GanOptimizers } from './hinge-nda-step.js';
 import { imageBatchToTensor } from './to-tensor.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const TRAIN_NDA_GAN_KEYS = optionKeys<TrainNdaGanOptions>({
+  models: true,
+  architecture: true,
+  ch: true,
+  classes: true,
+  labelField: true,
+  optimizers: true,
+  field: true,
+  z: true,
+  alpha: true,
+  beta: true,
+  dStepsPerG: true,
+  steps: true,
+  startStep: true,
+  ema: true,
+  seed: true,
+  runDir: true,
+  checkpointEvery: true,
+  loaderState: true,
+  onStep: true,
+  afterStep: true,
+});
 
 /** One item {@link trainNdaGan} consumes: a real batch and its NDA negatives (what `ndaPairs` yields). */
 export interface GanPair {
@@ -174,6 +198,7 @@ export async function trainNdaGan(
   pairs: AsyncIterable<GanPair>,
   options: TrainNdaGanOptions = {},
 ): Promise<TrainNdaGanResult> {
+  checkOptionKeys('trainNdaGan', options, TRAIN_NDA_GAN_KEYS);
   if (typeof options !== 'object' || options === null) throw typeError(ACTION, 'options must be an object', options);
   const alpha = checkWeight('alpha', options.alpha ?? 0.25);
   const beta = checkWeight('beta', options.beta ?? 0.75);

@@ -1,5 +1,8 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const GENERATOR_EMA_KEYS = optionKeys<GeneratorEmaOptions>({ decay: true, start: true });
 
 /** Options of {@link GeneratorEma}. */
 export interface GeneratorEmaOptions {
@@ -53,6 +56,7 @@ export class GeneratorEma {
     model: TFJS.LayersModel,
     options: GeneratorEmaOptions = {},
   ) {
+    checkOptionKeys('GeneratorEma', options, GENERATOR_EMA_KEYS);
     const action = 'create a generator EMA';
     const decay = options.decay ?? 0.9999;
     if (typeof decay !== 'number' || Number.isNaN(decay)) throw typeError(action, 'decay must be a number', decay);

@@ -4,6 +4,16 @@ import type { Dcgan } from './dcgan.js';
 import { ganLayers } from './gan-layers.js';
 import { resolveGanShape } from './gan-shape.js';
 import { seededKernel } from './seeded-init.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const CREATE_SN_RESNET_GAN_KEYS = optionKeys<SnResnetGanOptions>({
+  z: true,
+  ch: true,
+  size: true,
+  channels: true,
+  classes: true,
+  seed: true,
+});
 
 /** Options of {@link createSnResnetGan}. */
 export interface SnResnetGanOptions {
@@ -63,6 +73,7 @@ export interface SnResnetGanOptions {
  * @throws RangeError/TypeError for a bad option.
  */
 export function createSnResnetGan(tf: typeof TFJS, options: SnResnetGanOptions = {}): Dcgan {
+  checkOptionKeys('createSnResnetGan', options, CREATE_SN_RESNET_GAN_KEYS);
   const action = 'create an SN-ResNet GAN';
   const { z, ch, size, channels, classes, seed } = resolveGanShape(action, options, 128);
   const L = ganLayers(tf);

@@ -3,6 +3,9 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../checkpoint/write-file-atomic.js';
 import { escapeXml, lineChartSvg, type ChartSeries } from './line-chart-svg.js';
 import { RUN_FILES, filesEndingWith, readJsonLines, readRunConfig } from './run-folder.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+
+const WRITE_RUN_REPORT_KEYS = optionKeys<RunReportOptions>({ title: true });
 
 /** Options of {@link writeRunReport}. */
 export interface RunReportOptions {
@@ -26,6 +29,7 @@ export interface RunReportOptions {
  * @throws file-system errors as they are; a bad JSON line other than a cut-short last one, naming the file.
  */
 export async function writeRunReport(dir: string, options: RunReportOptions = {}): Promise<string> {
+  checkOptionKeys('writeRunReport', options, WRITE_RUN_REPORT_KEYS);
   const title = options.title ?? basename(dir);
   const config = await readRunConfig(dir);
   const metrics = await readJsonLines(join(dir, RUN_FILES.metrics));

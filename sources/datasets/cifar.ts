@@ -8,6 +8,21 @@ import type { WritableSample } from '../shard-writer.js';
 import type { ConvertOptions, ConvertResult, SplitResult } from './convert-options.js';
 import { encodePng } from './encode-png.js';
 import { writeSplit } from './write-split.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const CONVERT_CIFAR_KEYS = optionKeys<CifarOptions>({
+  splits: true,
+  limit: true,
+  limits: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
 
 /** Which CIFAR: 10 classes, or 100 fine classes in 20 coarse ones. */
 export type CifarVariant = 'cifar10' | 'cifar100';
@@ -200,6 +215,7 @@ function planarToHwc(planar: Uint8Array): Uint8Array {
  *   or a label out of range. Deterministic.
  */
 export async function convertCifar(variant: CifarVariant, file: string, options: CifarOptions): Promise<ConvertResult> {
+  checkOptionKeys('convertCifar', options, CONVERT_CIFAR_KEYS);
   const layout = LAYOUTS[variant];
   if (!layout) throw rangeError('convert CIFAR', 'the variant must be cifar10 or cifar100', variant);
   const splits = options.splits ?? ['train', 'test'];

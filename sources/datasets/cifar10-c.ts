@@ -5,6 +5,21 @@ import type { ConvertOptions, ConvertResult, SplitResult } from './convert-optio
 import { encodePng } from './encode-png.js';
 import { readNpy } from './read-npy.js';
 import { writeSplit } from './write-split.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const CONVERT_CIFAR10_C_KEYS = optionKeys<Cifar10COptions>({
+  corruptions: true,
+  severity: true,
+  limit: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
 
 /** Options of {@link convertCifar10C}. */
 export interface Cifar10COptions extends ConvertOptions {
@@ -36,6 +51,7 @@ export interface Cifar10COptions extends ConvertOptions {
  *   `[N, 32, 32, 3]` with N divisible by 5, or labels of another length.
  */
 export async function convertCifar10C(dir: string, options: Cifar10COptions): Promise<ConvertResult> {
+  checkOptionKeys('convertCifar10C', options, CONVERT_CIFAR10_C_KEYS);
   const action = `convert CIFAR-10-C in ${dir}`;
   const severity = checkInteger(action, 'severity', options.severity ?? 5, 1, 5);
   const limit = options.limit === undefined ? Infinity : checkInteger(action, 'limit', options.limit, 0);

@@ -6,6 +6,22 @@ import type { ConvertOptions, ConvertResult, SplitResult } from './convert-optio
 import { encodePng } from './encode-png.js';
 import { readIdx, type IdxArray } from './read-idx.js';
 import { writeSplit } from './write-split.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const CONVERT_FASHION_MNIST_KEYS = optionKeys<FashionMnistOptions>({
+  root: true,
+  splits: true,
+  limit: true,
+  limits: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
 
 /** The ten Fashion-MNIST classes, by label. */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
@@ -102,6 +118,7 @@ function* samplesOf(
  *   truncated file, a label/image count mismatch or a label out of range.
  */
 export async function convertFashionMnist(options: FashionMnistOptions): Promise<ConvertResult> {
+  checkOptionKeys('convertFashionMnist', options, CONVERT_FASHION_MNIST_KEYS);
   const root = options.root ?? FASHION_MNIST_DEBIAN_ROOT;
   const splits = options.splits ?? ['train', 'test'];
   for (const s of splits)

@@ -6,6 +6,22 @@ import type { WritableSample } from '../shard-writer.js';
 import type { ConvertOptions, ConvertResult } from './convert-options.js';
 import { subFolders, walkFiles } from './folder-tree.js';
 import { DeferredSample, checkPart, sampleSize, writeSplit } from './write-split.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const CONVERT_FOLDER_KEYS = optionKeys<FolderOptions>({
+  split: true,
+  extensions: true,
+  limit: true,
+  seed: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
 
 /** Image extensions {@link convertFolder} takes by default. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'tif', 'tiff', 'bmp', 'avif'];
@@ -45,6 +61,7 @@ export interface FolderResult extends ConvertResult {
  * @throws RangeError when the folder has no class sub-folder or no image.
  */
 export async function convertFolder(dir: string, options: FolderOptions): Promise<FolderResult> {
+  checkOptionKeys('convertFolder', options, CONVERT_FOLDER_KEYS);
   const action = `convert folder ${dir}`;
   const extensions = new Set((options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')));
   if (options.limit !== undefined) checkInteger(action, 'limit', options.limit, 0);

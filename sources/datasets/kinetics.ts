@@ -7,6 +7,28 @@ import { DatasetError } from './dataset-error.js';
 import { parseCsvLine } from './parse-csv-line.js';
 import { writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
 import { byCodePoint } from './folder-tree.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const CONVERT_KINETICS_KEYS = optionKeys<KineticsOptions & WriteDatasetOptions>({
+  csv: true,
+  videos: true,
+  split: true,
+  splits: true,
+  limit: true,
+  limits: true,
+  seed: true,
+  readAhead: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
+
+const KINETICS_ADAPTER_KEYS = optionKeys<KineticsOptions>({ csv: true, videos: true, split: true });
 
 /** Options of {@link kineticsAdapter}. */
 export interface KineticsOptions {
@@ -134,6 +156,7 @@ async function readCsv(file: string, defaultSplit: string | undefined): Promise<
  * ({@link DatasetError}): a row with the wrong number of fields, a bad or reversed time, a bad id.
  */
 export function kineticsAdapter(options: KineticsOptions): DatasetAdapter {
+  checkOptionKeys('kineticsAdapter', options, KINETICS_ADAPTER_KEYS);
   const csvs = typeof options.csv === 'string' ? [options.csv] : [...options.csv];
   if (csvs.length === 0) throw rangeError('read Kinetics', 'at least one CSV must be given', csvs);
   if (options.split !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.split))
@@ -181,5 +204,6 @@ export function kineticsAdapter(options: KineticsOptions): DatasetAdapter {
  * @example await convertKinetics({ csv: ['k400/train.csv', 'k400/validate.csv'], videos: 'k400/videos', out: 'shards/k400', seed: 1 })
  */
 export function convertKinetics(options: KineticsOptions & WriteDatasetOptions): Promise<DatasetResult> {
+  checkOptionKeys('convertKinetics', options, CONVERT_KINETICS_KEYS);
   return writeDataset(kineticsAdapter(options), options);
 }

@@ -17,6 +17,28 @@ import {
 } from './moving-fmnist-render.js';
 import { readIdx, type IdxArray } from './read-idx.js';
 import { writeSplit } from './write-split.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const CONVERT_MOVING_FMNIST_KEYS = optionKeys<MovingFmnistOptions>({
+  root: true,
+  train: true,
+  test: true,
+  frames: true,
+  items: true,
+  seed: true,
+  fps: true,
+  size: true,
+  concurrency: true,
+  clipsPerProcess: true,
+  signal: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  part: true,
+});
 
 /** Options of {@link convertMovingFmnist}. */
 export interface MovingFmnistOptions extends ConvertOptions {
@@ -250,6 +272,7 @@ async function* clipSamples(
  *   ffmpeg fails on a group of clips.
  */
 export async function convertMovingFmnist(options: MovingFmnistOptions): Promise<ConvertResult> {
+  checkOptionKeys('convertMovingFmnist', options, CONVERT_MOVING_FMNIST_KEYS);
   const root = options.root ?? FASHION_MNIST_DEBIAN_ROOT;
   const train = checkInteger(ACTION, 'train', options.train ?? 10_000, 0, 10_000_000);
   const test = checkInteger(ACTION, 'test', options.test ?? 2_000, 0, 10_000_000);

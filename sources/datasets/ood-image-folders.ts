@@ -7,6 +7,7 @@ import type { ConvertOptions, ConvertResult } from './convert-options.js';
 import { encodePng } from './encode-png.js';
 import { byCodePoint, subFolders, walkFiles } from './folder-tree.js';
 import { writeSplit } from './write-split.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
 
 /**
  * The photo sets of the paper's OOD protocol that come as folders of JPEGs (DTD, Places365,
@@ -25,6 +26,19 @@ import { writeSplit } from './write-split.js';
 
 /** The side of the images every converter of this module writes. */
 export const OOD_IMAGE_SIZE = 32;
+
+const OOD_FOLDER_KEYS = optionKeys<OodFolderOptions>({
+  split: true,
+  limit: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
 
 /** Options of the OOD folder converters. */
 export interface OodFolderOptions extends ConvertOptions {
@@ -61,6 +75,7 @@ const JPEG = /\.(jpe?g)$/i;
  * @throws RangeError when the folder has no class folders of JPEGs; sharp's error, naming the file, for an image it cannot read.
  */
 export async function convertDtd(dir: string, options: OodFolderOptions): Promise<OodFolderResult> {
+  checkOptionKeys('convertDtd', options, OOD_FOLDER_KEYS);
   const action = `convert DTD ${dir}`;
   const root = (await isFolder(join(dir, 'images'))) ? join(dir, 'images') : dir;
   const classes = await subFolders(root);
@@ -83,6 +98,20 @@ export interface Places365Options extends OodFolderOptions {
   readonly list?: string;
 }
 
+const PLACES365_KEYS = optionKeys<Places365Options>({
+  split: true,
+  limit: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+  list: true,
+});
+
 /**
  * Converts the Places365 validation images (Zhou et al. 2017: `val_256/Places365_val_00000001.jpg`, ...,
  * 36,500 images; `val_large/` for the high-resolution ones) into 32 px shards `<out>/<split>-%06d.tar`
@@ -96,6 +125,7 @@ export interface Places365Options extends OodFolderOptions {
  * @throws RangeError when there are no images, the list is malformed or names an image that is not there.
  */
 export async function convertPlaces365(dir: string, options: Places365Options): Promise<OodFolderResult> {
+  checkOptionKeys('convertPlaces365', options, PLACES365_KEYS);
   const action = `convert Places365 ${dir}`;
   let images = dir;
   for (const sub of ['val_256', 'val_large'])
@@ -139,6 +169,20 @@ export interface TinyImagenetOptions extends OodFolderOptions {
   readonly which?: 'val' | 'test';
 }
 
+const TINY_IMAGENET_KEYS = optionKeys<TinyImagenetOptions>({
+  split: true,
+  limit: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+  which: true,
+});
+
 /**
  * Converts TinyImageNet (`tiny-imagenet-200/`: 64 px JPEGs, `val/images/val_0.JPEG` labelled by
  * `val/val_annotations.txt`, `test/images/test_0.JPEG` unlabelled, 10,000 each) into 32 px shards
@@ -152,6 +196,7 @@ export interface TinyImagenetOptions extends OodFolderOptions {
  * @throws RangeError for a missing folder or annotation file, a malformed annotation line, or a WordNet id not in `wnids.txt`.
  */
 export async function convertTinyImagenet(dir: string, options: TinyImagenetOptions): Promise<OodFolderResult> {
+  checkOptionKeys('convertTinyImagenet', options, TINY_IMAGENET_KEYS);
   const action = `convert TinyImageNet ${dir}`;
   const which = options.which ?? 'val';
   if (which !== 'val' && which !== 'test') throw rangeError(action, 'which must be val or test', which);

@@ -5,6 +5,20 @@ import type { ConvertOptions, ConvertResult } from './convert-options.js';
 import { encodePng } from './encode-png.js';
 import { readMat5 } from './read-mat5.js';
 import { writeSplit } from './write-split.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const CONVERT_SVHN_KEYS = optionKeys<SvhnOptions>({
+  split: true,
+  limit: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
 
 /** Options of {@link convertSvhn}. */
 export interface SvhnOptions extends ConvertOptions {
@@ -29,6 +43,7 @@ export interface SvhnOptions extends ConvertOptions {
  * @throws RangeError naming the file for a file that is not a MAT-file or lacks `X`/`y` of these shapes.
  */
 export async function convertSvhn(file: string, options: SvhnOptions): Promise<ConvertResult> {
+  checkOptionKeys('convertSvhn', options, CONVERT_SVHN_KEYS);
   const action = `convert SVHN ${file}`;
   const limit = options.limit === undefined ? Infinity : checkInteger(action, 'limit', options.limit, 0);
   const split =

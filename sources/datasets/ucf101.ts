@@ -5,6 +5,28 @@ import { checkInteger, rangeError } from '../errors.js';
 import type { DatasetAdapter, DatasetItem, DatasetListing } from './dataset-adapter.js';
 import { DatasetError } from './dataset-error.js';
 import { writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const CONVERT_UCF101_KEYS = optionKeys<Ucf101Options & WriteDatasetOptions>({
+  root: true,
+  split: true,
+  annotations: true,
+  splits: true,
+  limit: true,
+  limits: true,
+  seed: true,
+  readAhead: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
+
+const UCF101_ADAPTER_KEYS = optionKeys<Ucf101Options>({ root: true, split: true, annotations: true });
 
 /** Options of {@link ucf101Adapter}. */
 export interface Ucf101Options {
@@ -61,6 +83,7 @@ const CLIP_NAME = /^v_(.+)_g(\d+)_c(\d+)$/;
  * @throws RangeError for a bad split, or when no annotation folder holds classInd.txt.
  */
 export function ucf101Adapter(options: Ucf101Options): DatasetAdapter {
+  checkOptionKeys('ucf101Adapter', options, UCF101_ADAPTER_KEYS);
   const fold = checkInteger('read UCF101', 'split', options.split ?? 1, 1, 3);
   const { root } = options;
   return {
@@ -147,5 +170,6 @@ export function ucf101Adapter(options: Ucf101Options): DatasetAdapter {
  * @example await convertUcf101({ root: '/data/UCF-101', split: 1, out: 'shards/ucf101-split1', seed: 1 })
  */
 export function convertUcf101(options: Ucf101Options & WriteDatasetOptions): Promise<DatasetResult> {
+  checkOptionKeys('convertUcf101', options, CONVERT_UCF101_KEYS);
   return writeDataset(ucf101Adapter(options), options);
 }

@@ -4,6 +4,27 @@ import { VIDEO_EXTENSIONS } from '../video/video-clip.js';
 import type { DatasetAdapter, DatasetItem, DatasetListing } from './dataset-adapter.js';
 import { byCodePoint, subFolders, walkFiles } from './folder-tree.js';
 import { writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const CONVERT_VIDEO_FOLDER_KEYS = optionKeys<VideoFolderOptions & WriteDatasetOptions>({
+  split: true,
+  extensions: true,
+  splits: true,
+  limit: true,
+  limits: true,
+  seed: true,
+  readAhead: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
+
+const VIDEO_FOLDER_ADAPTER_KEYS = optionKeys<VideoFolderOptions>({ split: true, extensions: true });
 
 /** Split folder names {@link videoFolderAdapter} recognises at the top of a tree, in writing order. */
 export const SPLIT_FOLDER_NAMES: readonly string[] = ['train', 'val', 'validation', 'test'];
@@ -28,6 +49,7 @@ export interface VideoFolderOptions {
  * @throws RangeError (when listed) for a tree without class folders or without videos.
  */
 export function videoFolderAdapter(dir: string, options: VideoFolderOptions = {}): DatasetAdapter {
+  checkOptionKeys('videoFolderAdapter', options, VIDEO_FOLDER_ADAPTER_KEYS);
   const action = `convert video folder ${dir}`;
   const extensions = new Set((options.extensions ?? VIDEO_EXTENSIONS).map((e) => e.toLowerCase().replace(/^\./, '')));
   const single = options.split ?? 'train';
@@ -80,5 +102,6 @@ export function convertVideoFolder(
   dir: string,
   options: VideoFolderOptions & WriteDatasetOptions,
 ): Promise<DatasetResult> {
+  checkOptionKeys('convertVideoFolder', options, CONVERT_VIDEO_FOLDER_KEYS);
   return writeDataset(videoFolderAdapter(dir, options), options);
 }

@@ -7,6 +7,23 @@ import type { ConvertOptions, ConvertResult, SplitResult } from './convert-optio
 import type { DatasetAdapter, DatasetItem } from './dataset-adapter.js';
 import { DatasetError } from './dataset-error.js';
 import { DeferredSample, checkPart, sampleSize, writeSplit } from './write-split.js';
+import { checkOptionKeys, optionKeys } from '../option-keys.js';
+
+const WRITE_DATASET_KEYS = optionKeys<WriteDatasetOptions>({
+  splits: true,
+  limit: true,
+  limits: true,
+  seed: true,
+  readAhead: true,
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+});
 
 /** Options of {@link writeDataset}. */
 export interface WriteDatasetOptions extends ConvertOptions {
@@ -89,6 +106,7 @@ async function fileSize(path: string): Promise<number> {
  * @throws RangeError for a bad option, DatasetError for a dataset whose index and files disagree.
  */
 export async function writeDataset(adapter: DatasetAdapter, options: WriteDatasetOptions): Promise<DatasetResult> {
+  checkOptionKeys('writeDataset', options, WRITE_DATASET_KEYS);
   const action = `write dataset ${adapter.name}`;
   if (options.limit !== undefined) checkInteger(action, 'limit', options.limit, 0);
   for (const [name, n] of Object.entries(options.limits ?? {}))

@@ -384,11 +384,11 @@ describe('ndaPairs', () => {
     assert.throws(() => ndaPairs(undefined as never), TypeError);
     assert.throws(() => ndaPairs({ transforms: 'jigsaw', seed: 1, worker: 2 } as never), {
       name: 'TypeError',
-      message: /every option must be one of transforms, field, seed, .*: current value is "worker"/,
+      message: 'Cannot call ndaPairs as worker is not an option of ndaPairs: did you mean workers?',
     });
     assert.throws(
       () => ndaPairs({ transforms: [{ name: 'jigsaw', wieght: 2 }], seed: 1 } as never),
-      /every option must be one of name, options, transform, weight: current value is "wieght"/,
+      /Cannot call ndaPairs as wieght is not an option of a transforms entry: did you mean weight\?/,
     );
     const seeds: number[] = [];
     ndaPairs({ transforms: 'jigsaw', onSeed: (s) => seeds.push(s) });
