@@ -304,7 +304,7 @@ export async function runGanPipeline(
       throw new PipelineError(spec.name, it.accounting(), err);
     }
     const seconds = (performance.now() - start) / 1000;
-    await finishRun(trained.steps);
+    const score = await finishRun(trained.steps);
     return await finishTrainingRun(
       {
         pipeline: spec.name,
@@ -321,12 +321,16 @@ export async function runGanPipeline(
         aborted: context.signal?.aborted === true,
         details:
           trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {},
+        ...(score !== null ? { results: { fid: score.fid, kid: score.kid, kidStd: score.kidStd } } : {}),
       },
       log,
     );
 
-    /** A sample grid of the EMA generator and (with test shards) its FID/KID, recorded in the run folder. */
-    async function finishRun(step: number): Promise<void> {
+    /**
+     * A sample grid of the EMA generator and (with test shards) its FID/KID, recorded in the run
+     * folder; returns the scores (null when not evaluated).
+     */
+    async function finishRun(step: number): Promise<{ fid: number; kid: number; kidStd: number } | null> {
       const tag = String(step).padStart(6, '0');
       const rows = config.classes ?? 8;
       const grid = await ema.withEmaWeights(() =>
@@ -338,7 +342,7 @@ export async function runGanPipeline(
       );
       log(`samples: ${grid.path}`);
       const testShards = config.testShards ?? null;
-      if (testShards === null || !options.evaluate || context.signal?.aborted) return;
+      if (testShards === null || !options.evaluate || context.signal?.aborted) return null;
       const score = await ema.withEmaWeights(() =>
         fmnistGeneratorScore(tf, models.generator, testShards, {
           seed: deriveSeed(config.seed, 'eval'),
@@ -350,6 +354,7 @@ export async function runGanPipeline(
       log(
         `evaluation (EMA generator, ${score.n} generated vs ${score.n} test images): FID ${score.fid.toFixed(3)}, KID ${score.kid.mean.toFixed(4)} ± ${score.kid.std.toFixed(4)}`,
       );
+      return { fid: score.fid, kid: score.kid.mean, kidStd: score.kid.std };
     }
 
     async function saveFinal(): Promise<void> {
