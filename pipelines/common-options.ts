@@ -1,4 +1,4 @@
-import { BACKEND_ORDER } from '../sinks/backend/select-backend.js';
+import { BACKEND_ORDER } from '../sinks/backend/backend-name.js';
 import { HANDLER_NAMES } from '../sources/handlers.js';
 import { choiceOption, flagOption, intOption, stringOption } from './pipeline-option.js';
 

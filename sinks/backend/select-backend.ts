@@ -2,17 +2,14 @@ import { availableParallelism } from 'node:os';
 import type * as TF from '@tensorflow/tfjs-core';
 import { checkInteger, rangeError } from '../../sources/errors.js';
 import { importOptional } from '../../sources/optional-package.js';
+import { BACKEND_ORDER, type BackendName } from './backend-name.js';
 import { registerWasmKernels } from './register-wasm-kernels.js';
 import { MAX_WASM_THREADS, registerThreadedWasm, type WasmBackendModule } from './wasm-threads.js';
 import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
 
 const SELECT_BACKEND_KEYS = optionKeys<SelectBackendOptions>({ backend: true, threads: true });
 
-/** The backends ndaflow can run on, best first. */
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-
-/** The order `selectBackend` tries them in when none is forced. */
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export { BACKEND_ORDER, type BackendName };
 
 /** Options of {@link selectBackend}. */
 export interface SelectBackendOptions {
