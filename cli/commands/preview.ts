@@ -15,7 +15,9 @@ import { twoViews } from '../../operators/two-views.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { createLoader, type LoaderStage } from '../../sources/loader.js';
 import { isImage, type Batch, type Image, type ImageBatch, type Sample } from '../../sources/sample.js';
+import { writeFileAtomic } from '../../sinks/checkpoint/write-file-atomic.js';
 import { imageGrid } from '../../sinks/eval/image-grid.js';
+import { InterruptedError, onInterrupt } from '../interrupt.js';
 import { addReadOptions, integerArg, type ReadOptions } from '../options.js';
 
 interface PreviewFlags extends ReadOptions {
@@ -26,6 +28,7 @@ interface PreviewFlags extends ReadOptions {
   size?: number;
   out: string;
   cell: number;
+  labels: boolean;
 }
 
 /** `--op jigsaw,stitch --op cutout` -> ['jigsaw', 'stitch', 'cutout']. */
@@ -122,6 +125,37 @@ function imageFieldOf(sample: Sample): string {
   return f;
 }
 
+const GUTTER = 2;
+
+const escapeXml = (text: string): string =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+
+/**
+ * The grid as a PNG, with each row's label drawn in a column on its left (an SVG text overlay
+ * composited by sharp) unless `labels` is empty.
+ */
+async function gridPng(
+  grid: { data: Uint8Array; width: number; height: number; channels: 3 },
+  labels: readonly string[],
+): Promise<Buffer> {
+  const image = sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: grid.channels } });
+  if (labels.length === 0) return image.png().toBuffer();
+  const cell = (grid.height - GUTTER) / labels.length - GUTTER;
+  const fontSize = Math.max(10, Math.min(16, Math.floor(cell / 4)));
+  const pad = 6;
+  const width = Math.ceil(Math.max(...labels.map((l) => l.length)) * fontSize * 0.62) + 2 * pad;
+  const texts = labels.map(
+    (label, row) =>
+      `<text x="${width - pad}" y="${GUTTER + row * (cell + GUTTER) + cell / 2}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" text-anchor="end" dominant-baseline="middle" fill="#000">${escapeXml(label)}</text>`,
+  );
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${grid.height}">${texts.join('')}</svg>`;
+  return image
+    .extend({ left: width, background: { r: 255, g: 255, b: 255 } })
+    .composite([{ input: Buffer.from(svg), left: 0, top: 0 }])
+    .png()
+    .toBuffer();
+}
+
 /**
  * `ndaflow preview --op jigsaw[,stitch,...] SHARDS --out grid.png`: reads the first `--count`
  * images of the shards, decodes them (as RGB), brings them to one size (`--size`, else the first
@@ -129,8 +163,11 @@ function imageFieldOf(sample: Sample): string {
  * (through `ndaPairs`, with `--seed`) and writes a PNG grid: row 1 the real images, with
  * `--positive` two rows of positive views (`twoViews` of a MoCo-v2 chain, not normalised), then one
  * row of negatives per transform, in `--op` order. Small images are enlarged (nearest neighbour)
- * to cells of at least `--cell` px. Prints the rows (and each mixing transform's partners) on
- * stdout. An unknown transform name is an error listing the valid ones.
+ * to cells of at least `--cell` px. Each row's name (`real`, `view0`, `jigsaw`, ...) is drawn in a
+ * column on its left (`--no-labels`: none); the rows (and each mixing transform's partners) are
+ * also printed on stdout. The PNG is written through a temporary file renamed into place. Ctrl-C
+ * (SIGINT) or SIGTERM stops it with a message and exit code 130 / 143, writing nothing. An unknown
+ * transform name is an error listing the valid ones.
  */
 export function previewCommand(): Command {
   return addReadOptions(
@@ -156,92 +193,122 @@ export function previewCommand(): Command {
         integerArg(1, 1024),
         96,
       )
+      .option('--no-labels', "no label column (each row's name, drawn on its left)")
       .requiredOption('--out <file>', 'the PNG to write'),
     'seed of the transforms (default: 0)',
   ).action(async (specs: string[], flags: PreviewFlags) => {
-    const seed = flags.seed ?? 0;
-    const unknownOptions = Object.keys(flags.opOptions).filter((k) => !flags.op.includes(k));
-    if (unknownOptions.length > 0)
-      throw new RangeError(
-        `Cannot use --op-options as it must only name transforms given to --op (${flags.op.join(', ')}): current value names ${unknownOptions.join(', ')}`,
-      );
-    const unknownOps = flags.op.filter((name) => !NDA_TRANSFORM_NAMES.includes(name));
-    if (unknownOps.length > 0)
-      throw new RangeError(
-        `Cannot preview --op ${unknownOps.join(',')} as each must be one of ${NDA_TRANSFORM_NAMES.join(', ')}: current value is ${JSON.stringify(flags.op.join(','))}`,
-      );
-    const read = () => fromShards(specs.join('::'), { seed, handler: flags.handler, allowPipe: flags.allowPipe });
-    const decoding = decode({ image: 'rgb', handler: flags.handler });
-
-    // The first image gives the field and, without --size, the size every image is brought to.
-    const peek = createLoader(read(), decoding).iterate();
-    const head = await peek.next();
-    await peek.return?.();
-    if (head.done) throw new Error(`Cannot preview ${specs.join(' ')} as the shards hold no sample`);
-    const field = imageFieldOf(head.value);
-    const firstShape = (head.value[field] as Image).shape;
-    const [w, h] =
-      flags.size !== undefined
-        ? [flags.size, flags.size]
-        : Math.max(firstShape[0], firstShape[1]) <= 256
-          ? [firstShape[1], firstShape[0]]
-          : [224, 224];
-
-    // Built before reading, so that a bad transform option fails first.
-    const pairing = flags.op.map((name) =>
-      ndaPairs({
-        transforms: { name, options: flags.opOptions[name] ?? {} },
-        field,
-        seed,
-        workers: 0,
-        handler: flags.handler,
-      }),
-    );
-    const ops: LoaderStage[] = [
-      decoding,
-      parallelMap(async (s: Sample) => ({ ...s, [field]: await fit(imageOf(s, field), w, h) }), {
-        concurrency: 2,
-        handler: flags.handler,
-      }),
-    ];
-    if (flags.positive) ops.push(twoViews(mocoV2Views(w, h, seed), { field, keepInput: true, handler: flags.handler }));
-    ops.push(batch(flags.count));
-    const it = createLoader<Batch>(read(), ops).iterate();
-    const first = await it.next();
-    await it.return?.();
-    if (first.done) throw new Error(`Cannot preview ${specs.join(' ')} as the shards hold no image`);
-    const real = first.value;
-
-    const rows: ImageBatch[] = [real[field] as ImageBatch];
-    const legend = [`row 1: real ${field} (${real.__key__.join(', ')})`];
-    if (flags.positive) {
-      for (const view of ['view0', 'view1']) {
-        rows.push(real[view] as ImageBatch);
-        legend.push(
-          `row ${rows.length}: positive ${view} (MoCo-v2: random resized crop, colour jitter, grayscale, blur, flip)`,
-        );
-      }
+    const interrupt = onInterrupt({ label: 'preview' });
+    try {
+      await writePreview(specs, flags, interrupt.signal);
+    } catch (err) {
+      if (!(err instanceof InterruptedError)) throw err;
+    } finally {
+      // exit code 130 (SIGINT) / 143 (SIGTERM) when stopped by a signal
+      interrupt.dispose();
     }
-    for (const [i, op] of pairing.entries()) {
-      const [pair] = await firstValueFrom(from([real]).pipe(op, toArray<NdaPair>()));
-      if (pair === undefined)
-        throw new Error(`Cannot preview ${flags.op[i]} as it made no negatives (the error handler skipped the batch)`);
-      const negatives = pair.negative[field] as ImageBatch;
-      rows.push(negatives);
-      const partners = pair.negative.__partner__;
-      const same = sameImages(real[field] as ImageBatch, negatives);
-      const notes = [
-        partners ? `partners: ${partners.join(', ')}` : '',
-        same.length > 0 ? `column(s) ${same.join(', ')} equal the real image` : '',
-      ].filter(Boolean);
-      legend.push(`row ${rows.length}: ${flags.op[i]}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
-    }
-    const grid = imageGrid(rows, { minCell: flags.cell });
-    await sharp(grid.data, { raw: { width: grid.width, height: grid.height, channels: grid.channels } })
-      .png()
-      .toFile(flags.out);
-    process.stdout.write(
-      `${legend.join('\n')}\nwrote ${flags.out}: ${grid.width} x ${grid.height} px, ${rows.length} rows of ${real.__key__.length} images (${w} x ${h} px each)\n`,
-    );
+    if (interrupt.received !== undefined)
+      process.stderr.write(`ndaflow: preview: stopped on ${interrupt.received}: ${flags.out} not written\n`);
   });
+}
+
+/** Reads, transforms and writes the grid; stops (throwing the abort reason) when `signal` aborts. */
+async function writePreview(specs: string[], flags: PreviewFlags, signal: AbortSignal): Promise<void> {
+  const stopIfAborted = () => {
+    if (signal.aborted) throw signal.reason;
+  };
+  const seed = flags.seed ?? 0;
+  const unknownOptions = Object.keys(flags.opOptions).filter((k) => !flags.op.includes(k));
+  if (unknownOptions.length > 0)
+    throw new RangeError(
+      `Cannot use --op-options as it must only name transforms given to --op (${flags.op.join(', ')}): current value names ${unknownOptions.join(', ')}`,
+    );
+  const unknownOps = flags.op.filter((name) => !NDA_TRANSFORM_NAMES.includes(name));
+  if (unknownOps.length > 0)
+    throw new RangeError(
+      `Cannot preview --op ${unknownOps.join(',')} as each must be one of ${NDA_TRANSFORM_NAMES.join(', ')}: current value is ${JSON.stringify(flags.op.join(','))}`,
+    );
+  const read = () => fromShards(specs.join('::'), { seed, handler: flags.handler, allowPipe: flags.allowPipe });
+  const decoding = decode({ image: 'rgb', handler: flags.handler });
+
+  // The first image gives the field and, without --size, the size every image is brought to.
+  const peek = createLoader(read(), decoding).iterate();
+  const stopPeek = () => void peek.return?.();
+  signal.addEventListener('abort', stopPeek, { once: true });
+  const head = await peek.next().finally(() => signal.removeEventListener('abort', stopPeek));
+  await peek.return?.();
+  stopIfAborted();
+  if (head.done) throw new Error(`Cannot preview ${specs.join(' ')} as the shards hold no sample`);
+  const field = imageFieldOf(head.value);
+  const firstShape = (head.value[field] as Image).shape;
+  const [w, h] =
+    flags.size !== undefined
+      ? [flags.size, flags.size]
+      : Math.max(firstShape[0], firstShape[1]) <= 256
+        ? [firstShape[1], firstShape[0]]
+        : [224, 224];
+
+  // Built before reading, so that a bad transform option fails first.
+  const pairing = flags.op.map((name) =>
+    ndaPairs({
+      transforms: { name, options: flags.opOptions[name] ?? {} },
+      field,
+      seed,
+      workers: 0,
+      handler: flags.handler,
+    }),
+  );
+  const ops: LoaderStage[] = [
+    decoding,
+    parallelMap(async (s: Sample) => ({ ...s, [field]: await fit(imageOf(s, field), w, h) }), {
+      concurrency: 2,
+      handler: flags.handler,
+    }),
+  ];
+  if (flags.positive) ops.push(twoViews(mocoV2Views(w, h, seed), { field, keepInput: true, handler: flags.handler }));
+  ops.push(batch(flags.count));
+  const it = createLoader<Batch>(read(), ops).iterate();
+  const stopIt = () => void it.return?.();
+  signal.addEventListener('abort', stopIt, { once: true });
+  const first = await it.next().finally(() => signal.removeEventListener('abort', stopIt));
+  await it.return?.();
+  stopIfAborted();
+  if (first.done) throw new Error(`Cannot preview ${specs.join(' ')} as the shards hold no image`);
+  const real = first.value;
+
+  const rows: ImageBatch[] = [real[field] as ImageBatch];
+  const labels = ['real'];
+  const legend = [`row 1: real ${field} (${real.__key__.join(', ')})`];
+  if (flags.positive) {
+    for (const view of ['view0', 'view1']) {
+      rows.push(real[view] as ImageBatch);
+      labels.push(view);
+      legend.push(
+        `row ${rows.length}: positive ${view} (MoCo-v2: random resized crop, colour jitter, grayscale, blur, flip)`,
+      );
+    }
+  }
+  for (const [i, op] of pairing.entries()) {
+    const [pair] = await firstValueFrom(from([real]).pipe(op, toArray<NdaPair>()));
+    if (pair === undefined)
+      throw new Error(`Cannot preview ${flags.op[i]} as it made no negatives (the error handler skipped the batch)`);
+    const negatives = pair.negative[field] as ImageBatch;
+    rows.push(negatives);
+    labels.push(flags.op[i] as string);
+    const partners = pair.negative.__partner__;
+    const same = sameImages(real[field] as ImageBatch, negatives);
+    const notes = [
+      partners ? `partners: ${partners.join(', ')}` : '',
+      same.length > 0 ? `column(s) ${same.join(', ')} equal the real image` : '',
+    ].filter(Boolean);
+    legend.push(`row ${rows.length}: ${flags.op[i]}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
+  }
+  const grid = imageGrid(rows, { minCell: flags.cell, gutter: GUTTER });
+  const png = await gridPng(grid, flags.labels ? labels : []);
+  stopIfAborted();
+  // through a temporary file renamed into place: an interrupted or failed write leaves no partial PNG
+  await writeFileAtomic(flags.out, png);
+  const { width } = await sharp(png).metadata();
+  process.stdout.write(
+    `${legend.join('\n')}\nwrote ${flags.out}: ${width} x ${grid.height} px, ${rows.length} rows of ${real.__key__.length} images (${w} x ${h} px each)\n`,
+  );
 }

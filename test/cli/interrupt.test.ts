@@ -147,4 +147,29 @@ describe('SIGINT and SIGTERM stop every long command kind (issue 14 item 3)', ()
       assert.match(r.stderr, /"lost":0/);
     });
   }
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`preview: ${signal} while reading stops it, says so, writes no PNG, exits ${CODES[signal]}`, async () => {
+      const dir = tempDir();
+      const marker = join(dir, 'reading');
+      // a shard that never arrives: the command that would send it marks that reading began, then waits
+      const r = await interruptCli(
+        [
+          'preview',
+          '--op',
+          'jigsaw',
+          '--allow-pipe',
+          `pipe:touch ${marker}; exec sleep 60`,
+          '--out',
+          join(dir, 'grid.png'),
+        ],
+        signal,
+        () => existsSync(marker),
+      );
+      assert.ok(r.sent, r.stderr);
+      assert.equal(r.code, CODES[signal], r.stderr);
+      assert.match(r.stderr, new RegExp(`ndaflow: preview: stopped on ${signal}: .*grid\\.png not written`));
+      assert.deepEqual(readdirSync(dir), ['reading']);
+    });
+  }
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -23,7 +23,19 @@ async function rawPng(path: string): Promise<{ data: Buffer; width: number; heig
 describe('ndaflow preview', () => {
   it('writes a grid of the real images and one row per transform, small images enlarged', T, async () => {
     const out = join(tempDir(), 'grid.png');
-    const r = await runCli(['preview', '--op', 'jigsaw,stitch', '--count', '4', '--seed', '3', FMNIST, '--out', out]);
+    const r = await runCli([
+      'preview',
+      '--op',
+      'jigsaw,stitch',
+      '--count',
+      '4',
+      '--seed',
+      '3',
+      '--no-labels',
+      FMNIST,
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^row 1: real png \(train\/000000, train\/000001, train\/000002, train\/000003\)$/m);
     assert.match(r.stdout, /^row 2: jigsaw/m);
@@ -84,6 +96,7 @@ describe('ndaflow preview', () => {
       '--positive',
       '--count',
       '3',
+      '--no-labels',
       join(dir, 'photos-000.tar'),
       '--out',
       out,
@@ -109,6 +122,7 @@ describe('ndaflow preview', () => {
       '3',
       '--cell',
       '64',
+      '--no-labels',
       join(dir, 'photos-000.tar'),
       '--out',
       sized,
@@ -118,6 +132,39 @@ describe('ndaflow preview', () => {
     assert.equal(g.width, 2 + 3 * (64 + 2));
     assert.equal(g.height, 2 + 2 * (64 + 2));
   });
+
+  it(
+    "labels each row in a column on the grid's left by default, written atomically (no temporary file left)",
+    T,
+    async () => {
+      const dir = tempDir();
+      const args = ['preview', '--op', 'jigsaw,stitch', '--count', '4', '--seed', '3', FMNIST, '--out'];
+      const plain = await runCli([...args, join(dir, 'plain.png'), '--no-labels']);
+      const labelled = await runCli([...args, join(dir, 'labelled.png')]);
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.equal(labelled.code, 0, labelled.stderr);
+      assert.deepEqual(readdirSync(dir).sort(), ['labelled.png', 'plain.png']);
+      const a = await rawPng(join(dir, 'plain.png'));
+      const b = await rawPng(join(dir, 'labelled.png'));
+      assert.equal(b.height, a.height);
+      const column = b.width - a.width;
+      assert.ok(column > 20, `a label column of ${column} px`);
+      // the grid itself is unchanged, shifted right by the column
+      for (let y = 0; y < a.height; y += 7)
+        for (let x = 0; x < a.width; x += 5)
+          assert.equal(b.data[(y * b.width + column + x) * b.channels], a.data[(y * a.width + x) * a.channels]);
+      // each row's band of the label column holds dark (text) pixels on the white background
+      const rows = 3;
+      const band = (a.height - 2) / rows;
+      for (let row = 0; row < rows; row++) {
+        let dark = 0;
+        for (let y = Math.round(row * band); y < Math.round((row + 1) * band); y++)
+          for (let x = 0; x < column; x++) if ((b.data[(y * b.width + x) * b.channels] as number) < 128) dark++;
+        assert.ok(dark > 20, `row ${row + 1}'s label has ${dark} dark pixels`);
+      }
+      assert.match(labelled.stdout, new RegExp(`wrote .*labelled.png: ${b.width} x ${b.height} px`));
+    },
+  );
 
   it('refuses an unknown transform with the list of valid ones, before writing anything', T, async () => {
     const out = join(tempDir(), 'grid.png');
