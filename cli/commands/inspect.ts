@@ -78,13 +78,20 @@ async function inspectClips(
   interrupt.signal.addEventListener('abort', () => void it.return?.(), { once: true });
   let samples = 0;
   let failure: unknown;
+  // clips of videos shorter than a clip, their last frame repeated: said once, at the end
+  const padded = { clips: 0, videos: 0 };
   try {
     for await (const sample of it) {
       samples++;
       progress.update(samples);
-      for (const [i, clip] of sample['clips'].entries()) {
-        await out.line(JSON.stringify({ __key__: sample.__key__, clip: i, shape: clip.shape, mean: clipMean(clip) }));
+      const clips = sample['clips'];
+      for (const [i, clip] of clips.entries()) {
+        const line = { __key__: sample.__key__, clip: i, shape: clip.shape, mean: clipMean(clip), padded: clip.padded };
+        await out.line(JSON.stringify(line));
       }
+      const paddedClips = clips.filter((c) => c.padded > 0).length;
+      padded.clips += paddedClips;
+      if (paddedClips > 0) padded.videos++;
       if (out.closed) break;
       if (flags.limit !== undefined && samples >= flags.limit) break;
     }
@@ -95,6 +102,10 @@ async function inspectClips(
     await out.close();
     interrupt.dispose();
   }
+  if (padded.clips > 0)
+    process.stderr.write(
+      `ndaflow: inspect --clips: ${padded.clips} clip(s) of ${padded.videos} video(s) were padded: the video is shorter than a clip (frames x stride), so its last frame repeats (the clip's "padded" counts those frames; --short skip drops such videos)\n`,
+    );
   reportEnd(it.accounting(), failure, interrupt.received, samples);
 }
 
@@ -177,8 +188,9 @@ function summary(
  *
  * `inspect --clips [n] --frames F --stride S --size N [--crop C] [--fps R] [--mode uniform|random|multi]
  * [--short pad|skip] SHARD...` decodes the video field of every sample with `decodeClips` and prints
- * one JSON line per clip, `{"__key__", "clip", "shape": [T, H, W, 3], "mean"}` (mean pixel value
- * 0..255, 3 decimals); a broken video follows `--handler` (reraise: exit 1 naming the key, field
+ * one JSON line per clip, `{"__key__", "clip", "shape": [T, H, W, 3], "mean", "padded"}` (mean pixel
+ * value 0..255, 3 decimals; padded: the frames repeated because the video is shorter than a clip,
+ * with one note on stderr when any clip was); a broken video follows `--handler` (reraise: exit 1 naming the key, field
  * and ffmpeg's message; a continue handler: counted under `video-decode` in the accounting line).
  */
 export function inspectCommand(): Command {
@@ -190,7 +202,7 @@ export function inspectCommand(): Command {
       .option('--limit <n>', 'stop after N samples', integerArg(1))
       .option(
         '--clips [n]',
-        'decode every video (mp4, avi, webm, mkv, mov) and print one JSON line per clip: {"__key__", "clip", "shape", "mean"}; n: clips per video (uniform, multi)',
+        'decode every video (mp4, avi, webm, mkv, mov) and print one JSON line per clip: {"__key__", "clip", "shape", "mean", "padded"}; n: clips per video (uniform, multi)',
       )
       .option('--frames <n>', 'with --clips: frames per clip', integerArg(1, 100_000), 16)
       .option('--stride <n>', 'with --clips: step between clip frames, in decoded frames', integerArg(1, 100_000), 1)

@@ -12,6 +12,7 @@ interface ClipLine {
   clip: number;
   shape: number[];
   mean: number;
+  padded: number;
 }
 
 function lines(stdout: string): ClipLine[] {
@@ -20,7 +21,7 @@ function lines(stdout: string): ClipLine[] {
     .filter((l) => l !== '')
     .map((l) => {
       const v = JSON.parse(l) as ClipLine;
-      assert.deepEqual(Object.keys(v), ['__key__', 'clip', 'shape', 'mean']);
+      assert.deepEqual(Object.keys(v), ['__key__', 'clip', 'shape', 'mean', 'padded']);
       return v;
     });
 }
@@ -76,6 +77,20 @@ describe('ndaflow inspect --clips', () => {
       assert.equal(l.mean, Math.round(l.mean * 1000) / 1000);
     }
     assert.notEqual(got[0]?.mean, got[2]?.mean, 'testsrc and smptebars differ');
+    // 5 frames for 8 at stride 2 (frames 0, 2, 4, then the last one 5 times): only the short video's clips are padded
+    assert.deepEqual(
+      got.map((l) => [l.__key__, l.padded]),
+      [
+        ['a', 0],
+        ['a', 0],
+        ['b', 0],
+        ['b', 0],
+        ['short', 5],
+        ['short', 5],
+      ],
+    );
+    assert.equal(r.stderr.match(/were padded/g)?.length, 1, r.stderr);
+    assert.match(r.stderr, /ndaflow: inspect --clips: 2 clip\(s\) of 1 video\(s\) were padded/);
     assert.match(
       r.stderr,
       /warning \[video-decode\]: Cannot decode video: ffmpeg exited with code \d+: input: Invalid data found when processing input \(shard .*v-000000\.tar, key "bad", field "mp4"\)/,
