@@ -33,6 +33,9 @@ const FROM_SHARDS_KEYS = optionKeys<FromShardsOptions>({
   allowPipe: true,
   readSize: true,
   http: true,
+  cacheDir: true,
+  cacheLimit: true,
+  onCacheEvent: true,
 });
 
 /** Options of {@link fromShards}. */

@@ -5,6 +5,10 @@ import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { typeError, checkInteger } from './errors.js';
+import { checkOptionKeys, optionKeys } from './option-keys.js';
+
+const CACHE_KEYS = optionKeys<ShardCacheOptions>({ dir: true, limit: true, onEvent: true });
 
 /** What the shard cache did, for a log line or a counter (the library never prints). */
 export type ShardCacheEvent =
@@ -252,11 +256,17 @@ class Download {
  * A download outlives its consumer: destroying the stream closes the reader's file, and the
  * download runs on to the end (or to its failure), since it is the node's copy: processes
  * following it and the next epoch read it, and a tar reader stops before the archive's padding,
- * which would otherwise throw away nearly complete downloads. Errors of the network stream come out of the stream
- * as they are; errors of the cache folder turn into an uncached read and an `uncached` event with
- * reason `cache-error`.
+ * which would otherwise throw away nearly complete downloads. Errors of the network stream come
+ * out of the stream as they are; errors of the cache folder turn into an uncached read and an
+ * `uncached` event with reason `cache-error`.
+ *
+ * @throws TypeError/RangeError for a bad `dir`, `limit` or option name, when called.
  */
 export function cachedShardStream(url: string, fetch: () => Readable, cache: ShardCacheOptions): Readable {
+  checkOptionKeys('cachedShardStream', cache, CACHE_KEYS);
+  if (typeof cache.dir !== 'string' || cache.dir === '')
+    throw typeError('cache a shard', 'dir must be a folder path', cache.dir);
+  checkInteger('cache a shard', 'limit', cache.limit, 1);
   const emit = cache.onEvent ?? (() => undefined);
   const name = shardCacheName(url);
   const final = join(cache.dir, name);
