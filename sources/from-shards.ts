@@ -33,6 +33,9 @@ const FROM_SHARDS_KEYS = optionKeys<FromShardsOptions>({
   allowPipe: true,
   readSize: true,
   http: true,
+  cacheDir: true,
+  cacheLimit: true,
+  onCacheEvent: true,
 });
 
 /** Options of {@link fromShards}. */
@@ -168,6 +171,11 @@ function resolve(spec: string | readonly string[], options: FromShardsOptions): 
     if (options.http.timeoutMs !== undefined) checkInteger(ACTION, 'http.timeoutMs', options.http.timeoutMs, 1);
     if (options.http.backoffMs !== undefined) checkInteger(ACTION, 'http.backoffMs', options.http.backoffMs, 0);
   }
+  if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === ''))
+    throw typeError(ACTION, 'cacheDir must be a folder path', options.cacheDir);
+  if (options.cacheLimit !== undefined) checkInteger(ACTION, 'cacheLimit', options.cacheLimit, 1);
+  if (options.onCacheEvent !== undefined && typeof options.onCacheEvent !== 'function')
+    throw typeError(ACTION, 'onCacheEvent must be a function', options.onCacheEvent);
   // a rank or worker without a shard fails here, when the source is declared, not at the first read
   planShards(urls, 0, {
     seed,

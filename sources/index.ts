@@ -23,6 +23,8 @@ export { rankFromEnv, describeRank, partFromEnv } from './launcher-env.js';
 export type { RankInfo, LauncherName, ArrayTaskInfo } from './launcher-env.js';
 export { objectShardStream, listShards, isObjectStoreUrl, parseObjectUrl } from './object-store.js';
 export type { ObjectUrl } from './object-store.js';
+export { cachedShardStream } from './shard-cache.js';
+export type { ShardCacheEvent, ShardCacheOptions } from './shard-cache.js';
 export type { Accounting, ErrorRecord } from './ledger.js';
 export { SampleError, ShardError } from './errors.js';
 export type { ErrorSite } from './errors.js';

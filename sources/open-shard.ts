@@ -6,6 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { ShardError } from './errors.js';
 import { httpShardStream, type HttpOptions } from './http-shard.js';
 import { isObjectStoreUrl, objectShardStream } from './object-store.js';
+import { cachedShardStream, type ShardCacheEvent } from './shard-cache.js';
 
 /** How shards are opened. */
 export interface OpenShardOptions {
@@ -15,7 +16,20 @@ export interface OpenShardOptions {
   readonly readSize?: number;
   /** HTTP retry options. */
   readonly http?: HttpOptions;
+  /**
+   * A folder on this node's local disk where remote shards (`http(s)://`, `s3://`, `gs://`) are kept
+   * between epochs and shared by the processes of the node, under {@link cacheLimit} bytes, least
+   * recently used evicted first (see `cachedShardStream` for the locking). @default none: no cache
+   */
+  readonly cacheDir?: string;
+  /** Most bytes the cache keeps; a shard larger than this is streamed uncached (and reported). @default 10 GiB */
+  readonly cacheLimit?: number;
+  /** Receives what the cache does (hits, downloads, evictions, shards streamed uncached and why). @default none */
+  readonly onCacheEvent?: (event: ShardCacheEvent) => void;
 }
+
+/** The cache limit when none is given: 10 GiB. */
+export const DEFAULT_CACHE_LIMIT = 10 * 2 ** 30;
 
 const GZ = /\.(tgz|tar\.gz|gz)$/i;
 
@@ -28,7 +42,8 @@ export function shardPath(url: string): string {
 
 /**
  * Opens a shard URL as a byte stream of tar data: a local path, `file:` URL, `http(s)://` URL (with
- * resuming retries), `s3://` or `gs://` object (through the provider's SDK, same resuming retries) or `pipe:CMD` (only with `allowPipe`, else it throws a {@link ShardError} with
+ * resuming retries), `s3://` or `gs://` object (through the provider's SDK, same resuming retries; these
+ * three through the local shard cache when `cacheDir` is set) or `pipe:CMD` (only with `allowPipe`, else it throws a {@link ShardError} with
  * reason `pipe-refused`). Gzipped shards (`.tar.gz`, `.tgz`, or gzip magic bytes) are decompressed.
  * Every other error (missing file, HTTP failure, failing command) comes out of the stream; the
  * stream reads only as fast as it is consumed, and destroying it releases the file, socket or process.
@@ -45,10 +60,17 @@ export function openShard(url: string, options: OpenShardOptions = {}): Readable
       );
     }
     raw = pipeStream(url.slice(5), url);
-  } else if (/^https?:\/\//i.test(url)) {
-    raw = httpShardStream(url, options.http);
-  } else if (isObjectStoreUrl(url)) {
-    raw = objectShardStream(url, options.http);
+  } else if (/^https?:\/\//i.test(url) || isObjectStoreUrl(url)) {
+    const fetch = () =>
+      isObjectStoreUrl(url) ? objectShardStream(url, options.http) : httpShardStream(url, options.http);
+    raw =
+      options.cacheDir === undefined
+        ? fetch()
+        : cachedShardStream(url, fetch, {
+            dir: options.cacheDir,
+            limit: options.cacheLimit ?? DEFAULT_CACHE_LIMIT,
+            onEvent: options.onCacheEvent,
+          });
   } else {
     let path: string;
     try {

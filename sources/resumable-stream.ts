@@ -60,7 +60,8 @@ export interface ResumableOptions {
  * is paused on backpressure and resumed on demand). Each failed attempt is retried after a backoff;
  * the count of retries starts again after an attempt that delivered bytes, so a long object
  * survives any number of drops as long as each makes progress. Destroying the stream releases the
- * current attempt.
+ * current attempt. The stream emits `size` once, with the object's size in bytes (or `undefined`
+ * when the first response did not say it), before its first byte: the shard cache decides there.
  */
 export function resumableStream(options: ResumableOptions): Readable {
   const { url, via, retries, backoffMs, open } = options;
@@ -70,6 +71,7 @@ export function resumableStream(options: ResumableOptions): Readable {
   let timer: NodeJS.Timeout | undefined;
   let release: (() => void)[] = [];
   let resume: (() => void) | undefined;
+  let sized = false;
 
   const releaseAll = () => {
     const r = release;
@@ -151,6 +153,10 @@ export function resumableStream(options: ResumableOptions): Readable {
         }
         release.push(() => body.destroy());
         if (size !== undefined) total = size;
+        if (!sized) {
+          sized = true;
+          out.emit('size', size);
+        }
         if (start > delivered) {
           a.retry(`the server resumed at byte ${start}, after the ${delivered} bytes delivered`);
           return;
