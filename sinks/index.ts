@@ -36,6 +36,7 @@ export {
   keepBestCheckpoint,
   readBestCheckpoint,
   type BestRecord,
+  type KeepBestCheckpointOptions,
 } from './checkpoint/best-checkpoint.js';
 export { scoreImages } from './anomaly/score-images.js';
 export type { ScoreImagesOptions, ImageScores } from './anomaly/score-images.js';

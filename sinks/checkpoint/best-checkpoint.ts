@@ -2,6 +2,7 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rangeError } from '../../sources/errors.js';
+import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
 import { pruneCheckpoints } from './prune-checkpoints.js';
 import { saveCheckpoint, type SaveCheckpointOptions } from './save-checkpoint.js';
 import { writeFileAtomic } from './write-file-atomic.js';
@@ -10,6 +11,24 @@ import { writeFileAtomic } from './write-file-atomic.js';
 export const BEST_FOLDER = 'best';
 /** The record of the best checkpoint, in {@link BEST_FOLDER}. */
 export const BEST_RECORD = 'best.json';
+
+/** Options of {@link keepBestCheckpoint}: what a checkpoint saves, and the FID of its step. */
+export interface KeepBestCheckpointOptions extends SaveCheckpointOptions {
+  /** The FID measured at `step` (lower is better). A finite number. */
+  readonly fid: number;
+  /** Other fields for `best.json` (`{kid}`). @default none */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+const KEEP_BEST_KEYS = optionKeys<KeepBestCheckpointOptions>({
+  models: true,
+  optimizers: true,
+  ema: true,
+  step: true,
+  loaderState: true,
+  fid: true,
+  extra: true,
+});
 
 /** What `best/best.json` says: the step of the best checkpoint and its FID (plus what else was measured). */
 export interface BestRecord {
@@ -48,19 +67,22 @@ export async function readBestCheckpoint(runDir: string): Promise<BestRecord | n
  * improvements; the newest of them is this one.)
  *
  * @returns the record written, or null when `fid` did not improve.
- * @throws RangeError for an FID that is not a finite number; the saving's errors as they are.
+ * @throws TypeError for an unknown option; RangeError for an FID that is not a finite number; the
+ *   saving's errors as they are.
  */
 export async function keepBestCheckpoint(
   tf: typeof TFJS,
   runDir: string,
-  options: SaveCheckpointOptions & { readonly fid: number; readonly extra?: Readonly<Record<string, unknown>> },
+  options: KeepBestCheckpointOptions,
 ): Promise<BestRecord | null> {
+  checkOptionKeys('keepBestCheckpoint', options, KEEP_BEST_KEYS);
   if (typeof options.fid !== 'number' || !Number.isFinite(options.fid))
     throw rangeError('keep the best checkpoint', 'fid must be a finite number', options.fid);
   const best = await readBestCheckpoint(runDir);
   if (best !== null && !(options.fid < best.fid)) return null;
   const folder = join(runDir, BEST_FOLDER);
-  await saveCheckpoint(tf, folder, options);
+  const { fid: _fid, extra: _extra, ...checkpoint } = options;
+  await saveCheckpoint(tf, folder, checkpoint);
   await pruneCheckpoints(folder, 1);
   const record: BestRecord = { ...options.extra, step: options.step, fid: options.fid };
   await writeFileAtomic(join(folder, BEST_RECORD), `${JSON.stringify(record, null, 2)}\n`);

@@ -26,7 +26,7 @@ function build(tf: typeof TFJS) {
     models.generator.dispose();
     models.discriminator.dispose();
   };
-  return { models, optimizers, ema, dispose };
+  return { parts: { models, optimizers, ema }, models, dispose };
 }
 
 /** Sets every weight of both networks to `value`, so a loaded checkpoint says which step it was. */
@@ -51,7 +51,7 @@ describe('keepBestCheckpoint', () => {
       for (const [i, fid] of fids.entries()) {
         const step = (i + 1) * 100;
         mark(tf, run.models, step);
-        const record = await keepBestCheckpoint(tf, dir, { ...run, step, fid, extra: { kid: fid / 1000 } });
+        const record = await keepBestCheckpoint(tf, dir, { ...run.parts, step, fid, extra: { kid: fid / 1000 } });
         if (record !== null) {
           kept.push(step);
           assert.deepEqual(record, { kid: fid / 1000, step, fid });
@@ -70,7 +70,7 @@ describe('keepBestCheckpoint', () => {
       // what best/ holds is the checkpoint of step 400: every weight 400
       const fresh = build(tf);
       try {
-        const loaded = await loadCheckpoint(tf, join(dir, BEST_FOLDER), fresh);
+        const loaded = await loadCheckpoint(tf, join(dir, BEST_FOLDER), fresh.parts);
         assert.equal(loaded.step, 400);
         for (const w of [...fresh.models.generator.weights, ...fresh.models.discriminator.weights])
           assert.ok(
@@ -82,14 +82,14 @@ describe('keepBestCheckpoint', () => {
       }
       // resumed (nothing in memory): the record decides, 35 is no improvement, 20 is
       mark(tf, run.models, 700);
-      assert.equal(await keepBestCheckpoint(tf, dir, { ...run, step: 700, fid: 35 }), null);
+      assert.equal(await keepBestCheckpoint(tf, dir, { ...run.parts, step: 700, fid: 35 }), null);
       assert.equal((await readBestCheckpoint(dir))?.step, 400);
-      assert.deepEqual(await keepBestCheckpoint(tf, dir, { ...run, step: 800, fid: 20 }), { step: 800, fid: 20 });
+      assert.deepEqual(await keepBestCheckpoint(tf, dir, { ...run.parts, step: 800, fid: 20 }), { step: 800, fid: 20 });
       assert.ok(
         existsSync(join(dir, BEST_FOLDER, 'step-000800')) && !existsSync(join(dir, BEST_FOLDER, 'step-000400')),
       );
       await assert.rejects(
-        keepBestCheckpoint(tf, dir, { ...run, step: 900, fid: Number.NaN }),
+        keepBestCheckpoint(tf, dir, { ...run.parts, step: 900, fid: Number.NaN }),
         /Cannot keep the best checkpoint as fid must be a finite number/,
       );
     } finally {
