@@ -30,6 +30,14 @@ export type { SaveCheckpointOptions } from './checkpoint/save-checkpoint.js';
 export { loadCheckpoint } from './checkpoint/load-checkpoint.js';
 export type { LoadCheckpointOptions, LoadedCheckpoint } from './checkpoint/load-checkpoint.js';
 export { pruneCheckpoints } from './checkpoint/prune-checkpoints.js';
+export {
+  BEST_FOLDER,
+  BEST_RECORD,
+  keepBestCheckpoint,
+  readBestCheckpoint,
+  type BestRecord,
+  type KeepBestCheckpointOptions,
+} from './checkpoint/best-checkpoint.js';
 export { scoreImages } from './anomaly/score-images.js';
 export type { ScoreImagesOptions, ImageScores } from './anomaly/score-images.js';
 export { auroc } from './anomaly/auroc.js';

@@ -5,6 +5,7 @@ import { batch } from '../../operators/batch.js';
 import { decode } from '../../operators/decode.js';
 import { createNdaTransform } from '../../operators/internal/nda-transforms.js';
 import { ndaPairs } from '../../operators/nda-pairs.js';
+import { BEST_FOLDER, keepBestCheckpoint } from '../../sinks/checkpoint/best-checkpoint.js';
 import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
 import { writeSampleGrid } from '../../sinks/eval/write-sample-grid.js';
@@ -264,9 +265,10 @@ export type GanPipelineOptions = PipelineOptionValues<ReturnType<typeof ganPipel
  * field with `conditional`; 4 D steps per G step, hinge loss with the NDA term, EMA of G) on the
  * backend `selectBackend` picks.
  * The run folder gets `config.json` (the resolved configuration) at start, `metrics.jsonl` per step,
- * checkpoints every `checkpointEvery` steps and at the end (the newest two kept), then a sample grid of
- * the EMA generator (`samples-step-NNNNNN.png`), its FID/KID against `spec.testShards` (`eval.jsonl`)
- * and `report.html`, whose path is logged. `resume` continues the run folder's
+ * checkpoints every `checkpointEvery` steps and at the end (the newest two kept), FID/KID of the EMA
+ * generator against `spec.testShards` every `evaluation.every` steps (`--eval-every`) and at the end
+ * (`eval.jsonl`), the checkpoint of the best FID so far in `best/` (with `best/best.json` `{step, fid}`,
+ * kept across `resume`), a sample grid of the EMA generator (`samples-step-NNNNNN.png`) and `report.html`, whose path is logged. `resume` continues the run folder's
  * latest checkpoint with its saved configuration: the same samples and noise as an uninterrupted run.
  *
  * @throws RangeError/TypeError for a bad option or one that contradicts the resumed run's config
@@ -427,7 +429,8 @@ export async function runGanPipeline(
 
     /**
      * With test shards (and evaluation on): FID/KID of the EMA generator, appended to eval.jsonl and
-     * logged; returns the scores (null when not evaluated).
+     * logged; a lower FID than the best so far keeps this step's checkpoint in best/ (`keepBestCheckpoint`).
+     * Returns the scores (null when not evaluated).
      */
     async function evaluate(step: number): Promise<{ fid: number; kid: number; kidStd: number } | null> {
       const testShards = config.testShards ?? null;
@@ -443,6 +446,16 @@ export async function runGanPipeline(
       log(
         `evaluation (EMA generator, ${score.n} generated vs ${score.n} test images): FID ${score.fid.toFixed(3)}, KID ${score.kid.mean.toFixed(4)} ± ${score.kid.std.toFixed(4)}`,
       );
+      const best = await keepBestCheckpoint(tf, runDir, {
+        models,
+        optimizers,
+        ema,
+        step,
+        loaderState: it.state(),
+        fid: score.fid,
+        extra: { kid: score.kid.mean, generator: 'ema' },
+      });
+      if (best !== null) log(`best FID so far: the checkpoint of step ${step} kept in ${join(runDir, BEST_FOLDER)}`);
       return { fid: score.fid, kid: score.kid.mean, kidStd: score.kid.std };
     }
 

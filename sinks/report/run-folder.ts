@@ -151,7 +151,7 @@ export async function describeRunFolder(dir: string): Promise<string | null> {
 
 /**
  * Removes what a run wrote into `dir` (`config.json`, `metrics.jsonl`, `eval.jsonl`, `report.html`,
- * every `*.json` table and `*.png` grid, `step-NNNNNN/` checkpoints and the `latest` pointer), so a
+ * every `*.json` table and `*.png` grid, `step-NNNNNN/` checkpoints, the best one (`best/`) and the `latest` pointer), so a
  * new run starts from an empty folder (`--overwrite`). Other files are left alone. Idempotent.
  */
 export async function clearRunFolder(dir: string): Promise<void> {
@@ -167,6 +167,7 @@ export async function clearRunFolder(dir: string): Promise<void> {
     n === 'latest' ||
     n.endsWith('.json') ||
     n.endsWith('.png') ||
+    n === 'best' ||
     STEP_FOLDER.test(n);
   for (const n of names.filter(ours)) await rm(join(dir, n), { recursive: true, force: true });
 }

@@ -194,3 +194,36 @@ describe('--preset paper', () => {
     assert.match(help.stdout, /--eval-every <int>/);
   });
 });
+
+describe('--eval-every and the best-FID checkpoint', () => {
+  it('evaluates every N steps and at the end, keeps the best FID in best/, and a resumed run keeps comparing with it', async () => {
+    const runDir = join(tempDir(), 'run');
+    const base = { evalEvery: 1, batchSize: 4, shuffle: 0, seed: 5, backend: 'wasm' as const, runDir };
+    const lines: string[] = [];
+    await fmnistGan.run({ ...base, steps: 2 }, { log: (l) => lines.push(l) });
+    const rows = () =>
+      readFileSync(join(runDir, 'eval.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { step: number; fid: number });
+    assert.deepEqual(
+      rows().map((r) => r.step),
+      [1, 2],
+      'step 1 by --eval-every, step 2 at the end',
+    );
+    const bestOf = (list: { step: number; fid: number }[]) => list.reduce((a, b) => (b.fid < a.fid ? b : a));
+    const best = JSON.parse(readFileSync(join(runDir, 'best', 'best.json'), 'utf8'));
+    assert.deepEqual([best.step, best.fid], [bestOf(rows()).step, bestOf(rows()).fid]);
+    assert.ok(
+      lines.some((l) => l.startsWith('best FID so far: the checkpoint of step 1 kept in')),
+      lines.join('\n'),
+    );
+    await fmnistGan.run({ ...base, steps: 3, resume: true });
+    assert.deepEqual(
+      rows().map((r) => r.step),
+      [1, 2, 3],
+    );
+    const after = JSON.parse(readFileSync(join(runDir, 'best', 'best.json'), 'utf8'));
+    assert.deepEqual([after.step, after.fid], [bestOf(rows()).step, bestOf(rows()).fid], 'the best of all three');
+  });
+});
