@@ -9,7 +9,7 @@
  * with `--sharp-concurrency`) and prints `{"pipeline_ips": N}`.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,7 @@ import { randomCrop } from '../operators/random-crop.js';
 import { randomFlip } from '../operators/random-flip.js';
 import { CORES, round, runBounded } from './measure.js';
 import { writePhotoShards } from './photo-shards.js';
+import { haveTjbench, tjbenchRate, writeTjbenchFiles } from './tjbench.js';
 import { convertFashionMnist, FASHION_MNIST_DEBIAN_ROOT } from '../sources/datasets/fashion-mnist.js';
 
 /**
@@ -122,28 +123,39 @@ async function tarRate(spec: string): Promise<{ entries: number; mb: number }> {
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+type Rate = (duration: number) => Promise<number>;
+
 /**
- * Pipeline and bare rates measured side by side: `rounds` alternating runs of each (this machine
- * is noisy: a figure measured minutes apart from its reference says little), medians reported.
+ * Pipeline and bare rates (and libjpeg-turbo's own, when given) measured side by side: `rounds`
+ * alternating runs of each (this machine is noisy: a figure measured minutes apart from its
+ * reference says little), medians reported. `ratio` is pipeline / libjpeg-turbo when that is
+ * measured, else pipeline / bare sharp.
  */
-async function sideBySide(
-  name: string,
-  pipeline: (duration: number) => Promise<number>,
-  bare: (duration: number) => Promise<number>,
-  rounds = 3,
-) {
+async function sideBySide(name: string, pipeline: Rate, bare: Rate, turbo?: Rate, rounds = 3) {
   const p: number[] = [];
   const b: number[] = [];
+  const t: number[] = [];
   for (let r = 0; r < rounds; r++) {
     p.push(await pipeline(seconds / rounds));
     b.push(await bare(seconds / rounds));
+    if (turbo) t.push(await turbo(seconds / rounds));
   }
+  const list = (xs: number[]) => xs.map((x) => round(x)).join(', ');
   process.stderr.write(
-    `${name}: pipeline ${p.map((x) => round(x)).join(', ')} img/s; bare sharp ${b.map((x) => round(x)).join(', ')} img/s\n`,
+    `${name}: pipeline ${list(p)} img/s; bare sharp ${list(b)} img/s${turbo ? `; tjbench ${list(t)} img/s` : ''}\n`,
   );
   const pipelineIps = median(p);
   const bareIps = median(b);
-  return { pipeline_ips: round(pipelineIps), bare_ips: round(bareIps), ratio: round(pipelineIps / bareIps, 3) };
+  if (!turbo)
+    return { pipeline_ips: round(pipelineIps), bare_ips: round(bareIps), ratio: round(pipelineIps / bareIps, 3) };
+  const turboIps = median(t);
+  return {
+    pipeline_ips: round(pipelineIps),
+    bare_ips: round(bareIps),
+    libjpeg_turbo_ips: round(turboIps),
+    ratio: round(pipelineIps / turboIps, 3),
+    ratio_to_bare: round(pipelineIps / bareIps, 3),
+  };
 }
 
 async function main(): Promise<void> {
@@ -166,10 +178,15 @@ async function main(): Promise<void> {
 
   const photos = await writePhotoShards(join(benchDir, 'photos'));
   const photoImages = await loadImages(photos.spec);
+  // libjpeg-turbo's own rate on the same tiles and cores (tjbench, Debian's libjpeg-turbo-progs)
+  const tjFiles = (await haveTjbench()) ? writeTjbenchFiles(join(benchDir, 'tjbench'), photoImages, 8 * CORES) : [];
+  if (tjFiles.length === 0)
+    process.stderr.write('tjbench missing (apt-get install libjpeg-turbo-progs): no libjpeg_turbo_ips\n');
   const photoFigures = await sideBySide(
     `photo jpg 224 (${photos.count} tiles)`,
     (d) => pipelineRate(photos.spec, 224, d),
     (d) => bareSharpRate(photoImages, d),
+    tjFiles.length > 0 ? (d) => tjbenchRate(tjFiles, CORES, d) : undefined,
   );
 
   const tar = await tarRate(fmnist);
@@ -179,6 +196,7 @@ async function main(): Promise<void> {
       photo_jpg_224: photoFigures,
       tar_entries_per_s: round(tar.entries),
       tar_mb_per_s: round(tar.mb, 1),
+      load_avg_1m: round(loadavg()[0] ?? 0, 2),
     }),
   );
 }
