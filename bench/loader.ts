@@ -9,7 +9,7 @@
  * with `--sharp-concurrency`) and prints `{"pipeline_ips": N}`.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,10 @@ import { batch } from '../operators/batch.js';
 import { randomCrop } from '../operators/random-crop.js';
 import { randomFlip } from '../operators/random-flip.js';
 import { CORES, round, runBounded } from './measure.js';
-import { writePhotoShards } from './photo-shards.js';
+import { writePhotoShards, writeVariedPhotoShards } from './photo-shards.js';
+import { resizedCropBox } from '../operators/internal/resized-crop-box.js';
+import { Random } from '../sources/random.js';
+import { haveTjbench, tjbenchRate, writeTjbenchFiles } from './tjbench.js';
 import { convertFashionMnist, FASHION_MNIST_DEBIAN_ROOT } from '../sources/datasets/fashion-mnist.js';
 
 /**
@@ -59,7 +62,7 @@ const batchSize = Number(args.batch);
 
 /** Images per second through the loader pipeline, measured after one warm-up second. */
 async function pipelineRate(spec: string, crop: number | undefined, duration = seconds): Promise<number> {
-  // The crop and flip are fused into decode (libvips decodes straight into the crop; the flip runs
+  // The crop and flip are fused into decode (JPEGs: libjpeg-turbo, the crop cut from a reused buffer; the flip runs
   // in place); `--separate` uses the randomCrop and randomFlip operators instead (same pixels).
   const sharpConcurrency = args['sharp-concurrency'] ? Number(args['sharp-concurrency']) : undefined;
   const ops: LoaderStage[] =
@@ -67,6 +70,11 @@ async function pipelineRate(spec: string, crop: number | undefined, duration = s
       ? [decode({ sharpConcurrency, randomCrop: { size: crop, seed: 1 }, randomFlip: { seed: 1 } })]
       : [decode({ sharpConcurrency }), ...(crop ? [randomCrop({ size: crop, seed: 1 }), randomFlip({ seed: 1 })] : [])];
   ops.push(batch(batchSize));
+  return loaderRate(spec, ops, duration);
+}
+
+/** Images/s of the loader over `spec` through `ops` (ending in a batch), after one warm-up second. */
+async function loaderRate(spec: string, ops: LoaderStage[], duration: number): Promise<number> {
   const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ops).iterate();
   const warm = performance.now() + 1000;
   let start = 0;
@@ -109,6 +117,42 @@ async function bareSharpRate(images: readonly Buffer[], duration = seconds): Pro
   return n / ((performance.now() - start) / 1000);
 }
 
+/** Images/s through decode({randomResizedCrop: 224, randomFlip}) (fused, JPEG shrink-on-load) -> batch. */
+async function rrcPipelineRate(spec: string, duration: number): Promise<number> {
+  const ops: LoaderStage[] = [
+    decode({ randomResizedCrop: { size: 224, seed: 1 }, randomFlip: { seed: 1 } }),
+    batch(batchSize),
+  ];
+  return loaderRate(spec, ops, duration);
+}
+
+/**
+ * Bare decode-and-resize of the same bytes with sharp (a torchvision-style box, drawn as the
+ * operator draws it, extracted and resized to 224 x 224 by libvips, which shrinks JPEGs on load
+ * by itself), 2 calls in flight per core, one libvips thread each.
+ */
+async function bareSharpResizeRate(images: readonly Buffer[], sizes: readonly [number, number][], duration: number) {
+  sharp.concurrency(1);
+  const start = performance.now();
+  const indices = images.map((_, i) => i);
+  let n = 0;
+  let round = 0;
+  while (performance.now() - start < duration * 1000) {
+    round++;
+    await runBounded(indices, 2 * CORES, async (i) => {
+      const [H, W] = sizes[i] as [number, number];
+      const box = resizedCropBox(Random.derive(round, 'bare-rrc', String(i)), H, W, [0.08, 1], [3 / 4, 4 / 3]);
+      await sharp(images[i])
+        .extract({ left: box.left, top: box.top, width: box.w, height: box.h })
+        .resize(224, 224, { fit: 'fill' })
+        .raw()
+        .toBuffer();
+    });
+    n += images.length;
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
 /** Tar entries and MB of entry data per second, reading without decoding. */
 async function tarRate(spec: string): Promise<{ entries: number; mb: number }> {
   const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity })).iterate();
@@ -122,28 +166,39 @@ async function tarRate(spec: string): Promise<{ entries: number; mb: number }> {
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+type Rate = (duration: number) => Promise<number>;
+
 /**
- * Pipeline and bare rates measured side by side: `rounds` alternating runs of each (this machine
- * is noisy: a figure measured minutes apart from its reference says little), medians reported.
+ * Pipeline and bare rates (and libjpeg-turbo's own, when given) measured side by side: `rounds`
+ * alternating runs of each (this machine is noisy: a figure measured minutes apart from its
+ * reference says little), medians reported. `ratio` is pipeline / libjpeg-turbo when that is
+ * measured, else pipeline / bare sharp.
  */
-async function sideBySide(
-  name: string,
-  pipeline: (duration: number) => Promise<number>,
-  bare: (duration: number) => Promise<number>,
-  rounds = 3,
-) {
+async function sideBySide(name: string, pipeline: Rate, bare: Rate, turbo?: Rate, rounds = 3) {
   const p: number[] = [];
   const b: number[] = [];
+  const t: number[] = [];
   for (let r = 0; r < rounds; r++) {
     p.push(await pipeline(seconds / rounds));
     b.push(await bare(seconds / rounds));
+    if (turbo) t.push(await turbo(seconds / rounds));
   }
+  const list = (xs: number[]) => xs.map((x) => round(x)).join(', ');
   process.stderr.write(
-    `${name}: pipeline ${p.map((x) => round(x)).join(', ')} img/s; bare sharp ${b.map((x) => round(x)).join(', ')} img/s\n`,
+    `${name}: pipeline ${list(p)} img/s; bare sharp ${list(b)} img/s${turbo ? `; tjbench ${list(t)} img/s` : ''}\n`,
   );
   const pipelineIps = median(p);
   const bareIps = median(b);
-  return { pipeline_ips: round(pipelineIps), bare_ips: round(bareIps), ratio: round(pipelineIps / bareIps, 3) };
+  if (!turbo)
+    return { pipeline_ips: round(pipelineIps), bare_ips: round(bareIps), ratio: round(pipelineIps / bareIps, 3) };
+  const turboIps = median(t);
+  return {
+    pipeline_ips: round(pipelineIps),
+    bare_ips: round(bareIps),
+    libjpeg_turbo_ips: round(turboIps),
+    ratio: round(pipelineIps / turboIps, 3),
+    ratio_to_bare: round(pipelineIps / bareIps, 3),
+  };
 }
 
 async function main(): Promise<void> {
@@ -166,10 +221,29 @@ async function main(): Promise<void> {
 
   const photos = await writePhotoShards(join(benchDir, 'photos'));
   const photoImages = await loadImages(photos.spec);
+  // libjpeg-turbo's own rate on the same tiles and cores (tjbench, Debian's libjpeg-turbo-progs)
+  const tjFiles = (await haveTjbench()) ? writeTjbenchFiles(join(benchDir, 'tjbench'), photoImages, 8 * CORES) : [];
+  if (tjFiles.length === 0)
+    process.stderr.write('tjbench missing (apt-get install libjpeg-turbo-progs): no libjpeg_turbo_ips\n');
   const photoFigures = await sideBySide(
     `photo jpg 224 (${photos.count} tiles)`,
     (d) => pipelineRate(photos.spec, 224, d),
     (d) => bareSharpRate(photoImages, d),
+    tjFiles.length > 0 ? (d) => tjbenchRate(tjFiles, CORES, d) : undefined,
+  );
+
+  const varied = await writeVariedPhotoShards(join(benchDir, 'photos-varied'));
+  const variedImages = await loadImages(varied.spec);
+  const variedSizes = await Promise.all(
+    variedImages.map(async (b) => {
+      const m = await sharp(b).metadata();
+      return [m.height ?? 0, m.width ?? 0] as [number, number];
+    }),
+  );
+  const rrcFigures = await sideBySide(
+    `photo jpg 300-800 px -> randomResizedCrop 224 + flip (${varied.count} photos)`,
+    (d) => rrcPipelineRate(varied.spec, d),
+    (d) => bareSharpResizeRate(variedImages, variedSizes, d),
   );
 
   const tar = await tarRate(fmnist);
@@ -177,8 +251,10 @@ async function main(): Promise<void> {
     JSON.stringify({
       fmnist_png: fmnistFigures,
       photo_jpg_224: photoFigures,
+      photo_jpg_rrc_224: rrcFigures,
       tar_entries_per_s: round(tar.entries),
       tar_mb_per_s: round(tar.mb, 1),
+      load_avg_1m: round(loadavg()[0] ?? 0, 2),
     }),
   );
 }

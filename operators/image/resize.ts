@@ -16,6 +16,17 @@ export interface ResizeBox {
   readonly w: number;
 }
 
+/**
+ * A fractional window inside the box, relative to its top-left corner (Pillow's float `box`): the
+ * resampling maps [x0, x1) x [y0, y1) to the output, reading only pixels of the box.
+ */
+export interface SubSpan {
+  readonly x0: number;
+  readonly x1: number;
+  readonly y0: number;
+  readonly y1: number;
+}
+
 const PRECISION_BITS = 22;
 const HALF = 1 << (PRECISION_BITS - 1);
 const CLIP_HIGH = 256 << PRECISION_BITS; // 2^30: sums at or above clip to 255
@@ -28,9 +39,12 @@ interface Coefficients {
   readonly weights: Float64Array;
 }
 
-/** Pillow's `precompute_coeffs` for the bilinear filter (support 1), input [0, inSize) to outSize. */
-function coefficients(inSize: number, outSize: number): Coefficients {
-  const scale = inSize / outSize;
+/**
+ * Pillow's `precompute_coeffs` for the bilinear filter (support 1): the span [in0, in1) of an input
+ * of `inSize` pixels (the whole input unless a fractional box is given) to outSize.
+ */
+function coefficients(inSize: number, outSize: number, in0 = 0, in1 = inSize): Coefficients {
+  const scale = (in1 - in0) / outSize;
   const filterScale = scale < 1 ? 1 : scale;
   const support = filterScale; // bilinear support 1.0 x filterScale
   const ksize = Math.ceil(support) * 2 + 1;
@@ -39,7 +53,7 @@ function coefficients(inSize: number, outSize: number): Coefficients {
   const weights = new Float64Array(outSize * ksize);
   const ss = 1 / filterScale;
   for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale;
+    const center = in0 + (xx + 0.5) * scale;
     // C's (int) cast truncates toward zero
     let xmin = Math.trunc(center - support + 0.5);
     if (xmin < 0) xmin = 0;
@@ -89,11 +103,12 @@ export function resizeBilinear<A extends Uint8Array | Float32Array>(
   box: ResizeBox,
   outH: number,
   outW: number,
+  span?: SubSpan,
 ): A {
-  const horizontal = coefficients(box.w, outW);
-  const vertical = coefficients(box.h, outH);
-  const needH = outW !== box.w;
-  const needV = outH !== box.h;
+  const horizontal = span ? coefficients(box.w, outW, span.x0, span.x1) : coefficients(box.w, outW);
+  const vertical = span ? coefficients(box.h, outH, span.y0, span.y1) : coefficients(box.h, outH);
+  const needH = span !== undefined || outW !== box.w;
+  const needV = span !== undefined || outH !== box.h;
   // Rows of the box the vertical pass reads (all of them unless shrinking leaves edges unused).
   const firstRow = vertical.first[0];
   const lastRow = vertical.first[outH - 1] + vertical.count[outH - 1];

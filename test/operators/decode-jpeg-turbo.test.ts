@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { decode, type DecodeOptions } from '../../operators/decode.js';
 import { randomCrop } from '../../operators/random-crop.js';
 import { randomFlip } from '../../operators/random-flip.js';
+import { randomResizedCrop } from '../../operators/random-resized-crop.js';
 import { jpegTurbo } from '../../operators/image/jpeg-turbo.js';
 import { SampleError } from '../../sources/errors.js';
 import type { LoaderStage } from '../../sources/loader.js';
@@ -186,5 +187,91 @@ describe('decode({jpegDecoder: "libjpeg-turbo"})', { skip }, () => {
 
   it('refuses an unknown jpegDecoder when the pipeline is declared', () => {
     assert.throws(() => decode({ jpegDecoder: 'libjpeg' as never }), RangeError);
+  });
+});
+
+describe('decode({randomResizedCrop}) (fused)', () => {
+  /** Real photos cut to varied sizes (300-800 px on the long side), as JPEG. */
+  async function photos(count: number): Promise<Sample[]> {
+    const names = readdirSync(OPENCV_DATA)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .slice(0, count);
+    const out: Sample[] = [];
+    for (const [i, name] of names.entries()) {
+      const side = 300 + ((i * 97) % 501);
+      const jpg = await sharp(join(OPENCV_DATA, name))
+        .resize(side, side, { fit: 'inside' })
+        .removeAlpha()
+        .toColourspace('srgb')
+        .jpeg({ quality: 90 })
+        .toBuffer();
+      out.push({ __key__: `p${i}`, __url__: 'mem', jpg });
+    }
+    return out;
+  }
+
+  it('without shrink-on-load, and for sharp-decoded images, gives exactly decode() then randomResizedCrop() then randomFlip()', async (t) => {
+    if (!existsSync(OPENCV_DATA)) return t.skip(`${OPENCV_DATA} is missing`);
+    const samples = await photos(12);
+    for (const jpegDecoder of ['libjpeg-turbo', 'sharp'] as const) {
+      if (jpegDecoder === 'libjpeg-turbo' && turbo === null) continue;
+      const fused = await run(
+        samples,
+        decode({
+          jpegDecoder,
+          randomResizedCrop: { size: 64, seed: 3, shrinkOnLoad: false },
+          randomFlip: { seed: 4 },
+        }),
+      );
+      const apart = await run(
+        samples,
+        decode({ jpegDecoder }),
+        randomResizedCrop({ size: 64, seed: 3 }),
+        randomFlip({ seed: 4 }),
+      );
+      for (let i = 0; i < samples.length; i++) {
+        const a = fused[i]!['jpg'] as Image;
+        assert.deepEqual(a.shape, [64, 64, 3]);
+        assert.deepEqual(Buffer.from(a.data), Buffer.from((apart[i]!['jpg'] as Image).data), `${jpegDecoder} ${i}`);
+      }
+    }
+  });
+
+  it(
+    'with JPEG shrink-on-load stays within 2 levels (mean; 5 for the worst image) of the unfused path on real photos',
+    { skip },
+    async (t) => {
+      if (!existsSync(OPENCV_DATA)) return t.skip(`${OPENCV_DATA} is missing`);
+      const samples = await photos(24);
+      const options = { size: 48, scale: [0.3, 1] as [number, number], seed: 7 };
+      const calls = turbo!.calls;
+      const fused = await run(samples, decode({ randomResizedCrop: options }));
+      assert.equal(turbo!.calls - calls, samples.length);
+      const apart = await run(samples, decode(), randomResizedCrop(options));
+      let sum = 0;
+      let n = 0;
+      let worstMean = 0;
+      for (let i = 0; i < samples.length; i++) {
+        const a = fused[i]!['jpg'] as Image;
+        const b = apart[i]!['jpg'] as Image;
+        assert.deepEqual(a.shape, b.shape);
+        let s = 0;
+        for (let j = 0; j < a.data.length; j++) s += Math.abs(a.data[j]! - b.data[j]!);
+        worstMean = Math.max(worstMean, s / a.data.length);
+        sum += s;
+        n += a.data.length;
+      }
+      t.diagnostic(`mean absolute difference ${(sum / n).toFixed(3)}, worst image ${worstMean.toFixed(3)}`);
+      assert.ok(sum / n < 2, `mean absolute difference ${sum / n}`);
+      assert.ok(worstMean < 5, `an image differs by ${worstMean} on average`);
+      assert.ok(sum > 0, 'shrink-on-load was never used (identical pixels)');
+    },
+  );
+
+  it('refuses randomCrop with randomResizedCrop, and a bad shrinkOnLoad, when declared', () => {
+    assert.throws(() => decode({ randomCrop: { size: 8 }, randomResizedCrop: { size: 8, seed: 1 } }), RangeError);
+    assert.throws(() => decode({ randomResizedCrop: { size: 8, seed: 1, shrinkOnLoad: 1 as never } }), TypeError);
+    assert.throws(() => decode({ randomResizedCrop: { size: 8, seed: 1, scale: [0, 1] } }), RangeError);
   });
 });
