@@ -33,6 +33,7 @@ const DECODE_CLIPS_KEYS = optionKeys<DecodeClipsOptions>({
   maxFrames: true,
   handler: true,
   binaries: true,
+  onStats: true,
 });
 
 type VideoExtension = 'mp4' | 'avi' | 'webm' | 'mkv' | 'mov';

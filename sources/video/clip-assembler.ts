@@ -3,10 +3,11 @@ import type { ClipWindow } from './clip-plan.js';
 /**
  * The clips of one video, filled as its frames stream by: each frame is copied into every slot of
  * every window that reads it (a padded window reads its last frame several times) and is not kept
- * otherwise. Holds `windows.length` clip buffers of `frames x frameBytes` bytes, allocated up front.
+ * otherwise. Holds `windows.length` clip buffers of `frames x frameBytes` bytes, allocated up front
+ * and not initialised: read {@link data} only once {@link complete}.
  */
 export class ClipAssembler {
-  /** One buffer per window: its frames, one after the other. */
+  /** One buffer per window (each its own `ArrayBuffer`, so one can be transferred alone): its frames, one after the other. */
   readonly data: Uint8Array[];
   /** Frame slots filled so far (a frame copied into k slots counts k). */
   filled = 0;
@@ -22,7 +23,11 @@ export class ClipAssembler {
   ) {
     this.frames = windows[0]?.indices.length ?? 0;
     this.total = windows.length * this.frames;
-    this.data = windows.map(() => new Uint8Array(this.frames * frameBytes));
+    // not zero-filled (one pass less over the clips; every byte is written before the clips are used)
+    this.data = windows.map(() => {
+      const b = Buffer.allocUnsafeSlow(this.frames * frameBytes);
+      return new Uint8Array(b.buffer, b.byteOffset, b.length);
+    });
     windows.forEach((w, c) =>
       w.indices.forEach((i, t) => {
         const list = this.slots.get(i);
