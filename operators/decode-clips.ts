@@ -3,9 +3,10 @@ import { SampleError, checkInteger, rangeError, typeError } from '../sources/err
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
 import { holding, type HoldingOperatorFunction } from '../sources/loader.js';
 import { describeKey, describeUrl, settleSkipped, type Sample, type SampleIdentity } from '../sources/sample.js';
-import { clipSpan, lastFrameNeeded, planClips, type ClipMode, type ClipSampling } from '../sources/video/clip-plan.js';
+import { clipSpan, planClips, type ClipMode, type ClipSampling } from '../sources/video/clip-plan.js';
 import { findFfmpegBinaries, type FfmpegBinaries } from '../sources/video/ffmpeg-binaries.js';
-import { VideoFrameDecoder, type DecodedFrames, type VideoScaler } from '../sources/video/video-frame-decoder.js';
+import { readClips, type ClipReadStats, type ReadClips } from '../sources/video/read-clips.js';
+import { VideoFrameDecoder, type VideoScaler } from '../sources/video/video-frame-decoder.js';
 import { isVideoField, type VideoClip } from '../sources/video/video-clip.js';
 import { resolveSeed } from './internal/resolve-seed.js';
 import { sampleRandom } from './internal/sample-random.js';
@@ -32,6 +33,7 @@ const DECODE_CLIPS_KEYS = optionKeys<DecodeClipsOptions>({
   maxFrames: true,
   handler: true,
   binaries: true,
+  onStats: true,
 });
 
 type VideoExtension = 'mp4' | 'avi' | 'webm' | 'mkv' | 'mov';
@@ -120,8 +122,21 @@ export interface DecodeClipsOptions {
   readonly concurrency?: number;
   /** Decoder threads per ffmpeg process (`-threads`). @default 1 */
   readonly threads?: number;
-  /** Most frames decoded per video (`-frames:v`): clips are placed within them. @default no limit */
+  /**
+   * Most frames decoded per video (`-frames:v`): clips are placed within them. A guard, not what
+   * bounds memory: frames stream into the clips that contain them and are not kept otherwise.
+   * @default no limit
+   */
   readonly maxFrames?: number;
+  /**
+   * Called after each video is read (not for one that fails), with what it cost: `framesRead`,
+   * `peakFramesHeld` (at most `clips x frames` for a video whose container declares its duration,
+   * whatever its length), `decodes` (2 when the video ended before the frame count its container
+   * declared and the re-planned clips needed frames already dropped), `frameCount`, `input`
+   * (`'stdin'` or `'file'`), and the sample's `key`.
+   * @default none
+   */
+  readonly onStats?: (stats: DecodeClipsStats) => void;
   /**
    * Error policy for a video that cannot be decoded (ffmpeg fails, no frame, no video field):
    * a `SampleError` with reason `'video-decode'` naming the shard, key, field and ffmpeg's last
@@ -131,6 +146,12 @@ export interface DecodeClipsOptions {
   readonly handler?: ErrorHandler | HandlerName;
   /** The ffmpeg binary to use. @default findFfmpegBinaries() (FFMPEG_PATH, else PATH, else the npm-bundled binary) */
   readonly binaries?: FfmpegBinaries;
+}
+
+/** What {@link DecodeClipsOptions.onStats} receives for each video. */
+export interface DecodeClipsStats extends ClipReadStats {
+  /** The sample's `__key__`. */
+  readonly key: string;
 }
 
 const ACTION = 'create a decodeClips';
@@ -146,16 +167,20 @@ class ShortVideo {
 /**
  * Decodes the video field of each sample into clips: `[T, H, W, 3]` uint8 `VideoClip`s (`frames`
  * x `crop` x `crop` RGB), placed by `mode` in the video's frames after `fps` resampling, with
- * frame `stride`. One ffmpeg process per video decodes all of its clips at once, and stops after
- * the last frame the clips need when the container declares its duration; at most `concurrency`
- * processes run (a `parallelMap`, ordered). Use it on shards of mp4/avi/webm/mkv/mov bytes, e.g.
- * before a contrastive sink (`mode: 'multi'`) or for evaluation (`mode: 'uniform'`).
+ * frame `stride`. One ffmpeg process per video (spawned directly, the bytes through its stdin when
+ * the container allows) decodes all of its clips at once, and stops after the last frame the clips
+ * need when the container declares its duration; at most `concurrency` processes run (a
+ * `parallelMap`, ordered). Use it on shards of mp4/avi/webm/mkv/mov bytes, e.g. before a
+ * contrastive sink (`mode: 'multi'`) or for evaluation (`mode: 'uniform'`).
  *
  * The output sample keeps `__key__`, `__url__` and its lineage, loses the video field and gains
  * `into` (a `VideoClip[]`). Memory: the stage holds at most `2 x concurrency` samples (declared to
- * `createLoader`), each with its decoded frames at `crop` size up to the last frame needed.
+ * `createLoader`); frames stream from ffmpeg into the clips whose windows contain them and are not
+ * kept otherwise, so a video costs its clips (`clips x frames` frames at `crop` size), not its
+ * length (see `onStats`). A video whose container declares no duration keeps up to
+ * `clips x frames` frames until it is counted, and is decoded again beyond that.
  * Lifecycle: on complete, error or unsubscribe every ffmpeg process is killed and the stage's
- * temporary folder (under `os.tmpdir()`) removed.
+ * temporary folder (under `os.tmpdir()`, for mp4/mov files whose index comes last) removed.
  *
  * Deterministic given a seed: clip starts derive from (seed, epoch, key), and the pixels from the bytes.
  *
@@ -212,6 +237,9 @@ export function decodeClips(options: DecodeClipsOptions = {}): HoldingOperatorFu
   const maxFrames =
     options.maxFrames === undefined ? undefined : checkInteger(ACTION, 'maxFrames', options.maxFrames, 1, 10_000_000);
   const handler = resolveHandler(options.handler);
+  const onStats = options.onStats;
+  if (onStats !== undefined && typeof onStats !== 'function')
+    throw typeError(ACTION, 'onStats must be a function', onStats);
   const seed = mode === 'uniform' && options.seed === undefined ? 0 : resolveSeed(ACTION, options.seed, options.onSeed);
   const binaries = options.binaries ?? findFfmpegBinaries();
   const sampling: ClipSampling = { frames, stride, mode, clips };
@@ -237,9 +265,9 @@ export function decodeClips(options: DecodeClipsOptions = {}): HoldingOperatorFu
             site,
           );
         const plan = (n: number) => planClips(n, sampling, sampleRandom(seed, 'decode-clips', sample));
-        let decoded: DecodedFrames;
+        let read: ReadClips;
         try {
-          decoded = await decoder.decode({
+          read = await readClips(decoder, {
             bytes,
             extension: name.slice(name.lastIndexOf('.') + 1),
             size,
@@ -249,15 +277,18 @@ export function decodeClips(options: DecodeClipsOptions = {}): HoldingOperatorFu
             threads,
             maxFrames,
             signal,
-            // an estimate below one span could make a long-enough video look short: decode it all then
-            lastNeeded: (n) => (n < span ? Number.MAX_SAFE_INTEGER : lastFrameNeeded(plan(n))),
+            plan,
+            span,
+            hold: clips * frames,
+            skipShort: short === 'skip',
           });
         } catch (error) {
           if (error instanceof Error && error.name === 'AbortError') throw error;
           throw new SampleError('video-decode', 'Cannot decode video', site, error);
         }
-        const n = decoded.ended ? decoded.frames.length : (decoded.estimatedFrames as number);
-        if (n < span && short === 'skip') {
+        onStats?.({ key: describeKey(sample), ...read.stats });
+        const n = read.frameCount;
+        if (read.data === undefined) {
           return new ShortVideo(
             new SampleError(
               'short-video',
@@ -266,12 +297,15 @@ export function decodeClips(options: DecodeClipsOptions = {}): HoldingOperatorFu
             ),
           );
         }
-        const frameBytes = crop * crop * 3;
-        const out: VideoClip[] = plan(n).map((w) => {
-          const data = new Uint8Array(frames * frameBytes);
-          w.indices.forEach((i, t) => data.set(decoded.frames[i] as Uint8Array, t * frameBytes));
-          return { data, shape: [frames, crop, crop, 3], fps: decoded.fps, start: w.start, stride, padded: w.padded };
-        });
+        const data = read.data;
+        const out: VideoClip[] = read.windows.map((w, k) => ({
+          data: data[k] as Uint8Array,
+          shape: [frames, crop, crop, 3],
+          fps: read.fps,
+          start: w.start,
+          stride,
+          padded: w.padded,
+        }));
         const result: Sample = { ...sample, [into]: out };
         delete result[name];
         return result;

@@ -29,6 +29,7 @@ const DECODE_KEYS = optionKeys<DecodeOptions>({
   handler: true,
   randomCrop: true,
   randomFlip: true,
+  randomResizedCrop: true,
 });
 
 export type { FieldDecoder } from './internal/decode-fields.js';
@@ -270,7 +271,7 @@ function fusedGeometry(options: DecodeOptions): ((sample: Sample) => Geometry) |
     throw typeError(ACTION, 'randomResizedCrop must be an object with a size', rrc);
   if (rrc?.shrinkOnLoad !== undefined && typeof rrc.shrinkOnLoad !== 'boolean')
     throw typeError(ACTION, 'randomResizedCrop.shrinkOnLoad must be a boolean', rrc.shrinkOnLoad);
-  const resized = rrc ? resolveResizedCrop(ACTION, 'decode randomResizedCrop', rrc) : undefined;
+  const resized = rrc ? resolveResizedCrop(ACTION, rrc) : undefined;
   const shrinkOnLoad = rrc?.shrinkOnLoad ?? true;
   if (crop !== undefined && (typeof crop !== 'object' || crop === null))
     throw typeError(ACTION, 'randomCrop must be an object with a size', crop);

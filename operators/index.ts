@@ -90,7 +90,7 @@ export type { NdaContext, NdaResult, NdaTransform } from './internal/nda-transfo
 export { createVideoNdaTransform, VIDEO_NDA_TRANSFORM_NAMES } from './internal/video-nda-transforms.js';
 export type { VideoNdaResult, VideoNdaTransform } from './internal/video-nda-transform.js';
 export { decodeClips } from './decode-clips.js';
-export type { DecodeClipsOptions, ClipsSample } from './decode-clips.js';
+export type { DecodeClipsOptions, DecodeClipsStats, ClipsSample } from './decode-clips.js';
 export { clipRandomResizedCrop } from './clip-random-resized-crop.js';
 export type { ClipRandomResizedCropOptions } from './clip-random-resized-crop.js';
 export { clipRandomFlip } from './clip-random-flip.js';

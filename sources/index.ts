@@ -48,6 +48,7 @@ export type { VideoClip, ClipBatch } from './video/video-clip.js';
 export { stackClips } from './video/stack-clips.js';
 export type { ClipMode } from './video/clip-plan.js';
 export type { VideoScaler } from './video/video-frame-decoder.js';
+export type { ClipReadStats } from './video/read-clips.js';
 export { findFfmpegBinaries } from './video/ffmpeg-binaries.js';
 export type { FfmpegBinaries, ToolLocation } from './video/ffmpeg-binaries.js';
 export { MissingPackageError } from './optional-package.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { packageRoot } from './package-root.js';
 
 /**
- * A package ndaflow loads on first use (TF.js for the sinks, fluent-ffmpeg for video) was not
+ * A package ndaflow loads on first use (TF.js for the sinks, the object-store clients) was not
  * installed: a loader-only install (`npm install ndaflow --omit=peer`) leaves them out. The message is
  * one line naming the package and the command that installs it.
  */
@@ -44,12 +44,12 @@ function isMissing(error: unknown, name: string): boolean {
 }
 
 /**
- * Imports a package that ndaflow does not need at import time (`@tensorflow/*`, `fluent-ffmpeg`), on
+ * Imports a package that ndaflow does not need at import time (`@tensorflow/*`, `@aws-sdk/client-s3`), on
  * first use, so that `ndaflow/sources` and `ndaflow/operators` load without them. Node caches the
  * module: later calls cost a map lookup.
  *
- * @param name - the package specifier, e.g. `'fluent-ffmpeg'`.
- * @param action - what needed it, in the error message's form (`'decode a video'`).
+ * @param name - the package specifier, e.g. `'@tensorflow/tfjs-core'`.
+ * @param action - what needed it, in the error message's form (`'select a TF.js backend'`).
  * @param companions - packages that go with it, named in the same install command (TF.js's backends
  * beside `@tensorflow/tfjs-core`), so one command makes the feature work.
  * @returns the module namespace.
@@ -57,7 +57,7 @@ function isMissing(error: unknown, name: string): boolean {
  * package itself is not installed; any other loading error as it is.
  *
  * @example
- * const ffmpeg = (await importOptional<typeof import('fluent-ffmpeg')>('fluent-ffmpeg', 'decode a video')).default;
+ * const tf = await importOptional<typeof import('@tensorflow/tfjs-core')>('@tensorflow/tfjs-core', 'select a TF.js backend');
  */
 export async function importOptional<T>(name: string, action: string, companions: readonly string[] = []): Promise<T> {
   try {

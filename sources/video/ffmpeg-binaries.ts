@@ -70,8 +70,7 @@ function locate(env: NodeJS.ProcessEnv): ToolLocation {
  * Finds `ffmpeg`: from `FFMPEG_PATH`, else the system PATH, else the static binary of
  * `@ffmpeg-installer/ffmpeg` (an optional peer dependency, loaded here on first use and never at
  * import time). Pure function of `env` (and the file system): nothing is cached or
- * set globally, so callers pass the path on to each fluent-ffmpeg command
- * (`command.setFfmpegPath(binaries.ffmpeg.path)`).
+ * set globally; callers spawn `binaries.ffmpeg.path` themselves.
  *
  * @throws Error when a variable names a file that is not executable, or no ffmpeg is found.
  */
