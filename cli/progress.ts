@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { StatusLine } from './status-line.js';
 
 /** Options of {@link startProgress}. */
 export interface ProgressOptions {
@@ -18,6 +18,8 @@ export interface ProgressOptions {
   readonly enabled?: boolean;
   /** Draw a live bar. @default whether `stream` is a TTY */
   readonly tty?: boolean;
+  /** Streams whose writes print above the live bar (see {@link StatusLine}). @default [process.stdout, process.stderr] */
+  readonly above?: readonly NodeJS.WriteStream[];
 }
 
 /** A running progress display. */
@@ -27,17 +29,24 @@ export interface Progress {
    * call it for every sample.
    */
   update(count: number, detail?: string): void;
-  /** Ends the display (a live bar is left on its last state). Idempotent. */
+  /** Ends the display (a live bar is left on its last state, on its own row). Idempotent. */
   stop(): void;
 }
 
 const fmtRate = (n: number): string => (n >= 100 ? String(Math.round(n)) : n.toFixed(1));
 
+/** Redraws of the bar at most this often on updates (a ticker redraws the clock every second). */
+const DRAW_MS = 100;
+/** Width of the bar's `[███░░░]` part where the terminal has room. */
+const BAR_WIDTH = 40;
+
 /**
- * Shows progress on stderr: a live `cli-progress` bar with the rate per second when stderr is a
- * TTY, otherwise a plain line (`ndaflow: inspect 12000 samples, 8100/s`) at most every
- * `intervalMs`, so logs of long runs show life without flooding. Plain lines are written only from
- * {@link Progress.update} (no timer keeps the process alive).
+ * Shows progress on stderr: when stderr is a TTY, a live bar on the terminal's last row (a
+ * {@link StatusLine}: log lines and warnings written meanwhile print above it, and it is cut to the
+ * terminal's width), with the rate per second; otherwise a plain line (`ndaflow: inspect 12000
+ * samples, 8100/s`) at most every `intervalMs`, so logs of long runs show life without flooding.
+ * Plain lines are written only from {@link Progress.update} (no timer keeps the process alive; the
+ * bar's clock ticks on an unref'd timer).
  */
 export function startProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
@@ -46,28 +55,47 @@ export function startProgress(options: ProgressOptions): Progress {
   const started = performance.now();
   const rate = (count: number): string => fmtRate(count / Math.max((performance.now() - started) / 1000, 1e-3));
   if (options.tty ?? stream.isTTY === true) {
-    const known = options.total !== undefined;
-    const bar = new cliProgress.SingleBar(
-      {
-        stream,
-        format: known
-          ? `ndaflow ${options.label} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted}{detail}`
-          : `ndaflow ${options.label} | {value} ${unit} | {rate}/s | {duration_formatted}{detail}`,
-        hideCursor: null,
-        fps: 5,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(options.total ?? 0, 0, { rate: '0', detail: '' });
+    const total = options.total;
+    const line = new StatusLine({ stream, ...(options.above !== undefined ? { above: options.above } : {}) });
+    let count = 0;
+    let detail = '';
+    let lastDraw = -Infinity;
+    const render = (): string => {
+      const now = performance.now();
+      const shown = `${rate(count)}/s`;
+      const tail = detail === '' ? '' : ` | ${detail}`;
+      if (total === undefined)
+        return `ndaflow ${options.label} | ${count} ${unit} | ${shown} | ${formatSeconds((now - started) / 1000)}${tail}`;
+      const fraction = total > 0 ? Math.min(1, count / total) : 0;
+      const eta = count > 0 ? formatSeconds(((now - started) / 1000 / count) * Math.max(0, total - count)) : '-';
+      const rest = `] ${Math.floor(fraction * 100)}% | ${count}/${total} ${unit} | ${shown} | ETA ${eta}${tail}`;
+      const head = `ndaflow ${options.label} [`;
+      const room = (stream.columns || 80) - 1 - head.length - rest.length;
+      const width = Math.max(10, Math.min(BAR_WIDTH, room));
+      const done = Math.round(fraction * width);
+      return `${head}${'\u2588'.repeat(done)}${'\u2591'.repeat(width - done)}${rest}`;
+    };
+    const draw = () => {
+      lastDraw = performance.now();
+      line.show(render());
+    };
+    draw();
+    const ticker = setInterval(draw, 1000);
+    ticker.unref();
     let stopped = false;
     return {
-      update(count, detail) {
-        if (!stopped) bar.update(count, { rate: rate(count), detail: detail === undefined ? '' : ` | ${detail}` });
+      update(n, d) {
+        if (stopped) return;
+        count = n;
+        detail = d ?? '';
+        if (performance.now() - lastDraw >= DRAW_MS) draw();
       },
       stop() {
         if (stopped) return;
         stopped = true;
-        bar.stop();
+        clearInterval(ticker);
+        line.show(render());
+        line.stop(true);
       },
     };
   }

@@ -32,9 +32,9 @@ describe('startProgress', () => {
     assert.equal(rare.text(), '', 'nothing before the interval');
   });
 
-  it('with a TTY: a cli-progress bar showing the count and the rate; disabled: nothing', () => {
+  it('with a TTY: a bar showing the count and the rate; disabled: nothing', () => {
     const stream = recorder(true);
-    const p = startProgress({ label: 'run default', stream, total: 200 });
+    const p = startProgress({ label: 'run default', stream, total: 200, above: [] });
     p.update(120);
     p.stop();
     p.stop();
@@ -43,7 +43,7 @@ describe('startProgress', () => {
     assert.match(text, /120\/200 samples/);
     assert.match(text, /[\d.]+\/s/);
     const off = recorder(true);
-    const q = startProgress({ label: 'x', stream: off, enabled: false });
+    const q = startProgress({ label: 'x', stream: off, enabled: false, above: [] });
     q.update(5);
     q.stop();
     assert.equal(off.text(), '');
@@ -59,7 +59,7 @@ describe('startProgress', () => {
       /^ndaflow: train fmnist-gan 25\/100 steps, [\d.]+\/s, ETA \d+s, dLoss 1\.2000 gLoss 0\.3000\n$/,
     );
     const tty = recorder(true);
-    const q = startProgress({ label: 'train', stream: tty, total: 10, unit: 'steps' });
+    const q = startProgress({ label: 'train', stream: tty, total: 10, unit: 'steps', above: [] });
     q.update(4, 'dLoss 0.5');
     q.stop();
     assert.match(tty.text(), /4\/10 steps \| [\d.]+\/s \| ETA .*\| dLoss 0\.5/);
