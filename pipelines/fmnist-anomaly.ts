@@ -57,7 +57,7 @@ interface AnomalyRunConfig {
  * `epochs`, `batchSize` (default 64), `shuffle` (default 1000), `resume` (continue `runDir`'s latest
  * checkpoint with its `config.json`; `steps` may raise the target), `overwrite` (replace another run in
  * `runDir`; without it that is an error). The result's accounting is the training loader's (the test loader's is in
- * `anomaly.json`); its details hold the AUROCs. Deterministic given the seed and backend.
+ * `anomaly.json`); its results hold the AUROCs. Deterministic given the seed and backend.
  * @throws RangeError/TypeError for a bad option (before reading anything); PipelineError (with the
  *   accounting so far) when a stream or the training fails.
  */
@@ -214,13 +214,15 @@ export const fmnistAnomaly = definePipeline({
       batches: r.batches,
       seconds,
       aborted: r.aborted,
+      results: {
+        oneClassAuroc: round(r.rows[0]!.auroc),
+        ...(mean !== undefined ? { meanOodAuroc: round(mean.auroc) } : {}),
+      },
       details: {
         backend: `${chosen.name} (${chosen.reason}), ${chosen.threads} thread(s)`,
         normalClass,
         nda,
         steps: r.steps,
-        oneClassAuroc: round(r.rows[0]!.auroc),
-        ...(mean !== undefined ? { meanOodAuroc: round(mean.auroc) } : {}),
         testSamples: r.accounting.test.yielded,
         runDir,
         report,

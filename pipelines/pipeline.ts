@@ -42,6 +42,13 @@ export interface PipelineResult {
   readonly seconds: number;
   /** True when stopped early through `signal`. */
   readonly aborted: boolean;
+  /**
+   * The run's headline results, what it was run for: FID and KID of a GAN's generator (`fid`, `kid`,
+   * `kidStd`, when evaluated), AUROCs of an anomaly run (`oneClassAuroc`, `meanOodAuroc`), linear-probe
+   * top-1 of a contrastive run (`probe_LABEL_top1`), a classifier's `testAccuracy`. The CLI prints them
+   * first, as `results: fid 376.742, kid 23.0262, kidStd 0.7281`. @default none
+   */
+  readonly results?: Readonly<Record<string, number>>;
   /** Pipeline-specific figures (backend, steps, run folder, ...), printed as `key: value` lines. @default none */
   readonly details?: Readonly<Record<string, string | number>>;
 }

@@ -19,8 +19,9 @@ async function pipelineNamed(name: string): Promise<Pipeline> {
 /**
  * `ndaflow run [NAME|FILE] [options]`: runs a registered pipeline (`default` without a name) or a
  * user's pipeline module (`ndaflow run ./my-pipeline.js`, its default export declared with
- * `definePipeline`), and prints the loader's accounting and the throughput (samples/s, batches/s);
- * `--json` prints one JSON object. The options are the pipeline's own, as it declares them:
+ * `definePipeline`), and prints its headline results (`results: fid 376.742, kid 23.0262, kidStd
+ * 0.7281`: FID/KID, AUROCs, probe accuracy), the loader's accounting and the throughput (samples/s,
+ * batches/s); `--json` prints one JSON object. The options are the pipeline's own, as it declares them:
  * `ndaflow run NAME --help` lists them with their types, defaults and help; an option it does not
  * take is an error naming those it does; a bad value is an error naming the option.
  * Ctrl-C (SIGINT) or SIGTERM stops the run cleanly (a training run keeps a checkpoint of the step it
@@ -38,7 +39,7 @@ export function runCommand(): Command {
     .argument('[options...]', "the pipeline's options (ndaflow run NAME --help)")
     .option(
       '--json',
-      'print one JSON object: {pipeline, seed, accounting, samples, batches, seconds, samplesPerSecond, batchesPerSecond}',
+      'print one JSON object: {pipeline, seed, accounting, samples, batches, seconds, samplesPerSecond, batchesPerSecond, aborted, results, details}',
       false,
     )
     .helpOption(false)
@@ -117,12 +118,18 @@ export function runCommand(): Command {
         samplesPerSecond: perSecond(result.samples, result.seconds),
         batchesPerSecond: perSecond(result.batches, result.seconds),
         aborted: result.aborted,
+        ...(result.results !== undefined ? { results: result.results } : {}),
         ...(result.details !== undefined ? { details: result.details } : {}),
       };
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         process.stdout.write(
           `pipeline: ${report.pipeline} (seed ${report.seed})${report.aborted ? ` (stopped early${typeof result.details?.['steps'] === 'number' ? ` at step ${result.details['steps']}` : ''}${interrupt.received !== undefined ? ` on ${interrupt.received}` : ''})` : ''}\n` +
+            (result.results !== undefined && Object.keys(result.results).length > 0
+              ? `results: ${Object.entries(result.results)
+                  .map(([key, value]) => `${key} ${Math.round(value * 10_000) / 10_000}`)
+                  .join(', ')}\n`
+              : '') +
             `accounting: ${JSON.stringify(report.accounting)}\n` +
             `throughput: ${report.samples} samples, ${report.batches} batches in ${report.seconds} s: ${report.samplesPerSecond} samples/s, ${report.batchesPerSecond} batches/s\n` +
             Object.entries(result.details ?? {})

@@ -384,7 +384,7 @@ export async function runGanPipeline(
       throw new PipelineError(spec.name, it.accounting(), err);
     }
     const seconds = (performance.now() - start) / 1000;
-    await finishRun(trained.steps);
+    const score = await finishRun(trained.steps);
     return await finishTrainingRun(
       {
         pipeline: spec.name,
@@ -401,12 +401,16 @@ export async function runGanPipeline(
         aborted: context.signal?.aborted === true,
         details:
           trained.lastLosses !== null ? { dLoss: trained.lastLosses.dLoss, gLoss: trained.lastLosses.gLoss } : {},
+        ...(score !== null ? { results: { fid: score.fid, kid: score.kid, kidStd: score.kidStd } } : {}),
       },
       log,
     );
 
-    /** A sample grid of the EMA generator and (with test shards) its FID/KID, recorded in the run folder. */
-    async function finishRun(step: number): Promise<void> {
+    /**
+     * A sample grid of the EMA generator and (with test shards) its FID/KID, recorded in the run
+     * folder; returns the scores (null when not evaluated).
+     */
+    async function finishRun(step: number): Promise<{ fid: number; kid: number; kidStd: number } | null> {
       const tag = String(step).padStart(6, '0');
       // a conditional grid shows one class per row, at most 10 of them
       const rows = config.classes === null ? 8 : Math.min(config.classes, 10);
@@ -418,13 +422,16 @@ export async function runGanPipeline(
         }),
       );
       log(`samples: ${grid.path}`);
-      if (!context.signal?.aborted) await evaluate(step);
+      return context.signal?.aborted ? null : await evaluate(step);
     }
 
-    /** With test shards (and evaluation on): FID/KID of the EMA generator, appended to eval.jsonl and logged. */
-    async function evaluate(step: number): Promise<void> {
+    /**
+     * With test shards (and evaluation on): FID/KID of the EMA generator, appended to eval.jsonl and
+     * logged; returns them (null when not evaluated).
+     */
+    async function evaluate(step: number): Promise<{ fid: number; kid: number; kidStd: number } | null> {
       const testShards = config.testShards ?? null;
-      if (testShards === null || !options.evaluate) return;
+      if (testShards === null || !options.evaluate) return null;
       const score = await ema.withEmaWeights(() =>
         fmnistGeneratorScore(tf, models.generator, testShards, {
           seed: deriveSeed(config.seed, 'eval'),
@@ -436,6 +443,7 @@ export async function runGanPipeline(
       log(
         `evaluation (EMA generator, ${score.n} generated vs ${score.n} test images): FID ${score.fid.toFixed(3)}, KID ${score.kid.mean.toFixed(4)} ± ${score.kid.std.toFixed(4)}`,
       );
+      return { fid: score.fid, kid: score.kid.mean, kidStd: score.kid.std };
     }
 
     async function saveFinal(): Promise<void> {

@@ -268,7 +268,7 @@ export async function runMocoPipeline(
     }
     const seconds = (performance.now() - start) / 1000;
 
-    const probeDetails: Record<string, number> = {};
+    const probeResults: Record<string, number> = {};
     if (options.evaluate && context.signal?.aborted !== true && trained.steps > 0) {
       const probed = await probeEncoder(tf, models.queryEncoder, {
         trainShards: config.shards,
@@ -289,7 +289,7 @@ export async function runMocoPipeline(
         log(
           `linear probe (${row.label}): top-1 ${(row.top1 * 100).toFixed(1)}% on ${row.testSamples} test samples (train ${(row.trainTop1 * 100).toFixed(1)}% on ${row.trainSamples})`,
         );
-        probeDetails[`probe_${row.label}_top1`] = Math.round(row.top1 * 10_000) / 10_000;
+        probeResults[`probe_${row.label}_top1`] = Math.round(row.top1 * 10_000) / 10_000;
       }
     }
     return await finishTrainingRun(
@@ -306,7 +306,8 @@ export async function runMocoPipeline(
         batchSize: config.batchSize,
         accounting: iteration.accounting(),
         aborted: context.signal?.aborted === true,
-        details: { ...(trained.lastLoss !== null ? { loss: trained.lastLoss } : {}), ...probeDetails },
+        details: trained.lastLoss !== null ? { loss: trained.lastLoss } : {},
+        results: probeResults,
       },
       log,
     );

@@ -199,8 +199,10 @@ export interface FinishedTraining {
   readonly batchSize: number;
   readonly accounting: Accounting;
   readonly aborted: boolean;
-  /** Pipeline-specific details (losses, probe accuracies). */
+  /** Pipeline-specific details (losses). */
   readonly details: Readonly<Record<string, string | number>>;
+  /** The headline results (FID/KID, probe accuracies; see `PipelineResult.results`). @default none */
+  readonly results?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -221,6 +223,7 @@ export async function finishTrainingRun(run: FinishedTraining, log: (line: strin
     batches: run.batches,
     seconds: run.seconds,
     aborted: run.aborted,
+    ...(run.results !== undefined && Object.keys(run.results).length > 0 ? { results: run.results } : {}),
     details: {
       backend: run.backend,
       nda: run.nda,

@@ -32,7 +32,7 @@ describe(
   'terminal output (issue 14 item 5)',
   { skip: hasScript ? false : 'util-linux `script` is not installed' },
   () => {
-    it('run fmnist-gan on an 80-column terminal: every log line whole on its own row, the bar on the last row', async () => {
+    it('run fmnist-gan on an 80-column terminal: every log line whole on its own row, the bar on the last row, then the summary with FID/KID', async () => {
       const runDir = join(tempDir(), 'run');
       const { code, bytes } = await runOnTerminal(
         ['run', 'fmnist-gan', '--steps', '1', '--seed', '1', '--run-dir', runDir],
@@ -67,6 +67,14 @@ describe(
       const after = await renderScreen(bytes, { cols: 80 });
       const summary = after.lines.indexOf('pipeline: fmnist-gan (seed 1)');
       assert.equal(after.lines[summary - 1], before.lines.at(-1), 'the summary starts below the bar');
+      // the summary opens with the headline results: the FID/KID the evaluation logged
+      const logged = before.lines.find((l) => l.startsWith('evaluation ')) ?? '';
+      const [, fid, kid, kidStd] = /FID ([\d.]+), KID (-?[\d.]+) ± ([\d.]+)$/.exec(logged) ?? [];
+      const results = /^results: fid ([\d.]+), kid (-?[\d.]+), kidStd ([\d.]+)$/.exec(after.lines[summary + 1] ?? '');
+      assert.ok(results, after.lines.slice(summary).join('\n'));
+      assert.equal(Number(results[1]).toFixed(3), fid);
+      assert.equal(Number(results[2]).toFixed(4), kid);
+      assert.equal(Number(results[3]).toFixed(4), kidStd);
     });
   },
 );

@@ -75,7 +75,7 @@ describe('fmnistAnomaly', () => {
       train.yielded + Object.values(train.skipped).reduce((s, n) => s + n, 0) + train.inFlight + train.buffered,
     );
     assert.equal(r.batches, 4);
-    assert.equal(r.details?.oneClassAuroc, Math.round(oneClass.auroc * 10000) / 10000);
+    assert.equal(r.results?.oneClassAuroc, Math.round(oneClass.auroc * 10000) / 10000);
     assert.ok(existsSync(join(runDir, 'metrics.jsonl')));
     assert.ok(
       lines.some((l) => /^ {2}one-class +0\.\d{4}/.test(l)),

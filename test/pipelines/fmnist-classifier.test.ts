@@ -36,7 +36,7 @@ describe('fmnistClassifier', () => {
     assert.equal(r.batches, 5);
     assert.equal(r.details?.trainSteps, 5);
     assert.equal(r.details?.testSamples, 250);
-    const accuracy = r.details?.testAccuracy as number;
+    const accuracy = r.results?.testAccuracy as number;
     assert.ok(accuracy >= 0 && accuracy <= 1);
     assert.ok(lines.some((l) => /^test accuracy: [\d.]+% on 250 images$/.test(l)));
     assert.ok(existsSync(join(runDir, 'classifier', 'model.json')));

@@ -31,6 +31,7 @@ describe('fmnistGan', () => {
         log: (l) => lines.push(l),
       },
     );
+    assert.equal(r.results, undefined, 'not evaluated: no headline results');
     const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -154,6 +155,8 @@ describe('fmnistGan', () => {
     assert.equal(evaluation.generator, 'ema');
     assert.ok(evaluation.fid > 0 && Number.isFinite(evaluation.fid), `fid ${evaluation.fid}`);
     assert.ok(Number.isFinite(evaluation.kid) && evaluation.kidStd >= 0);
+    // the headline results (the CLI's `results:` line) are the evaluation's
+    assert.deepEqual(r.results, { fid: evaluation.fid, kid: evaluation.kid, kidStd: evaluation.kidStd });
     assert.match(html, /<h2>Evaluation<\/h2>/);
     assert.ok(
       lines.some((l) =>

@@ -70,7 +70,7 @@ describe('fmnistMoco', () => {
     assert.equal(evals[0].trainSamples, 24);
     assert.equal(evals[0].testSamples, 16);
     assert.ok(evals[0].top1 >= 0 && evals[0].top1 <= 1);
-    assert.equal(r.details?.['probe_class_top1'], Math.round(evals[0].top1 * 10_000) / 10_000);
+    assert.equal(r.results?.['probe_class_top1'], Math.round(evals[0].top1 * 10_000) / 10_000);
     assert.ok(existsSync(join(runDir, 'report.html')));
     assert.equal(r.accounting.lost, 0);
     assert.equal(r.batches, 2);
