@@ -4,8 +4,9 @@
  * (a PNG grid of real images and their negatives / positive views), `run` and `list` (registered
  * pipelines). Errors end with `ndaflow: error: MESSAGE` on stderr and exit code 1. SIGINT (Ctrl-C)
  * and SIGTERM stop a long command within a few seconds with a message, keeping what it finished,
- * and exit 130 / 143 (128 + the signal number; a second signal kills: `cli/interrupt.ts`);
- * ndaflow's warnings (skipped samples under `warnAndContinue`/`warnAndStop`) are printed as
+ * and exit 130 / 143 (128 + the signal number; a second signal kills: `cli/interrupt.ts`).
+ * A reader that goes away (`ndaflow run ... | head -1`) ends the command at once, quietly, with
+ * exit code 0, as ripgrep does (see {@link stopQuietlyOnClosedPipe}). ndaflow's warnings (skipped samples under `warnAndContinue`/`warnAndStop`) are printed as
  * `ndaflow: warning [REASON]: MESSAGE`.
  */
 import { readFileSync } from 'node:fs';
@@ -39,7 +40,27 @@ function printWarnings(): void {
   });
 }
 
+/**
+ * A closed pipe (EPIPE on stdout or stderr: `ndaflow ... | head -1` after `head` exits) ends the
+ * process at once and quietly, with the exit code set so far (0 unless the command already failed or
+ * was interrupted): the reader has what it wanted. Node ignores SIGPIPE, so without this the write
+ * error is an uncaught exception, and the uncaught-exception handler of the wasm backend's emscripten
+ * module rethrows it, which prints its ~60 KB minified source line and exits 7. Exit 0 rather than
+ * the shell's 141 (128 + SIGPIPE) keeps `set -o pipefail` scripts that cut the output short working
+ * (ripgrep and fd do the same); what a training run checkpointed is kept, it does not resume by
+ * itself. Any other error on these streams (EIO: the terminal went away) exits 1 the same way.
+ */
+function stopQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && process.exitCode === undefined) process.exitCode = 1;
+      process.exit();
+    });
+  }
+}
+
 async function main(argv: readonly string[]): Promise<void> {
+  stopQuietlyOnClosedPipe();
   printWarnings();
   const program = new Command('ndaflow')
     .description('stream WebDataset tar shards through RxJS operators, with negative data augmentation')
