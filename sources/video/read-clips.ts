@@ -2,7 +2,7 @@ import { ClipAssembler } from './clip-assembler.js';
 import { lastFrameNeeded, type ClipWindow } from './clip-plan.js';
 import { VideoDecodeFailure, type FrameDecodeRequest, type VideoFrameDecoder } from './video-frame-decoder.js';
 
-/** What reading the clips of one video cost (see {@link readClips}). */
+/** What reading the clips of one video cost (see `readClips`). */
 export interface ClipReadStats {
   /** Frames ffmpeg delivered, over every decode of the video. */
   readonly framesRead: number;
@@ -14,7 +14,7 @@ export interface ClipReadStats {
    * more while a video that declares no duration is counted.
    */
   readonly peakFramesHeld: number;
-  /** ffmpeg runs for the video: 1, or 2 when the first could not keep the frames of the final plan (see {@link readClips}). */
+  /** ffmpeg runs for the video: 1, or 2 when the first could not keep the frames of the final plan (see `readClips`). */
   readonly decodes: number;
   /** The decoded frame count the clips were placed in: the true count, or the container's when decoding stopped after the last frame needed. */
   readonly frameCount: number;
@@ -22,7 +22,7 @@ export interface ClipReadStats {
   readonly input: 'stdin' | 'file';
 }
 
-/** What {@link readClips} reads: a decode request and the clip plan. */
+/** What `readClips` reads: a decode request and the clip plan. */
 export interface ClipReadRequest extends Omit<FrameDecodeRequest, 'lastNeeded'> {
   /** Places the clips in `n` decoded frames; pure (the same `n` gives the same windows). */
   readonly plan: (n: number) => ClipWindow[];
