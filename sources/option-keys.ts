@@ -35,3 +35,11 @@ function suggest(key: string, known: readonly string[]): string {
   if (distance(key, nearest) <= slack) return `did you mean ${nearest}?`;
   return `the options are ${known.join(', ')}`;
 }
+
+/**
+ * The entries of `options` whose keys are in `known` (a wrapper passing its own, larger options
+ * object on to a function that checks its keys, e.g. `convertUcf101` to `ucf101Adapter`).
+ */
+export function pickOptions<O extends object>(options: O, known: readonly string[]): O {
+  return Object.fromEntries(Object.entries(options).filter(([k]) => known.includes(k))) as O;
+}

@@ -5,9 +5,9 @@ import { VIDEO_EXTENSIONS } from '../video/video-clip.js';
 import type { DatasetAdapter, DatasetItem, DatasetListing } from './dataset-adapter.js';
 import { DatasetError } from './dataset-error.js';
 import { parseCsvLine } from './parse-csv-line.js';
-import { writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
+import { WRITE_DATASET_KEYS, writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
 import { byCodePoint } from './folder-tree.js';
-import { checkOptionKeys, optionKeys } from '../option-keys.js';
+import { checkOptionKeys, optionKeys, pickOptions } from '../option-keys.js';
 
 const CONVERT_KINETICS_KEYS = optionKeys<KineticsOptions & WriteDatasetOptions>({
   csv: true,
@@ -205,5 +205,8 @@ export function kineticsAdapter(options: KineticsOptions): DatasetAdapter {
  */
 export function convertKinetics(options: KineticsOptions & WriteDatasetOptions): Promise<DatasetResult> {
   checkOptionKeys('convertKinetics', options, CONVERT_KINETICS_KEYS);
-  return writeDataset(kineticsAdapter(options), options);
+  return writeDataset(
+    kineticsAdapter(pickOptions(options, KINETICS_ADAPTER_KEYS)),
+    pickOptions(options, WRITE_DATASET_KEYS),
+  );
 }

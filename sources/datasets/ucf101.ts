@@ -4,8 +4,8 @@ import { dirname, join, posix } from 'node:path';
 import { checkInteger, rangeError } from '../errors.js';
 import type { DatasetAdapter, DatasetItem, DatasetListing } from './dataset-adapter.js';
 import { DatasetError } from './dataset-error.js';
-import { writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
-import { checkOptionKeys, optionKeys } from '../option-keys.js';
+import { WRITE_DATASET_KEYS, writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
+import { checkOptionKeys, optionKeys, pickOptions } from '../option-keys.js';
 
 const CONVERT_UCF101_KEYS = optionKeys<Ucf101Options & WriteDatasetOptions>({
   root: true,
@@ -171,5 +171,8 @@ export function ucf101Adapter(options: Ucf101Options): DatasetAdapter {
  */
 export function convertUcf101(options: Ucf101Options & WriteDatasetOptions): Promise<DatasetResult> {
   checkOptionKeys('convertUcf101', options, CONVERT_UCF101_KEYS);
-  return writeDataset(ucf101Adapter(options), options);
+  return writeDataset(
+    ucf101Adapter(pickOptions(options, UCF101_ADAPTER_KEYS)),
+    pickOptions(options, WRITE_DATASET_KEYS),
+  );
 }

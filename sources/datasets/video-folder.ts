@@ -3,8 +3,8 @@ import { rangeError } from '../errors.js';
 import { VIDEO_EXTENSIONS } from '../video/video-clip.js';
 import type { DatasetAdapter, DatasetItem, DatasetListing } from './dataset-adapter.js';
 import { byCodePoint, subFolders, walkFiles } from './folder-tree.js';
-import { writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
-import { checkOptionKeys, optionKeys } from '../option-keys.js';
+import { WRITE_DATASET_KEYS, writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
+import { checkOptionKeys, optionKeys, pickOptions } from '../option-keys.js';
 
 const CONVERT_VIDEO_FOLDER_KEYS = optionKeys<VideoFolderOptions & WriteDatasetOptions>({
   split: true,
@@ -103,5 +103,8 @@ export function convertVideoFolder(
   options: VideoFolderOptions & WriteDatasetOptions,
 ): Promise<DatasetResult> {
   checkOptionKeys('convertVideoFolder', options, CONVERT_VIDEO_FOLDER_KEYS);
-  return writeDataset(videoFolderAdapter(dir, options), options);
+  return writeDataset(
+    videoFolderAdapter(dir, pickOptions(options, VIDEO_FOLDER_ADAPTER_KEYS)),
+    pickOptions(options, WRITE_DATASET_KEYS),
+  );
 }

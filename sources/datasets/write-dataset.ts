@@ -9,7 +9,8 @@ import { DatasetError } from './dataset-error.js';
 import { DeferredSample, checkPart, sampleSize, writeSplit } from './write-split.js';
 import { checkOptionKeys, optionKeys } from '../option-keys.js';
 
-const WRITE_DATASET_KEYS = optionKeys<WriteDatasetOptions>({
+/** The keys of {@link WriteDatasetOptions}, for converters that pass their own options on. */
+export const WRITE_DATASET_KEYS = optionKeys<WriteDatasetOptions>({
   splits: true,
   limit: true,
   limits: true,

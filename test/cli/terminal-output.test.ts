@@ -62,7 +62,7 @@ describe(
       const firstLog = before.lines.findIndex((l) => l.startsWith('samples: '));
       assert.deepEqual(
         before.lines.slice(firstLog).map((l) => l.split(' ')[0]),
-        ['samples:', 'evaluation', 'report:', 'ndaflow'],
+        ['samples:', 'evaluation', 'best', 'report:', 'ndaflow'],
       );
       const after = await renderScreen(bytes, { cols: 80 });
       const summary = after.lines.indexOf('pipeline: fmnist-gan (seed 1)');

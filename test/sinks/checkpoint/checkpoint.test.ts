@@ -32,6 +32,11 @@ function build(tf: typeof TFJS, seed: number) {
   return { models, optimizers, ema, dispose };
 }
 
+/** The checkpoint parts of a built set (without its dispose, which is no option of the checkpoint calls). */
+function parts(built: ReturnType<typeof build>) {
+  return { models: built.models, optimizers: built.optimizers, ema: built.ema };
+}
+
 function batch(tf: typeof TFJS, seed: number) {
   return {
     real: tf.randomUniform<TFJS.Rank.R4>([2, 8, 8, 3], -1, 1, 'float32', seed),
@@ -72,7 +77,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const original = build(tf, 1);
     for (let i = 0; i < 2; i++) await step(tf, original, 10 * i, i);
     const loaderState = { pass: 0, shard: 3, index: 17 };
-    const folder = await saveCheckpoint(tf, dir, { ...original, step: 2, loaderState });
+    const folder = await saveCheckpoint(tf, dir, { ...parts(original), step: 2, loaderState });
     assert.equal(folder, join(dir, 'step-000002'));
     assert.equal((await readFile(join(dir, 'latest'), 'utf8')).trim(), 'step-000002');
     assert.ok(!existsSync(`${folder}.tmp`), 'the temporary folder is renamed away');
@@ -84,7 +89,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
       ),
       'another seed starts elsewhere',
     );
-    const loaded = await loadCheckpoint(tf, dir, restored);
+    const loaded = await loadCheckpoint(tf, dir, parts(restored));
     assert.deepEqual(loaded, { step: 2, loaderState, folder });
     assertClose(values(restored.models.generator), values(original.models.generator), 'G after load', 0);
     assertClose(values(restored.models.discriminator), values(original.models.discriminator), 'D after load', 0);
@@ -103,7 +108,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     // Without the optimizer state the same step lands elsewhere: the comparison above can fail.
     const fresh = build(tf, 3);
     fresh.models.generator.setWeights(original.models.generator.weights.map((w) => w.read()));
-    await loadCheckpoint(tf, dir, fresh);
+    await loadCheckpoint(tf, dir, parts(fresh));
     fresh.optimizers.generator.dispose();
     const plain = { ...fresh, optimizers: { ...fresh.optimizers, generator: tf.train.adam(2e-4, 0, 0.999) } };
     await step(tf, plain, 99, 2);
@@ -126,25 +131,25 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const tf = await loadTf();
     const dir = tempDir();
     const pair = build(tf, 1);
-    await saveCheckpoint(tf, dir, { ...pair, step: 0 });
+    await saveCheckpoint(tf, dir, { ...parts(pair), step: 0 });
     await step(tf, pair, 5, 0);
     const after1 = values(pair.models.generator);
-    await saveCheckpoint(tf, dir, { ...pair, step: 1, loaderState: 'x' });
+    await saveCheckpoint(tf, dir, { ...parts(pair), step: 1, loaderState: 'x' });
     assert.equal((await readFile(join(dir, 'latest'), 'utf8')).trim(), 'step-000001');
     // A crash mid-save leaves a half-written .tmp folder that latest never names.
     await mkdir(join(dir, 'step-000002.tmp', 'generator'), { recursive: true });
     await writeFile(join(dir, 'step-000002.tmp', 'generator', 'weights.bin'), 'half');
     const other = build(tf, 4);
-    const loaded0 = await loadCheckpoint(tf, dir, { ...other, step: 0 });
+    const loaded0 = await loadCheckpoint(tf, dir, { ...parts(other), step: 0 });
     assert.equal(loaded0.step, 0);
     assert.equal(loaded0.loaderState, null);
-    const latest = await loadCheckpoint(tf, dir, other);
+    const latest = await loadCheckpoint(tf, dir, parts(other));
     assert.equal(latest.step, 1);
     assert.equal(latest.loaderState, 'x');
     assertClose(values(other.models.generator), after1, 'G at step 1', 0);
     // Saving the same step again replaces it.
-    await saveCheckpoint(tf, dir, { ...pair, step: 1, loaderState: 'y' });
-    assert.equal((await loadCheckpoint(tf, dir, other)).loaderState, 'y');
+    await saveCheckpoint(tf, dir, { ...parts(pair), step: 1, loaderState: 'y' });
+    assert.equal((await loadCheckpoint(tf, dir, parts(other))).loaderState, 'y');
     pair.dispose();
     other.dispose();
   });
@@ -158,8 +163,8 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     await step(tf, other, 2, 0);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
-      await saveCheckpoint(tf, dir, { ...pair, step: i });
-      await loadCheckpoint(tf, dir, other);
+      await saveCheckpoint(tf, dir, { ...parts(pair), step: i });
+      await loadCheckpoint(tf, dir, parts(other));
       assert.equal(tf.memory().numTensors, before, `tensor count after save/load ${i}`);
     }
     pair.dispose();
@@ -171,14 +176,14 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const dir = tempDir();
     const pair = build(tf, 1);
     await assert.rejects(
-      loadCheckpoint(tf, join(dir, 'nothing'), pair),
+      loadCheckpoint(tf, join(dir, 'nothing'), parts(pair)),
       /Cannot load checkpoint .*nothing as it must hold a latest pointer or a state.json/,
     );
     await assert.rejects(
-      loadCheckpoint(tf, dir, { ...pair, step: 7 }),
+      loadCheckpoint(tf, dir, { ...parts(pair), step: 7 }),
       /Cannot load checkpoint .*step-000007 as .*state.json must be a readable JSON file/,
     );
-    const folder = await saveCheckpoint(tf, dir, { ...pair, step: 3 });
+    const folder = await saveCheckpoint(tf, dir, { ...parts(pair), step: 3 });
 
     const wide = createDcgan(tf, { z: 8, ch: 8, size: 8, seed: 1 });
     const wideOpt = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
@@ -201,32 +206,32 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const bytes = await readFile(weights);
     await writeFile(weights, bytes.subarray(0, 10));
     await assert.rejects(
-      loadCheckpoint(tf, dir, pair),
+      loadCheckpoint(tf, dir, parts(pair)),
       /Cannot load checkpoint .* as its discriminator must be readable: .*must be \d+ bytes: current value is 10/,
     );
     await rm(weights);
     await assert.rejects(
-      loadCheckpoint(tf, dir, pair),
+      loadCheckpoint(tf, dir, parts(pair)),
       /Cannot load checkpoint .* as its discriminator must be readable: .*weights.bin must be readable/,
     );
     await writeFile(weights, bytes);
     await writeFile(join(folder, 'generator', 'model.json'), '{"weightsManifest": [');
     await assert.rejects(
-      loadCheckpoint(tf, dir, pair),
+      loadCheckpoint(tf, dir, parts(pair)),
       /Cannot load checkpoint .* as its generator must be readable: .*model.json must be valid JSON/,
     );
 
-    await saveCheckpoint(tf, dir, { ...pair, step: 4 });
+    await saveCheckpoint(tf, dir, { ...parts(pair), step: 4 });
     const statePath = join(dir, 'step-000004', 'state.json');
     const state = JSON.parse(await readFile(statePath, 'utf8'));
     await writeFile(statePath, JSON.stringify({ ...state, version: 99 }));
     await assert.rejects(
-      loadCheckpoint(tf, dir, pair),
+      loadCheckpoint(tf, dir, parts(pair)),
       /Cannot load checkpoint .*step-000004 as its version must be 1: current value is 99/,
     );
     await writeFile(statePath, JSON.stringify({ ...state, ema: false }));
-    await assert.rejects(loadCheckpoint(tf, dir, pair), /Cannot load checkpoint .* as it must hold an EMA/);
-    await assert.rejects(saveCheckpoint(tf, dir, { ...pair, step: -1 }), RangeError);
+    await assert.rejects(loadCheckpoint(tf, dir, parts(pair)), /Cannot load checkpoint .* as it must hold an EMA/);
+    await assert.rejects(saveCheckpoint(tf, dir, { ...parts(pair), step: -1 }), RangeError);
     wideOpt.generator.dispose();
     wideOpt.discriminator.dispose();
     pair.dispose();
