@@ -37,6 +37,7 @@ import { lastFrameNeeded, planClips, type ClipSampling } from '../sources/video/
 import { findFfmpegBinaries } from '../sources/video/ffmpeg-binaries.js';
 import type { VideoClip } from '../sources/video/video-clip.js';
 import { CORES, round, runBounded } from './measure.js';
+import { ffmpegDecodeArgs } from '../sources/video/ffmpeg-decode-args.js';
 
 const OPENCV = '/usr/share/doc/opencv-doc/examples/data';
 const PATTERNS = ['testsrc', 'testsrc2', 'smptebars', 'mandelbrot'];
@@ -198,33 +199,15 @@ function loaderEpoch(spec: string, options: DecodeClipsOptions): () => Promise<[
 function bareEpoch(videos: readonly SyntheticVideo[], sampling: ClipSampling): () => Promise<[number, number]> {
   const jobs = videos.map((v) => {
     const windows = planClips(v.frames, sampling, Random.derive(SEED, 'decode-clips', 0, v.key));
-    const argv = [
-      '-hide_banner',
-      '-nostdin',
-      '-nostats',
-      '-loglevel',
-      'error',
-      '-threads',
-      String(threads),
-      '-i',
-      v.path,
-      '-map',
-      '0:v:0',
-      '-an',
-      '-sn',
-      '-dn',
-      '-vf',
-      `scale=w=${SIZE}:h=${SIZE}:force_original_aspect_ratio=increase:flags=bilinear,crop=w=${SIZE}:h=${SIZE}`,
-      '-vsync',
-      'passthrough',
-      '-frames:v',
-      String(lastFrameNeeded(windows) + 1),
-      '-pix_fmt',
-      'rgb24',
-      '-f',
-      'rawvideo',
-      'pipe:1',
-    ];
+    const argv = ffmpegDecodeArgs({
+      input: v.path,
+      threads,
+      size: SIZE,
+      crop: SIZE,
+      scaler: 'bilinear',
+      maxFrames: lastFrameNeeded(windows) + 1,
+      loglevel: 'error',
+    });
     return { argv, clips: windows.length };
   });
   return async () => {

@@ -1,66 +1,25 @@
 import { rangeError, typeError } from '../sources/errors.js';
-import { checkOptionKeys, optionKeys } from '../sources/option-keys.js';
+import { checkOptionKeys, optionKeys, type OptionKeyFlags } from '../sources/option-keys.js';
 
-const CHOICE_OPTION_KEYS = optionKeys<OptionBase<string>>({
+/** The keys every option kind takes ({@link OptionBase}), spread into each kind's key list. */
+const BASE_FLAGS: OptionKeyFlags<OptionBase<unknown>> = {
   help: true,
   default: true,
   defaultText: true,
   flag: true,
   resumable: true,
   check: true,
-});
-
-const FLAG_OPTION_KEYS = optionKeys<OptionBase<boolean>>({
-  help: true,
-  default: true,
-  defaultText: true,
-  flag: true,
-  resumable: true,
-  check: true,
-});
-
-const INT_OPTION_KEYS = optionKeys<IntOptionSpec>({
-  min: true,
-  max: true,
-  help: true,
-  default: true,
-  defaultText: true,
-  flag: true,
-  resumable: true,
-  check: true,
-});
-
+};
+const CHOICE_OPTION_KEYS = optionKeys<OptionBase<string>>(BASE_FLAGS);
+const FLAG_OPTION_KEYS = optionKeys<OptionBase<boolean>>(BASE_FLAGS);
+const INT_OPTION_KEYS = optionKeys<IntOptionSpec>({ ...BASE_FLAGS, min: true, max: true });
 const INT_RANGE_OPTION_KEYS = optionKeys<
   OptionBase<number | readonly [number, number]> & { readonly min?: number | undefined }
->({ help: true, default: true, defaultText: true, flag: true, resumable: true, check: true, min: true });
-
-const NUMBER_OPTION_KEYS = optionKeys<NumberOptionSpec>({
-  min: true,
-  max: true,
-  help: true,
-  default: true,
-  defaultText: true,
-  flag: true,
-  resumable: true,
-  check: true,
-});
-
-const NUMBER_PAIR_OPTION_KEYS = optionKeys<OptionBase<readonly [number, number]>>({
-  help: true,
-  default: true,
-  defaultText: true,
-  flag: true,
-  resumable: true,
-  check: true,
-});
-
+>({ ...BASE_FLAGS, min: true });
+const NUMBER_OPTION_KEYS = optionKeys<NumberOptionSpec>({ ...BASE_FLAGS, min: true, max: true });
+const NUMBER_PAIR_OPTION_KEYS = optionKeys<OptionBase<readonly [number, number]>>(BASE_FLAGS);
 const STRING_OPTION_KEYS = optionKeys<OptionBase<string> & { readonly type?: string | undefined }>({
-  help: true,
-  default: true,
-  defaultText: true,
-  flag: true,
-  resumable: true,
-  check: true,
+  ...BASE_FLAGS,
   type: true,
 });
 

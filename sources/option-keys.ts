@@ -5,7 +5,10 @@ import { closest, distance } from 'fastest-levenshtein';
  * The record must name every key of `O` and nothing else (a missing or unknown key fails to
  * compile), so adding an option to an options interface without listing it here is a type error.
  */
-export function optionKeys<O extends object>(keys: { readonly [K in keyof Required<O>]: true }): readonly string[] {
+/** Every key of `O` (optional ones included) mapped to `true`: what {@link optionKeys} takes, and what a shared part of several key lists is spread from. */
+export type OptionKeyFlags<O extends object> = { readonly [K in keyof Required<O>]: true };
+
+export function optionKeys<O extends object>(keys: OptionKeyFlags<O>): readonly string[] {
   return Object.freeze(Object.keys(keys));
 }
 

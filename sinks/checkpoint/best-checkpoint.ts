@@ -1,5 +1,5 @@
 import type * as TFJS from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
+import { readFileIfPresent } from './read-file-if-present.js';
 import { join } from 'node:path';
 import { rangeError } from '../../sources/errors.js';
 import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
@@ -43,13 +43,8 @@ export interface BestRecord {
  */
 export async function readBestCheckpoint(runDir: string): Promise<BestRecord | null> {
   const path = join(runDir, BEST_FOLDER, BEST_RECORD);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readFileIfPresent(path);
+  if (text === null) return null;
   const record = JSON.parse(text) as Partial<BestRecord> | null;
   if (typeof record?.step !== 'number' || typeof record.fid !== 'number')
     throw new Error(`Cannot read the best checkpoint's record ${path} as it must hold a step and a fid`);

@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { typeError } from '../../sources/errors.js';
+import { readFileIfPresent } from '../checkpoint/read-file-if-present.js';
 import { writeFileAtomic } from '../checkpoint/write-file-atomic.js';
 
 /**
@@ -41,13 +42,8 @@ export async function writeRunConfig(dir: string, config: Readonly<Record<string
  */
 export async function readRunConfig(dir: string): Promise<Record<string, unknown> | null> {
   const path = join(dir, RUN_FILES.config);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readFileIfPresent(path);
+  if (text === null) return null;
   const value = JSON.parse(text) as unknown;
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new Error(`Cannot read the run configuration ${path} as it must be a JSON object`);

@@ -5,23 +5,16 @@ import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { checkInteger, rangeError } from '../errors.js';
 import type { WritableSample } from '../shard-writer.js';
-import type { ConvertOptions, ConvertResult, SplitResult } from './convert-options.js';
+import { CONVERT_OPTION_FLAGS, type ConvertOptions, type ConvertResult, type SplitResult } from './convert-options.js';
 import { encodePng } from './encode-png.js';
 import { writeSplit } from './write-split.js';
 import { checkOptionKeys, optionKeys } from '../option-keys.js';
 
 const CONVERT_CIFAR_KEYS = optionKeys<CifarOptions>({
+  ...CONVERT_OPTION_FLAGS,
   splits: true,
   limit: true,
   limits: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
 });
 
 /** Which CIFAR: 10 classes, or 100 fine classes in 20 coarse ones. */

@@ -1,24 +1,17 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkInteger, rangeError } from '../errors.js';
-import type { ConvertOptions, ConvertResult, SplitResult } from './convert-options.js';
+import { CONVERT_OPTION_FLAGS, type ConvertOptions, type ConvertResult, type SplitResult } from './convert-options.js';
 import { encodePng } from './encode-png.js';
 import { readNpy } from './read-npy.js';
 import { writeSplit } from './write-split.js';
 import { checkOptionKeys, optionKeys } from '../option-keys.js';
 
 const CONVERT_CIFAR10_C_KEYS = optionKeys<Cifar10COptions>({
+  ...CONVERT_OPTION_FLAGS,
   corruptions: true,
   severity: true,
   limit: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
 });
 
 /** Options of {@link convertCifar10C}. */

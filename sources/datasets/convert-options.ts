@@ -1,3 +1,5 @@
+import type { OptionKeyFlags } from '../option-keys.js';
+
 /** Options every dataset converter takes. */
 export interface ConvertOptions {
   /** Folder the shards are written to (created when missing). */
@@ -63,3 +65,15 @@ export interface SplitResult {
 export interface ConvertResult {
   readonly splits: readonly SplitResult[];
 }
+
+/** The keys of {@link ConvertOptions}, spread into each converter's own key list (`optionKeys`). */
+export const CONVERT_OPTION_FLAGS: OptionKeyFlags<ConvertOptions> = {
+  out: true,
+  maxSamples: true,
+  maxBytes: true,
+  gzip: true,
+  onProgress: true,
+  onShard: true,
+  signal: true,
+  part: true,
+};

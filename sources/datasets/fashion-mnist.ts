@@ -2,25 +2,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkInteger, rangeError } from '../errors.js';
 import type { WritableSample } from '../shard-writer.js';
-import type { ConvertOptions, ConvertResult, SplitResult } from './convert-options.js';
+import { CONVERT_OPTION_FLAGS, type ConvertOptions, type ConvertResult, type SplitResult } from './convert-options.js';
 import { encodePng } from './encode-png.js';
 import { readIdx, type IdxArray } from './read-idx.js';
 import { writeSplit } from './write-split.js';
 import { checkOptionKeys, optionKeys } from '../option-keys.js';
 
 const CONVERT_FASHION_MNIST_KEYS = optionKeys<FashionMnistOptions>({
+  ...CONVERT_OPTION_FLAGS,
   root: true,
   splits: true,
   limit: true,
   limits: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
 });
 
 /** The ten Fashion-MNIST classes, by label. */

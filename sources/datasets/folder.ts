@@ -3,24 +3,17 @@ import { join, posix } from 'node:path';
 import { checkInteger, rangeError } from '../errors.js';
 import { Random } from '../random.js';
 import type { WritableSample } from '../shard-writer.js';
-import type { ConvertOptions, ConvertResult } from './convert-options.js';
+import { CONVERT_OPTION_FLAGS, type ConvertOptions, type ConvertResult } from './convert-options.js';
 import { subFolders, walkFiles } from './folder-tree.js';
 import { DeferredSample, checkPart, sampleSize, writeSplit } from './write-split.js';
 import { checkOptionKeys, optionKeys } from '../option-keys.js';
 
 const CONVERT_FOLDER_KEYS = optionKeys<FolderOptions>({
+  ...CONVERT_OPTION_FLAGS,
   split: true,
   extensions: true,
   limit: true,
   seed: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
 });
 
 /** Image extensions {@link convertFolder} takes by default. */

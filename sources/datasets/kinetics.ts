@@ -9,26 +9,9 @@ import { WRITE_DATASET_KEYS, writeDataset, type DatasetResult, type WriteDataset
 import { byCodePoint } from './folder-tree.js';
 import { checkOptionKeys, optionKeys, pickOptions } from '../option-keys.js';
 
-const CONVERT_KINETICS_KEYS = optionKeys<KineticsOptions & WriteDatasetOptions>({
-  csv: true,
-  videos: true,
-  split: true,
-  splits: true,
-  limit: true,
-  limits: true,
-  seed: true,
-  readAhead: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
-});
-
 const KINETICS_ADAPTER_KEYS = optionKeys<KineticsOptions>({ csv: true, videos: true, split: true });
+/** The Kinetics converter passes its options on to the adapter and to `writeDataset`: their keys. */
+const CONVERT_KINETICS_KEYS = [...KINETICS_ADAPTER_KEYS, ...WRITE_DATASET_KEYS];
 
 /** Options of {@link kineticsAdapter}. */
 export interface KineticsOptions {

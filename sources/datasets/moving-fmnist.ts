@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { checkInteger, rangeError, SampleError } from '../errors.js';
 import type { WritableSample } from '../shard-writer.js';
 import { findFfmpegBinaries } from '../video/ffmpeg-binaries.js';
-import type { ConvertOptions, ConvertResult, SplitResult } from './convert-options.js';
+import { CONVERT_OPTION_FLAGS, type ConvertOptions, type ConvertResult, type SplitResult } from './convert-options.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DEBIAN_ROOT } from './fashion-mnist.js';
 import { encodeGrayMp4 } from './moving-fmnist-encode.js';
 import { planMovingFmnistClip, type MovingFmnistPlan } from './moving-fmnist-plan.js';
@@ -20,6 +20,7 @@ import { writeSplit } from './write-split.js';
 import { checkOptionKeys, optionKeys } from '../option-keys.js';
 
 const CONVERT_MOVING_FMNIST_KEYS = optionKeys<MovingFmnistOptions>({
+  ...CONVERT_OPTION_FLAGS,
   root: true,
   train: true,
   test: true,
@@ -30,14 +31,6 @@ const CONVERT_MOVING_FMNIST_KEYS = optionKeys<MovingFmnistOptions>({
   size: true,
   concurrency: true,
   clipsPerProcess: true,
-  signal: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  part: true,
 });
 
 /** Options of {@link convertMovingFmnist}. */

@@ -3,7 +3,7 @@ import { basename, dirname, join, posix } from 'node:path';
 import sharp from 'sharp';
 import { checkInteger, rangeError } from '../errors.js';
 import type { WritableSample } from '../shard-writer.js';
-import type { ConvertOptions, ConvertResult } from './convert-options.js';
+import { CONVERT_OPTION_FLAGS, type ConvertOptions, type ConvertResult } from './convert-options.js';
 import { encodePng } from './encode-png.js';
 import { byCodePoint, subFolders, walkFiles } from './folder-tree.js';
 import { writeSplit } from './write-split.js';
@@ -28,16 +28,9 @@ import { checkOptionKeys, optionKeys } from '../option-keys.js';
 export const OOD_IMAGE_SIZE = 32;
 
 const OOD_FOLDER_KEYS = optionKeys<OodFolderOptions>({
+  ...CONVERT_OPTION_FLAGS,
   split: true,
   limit: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
 });
 
 /** Options of the OOD folder converters. */
@@ -99,16 +92,9 @@ export interface Places365Options extends OodFolderOptions {
 }
 
 const PLACES365_KEYS = optionKeys<Places365Options>({
+  ...CONVERT_OPTION_FLAGS,
   split: true,
   limit: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
   list: true,
 });
 
@@ -136,9 +122,7 @@ export async function convertPlaces365(dir: string, options: Places365Options): 
   const list =
     options.list ?? (await firstFile([join(dir, 'places365_val.txt'), join(dirname(dir), 'places365_val.txt')]));
   if (list === undefined) {
-    const names = (await readdir(images)).filter((n) => JPEG.test(n)).sort(byCodePoint);
-    if (names.length === 0) throw rangeError(action, 'it must hold the validation JPEGs (or val_256/)', images);
-    const listed = names.map((n) => ({ file: join(images, n), path: n }));
+    const listed = await jpegsIn(action, images, 'it must hold the validation JPEGs (or val_256/)', (n) => n);
     return convertListed(action, listed, [], options.split ?? 'val', options);
   }
   const listed: Listed[] = [];
@@ -170,16 +154,9 @@ export interface TinyImagenetOptions extends OodFolderOptions {
 }
 
 const TINY_IMAGENET_KEYS = optionKeys<TinyImagenetOptions>({
+  ...CONVERT_OPTION_FLAGS,
   split: true,
   limit: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
   which: true,
 });
 
@@ -203,9 +180,7 @@ export async function convertTinyImagenet(dir: string, options: TinyImagenetOpti
   const images = join(dir, which, 'images');
   if (!(await isFolder(images))) throw rangeError(action, `it must hold ${which}/images/`, dir);
   if (which === 'test') {
-    const names = (await readdir(images)).filter((n) => JPEG.test(n)).sort(byCodePoint);
-    if (names.length === 0) throw rangeError(action, 'test/images/ must hold JPEGs', images);
-    const listed = names.map((n) => ({ file: join(images, n), path: `test/images/${n}` }));
+    const listed = await jpegsIn(action, images, 'test/images/ must hold JPEGs', (n) => `test/images/${n}`);
     return convertListed(action, listed, [], options.split ?? 'test', options);
   }
   const wnidsFile = join(dir, 'wnids.txt');
@@ -330,4 +305,16 @@ async function isFile(path: string): Promise<boolean> {
 async function firstFile(paths: readonly string[]): Promise<string | undefined> {
   for (const p of paths) if (await isFile(p)) return p;
   return undefined;
+}
+
+/** The JPEGs of one folder, unlabelled, by name (code point order); a RangeError (`constraint`) when there are none. */
+async function jpegsIn(
+  action: string,
+  folder: string,
+  constraint: string,
+  pathOf: (name: string) => string,
+): Promise<Listed[]> {
+  const names = (await readdir(folder)).filter((n) => JPEG.test(n)).sort(byCodePoint);
+  if (names.length === 0) throw rangeError(action, constraint, folder);
+  return names.map((n) => ({ file: join(folder, n), path: pathOf(n) }));
 }

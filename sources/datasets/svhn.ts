@@ -1,23 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { checkInteger, rangeError } from '../errors.js';
-import type { ConvertOptions, ConvertResult } from './convert-options.js';
+import { CONVERT_OPTION_FLAGS, type ConvertOptions, type ConvertResult } from './convert-options.js';
 import { encodePng } from './encode-png.js';
 import { readMat5 } from './read-mat5.js';
 import { writeSplit } from './write-split.js';
 import { checkOptionKeys, optionKeys } from '../option-keys.js';
 
 const CONVERT_SVHN_KEYS = optionKeys<SvhnOptions>({
+  ...CONVERT_OPTION_FLAGS,
   split: true,
   limit: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
 });
 
 /** Options of {@link convertSvhn}. */

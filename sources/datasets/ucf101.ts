@@ -7,26 +7,9 @@ import { DatasetError } from './dataset-error.js';
 import { WRITE_DATASET_KEYS, writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
 import { checkOptionKeys, optionKeys, pickOptions } from '../option-keys.js';
 
-const CONVERT_UCF101_KEYS = optionKeys<Ucf101Options & WriteDatasetOptions>({
-  root: true,
-  split: true,
-  annotations: true,
-  splits: true,
-  limit: true,
-  limits: true,
-  seed: true,
-  readAhead: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
-});
-
 const UCF101_ADAPTER_KEYS = optionKeys<Ucf101Options>({ root: true, split: true, annotations: true });
+/** The UCF101 converter passes its options on to the adapter and to `writeDataset`: their keys. */
+const CONVERT_UCF101_KEYS = [...UCF101_ADAPTER_KEYS, ...WRITE_DATASET_KEYS];
 
 /** Options of {@link ucf101Adapter}. */
 export interface Ucf101Options {

@@ -6,25 +6,9 @@ import { byCodePoint, subFolders, walkFiles } from './folder-tree.js';
 import { WRITE_DATASET_KEYS, writeDataset, type DatasetResult, type WriteDatasetOptions } from './write-dataset.js';
 import { checkOptionKeys, optionKeys, pickOptions } from '../option-keys.js';
 
-const CONVERT_VIDEO_FOLDER_KEYS = optionKeys<VideoFolderOptions & WriteDatasetOptions>({
-  split: true,
-  extensions: true,
-  splits: true,
-  limit: true,
-  limits: true,
-  seed: true,
-  readAhead: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
-});
-
 const VIDEO_FOLDER_ADAPTER_KEYS = optionKeys<VideoFolderOptions>({ split: true, extensions: true });
+/** The video-folder converter passes its options on to the adapter and to `writeDataset`: their keys. */
+const CONVERT_VIDEO_FOLDER_KEYS = [...VIDEO_FOLDER_ADAPTER_KEYS, ...WRITE_DATASET_KEYS];
 
 /** Split folder names {@link videoFolderAdapter} recognises at the top of a tree, in writing order. */
 export const SPLIT_FOLDER_NAMES: readonly string[] = ['train', 'val', 'validation', 'test'];

@@ -3,7 +3,7 @@ import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { checkInteger, rangeError } from '../errors.js';
 import { Random } from '../random.js';
 import type { WritableSample } from '../shard-writer.js';
-import type { ConvertOptions, ConvertResult, SplitResult } from './convert-options.js';
+import { CONVERT_OPTION_FLAGS, type ConvertOptions, type ConvertResult, type SplitResult } from './convert-options.js';
 import type { DatasetAdapter, DatasetItem } from './dataset-adapter.js';
 import { DatasetError } from './dataset-error.js';
 import { DeferredSample, checkPart, sampleSize, writeSplit } from './write-split.js';
@@ -11,19 +11,12 @@ import { checkOptionKeys, optionKeys } from '../option-keys.js';
 
 /** The keys of {@link WriteDatasetOptions}, for converters that pass their own options on. */
 export const WRITE_DATASET_KEYS = optionKeys<WriteDatasetOptions>({
+  ...CONVERT_OPTION_FLAGS,
   splits: true,
   limit: true,
   limits: true,
   seed: true,
   readAhead: true,
-  out: true,
-  maxSamples: true,
-  maxBytes: true,
-  gzip: true,
-  onProgress: true,
-  onShard: true,
-  signal: true,
-  part: true,
 });
 
 /** Options of {@link writeDataset}. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFfmpegBinaries, type FfmpegBinaries } from './ffmpeg-binaries.js';
 import { videoInput } from './video-input.js';
+import { ffmpegDecodeArgs } from './ffmpeg-decode-args.js';
 
 /** What {@link VideoFrameDecoder.decode} decodes, and how. */
 export interface FrameDecodeRequest {
@@ -215,37 +216,16 @@ export class VideoFrameDecoder {
     let failure: Error | undefined; // onFrame or lastNeeded threw
     let settled = false;
 
-    const filters = [
-      ...(fps !== undefined ? [`fps=fps=${fps}`] : []),
-      `scale=w=${size}:h=${size}:force_original_aspect_ratio=increase:flags=${scaler}`,
-      `crop=w=${crop}:h=${crop}`,
-    ].join(',');
-    const argv = [
-      '-hide_banner',
-      '-nostdin',
-      '-nostats',
-      '-loglevel',
-      'info',
-      '-threads',
-      String(threads),
-      '-i',
-      file ?? 'pipe:0',
-      '-map',
-      '0:v:0',
-      '-an',
-      '-sn',
-      '-dn',
-      '-vf',
-      filters,
-      '-vsync',
-      'passthrough',
-      ...(maxFrames !== undefined ? ['-frames:v', String(maxFrames)] : []),
-      '-pix_fmt',
-      'rgb24',
-      '-f',
-      'rawvideo',
-      'pipe:1',
-    ];
+    const argv = ffmpegDecodeArgs({
+      input: file ?? 'pipe:0',
+      threads,
+      size,
+      crop,
+      scaler,
+      fps,
+      maxFrames,
+      loglevel: 'info',
+    });
 
     return new Promise<StreamedFrames>((resolve, reject) => {
       const child = spawn(this.binaries.ffmpeg.path, argv, {
