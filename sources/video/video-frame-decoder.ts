@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,14 @@ import { join } from 'node:path';
 import { findFfmpegBinaries, type FfmpegBinaries } from './ffmpeg-binaries.js';
 import { videoInput } from './video-input.js';
 import { ffmpegDecodeArgs } from './ffmpeg-decode-args.js';
+import {
+  DirectLauncher,
+  ShellLauncher,
+  canUseShellLauncher,
+  type FfmpegExit,
+  type FfmpegLauncher,
+  type FfmpegProcess,
+} from './ffmpeg-launcher.js';
 
 /** What {@link VideoFrameDecoder.decode} decodes, and how. */
 export interface FrameDecodeRequest {
@@ -140,10 +147,33 @@ export class VideoFrameDecoder {
   private dir: string | undefined;
   private closed = false;
   private files = 0;
-  private readonly running = new Set<ChildProcess>();
+  private readonly launch: 'shell' | 'direct';
+  private started: FfmpegLauncher | undefined;
 
-  constructor(binaries: FfmpegBinaries = findFfmpegBinaries()) {
+  /**
+   * @param binaries the ffmpeg to run.
+   * @param options.launch how processes start: `'shell'` through one small `/bin/sh` helper and
+   * FIFOs (see {@link ShellLauncher}; the default where `/bin/sh` exists), `'direct'` by
+   * `child_process.spawn` from this process (see {@link DirectLauncher}; the default elsewhere).
+   */
+  constructor(binaries: FfmpegBinaries = findFfmpegBinaries(), options: { readonly launch?: 'shell' | 'direct' } = {}) {
     this.binaries = binaries;
+    const launch = options.launch ?? (canUseShellLauncher() ? 'shell' : 'direct');
+    if (launch !== 'shell' && launch !== 'direct')
+      throw new RangeError(
+        `Cannot create a VideoFrameDecoder as launch must be 'shell' or 'direct': current value is ${String(launch)}`,
+      );
+    if (launch === 'shell' && !canUseShellLauncher())
+      throw new RangeError(
+        "Cannot create a VideoFrameDecoder as launch 'shell' needs /bin/sh: current value is 'shell'",
+      );
+    this.launch = launch;
+  }
+
+  /** The process launcher (made on first use; the shell's FIFOs live in the temporary folder). */
+  private launcher(): FfmpegLauncher {
+    this.started ??= this.launch === 'shell' ? new ShellLauncher(this.folder()) : new DirectLauncher();
+    return this.started;
   }
 
   /** The temporary folder (made on first use). */
@@ -228,13 +258,8 @@ export class VideoFrameDecoder {
     });
 
     return new Promise<StreamedFrames>((resolve, reject) => {
-      const child = spawn(this.binaries.ffmpeg.path, argv, {
-        stdio: [file === undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      });
-      this.running.add(child);
-      const kill = () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      };
+      let child: FfmpegProcess | undefined;
+      const kill = () => child?.kill();
       const onAbort = () => {
         aborted = true;
         kill();
@@ -303,7 +328,7 @@ export class VideoFrameDecoder {
         for (const chunk of held) consume(chunk);
       };
 
-      child.stdout?.on('data', (chunk: Buffer) => {
+      const onStdout = (chunk: Buffer) => {
         if (stopped) return;
         if (early !== undefined) {
           early.push(chunk);
@@ -312,27 +337,21 @@ export class VideoFrameDecoder {
           return;
         }
         consume(chunk);
-      });
-      child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      };
+      const onStderr = (text: string) => {
         const lines = (stderrRest + text).split(/\r?\n|\r/);
         stderrRest = lines.pop() ?? '';
         for (const line of lines) this.line(line, header, tail, file);
         if (header.done) headerDone();
-      });
-      if (child.stdin !== null) {
-        child.stdin.on('error', () => undefined); // EPIPE once ffmpeg has stopped reading (killed, or done)
-        child.stdin.end(request.bytes);
-      }
-
-      const finish = (error?: Error) => {
+      };
+      const finish = (exit: FfmpegExit, error?: Error) => {
         if (settled) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
-        this.running.delete(child);
         if (stderrRest !== '') this.line(stderrRest, header, tail, file);
         if (aborted || this.closed) return reject(abortError('the video decode was aborted'));
         if (failure !== undefined) return reject(failure);
-        if (error !== undefined) return reject(new VideoDecodeFailure(`Cannot start ffmpeg: ${error.message}`, ''));
+        if (error !== undefined) return reject(new VideoDecodeFailure(error.message, ''));
         if (!stopped) headerDone(); // output of a video whose header never said it was over
         const result = (ended: boolean): StreamedFrames => ({
           count,
@@ -343,24 +362,26 @@ export class VideoFrameDecoder {
           input: file === undefined ? 'stdin' : 'file',
         });
         if (stopped) return resolve(result(false));
-        if (child.exitCode !== 0)
+        if (exit.code === 127 && count === 0)
+          return reject(new VideoDecodeFailure('Cannot start ffmpeg: not found', tail.at(-1) ?? ''));
+        if (exit.code !== 0)
           return reject(
             new VideoDecodeFailure(
-              child.exitCode === null
-                ? `ffmpeg was killed with signal ${child.signalCode ?? '?'}`
-                : `ffmpeg exited with code ${child.exitCode}`,
+              exit.code === null
+                ? `ffmpeg was killed with signal ${exit.signal ?? '?'}`
+                : `ffmpeg exited with code ${exit.code}`,
               tail.at(-1) ?? '',
             ),
           );
         if (count === 0) return reject(new VideoDecodeFailure('ffmpeg decoded no frame', tail.at(-1) ?? ''));
         resolve(result(true));
       };
-      child.on('error', (error) => {
-        kill();
-        finish(error);
+      child = this.launcher().start(this.binaries.ffmpeg.path, argv, file === undefined ? request.bytes : undefined, {
+        stdout: onStdout,
+        stderr: onStderr,
+        close: finish,
       });
-      child.on('close', () => finish());
-      if (this.closed) kill();
+      if (aborted || this.closed) kill();
     });
   }
 
@@ -381,8 +402,7 @@ export class VideoFrameDecoder {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const child of this.running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    this.running.clear();
+    this.started?.close();
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
   }
 }

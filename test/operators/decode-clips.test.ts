@@ -12,7 +12,12 @@ import { VideoFrameDecoder } from '../../sources/video/video-frame-decoder.js';
 import type { VideoClip } from '../../sources/video/video-clip.js';
 import { makeTestVideo } from '../helpers/make-test-video.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { ffmpegChildren, untilNoFfmpegChildren, videoTempDirs } from '../sources/video/video-test-helpers.js';
+import {
+  ffmpegChildren,
+  launcherProcesses,
+  untilNoFfmpegChildren,
+  videoTempDirs,
+} from '../sources/video/video-test-helpers.js';
 
 const OPENCV = '/usr/share/doc/opencv-doc/examples/data';
 const dir = tempDir();
@@ -233,12 +238,12 @@ describe('decodeClips', () => {
     const many = Array.from({ length: 12 }, (_, i) => sample(`k${i}`, i % 2 ? 'long.mkv' : 'a.mp4'));
     await run(many.slice(0, 4), { frames: 4, size: 32, seed: 1 });
     await untilNoFfmpegChildren();
-    assert.deepEqual([ffmpegChildren(), videoTempDirs()], [[], []]);
+    assert.deepEqual([ffmpegChildren(), launcherProcesses(), videoTempDirs()], [[], [], []]);
 
     const broken: Sample = { __key__: 'bad', __url__: 'memory', mp4: Buffer.from('nope') };
     await assert.rejects(run([...many.slice(0, 3), broken, ...many], { frames: 4, size: 32, seed: 1, concurrency: 3 }));
     await untilNoFfmpegChildren();
-    assert.deepEqual([ffmpegChildren(), videoTempDirs()], [[], []]);
+    assert.deepEqual([ffmpegChildren(), launcherProcesses(), videoTempDirs()], [[], [], []]);
 
     let seen = 0;
     const subscription = from(many)
@@ -250,7 +255,7 @@ describe('decodeClips', () => {
     subscription.unsubscribe();
     assert.ok(seen < many.length);
     await untilNoFfmpegChildren();
-    assert.deepEqual([ffmpegChildren(), videoTempDirs()], [[], []]);
+    assert.deepEqual([ffmpegChildren(), launcherProcesses(), videoTempDirs()], [[], [], []]);
   });
 
   it(

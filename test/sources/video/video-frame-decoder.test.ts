@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { VideoFrameDecoder } from '../../../sources/video/video-frame-decoder.js';
 import { makeTestVideo } from '../../helpers/make-test-video.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { ffmpegChildren, untilNoFfmpegChildren, videoTempDirs } from './video-test-helpers.js';
+import { ffmpegChildren, launcherProcesses, untilNoFfmpegChildren, videoTempDirs } from './video-test-helpers.js';
 
 describe('VideoFrameDecoder', () => {
   const dir = tempDir();
@@ -151,6 +151,7 @@ describe('VideoFrameDecoder', () => {
     decoder.close();
     await untilNoFfmpegChildren();
     assert.deepEqual(ffmpegChildren(), []);
+    assert.deepEqual(launcherProcesses(), []);
     assert.deepEqual(videoTempDirs(), []);
     await assert.rejects(decoder.decode({ bytes, extension: 'mp4', size: 32, crop: 32, threads: 1 }), {
       name: 'AbortError',
