@@ -112,6 +112,8 @@ interface Slot {
 interface Started {
   readonly slot: Slot;
   pid: number | undefined;
+  /** The helper reported its pid (it has forked: the opens of its FIFOs come next). */
+  forked(): void;
   killed: boolean;
   exit: number | undefined;
   /** Fails the process (the helper died, or the launcher closed). */
@@ -190,12 +192,18 @@ export class ShellLauncher implements FfmpegLauncher {
           maybeDone();
         });
       }
+      let forked = () => undefined as void;
+      const pidKnown = new Promise<void>((resolve) => (forked = resolve));
       const started: Started = {
         slot,
         pid: undefined,
+        forked: () => forked(),
         killed: false,
         exit: undefined,
-        fail: (error) => settle({ code: null, signal: null }, error),
+        fail: (error) => {
+          forked();
+          settle({ code: null, signal: null }, error);
+        },
         exited: (status) => {
           started.exit = status;
           maybeDone();
@@ -206,6 +214,7 @@ export class ShellLauncher implements FfmpegLauncher {
       this.refCount();
       helper.stdin?.write(`${input === undefined ? 'n' : 'r'} ${slot.id} ${[binary, ...argv].map(quote).join(' ')}\n`);
       if (input !== undefined) {
+        await pidKnown; // the reader opens its end right after the fork: fewer failed opens than polling from now
         const fd = await openWriter(join(this.folder, `i${slot.id}`), () => killed || settled);
         if (fd === undefined) return;
         inputSocket = new Socket({ fd, readable: false, writable: true });
@@ -309,6 +318,7 @@ export class ShellLauncher implements FfmpegLauncher {
       if (kind === 'p') {
         p.pid = value;
         if (p.killed) killPid(value);
+        p.forked();
       } else if (kind === 'x') p.exited(value);
     }
   }

@@ -125,22 +125,25 @@ const FRAMES_PER_BLOCK = 16;
 const BLOCK_BYTES = 4 * 1024 * 1024;
 
 /**
- * Decodes videos to small RGB frames with one ffmpeg process per video, spawned directly
- * (`child_process.spawn` of the binary from {@link findFfmpegBinaries}; no wrapper package, no
- * ffprobe): the bytes go through ffmpeg's stdin when the container can be read from a pipe (mkv,
+ * Decodes videos to small RGB frames with one ffmpeg process per video (the binary from
+ * {@link findFfmpegBinaries}; no wrapper package, no ffprobe), started through a small `/bin/sh`
+ * helper with FIFOs for its stdio ({@link ShellLauncher}; `child_process.spawn` where there is no
+ * `/bin/sh`, or with `launch: 'direct'`): the bytes go through ffmpeg's stdin when the container can be read from a pipe (mkv,
  * webm, avi, and mp4/mov whose index comes first; see {@link videoInput}), else to a temporary file
  * in this decoder's own folder under `os.tmpdir()`; ffmpeg resamples (`fps`), scales the short side
  * to `size`, centre-crops to `crop` and writes raw rgb24 frames to a pipe. {@link stream} hands each
  * frame to a callback as it arrives (nothing is kept: memory does not depend on the video's
  * length); {@link decode} collects them. The caller bounds how many decodes run at once.
  *
- * Cost on the Node side per video: one `spawn` (measured: ~27 ms wall for a 16-frame 112 px clip
- * to a pipe, ffmpeg's own start included) and the pipe reads; the former path (a temporary file
- * per video, `fluent-ffmpeg` and its stages) cost ~60 ms more per video.
+ * Cost on the Node side per video: a line to the helper, three FIFO opens and the pipe reads.
+ * `spawn` from this process cost ~19 ms of Node CPU per video (it forks this process: see
+ * {@link DirectLauncher}); the path before that (a temporary file per video, `fluent-ffmpeg` and its
+ * stages) cost ~60 ms more per video.
  *
- * Lifecycle: the folder is made on the first decode; a decode through a file removes it when it
- * settles; aborting a decode kills its process; {@link close} kills every running process and
- * removes the folder (idempotent).
+ * Lifecycle: the folder is made on the first decode (it also holds the launcher's FIFOs); a decode
+ * through a file removes its file when it settles; aborting a decode kills its process;
+ * {@link close} kills every running process and the launcher's helper, and removes the folder
+ * (idempotent).
  */
 export class VideoFrameDecoder {
   private readonly binaries: FfmpegBinaries;
@@ -258,8 +261,8 @@ export class VideoFrameDecoder {
     });
 
     return new Promise<StreamedFrames>((resolve, reject) => {
-      let child: FfmpegProcess | undefined;
-      const kill = () => child?.kill();
+      const started: { process?: FfmpegProcess } = {}; // set once the launcher has it (an abort may come first)
+      const kill = () => started.process?.kill();
       const onAbort = () => {
         aborted = true;
         kill();
@@ -376,11 +379,16 @@ export class VideoFrameDecoder {
         if (count === 0) return reject(new VideoDecodeFailure('ffmpeg decoded no frame', tail.at(-1) ?? ''));
         resolve(result(true));
       };
-      child = this.launcher().start(this.binaries.ffmpeg.path, argv, file === undefined ? request.bytes : undefined, {
-        stdout: onStdout,
-        stderr: onStderr,
-        close: finish,
-      });
+      started.process = this.launcher().start(
+        this.binaries.ffmpeg.path,
+        argv,
+        file === undefined ? request.bytes : undefined,
+        {
+          stdout: onStdout,
+          stderr: onStderr,
+          close: finish,
+        },
+      );
       if (aborted || this.closed) kill();
     });
   }

@@ -161,3 +161,89 @@ describe('VideoFrameDecoder', () => {
     );
   });
 });
+
+describe('VideoFrameDecoder launchers', () => {
+  const dir = tempDir();
+  before(() => {
+    makeTestVideo(join(dir, 'v.mp4'), { frames: 30, fps: 25, width: 96, height: 64 });
+    makeTestVideo(join(dir, 'v.mkv'), { frames: 20, fps: 25, width: 64, height: 48 });
+    makeTestVideo(join(dir, 'long.mp4'), { frames: 250, fps: 25, width: 64, height: 48 });
+  });
+
+  it("'shell' (helper + FIFOs) and 'direct' (spawn) give the same frames, many decodes at once reusing FIFO slots", async () => {
+    const shell = new VideoFrameDecoder(undefined, { launch: 'shell' });
+    const direct = new VideoFrameDecoder(undefined, { launch: 'direct' });
+    try {
+      const inputs = Array.from({ length: 12 }, (_, i) => (i % 2 ? 'mkv' : 'mp4'));
+      const request = (ext: string, i: number) => ({
+        bytes: readFileSync(join(dir, `v.${ext}`)),
+        extension: ext,
+        size: 32 + (i % 3) * 8,
+        crop: 32,
+        threads: 1,
+      });
+      // 4 at once, 3 rounds: slots are made, then reused once their process is done
+      const viaShell = [];
+      for (let round = 0; round < 3; round++)
+        viaShell.push(
+          ...(await Promise.all(inputs.slice(round * 4, round * 4 + 4).map((e, i) => shell.decode(request(e, i))))),
+        );
+      const viaDirect = await Promise.all(inputs.map((e, i) => direct.decode(request(e, i % 4))));
+      assert.deepEqual(
+        viaShell.map((r) => [r.frames.length, r.ended]),
+        inputs.map((e) => [e === 'mkv' ? 20 : 30, true]),
+      );
+      for (let i = 0; i < inputs.length; i++) assert.deepEqual(viaShell[i]?.frames, viaDirect[i]?.frames);
+      const fifos = readdirSync(join(tmpdir(), videoTempDirs()[0] as string));
+      assert.ok(fifos.length <= 3 * 4, `at most 4 slots of 3 FIFOs for 4 decodes at once, got ${fifos.join(' ')}`);
+    } finally {
+      shell.close();
+      direct.close();
+    }
+    await untilNoFfmpegChildren();
+    assert.deepEqual([ffmpegChildren(), launcherProcesses(), videoTempDirs()], [[], [], []]);
+  });
+
+  for (const launch of ['shell', 'direct'] as const)
+    it(`${launch}: close while decodes run kills every process (and the helper) and removes the folder`, async () => {
+      const decoder = new VideoFrameDecoder(undefined, { launch });
+      const bytes = readFileSync(join(dir, 'long.mp4'));
+      const running = [1, 2].map(() => decoder.decode({ bytes, extension: 'mp4', size: 256, crop: 256, threads: 1 }));
+      for (let i = 0; i < 5000 && ffmpegChildren().length < 2; i++) await new Promise((r) => setTimeout(r, 1));
+      assert.equal(ffmpegChildren().length, 2, 'both ffmpeg processes run');
+      assert.equal(launcherProcesses().length > 0, launch === 'shell', 'a helper exists only for the shell launcher');
+      decoder.close();
+      await Promise.all(running.map((r) => assert.rejects(r, { name: 'AbortError' })));
+      await untilNoFfmpegChildren();
+      assert.deepEqual([ffmpegChildren(), launcherProcesses(), videoTempDirs()], [[], [], []]);
+    });
+
+  it('a missing ffmpeg binary fails the decode as "Cannot start ffmpeg", with either launcher', async () => {
+    for (const launch of ['shell', 'direct'] as const) {
+      const decoder = new VideoFrameDecoder(
+        { ffmpeg: { path: join(dir, 'no-such-ffmpeg'), source: 'env' } },
+        { launch },
+      );
+      try {
+        await assert.rejects(
+          decoder.decode({ bytes: readFileSync(join(dir, 'v.mkv')), extension: 'mkv', size: 32, crop: 32, threads: 1 }),
+          (e: Error) => {
+            assert.equal(e.name, 'VideoDecodeFailure');
+            assert.match(e.message, /^Cannot start ffmpeg/);
+            return true;
+          },
+          launch,
+        );
+      } finally {
+        decoder.close();
+      }
+    }
+  });
+
+  it('rejects an unknown launch option', () => {
+    assert.throws(
+      () => new VideoFrameDecoder(undefined, { launch: 'fork' as 'shell' }),
+      /Cannot create a VideoFrameDecoder as launch must be 'shell' or 'direct': current value is fork/,
+    );
+  });
+});
