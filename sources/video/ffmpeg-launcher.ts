@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants, existsSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
@@ -206,6 +206,10 @@ export class ShellLauncher implements FfmpegLauncher {
         },
         exited: (status) => {
           started.exit = status;
+          // A process killed before it opened its output FIFOs never gives their readers an end of
+          // file: open and close a writer of each ourselves, so that the readers see, once what is
+          // buffered has been read, that no writer is left.
+          for (const name of ['o', 'e']) releaseReader(join(this.folder, `${name}${started.slot.id}`));
           maybeDone();
         },
       };
@@ -357,6 +361,15 @@ function exitOf(status: number): FfmpegExit {
   if (status <= 128) return { code: status, signal: null };
   const name = Object.entries(osConstants.signals).find(([, n]) => n === status - 128)?.[0];
   return { code: null, signal: name ?? `signal ${status - 128}` };
+}
+
+/** Opens and closes a writer of a FIFO whose read end this process holds (never blocks: a reader exists). */
+function releaseReader(path: string): void {
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // our reader is already closed (ENXIO), or the folder is gone: nothing waits for an end of file
+  }
 }
 
 function killPid(pid: number): void {

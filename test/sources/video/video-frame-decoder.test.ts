@@ -218,6 +218,36 @@ describe('VideoFrameDecoder launchers', () => {
       assert.deepEqual([ffmpegChildren(), launcherProcesses(), videoTempDirs()], [[], [], []]);
     });
 
+  it('shell: an abort at any moment of a start (before the fork, before the FIFOs open, while decoding) settles it', async () => {
+    const decoder = new VideoFrameDecoder(undefined, { launch: 'shell' });
+    const bytes = readFileSync(join(dir, 'long.mp4'));
+    try {
+      for (let i = 0; i < 40; i++) {
+        const controller = new AbortController();
+        const running = decoder.decode({
+          bytes,
+          extension: 'mp4',
+          size: 64,
+          crop: 64,
+          threads: 1,
+          signal: controller.signal,
+        });
+        // 0-9 ms after the start, then 10 more aborts after 0-9 turns of the event loop
+        if (i < 30) await new Promise((r) => setTimeout(r, i % 10));
+        else for (let t = 0; t < i - 30; t++) await new Promise((r) => setImmediate(r));
+        controller.abort();
+        await assert.rejects(running, { name: 'AbortError' });
+      }
+      // the slots are still usable
+      const r = await decoder.decode({ bytes, extension: 'mp4', size: 32, crop: 32, threads: 1, maxFrames: 5 });
+      assert.equal(r.frames.length, 5);
+    } finally {
+      decoder.close();
+    }
+    await untilNoFfmpegChildren();
+    assert.deepEqual([ffmpegChildren(), launcherProcesses(), videoTempDirs()], [[], [], []]);
+  });
+
   it('a missing ffmpeg binary fails the decode as "Cannot start ffmpeg", with either launcher', async () => {
     for (const launch of ['shell', 'direct'] as const) {
       const decoder = new VideoFrameDecoder(
