@@ -167,8 +167,8 @@ class ShortVideo {
 /**
  * Decodes the video field of each sample into clips: `[T, H, W, 3]` uint8 `VideoClip`s (`frames`
  * x `crop` x `crop` RGB), placed by `mode` in the video's frames after `fps` resampling, with
- * frame `stride`. One ffmpeg process per video (spawned directly, the bytes through its stdin when
- * the container allows) decodes all of its clips at once, and stops after the last frame the clips
+ * frame `stride`. One ffmpeg process per video (started by a small `/bin/sh` helper per stage, so that
+ * Node does not fork itself per video; the bytes through its stdin when the container allows) decodes all of its clips at once, and stops after the last frame the clips
  * need when the container declares its duration; at most `concurrency` processes run (a
  * `parallelMap`, ordered). Use it on shards of mp4/avi/webm/mkv/mov bytes, e.g. before a
  * contrastive sink (`mode: 'multi'`) or for evaluation (`mode: 'uniform'`).
@@ -179,8 +179,9 @@ class ShortVideo {
  * kept otherwise, so a video costs its clips (`clips x frames` frames at `crop` size), not its
  * length (see `onStats`). A video whose container declares no duration keeps up to
  * `clips x frames` frames until it is counted, and is decoded again beyond that.
- * Lifecycle: on complete, error or unsubscribe every ffmpeg process is killed and the stage's
- * temporary folder (under `os.tmpdir()`, for mp4/mov files whose index comes last) removed.
+ * Lifecycle: on complete, error or unsubscribe every ffmpeg process and the helper are killed and
+ * the stage's temporary folder (under `os.tmpdir()`: the helper's FIFOs, and mp4/mov files whose
+ * index comes last) removed.
  *
  * Deterministic given a seed: clip starts derive from (seed, epoch, key), and the pixels from the bytes.
  *
