@@ -19,13 +19,23 @@ export const SMALL_MATMUL_MACS = 1 << 18;
  *
  * @param tf the loaded `@tensorflow/tfjs-core` module.
  * @param original the package's `BatchMatMul` config for `wasm`.
+ * @param smallMacs products of at most this many multiply-adds take the JS loop; 0 turns it off (to
+ *   measure against). @default SMALL_MATMUL_MACS
  * @returns the `KernelConfig` to give to `tf.registerKernel`.
  */
-export function batchMatMulKernel(tf: typeof TF, original: TF.KernelConfig): TF.KernelConfig {
+export function batchMatMulKernel(
+  tf: typeof TF,
+  original: TF.KernelConfig,
+  smallMacs: number = SMALL_MATMUL_MACS,
+): TF.KernelConfig {
+  if (!(Number.isInteger(smallMacs) && smallMacs >= 0))
+    throw new RangeError(
+      `Cannot register the wasm BatchMatMul kernel as smallMacs must be an integer >= 0: current value is ${smallMacs}`,
+    );
   return wrappedKernel(original, ({ inputs, attrs, backend }) => {
     const { a, b } = inputs as unknown as { a: TF.Tensor; b: TF.Tensor };
     const { transposeA, transposeB } = attrs as unknown as TF.BatchMatMulAttrs;
-    const small = smallMatMul(tf, backend as unknown as WasmBackendMemory, a, b, transposeA, transposeB);
+    const small = smallMatMul(tf, backend as unknown as WasmBackendMemory, a, b, transposeA, transposeB, smallMacs);
     if (small !== null) return small;
     if (!transposeA && !transposeB) return null;
     return tf.tidy(() => tf.matMul(transposeA ? swapLast(tf, a) : a, transposeB ? swapLast(tf, b) : b));
@@ -40,7 +50,7 @@ function swapLast(tf: typeof TF, x: TF.Tensor): TF.Tensor {
   return tf.transpose(x, perm);
 }
 
-/** `a x b` of two float32 matrices (batch 1) of at most {@link SMALL_MATMUL_MACS} multiply-adds, else `null`. */
+/** `a x b` of two float32 matrices (batch 1) of at most `limit` multiply-adds, else `null`. */
 function smallMatMul(
   tf: typeof TF,
   memory: WasmBackendMemory,
@@ -48,6 +58,7 @@ function smallMatMul(
   b: TF.Tensor,
   transposeA: boolean,
   transposeB: boolean,
+  limit: number,
 ): TF.TensorInfo | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const ra = a.shape.length;
@@ -57,7 +68,7 @@ function smallMatMul(
   const m = a.shape[transposeA ? ra - 1 : ra - 2]!;
   const k = a.shape[transposeA ? ra - 2 : ra - 1]!;
   const n = b.shape[transposeB ? rb - 2 : rb - 1]!;
-  if (b.shape[transposeB ? rb - 1 : rb - 2] !== k || m * k * n > SMALL_MATMUL_MACS) return null;
+  if (b.shape[transposeB ? rb - 1 : rb - 2] !== k || m * k * n > limit) return null;
   const outBatch = ra >= rb ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
   const out = memory.makeOutput([...outBatch, m, n], 'float32');
   const x = memory.typedArrayFromHeap(a) as Float32Array;
