@@ -6,11 +6,14 @@ import { leakyReluKernel } from './kernels/leaky-relu.js';
 import { meanKernel } from './kernels/mean.js';
 import { sumKernel } from './kernels/sum.js';
 import { tileKernel } from './kernels/tile.js';
+import { transposeKernel } from './kernels/transpose.js';
+import { avgPoolGradKernel, resizeNearestNeighborGradKernel } from './kernels/pool-resize-grads.js';
 
 /**
  * Registers the project's wasm kernels: `Conv2DBackpropFilter` (missing from tfjs-backend-wasm), a
  * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Tile`,
- * `BatchMatMul`, `Sum`, `Mean` and `LeakyRelu` that take the cases where those are slow (a broadcast
+ * `BatchMatMul`, `Sum`, `Mean`, `LeakyRelu`, `Transpose`,
+ * `AvgPoolGrad` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
  * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU) and hand every other call to the package's
  * kernel (see `kernels/wrapped-kernel.ts`). Idempotent: a kernel already registered for `wasm` is
  * unregistered first, and a wrapper wraps the package's kernel, never a previous wrapper, so calling it
@@ -38,6 +41,9 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     sumKernel(tf, own(tf.Sum)),
     meanKernel(tf, own(tf.Mean)),
     leakyReluKernel(tf, own(tf.LeakyRelu)),
+    transposeKernel(tf, own(tf.Transpose)),
+    avgPoolGradKernel(tf, own(tf.AvgPoolGrad)),
+    resizeNearestNeighborGradKernel(tf, own(tf.ResizeNearestNeighborGrad)),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') != null) tf.unregisterKernel(config.kernelName, 'wasm');

@@ -5,11 +5,23 @@ import { selectBackend } from '../../../sinks/backend/index.js';
 import { registerWasmKernels } from '../../../sinks/backend/register-wasm-kernels.js';
 import { originalKernel } from '../../../sinks/backend/kernels/wrapped-kernel.js';
 import { tileInto } from '../../../sinks/backend/kernels/tile.js';
+import { mergeAxes, transposeInto } from '../../../sinks/backend/kernels/transpose.js';
 import { seededValues } from '../../helpers/seeded-values.js';
 
-// The Tile, BatchMatMul, Sum, Mean and LeakyRelu kernels registered for wasm, each against the cpu backend's own
+// The Tile, BatchMatMul, Sum, Mean, LeakyRelu, Transpose, AvgPoolGrad and ResizeNearestNeighborGrad kernels registered for wasm, each against the cpu backend's own
 // kernel through the engine with the same inputs and attributes, on the fast-path cases and on the
 // cases handed back to the package's kernel.
+
+const WRAPPED = [
+  'Tile',
+  'BatchMatMul',
+  'Sum',
+  'Mean',
+  'LeakyRelu',
+  'Transpose',
+  'AvgPoolGrad',
+  'ResizeNearestNeighborGrad',
+];
 
 type Inputs = Record<string, [Float32Array | Int32Array | Uint8Array, number[], TF.DataType]>;
 
@@ -63,13 +75,12 @@ async function compare(
   assert.equal(wasm.leaked, 0, `${label}: tensor count unchanged on wasm`);
 }
 
-describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu kernels match the cpu backend', () => {
+describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gradient kernels match the cpu backend', () => {
   let tf: typeof TF;
   before(async () => {
     const chosen = await selectBackend({ backend: 'wasm', threads: 1 });
     tf = chosen.tf;
-    for (const name of ['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu'])
-      assert.ok(chosen.kernels.includes(name), `${name} in ${chosen.kernels.join()}`);
+    for (const name of WRAPPED) assert.ok(chosen.kernels.includes(name), `${name} in ${chosen.kernels.join()}`);
     await import('@tensorflow/tfjs-backend-cpu');
   });
 
@@ -128,6 +139,10 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu kernels match the cpu backend
     [[2, 5, 7], [2, 9, 5], true, true],
     [[3, 4, 6], [1, 6, 5], false, false], // broadcast batch, no transpose: the package's kernel
     [[1, 3, 4], [2, 5, 4], false, true],
+    [[1, 64], [64, 96], false, false], // a power iteration's v W: the JS loop
+    [[24, 1], [1, 32], false, false],
+    [[70, 64], [70, 64], true, false], // above SMALL_MATMUL_MACS: transposed, then XNNPACK
+    [[64, 70], [65, 70], false, true],
   ];
   for (const [i, [aShape, bShape, transposeA, transposeB]] of MATMULS.entries()) {
     it(`BatchMatMul ${JSON.stringify(aShape)}${transposeA ? '^T' : ''} x ${JSON.stringify(bShape)}${transposeB ? '^T' : ''}`, async () => {
@@ -189,11 +204,125 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu kernels match the cpu backend
     });
   }
 
+  const TRANSPOSES: Array<[number[], number[]]> = [
+    [
+      [3, 5, 4, 6],
+      [3, 1, 2, 0],
+    ], // a filter gradient's input: tiled 2-D transposes
+    [
+      [3, 5, 4, 6],
+      [1, 2, 0, 3],
+    ], // rows of 6 kept: copied element by element
+    [
+      [3, 5, 4, 20],
+      [1, 2, 0, 3],
+    ], // rows of 20 kept: the package's kernel
+    [
+      [37, 45],
+      [1, 0],
+    ], // tiles with remainders
+    [
+      [3, 1, 4],
+      [2, 1, 0],
+    ], // an axis of 1
+    [
+      [2, 3, 4, 5, 3],
+      [4, 2, 0, 3, 1],
+    ],
+    [
+      [4, 6, 5],
+      [0, 2, 1],
+    ],
+  ];
+  for (const [i, [shape, perm]] of TRANSPOSES.entries()) {
+    it(`Transpose ${JSON.stringify(shape)} by ${JSON.stringify(perm)}`, async () => {
+      await compare(tf, 'Transpose', { x: f32(shape, 90 + i) }, { perm }, 0, `transpose ${i}`);
+    });
+  }
+  it('Transpose int32 and bool', async () => {
+    const ints = Int32Array.from({ length: 24 }, (_, j) => j * 7 - 50);
+    await compare(tf, 'Transpose', { x: [ints, [2, 3, 4], 'int32'] }, { perm: [2, 0, 1] }, 0, 'int32');
+    await compare(
+      tf,
+      'Transpose',
+      { x: [Uint8Array.from([1, 0, 0, 1, 1, 0]), [2, 3], 'bool'] },
+      { perm: [1, 0] },
+      0,
+      'bool',
+    );
+  });
+  it('mergeAxes drops axes of 1 and merges axes that stay adjacent', () => {
+    assert.deepEqual(mergeAxes([2, 3, 4, 5], [2, 3, 0, 1]), { shape: [6, 20], perm: [1, 0] });
+    assert.deepEqual(mergeAxes([2, 1, 4], [2, 1, 0]), { shape: [2, 4], perm: [1, 0] });
+    assert.deepEqual(mergeAxes([1, 1], [1, 0]), { shape: [1], perm: [0] });
+    const dst = new Float32Array(6);
+    transposeInto(Float32Array.from([1, 2, 3, 4, 5, 6]), dst, [2, 3], [1, 0]);
+    assert.deepEqual(Array.from(dst), [1, 4, 2, 5, 3, 6]);
+  });
+
+  const POOLS: Array<[number[], number[], number | [number, number], number | [number, number], 'valid' | 'same']> = [
+    [[2, 8, 6, 5], [2, 4, 3, 5], 2, 2, 'valid'], // the discriminators' 2x2 pools: upsampling
+    [[2, 8, 6, 5], [2, 4, 3, 5], 2, 2, 'same'],
+    [[1, 6, 6, 3], [1, 2, 3, 3], [3, 2], [3, 2], 'valid'],
+    [[2, 7, 6, 3], [2, 3, 3, 3], 2, 2, 'valid'], // a row left over: the package's kernel
+    [[2, 7, 7, 3], [2, 4, 4, 3], 3, 2, 'same'], // overlapping windows: the package's kernel
+  ];
+  for (const [i, [inShape, dyShape, filterSize, strides, pad]] of POOLS.entries()) {
+    it(`AvgPoolGrad ${JSON.stringify(inShape)} window ${JSON.stringify(filterSize)} stride ${JSON.stringify(strides)} ${pad}`, async () => {
+      await compare(
+        tf,
+        'AvgPoolGrad',
+        { dy: f32(dyShape, 110 + i), input: f32(inShape, 120 + i) },
+        { filterSize, strides, pad },
+        1e-6,
+        `avgPoolGrad ${i}`,
+      );
+    });
+  }
+
+  // Batch 1 only against the cpu backend: its ResizeNearestNeighborGrad is wrong for batch > 1 (tfjs 4.22;
+  // the batch-2 case is checked against block sums below).
+  const RESIZES: Array<[number[], number[], boolean, boolean]> = [
+    [[1, 3, 4, 5], [1, 6, 8, 5], false, false], // upSampling2d x2
+    [[1, 3, 4, 5], [1, 6, 8, 5], false, true],
+    [[1, 2, 3, 2], [1, 6, 6, 2], false, false],
+    [[1, 3, 4, 5], [1, 6, 8, 5], true, false], // alignCorners: the package's kernel
+    [[1, 3, 4, 5], [1, 5, 7, 5], false, false], // not a whole factor: the package's kernel
+  ];
+  for (const [i, [imShape, dyShape, alignCorners, halfPixelCenters]] of RESIZES.entries()) {
+    it(`ResizeNearestNeighborGrad ${JSON.stringify(imShape)} from ${JSON.stringify(dyShape)}${alignCorners ? ' alignCorners' : ''}${halfPixelCenters ? ' halfPixelCenters' : ''}`, async () => {
+      await compare(
+        tf,
+        'ResizeNearestNeighborGrad',
+        { images: f32(imShape, 130 + i), dy: f32(dyShape, 140 + i) },
+        { alignCorners, halfPixelCenters },
+        1e-6,
+        `resizeGrad ${i}`,
+      );
+    });
+  }
+
+  it('ResizeNearestNeighborGrad of a batch of 2 sums each 2x2 block', async () => {
+    const [dyData] = f32([2, 6, 8, 5], 150);
+    const wasm = await runOn(
+      tf,
+      'wasm',
+      'ResizeNearestNeighborGrad',
+      { images: f32([2, 3, 4, 5], 151), dy: [dyData, [2, 6, 8, 5], 'float32'] },
+      { alignCorners: false, halfPixelCenters: false },
+    );
+    const expected = new Array<number>(2 * 3 * 4 * 5).fill(0);
+    for (let n = 0; n < 2; n++)
+      for (let y = 0; y < 6; y++)
+        for (let x = 0; x < 8; x++)
+          for (let c = 0; c < 5; c++)
+            expected[((n * 3 + (y >> 1)) * 4 + (x >> 1)) * 5 + c]! += dyData[((n * 6 + y) * 8 + x) * 5 + c]!;
+    assertClose(wasm.data, expected, 1e-6, 'block sums');
+  });
+
   it('registering again wraps the package kernels, not the previous wrappers', async () => {
     await tf.setBackend('wasm');
-    const before = Object.fromEntries(
-      ['Tile', 'BatchMatMul', 'Sum', 'Mean', 'LeakyRelu'].map((n) => [n, originalKernel(tf.getKernel(n, 'wasm'))]),
-    );
+    const before = Object.fromEntries(WRAPPED.map((n) => [n, originalKernel(tf.getKernel(n, 'wasm'))]));
     registerWasmKernels(tf);
     for (const [name, original] of Object.entries(before)) {
       const now = tf.getKernel(name, 'wasm');
