@@ -219,41 +219,45 @@ function bareEpoch(
     });
     return { argv, clips: windows.length };
   });
-  if (launch === 'shell')
-    return async () => {
-      let clips = 0;
-      const folder = mkdtempSync(join(tmpdir(), 'ndaflow-bench-video-'));
-      const launcher = new ShellLauncher(folder);
-      try {
-        await runBounded(jobs, concurrency, (job) => {
-          clips += job.clips;
-          return new Promise<void>((resolve, reject) => {
-            launcher.start(ffmpeg.path, job.argv, undefined, {
+  /** One epoch: every job through `run` (at most `concurrency` at once); [clips, videos]. */
+  const epoch = async (run: (argv: readonly string[]) => Promise<void>): Promise<[number, number]> => {
+    let clips = 0;
+    await runBounded(jobs, concurrency, (job) => {
+      clips += job.clips;
+      return run(job.argv);
+    });
+    return [clips, jobs.length];
+  };
+  if (launch === 'direct')
+    return () =>
+      epoch(
+        (argv) =>
+          new Promise<void>((resolve, reject) => {
+            const child = spawn(ffmpeg.path, argv, { stdio: ['ignore', 'pipe', 'ignore'] });
+            child.stdout.resume();
+            child.on('error', reject);
+            child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}`))));
+          }),
+      );
+  return async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ndaflow-bench-video-'));
+    const launcher = new ShellLauncher(folder);
+    try {
+      return await epoch(
+        (argv) =>
+          new Promise<void>((resolve, reject) => {
+            launcher.start(ffmpeg.path, argv, undefined, {
               stdout: () => undefined,
               stderr: () => undefined,
               close: (exit, error) =>
                 exit.code === 0 ? resolve() : reject(error ?? new Error(`ffmpeg exited with ${exit.code}`)),
             });
-          });
-        });
-      } finally {
-        launcher.close();
-        rmSync(folder, { recursive: true, force: true });
-      }
-      return [clips, jobs.length];
-    };
-  return async () => {
-    let clips = 0;
-    await runBounded(jobs, concurrency, (job) => {
-      clips += job.clips;
-      return new Promise<void>((resolve, reject) => {
-        const child = spawn(ffmpeg.path, job.argv, { stdio: ['ignore', 'pipe', 'ignore'] });
-        child.stdout.resume();
-        child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}`))));
-      });
-    });
-    return [clips, jobs.length];
+          }),
+      );
+    } finally {
+      launcher.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
   };
 }
 
