@@ -165,7 +165,7 @@ export class ShardWriter {
       try {
         await this.finishShard();
       } catch (err) {
-        this.discard();
+        await this.discard();
         throw err;
       }
     }
@@ -175,21 +175,31 @@ export class ShardWriter {
 
   /**
    * Stops writing (after an error elsewhere, or an interrupt): the shard being written is closed and
-   * its partial file removed; complete shards stay. Returns them. Idempotent; `close` after it returns them too.
+   * its partial file removed; complete shards stay. Resolves with them once the partial file is gone.
+   * Idempotent; `close` after it returns them too.
    */
-  abort(): string[] {
+  async abort(): Promise<string[]> {
     this.closed = true;
-    this.discard();
+    await this.discard();
     return [...this.written];
   }
 
-  private discard(): void {
+  /**
+   * Closes the open shard's streams and removes its partial file. The file opens asynchronously, so
+   * it is removed once the stream has closed: removed earlier, an open still under way would create it
+   * again after the removal (a `.partial` left behind by an interrupted prepare).
+   */
+  private async discard(): Promise<void> {
     const { pack, file, current } = this;
     this.pack = undefined;
     this.file = undefined;
     this.current = undefined;
     pack?.destroy();
-    file?.destroy();
+    if (file && !file.closed) {
+      const closed = new Promise<void>((resolve) => file.once('close', () => resolve()));
+      file.destroy();
+      await closed;
+    }
     if (current !== undefined) rmSync(partialShardName(current), { force: true });
   }
 

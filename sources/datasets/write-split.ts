@@ -128,7 +128,7 @@ export async function writeSplit(
     await closeWriter();
   } catch (err) {
     // the shard being written is removed; the complete ones stay (each reported to onShard)
-    writer?.abort();
+    await writer?.abort();
     writer = undefined;
     throw err;
   } finally {

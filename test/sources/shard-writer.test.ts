@@ -34,11 +34,23 @@ describe('ShardWriter: atomic shards (issue 14 item 2)', () => {
     const dir = tempDir();
     const w = new ShardWriter(join(dir, 's-%03d.tar'), { maxSamples: 2 });
     for (let i = 0; i < 3; i++) await w.write(sample(i));
-    assert.deepEqual(w.abort(), [join(dir, 's-000.tar')]);
+    assert.deepEqual(await w.abort(), [join(dir, 's-000.tar')]);
     assert.deepEqual(readdirSync(dir), ['s-000.tar']);
     assert.equal(existsSync(partialShardName(join(dir, 's-001.tar'))), false);
-    assert.deepEqual(w.abort(), [join(dir, 's-000.tar')]); // idempotent
+    assert.deepEqual(await w.abort(), [join(dir, 's-000.tar')]); // idempotent
     await assert.rejects(w.write(sample(9)), /the writer is closed/);
+  });
+
+  it('abort while the new shard file is still opening leaves no partial file behind (the open finishes first)', async () => {
+    for (let round = 0; round < 20; round++) {
+      const dir = tempDir();
+      const w = new ShardWriter(join(dir, 's-%03d.tar'), { maxSamples: 1 });
+      await w.write(sample(0));
+      await w.write(sample(1)); // closes s-000, starts s-001: its open is under way
+      assert.deepEqual(await w.abort(), [join(dir, 's-000.tar')]);
+      await new Promise((r) => setTimeout(r, 5)); // an open that outlived the removal would show now
+      assert.deepEqual(readdirSync(dir), ['s-000.tar'], `round ${round}`);
+    }
   });
 
   it('a folder that cannot be made is one Error naming the shard (no unhandled stream error)', async () => {
