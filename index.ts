@@ -98,6 +98,7 @@ export type {
 export {
   decode,
   batch,
+  releaseBatch,
   unbatch,
   shuffle,
   parallelMap,

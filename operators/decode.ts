@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { defer, type OperatorFunction } from 'rxjs';
 import sharp from 'sharp';
 import { checkInteger, rangeError, typeError } from '../sources/errors.js';
 import { resolveHandler, type ErrorHandler, type HandlerName } from '../sources/handlers.js';
@@ -7,7 +8,9 @@ import type { Sample, SampleIdentity } from '../sources/sample.js';
 import type { DecodedSample } from './decoded-sample.js';
 import { decodeSample, type DecodeContext, type FieldDecoder } from './internal/decode-fields.js';
 import type { ImageMode } from './image/png-decode.js';
-import { parallelMap } from './parallel-map.js';
+import { parallelMap, type ParallelMapOptions } from './parallel-map.js';
+import { BatchSlots } from './internal/batch-slots.js';
+import type { FusesIntoBatch } from '../sources/loader-fusion.js';
 import type { Geometry } from './internal/image-decoders.js';
 import { cropWindow, resolveCropSpec } from './internal/crop-window.js';
 import { resolveSeed } from './internal/resolve-seed.js';
@@ -230,16 +233,47 @@ export function decode<S extends SampleIdentity = Sample, D extends Decoders = R
     maxGunzipBytes,
     geometry: fusedGeometry(options),
   };
-  const op = parallelMap<Sample, Sample>((sample) => decodeSample(sample, context), {
-    concurrency,
-    ordered: true,
-    handler,
-  });
+  const parallel = { concurrency, ordered: true, handler } as const;
+  const op = parallelMap<Sample, Sample>((sample) => decodeSample(sample, context), parallel);
+  const stage = holding(op.ndaflowHolds ?? 0, op, { name: 'decode' });
+  const fused: FusesIntoBatch = {
+    ndaflowIntoBatch: (size) =>
+      holding(op.ndaflowHolds ?? 0, decodeIntoBatches(context, parallel, size), { name: 'decode' }),
+  };
   // decodeSample maps fields by the rules DecodedSample states at the type level
-  return holding(op.ndaflowHolds ?? 0, op, { name: 'decode' }) as unknown as HoldingOperatorFunction<
-    S,
-    DecodedSample<S, D>
-  >;
+  return Object.assign(stage, fused) as unknown as HoldingOperatorFunction<S, DecodedSample<S, D>>;
+}
+
+/**
+ * `decode` fused with the `batch(size)` after it in a loader: the same samples in the same order,
+ * with each (libjpeg-turbo, fused-crop) image written into its slot of the batch's memory (see
+ * `internal/batch-slots.ts`). Slots are counted per run; a failed sample shifts the ones after it.
+ */
+function decodeIntoBatches(
+  context: DecodeContext,
+  parallel: ParallelMapOptions,
+  size: number,
+): OperatorFunction<Sample, Sample> {
+  return (source) =>
+    defer(() => {
+      const slots = new BatchSlots(size);
+      const decodeOne = (sample: Sample): Sample | Promise<Sample> => {
+        const ticket = slots.enter();
+        let result: Sample | Promise<Sample>;
+        try {
+          result = decodeSample(sample, context, (field, bytes) => slots.reserve(field, ticket, bytes));
+        } catch (error) {
+          slots.lost();
+          throw error;
+        }
+        if (!(result instanceof Promise)) return result;
+        return result.catch((error: unknown) => {
+          slots.lost();
+          throw error;
+        });
+      };
+      return source.pipe(parallelMap(decodeOne, parallel));
+    });
 }
 
 const JPEG_DECODERS = ['auto', 'libjpeg-turbo', 'sharp'] as const;

@@ -16,6 +16,7 @@ export type {
   JsonExtension,
 } from './decoded-sample.js';
 export { batch } from './batch.js';
+export { releaseBatch } from './release-batch.js';
 export type { BatchOptions } from './batch.js';
 export type { BatchOf, UncollatedBatchOf, Collated } from './batch-of.js';
 export { unbatch } from './unbatch.js';

@@ -7,6 +7,7 @@ import { declareHolding, declaredHolding, endDeclaration, StageTracker, type Sta
 import { StallWatch } from './loader-stall.js';
 import { settleDelivered, type Lineage, type SampleIdentity } from './sample.js';
 import { checkOptionKeys, optionKeys } from './option-keys.js';
+import { fuseIntoBatches } from './loader-fusion.js';
 
 const LOADER_KEYS = optionKeys<LoaderOptions>({ prefetch: true, holdLimit: true, stallMs: true, probeMs: true });
 
@@ -254,9 +255,11 @@ export class Loader<T> implements AsyncIterable<T> {
   private readonly options: LoaderOptions;
   private readonly limits: { holdLimit: number; stallMs: number; probeMs: number };
 
+  private readonly operators: readonly LoaderStage[];
+
   constructor(
     readonly source: ShardSource,
-    private readonly operators: readonly LoaderStage[],
+    operators: readonly LoaderStage[],
     options: LoaderOptions,
   ) {
     checkOptionKeys('Loader', options, LOADER_KEYS);
@@ -264,7 +267,9 @@ export class Loader<T> implements AsyncIterable<T> {
       if (typeof op !== 'function')
         throw new TypeError(`Cannot ${ACTION} as stage ${i + 1} must be an operator function: it is ${typeof op}`);
     });
-    this.declared = operators.map((op) => declaredHolding(op as OperatorFunction<unknown, unknown>));
+    // decode followed by batch writes its images straight into the batch's memory (see loader-fusion.ts)
+    this.operators = fuseIntoBatches(operators);
+    this.declared = this.operators.map((op) => declaredHolding(op as OperatorFunction<unknown, unknown>));
     const holds = this.declared.reduce((sum, n) => sum + n, 0);
     const prefetch =
       options.prefetch === undefined ? Math.max(64, holds) : checkInteger(ACTION, 'prefetch', options.prefetch, 1);

@@ -19,10 +19,21 @@ type CFunction = ReturnType<LibraryHandle['func']>;
  * cropped images go to, so that only the crop is allocated per image.
  */
 
-/** TurboJPEG's pixel formats used here: TJPF_RGB (0) and TJPF_GRAY (6). */
-export type PixelFormat = typeof TJPF_RGB | typeof TJPF_GRAY;
+/**
+ * TurboJPEG's pixel formats used here: TJPF_RGB (0), TJPF_BGR (1) and TJPF_GRAY (6). BGR is RGB with
+ * each pixel's bytes reversed, so a row of it reversed byte by byte is the RGB row mirrored: the
+ * fused horizontal flip decodes to BGR and reverses rows natively instead of moving pixels in JS.
+ */
+export type PixelFormat = typeof TJPF_RGB | typeof TJPF_BGR | typeof TJPF_GRAY;
 export const TJPF_RGB = 0;
+export const TJPF_BGR = 1;
 export const TJPF_GRAY = 6;
+
+/**
+ * Where a decode writes: `'scratch'`, the handle's reused buffer (the caller copies out, then calls
+ * `release`); `'owned'`, a new buffer the caller keeps; or a given buffer of exactly the image's size.
+ */
+export type DecodeTarget = 'scratch' | 'owned' | Uint8Array;
 
 /** TJFLAG_STOPONWARNING: a warning (corrupt data, truncated file) fails the call, as sharp's default `failOn: 'warning'` does. */
 const TJFLAG_STOPONWARNING = 1 << 13;
@@ -80,26 +91,32 @@ export class JpegTurbo {
 
   /**
    * Decodes `bytes` (an 8-bit Huffman JPEG of `width` x `height`, 1 or 3 components) to `format`
-   * on the thread pool. `scratch`: into the handle's reused buffer (the caller copies out, then
-   * calls `release`); otherwise into a new buffer the caller owns. Rejects with libjpeg's message.
+   * on the thread pool, into `target` (see {@link DecodeTarget}). Rejects with libjpeg's message.
    */
   decode(
     bytes: Uint8Array,
     width: number,
     height: number,
     format: PixelFormat,
-    scratch: boolean,
+    target: DecodeTarget,
   ): Promise<TurboPixels> {
     const channels = format === TJPF_GRAY ? 1 : 3;
     const size = width * height * channels;
+    if (target instanceof Uint8Array && target.length !== size)
+      return Promise.reject(
+        new RangeError(
+          `Cannot decode into ${target.length} bytes as a ${width}x${height}x${channels} image needs ${size}`,
+        ),
+      );
     const handle = this.#take();
     this.#calls++;
+    const scratch = target === 'scratch';
     let out: Uint8Array;
     if (scratch) {
       if (handle.scratch.length < size) handle.scratch = allocate(size);
       out = handle.scratch.subarray(0, size);
     } else {
-      out = allocate(size);
+      out = target === 'owned' ? allocate(size) : target;
     }
     return new Promise<TurboPixels>((resolve, reject) => {
       const done = (error: unknown, status: unknown): void => {

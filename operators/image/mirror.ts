@@ -44,3 +44,13 @@ export function mirrorRowsInPlace<A extends Uint8Array | Float32Array>(data: A, 
   }
   return data;
 }
+
+/**
+ * Reverses each of the `rows` rows (`rowLength` elements) of `data` in place, natively: a horizontal
+ * mirror when the pixels have one channel, or their channels stored in reverse order (a BGR decode
+ * mirrored this way is the RGB image mirrored). Returns `data`.
+ */
+export function reverseRowsInPlace<A extends Uint8Array>(data: A, rows: number, rowLength: number): A {
+  for (let y = 0; y < rows; y++) data.subarray(y * rowLength, (y + 1) * rowLength).reverse();
+  return data;
+}

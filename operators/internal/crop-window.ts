@@ -72,3 +72,39 @@ export function cropImage(image: Image, win: CropWindow): Image {
   }
   return { data, shape: [h, w, C] };
 }
+
+/**
+ * Copies the window `win` of 8-bit HWC pixels (`H` x `W` x `C`) into `dst` (`win.h * win.w * C`
+ * bytes, every one written: outside the image, 0), one row copy each. `reverseRows`: each row of
+ * `dst` is then reversed byte by byte (natively), which mirrors it horizontally when its pixels
+ * have one channel or their channels stored in reverse order (libjpeg-turbo's BGR for RGB).
+ */
+export function copyWindowInto(
+  src: Uint8Array,
+  H: number,
+  W: number,
+  C: number,
+  win: CropWindow,
+  dst: Uint8Array,
+  reverseRows: boolean,
+): Uint8Array {
+  const { top, left, h, w } = win;
+  const rowLength = w * C;
+  const from = Math.max(0, left);
+  const to = Math.min(W, left + w);
+  const before = (from - left) * C;
+  const inside = Math.max(0, to - from) * C;
+  for (let y = 0; y < h; y++) {
+    const row = y * rowLength;
+    const sy = top + y;
+    if (sy < 0 || sy >= H || inside === 0) {
+      dst.fill(0, row, row + rowLength);
+      continue;
+    }
+    if (before > 0) dst.fill(0, row, row + before);
+    dst.set(src.subarray((sy * W + from) * C, (sy * W + from) * C + inside), row + before);
+    if (before + inside < rowLength) dst.fill(0, row + before + inside, row + rowLength);
+    if (reverseRows) dst.subarray(row, row + rowLength).reverse();
+  }
+  return dst;
+}

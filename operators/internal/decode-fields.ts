@@ -2,7 +2,7 @@ import { gunzip, gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
 import { SampleError } from '../../sources/errors.js';
 import { describeKey, describeUrl, type Sample } from '../../sources/sample.js';
-import { decodeImage, type Geometry, type ImageSettings } from './image-decoders.js';
+import { decodeImage, type Geometry, type ImageSettings, type ImageSlot } from './image-decoders.js';
 
 /**
  * Field dispatch for `decode`: which decoder a field gets (user decoders first, by full field name
@@ -52,9 +52,16 @@ function decodeJson(bytes: Uint8Array): unknown {
   return JSON.parse(utf8.decode(bytes));
 }
 
-type Builtin = (bytes: Uint8Array, context: DecodeContext, sample: Sample) => unknown;
+type Builtin = (bytes: Uint8Array, context: DecodeContext, sample: Sample, slot?: ImageSlot) => unknown;
 
-const image: Builtin = (bytes, context, sample) => decodeImage(bytes, context.image, context.geometry?.(sample));
+const image: Builtin = (bytes, context, sample, slot) =>
+  decodeImage(bytes, context.image, context.geometry?.(sample), slot);
+
+/**
+ * Where the images of one sample go, by field (`decode` fused into a `batch`: the field's slot in
+ * the batch's memory, see `batch-slots.ts`); undefined: the decoder allocates.
+ */
+export type SampleSlots = (field: string, bytes: number) => Uint8Array | undefined;
 
 /** Built-in decoders by extension (WebDataset's names for text, integers and JSON). */
 const BUILTIN: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
@@ -106,25 +113,45 @@ const UNCHANGED: unique symbol = Symbol('unchanged');
  * Decodes one field's bytes by its name; returns the value (or a Promise of it), or
  * {@link UNCHANGED} when no decoder applies. Throws/rejects plain errors; {@link decodeSample} wraps them.
  */
-function decodeField(bytes: Uint8Array, field: string, sample: Sample, context: DecodeContext): unknown {
-  return decodeAs(bytes, field.toLowerCase(), field, sample, context);
+function decodeField(
+  bytes: Uint8Array,
+  field: string,
+  sample: Sample,
+  context: DecodeContext,
+  slot?: ImageSlot,
+): unknown {
+  return decodeAs(bytes, field.toLowerCase(), field, sample, context, slot);
 }
 
-function decodeAs(bytes: Uint8Array, name: string, field: string, sample: Sample, context: DecodeContext): unknown {
+function decodeAs(
+  bytes: Uint8Array,
+  name: string,
+  field: string,
+  sample: Sample,
+  context: DecodeContext,
+  slot?: ImageSlot,
+): unknown {
   const user = userDecoder(name, context);
   if (user === null) return UNCHANGED;
   if (user !== undefined) {
     const result = user(bytes, field, sample);
     if (result instanceof Promise)
       return result.then((value: unknown) =>
-        value === undefined ? builtin(bytes, name, field, sample, context) : value,
+        value === undefined ? builtin(bytes, name, field, sample, context, slot) : value,
       );
     if (result !== undefined) return result;
   }
-  return builtin(bytes, name, field, sample, context);
+  return builtin(bytes, name, field, sample, context, slot);
 }
 
-function builtin(bytes: Uint8Array, name: string, field: string, sample: Sample, context: DecodeContext): unknown {
+function builtin(
+  bytes: Uint8Array,
+  name: string,
+  field: string,
+  sample: Sample,
+  context: DecodeContext,
+  slot?: ImageSlot,
+): unknown {
   const ext = lastExtension(name);
   if (ext === 'gz' && name !== 'gz') {
     const inner = name.slice(0, -3);
@@ -137,16 +164,17 @@ function builtin(bytes: Uint8Array, name: string, field: string, sample: Sample,
         field,
         sample,
         context,
+        slot,
       );
     return gunzipAsync(bytes, limit).then(
-      (inflated) => decodeAs(inflated, inner, field, sample, context),
+      (inflated) => decodeAs(inflated, inner, field, sample, context, slot),
       (error: unknown) => {
         throw gunzipError(error, context);
       },
     );
   }
   const decoder = BUILTIN.get(ext);
-  return decoder === undefined ? UNCHANGED : decoder(bytes, context, sample);
+  return decoder === undefined ? UNCHANGED : decoder(bytes, context, sample, slot);
 }
 
 function gunzipChecked(run: () => Uint8Array, context: DecodeContext): Uint8Array {
@@ -186,9 +214,9 @@ function wrap(error: unknown, sample: Sample, field: string): SampleError {
  * Decodes every byte field of a sample that has a decoder and returns a new sample (same
  * `__key__`, `__url__` and lineage; fields without a decoder, and values that are not bytes, are
  * kept as they are). Synchronous when every field is; a Promise otherwise. A failing field throws
- * (or rejects with) a `SampleError` of reason `'decode'`.
+ * (or rejects with) a `SampleError` of reason `'decode'`. `slots`: where its images may be written.
  */
-export function decodeSample(sample: Sample, context: DecodeContext): Sample | Promise<Sample> {
+export function decodeSample(sample: Sample, context: DecodeContext, slots?: SampleSlots): Sample | Promise<Sample> {
   const out: Sample = { ...sample };
   let pending: Promise<void>[] | undefined;
   for (const field of Object.keys(sample)) {
@@ -196,7 +224,7 @@ export function decodeSample(sample: Sample, context: DecodeContext): Sample | P
     if (!(bytes instanceof Uint8Array) || (field.startsWith('__') && field.endsWith('__'))) continue;
     let value: unknown;
     try {
-      value = decodeField(bytes, field, sample, context);
+      value = decodeField(bytes, field, sample, context, slots && ((n) => slots(field, n)));
     } catch (error) {
       throw wrap(error, sample, field);
     }

@@ -9,12 +9,19 @@ import {
   type ImageMode,
 } from '../image/png-decode.js';
 import { decodePnmSamples, isPnm, readPnmHeader } from '../image/pnm-decode.js';
-import { cropImage, tooSmallMessage, windowInside, type CropSpec, type CropWindow } from './crop-window.js';
+import {
+  copyWindowInto,
+  cropImage,
+  tooSmallMessage,
+  windowInside,
+  type CropSpec,
+  type CropWindow,
+} from './crop-window.js';
 import { greyAlphaFromRgba, rgbFromGrey } from '../image/channels.js';
-import { mirrorRows, mirrorRowsInPlace } from '../image/mirror.js';
+import { mirrorRows, mirrorRowsInPlace, reverseRowsInPlace } from '../image/mirror.js';
 import { resizeBilinear, type ResizeBox, type SubSpan } from '../image/resize.js';
 import { SampleError } from '../../sources/errors.js';
-import { TJPF_GRAY, TJPF_RGB, type JpegTurbo } from '../image/jpeg-turbo.js';
+import { TJPF_BGR, TJPF_GRAY, TJPF_RGB, type JpegTurbo } from '../image/jpeg-turbo.js';
 
 /**
  * Image decoding for `decode`. The format is sniffed from the bytes (not the field name), the
@@ -82,7 +89,12 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
  * own channels, a Promise otherwise. Throws (or rejects) a plain Error on corrupt, empty or
  * oversized images; the caller wraps it with the sample's site.
  */
-export function decodeImage(bytes: Uint8Array, settings: ImageSettings, geometry?: Geometry): Image | Promise<Image> {
+export function decodeImage(
+  bytes: Uint8Array,
+  settings: ImageSettings,
+  geometry?: Geometry,
+  slot?: ImageSlot,
+): Image | Promise<Image> {
   if (bytes.length === 0) throw new Error('the file is empty');
   if (isPng(bytes)) {
     const header = readPngHeader(bytes);
@@ -111,7 +123,7 @@ export function decodeImage(bytes: Uint8Array, settings: ImageSettings, geometry
     const size = readJpegSize(bytes);
     if (size.height > 0) checkPixels(size.width, size.height, settings.maxPixels);
     if (settings.jpegTurbo && turboApplies(size, settings.mode))
-      return decodeWithTurbo(bytes, size, settings.jpegTurbo, settings.mode, geometry);
+      return decodeWithTurbo(bytes, size, settings.jpegTurbo, settings.mode, geometry, slot);
     return decodeWithSharp(
       bytes,
       settings,
@@ -183,17 +195,31 @@ function turboApplies(size: JpegFrame, mode: ImageMode): boolean {
   return size.components === 3 && mode !== 'gray';
 }
 
-/** Decodes on libjpeg-turbo; a fused crop inside the image is cut from the handle's reused buffer. */
+/**
+ * Where a decoder may write an image of `bytes` bytes: its slot in the batch a fused decode fills
+ * (see `batch-slots.ts`), or undefined (the decoder allocates the image's own memory).
+ */
+export type ImageSlot = (bytes: number) => Uint8Array | undefined;
+
+/**
+ * Decodes on libjpeg-turbo. A fused crop is copied out of the handle's reused buffer into the
+ * image's slot in its batch when there is one (else into new memory); a fused flip decodes colour
+ * as BGR and reverses each row natively (see {@link TJPF_BGR}).
+ */
 async function decodeWithTurbo(
   bytes: Uint8Array,
   size: JpegFrame,
   turbo: JpegTurbo,
   mode: ImageMode,
   geometry?: Geometry,
+  slot?: ImageSlot,
 ): Promise<Image> {
   const { width, height } = size;
   // grey in 'rgb' mode: libjpeg copies Y into R, G and B, as sharp does
   const format = size.components === 1 && mode !== 'rgb' ? TJPF_GRAY : TJPF_RGB;
+  const channels = format === TJPF_GRAY ? 1 : 3;
+  const flip = geometry?.flip === true;
+  const decodeFormat = flip && format === TJPF_RGB ? TJPF_BGR : format;
   const rrc = geometry?.resizedCrop;
   if (rrc) {
     const box = rrc.box(height, width);
@@ -201,28 +227,41 @@ async function decodeWithTurbo(
     // libjpeg's DCT scaling gives ceil(W / k) x ceil(H / k); the box is scaled with it
     const sw = Math.ceil(width / k);
     const sh = Math.ceil(height / k);
-    const px = await turbo.decode(bytes, sw, sh, format, true);
+    const px = await turbo.decode(bytes, sw, sh, decodeFormat, 'scratch');
     try {
       const data =
         k === 1
-          ? resizeBilinear(px.data, sw, px.channels, box, rrc.h, rrc.w)
-          : resizeScaled(px.data, sw, sh, px.channels, box, k, rrc.h, rrc.w);
-      const out: Image = { data, shape: [rrc.h, rrc.w, px.channels] };
-      return geometry.flip ? mirror(out, true) : out;
+          ? resizeBilinear(px.data, sw, channels, box, rrc.h, rrc.w)
+          : resizeScaled(px.data, sw, sh, channels, box, k, rrc.h, rrc.w);
+      // resampling treats each channel alike, so the BGR result reversed per row is the RGB one mirrored
+      if (flip) reverseRowsInPlace(data, rrc.h, rrc.w * channels);
+      return { data, shape: [rrc.h, rrc.w, channels] };
     } finally {
       px.release();
     }
   }
   const win = geometry?.crop?.window(height, width);
   if (geometry?.crop && !win) throw new SampleError('random-crop', tooSmallMessage(height, width, geometry.crop.spec));
-  const scratch = win !== undefined && win !== null;
-  const px = await turbo.decode(bytes, width, height, format, scratch);
-  const image: Image = { data: px.data, shape: [height, width, px.channels] };
-  try {
-    return shape(image, geometry, true);
-  } finally {
-    px.release();
+  if (win) {
+    const n = win.h * win.w * channels;
+    const out = slot?.(n) ?? allocatePixels(n);
+    const px = await turbo.decode(bytes, width, height, decodeFormat, 'scratch');
+    try {
+      copyWindowInto(px.data, height, width, channels, win, out, flip);
+    } finally {
+      px.release();
+    }
+    return { data: out, shape: [win.h, win.w, channels] };
   }
+  const px = await turbo.decode(bytes, width, height, decodeFormat, 'owned');
+  if (flip) reverseRowsInPlace(px.data, height, width * channels);
+  return { data: px.data, shape: [height, width, channels] };
+}
+
+/** Uninitialised memory for pixels that are all written before they are seen (no zero-fill). */
+function allocatePixels(bytes: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(bytes);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /**
