@@ -1,18 +1,24 @@
 /**
  * `npm run bench:loader`: tar -> decode -> batch 64 images/s, against the bare `sharp` decode rate
  * of the same files, for (a) Fashion-MNIST PNG 28 px (the embedded real shards, read round after
- * round) and (b) 256 px JPEG photos cut from Debian's opencv-doc -> random 224 crop + flip; plus
- * the raw tar read rate. Last line: one JSON object with the figures.
+ * round) and (b) 256 px JPEG photos cut from Debian's opencv-doc -> random 224 crop + flip (with
+ * libjpeg-turbo's own rate, `tjbench`, beside it; the pipeline hands each batch back with
+ * `releaseBatch`, `pipeline_kept_ips` is the same pipeline keeping its batches, and
+ * `big_heap_pipeline_ips` the released one in a node with a larger initial old space); (c) the
+ * opencv-doc photos at 300-800 px -> randomResizedCrop 224 + flip; plus the raw tar read rate.
+ * Last line: one JSON object with the figures.
  *
- * `--shards SPEC [--crop 224] [--batch 64] [--seconds S] [--separate] [--sharp-concurrency N]` measures
- * the same pipeline on any shards (crop/flip as operators with `--separate`, libvips threads per decode
- * with `--sharp-concurrency`) and prints `{"pipeline_ips": N}`.
+ * `--shards SPEC [--crop 224] [--batch 64] [--seconds S] [--separate] [--release] [--sharp-concurrency N]`
+ * measures the same pipeline on any shards (crop/flip as operators with `--separate`, batches handed
+ * back with `--release`, libvips threads per decode with `--sharp-concurrency`) and prints
+ * `{"pipeline_ips": N}`.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
+import { execFile } from 'node:child_process';
 import sharp from 'sharp';
 import { createLoader, type LoaderStage } from '../sources/loader.js';
 import { fromShards } from '../sources/from-shards.js';
@@ -21,6 +27,7 @@ import { readTarSamples } from '../sources/tar-samples.js';
 import { openShard } from '../sources/open-shard.js';
 import { decode } from '../operators/decode.js';
 import { batch } from '../operators/batch.js';
+import { releaseBatch } from '../operators/release-batch.js';
 import { randomCrop } from '../operators/random-crop.js';
 import { randomFlip } from '../operators/random-flip.js';
 import { CORES, round, runBounded } from './measure.js';
@@ -44,6 +51,7 @@ async function fmnistShards(benchDir: string): Promise<string> {
   return spec;
 }
 
+const runFile = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const EMBEDDED_TRAIN = join(ROOT, 'data', 'fmnist', 'train-{000000..000003}.tar.gz');
 
@@ -54,14 +62,24 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '12' },
     separate: { type: 'boolean', default: false },
+    release: { type: 'boolean', default: false },
     'sharp-concurrency': { type: 'string' },
   },
 });
 const seconds = Number(args.seconds);
 const batchSize = Number(args.batch);
 
-/** Images per second through the loader pipeline, measured after one warm-up second. */
-async function pipelineRate(spec: string, crop: number | undefined, duration = seconds): Promise<number> {
+/**
+ * Images per second through the loader pipeline, measured after one warm-up second. `release`: the
+ * consumer hands each batch back with `releaseBatch` once it has counted it (as a training loop
+ * does after copying the batch into a tensor), so later batches reuse its memory.
+ */
+async function pipelineRate(
+  spec: string,
+  crop: number | undefined,
+  duration = seconds,
+  release = false,
+): Promise<number> {
   // The crop and flip are fused into decode (JPEGs: libjpeg-turbo, the crop cut from a reused buffer; the flip runs
   // in place); `--separate` uses the randomCrop and randomFlip operators instead (same pixels).
   const sharpConcurrency = args['sharp-concurrency'] ? Number(args['sharp-concurrency']) : undefined;
@@ -70,11 +88,11 @@ async function pipelineRate(spec: string, crop: number | undefined, duration = s
       ? [decode({ sharpConcurrency, randomCrop: { size: crop, seed: 1 }, randomFlip: { seed: 1 } })]
       : [decode({ sharpConcurrency }), ...(crop ? [randomCrop({ size: crop, seed: 1 }), randomFlip({ seed: 1 })] : [])];
   ops.push(batch(batchSize));
-  return loaderRate(spec, ops, duration);
+  return loaderRate(spec, ops, duration, release);
 }
 
 /** Images/s of the loader over `spec` through `ops` (ending in a batch), after one warm-up second. */
-async function loaderRate(spec: string, ops: LoaderStage[], duration: number): Promise<number> {
+async function loaderRate(spec: string, ops: LoaderStage[], duration: number, release = false): Promise<number> {
   const it = createLoader(fromShards(spec, { seed: 1, epochs: Infinity }), ops).iterate();
   const warm = performance.now() + 1000;
   let start = 0;
@@ -86,6 +104,7 @@ async function loaderRate(spec: string, ops: LoaderStage[], duration: number): P
       continue;
     }
     images += b.__key__.length;
+    if (release) releaseBatch(b);
     if (now - start >= duration * 1000) break;
   }
   return images / ((performance.now() - start) / 1000);
@@ -115,6 +134,32 @@ async function bareSharpRate(images: readonly Buffer[], duration = seconds): Pro
     n += images.length;
   }
   return n / ((performance.now() - start) / 1000);
+}
+
+/**
+ * The released-batches pipeline over `spec` in a child node started with
+ * `--initial-old-space-size=512`. Why: this benchmark's heap is tiny (~8 MB live), and V8 then keeps
+ * an old-space limit so small that the pixel memory allocated between collections (counted against
+ * it) starts a full collection every ~30 ms (`--trace-gc`); a larger initial old space, or the
+ * larger heap of a process that trains a model, removes most of them. The flag cannot be set from
+ * inside a running node or through NODE_OPTIONS.
+ */
+async function bigHeapRate(spec: string, crop: number, duration: number): Promise<number> {
+  const { stdout } = await runFile(process.execPath, [
+    '--initial-old-space-size=512',
+    fileURLToPath(import.meta.url),
+    '--shards',
+    spec,
+    '--crop',
+    String(crop),
+    '--batch',
+    String(batchSize),
+    '--seconds',
+    String(duration),
+    '--release',
+  ]);
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  return (JSON.parse(last) as { pipeline_ips: number }).pipeline_ips;
 }
 
 /** Images/s through decode({randomResizedCrop: 224, randomFlip}) (fused, JPEG shrink-on-load) -> batch. */
@@ -168,42 +213,60 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
 
 type Rate = (duration: number) => Promise<number>;
 
+/** The rates one case measures: the pipeline and bare sharp always; libjpeg-turbo's and the pipeline with batches kept when given. */
+interface Rates {
+  readonly pipeline: Rate;
+  readonly bare: Rate;
+  readonly turbo?: Rate;
+  /** The pipeline when the consumer keeps its batches (no `releaseBatch`), where `pipeline` releases them. */
+  readonly kept?: Rate;
+  /** `pipeline` in a node started with a larger initial old space (see {@link bigHeapRate}). */
+  readonly bigHeap?: Rate;
+}
+
 /**
- * Pipeline and bare rates (and libjpeg-turbo's own, when given) measured side by side: `rounds`
- * alternating runs of each (this machine is noisy: a figure measured minutes apart from its
- * reference says little), medians reported. `ratio` is pipeline / libjpeg-turbo when that is
- * measured, else pipeline / bare sharp.
+ * The rates of one case measured side by side: `rounds` alternating runs of each (this machine is
+ * noisy: a figure measured minutes apart from its reference says little), medians reported.
+ * `ratio` is pipeline / libjpeg-turbo when that is measured, else pipeline / bare sharp.
  */
-async function sideBySide(name: string, pipeline: Rate, bare: Rate, turbo?: Rate, rounds = 3) {
-  const p: number[] = [];
-  const b: number[] = [];
-  const t: number[] = [];
+async function sideBySide(name: string, rates: Rates, rounds = 3) {
+  const runs = new Map<keyof Rates, number[]>();
   for (let r = 0; r < rounds; r++) {
-    p.push(await pipeline(seconds / rounds));
-    b.push(await bare(seconds / rounds));
-    if (turbo) t.push(await turbo(seconds / rounds));
+    for (const [what, rate] of Object.entries(rates) as [keyof Rates, Rate | undefined][]) {
+      if (rate === undefined) continue;
+      const list = runs.get(what) ?? [];
+      list.push(await rate(seconds / rounds));
+      runs.set(what, list);
+    }
   }
-  const list = (xs: number[]) => xs.map((x) => round(x)).join(', ');
-  process.stderr.write(
-    `${name}: pipeline ${list(p)} img/s; bare sharp ${list(b)} img/s${turbo ? `; tjbench ${list(t)} img/s` : ''}\n`,
-  );
-  const pipelineIps = median(p);
-  const bareIps = median(b);
-  if (!turbo)
-    return { pipeline_ips: round(pipelineIps), bare_ips: round(bareIps), ratio: round(pipelineIps / bareIps, 3) };
-  const turboIps = median(t);
+  const shown = [...runs].map(([what, xs]) => `${what} ${xs.map((x) => round(x)).join(', ')}`).join('; ');
+  process.stderr.write(`${name} (img/s): ${shown}\n`);
+  const at = (what: keyof Rates): number | undefined => {
+    const xs = runs.get(what);
+    return xs === undefined ? undefined : median(xs);
+  };
+  const pipelineIps = at('pipeline') as number;
+  const bareIps = at('bare') as number;
+  const turboIps = at('turbo');
+  const keptIps = at('kept');
+  const bigHeapIps = at('bigHeap');
   return {
     pipeline_ips: round(pipelineIps),
+    ...(keptIps === undefined ? {} : { pipeline_kept_ips: round(keptIps) }),
     bare_ips: round(bareIps),
-    libjpeg_turbo_ips: round(turboIps),
-    ratio: round(pipelineIps / turboIps, 3),
-    ratio_to_bare: round(pipelineIps / bareIps, 3),
+    ...(turboIps === undefined ? {} : { libjpeg_turbo_ips: round(turboIps) }),
+    ratio: round(pipelineIps / (turboIps ?? bareIps), 3),
+    ...(turboIps === undefined ? {} : { ratio_to_bare: round(pipelineIps / bareIps, 3) }),
+    ...(keptIps === undefined || turboIps === undefined ? {} : { kept_ratio: round(keptIps / turboIps, 3) }),
+    ...(bigHeapIps === undefined || turboIps === undefined
+      ? {}
+      : { big_heap_pipeline_ips: round(bigHeapIps), big_heap_ratio: round(bigHeapIps / turboIps, 3) }),
   };
 }
 
 async function main(): Promise<void> {
   if (args.shards) {
-    const ips = await pipelineRate(args.shards, args.crop ? Number(args.crop) : undefined);
+    const ips = await pipelineRate(args.shards, args.crop ? Number(args.crop) : undefined, seconds, args.release);
     console.log(JSON.stringify({ pipeline_ips: round(ips) }));
     return;
   }
@@ -213,11 +276,10 @@ async function main(): Promise<void> {
   process.stderr.write(`bench:loader on ${CORES} core(s), ${seconds} s per figure; Fashion-MNIST shards ${fmnist}\n`);
 
   const fmnistImages = (await loadImages(fmnist)).slice(0, 10_000);
-  const fmnistFigures = await sideBySide(
-    'fmnist png',
-    (d) => pipelineRate(fmnist, undefined, d),
-    (d) => bareSharpRate(fmnistImages, d),
-  );
+  const fmnistFigures = await sideBySide('fmnist png', {
+    pipeline: (d) => pipelineRate(fmnist, undefined, d),
+    bare: (d) => bareSharpRate(fmnistImages, d),
+  });
 
   const photos = await writePhotoShards(join(benchDir, 'photos'));
   const photoImages = await loadImages(photos.spec);
@@ -225,12 +287,13 @@ async function main(): Promise<void> {
   const tjFiles = (await haveTjbench()) ? writeTjbenchFiles(join(benchDir, 'tjbench'), photoImages, 8 * CORES) : [];
   if (tjFiles.length === 0)
     process.stderr.write('tjbench missing (apt-get install libjpeg-turbo-progs): no libjpeg_turbo_ips\n');
-  const photoFigures = await sideBySide(
-    `photo jpg 224 (${photos.count} tiles)`,
-    (d) => pipelineRate(photos.spec, 224, d),
-    (d) => bareSharpRate(photoImages, d),
-    tjFiles.length > 0 ? (d) => tjbenchRate(tjFiles, CORES, d) : undefined,
-  );
+  const photoFigures = await sideBySide(`photo jpg 224 (${photos.count} tiles)`, {
+    pipeline: (d) => pipelineRate(photos.spec, 224, d, true),
+    kept: (d) => pipelineRate(photos.spec, 224, d),
+    bigHeap: (d) => bigHeapRate(photos.spec, 224, d),
+    bare: (d) => bareSharpRate(photoImages, d),
+    turbo: tjFiles.length > 0 ? (d) => tjbenchRate(tjFiles, CORES, d) : undefined,
+  });
 
   const varied = await writeVariedPhotoShards(join(benchDir, 'photos-varied'));
   const variedImages = await loadImages(varied.spec);
@@ -240,11 +303,10 @@ async function main(): Promise<void> {
       return [m.height ?? 0, m.width ?? 0] as [number, number];
     }),
   );
-  const rrcFigures = await sideBySide(
-    `photo jpg 300-800 px -> randomResizedCrop 224 + flip (${varied.count} photos)`,
-    (d) => rrcPipelineRate(varied.spec, d),
-    (d) => bareSharpResizeRate(variedImages, variedSizes, d),
-  );
+  const rrcFigures = await sideBySide(`photo jpg 300-800 px -> randomResizedCrop 224 + flip (${varied.count} photos)`, {
+    pipeline: (d) => rrcPipelineRate(varied.spec, d),
+    bare: (d) => bareSharpResizeRate(variedImages, variedSizes, d),
+  });
 
   const tar = await tarRate(fmnist);
   console.log(

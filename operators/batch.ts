@@ -62,7 +62,9 @@ class CollateError extends Error {
  * Samples become a {@link Batch}: `__key__` and `__url__` are the members' keys and shards in
  * order, and each field is collated (see {@link BatchOptions.collate}):
  * - every member's value an `Image` of one shape and dtype: one stacked {@link ImageBatch}
- *   (a fresh `Uint8Array`/`Float32Array` of `n*h*w*c`, the members' pixels one after another);
+ *   (a fresh `Uint8Array`/`Float32Array` of `n*h*w*c`, the members' pixels one after another;
+ *   when a `decode` right before this stage in a loader decoded them into one block in order, that
+ *   block, without a copy: see `releaseBatch`);
  * - every member's value a number: a `Float64Array`. Float64 holds every JavaScript number exactly,
  *   and the type does not change from batch to batch (labels `3` and `3.0` are the same number, so
  *   choosing Int32 for "integer-looking" batches would make the type depend on the data); make it

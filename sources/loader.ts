@@ -131,6 +131,8 @@ export type LoaderStage = OperatorFunction<any, any>;
  * (`for await`), and the source reads only while the samples in flight stay under the loader's
  * bound (the stages' holdings plus `prefetch`). Handing an item to the consumer settles its
  * samples as delivered. Each iteration is a fresh run; `iterate({resumeFrom})` continues a saved one.
+ * A `decode` followed directly by a collating `batch` is fused: the images are decoded straight into
+ * the batch's memory (same items, order and accounting; see `releaseBatch` to reuse that memory).
  *
  * Stock RxJS operators keep these guarantees (see the README, "Guarantees per operator kind"):
  * the loader watches the boundary of every stage it is given, so it knows which stage has each

@@ -47,7 +47,7 @@ export interface ImageSettings {
  * Geometry fused into decoding for one sample (`decode({randomCrop, randomFlip})`): the crop
  * window as a function of the image size (the same draws as the `randomCrop` operator), and
  * whether to mirror horizontally. sharp crops while decoding; the mirror runs in place on pixels
- * the decoder just made.
+ * the decoder just made (libjpeg-turbo: decoded as BGR and each row reversed natively).
  */
 export interface Geometry {
   readonly crop?: { readonly spec: CropSpec; readonly window: (H: number, W: number) => CropWindow | null };
@@ -87,7 +87,8 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
 /**
  * Decodes image bytes into HWC 8-bit pixels; synchronous for small PNGs and PGM/PPM in their
  * own channels, a Promise otherwise. Throws (or rejects) a plain Error on corrupt, empty or
- * oversized images; the caller wraps it with the sample's site.
+ * oversized images; the caller wraps it with the sample's site. `slot`: where a libjpeg-turbo
+ * fused crop may be written (asked for before the decode starts, in the caller's order).
  */
 export function decodeImage(
   bytes: Uint8Array,
