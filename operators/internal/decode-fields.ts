@@ -109,49 +109,38 @@ function hasDecoder(name: string, context: DecodeContext): boolean {
 /** Marks a field left as it is. */
 const UNCHANGED: unique symbol = Symbol('unchanged');
 
+/** One field being decoded: its name as given, its sample, the settings and where its image may go. */
+interface FieldCall {
+  readonly field: string;
+  readonly sample: Sample;
+  readonly context: DecodeContext;
+  readonly slot?: ImageSlot;
+}
+
 /**
  * Decodes one field's bytes by its name; returns the value (or a Promise of it), or
  * {@link UNCHANGED} when no decoder applies. Throws/rejects plain errors; {@link decodeSample} wraps them.
  */
-function decodeField(
-  bytes: Uint8Array,
-  field: string,
-  sample: Sample,
-  context: DecodeContext,
-  slot?: ImageSlot,
-): unknown {
-  return decodeAs(bytes, field.toLowerCase(), field, sample, context, slot);
+function decodeField(bytes: Uint8Array, call: FieldCall): unknown {
+  return decodeAs(bytes, call.field.toLowerCase(), call);
 }
 
-function decodeAs(
-  bytes: Uint8Array,
-  name: string,
-  field: string,
-  sample: Sample,
-  context: DecodeContext,
-  slot?: ImageSlot,
-): unknown {
+/** Decodes `bytes` as a field named `name` (lower-cased; the inner name once a `.gz` is unwrapped). */
+function decodeAs(bytes: Uint8Array, name: string, call: FieldCall): unknown {
+  const { context } = call;
   const user = userDecoder(name, context);
   if (user === null) return UNCHANGED;
   if (user !== undefined) {
-    const result = user(bytes, field, sample);
+    const result = user(bytes, call.field, call.sample);
     if (result instanceof Promise)
-      return result.then((value: unknown) =>
-        value === undefined ? builtin(bytes, name, field, sample, context, slot) : value,
-      );
+      return result.then((value: unknown) => (value === undefined ? builtin(bytes, name, call) : value));
     if (result !== undefined) return result;
   }
-  return builtin(bytes, name, field, sample, context, slot);
+  return builtin(bytes, name, call);
 }
 
-function builtin(
-  bytes: Uint8Array,
-  name: string,
-  field: string,
-  sample: Sample,
-  context: DecodeContext,
-  slot?: ImageSlot,
-): unknown {
+function builtin(bytes: Uint8Array, name: string, call: FieldCall): unknown {
+  const { context } = call;
   const ext = lastExtension(name);
   if (ext === 'gz' && name !== 'gz') {
     const inner = name.slice(0, -3);
@@ -161,20 +150,17 @@ function builtin(
       return decodeAs(
         gunzipChecked(() => gunzipSync(bytes, limit), context),
         inner,
-        field,
-        sample,
-        context,
-        slot,
+        call,
       );
     return gunzipAsync(bytes, limit).then(
-      (inflated) => decodeAs(inflated, inner, field, sample, context, slot),
+      (inflated) => decodeAs(inflated, inner, call),
       (error: unknown) => {
         throw gunzipError(error, context);
       },
     );
   }
   const decoder = BUILTIN.get(ext);
-  return decoder === undefined ? UNCHANGED : decoder(bytes, context, sample, slot);
+  return decoder === undefined ? UNCHANGED : decoder(bytes, context, call.sample, call.slot);
 }
 
 function gunzipChecked(run: () => Uint8Array, context: DecodeContext): Uint8Array {
@@ -224,7 +210,7 @@ export function decodeSample(sample: Sample, context: DecodeContext, slots?: Sam
     if (!(bytes instanceof Uint8Array) || (field.startsWith('__') && field.endsWith('__'))) continue;
     let value: unknown;
     try {
-      value = decodeField(bytes, field, sample, context, slots && ((n) => slots(field, n)));
+      value = decodeField(bytes, { field, sample, context, slot: slots && ((n) => slots(field, n)) });
     } catch (error) {
       throw wrap(error, sample, field);
     }
