@@ -99,12 +99,12 @@ async function loaderRate(spec: string, ops: LoaderStage[], duration: number, re
   let images = 0;
   for await (const b of it as AsyncIterable<{ __key__: string[] }>) {
     const now = performance.now();
+    if (release) releaseBatch(b); // warm-up batches too, as a training loop would
     if (start === 0) {
       if (now >= warm) start = now;
       continue;
     }
     images += b.__key__.length;
-    if (release) releaseBatch(b);
     if (now - start >= duration * 1000) break;
   }
   return images / ((performance.now() - start) / 1000);
