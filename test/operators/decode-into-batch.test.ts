@@ -11,6 +11,7 @@ import { randomFlip } from '../../operators/random-flip.js';
 import { isBatchBlock } from '../../operators/internal/batch-slots.js';
 import { jpegTurbo } from '../../operators/image/jpeg-turbo.js';
 import { createLoader, type LoaderStage } from '../../sources/loader.js';
+import type { LoaderState } from '../../sources/loader-state.js';
 import { fromShards } from '../../sources/from-shards.js';
 import { ShardWriter } from '../../sources/shard-writer.js';
 import type { ImageBatch } from '../../sources/sample.js';
@@ -99,6 +100,34 @@ describe('decode fused into the batch after it (createLoader)', { skip }, () => 
     );
     assert.equal(fused[0]?.block, true, 'before the failure');
     assert.equal(fused.at(-2)?.block, true, 'well after the failure, batches are blocks again');
+  });
+
+  it('resumes exactly: a run stopped after two batches and resumed from its saved state gives the batches of a whole run', async () => {
+    const spec = await shard(tempDir(), 40);
+    const loader = createLoader<{ __key__: string[]; jpg: ImageBatch }>(fromShards(spec, { seed: 3, shuffle: 16 }), [
+      decode({ randomCrop: CROP, randomFlip: FLIP }),
+      batch(8),
+    ]);
+    const seen = (b: { __key__: string[]; jpg: ImageBatch }) => ({ keys: b.__key__, pixels: [...b.jpg.data] });
+    const whole = [];
+    for await (const b of loader) whole.push(seen(b));
+    const first = loader.iterate();
+    const parts = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await first.next();
+      if (!r.done) parts.push(seen(r.value));
+    }
+    const state = JSON.parse(JSON.stringify(first.state())) as LoaderState;
+    await first.return?.();
+    const rest = loader.iterate({ resumeFrom: state });
+    for await (const b of rest) parts.push(seen(b));
+    assert.equal(whole.length, 5);
+    assert.deepEqual(parts, whole);
+    assert.equal(
+      rest.accounting().yielded,
+      40,
+      'the accounting of the resumed run counts both parts: every sample once',
+    );
   });
 
   it('runs unfused when a stage sits between decode and batch', async () => {
