@@ -4,7 +4,9 @@
  * round) and (b) 256 px JPEG photos cut from Debian's opencv-doc -> random 224 crop + flip (with
  * libjpeg-turbo's own rate, `tjbench`, beside it; the pipeline hands each batch back with
  * `releaseBatch`, `pipeline_kept_ips` is the same pipeline keeping its batches, and
- * `big_heap_pipeline_ips` the released one in a node with a larger initial old space); (c) the
+ * `big_heap_pipeline_ips` the released one in a node with a larger initial old space; and
+ * `libjpeg_turbo_in_turn_ips`, libjpeg-turbo through Pillow taking the files in turn, the streaming
+ * reference beside tjbench's hot-cache one); (c) the
  * opencv-doc photos at 300-800 px -> randomResizedCrop 224 + flip; plus the raw tar read rate.
  * Last line: one JSON object with the figures.
  *
@@ -34,7 +36,7 @@ import { CORES, round, runBounded } from './measure.js';
 import { writePhotoShards, writeVariedPhotoShards } from './photo-shards.js';
 import { resizedCropBox } from '../operators/internal/resized-crop-box.js';
 import { Random } from '../sources/random.js';
-import { haveTjbench, tjbenchRate, writeTjbenchFiles } from './tjbench.js';
+import { haveTjbench, pillowRate, tjbenchRate, writeTjbenchFiles } from './tjbench.js';
 import { convertFashionMnist, FASHION_MNIST_DEBIAN_ROOT } from '../sources/datasets/fashion-mnist.js';
 
 /**
@@ -222,6 +224,8 @@ interface Rates {
   readonly kept?: Rate;
   /** `pipeline` in a node started with a larger initial old space (see {@link bigHeapRate}). */
   readonly bigHeap?: Rate;
+  /** libjpeg-turbo through Pillow taking the files in turn (see `pillowRate`). */
+  readonly pillow?: Rate;
 }
 
 /**
@@ -250,6 +254,7 @@ async function sideBySide(name: string, rates: Rates, rounds = 3) {
   const turboIps = at('turbo');
   const keptIps = at('kept');
   const bigHeapIps = at('bigHeap');
+  const pillowIps = at('pillow');
   return {
     pipeline_ips: round(pipelineIps),
     ...(keptIps === undefined ? {} : { pipeline_kept_ips: round(keptIps) }),
@@ -261,6 +266,13 @@ async function sideBySide(name: string, rates: Rates, rounds = 3) {
     ...(bigHeapIps === undefined || turboIps === undefined
       ? {}
       : { big_heap_pipeline_ips: round(bigHeapIps), big_heap_ratio: round(bigHeapIps / turboIps, 3) }),
+    ...(pillowIps === undefined
+      ? {}
+      : {
+          libjpeg_turbo_in_turn_ips: round(pillowIps),
+          ratio_to_in_turn: round(pipelineIps / pillowIps, 3),
+          ...(bigHeapIps === undefined ? {} : { big_heap_ratio_to_in_turn: round(bigHeapIps / pillowIps, 3) }),
+        }),
   };
 }
 
@@ -287,12 +299,16 @@ async function main(): Promise<void> {
   const tjFiles = (await haveTjbench()) ? writeTjbenchFiles(join(benchDir, 'tjbench'), photoImages, 8 * CORES) : [];
   if (tjFiles.length === 0)
     process.stderr.write('tjbench missing (apt-get install libjpeg-turbo-progs): no libjpeg_turbo_ips\n');
+  // libjpeg-turbo through Pillow over every tile in turn (Debian's python3-pil), when it is there
+  const pillowFiles = writeTjbenchFiles(join(benchDir, 'pillow'), photoImages, photoImages.length);
+  const withPillow = (await pillowRate(pillowFiles.slice(0, 2), 1, 0.05)) !== null;
   const photoFigures = await sideBySide(`photo jpg 224 (${photos.count} tiles)`, {
     pipeline: (d) => pipelineRate(photos.spec, 224, d, true),
     kept: (d) => pipelineRate(photos.spec, 224, d),
     bigHeap: (d) => bigHeapRate(photos.spec, 224, d),
     bare: (d) => bareSharpRate(photoImages, d),
     turbo: tjFiles.length > 0 ? (d) => tjbenchRate(tjFiles, CORES, d) : undefined,
+    pillow: withPillow ? async (d) => (await pillowRate(pillowFiles, CORES, d)) ?? NaN : undefined,
   });
 
   const varied = await writeVariedPhotoShards(join(benchDir, 'photos-varied'));
