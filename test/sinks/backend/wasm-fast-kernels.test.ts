@@ -204,6 +204,28 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     });
   }
 
+  it("LeakyRelu's registered gradient is dy where x > 0, dy * alpha elsewhere, in Step and Multiply only", async () => {
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const data = values(4 * 3 * 5 * 6, 90);
+      data[0] = 0; // the kink: tfjs-core's gradient takes the alpha side at 0
+      data[1] = -0;
+      const x = tf.tensor(data, [4, 3, 5, 6]);
+      const dy = tf.tensor(values(data.length, 91), x.shape);
+      const before = tf.memory().numTensors;
+      const info = await tf.profile(() => tf.grad((t: TF.Tensor) => tf.leakyRelu(t, 0.2))(x, dy));
+      const grad = info.result as TF.Tensor;
+      // tfjs-core's own formula, the reference
+      const reference = tf.tidy(() => tf.where(tf.greater(x, 0), dy, tf.mul(dy, 0.2)));
+      assert.deepEqual(Array.from(grad.dataSync()), Array.from(reference.dataSync()), `${backend}: values`);
+      const names = new Set(info.kernels.map((k) => k.name));
+      assert.ok(names.has('Step') && !names.has('Select') && !names.has('Greater'), `${backend}: ${[...names].join()}`);
+      tf.dispose([grad, reference]);
+      assert.equal(tf.memory().numTensors, before, `${backend}: tensor count`);
+      tf.dispose([x, dy]);
+    }
+  });
+
   const TRANSPOSES: Array<[number[], number[]]> = [
     [
       [3, 5, 4, 6],
