@@ -2,7 +2,8 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { batchMatMulKernel } from './kernels/batch-mat-mul.js';
-import { leakyReluKernel } from './kernels/leaky-relu.js';
+import { identityKernel } from './kernels/identity.js';
+import { leakyReluGradient, leakyReluKernel } from './kernels/leaky-relu.js';
 import { meanKernel } from './kernels/mean.js';
 import { sumKernel } from './kernels/sum.js';
 import { tileKernel } from './kernels/tile.js';
@@ -12,10 +13,14 @@ import { avgPoolGradKernel, resizeNearestNeighborGradKernel } from './kernels/po
 /**
  * Registers the project's wasm kernels: `Conv2DBackpropFilter` (missing from tfjs-backend-wasm), a
  * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Tile`,
- * `BatchMatMul`, `Sum`, `Mean`, `LeakyRelu`, `Transpose`,
+ * `BatchMatMul`, `Sum`, `Mean`, `LeakyRelu`, `Transpose`, `Identity`,
  * `AvgPoolGrad` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
- * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU) and hand every other call to the package's
- * kernel (see `kernels/wrapped-kernel.ts`). Idempotent: a kernel already registered for `wasm` is
+ * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU, an identity that
+ * can share its input's data) and hand every other call to the package's
+ * kernel (see `kernels/wrapped-kernel.ts`). It also registers a cheaper `LeakyRelu` gradient (the same
+ * numbers in two element-wise kernels instead of three, see `leakyReluGradient`), which, gradients being
+ * backend-independent in tfjs, replaces tfjs-core's on every backend; call it after tfjs-core's
+ * gradients are loaded (importing `@tensorflow/tfjs` loads them), or they replace it back. Idempotent: a kernel already registered for `wasm` is
  * unregistered first, and a wrapper wraps the package's kernel, never a previous wrapper, so calling it
  * twice neither warns nor stacks registrations. Call it before the backend is initialised or after: the
  * wrappers keep the package kernels' `setupFunc`.
@@ -42,6 +47,7 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     meanKernel(tf, own(tf.Mean)),
     leakyReluKernel(tf, own(tf.LeakyRelu)),
     transposeKernel(tf, own(tf.Transpose)),
+    identityKernel(own(tf.Identity)),
     avgPoolGradKernel(tf, own(tf.AvgPoolGrad)),
     resizeNearestNeighborGradKernel(tf, own(tf.ResizeNearestNeighborGrad)),
   ];
@@ -49,5 +55,6 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     if (tf.getKernel(config.kernelName, 'wasm') != null) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
+  tf.registerGradient(leakyReluGradient(tf));
   return configs.map((c) => c.kernelName);
 }

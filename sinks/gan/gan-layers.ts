@@ -47,6 +47,27 @@ export interface SnConv2dConfig extends SeededLayerConfig {
   readonly epsilon?: number;
 }
 
+/** Config of the unfused conv layer of {@link ganLayers}. */
+export interface UnfusedConv2dConfig extends LayerArgs {
+  /** Output channels. */
+  readonly filters: number;
+  /** Square kernel side. */
+  readonly kernelSize: number;
+  /** Stride (both axes). @default 1 */
+  readonly strides?: number;
+  /** Padding. @default 'same' */
+  readonly padding?: 'same' | 'valid';
+  /** Whether to add a bias (starts at 0). @default true */
+  readonly useBias?: boolean;
+  /**
+   * Seed of the kernel's `glorotNormal` (tfjs-layers' default kernel initialiser), used as given, not
+   * derived: `createDcgan` passes the seed `seededKernel` would give `tf.layers.conv2d`, so the layer
+   * starts with the weights that layer would have.
+   * @default undefined (unseeded)
+   */
+  readonly kernelSeed?: number | null;
+}
+
 /** Config of the spectrally normalised dense layer of {@link ganLayers}. */
 export interface SnDenseConfig extends SeededLayerConfig {
   /** Output units. */
@@ -100,6 +121,18 @@ export interface GanLayers {
    * training-mode call and only read in inference mode. Class name `NdaflowSnConv2d`.
    */
   snConv2d(config: SnConv2dConfig): Layer;
+  /**
+   * Conv2d + bias as `tf.conv2d` then `tf.add`, the weights (`kernel [k, k, cin, filters]`, `bias`) and
+   * output of `tf.layers.conv2d`. Why not that layer: its fused convolution (`tf.fused.conv2d`, bias
+   * in the kernel) has a custom gradient that computes the input, filter and bias gradients together
+   * whenever any is asked for, while `tf.conv2d`'s gradient computes each one only for an input on the
+   * path to the variables being differentiated. A GAN's generator update differentiates G's variables
+   * through D, so with the fused layer it also pays for D's filter gradients (a backward convolution
+   * per D layer, thrown away); the discriminator update likewise pays for the gradient w.r.t. its input
+   * images. The unfused forward costs one extra element-wise pass over the output. Class name
+   * `NdaflowUnfusedConv2d`.
+   */
+  unfusedConv2d(config: UnfusedConv2dConfig): Layer;
   /** Dense with spectral normalisation (as {@link GanLayers.snConv2d}, W `[in, units]`). Class name `NdaflowSnDense`. */
   snDense(config: SnDenseConfig): Layer;
   /**
@@ -200,9 +233,24 @@ function buildLayers(tf: typeof TFJS): GanLayers {
       'momentum',
       'spectral',
       'init',
+      'kernelSeed',
     ])
       delete rest[k];
     return rest as LayerArgs;
+  };
+  /** The NHWC output shape of a square-kernel convolution. */
+  const convOutputShape = (
+    inputShape: Shape | Shape[],
+    c: { kernelSize: number; strides: number; padding: 'same' | 'valid'; filters: number },
+  ): Shape => {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const side = (d: number | null) =>
+      d === null
+        ? null
+        : c.padding === 'same'
+          ? Math.ceil(d / c.strides)
+          : Math.floor((d - c.kernelSize) / c.strides) + 1;
+    return [s[0] ?? null, side(s[1] ?? null), side(s[2] ?? null), c.filters];
   };
   // Every weight-holding layer adds weights with the (protected) addWeight.
   type AddWeight = (
@@ -249,14 +297,7 @@ function buildLayers(tf: typeof TFJS): GanLayers {
       this.built = true;
     }
     override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-      const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-      const side = (d: number | null) =>
-        d === null
-          ? null
-          : this.padding === 'same'
-            ? Math.ceil(d / this.strides)
-            : Math.floor((d - this.kernelSize) / this.strides) + 1;
-      return [s[0] ?? null, side(s[1] ?? null), side(s[2] ?? null), this.filters];
+      return convOutputShape(inputShape, this);
     }
     override call(inputs: TFJS.Tensor | TFJS.Tensor[], kwargs: Kwargs): TFJS.Tensor {
       return tf.tidy(() => {
@@ -279,6 +320,61 @@ function buildLayers(tf: typeof TFJS): GanLayers {
         epsilon: this.epsilon,
         seed: this.seed,
         init: this.init,
+      };
+    }
+  }
+
+  class UnfusedConv2d extends tf.layers.Layer {
+    static className = 'NdaflowUnfusedConv2d';
+    readonly filters: number;
+    readonly kernelSize: number;
+    readonly strides: number;
+    readonly padding: 'same' | 'valid';
+    readonly useBias: boolean;
+    readonly kernelSeed: number | null;
+    private kernel!: LayerVariable;
+    private bias: LayerVariable | null = null;
+    constructor(config: UnfusedConv2dConfig) {
+      super(base(config));
+      this.filters = config.filters;
+      this.kernelSize = config.kernelSize;
+      this.strides = config.strides ?? 1;
+      this.padding = config.padding ?? 'same';
+      this.useBias = config.useBias ?? true;
+      this.kernelSeed = config.kernelSeed ?? null;
+    }
+    override build(inputShape: Shape | Shape[]): void {
+      const k = this.kernelSize;
+      const shape = [k, k, lastDim(inputShape), this.filters];
+      const seed = this.kernelSeed ?? undefined;
+      this.kernel = add(this)('kernel', shape, 'float32', tf.initializers.glorotNormal({ seed }));
+      if (this.useBias) this.bias = add(this)('bias', [this.filters], 'float32', tf.initializers.zeros());
+      this.built = true;
+    }
+    override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+      return convOutputShape(inputShape, this);
+    }
+    override call(inputs: TFJS.Tensor | TFJS.Tensor[]): TFJS.Tensor {
+      return tf.tidy(() => {
+        // tf.conv2d, not tf.fused.conv2d: its gradient is computed per input, only where needed (see GanLayers).
+        const y = tf.conv2d(
+          single(inputs) as TFJS.Tensor4D,
+          this.kernel.read() as TFJS.Tensor4D,
+          this.strides,
+          this.padding,
+        );
+        return this.bias === null ? y : tf.add(y, this.bias.read());
+      });
+    }
+    override getConfig(): TFJS.serialization.ConfigDict {
+      return {
+        ...super.getConfig(),
+        filters: this.filters,
+        kernelSize: this.kernelSize,
+        strides: this.strides,
+        padding: this.padding,
+        useBias: this.useBias,
+        kernelSeed: this.kernelSeed,
       };
     }
   }
@@ -493,11 +589,20 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     }
   }
 
-  for (const cls of [SnConv2d, SnDense, ConditionalBatchNorm, Projection, ClassEmbedding, GlobalSumPooling2d]) {
+  for (const cls of [
+    SnConv2d,
+    UnfusedConv2d,
+    SnDense,
+    ConditionalBatchNorm,
+    Projection,
+    ClassEmbedding,
+    GlobalSumPooling2d,
+  ]) {
     tf.serialization.registerClass(cls);
   }
   return {
     snConv2d: (config) => new SnConv2d(config),
+    unfusedConv2d: (config) => new UnfusedConv2d(config),
     snDense: (config) => new SnDense(config),
     conditionalBatchNorm: (config) => new ConditionalBatchNorm(config),
     projection: (config) => new Projection(config),

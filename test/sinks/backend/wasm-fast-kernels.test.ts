@@ -19,6 +19,7 @@ const WRAPPED = [
   'Mean',
   'LeakyRelu',
   'Transpose',
+  'Identity',
   'AvgPoolGrad',
   'ResizeNearestNeighborGrad',
 ];
@@ -203,6 +204,53 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
       );
     });
   }
+
+  it("Identity shares its input's data: no copy, values kept after the input is disposed, memory freed with the last", async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const data = values(4 * 5 * 6, 95);
+    const before = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, ids: backend.numDataIds() };
+    const x = tf.tensor(data, [4, 5, 6]);
+    const copy = tf.clone(x); // the Identity kernel
+    assert.equal(backend.numDataIds(), before.ids + 1, 'one buffer for both');
+    x.dispose();
+    assert.deepEqual(copy.dataSync(), data, 'the clone outlives its source');
+    assert.deepEqual(copy.shape, [4, 5, 6]);
+    copy.dispose();
+    assert.deepEqual(
+      { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, ids: backend.numDataIds() },
+      before,
+      'everything released',
+    );
+    // what the engine clones for a gradient: a training step's values are the ones the copying kernel gave
+    const a = tf.tensor(data, [4, 5, 6]);
+    const g = tf.grad((t: TF.Tensor) => tf.sum(tf.mul(tf.leakyRelu(t, 0.2), t)))(a);
+    const reference = tf.tidy(() => tf.add(tf.leakyRelu(a, 0.2), tf.mul(a, tf.step(a, 0.2))));
+    assertClose(Array.from(g.dataSync()), Array.from(reference.dataSync()), 1e-6, 'gradient through saved tensors');
+    tf.dispose([a, g, reference]);
+  });
+
+  it("LeakyRelu's registered gradient is dy where x > 0, dy * alpha elsewhere, in Step and Multiply only", async () => {
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const data = values(4 * 3 * 5 * 6, 90);
+      data[0] = 0; // the kink: tfjs-core's gradient takes the alpha side at 0
+      data[1] = -0;
+      const x = tf.tensor(data, [4, 3, 5, 6]);
+      const dy = tf.tensor(values(data.length, 91), x.shape);
+      const before = tf.memory().numTensors;
+      const info = await tf.profile(() => tf.grad((t: TF.Tensor) => tf.leakyRelu(t, 0.2))(x, dy));
+      const grad = info.result as TF.Tensor;
+      // tfjs-core's own formula, the reference
+      const reference = tf.tidy(() => tf.where(tf.greater(x, 0), dy, tf.mul(dy, 0.2)));
+      assert.deepEqual(Array.from(grad.dataSync()), Array.from(reference.dataSync()), `${backend}: values`);
+      const names = new Set(info.kernels.map((k) => k.name));
+      assert.ok(names.has('Step') && !names.has('Select') && !names.has('Greater'), `${backend}: ${[...names].join()}`);
+      tf.dispose([grad, reference]);
+      assert.equal(tf.memory().numTensors, before, `${backend}: tensor count`);
+      tf.dispose([x, dy]);
+    }
+  });
 
   const TRANSPOSES: Array<[number[], number[]]> = [
     [
