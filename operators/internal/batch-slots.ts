@@ -6,11 +6,12 @@ import type { Image } from '../../sources/sample.js';
  * written into its slot of a block laid out as the batch will be (n images one after another), and
  * `batch` takes the block as the batch's pixels instead of copying the images into a new buffer.
  *
- * Nothing is lent or reused: every block is fresh memory that the batch, and so the user, owns;
- * each slot is given to one image once; and `batch` takes a block only when its members are exactly
- * the block's first slots in order (otherwise it copies, as without the fusion). What it saves per
- * image: the allocation of its own pixels (page faults on fresh memory, and the garbage collections
- * that external memory triggers) and the copy into the batch.
+ * Nothing is lent: every block is memory that the batch, and so the user, owns (new, or the memory
+ * of a batch the user released with `releaseBatch`, moved to a new ArrayBuffer so that nothing kept
+ * from that batch can see it); each slot is given to one image once; and `batch` takes a block only
+ * when its members are exactly the block's first slots in order (otherwise it copies, as without
+ * the fusion). What it saves per image: the allocation of its own pixels (page faults on fresh
+ * memory, and the garbage collections that external memory triggers) and the copy into the batch.
  */
 
 /**
