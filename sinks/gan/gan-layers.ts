@@ -252,6 +252,31 @@ function buildLayers(tf: typeof TFJS): GanLayers {
           : Math.floor((d - c.kernelSize) / c.strides) + 1;
     return [s[0] ?? null, side(s[1] ?? null), side(s[2] ?? null), c.filters];
   };
+  /** The settings both conv layers save (their `getConfig`), beside their own. */
+  interface ConvSettings {
+    readonly filters: number;
+    readonly kernelSize: number;
+    readonly strides: number;
+    readonly padding: 'same' | 'valid';
+    readonly useBias: boolean;
+  }
+  const convConfig = (c: ConvSettings): TFJS.serialization.ConfigDict => ({
+    filters: c.filters,
+    kernelSize: c.kernelSize,
+    strides: c.strides,
+    padding: c.padding,
+    useBias: c.useBias,
+  });
+  /** `tf.conv2d` (whose gradient is computed per input, only where needed: see GanLayers) plus the bias. */
+  const convPlusBias = (
+    x: TFJS.Tensor4D,
+    w: TFJS.Tensor4D,
+    c: ConvSettings,
+    bias: LayerVariable | null,
+  ): TFJS.Tensor => {
+    const y = tf.conv2d(x, w, c.strides, c.padding);
+    return bias === null ? y : tf.add(y, bias.read());
+  };
   // Every weight-holding layer adds weights with the (protected) addWeight.
   type AddWeight = (
     name: string,
@@ -305,18 +330,13 @@ function buildLayers(tf: typeof TFJS): GanLayers {
         const shape = this.kernel.read().shape as [number, number, number, number];
         const w2d = tf.reshape<TFJS.Rank.R2>(this.kernel.read(), [-1, this.filters]);
         const w = tf.reshape<TFJS.Rank.R4>(normalise(w2d, this.u, kwargs['training'] === true, this.epsilon), shape);
-        const y = tf.conv2d(x, w, this.strides, this.padding);
-        return this.bias === null ? y : tf.add(y, this.bias.read());
+        return convPlusBias(x, w, this, this.bias);
       });
     }
     override getConfig(): TFJS.serialization.ConfigDict {
       return {
         ...super.getConfig(),
-        filters: this.filters,
-        kernelSize: this.kernelSize,
-        strides: this.strides,
-        padding: this.padding,
-        useBias: this.useBias,
+        ...convConfig(this),
         epsilon: this.epsilon,
         seed: this.seed,
         init: this.init,
@@ -355,25 +375,14 @@ function buildLayers(tf: typeof TFJS): GanLayers {
       return convOutputShape(inputShape, this);
     }
     override call(inputs: TFJS.Tensor | TFJS.Tensor[]): TFJS.Tensor {
-      return tf.tidy(() => {
-        // tf.conv2d, not tf.fused.conv2d: its gradient is computed per input, only where needed (see GanLayers).
-        const y = tf.conv2d(
-          single(inputs) as TFJS.Tensor4D,
-          this.kernel.read() as TFJS.Tensor4D,
-          this.strides,
-          this.padding,
-        );
-        return this.bias === null ? y : tf.add(y, this.bias.read());
-      });
+      return tf.tidy(() =>
+        convPlusBias(single(inputs) as TFJS.Tensor4D, this.kernel.read() as TFJS.Tensor4D, this, this.bias),
+      );
     }
     override getConfig(): TFJS.serialization.ConfigDict {
       return {
         ...super.getConfig(),
-        filters: this.filters,
-        kernelSize: this.kernelSize,
-        strides: this.strides,
-        padding: this.padding,
-        useBias: this.useBias,
+        ...convConfig(this),
         kernelSeed: this.kernelSeed,
       };
     }
