@@ -31,9 +31,9 @@ export const TJPF_GRAY = 6;
 
 /**
  * Where a decode writes: `'scratch'`, the handle's reused buffer (the caller copies out, then calls
- * `release`); `'owned'`, a new buffer the caller keeps; or a given buffer of exactly the image's size.
+ * `release`); `'owned'`, a new buffer the caller keeps.
  */
-export type DecodeTarget = 'scratch' | 'owned' | Uint8Array;
+export type DecodeTarget = 'scratch' | 'owned';
 
 /** TJFLAG_STOPONWARNING: a warning (corrupt data, truncated file) fails the call, as sharp's default `failOn: 'warning'` does. */
 const TJFLAG_STOPONWARNING = 1 << 13;
@@ -102,21 +102,15 @@ export class JpegTurbo {
   ): Promise<TurboPixels> {
     const channels = format === TJPF_GRAY ? 1 : 3;
     const size = width * height * channels;
-    if (target instanceof Uint8Array && target.length !== size)
-      return Promise.reject(
-        new RangeError(
-          `Cannot decode into ${target.length} bytes as a ${width}x${height}x${channels} image needs ${size}`,
-        ),
-      );
     const handle = this.#take();
     this.#calls++;
     const scratch = target === 'scratch';
     let out: Uint8Array;
     if (scratch) {
-      if (handle.scratch.length < size) handle.scratch = allocate(size);
+      if (handle.scratch.length < size) handle.scratch = uninitialisedBytes(size);
       out = handle.scratch.subarray(0, size);
     } else {
-      out = target === 'owned' ? allocate(size) : target;
+      out = uninitialisedBytes(size);
     }
     return new Promise<TurboPixels>((resolve, reject) => {
       const done = (error: unknown, status: unknown): void => {
@@ -180,8 +174,8 @@ export class JpegTurbo {
   }
 }
 
-/** Uninitialised memory (every byte is written by the decoder): no zero-fill, no page faults on reuse. */
-function allocate(size: number): Uint8Array {
+/** Uninitialised memory, for pixels whose every byte is written before anyone reads them: no zero-fill. */
+export function uninitialisedBytes(size: number): Uint8Array {
   const b = Buffer.allocUnsafeSlow(size);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }

@@ -100,8 +100,12 @@ export class BatchSlots {
     const index = Math.floor(ticket.position / this.size);
     const slot = ticket.position - index * this.size;
     let block = this.#blocks.get(field);
-    if (block === undefined || block.generation < ticket.generation || block.index < index) {
-      if (block !== undefined && block.generation > ticket.generation) return undefined;
+    // a ticket past the current block (in generation, then batch) opens the next; an older one gets no slot
+    if (
+      block === undefined ||
+      block.generation < ticket.generation ||
+      (block.generation === ticket.generation && block.index < index)
+    ) {
       block = { generation: ticket.generation, index, bytes, memory: this.#pool.take(bytes * this.size) };
       this.#blocks.set(field, block);
     }

@@ -21,7 +21,7 @@ import { greyAlphaFromRgba, rgbFromGrey } from '../image/channels.js';
 import { mirrorRows, mirrorRowsInPlace, reverseRowsInPlace } from '../image/mirror.js';
 import { resizeBilinear, type ResizeBox, type SubSpan } from '../image/resize.js';
 import { SampleError } from '../../sources/errors.js';
-import { TJPF_BGR, TJPF_GRAY, TJPF_RGB, type JpegTurbo } from '../image/jpeg-turbo.js';
+import { TJPF_BGR, TJPF_GRAY, TJPF_RGB, uninitialisedBytes, type JpegTurbo } from '../image/jpeg-turbo.js';
 
 /**
  * Image decoding for `decode`. The format is sniffed from the bytes (not the field name), the
@@ -245,7 +245,7 @@ async function decodeWithTurbo(
   if (geometry?.crop && !win) throw new SampleError('random-crop', tooSmallMessage(height, width, geometry.crop.spec));
   if (win) {
     const n = win.h * win.w * channels;
-    const out = slot?.(n) ?? allocatePixels(n);
+    const out = slot?.(n) ?? uninitialisedBytes(n);
     const px = await turbo.decode(bytes, width, height, decodeFormat, 'scratch');
     try {
       copyWindowInto(px.data, height, width, channels, win, out, flip);
@@ -257,12 +257,6 @@ async function decodeWithTurbo(
   const px = await turbo.decode(bytes, width, height, decodeFormat, 'owned');
   if (flip) reverseRowsInPlace(px.data, height, width * channels);
   return { data: px.data, shape: [height, width, channels] };
-}
-
-/** Uninitialised memory for pixels that are all written before they are seen (no zero-fill). */
-function allocatePixels(bytes: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(bytes);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /**
