@@ -64,6 +64,14 @@ export class StallWatch {
   private readonly warned = new Set<number>();
   private warnedSlow = false;
 
+  /**
+   * How long a stage that holds more than it declares must stay silent before the loader grows its
+   * credit: a tenth of `stallMs` (500 ms by default), at least `probeMs`. Without it a slow stage
+   * that had not emitted yet looked the same as one that cannot emit (bench:video's decodeClips
+   * got a `loader-undeclared-hold` warning while its first ffmpeg processes started).
+   */
+  private readonly starvingAfterMs: number;
+
   constructor(
     private readonly ledger: Ledger,
     private readonly tracker: StageTracker,
@@ -72,6 +80,7 @@ export class StallWatch {
     private readonly hooks: Hooks,
   ) {
     this.delay = limits.probeMs;
+    this.starvingAfterMs = Math.max(limits.probeMs, limits.stallMs / 10);
   }
 
   /** An item reached the consumer's queue (the probe delay keeps its back-off: see the class comment). */
@@ -147,8 +156,9 @@ export class StallWatch {
       const seen = this.emittedSeen[stage.position - 1];
       const quiet = seen !== undefined && seen.emitted === stage.emitted;
       if (!quiet) this.emittedSeen[stage.position - 1] = { emitted: stage.emitted, at: now };
-      // a stage that emitted since the last look is slow, not starving: more credit would only queue more
-      if (over > 0 && quiet) starving += over;
+      // a stage that emitted since the last look, or within the grace period, is slow, not starving:
+      // more credit would only queue more (one ffmpeg per video takes 100-200 ms before its first clip)
+      if (over > 0 && quiet && now - seen.at >= this.starvingAfterMs) starving += over;
       if (h > 0 && (worst === undefined || over > worst.excess)) worst = { stage, holds: h, excess: over };
     }
     const extra = this.ledger.extraCredit;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Observable, bufferCount, map, take } from 'rxjs';
 import { fromShards } from '../../sources/from-shards.js';
 import { createLoader, holding } from '../../sources/loader.js';
+import { parallelMap } from '../../operators/parallel-map.js';
 import type { Sample } from '../../sources/sample.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { keysOf, openFds, quiet, settledFds, testBatch, writeShards } from './fixtures.js';
@@ -164,6 +165,36 @@ describe('createLoader: lifecycle', () => {
       assert.deepEqual(
         seen.filter((c) => c === 'loader-undeclared-hold'),
         ['loader-undeclared-hold'],
+      );
+    } finally {
+      process.off('warning', listener);
+    }
+  });
+
+  it('does not grow its credit for a slow stage that has not emitted yet (one ffmpeg start per video)', async () => {
+    const seen: string[] = [];
+    const listener = (w: Error & { code?: string }) => seen.push(w.code ?? '');
+    process.on('warning', listener);
+    try {
+      // like decodeClips: 2 calls at once, the first items late (a process start), declared as 4 held;
+      // the loader's prefetch (64) queues in front of it
+      const slow = parallelMap(
+        async (s: Sample) => {
+          await new Promise((resolve) =>
+            setTimeout(resolve, s.__key__.endsWith('00000') || s.__key__.endsWith('00001') ? 200 : 5),
+          );
+          return s;
+        },
+        { concurrency: 2 },
+      );
+      const it = createLoader(fromShards(data.paths[0] as string, { seed: 1 }), slow).iterate();
+      let n = 0;
+      for await (const _ of it) if (++n === 100) break;
+      assert.equal(n, 100);
+      assert.equal(it.extraCredit, 0);
+      assert.deepEqual(
+        seen.filter((c) => c === 'loader-undeclared-hold'),
+        [],
       );
     } finally {
       process.off('warning', listener);
