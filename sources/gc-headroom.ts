@@ -14,7 +14,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
  * `--initial-old-space-size=512` removes it but cannot be set once node runs (nor via
  * NODE_OPTIONS); `--heap-growing-percent` can (`v8.setFlagsFromString`), and V8 reads it at every
  * limit it computes. So while a loader runs, the growing percent is set so that the limit clears
- * the live heap by `bytes` (711 % for 64 MB over 9 MB live), recomputed after each full collection
+ * the live heap by `bytes` (712 % for 64 MB over 9 MB live), recomputed after each full collection
  * from the heap then in use; at or above `bytes` of live heap V8's own factor is left alone (0).
  * The flag is process-wide: holders are counted, the largest headroom wins, and the last release
  * restores V8's default. A `--heap-growing-percent` given on node's command line is never touched.
