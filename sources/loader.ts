@@ -448,8 +448,19 @@ function iterateRun<T>(
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]() {
-      return it;
+      return this;
     },
   };
+  // An iteration dropped without return() (iterated by hand, then abandoned) is stopped once it is
+  // collected, releasing its ffmpeg processes, GC headroom and subscription. Nothing the run keeps
+  // alive may refer to `it` (hence `this` above): its closures share one context with `it`'s methods.
+  // A pending next() keeps `it` alive (its receiver), so a run is never stopped under a waiting caller.
+  ABANDONED_RUNS.register(it, () => {
+    completed = false;
+    stop();
+  });
   return it;
 }
+
+/** Stops the runs of iterations collected before they ended (see the end of iterateRun). */
+const ABANDONED_RUNS = new FinalizationRegistry<() => void>((stopRun) => stopRun());
