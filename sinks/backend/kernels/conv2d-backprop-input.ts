@@ -1,6 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { convGeometry, padOrCrop, phaseTaps } from './conv-geometry.js';
 import type { ConvGeometry, PhaseTaps } from './conv-geometry.js';
+import { heapTensor } from './heap-tensor.js';
 import type { WasmBackendMemory } from './wasm-backend-memory.js';
 
 /**
@@ -78,18 +79,6 @@ function convPadded(
   ];
   const zeroPad = pad[1][0] + pad[1][1] + pad[2][0] + pad[2][1] === 0;
   return tf.conv2d(cropped, w, 1, zeroPad ? 'valid' : pad);
-}
-
-/** A float32 tensor of `shape` on the wasm heap, written by `fill` (which must write every element). */
-function heapTensor<R extends TF.Rank>(
-  tf: typeof TF,
-  memory: WasmBackendMemory,
-  shape: number[],
-  fill: (out: Float32Array) => void,
-): TF.Tensor<R> {
-  const info = memory.makeOutput(shape, 'float32');
-  fill(memory.typedArrayFromHeap(info) as Float32Array);
-  return tf.engine().makeTensorFromTensorInfo(info, memory as unknown as TF.KernelBackend) as TF.Tensor<R>;
 }
 
 /**

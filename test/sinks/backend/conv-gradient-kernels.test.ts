@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../sinks/backend/index.js';
 import { seededValues } from '../../helpers/seeded-values.js';
+import { conv2dBackpropFilterKernel, filterGradChunks } from '../../../sinks/backend/kernels/conv2d-backprop-filter.js';
 
 // Each registered wasm kernel against the cpu backend's own kernel, run through the engine with the
 // same inputs and attributes (so the tfjs-core gradient wiring is not needed).
@@ -121,6 +122,47 @@ function assertClose(actual: Float32Array, expected: Float32Array, label: string
   }
 }
 
+async function checkFilterGradient(tf: typeof TF, c: Case, i: number, label: string): Promise<void> {
+  const dyShape = outSize(tf, c);
+  const inputs = {
+    x: [values(c.batch * c.h * c.w * c.ci, 1 + i), [c.batch, c.h, c.w, c.ci]] as [Float32Array, number[]],
+    dy: [
+      values(
+        dyShape.reduce((a, b) => a * b),
+        100 + i,
+      ),
+      dyShape,
+    ] as [Float32Array, number[]],
+  };
+  const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], c.ci, c.co] };
+  const wasm = await runOn(tf, 'wasm', 'Conv2DBackpropFilter', inputs, attrs);
+  const cpu = await runOn(tf, 'cpu', 'Conv2DBackpropFilter', inputs, attrs);
+  assert.deepEqual(wasm.shape, [c.k[0], c.k[1], c.ci, c.co]);
+  assert.deepEqual(wasm.shape, cpu.shape);
+  assertClose(wasm.data, cpu.data, label);
+  assert.equal(wasm.leaked, 0, 'tensor count unchanged on wasm');
+}
+
+describe('filterGradChunks', () => {
+  it('splits the images into as few chunks as fit, sizes within one of each other', () => {
+    assert.deepEqual(filterGradChunks(10, 100, 300), [
+      [0, 3],
+      [3, 3],
+      [6, 2],
+      [8, 2],
+    ]);
+    assert.deepEqual(filterGradChunks(4, 100, 1000), [[0, 4]]);
+    assert.deepEqual(filterGradChunks(192, 1024, Infinity), [[0, 192]]);
+  });
+  it('takes one image a chunk when one image is longer than the chunk', () => {
+    assert.deepEqual(filterGradChunks(3, 5000, 1000), [
+      [0, 1],
+      [1, 1],
+      [2, 1],
+    ]);
+  });
+});
+
 describe('wasm conv gradient kernels match the cpu backend', () => {
   let tf: typeof TF;
   before(async () => {
@@ -135,26 +177,7 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
 
   for (const [i, c] of CASES.entries()) {
     const label = `case ${i}: [${c.batch},${c.h},${c.w},${c.ci}] k${c.k.join('x')} ${c.ci}->${c.co} s${c.stride} ${JSON.stringify(c.pad)}`;
-    it(`Conv2DBackpropFilter, ${label}`, async () => {
-      const dyShape = outSize(tf, c);
-      const inputs = {
-        x: [values(c.batch * c.h * c.w * c.ci, 1 + i), [c.batch, c.h, c.w, c.ci]] as [Float32Array, number[]],
-        dy: [
-          values(
-            dyShape.reduce((a, b) => a * b),
-            100 + i,
-          ),
-          dyShape,
-        ] as [Float32Array, number[]],
-      };
-      const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], c.ci, c.co] };
-      const wasm = await runOn(tf, 'wasm', 'Conv2DBackpropFilter', inputs, attrs);
-      const cpu = await runOn(tf, 'cpu', 'Conv2DBackpropFilter', inputs, attrs);
-      assert.deepEqual(wasm.shape, [c.k[0], c.k[1], c.ci, c.co]);
-      assert.deepEqual(wasm.shape, cpu.shape);
-      assertClose(wasm.data, cpu.data, label);
-      assert.equal(wasm.leaked, 0, 'tensor count unchanged on wasm');
-    });
+    it(`Conv2DBackpropFilter, ${label}`, () => checkFilterGradient(tf, c, i, label));
     it(`Conv2DBackpropInput, ${label}`, async () => {
       const dyShape = outSize(tf, c);
       const inputs = {
@@ -178,6 +201,18 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
       assert.equal(wasm.leaked, 0, 'tensor count unchanged on wasm');
     });
   }
+
+  it('Conv2DBackpropFilter sums its image chunks: one image a chunk gives the same gradients', async () => {
+    tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
+    tf.registerKernel(conv2dBackpropFilterKernel(tf, 1));
+    try {
+      for (const [i, c] of CASES.entries())
+        if (c.batch > 1) await checkFilterGradient(tf, c, i, `one image a chunk, case ${i}`);
+    } finally {
+      tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
+      tf.registerKernel(conv2dBackpropFilterKernel(tf));
+    }
+  });
 
   it('rejects NCHW with a TypeError naming the kernel', async () => {
     await tf.setBackend('wasm');
