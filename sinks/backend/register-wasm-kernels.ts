@@ -2,7 +2,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { batchMatMulKernel } from './kernels/batch-mat-mul.js';
-import { identityKernel } from './kernels/identity.js';
+import { castKernel, identityKernel } from './kernels/identity.js';
 import { leakyReluGradient, leakyReluKernel } from './kernels/leaky-relu.js';
 import { meanKernel } from './kernels/mean.js';
 import { sumKernel } from './kernels/sum.js';
@@ -13,10 +13,10 @@ import { avgPoolGradKernel, resizeNearestNeighborGradKernel } from './kernels/po
 /**
  * Registers the project's wasm kernels: `Conv2DBackpropFilter` (missing from tfjs-backend-wasm), a
  * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Tile`,
- * `BatchMatMul`, `Sum`, `Mean`, `LeakyRelu`, `Transpose`, `Identity`,
+ * `BatchMatMul`, `Sum`, `Mean`, `LeakyRelu`, `Transpose`, `Identity`, `Cast`,
  * `AvgPoolGrad` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
- * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU, an identity that
- * can share its input's data) and hand every other call to the package's
+ * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU, an identity or a cast to
+ * the same dtype that can share its input's data) and hand every other call to the package's
  * kernel (see `kernels/wrapped-kernel.ts`). It also registers a cheaper `LeakyRelu` gradient (the same
  * numbers in two element-wise kernels instead of three, see `leakyReluGradient`), which, gradients being
  * backend-independent in tfjs, replaces tfjs-core's on every backend; call it after tfjs-core's
@@ -48,6 +48,7 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     leakyReluKernel(tf, own(tf.LeakyRelu)),
     transposeKernel(tf, own(tf.Transpose)),
     identityKernel(own(tf.Identity)),
+    castKernel(own(tf.Cast)),
     avgPoolGradKernel(tf, own(tf.AvgPoolGrad)),
     resizeNearestNeighborGradKernel(tf, own(tf.ResizeNearestNeighborGrad)),
   ];

@@ -20,6 +20,7 @@ const WRAPPED = [
   'LeakyRelu',
   'Transpose',
   'Identity',
+  'Cast',
   'AvgPoolGrad',
   'ResizeNearestNeighborGrad',
 ];
@@ -228,6 +229,27 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     const reference = tf.tidy(() => tf.add(tf.leakyRelu(a, 0.2), tf.mul(a, tf.step(a, 0.2))));
     assertClose(Array.from(g.dataSync()), Array.from(reference.dataSync()), 1e-6, 'gradient through saved tensors');
     tf.dispose([a, g, reference]);
+  });
+
+  it("Cast to the same dtype shares its input's data; a cast to another dtype converts", async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const data = values(3 * 4, 96).map((v) => v * 10);
+    const before = { tensors: tf.memory().numTensors, ids: backend.numDataIds() };
+    const x = tf.tensor(data, [3, 4]);
+    const same = tf.cast(x, 'float32');
+    assert.equal(backend.numDataIds(), before.ids + 1, 'one buffer for both');
+    x.dispose();
+    assert.deepEqual(same.dataSync(), data, 'the cast outlives its source');
+    const ints = tf.cast(same, 'int32');
+    assert.equal(ints.dtype, 'int32');
+    assert.deepEqual(
+      Array.from(ints.dataSync()),
+      Array.from(data, (v) => v | 0),
+      'float32 -> int32 truncates',
+    );
+    tf.dispose([same, ints]);
+    assert.deepEqual({ tensors: tf.memory().numTensors, ids: backend.numDataIds() }, before, 'everything released');
   });
 
   it("LeakyRelu's registered gradient is dy where x > 0, dy * alpha elsewhere, in Step and Multiply only", async () => {
