@@ -45,6 +45,6 @@ export function castKernel(original: TF.KernelConfig): TF.KernelConfig {
 
 /** `x` with one more reference to its data. */
 function shared(backend: unknown, x: TF.TensorInfo): TF.TensorInfo {
-  (backend as unknown as WasmRefCount).incRef(x.dataId);
+  (backend as WasmRefCount).incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
