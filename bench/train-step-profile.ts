@@ -1,12 +1,13 @@
 /**
  * `node dist-test/bench/train-step-profile.js [--arch dcgan,sn-resnet,biggan] [--ch N] [--steps N] [--threads N]`:
  * where one NDA-GAN step's time goes, by kernel, and what the project's non-convolution wasm kernels
- * (`Transpose`, `AvgPoolGrad`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul`) save.
+ * (`Transpose`, `AvgPoolGrad`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul`, the
+ * data-sharing `Cast`) save.
  *
  * Every kernel of the backend is wrapped with a timer that keeps its *exclusive* time (a kernel that runs
  * other kernels, as the gradient kernels run `Conv2D`, is charged only for its own work), summed per kernel
  * name. The steps are `bench:train-step`'s (batch 64, 32x32x3, z 128); on wasm they alternate, in the same
- * process, between the kernels as registered (`new`) and with those four put back to the package's
+ * process, between the kernels as registered (`new`) and with those five put back to the package's
  * (`old`), so the two are compared side by side under the same load. Then the largest convolution layer
  * alone (batch 64): forward `Conv2D`, `Conv2DBackpropFilter` and `Conv2DBackpropInput` in GMAC/s, the
  * ceiling of a step made only of convolutions (one element read back, never the whole output).
@@ -28,7 +29,7 @@ const SIZE = 32;
 const Z = 128;
 const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32, biggan: 16 };
 /** The kernels whose package versions make the `old` set. */
-const SWAPPED = ['Transpose', 'AvgPoolGrad', 'ResizeNearestNeighborGrad', 'BatchMatMul'];
+const SWAPPED = ['Transpose', 'AvgPoolGrad', 'ResizeNearestNeighborGrad', 'BatchMatMul', 'Cast'];
 
 /** Exclusive milliseconds per kernel name, while `on`. */
 class KernelClock {
