@@ -122,17 +122,22 @@ function assertClose(actual: Float32Array, expected: Float32Array, label: string
   }
 }
 
+/** Seeded values for a case's `dy`, with its shape. */
+function dyInput(tf: typeof TF, c: Case, seed: number): [Float32Array, number[]] {
+  const shape = outSize(tf, c);
+  return [
+    values(
+      shape.reduce((a, b) => a * b),
+      seed,
+    ),
+    shape,
+  ];
+}
+
 async function checkFilterGradient(tf: typeof TF, c: Case, i: number, label: string): Promise<void> {
-  const dyShape = outSize(tf, c);
   const inputs = {
     x: [values(c.batch * c.h * c.w * c.ci, 1 + i), [c.batch, c.h, c.w, c.ci]] as [Float32Array, number[]],
-    dy: [
-      values(
-        dyShape.reduce((a, b) => a * b),
-        100 + i,
-      ),
-      dyShape,
-    ] as [Float32Array, number[]],
+    dy: dyInput(tf, c, 100 + i),
   };
   const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], c.ci, c.co] };
   const wasm = await runOn(tf, 'wasm', 'Conv2DBackpropFilter', inputs, attrs);
@@ -179,15 +184,8 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
     const label = `case ${i}: [${c.batch},${c.h},${c.w},${c.ci}] k${c.k.join('x')} ${c.ci}->${c.co} s${c.stride} ${JSON.stringify(c.pad)}`;
     it(`Conv2DBackpropFilter, ${label}`, () => checkFilterGradient(tf, c, i, label));
     it(`Conv2DBackpropInput, ${label}`, async () => {
-      const dyShape = outSize(tf, c);
       const inputs = {
-        dy: [
-          values(
-            dyShape.reduce((a, b) => a * b),
-            200 + i,
-          ),
-          dyShape,
-        ] as [Float32Array, number[]],
+        dy: dyInput(tf, c, 200 + i),
         filter: [values(c.k[0] * c.k[1] * c.ci * c.co, 300 + i), [c.k[0], c.k[1], c.ci, c.co]] as [
           Float32Array,
           number[],
