@@ -17,6 +17,7 @@ export { trainNdaGan } from './gan/gan-trainer.js';
 export type { GanPair, TrainNdaGanOptions, TrainNdaGanResult, GanStepReport } from './gan/gan-trainer.js';
 export { conditionalClasses } from './gan/conditional-classes.js';
 export { createBigGan } from './gan/biggan.js';
+export { checkGanStepFitsWasmHeap, estimateGanStepHeapBytes, WASM_HEAP_BYTES } from './gan/wasm-heap-check.js';
 export type { BigGanOptions } from './gan/biggan.js';
 export { createGan, GAN_ARCHITECTURES } from './gan/create-gan.js';
 export type { GanArchitecture } from './gan/create-gan.js';

@@ -10,6 +10,7 @@ import { loadCheckpoint } from '../../sinks/checkpoint/load-checkpoint.js';
 import { pruneCheckpoints } from '../../sinks/checkpoint/prune-checkpoints.js';
 import { writeSampleGrid } from '../../sinks/eval/write-sample-grid.js';
 import { createGan, GAN_ARCHITECTURES, type GanArchitecture } from '../../sinks/gan/create-gan.js';
+import { checkGanStepFitsWasmHeap } from '../../sinks/gan/wasm-heap-check.js';
 import { trainNdaGan, type GanPair } from '../../sinks/gan/gan-trainer.js';
 import { GeneratorEma } from '../../sinks/gan/generator-ema.js';
 import { RUN_FILES, trimRunFolder, writeRunConfig } from '../../sinks/report/run-folder.js';
@@ -299,6 +300,13 @@ export async function runGanPipeline(
     ...(config.classes !== null ? { classes: config.classes } : {}),
   };
   const models = createGan(tf, config.architecture, shape);
+  try {
+    checkGanStepFitsWasmHeap(tf, models, config.batchSize, action); // before the run folder changes
+  } catch (error) {
+    models.generator.dispose();
+    models.discriminator.dispose();
+    throw error;
+  }
   const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
   const ema = new GeneratorEma(tf, models.generator, config.ema);
   const release = () => {

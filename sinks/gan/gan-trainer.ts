@@ -11,6 +11,7 @@ import { createGan, GAN_ARCHITECTURES, type GanArchitecture } from './create-gan
 import { GeneratorEma, type GeneratorEmaOptions } from './generator-ema.js';
 import { discriminatorStep, generatorStep, type GanModels, type GanOptimizers } from './hinge-nda-step.js';
 import { imageBatchToTensor } from './to-tensor.js';
+import { checkGanStepFitsWasmHeap } from './wasm-heap-check.js';
 import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
 
 const TRAIN_NDA_GAN_KEYS = optionKeys<TrainNdaGanOptions>({
@@ -252,6 +253,7 @@ export async function trainNdaGan(
   let models: GanModels | null = options.models ?? null;
   let optimizers: GanOptimizers | null = options.optimizers ?? null;
   let ema: GeneratorEma | null = emaOption instanceof GeneratorEma ? emaOption : null;
+  let heapChecked = false;
   const setup = (images: ImageBatch): void => {
     if (models === null) {
       const built = {
@@ -263,6 +265,10 @@ export async function trainNdaGan(
         ...(classes === null ? {} : { classes }),
       };
       models = createGan(tf, architecture, built);
+    }
+    if (!heapChecked) {
+      checkGanStepFitsWasmHeap(tf, models, images.shape[0], ACTION);
+      heapChecked = true;
     }
     optimizers ??= { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
     if (ema === null && emaOption !== false) ema = new GeneratorEma(tf, models.generator, emaOption);
