@@ -1,6 +1,11 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type * as TFJS from '@tensorflow/tfjs';
+import { fmnistGan } from '../../../pipelines/fmnist-gan.js';
+import { trainNdaGan } from '../../../sinks/gan/gan-trainer.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { selectBackend } from '../../../sinks/backend/index.js';
 import { createGan } from '../../../sinks/gan/create-gan.js';
 import { checkGanStepFitsWasmHeap, estimateGanStepHeapBytes } from '../../../sinks/gan/wasm-heap-check.js';
@@ -47,6 +52,41 @@ describe('the wasm heap check of a GAN training step', () => {
       assert.doesNotThrow(() => checkGanStepFitsWasmHeap(tf, models, 64, 'run cifar10-gan'));
     } finally {
       await tf.setBackend('wasm');
+      models.generator.dispose();
+      models.discriminator.dispose();
+    }
+  });
+
+  it('a GAN pipeline run on wasm refuses such a batch before its run folder exists', async () => {
+    const runDir = join(tempDir(), 'run');
+    await assert.rejects(
+      fmnistGan.run({
+        evaluate: false,
+        backend: 'wasm',
+        architecture: 'biggan',
+        ch: 64,
+        batchSize: 64,
+        steps: 1,
+        runDir,
+      }),
+      /^RangeError: Cannot run fmnist-gan as a training step at this batch size needs an estimated 5\.\d GB of the wasm backend's heap/,
+    );
+    assert.equal(existsSync(runDir), false, 'nothing written');
+  });
+
+  it('trainNdaGan refuses it at its first batch, before any step', async () => {
+    await tf.setBackend('wasm');
+    const models = createGan(tf, 'biggan', { z: 128, ch: 64, size: 32, channels: 3, seed: 1 });
+    const batch = { data: new Uint8Array(64 * 32 * 32 * 3), shape: [64, 32, 32, 3] as const };
+    async function* pairs() {
+      yield { real: { image: batch }, negative: { image: batch } };
+    }
+    try {
+      await assert.rejects(
+        trainNdaGan(tf, pairs(), { models, steps: 1, seed: 1, ema: false }),
+        /^RangeError: Cannot train an NDA-GAN as a training step at this batch size needs an estimated 5\.\d GB/,
+      );
+    } finally {
       models.generator.dispose();
       models.discriminator.dispose();
     }
