@@ -25,9 +25,15 @@ const BYTES_PER_PARAMETER = 16;
  * times 2.5 (the heap measured per byte of them on BigGAN-32), plus 16 bytes per parameter.
  */
 export function estimateGanStepHeapBytes(models: GanModels, batch: number): number {
-  const perSample = 3 * outputElements(models.discriminator) + outputElements(models.generator);
+  const { perImage, fixed } = heapTerms(models);
+  return fixed + perImage * batch;
+}
+
+/** The two terms of {@link estimateGanStepHeapBytes}: bytes per image of the batch, and the batch-free part. */
+function heapTerms(models: GanModels): { readonly perImage: number; readonly fixed: number } {
+  const outputs = 3 * outputElements(models.discriminator) + outputElements(models.generator);
   const params = models.generator.countParams() + models.discriminator.countParams();
-  return HEAP_PER_OUTPUT_BYTE * 4 * batch * perSample + BYTES_PER_PARAMETER * params;
+  return { perImage: HEAP_PER_OUTPUT_BYTE * 4 * outputs, fixed: BYTES_PER_PARAMETER * params };
 }
 
 /**
@@ -42,11 +48,11 @@ export function estimateGanStepHeapBytes(models: GanModels, batch: number): numb
  */
 export function checkGanStepFitsWasmHeap(tf: typeof TFJS, models: GanModels, batch: number, action: string): void {
   if (tf.getBackend() !== 'wasm') return;
-  const need = estimateGanStepHeapBytes(models, batch);
+  const { perImage, fixed } = heapTerms(models);
+  const need = fixed + perImage * batch;
   const limit = USABLE * WASM_HEAP_BYTES;
   if (need <= limit) return;
-  const perImage = (need - estimateGanStepHeapBytes(models, 0)) / batch;
-  const most = Math.max(0, Math.floor((limit - estimateGanStepHeapBytes(models, 0)) / perImage));
+  const most = Math.max(0, Math.floor((limit - fixed) / perImage));
   const gb = (bytes: number) => (bytes / 1e9).toFixed(1);
   throw rangeError(
     action,
