@@ -1,14 +1,14 @@
 /**
  * `node dist-test/bench/train-step-profile.js [--arch dcgan,sn-resnet,biggan] [--ch N] [--steps N] [--threads N]`:
- * where one NDA-GAN step's time goes, by kernel, and what the project's non-convolution wasm kernels
- * (`Transpose`, `AvgPoolGrad`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul`, the
- * data-sharing `Cast`) save.
+ * where one NDA-GAN step's time goes, by kernel, and what the project's wasm kernels save: the SIMD
+ * `Conv2D` and `Conv2DBackpropFilter` (`sinks/backend/simd/`), `Transpose`, `AvgPoolGrad`,
+ * `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul` and the data-sharing `Cast`.
  *
  * Every kernel of the backend is wrapped with a timer that keeps its *exclusive* time (a kernel that runs
  * other kernels, as the gradient kernels run `Conv2D`, is charged only for its own work), summed per kernel
  * name. The steps are `bench:train-step`'s (batch 64, 32x32x3, z 128); on wasm they alternate, in the same
- * process, between the kernels as registered (`new`) and with those five put back to the package's
- * (`old`), so the two are compared side by side under the same load. Then the largest convolution layer
+ * process, between the kernels as registered (`new`) and with those seven put back to the package's
+ * (`old`; for `Conv2DBackpropFilter`, which the package lacks, the project's kernel on XNNPACK's `Conv2D`), so the two are compared side by side under the same load. Then the largest convolution layer
  * alone (batch 64): forward `Conv2D`, `Conv2DBackpropFilter` and `Conv2DBackpropInput` in GMAC/s, the
  * ceiling of a step made only of convolutions (one element read back, never the whole output).
  * Stderr: the tables; the last stdout line:
@@ -19,6 +19,7 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { createGan, type GanArchitecture } from '../sinks/gan/create-gan.js';
 import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
 import { batchMatMulKernel } from '../sinks/backend/kernels/batch-mat-mul.js';
+import { conv2dBackpropFilterKernel } from '../sinks/backend/kernels/conv2d-backprop-filter.js';
 import { originalKernel } from '../sinks/backend/kernels/wrapped-kernel.js';
 import { forwardMacs, type CountedLayer } from './gan-macs.js';
 import { round } from './measure.js';
@@ -29,7 +30,15 @@ const SIZE = 32;
 const Z = 128;
 const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32, biggan: 16 };
 /** The kernels whose package versions make the `old` set. */
-const SWAPPED = ['Transpose', 'AvgPoolGrad', 'ResizeNearestNeighborGrad', 'BatchMatMul', 'Cast'];
+const SWAPPED = [
+  'Transpose',
+  'AvgPoolGrad',
+  'ResizeNearestNeighborGrad',
+  'BatchMatMul',
+  'Cast',
+  'Conv2D',
+  'Conv2DBackpropFilter',
+];
 
 /** Exclusive milliseconds per kernel name, while `on`. */
 class KernelClock {
@@ -117,7 +126,9 @@ async function main(): Promise<void> {
   const compare = name === 'wasm';
   const oldConfigs = registered.map((c) => {
     if (!compare || !SWAPPED.includes(c.kernelName)) return c;
-    return c.kernelName === tf.BatchMatMul ? batchMatMulKernel(tf, originalKernel(c), 0) : originalKernel(c);
+    if (c.kernelName === tf.BatchMatMul) return batchMatMulKernel(tf, originalKernel(c), 0);
+    if (c.kernelName === tf.Conv2DBackpropFilter) return conv2dBackpropFilterKernel(tf, { simd: false });
+    return originalKernel(c);
   });
   const sets = {
     new: registered.map((c) => clock.new.timed(c)),

@@ -4,6 +4,8 @@ import type { ConvGeometry } from './conv-geometry.js';
 import { heapTensor } from './heap-tensor.js';
 import { transposeInto } from './transpose.js';
 import type { WasmBackendMemory } from './wasm-backend-memory.js';
+import { simdTeamOf } from '../simd/backend-simd-team.js';
+import { runFilterGrad, simdFilterGradFits } from '../simd/filter-grad.js';
 
 /**
  * The reduction length (`outHeight * outWidth * images`) of one chunk's convolution. XNNPACK's GEMM does
@@ -17,11 +19,25 @@ export const FILTER_GRAD_CHUNK = 65_536;
 /** Below this many rows (`ci * kh * kw`: 27 for a 3x3 filter on RGB) the gradient is not chunked (128 ms for 192 32x32 images in one chunk, 145 in three). */
 const FEW_ROWS = 64;
 
+/** Options of {@link conv2dBackpropFilterKernel}. */
+export interface Conv2dBackpropFilterOptions {
+  /** The largest reduction length of one chunk's convolution on the XNNPACK path. @default FILTER_GRAD_CHUNK */
+  readonly chunk?: number;
+  /** Use the project's SIMD kernel (`sinks/backend/simd/filter-grad.c`) where it fits. @default true */
+  readonly simd?: boolean;
+}
+
 /**
  * A `Conv2DBackpropFilter` kernel for the wasm backend (which has none, so `tf.grad` of a convolution's
- * filter fails there), built from wasm's own fast `Conv2D`.
+ * filter fails there).
  *
- * The filter gradient `dW[kh,kw,ci,co] = sum_{b,oh,ow} xpad[b, oh*sh+kh, ow*sw+kw, ci] * dy[b,oh,ow,co]`
+ * On the threaded wasm build, with an even number of input channels and a multiple of 4 output
+ * channels (every layer of the GANs but those on RGB), the gradient is the project's own SIMD kernel,
+ * run on the heap in place by as many threads as the backend's pool (see `simd/filter-grad.c` and
+ * `simd/simd-team.ts`): XNNPACK packs its filter operand, here `dy`, before every call (6-11 ns an element)
+ * and streams the whole reduction for every output tile.
+ *
+ * Otherwise it is built from wasm's own fast `Conv2D`. The filter gradient `dW[kh,kw,ci,co] = sum_{b,oh,ow} xpad[b, oh*sh+kh, ow*sw+kw, ci] * dy[b,oh,ow,co]`
  * is one convolution: the padded input laid out as `[ci, H, W, b]` (channels become the batch) is
  * convolved, stride 1 and dilation = the forward stride, with `dy` laid out as `[oh, ow, b, co]` as the
  * filter, giving `[ci, kh, kw, co]`, transposed to `[kh, kw, ci, co]`. The images are taken in chunks (see
@@ -32,10 +48,11 @@ const FEW_ROWS = 64;
  * is owned by the engine like any kernel output.
  *
  * @param tf the loaded `@tensorflow/tfjs-core` module (passed in so that importing this file loads nothing).
- * @param chunk the largest reduction length of one chunk's convolution. @default FILTER_GRAD_CHUNK
+ * @param options the XNNPACK path's chunk length; whether to use the SIMD kernel.
  * @returns the `KernelConfig` to give to `tf.registerKernel`.
  */
-export function conv2dBackpropFilterKernel(tf: typeof TF, chunk = FILTER_GRAD_CHUNK): TF.KernelConfig {
+export function conv2dBackpropFilterKernel(tf: typeof TF, options: Conv2dBackpropFilterOptions = {}): TF.KernelConfig {
+  const { chunk = FILTER_GRAD_CHUNK, simd = true } = options;
   return {
     kernelName: tf.Conv2DBackpropFilter,
     backendName: 'wasm',
@@ -44,6 +61,19 @@ export function conv2dBackpropFilterKernel(tf: typeof TF, chunk = FILTER_GRAD_CH
       const a = attrs as unknown as TF.Conv2DBackpropFilterAttrs;
       const g = convGeometry(tf, tf.Conv2DBackpropFilter, x.shape, a.filterShape, a);
       const memory = backend as unknown as WasmBackendMemory;
+      const team = simd && simdFilterGradFits(g) ? simdTeamOf(backend) : null;
+      if (team !== null) {
+        const info = memory.makeOutput([g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], 'float32');
+        try {
+          const dw = memory.typedArrayFromHeap(info).fill(0);
+          const at = (t: TF.TensorInfo): number => memory.typedArrayFromHeap(t).byteOffset;
+          runFilterGrad(team, g, at(x), at(dy), dw.byteOffset);
+        } catch (error) {
+          (backend as TF.KernelBackend).disposeData(info.dataId);
+          throw error;
+        }
+        return info;
+      }
       return tf.tidy(() => {
         let sum: TF.Tensor4D | null = null; // [ci, kh, kw, co]
         // a gradient of few rows (`ci * kh * kw`) streams its operands once per row tile anyway: chunks only add passes

@@ -2,6 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../sinks/backend/index.js';
+import { simdTeamOf } from '../../../sinks/backend/simd/backend-simd-team.js';
 import { seededValues } from '../../helpers/seeded-values.js';
 import { conv2dBackpropFilterKernel, filterGradChunks } from '../../../sinks/backend/kernels/conv2d-backprop-filter.js';
 
@@ -58,6 +59,24 @@ const CASES: Case[] = [
   { batch: 3, h: 6, w: 6, ci: 3, co: 2, k: [1, 1], stride: 2, pad: 'same' },
   // The generator's conv transposes (k4 s2 'same', 4x4x256 -> 8x8x128), as the phase decomposition sees them.
   { batch: 2, h: 8, w: 8, ci: 128, co: 256, k: [4, 4], stride: 2, pad: 'same' },
+  // The SIMD kernels' edges: 16-wide tiles and a 4-wide tail, an odd channel count, an input gradient
+  // whose phase convolutions have 4 output channels.
+  { batch: 3, h: 9, w: 7, ci: 5, co: 20, k: [3, 3], stride: 2, pad: 'same' },
+  {
+    batch: 2,
+    h: 10,
+    w: 9,
+    ci: 4,
+    co: 8,
+    k: [4, 4],
+    stride: 3,
+    pad: [
+      [0, 0],
+      [0, 2],
+      [3, 1],
+      [0, 0],
+    ],
+  },
   // Odd sizes, strides 2 and 3: phases of different lengths, taps missing from some phases.
   { batch: 2, h: 9, w: 7, ci: 2, co: 3, k: [4, 3], stride: 2, pad: 'same' },
   { batch: 1, h: 11, w: 10, ci: 3, co: 2, k: [5, 4], stride: 3, pad: 'same' },
@@ -168,21 +187,42 @@ describe('filterGradChunks', () => {
   });
 });
 
-describe('wasm conv gradient kernels match the cpu backend', () => {
+describe('wasm conv kernels match the cpu backend', () => {
   let tf: typeof TF;
   before(async () => {
-    const chosen = await selectBackend({ backend: 'wasm', threads: 1 });
+    // two threads: the threaded build, whose shared heap the SIMD kernels run on (see the SIMD team test below)
+    const chosen = await selectBackend({ backend: 'wasm', threads: 2 });
     tf = chosen.tf;
     assert.ok(
-      chosen.kernels.includes('Conv2DBackpropFilter') && chosen.kernels.includes('Conv2DBackpropInput'),
+      ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'].every((k) => chosen.kernels.includes(k)),
       chosen.kernels.join(),
     );
     await import('@tensorflow/tfjs-backend-cpu');
   });
 
+  it('runs the SIMD kernels: the threaded backend has a SIMD team of its two threads', async () => {
+    await tf.setBackend('wasm');
+    assert.equal(simdTeamOf(tf.backend())?.threads, 2);
+  });
+
   for (const [i, c] of CASES.entries()) {
     const label = `case ${i}: [${c.batch},${c.h},${c.w},${c.ci}] k${c.k.join('x')} ${c.ci}->${c.co} s${c.stride} ${JSON.stringify(c.pad)}`;
     it(`Conv2DBackpropFilter, ${label}`, () => checkFilterGradient(tf, c, i, label));
+    it(`Conv2D, ${label}`, async () => {
+      const inputs = {
+        x: [values(c.batch * c.h * c.w * c.ci, 400 + i), [c.batch, c.h, c.w, c.ci]] as [Float32Array, number[]],
+        filter: [values(c.k[0] * c.k[1] * c.ci * c.co, 500 + i), [c.k[0], c.k[1], c.ci, c.co]] as [
+          Float32Array,
+          number[],
+        ],
+      };
+      const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dilations: 1 };
+      const wasm = await runOn(tf, 'wasm', 'Conv2D', inputs, attrs);
+      const cpu = await runOn(tf, 'cpu', 'Conv2D', inputs, attrs);
+      assert.deepEqual(wasm.shape, outSize(tf, c));
+      assertClose(wasm.data, cpu.data, label);
+      assert.equal(wasm.leaked, 0, 'tensor count unchanged on wasm');
+    });
     it(`Conv2DBackpropInput, ${label}`, async () => {
       const inputs = {
         dy: dyInput(tf, c, 200 + i),
@@ -200,9 +240,9 @@ describe('wasm conv gradient kernels match the cpu backend', () => {
     });
   }
 
-  it('Conv2DBackpropFilter sums its image chunks: one image a chunk gives the same gradients', async () => {
+  it('Conv2DBackpropFilter without the SIMD kernel sums its image chunks: one image a chunk gives the same gradients', async () => {
     tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
-    tf.registerKernel(conv2dBackpropFilterKernel(tf, 1));
+    tf.registerKernel(conv2dBackpropFilterKernel(tf, { chunk: 1, simd: false }));
     try {
       for (const [i, c] of CASES.entries())
         if (c.batch > 1) await checkFilterGradient(tf, c, i, `one image a chunk, case ${i}`);

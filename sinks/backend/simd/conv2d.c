@@ -1,0 +1,75 @@
+// A 2-D convolution (NHWC input, HWIO filter, dilation 1), in WebAssembly SIMD, reading and writing the
+// wasm backend's heap in place. Compiled by scripts/build-simd-kernels.sh into conv2d-wasm.ts.
+//
+//   Y[n][oh][ow][co] = sum over kh, kw, ci of X[n][ih][iw][ci] * F[kh][kw][ci][co],
+//   ih = oh * SH + kh - padT, iw = ow * SW + kw - padL (terms outside X are zero: the padding).
+//
+// The caller splits the work between threads by ranges of output rows [r0, r1) (r = n * OH + oh) and of
+// output channels [c0, c1); each thread writes only its own part of Y. Requires CO, c0, c1 multiples of 4.
+// `zero` points at CI zeros: a tap that falls in the padding reads that row instead of X.
+//
+// Why not XNNPACK (tfjs-backend-wasm's convolution): it packs its filter before every call with a new
+// filter (6-11 ns an element), and in training every filter is new after each update. Here nothing is
+// packed: a row of X (CI floats) and a row of F (CO floats) are contiguous, so a tile of 2 output pixels
+// x 16 channels is the sum over taps and input channels of 2 broadcast X values times 4 vectors of F.
+#include <wasm_simd128.h>
+
+#define ACC(a, x, d) a = wasm_f32x4_add(a, wasm_f32x4_mul(x, d))
+
+void conv2d(const float* X, const float* F, float* Y, const float* zero, int N, int H, int W, int CI,
+            int OH, int OW, int CO, int KH, int KW, int SH, int SW, int padT, int padL, int r0, int r1,
+            int c0, int c1) {
+  long fTap = (long)CI * CO;
+  // channel blocks outermost: a block's filter slice (taps x CI x 16 floats) stays in cache over the rows
+  for (int c = c0; c < c1;) {
+    int wide = c + 16 <= c1;
+    for (int r = r0; r < r1; r++) {
+      int n = r / OH, oh = r % OH;
+      float* y = Y + (long)r * OW * CO;
+      for (int ow = 0; ow < OW; ow += 2) {
+        int two = ow + 1 < OW;
+        v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a02 = a00, a03 = a00;
+        v128_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int kh = 0; kh < KH; kh++) {
+          int ih = oh * SH + kh - padT;
+          int rowIn = ih >= 0 && ih < H;
+          const float* xRow = X + ((long)n * H + ih) * W * CI;
+          for (int kw = 0; kw < KW; kw++) {
+            int iw0 = ow * SW + kw - padL, iw1 = iw0 + SW;
+            const float* x0 = rowIn && iw0 >= 0 && iw0 < W ? xRow + (long)iw0 * CI : zero;
+            const float* x1 = rowIn && two && iw1 >= 0 && iw1 < W ? xRow + (long)iw1 * CI : zero;
+            const float* f = F + (kh * KW + kw) * fTap + c;
+            if (wide) {
+              for (int i = 0; i < CI; i++, f += CO) {
+                v128_t v0 = wasm_v128_load32_splat(x0 + i), v1 = wasm_v128_load32_splat(x1 + i);
+                v128_t d = wasm_v128_load(f);
+                ACC(a00, v0, d); ACC(a10, v1, d);
+                d = wasm_v128_load(f + 4);
+                ACC(a01, v0, d); ACC(a11, v1, d);
+                d = wasm_v128_load(f + 8);
+                ACC(a02, v0, d); ACC(a12, v1, d);
+                d = wasm_v128_load(f + 12);
+                ACC(a03, v0, d); ACC(a13, v1, d);
+              }
+            } else {
+              for (int i = 0; i < CI; i++, f += CO) {
+                v128_t v0 = wasm_v128_load32_splat(x0 + i), v1 = wasm_v128_load32_splat(x1 + i);
+                v128_t d = wasm_v128_load(f);
+                ACC(a00, v0, d); ACC(a10, v1, d);
+              }
+            }
+          }
+        }
+        float* y0 = y + (long)ow * CO + c;
+        wasm_v128_store(y0, a00);
+        if (wide) { wasm_v128_store(y0 + 4, a01); wasm_v128_store(y0 + 8, a02); wasm_v128_store(y0 + 12, a03); }
+        if (two) {
+          float* y1 = y0 + CO;
+          wasm_v128_store(y1, a10);
+          if (wide) { wasm_v128_store(y1 + 4, a11); wasm_v128_store(y1 + 8, a12); wasm_v128_store(y1 + 12, a13); }
+        }
+      }
+    }
+    c += wide ? 16 : 4;
+  }
+}

@@ -1,0 +1,13 @@
+import { simdKernelsWasmBase64 } from './simd-kernels-wasm.js';
+
+/** `filter-grad.c`'s function. */
+export const FILTER_GRAD = 'filter_grad';
+/** `conv2d.c`'s function. */
+export const CONV2D = 'conv2d';
+/** Every function of the module. */
+export const SIMD_FUNCTIONS: readonly string[] = [FILTER_GRAD, CONV2D];
+
+/** Compiles the embedded module of `sinks/backend/simd/*.c` (synchronously: it is a few KB). */
+export function simdKernelsModule(): WebAssembly.Module {
+  return new WebAssembly.Module(Buffer.from(simdKernelsWasmBase64, 'base64'));
+}

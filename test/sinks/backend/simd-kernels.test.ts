@@ -1,0 +1,283 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { SimdTeam } from '../../../sinks/backend/simd/simd-team.js';
+import { simdKernelsModule, FILTER_GRAD, SIMD_FUNCTIONS } from '../../../sinks/backend/simd/simd-kernels.js';
+import { filterGradParts, runFilterGrad, split } from '../../../sinks/backend/simd/filter-grad.js';
+import { conv2dParts, runConv2d } from '../../../sinks/backend/simd/conv2d.js';
+import type { ConvGeometry } from '../../../sinks/backend/kernels/conv-geometry.js';
+import { seededValues } from '../../helpers/seeded-values.js';
+
+// The SIMD kernels on a shared memory of their own (no tfjs backend), against plain-JS references, on one
+// thread and on two (each thread writing its own part).
+
+type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+interface Case {
+  readonly batch: number;
+  readonly h: number;
+  readonly w: number;
+  readonly ci: number;
+  readonly co: number;
+  readonly k: [number, number];
+  readonly stride: [number, number];
+  readonly pad: Pad;
+}
+
+const CASES: Case[] = [
+  { batch: 3, h: 16, w: 16, ci: 8, co: 32, k: [4, 4], stride: [2, 2], pad: 'same' }, // 16-wide tiles only
+  { batch: 2, h: 9, w: 7, ci: 3, co: 20, k: [3, 3], stride: [2, 2], pad: 'same' }, // odd ci, a 4-wide tail
+  { batch: 1, h: 11, w: 10, ci: 5, co: 4, k: [5, 4], stride: [3, 2], pad: 'valid' }, // co 4: split by taps
+  { batch: 2, h: 8, w: 8, ci: 6, co: 36, k: [1, 1], stride: [1, 1], pad: 'same' }, // 1x1
+  {
+    batch: 2,
+    h: 10,
+    w: 9,
+    ci: 4,
+    co: 8,
+    k: [4, 4],
+    stride: [1, 3],
+    pad: [
+      [0, 0],
+      [0, 2],
+      [3, 1],
+      [0, 0],
+    ],
+  },
+  { batch: 1, h: 5, w: 5, ci: 2, co: 4, k: [1, 1], stride: [1, 1], pad: 'valid' }, // 1 tap, co 4: split by ci
+  {
+    batch: 4,
+    h: 4,
+    w: 4,
+    ci: 16,
+    co: 48,
+    k: [2, 2],
+    stride: [1, 1],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  }, // a phase of a transposed conv
+];
+
+function geometry(c: Case): ConvGeometry {
+  const info = tf.backend_util.computeConv2DInfo(
+    [c.batch, c.h, c.w, c.ci],
+    [c.k[0], c.k[1], c.ci, c.co],
+    c.stride,
+    1,
+    c.pad,
+  );
+  return {
+    batch: c.batch,
+    inHeight: c.h,
+    inWidth: c.w,
+    inChannels: c.ci,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: c.co,
+    filterHeight: c.k[0],
+    filterWidth: c.k[1],
+    strideHeight: c.stride[0],
+    strideWidth: c.stride[1],
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/** `x[n, ih, iw, ci]` for the pixel tap `(kh, kw)` of output `(oh, ow)` reads, or undefined in the padding. */
+function inputIndex(g: ConvGeometry, n: number, oh: number, ow: number, kh: number, kw: number): number | undefined {
+  const ih = oh * g.strideHeight + kh - g.padTop;
+  const iw = ow * g.strideWidth + kw - g.padLeft;
+  if (ih < 0 || ih >= g.inHeight || iw < 0 || iw >= g.inWidth) return undefined;
+  return ((n * g.inHeight + ih) * g.inWidth + iw) * g.inChannels;
+}
+
+function referenceConv(g: ConvGeometry, x: Float32Array, f: Float32Array): Float64Array {
+  const y = new Float64Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  for (let n = 0; n < g.batch; n++)
+    for (let oh = 0; oh < g.outHeight; oh++)
+      for (let ow = 0; ow < g.outWidth; ow++)
+        for (let kh = 0; kh < g.filterHeight; kh++)
+          for (let kw = 0; kw < g.filterWidth; kw++) {
+            const at = inputIndex(g, n, oh, ow, kh, kw);
+            if (at === undefined) continue;
+            for (let i = 0; i < g.inChannels; i++)
+              for (let c = 0; c < g.outChannels; c++)
+                y[((n * g.outHeight + oh) * g.outWidth + ow) * g.outChannels + c]! +=
+                  x[at + i]! * f[((kh * g.filterWidth + kw) * g.inChannels + i) * g.outChannels + c]!;
+          }
+  return y;
+}
+
+function referenceFilterGrad(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float64Array {
+  const dw = new Float64Array(g.filterHeight * g.filterWidth * g.inChannels * g.outChannels);
+  for (let n = 0; n < g.batch; n++)
+    for (let oh = 0; oh < g.outHeight; oh++)
+      for (let ow = 0; ow < g.outWidth; ow++)
+        for (let kh = 0; kh < g.filterHeight; kh++)
+          for (let kw = 0; kw < g.filterWidth; kw++) {
+            const at = inputIndex(g, n, oh, ow, kh, kw);
+            if (at === undefined) continue;
+            for (let i = 0; i < g.inChannels; i++)
+              for (let c = 0; c < g.outChannels; c++)
+                dw[((kh * g.filterWidth + kw) * g.inChannels + i) * g.outChannels + c]! +=
+                  x[at + i]! * dy[((n * g.outHeight + oh) * g.outWidth + ow) * g.outChannels + c]!;
+          }
+  return dw;
+}
+
+function assertClose(actual: Float32Array, expected: Float64Array, label: string): void {
+  assert.equal(actual.length, expected.length, label);
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(
+      Math.abs(actual[i]! - expected[i]!) <= 1e-4 * Math.max(1, Math.abs(expected[i]!)),
+      `${label}: index ${i}: ${actual[i]} vs ${expected[i]}`,
+    );
+}
+
+/** A bump allocator on a shared memory; the first 64 KiB stay unused (a stray write there would show). */
+class Heap {
+  readonly memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+  private top = 65536;
+  put(values: Float32Array): number {
+    const at = this.alloc(values.length);
+    new Float32Array(this.memory.buffer, at, values.length).set(values);
+    return at;
+  }
+  alloc(n: number, fill = Number.NaN): number {
+    const at = this.top;
+    this.top += Math.ceil((n * 4 + 64) / 64) * 64;
+    const need = Math.ceil(this.top / 65536) - this.memory.buffer.byteLength / 65536;
+    if (need > 0) this.memory.grow(need);
+    new Float32Array(this.memory.buffer, at, n).fill(fill); // NaN: an element the kernel fails to write shows
+    return at;
+  }
+  view(at: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, at, n).slice();
+  }
+}
+
+describe('SIMD kernels (sinks/backend/simd)', () => {
+  const heap = new Heap();
+  const teams = [1, 2].map((threads) => SimdTeam.start(heap.memory, simdKernelsModule(), SIMD_FUNCTIONS, threads - 1));
+  after(() => Promise.all(teams.map((t) => t.close())));
+
+  for (const [k, c] of CASES.entries()) {
+    const g = geometry(c);
+    const label = `case ${k}: [${c.batch},${c.h},${c.w},${c.ci}] k${c.k.join('x')} ${c.ci}->${c.co} s${c.stride.join('x')} ${JSON.stringify(c.pad)}`;
+    const x = seededValues(c.batch * c.h * c.w * c.ci, 10 + k);
+    const f = seededValues(c.k[0] * c.k[1] * c.ci * c.co, 20 + k);
+    const dy = seededValues(g.batch * g.outHeight * g.outWidth * g.outChannels, 30 + k);
+    for (const team of teams) {
+      it(`conv2d, ${label}, ${team.threads} thread(s)`, () => {
+        const n = dy.length;
+        const y = heap.alloc(n);
+        const zero = heap.alloc(c.ci, 0);
+        runConv2d(team, g, heap.put(x), heap.put(f), y, zero);
+        assertClose(heap.view(y, n), referenceConv(g, x, f), label);
+      });
+      it(`filter_grad, ${label}, ${team.threads} thread(s)`, () => {
+        const n = f.length;
+        const dw = heap.alloc(n, 0); // the kernel adds to dW: the caller zeroes it
+        runFilterGrad(team, g, heap.put(x), heap.put(dy), dw);
+        assertClose(heap.view(dw, n), referenceFilterGrad(g, x, dy), label);
+      });
+    }
+  }
+
+  it('splits the output between threads into disjoint parts that cover it', () => {
+    for (const c of CASES) {
+      const g = geometry(c);
+      for (const threads of [1, 2, 3, 8]) {
+        const taps = g.filterHeight * g.filterWidth;
+        const cover = new Uint8Array(taps * g.inChannels * g.outChannels);
+        const parts = filterGradParts(g, threads);
+        assert.ok(parts.length >= 1 && parts.length <= threads);
+        for (const p of parts)
+          for (let t = p.t0; t < p.t1; t++)
+            for (let i = p.i0; i < p.i1; i++)
+              for (let o = p.c0; o < p.c1; o++) cover[(t * g.inChannels + i) * g.outChannels + o]!++;
+        assert.ok(
+          cover.every((v) => v === 1),
+          `filter_grad parts for ${threads} threads: ${JSON.stringify(parts)}`,
+        );
+        for (const p of parts) assert.ok(p.c0 % 4 === 0 && p.c1 % 4 === 0, 'output channels in 4s');
+        const rows = g.batch * g.outHeight;
+        const out = new Uint8Array(rows * g.outChannels);
+        for (const p of conv2dParts(g, threads))
+          for (let r = p.r0; r < p.r1; r++) for (let o = p.c0; o < p.c1; o++) out[r * g.outChannels + o]!++;
+        assert.ok(
+          out.every((v) => v === 1),
+          `conv2d parts for ${threads} threads`,
+        );
+      }
+    }
+    assert.deepEqual(split(10, 4, 3), [
+      [0, 16],
+      [16, 28],
+      [28, 40],
+    ]);
+    assert.deepEqual(split(1, 16, 2), [[0, 16]]);
+  });
+
+  it('names the function and the thread when a part traps, and the team stays usable', () => {
+    const team = teams[1]!;
+    const c = CASES[0]!;
+    const g = geometry(c);
+    const beyond = heap.memory.buffer.byteLength + 65536; // out of bounds: a wasm trap
+    const parts = filterGradParts(g, 2);
+    assert.equal(parts.length, 2);
+    const args = (p: (typeof parts)[number], x: number) => [
+      x,
+      0,
+      0,
+      g.batch,
+      g.inHeight,
+      g.inWidth,
+      g.inChannels,
+      g.outHeight,
+      g.outWidth,
+      g.outChannels,
+      g.filterHeight,
+      g.filterWidth,
+      g.strideHeight,
+      g.strideWidth,
+      g.padTop,
+      g.padLeft,
+      1,
+      p.t0,
+      p.t1,
+      p.i0,
+      p.i1,
+      p.c0,
+      p.c1,
+    ];
+    const ok = heap.alloc(1 << 16, 0);
+    assert.throws(
+      () => team.run(FILTER_GRAD, [args(parts[0]!, ok), args(parts[1]!, beyond)]),
+      /filter_grad failed on helper thread 1: .*memory access out of bounds/,
+    );
+    assert.throws(
+      () => team.run(FILTER_GRAD, [args(parts[0]!, beyond), args(parts[1]!, ok)]),
+      /memory access out of bounds/,
+    );
+    const x = seededValues(c.batch * c.h * c.w * c.ci, 10);
+    const dy = seededValues(g.batch * g.outHeight * g.outWidth * g.outChannels, 30);
+    const dw = heap.alloc(c.k[0] * c.k[1] * c.ci * c.co, 0);
+    runFilterGrad(team, g, heap.put(x), heap.put(dy), dw);
+    assertClose(heap.view(dw, c.k[0] * c.k[1] * c.ci * c.co), referenceFilterGrad(g, x, dy), 'after the traps');
+  });
+
+  it('refuses an unshared memory, an unknown function and too many parts; a closed team refuses to run', async () => {
+    const unshared = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+    assert.throws(() => SimdTeam.start(unshared, simdKernelsModule(), SIMD_FUNCTIONS, 0), /memory must be shared/);
+    assert.throws(() => SimdTeam.start(heap.memory, simdKernelsModule(), ['nope'], 0), /must export nope/);
+    const team = SimdTeam.start(heap.memory, simdKernelsModule(), SIMD_FUNCTIONS, 1);
+    assert.throws(() => team.run('nope', [[]]), /has only filter_grad, conv2d/);
+    assert.throws(() => team.run(FILTER_GRAD, [[], [], []]), /in 3 parts as the team has 2 thread/);
+    await team.close();
+    assert.throws(() => team.run(FILTER_GRAD, [[]]), /closed/);
+  });
+});
