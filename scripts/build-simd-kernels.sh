@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Compiles the project's WebAssembly SIMD kernels (sinks/backend/simd/*.c, each exporting the function
-# named after its file: conv2d.c -> conv2d, filter-grad.c -> filter_grad) with clang 14 and lld 14
+# Compiles the project's WebAssembly SIMD kernels (sinks/backend/simd/*.c, each naming the functions it
+# exports on a line `// exports: NAME ...`) with clang 14 and lld 14
 # (Debian: apt-get install clang-14 lld-14) into one module, and embeds it as base64 in the generated
 # sinks/backend/simd/simd-kernels-wasm.ts, which is committed: building or installing ndaflow needs no C
 # compiler. Run it after editing a .c file; CI runs it with --check (the embedded bytes must be what this
@@ -22,8 +22,9 @@ trap 'rm -rf "$tmp"' EXIT
 sources=(sinks/backend/simd/*.c)
 exports=()
 for src in "${sources[@]}"; do
-  name=$(basename "$src" .c)
-  exports+=("-Wl,--export=${name//-/_}")
+  names=$(sed -n 's|^// exports: ||p' "$src")
+  [ -n "$names" ] || { echo "$src has no '// exports: NAME ...' line" >&2; exit 1; }
+  for name in $names; do exports+=("-Wl,--export=$name"); done
 done
 wasm="$tmp/simd-kernels.wasm"
 "$CLANG" --target=wasm32 -O3 -msimd128 -matomics -mbulk-memory -nostdlib \

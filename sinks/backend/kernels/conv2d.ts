@@ -3,7 +3,7 @@ import { convGeometry } from './conv-geometry.js';
 import type { WasmBackendMemory } from './wasm-backend-memory.js';
 import { wrappedKernel } from './wrapped-kernel.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
-import { runConv2d, simdConv2dFits } from '../simd/conv2d.js';
+import { packedFilterLength, runConv2d, simdConv2dFits } from '../simd/conv2d.js';
 
 /**
  * A `Conv2D` kernel for the wasm backend that runs the project's SIMD convolution (`simd/conv2d.c`) on
@@ -31,16 +31,23 @@ export function conv2dKernel(tf: typeof TF, original: TF.KernelConfig): TF.Kerne
     if (team === null) return null;
     const memory = backend as unknown as WasmBackendMemory;
     const out = memory.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], 'float32');
-    const zero = memory.makeOutput([Math.max(1, g.inChannels)], 'float32');
+    // one scratch: the zeros, then the packed filter from the next 64-byte boundary
+    const zeros = Math.ceil(Math.max(1, g.inChannels) / 16) * 16;
+    const scratch = memory.makeOutput([zeros + packedFilterLength(g) + 16], 'float32');
+    const release = (info: TF.TensorInfo): void => {
+      (backend as TF.KernelBackend).disposeData(info.dataId);
+    };
     try {
       const at = (t: TF.TensorInfo): number => memory.typedArrayFromHeap(t).byteOffset;
-      memory.typedArrayFromHeap(zero).fill(0);
-      runConv2d(team, g, at(x), at(filter), at(out), at(zero));
+      const base = at(scratch);
+      const zero = Math.ceil(base / 64) * 64;
+      memory.typedArrayFromHeap(scratch).fill(0, (zero - base) / 4, (zero - base) / 4 + zeros);
+      runConv2d(team, g, { x: at(x), filter: at(filter), y: at(out), zero, packed: zero + zeros * 4 });
     } catch (error) {
-      (backend as TF.KernelBackend).disposeData(out.dataId);
+      release(out);
       throw error;
     } finally {
-      (backend as TF.KernelBackend).disposeData(zero.dataId);
+      release(scratch);
     }
     return out;
   });

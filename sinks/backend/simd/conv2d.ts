@@ -1,11 +1,24 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
 import { split } from './filter-grad.js';
-import { CONV2D } from './simd-kernels.js';
+import { CONV2D, PACK_FILTER } from './simd-kernels.js';
 
 /** Whether `conv2d.c` takes this convolution (dilation 1 is the caller's to check): a multiple of 4 output channels. */
 export function simdConv2dFits(g: ConvGeometry): boolean {
   return g.outChannels % 4 === 0;
+}
+
+/** The packed filter's length in floats (`pack_filter` writes every one). */
+export function packedFilterLength(g: ConvGeometry): number {
+  return g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+}
+
+/** The starts of `conv2d.c`'s blocks of output channels (16 wide, then 4 wide for the rest), and `outChannels` last. */
+export function channelBlocks(outChannels: number): number[] {
+  const starts: number[] = [];
+  for (let c = 0; c < outChannels; c += c + 16 <= outChannels ? 16 : 4) starts.push(c);
+  starts.push(outChannels);
+  return starts;
 }
 
 /** One thread's share of a convolution: output rows `[r0, r1)` (`r = image * outHeight + row`), output channels `[c0, c1)`. */
@@ -18,26 +31,45 @@ export interface Conv2dPart {
 
 /**
  * The parts of a convolution for `threads` threads, each writing its own block of the output: by output
- * rows where there are at least as many as threads, else by output channels (in 4s).
+ * rows where there are at least as many as threads, else by blocks of output channels.
  */
 export function conv2dParts(g: ConvGeometry, threads: number): Conv2dPart[] {
   const rows = g.batch * g.outHeight;
-  if (rows >= threads || g.outChannels / 4 < 2)
+  const blocks = channelBlocks(g.outChannels);
+  if (rows >= threads || blocks.length <= 2)
     return split(rows, 1, threads).map(([r0, r1]) => ({ r0, r1, c0: 0, c1: g.outChannels }));
-  return split(g.outChannels / 4, 4, threads).map(([c0, c1]) => ({ r0: 0, r1: rows, c0, c1 }));
+  return split(blocks.length - 1, 1, threads).map(([b0, b1]) => ({
+    r0: 0,
+    r1: rows,
+    c0: blocks[b0]!,
+    c1: blocks[b1]!,
+  }));
+}
+
+/** Heap offsets of a convolution's operands. */
+export interface Conv2dOperands {
+  readonly x: number;
+  readonly filter: number;
+  /** The output, every element of which is written. */
+  readonly y: number;
+  /** At least `inChannels` zeros (what a tap in the padding reads). */
+  readonly zero: number;
+  /** Room for {@link packedFilterLength} floats, 64-byte aligned (the filter packed for the kernel). */
+  readonly packed: number;
 }
 
 /**
- * `y = conv2d(x, filter)` (NHWC, HWIO, dilation 1) for tensors at heap offsets `x`, `filter` and `y`
- * (every element of `y` is written), split over `team`'s threads; `zero` is the heap offset of at least
- * `inChannels` zeros (what a tap in the padding reads). The geometry must fit ({@link simdConv2dFits}).
+ * `y = conv2d(x, filter)` (NHWC, HWIO, dilation 1): the filter packed on this thread, then the
+ * convolution split over `team`'s threads. The geometry must fit ({@link simdConv2dFits}).
  */
-export function runConv2d(team: SimdTeam, g: ConvGeometry, x: number, filter: number, y: number, zero: number): void {
+export function runConv2d(team: SimdTeam, g: ConvGeometry, at: Conv2dOperands): void {
+  const rows = g.filterHeight * g.filterWidth * g.inChannels;
+  team.run(PACK_FILTER, [[at.filter, at.packed, rows, g.outChannels]]);
   const common = [
-    x,
-    filter,
-    y,
-    zero,
+    at.x,
+    at.packed,
+    at.y,
+    at.zero,
     g.batch,
     g.inHeight,
     g.inWidth,

@@ -14,6 +14,7 @@
 // packed: a row of X (CI floats) and a row of dY (CO floats) are contiguous in NHWC, so a 2 x 16 tile of
 // dW (2 input channels, 16 output channels) is the sum over pixels of 2 broadcast X values times 4 vectors of dY. The pixels are taken a few
 // rows at a time (`rowBlock`), and every tile of dW is updated from those rows while they are in cache.
+// exports: filter_grad
 #include <wasm_simd128.h>
 
 // One tile of dW: R (1 or 2) input channels x NV (1 or 4) vectors of 4 output channels.

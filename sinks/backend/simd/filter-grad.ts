@@ -4,11 +4,11 @@ import { FILTER_GRAD } from './simd-kernels.js';
 
 /**
  * Pixels per block of the reduction: each block's rows of the input and of `dy` are read once per tile
- * of the gradient while they are in cache. On the DCGAN's 16x16x64 -> 8x8x128 gradient over 192 images
- * (one thread), 16-64-pixel blocks ran at 15.0-15.6 GMAC/s, 128 at 14.4, 512 at 11.8 and the whole
- * reduction at 6.2.
+ * of the gradient while they are in cache. On the DCGAN's and BigGAN's layer shapes (2 threads, 3
+ * rounds, best of 4 calls each) 32-1024-pixel blocks all ran within 10 % of each other (26-35 GMAC/s),
+ * 64 never more than 4 % below the best; blocks of 8-16 pixels were slower.
  */
-export const FILTER_GRAD_BLOCK_PIXELS = 32;
+export const FILTER_GRAD_BLOCK_PIXELS = 64;
 
 /** Whether `filter-grad.c` takes this convolution: a multiple of 4 output channels. */
 export function simdFilterGradFits(g: ConvGeometry): boolean {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SimdTeam } from '../../../sinks/backend/simd/simd-team.js';
 import { simdKernelsModule, FILTER_GRAD, SIMD_FUNCTIONS } from '../../../sinks/backend/simd/simd-kernels.js';
 import { filterGradParts, runFilterGrad, split } from '../../../sinks/backend/simd/filter-grad.js';
-import { conv2dParts, runConv2d } from '../../../sinks/backend/simd/conv2d.js';
+import { channelBlocks, conv2dParts, packedFilterLength, runConv2d } from '../../../sinks/backend/simd/conv2d.js';
 import type { ConvGeometry } from '../../../sinks/backend/kernels/conv-geometry.js';
 import { seededValues } from '../../helpers/seeded-values.js';
 
@@ -24,6 +24,7 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  { batch: 1, h: 2, w: 9, ci: 3, co: 40, k: [2, 3], stride: [1, 1], pad: 'valid' }, // one output row: split by channel blocks
   { batch: 3, h: 16, w: 16, ci: 8, co: 32, k: [4, 4], stride: [2, 2], pad: 'same' }, // 16-wide tiles only
   { batch: 2, h: 9, w: 7, ci: 3, co: 20, k: [3, 3], stride: [2, 2], pad: 'same' }, // odd ci, a 4-wide tail
   { batch: 1, h: 11, w: 10, ci: 5, co: 4, k: [5, 4], stride: [3, 2], pad: 'valid' }, // co 4: split by taps
@@ -175,7 +176,8 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
         const n = dy.length;
         const y = heap.alloc(n);
         const zero = heap.alloc(c.ci, 0);
-        runConv2d(team, g, heap.put(x), heap.put(f), y, zero);
+        const packed = heap.alloc(packedFilterLength(g));
+        runConv2d(team, g, { x: heap.put(x), filter: heap.put(f), y, zero, packed });
         assertClose(heap.view(y, n), referenceConv(g, x, f), label);
       });
       it(`filter_grad, ${label}, ${team.threads} thread(s)`, () => {
@@ -220,6 +222,17 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
       [28, 40],
     ]);
     assert.deepEqual(split(1, 16, 2), [[0, 16]]);
+    assert.deepEqual(channelBlocks(40), [0, 16, 32, 36, 40]);
+    assert.deepEqual(channelBlocks(4), [0, 4]);
+    // one output row, channels split by block: the parts follow the blocks, not plain multiples of 4
+    const oneRow = { ...geometry(CASES.find((c) => c.co === 20)!), batch: 1, outHeight: 1 };
+    assert.deepEqual(
+      conv2dParts(oneRow, 2).map((p) => [p.c0, p.c1]),
+      [
+        [0, 16],
+        [16, 20],
+      ],
+    );
   });
 
   it('names the function and the thread when a part traps, and the team stays usable', () => {
