@@ -9,14 +9,18 @@ import { meanKernel } from './kernels/mean.js';
 import { sumKernel } from './kernels/sum.js';
 import { tileKernel } from './kernels/tile.js';
 import { transposeKernel } from './kernels/transpose.js';
-import { avgPoolGradKernel, resizeNearestNeighborGradKernel } from './kernels/pool-resize-grads.js';
+import {
+  avgPoolGradKernel,
+  resizeNearestNeighborGradKernel,
+  resizeNearestNeighborKernel,
+} from './kernels/pool-resize-grads.js';
 
 /**
  * Registers the project's wasm kernels: `Conv2DBackpropFilter` (missing from tfjs-backend-wasm), a
  * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Conv2D` (the
  * project's SIMD convolution on the threaded build, see `simd/`), `Tile`,
  * `BatchMatMul`, `Sum`, `Mean`, `LeakyRelu`, `Transpose`, `Identity`, `Cast`,
- * `AvgPoolGrad` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
+ * `AvgPoolGrad`, `ResizeNearestNeighbor` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
  * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU, an identity or a cast to
  * the same dtype that can share its input's data) and hand every other call to the package's
  * kernel (see `kernels/wrapped-kernel.ts`). It also registers a cheaper `LeakyRelu` gradient (the same
@@ -54,6 +58,7 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     castKernel(own(tf.Cast)),
     avgPoolGradKernel(tf, own(tf.AvgPoolGrad)),
     resizeNearestNeighborGradKernel(tf, own(tf.ResizeNearestNeighborGrad)),
+    resizeNearestNeighborKernel(own(tf.ResizeNearestNeighbor)),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') != null) tf.unregisterKernel(config.kernelName, 'wasm');

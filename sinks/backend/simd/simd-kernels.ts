@@ -6,8 +6,10 @@ export const FILTER_GRAD = 'filter_grad';
 export const CONV2D = 'conv2d';
 /** `conv2d.c`'s filter packing. */
 export const PACK_FILTER = 'pack_filter';
+/** `upsample.c`'s nearest-neighbour upsampling. */
+export const UPSAMPLE_NEAREST = 'upsample_nearest';
 /** Every function of the module. */
-export const SIMD_FUNCTIONS: readonly string[] = [FILTER_GRAD, CONV2D, PACK_FILTER];
+export const SIMD_FUNCTIONS: readonly string[] = [FILTER_GRAD, CONV2D, PACK_FILTER, UPSAMPLE_NEAREST];
 
 /** Compiles the embedded module of `sinks/backend/simd/*.c` (synchronously: it is a few KB). */
 export function simdKernelsModule(): WebAssembly.Module {

@@ -1,6 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs-core';
+import { resizeIsWholeFactor } from '../../../sinks/backend/simd/upsample.js';
 import { selectBackend } from '../../../sinks/backend/index.js';
 import { registerWasmKernels } from '../../../sinks/backend/register-wasm-kernels.js';
 import { originalKernel } from '../../../sinks/backend/kernels/wrapped-kernel.js';
@@ -8,7 +9,7 @@ import { tileInto } from '../../../sinks/backend/kernels/tile.js';
 import { mergeAxes, transposeInto } from '../../../sinks/backend/kernels/transpose.js';
 import { seededValues } from '../../helpers/seeded-values.js';
 
-// The Tile, BatchMatMul, Sum, Mean, LeakyRelu, Transpose, AvgPoolGrad and ResizeNearestNeighborGrad kernels registered for wasm, each against the cpu backend's own
+// The Tile, BatchMatMul, Sum, Mean, LeakyRelu, Transpose, AvgPoolGrad, ResizeNearestNeighbor and ResizeNearestNeighborGrad kernels registered for wasm, each against the cpu backend's own
 // kernel through the engine with the same inputs and attributes, on the fast-path cases and on the
 // cases handed back to the package's kernel.
 
@@ -23,6 +24,8 @@ const WRAPPED = [
   'Cast',
   'AvgPoolGrad',
   'ResizeNearestNeighborGrad',
+  'ResizeNearestNeighbor',
+  'Conv2D',
 ];
 
 type Inputs = Record<string, [Float32Array | Int32Array | Uint8Array, number[], TF.DataType]>;
@@ -80,7 +83,8 @@ async function compare(
 describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gradient kernels match the cpu backend', () => {
   let tf: typeof TF;
   before(async () => {
-    const chosen = await selectBackend({ backend: 'wasm', threads: 1 });
+    // two threads: the threaded build, where the SIMD kernels (AvgPoolGrad's, ResizeNearestNeighbor's) run
+    const chosen = await selectBackend({ backend: 'wasm', threads: 2 });
     tf = chosen.tf;
     for (const name of WRAPPED) assert.ok(chosen.kernels.includes(name), `${name} in ${chosen.kernels.join()}`);
     await import('@tensorflow/tfjs-backend-cpu');
@@ -371,6 +375,38 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
       );
     });
   }
+
+  const UPSAMPLES: Array<[number[], [number, number], boolean, boolean]> = [
+    [[1, 3, 4, 5], [6, 8], false, false], // upSampling2d x2 (5 channels: a vector and a scalar tail)
+    [[2, 3, 4, 8], [6, 12], false, true], // x2 by x3, half-pixel centres
+    [[2, 2, 3, 4], [8, 3], false, false], // x4 by x1
+    [[1, 3, 4, 5], [6, 8], true, false], // alignCorners: the package's kernel
+    [[2, 4, 4, 3], [6, 6], false, false], // not a whole factor: the package's kernel
+    [[1, 6, 8, 5], [3, 4], false, false], // downsampling: the package's kernel
+  ];
+  for (const [i, [shape, size, alignCorners, halfPixelCenters]] of UPSAMPLES.entries()) {
+    it(`ResizeNearestNeighbor ${JSON.stringify(shape)} to ${JSON.stringify(size)}${alignCorners ? ' alignCorners' : ''}${halfPixelCenters ? ' halfPixelCenters' : ''}`, async () => {
+      await compare(
+        tf,
+        'ResizeNearestNeighbor',
+        { images: f32(shape, 160 + i) },
+        { alignCorners, halfPixelCenters, size },
+        0,
+        `resize ${i}`,
+      );
+    });
+  }
+
+  it('resizeIsWholeFactor takes whole upsampling factors only, and not with alignCorners', () => {
+    assert.ok(resizeIsWholeFactor(16, 32, false, false));
+    assert.ok(resizeIsWholeFactor(16, 32, false, true));
+    assert.ok(resizeIsWholeFactor(5, 15, false, false));
+    assert.ok(resizeIsWholeFactor(7, 7, false, true));
+    assert.ok(!resizeIsWholeFactor(16, 32, true, false));
+    assert.ok(!resizeIsWholeFactor(4, 6, false, false));
+    assert.ok(!resizeIsWholeFactor(8, 4, false, false));
+    assert.ok(!resizeIsWholeFactor(0, 4, false, false));
+  });
 
   it('ResizeNearestNeighborGrad of a batch of 2 sums each 2x2 block', async () => {
     const [dyData] = f32([2, 6, 8, 5], 150);
