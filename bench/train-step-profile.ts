@@ -2,7 +2,8 @@
  * `node dist-test/bench/train-step-profile.js [--arch dcgan,sn-resnet,biggan] [--ch N] [--steps N] [--threads N]`:
  * where one NDA-GAN step's time goes, by kernel, and what the project's wasm kernels save: the SIMD
  * `Conv2D` and `Conv2DBackpropFilter` (`sinks/backend/simd/`), `Transpose`, `AvgPoolGrad`,
- * `ResizeNearestNeighbor`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul` and the data-sharing `Cast`.
+ * `ResizeNearestNeighbor`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul` and the data-sharing `Cast`,
+ * and the fused Adam update (`createGanOptimizers`, against `tf.train.adam`).
  *
  * Every kernel of the backend is wrapped with a timer that keeps its *exclusive* time (a kernel that runs
  * other kernels, as the gradient kernels run `Conv2D`, is charged only for its own work), summed per kernel
@@ -18,6 +19,7 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { createGan, type GanArchitecture } from '../sinks/gan/create-gan.js';
 import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
+import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
 import { batchMatMulKernel } from '../sinks/backend/kernels/batch-mat-mul.js';
 import { conv2dBackpropFilterKernel } from '../sinks/backend/kernels/conv2d-backprop-filter.js';
 import { originalKernel } from '../sinks/backend/kernels/wrapped-kernel.js';
@@ -141,7 +143,11 @@ async function main(): Promise<void> {
   for (const arch of archs) {
     const ch = args.extra['ch'] === undefined ? DEFAULT_CH[arch] : Number(args.extra['ch']);
     const models = createGan(tf, arch, { z: Z, ch, size: SIZE, channels: 3, seed: 1 });
-    const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+    // new: the fused Adam (createGanOptimizers); old: tfjs-core's
+    const optimizers = {
+      new: createGanOptimizers(tf),
+      old: { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) },
+    };
     for (const c of [clock.new, clock.old]) c.ms.clear();
     const times = { new: [] as number[], old: [] as number[] };
     const order: Array<'new' | 'old'> = compare ? ['new', 'old'] : ['new'];
@@ -152,7 +158,7 @@ async function main(): Promise<void> {
         const zG = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 5);
         clock[which].on = step >= 0;
         const start = performance.now();
-        await ndaGanStep(tf, models, optimizers, { real, negative, z, zG });
+        await ndaGanStep(tf, models, optimizers[which], { real, negative, z, zG });
         if (step >= 0) times[which].push(performance.now() - start);
         clock[which].on = false;
         tf.dispose([z, zG]);
@@ -194,8 +200,10 @@ async function main(): Promise<void> {
         : {}),
       conv,
     };
-    optimizers.generator.dispose();
-    optimizers.discriminator.dispose();
+    for (const pair of [optimizers.new, optimizers.old]) {
+      pair.generator.dispose();
+      pair.discriminator.dispose();
+    }
     models.generator.dispose();
     models.discriminator.dispose();
   }

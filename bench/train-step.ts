@@ -27,6 +27,7 @@ import { forwardMacs, stepMacs, type CountedLayer } from './gan-macs.js';
 import { round } from './measure.js';
 import { ConvCeiling } from './conv-ceiling.js';
 import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
+import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
 
 const BATCH = 64;
 const SIZE = 32;
@@ -73,7 +74,7 @@ async function benchArch(
       `D ${countTrainableParams(models.discriminator)} parameters, ${round(d.total / 1e6, 1)} MMAC/sample; ` +
       `${round(macs / 1e9, 2)} GMAC per step; largest conv ${largest?.name} ${JSON.stringify(largest?.conv)}\n`,
   );
-  const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+  const optimizers = createGanOptimizers(tf);
   const ceiling =
     largest?.conv === undefined ? undefined : new ConvCeiling(tf, { ...largest, conv: largest.conv }, BATCH);
   await ceiling?.sample(CEILING_FIRST_SAMPLES);

@@ -37,6 +37,7 @@ import { GeneratorEma } from '../sinks/gan/generator-ema.js';
 import { fromShards } from '../sources/from-shards.js';
 import { createLoader } from '../sources/loader.js';
 import type { ImageBatch } from '../sources/sample.js';
+import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
 
 const { values } = parseArgs({
   options: {
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
   console.log(`test split: ${test.images.shape[0]} images`);
   const build = () => {
     const models = createDcgan(tf, { z: 128, ch, size: 32, channels: 1 });
-    const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+    const optimizers = createGanOptimizers(tf);
     const ema = new GeneratorEma(tf, models.generator, { decay: 0.999, start: 100 });
     return {
       models,

@@ -29,6 +29,7 @@ import { LATEST_POINTER, stepFolderName } from '../sinks/checkpoint/checkpoint-p
 import { fromShards } from '../sources/from-shards.js';
 import { createLoader, type LoaderStage } from '../sources/loader.js';
 import { deriveSeed } from '../sources/random.js';
+import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
 
 const { values } = parseArgs({
   options: {
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   const every = Math.max(1, Math.round(steps / 20));
   const trained = await trainNdaGan(tf, pairs(), {
     models,
-    optimizers: { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) },
+    optimizers: createGanOptimizers(tf),
     ...(nda === 'none' ? { alpha: 1, beta: 0 } : { alpha: 0.25, beta: 0.75 }),
     dStepsPerG: 4,
     steps,

@@ -13,6 +13,7 @@ import { fromShards } from '../../sources/from-shards.js';
 import { createLoader } from '../../sources/loader.js';
 import type { Batch, ImageBatch } from '../../sources/sample.js';
 import { trainingBackend } from './training-run.js';
+import { createGanOptimizers } from '../../sinks/gan/gan-optimizers.js';
 
 /** Options of {@link evaluateOodRun}. */
 export interface EvaluateOodOptions {
@@ -74,7 +75,7 @@ export async function evaluateOodRun(runDir: string, options: EvaluateOodOptions
     channels: config.channels,
     ...(config.classes === null || config.classes === undefined ? {} : { classes: config.classes }),
   });
-  const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+  const optimizers = createGanOptimizers(tf);
   try {
     const { step } = await loadCheckpoint(tf, runDir, { models, optimizers });
     const read = (spec: string) => readImages(spec, config.size, config.channels, limit);

@@ -42,6 +42,7 @@ import {
   stepReporter,
   trainingBackend,
 } from './training-run.js';
+import { createGanOptimizers } from '../../sinks/gan/gan-optimizers.js';
 
 /** The `nda` values of the GAN pipelines: `none` trains the plain hinge GAN (alpha 1, beta 0). */
 export const GAN_PIPELINE_NDA = ['none', 'jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as const;
@@ -307,7 +308,7 @@ export async function runGanPipeline(
     models.discriminator.dispose();
     throw error;
   }
-  const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+  const optimizers = createGanOptimizers(tf);
   const ema = new GeneratorEma(tf, models.generator, config.ema);
   const release = () => {
     models.generator.dispose();

@@ -27,6 +27,7 @@ import { deriveSeed } from '../../sources/random.js';
 import { lineagesOf, type Batch, type ImageBatch } from '../../sources/sample.js';
 import { PipelineError } from '../pipeline-error.js';
 import { padCentre } from './pad-centre.js';
+import { createGanOptimizers } from '../../sinks/gan/gan-optimizers.js';
 
 /** The `nda` values of {@link oneClassExperiment} (as `fmnist-gan`'s): `none` trains the plain hinge GAN. */
 export const ONE_CLASS_NDA = ['none', 'jigsaw', 'stitch', 'mixup', 'cutout', 'cutmix'] as const;
@@ -223,7 +224,7 @@ export async function oneClassExperiment(
     if (runDir === undefined) throw typeError(ACTION, 'resume needs a runDir', runDir);
     // the networks trainNdaGan builds for a 1-channel 32 px batch, then the checkpoint's weights
     const models = createDcgan(tf, { z: 128, size: SIZE, channels: 1, seed: deriveSeed(seed, 'weights') });
-    const optimizers = { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+    const optimizers = createGanOptimizers(tf);
     resumed = { models, optimizers };
     try {
       const loaded = await loadCheckpoint(tf, runDir, { models, optimizers });

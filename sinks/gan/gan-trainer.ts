@@ -13,6 +13,7 @@ import { discriminatorStep, generatorStep, type GanModels, type GanOptimizers } 
 import { imageBatchToTensor } from './to-tensor.js';
 import { checkGanStepFitsWasmHeap } from './wasm-heap-check.js';
 import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
+import { createGanOptimizers } from './gan-optimizers.js';
 
 const TRAIN_NDA_GAN_KEYS = optionKeys<TrainNdaGanOptions>({
   models: true,
@@ -270,7 +271,7 @@ export async function trainNdaGan(
       checkGanStepFitsWasmHeap(tf, models, images.shape[0], ACTION);
       heapChecked = true;
     }
-    optimizers ??= { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) };
+    optimizers ??= createGanOptimizers(tf);
     if (ema === null && emaOption !== false) ema = new GeneratorEma(tf, models.generator, emaOption);
   };
 

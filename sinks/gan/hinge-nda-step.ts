@@ -10,7 +10,7 @@ export interface GanModels {
   readonly discriminator: TFJS.LayersModel;
 }
 
-/** One optimizer per network (Adam 2e-4, betas (0, 0.999): `tf.train.adam(2e-4, 0, 0.999)`). */
+/** One optimizer per network (officially Adam 2e-4, betas (0, 0.999): `createGanOptimizers(tf)`). */
 export interface GanOptimizers {
   readonly generator: TFJS.Optimizer;
   readonly discriminator: TFJS.Optimizer;

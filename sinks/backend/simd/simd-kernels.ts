@@ -8,8 +8,10 @@ export const CONV2D = 'conv2d';
 export const PACK_FILTER = 'pack_filter';
 /** `upsample.c`'s nearest-neighbour upsampling. */
 export const UPSAMPLE_NEAREST = 'upsample_nearest';
+/** `adam.c`'s fused Adam update. */
+export const ADAM = 'adam';
 /** Every function of the module. */
-export const SIMD_FUNCTIONS: readonly string[] = [FILTER_GRAD, CONV2D, PACK_FILTER, UPSAMPLE_NEAREST];
+export const SIMD_FUNCTIONS: readonly string[] = [FILTER_GRAD, CONV2D, PACK_FILTER, UPSAMPLE_NEAREST, ADAM];
 
 /** Compiles the embedded module of `sinks/backend/simd/*.c` (synchronously: it is a few KB). */
 export function simdKernelsModule(): WebAssembly.Module {
