@@ -24,6 +24,7 @@ export class ConvCeiling {
   private bestCached = 0;
   private bestFresh = 0;
   private bestKernel = '';
+  private readonly bestByKernel = new Map<string, number>();
   private warmedUp = false;
 
   constructor(
@@ -58,6 +59,7 @@ export class ConvCeiling {
     for (let i = 0; i < times; i++) {
       for (const k of this.kernels) {
         const cached = this.rate(await this.once(this.w, k.config));
+        this.bestByKernel.set(k.name, Math.max(this.bestByKernel.get(k.name) ?? 0, cached));
         if (cached > this.bestCached) {
           this.bestCached = cached;
           this.bestKernel = k.name;
@@ -65,6 +67,11 @@ export class ConvCeiling {
         this.bestFresh = Math.max(this.bestFresh, this.rate(await this.freshOnce(k.config)));
       }
     }
+  }
+
+  /** Best GMAC/s of each convolution timed (same filter every call), by the names of {@link peakKernel}. */
+  get byKernel(): Readonly<Record<string, number>> {
+    return Object.fromEntries(this.bestByKernel);
   }
 
   /** Which convolution gave {@link cached}: `ndaflow` (the project's), `package` (the backend package's) or `registered` (the only one). */

@@ -1,14 +1,14 @@
 /**
  * `node dist-test/bench/train-step-profile.js [--arch dcgan,sn-resnet,biggan] [--ch N] [--steps N] [--threads N]`:
  * where one NDA-GAN step's time goes, by kernel, and what the project's wasm kernels save: the SIMD
- * `Conv2D` and `Conv2DBackpropFilter` (`sinks/backend/simd/`), `Transpose`, `AvgPoolGrad`,
+ * `Conv2D`, `FusedConv2D` and `Conv2DBackpropFilter` (`sinks/backend/simd/`), `Transpose`, `AvgPoolGrad`,
  * `ResizeNearestNeighbor`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul` and the data-sharing `Cast`,
  * and the fused Adam update (`createGanOptimizers`, against `tf.train.adam`).
  *
  * Every kernel of the backend is wrapped with a timer that keeps its *exclusive* time (a kernel that runs
  * other kernels, as the gradient kernels run `Conv2D`, is charged only for its own work), summed per kernel
  * name. The steps are `bench:train-step`'s (batch 64, 32x32x3, z 128); on wasm they alternate, in the same
- * process, between the kernels as registered (`new`) and with those eight put back to the package's
+ * process, between the kernels as registered (`new`) and with those nine put back to the package's
  * (`old`; for `Conv2DBackpropFilter`, which the package lacks, the project's kernel on XNNPACK's `Conv2D`), so the two are compared side by side under the same load. Then the largest convolution layer
  * alone (batch 64): forward `Conv2D`, `Conv2DBackpropFilter` and `Conv2DBackpropInput` in GMAC/s, the
  * ceiling of a step made only of convolutions (one element read back, never the whole output).
@@ -40,6 +40,7 @@ const SWAPPED = [
   'BatchMatMul',
   'Cast',
   'Conv2D',
+  'FusedConv2D',
   'Conv2DBackpropFilter',
 ];
 

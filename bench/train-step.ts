@@ -7,12 +7,13 @@
  * the backend's own convolution (`tf.conv2d`, forward, batch 64) timed alone on the architecture's
  * largest convolution layer, 5 times before the steps and once after each (`bench/conv-ceiling.ts`): its
  * best rate is the ceiling the step is measured against (`of_peak`). On wasm both convolutions are timed,
- * the project's SIMD kernel and the package's XNNPACK, and the better kept (`conv_peak_kernel`). The same convolution with a new
+ * the project's SIMD kernel and the package's XNNPACK, and the better kept (`conv_peak_kernel`; each one's
+ * best in `conv_gmac_per_s_by_kernel`). The same convolution with a new
  * filter each call, as every convolution of a training step has, gives `conv_fresh_filter_gmac_per_s`
  * and `of_fresh_filter_peak` (on wasm the gap is XNNPACK packing the filter).
  * Per-step times, the layers and the thread count go to stderr; the last stdout line is
  * `{"backend", "threads", "conv_peak_gmac_per_s", "dcgan": {"ch", "step_ms", "macs_per_step", "gmac_per_s",
- * "conv_peak_gmac_per_s", "conv_peak_kernel", "of_peak", "conv_fresh_filter_gmac_per_s", "of_fresh_filter_peak"}, "biggan": {...},
+ * "conv_peak_gmac_per_s", "conv_peak_kernel", "conv_gmac_per_s_by_kernel", "of_peak", "conv_fresh_filter_gmac_per_s", "of_fresh_filter_peak"}, "biggan": {...},
  * "load_average"}` (`conv_peak_gmac_per_s` at the top: the best of the architectures' peaks).
  */
 import { loadavg } from 'node:os';
@@ -50,6 +51,8 @@ interface ArchFigures {
   readonly gmac_per_s: number;
   readonly conv_peak_gmac_per_s: number;
   readonly conv_peak_kernel: string;
+  /** The best rate of each convolution timed, by kernel (`ndaflow`, `package`). */
+  readonly conv_gmac_per_s_by_kernel: Readonly<Record<string, number>>;
   readonly of_peak: number;
   readonly conv_fresh_filter_gmac_per_s: number;
   readonly of_fresh_filter_peak: number;
@@ -95,6 +98,7 @@ async function benchArch(
   const peak = ceiling?.cached ?? Number.NaN;
   const freshPeak = ceiling?.freshFilter ?? Number.NaN;
   const peakKernel = ceiling?.peakKernel ?? '';
+  const byKernel = Object.fromEntries(Object.entries(ceiling?.byKernel ?? {}).map(([k, v]) => [k, round(v, 2)]));
   ceiling?.dispose();
   optimizers.generator.dispose();
   optimizers.discriminator.dispose();
@@ -109,6 +113,7 @@ async function benchArch(
     gmac_per_s: round(rate, 2),
     conv_peak_gmac_per_s: round(peak, 2),
     conv_peak_kernel: peakKernel,
+    conv_gmac_per_s_by_kernel: byKernel,
     of_peak: round(rate / peak, 3),
     conv_fresh_filter_gmac_per_s: round(freshPeak, 2),
     of_fresh_filter_peak: round(rate / freshPeak, 3),

@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
-import { conv2dKernel } from './kernels/conv2d.js';
+import { conv2dKernel, fusedConv2dKernel } from './kernels/conv2d.js';
 import { batchMatMulKernel } from './kernels/batch-mat-mul.js';
 import { castKernel, identityKernel } from './kernels/identity.js';
 import { leakyReluGradient, leakyReluKernel } from './kernels/leaky-relu.js';
@@ -17,7 +17,7 @@ import {
 
 /**
  * Registers the project's wasm kernels: `Conv2DBackpropFilter` (missing from tfjs-backend-wasm), a
- * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Conv2D` (the
+ * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Conv2D` and `FusedConv2D` (the
  * project's SIMD convolution on the threaded build, see `simd/`), `Tile`,
  * `BatchMatMul`, `Sum`, `Mean`, `LeakyRelu`, `Transpose`, `Identity`, `Cast`,
  * `AvgPoolGrad`, `ResizeNearestNeighbor` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
@@ -48,6 +48,7 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     conv2dBackpropFilterKernel(tf),
     conv2dBackpropInputKernel(tf),
     conv2dKernel(tf, own(tf.Conv2D)),
+    fusedConv2dKernel(tf, own(tf.FusedConv2D)),
     tileKernel(tf, own(tf.Tile)),
     batchMatMulKernel(tf, own(tf.BatchMatMul)),
     sumKernel(tf, own(tf.Sum)),

@@ -12,6 +12,8 @@
 // output channels [c0, c1); each thread writes only its own part of Y. Requires CO, c0, c1 multiples of 4,
 // and c0, c1 on a block boundary (multiples of 16 unless in the 4-wide blocks after the last multiple of 16).
 // `zero` points at CI zeros: a tap that falls in the padding reads that row instead of X.
+// `bias` (0: none) points at CO floats that start each output's sum, as XNNPACK's do; `relu` non-zero
+// clamps the outputs at 0 (tfjs's FusedConv2D with a bias and a relu activation).
 //
 // Why not XNNPACK (tfjs-backend-wasm's convolution): it packs its filter before every call with a new
 // filter (6-11 ns an element), and in training every filter is new after each update. Here nothing is
@@ -38,7 +40,8 @@ void pack_filter(const float* F, float* P, int K, int CO) {
 
 void conv2d(const float* X, const float* P, float* Y, const float* zero, int N, int H, int W, int CI,
             int OH, int OW, int CO, int KH, int KW, int SH, int SW, int padT, int padL, int r0, int r1,
-            int c0, int c1) {
+            int c0, int c1, const float* bias, int relu) {
+  v128_t zeros = wasm_f32x4_splat(0);
   long K = (long)KH * KW * CI;
   // channel blocks outermost: a block's filter slice (taps x CI x 16 floats) stays in cache over the rows
   for (int c = c0; c < c1;) {
@@ -50,8 +53,12 @@ void conv2d(const float* X, const float* P, float* Y, const float* zero, int N, 
       float* y = Y + (long)r * OW * CO;
       for (int ow = 0; ow < OW; ow += 2) {
         int two = ow + 1 < OW;
-        v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a02 = a00, a03 = a00;
-        v128_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        v128_t a00 = zeros, a01 = zeros, a02 = zeros, a03 = zeros;
+        if (bias) {
+          a00 = wasm_v128_load(bias + c);
+          if (wide) { a01 = wasm_v128_load(bias + c + 4); a02 = wasm_v128_load(bias + c + 8); a03 = wasm_v128_load(bias + c + 12); }
+        }
+        v128_t a10 = a00, a11 = a01, a12 = a02, a13 = a03;
         for (int kh = 0; kh < KH; kh++) {
           int ih = oh * SH + kh - padT;
           int rowIn = ih >= 0 && ih < H;
@@ -81,6 +88,12 @@ void conv2d(const float* X, const float* P, float* Y, const float* zero, int N, 
               }
             }
           }
+        }
+        if (relu) {
+          a00 = wasm_f32x4_max(a00, zeros); a01 = wasm_f32x4_max(a01, zeros);
+          a02 = wasm_f32x4_max(a02, zeros); a03 = wasm_f32x4_max(a03, zeros);
+          a10 = wasm_f32x4_max(a10, zeros); a11 = wasm_f32x4_max(a11, zeros);
+          a12 = wasm_f32x4_max(a12, zeros); a13 = wasm_f32x4_max(a13, zeros);
         }
         float* y0 = y + (long)ow * CO + c;
         wasm_v128_store(y0, a00);

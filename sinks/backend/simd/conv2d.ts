@@ -56,10 +56,14 @@ export interface Conv2dOperands {
   readonly zero: number;
   /** Room for {@link packedFilterLength} floats, 64-byte aligned (the filter packed for the kernel). */
   readonly packed: number;
+  /** One value per output channel added to every output (0: none). */
+  readonly bias: number;
+  /** Clamp the outputs at 0. */
+  readonly relu: boolean;
 }
 
 /**
- * `y = conv2d(x, filter)` (NHWC, HWIO, dilation 1): the filter packed on this thread, then the
+ * `y = conv2d(x, filter) (+ bias) (ReLU)` (NHWC, HWIO, dilation 1): the filter packed on this thread, then the
  * convolution split over `team`'s threads. The geometry must fit ({@link simdConv2dFits}).
  */
 export function runConv2d(team: SimdTeam, g: ConvGeometry, at: Conv2dOperands): void {
@@ -86,6 +90,6 @@ export function runConv2d(team: SimdTeam, g: ConvGeometry, at: Conv2dOperands): 
   ];
   team.run(
     CONV2D,
-    conv2dParts(g, team.threads).map((p) => [...common, p.r0, p.r1, p.c0, p.c1]),
+    conv2dParts(g, team.threads).map((p) => [...common, p.r0, p.r1, p.c0, p.c1, at.bias, at.relu ? 1 : 0]),
   );
 }

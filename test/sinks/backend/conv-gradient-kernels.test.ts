@@ -194,7 +194,7 @@ describe('wasm conv kernels match the cpu backend', () => {
     const chosen = await selectBackend({ backend: 'wasm', threads: 2 });
     tf = chosen.tf;
     assert.ok(
-      ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'].every((k) => chosen.kernels.includes(k)),
+      ['Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'].every((k) => chosen.kernels.includes(k)),
       chosen.kernels.join(),
     );
     await import('@tensorflow/tfjs-backend-cpu');
@@ -223,6 +223,25 @@ describe('wasm conv kernels match the cpu backend', () => {
       assertClose(wasm.data, cpu.data, label);
       assert.equal(wasm.leaked, 0, 'tensor count unchanged on wasm');
     });
+    for (const activation of ['relu', 'linear', 'elu'] as const) {
+      it(`FusedConv2D with a bias, ${activation}, ${label}`, async () => {
+        const inputs = {
+          x: [values(c.batch * c.h * c.w * c.ci, 600 + i), [c.batch, c.h, c.w, c.ci]] as [Float32Array, number[]],
+          filter: [values(c.k[0] * c.k[1] * c.ci * c.co, 700 + i), [c.k[0], c.k[1], c.ci, c.co]] as [
+            Float32Array,
+            number[],
+          ],
+          bias: [values(c.co, 800 + i), [c.co]] as [Float32Array, number[]],
+        };
+        const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dilations: 1, activation };
+        const wasm = await runOn(tf, 'wasm', 'FusedConv2D', inputs, attrs);
+        const cpu = await runOn(tf, 'cpu', 'FusedConv2D', inputs, attrs);
+        assert.deepEqual(wasm.shape, outSize(tf, c));
+        assertClose(wasm.data, cpu.data, label);
+        if (activation === 'relu') assert.ok(wasm.data.every((v) => v >= 0) && wasm.data.some((v) => v > 0));
+        assert.equal(wasm.leaked, 0, 'tensor count unchanged on wasm');
+      });
+    }
     it(`Conv2DBackpropInput, ${label}`, async () => {
       const inputs = {
         dy: dyInput(tf, c, 200 + i),

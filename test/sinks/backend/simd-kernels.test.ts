@@ -172,13 +172,19 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
     const f = seededValues(c.k[0] * c.k[1] * c.ci * c.co, 20 + k);
     const dy = seededValues(g.batch * g.outHeight * g.outWidth * g.outChannels, 30 + k);
     for (const team of teams) {
-      it(`conv2d, ${label}, ${team.threads} thread(s)`, () => {
+      it(`conv2d${k % 2 === 1 ? ' + bias + ReLU' : ''}, ${label}, ${team.threads} thread(s)`, () => {
         const n = dy.length;
         const y = heap.alloc(n);
         const zero = heap.alloc(c.ci, 0);
         const packed = heap.alloc(packedFilterLength(g));
-        runConv2d(team, g, { x: heap.put(x), filter: heap.put(f), y, zero, packed });
-        assertClose(heap.view(y, n), referenceConv(g, x, f), label);
+        // every other case with a bias and a ReLU (FusedConv2D's epilogue)
+        const fused = k % 2 === 1;
+        const bias = seededValues(c.co, 40 + k);
+        const at = { x: heap.put(x), filter: heap.put(f), y, zero, packed };
+        runConv2d(team, g, { ...at, bias: fused ? heap.put(bias) : 0, relu: fused });
+        const expected = referenceConv(g, x, f);
+        if (fused) expected.forEach((v, i) => (expected[i] = Math.max(0, v + bias[i % c.co]!)));
+        assertClose(heap.view(y, n), expected, label);
       });
       it(`filter_grad, ${label}, ${team.threads} thread(s)`, () => {
         const n = f.length;
