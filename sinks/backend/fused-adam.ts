@@ -1,9 +1,8 @@
 import type * as TF from '@tensorflow/tfjs-core';
-import type { WasmBackendMemory } from './kernels/wasm-backend-memory.js';
+import { heapOffset, type WasmBackendMemory } from './kernels/wasm-backend-memory.js';
 import { simdTeamOf } from './simd/backend-simd-team.js';
-import { split } from './simd/filter-grad.js';
 import { ADAM } from './simd/simd-kernels.js';
-import { floatBits } from './simd/upsample.js';
+import { floatBits, split } from './simd/team-arguments.js';
 
 /** Below this many elements a variable's update runs on one thread (waking the others costs more). */
 const SPLIT_FROM = 16_384;
@@ -53,7 +52,7 @@ export function createAdam(
       const self = this as unknown as AdamInternals;
       const backend = tf.backend();
       const memory = backend as unknown as WasmBackendMemory;
-      const at = (t: TF.TensorInfo): number => memory.typedArrayFromHeap(t).byteOffset;
+      const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
       // tfjs-core computes 1 - accBeta in float32 (sub(1, accBeta)); so does this
       const c1 = Math.fround(1 - self.accBeta1.dataSync()[0]!);
       const c2 = Math.fround(1 - self.accBeta2.dataSync()[0]!);

@@ -3,7 +3,7 @@ import { convGeometry } from './conv-geometry.js';
 import type { ConvGeometry } from './conv-geometry.js';
 import { heapTensor } from './heap-tensor.js';
 import { transposeInto } from './transpose.js';
-import type { WasmBackendMemory } from './wasm-backend-memory.js';
+import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
 import { runFilterGrad, simdFilterGradFits } from '../simd/filter-grad.js';
 
@@ -66,7 +66,7 @@ export function conv2dBackpropFilterKernel(tf: typeof TF, options: Conv2dBackpro
         const info = memory.makeOutput([g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], 'float32');
         try {
           const dw = memory.typedArrayFromHeap(info).fill(0);
-          const at = (t: TF.TensorInfo): number => memory.typedArrayFromHeap(t).byteOffset;
+          const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
           runFilterGrad(team, g, at(x), at(dy), dw.byteOffset);
         } catch (error) {
           (backend as TF.KernelBackend).disposeData(info.dataId);

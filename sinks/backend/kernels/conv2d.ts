@@ -1,6 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { convGeometry } from './conv-geometry.js';
-import type { WasmBackendMemory } from './wasm-backend-memory.js';
+import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { wrappedKernel } from './wrapped-kernel.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
 import { packedFilterLength, runConv2d, simdConv2dFits } from '../simd/conv2d.js';
@@ -44,7 +44,7 @@ function simdConv2d(
     (backend as TF.KernelBackend).disposeData(info.dataId);
   };
   try {
-    const at = (t: TF.TensorInfo): number => memory.typedArrayFromHeap(t).byteOffset;
+    const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
     const base = at(scratch);
     const zero = Math.ceil(base / 64) * 64;
     memory.typedArrayFromHeap(scratch).fill(0, (zero - base) / 4, (zero - base) / 4 + zeros);

@@ -1,6 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { wrappedKernel } from './wrapped-kernel.js';
-import type { WasmBackendMemory } from './wasm-backend-memory.js';
+import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
 import { resizeIsWholeFactor, runUpsample, type Upsampling } from '../simd/upsample.js';
 
@@ -24,7 +24,7 @@ function simdUpsample(
   const out = memory.makeOutput([batch, height * factorHeight, width * factorWidth, channels], 'float32');
   if (batch * height * width * channels === 0) return out;
   try {
-    runUpsample(team, u, memory.typedArrayFromHeap(x).byteOffset, memory.typedArrayFromHeap(out).byteOffset);
+    runUpsample(team, u, heapOffset(memory, x), heapOffset(memory, out));
   } catch (error) {
     (backend as TF.KernelBackend).disposeData(out.dataId);
     throw error;

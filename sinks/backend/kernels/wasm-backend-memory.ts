@@ -8,3 +8,8 @@ export interface WasmBackendMemory {
   makeOutput(shape: number[], dtype: TF.DataType): TF.TensorInfo;
   typedArrayFromHeap(info: TF.TensorInfo): TF.TypedArray;
 }
+
+/** Where `info`'s data starts on the wasm heap, in bytes (what the SIMD kernels take as a pointer). */
+export function heapOffset(memory: WasmBackendMemory, info: TF.TensorInfo): number {
+  return memory.typedArrayFromHeap(info).byteOffset;
+}

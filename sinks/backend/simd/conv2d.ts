@@ -1,6 +1,6 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
-import { split } from './filter-grad.js';
+import { split } from './team-arguments.js';
 import { CONV2D, PACK_FILTER } from './simd-kernels.js';
 
 /** Whether `conv2d.c` takes this convolution (dilation 1 is the caller's to check): a multiple of 4 output channels. */

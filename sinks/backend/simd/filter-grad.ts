@@ -1,6 +1,7 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
 import { FILTER_GRAD } from './simd-kernels.js';
+import { split } from './team-arguments.js';
 
 /**
  * Pixels per block of the reduction: each block's rows of the input and of `dy` are read once per tile
@@ -23,18 +24,6 @@ export interface FilterGradPart {
   readonly i1: number;
   readonly c0: number;
   readonly c1: number;
-}
-
-/** Splits `[0, count)` units of `size` into at most `parts` contiguous ranges whose sizes differ by at most one unit. */
-export function split(count: number, size: number, parts: number): Array<[number, number]> {
-  const n = Math.min(parts, count);
-  const out: Array<[number, number]> = [];
-  for (let k = 0, at = 0; k < n; k++) {
-    const units = Math.floor(count / n) + (k < count % n ? 1 : 0);
-    out.push([at * size, (at + units) * size]);
-    at += units;
-  }
-  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SimdTeam } from './simd-team.js';
-import { split } from './filter-grad.js';
+import { floatBits, split } from './team-arguments.js';
 import { UPSAMPLE_NEAREST } from './simd-kernels.js';
 
 /** An NHWC nearest-neighbour upsampling by whole factors, times a scale. */
@@ -12,11 +12,6 @@ export interface Upsampling {
   readonly factorHeight: number;
   readonly factorWidth: number;
   readonly scale: number;
-}
-
-/** A float32's bits as an int32 (how a float argument reaches the team's functions). */
-export function floatBits(value: number): number {
-  return new Int32Array(Float32Array.of(value).buffer)[0]!;
 }
 
 /** `y = scale * upsample(x)` for the tensors at heap offsets `x` and `y` (every element of `y` written), split over `team`'s threads by input rows. */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { SimdTeam } from '../../../sinks/backend/simd/simd-team.js';
 import { simdKernelsModule, FILTER_GRAD, SIMD_FUNCTIONS } from '../../../sinks/backend/simd/simd-kernels.js';
-import { filterGradParts, runFilterGrad, split } from '../../../sinks/backend/simd/filter-grad.js';
+import { filterGradParts, runFilterGrad } from '../../../sinks/backend/simd/filter-grad.js';
+import { floatBits, split } from '../../../sinks/backend/simd/team-arguments.js';
 import { channelBlocks, conv2dParts, packedFilterLength, runConv2d } from '../../../sinks/backend/simd/conv2d.js';
 import type { ConvGeometry } from '../../../sinks/backend/kernels/conv-geometry.js';
 import { seededValues } from '../../helpers/seeded-values.js';
@@ -228,6 +229,8 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
       [28, 40],
     ]);
     assert.deepEqual(split(1, 16, 2), [[0, 16]]);
+    assert.equal(floatBits(1), 0x3f800000);
+    assert.equal(floatBits(-2), 0xc0000000 | 0);
     assert.deepEqual(channelBlocks(40), [0, 16, 32, 36, 40]);
     assert.deepEqual(channelBlocks(4), [0, 4]);
     // one output row, channels split by block: the parts follow the blocks, not plain multiples of 4

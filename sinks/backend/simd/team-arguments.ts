@@ -1,0 +1,18 @@
+/** How work and arguments reach a `SimdTeam`'s functions: contiguous shares of a range, floats as int32 bits. */
+
+/** Splits `[0, count)` units of `size` into at most `parts` contiguous ranges whose sizes differ by at most one unit. */
+export function split(count: number, size: number, parts: number): Array<[number, number]> {
+  const n = Math.min(parts, count);
+  const out: Array<[number, number]> = [];
+  for (let k = 0, at = 0; k < n; k++) {
+    const units = Math.floor(count / n) + (k < count % n ? 1 : 0);
+    out.push([at * size, (at + units) * size]);
+    at += units;
+  }
+  return out;
+}
+
+/** A float32's bits as an int32 (the team passes int32 arguments; the C side reads the bits back as a float). */
+export function floatBits(value: number): number {
+  return new Int32Array(Float32Array.of(value).buffer)[0]!;
+}
