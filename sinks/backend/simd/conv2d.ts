@@ -1,6 +1,6 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
-import { split } from './team-arguments.js';
+import { geometryArguments, split } from './team-arguments.js';
 import { CONV2D, PACK_FILTER } from './simd-kernels.js';
 
 /** Whether `conv2d.c` takes this convolution (dilation 1 is the caller's to check): a multiple of 4 output channels. */
@@ -69,25 +69,7 @@ export interface Conv2dOperands {
 export function runConv2d(team: SimdTeam, g: ConvGeometry, at: Conv2dOperands): void {
   const rows = g.filterHeight * g.filterWidth * g.inChannels;
   team.run(PACK_FILTER, [[at.filter, at.packed, rows, g.outChannels]]);
-  const common = [
-    at.x,
-    at.packed,
-    at.y,
-    at.zero,
-    g.batch,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.outChannels,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-  ];
+  const common = [at.x, at.packed, at.y, at.zero, ...geometryArguments(g)];
   team.run(
     CONV2D,
     conv2dParts(g, team.threads).map((p) => [...common, p.r0, p.r1, p.c0, p.c1, at.bias, at.relu ? 1 : 0]),

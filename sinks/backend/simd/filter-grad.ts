@@ -1,7 +1,7 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
 import { FILTER_GRAD } from './simd-kernels.js';
-import { split } from './team-arguments.js';
+import { geometryArguments, split } from './team-arguments.js';
 
 /**
  * Pixels per block of the reduction: each block's rows of the input and of `dy` are read once per tile
@@ -49,25 +49,7 @@ export function filterGradParts(g: ConvGeometry, threads: number): FilterGradPar
  */
 export function runFilterGrad(team: SimdTeam, g: ConvGeometry, x: number, dy: number, dw: number): void {
   const rowBlock = Math.max(1, Math.round(FILTER_GRAD_BLOCK_PIXELS / g.outWidth));
-  const common = [
-    x,
-    dy,
-    dw,
-    g.batch,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.outChannels,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-    rowBlock,
-  ];
+  const common = [x, dy, dw, ...geometryArguments(g), rowBlock];
   const parts = filterGradParts(g, team.threads).map((p) => [...common, p.t0, p.t1, p.i0, p.i1, p.c0, p.c1]);
   team.run(FILTER_GRAD, parts);
 }

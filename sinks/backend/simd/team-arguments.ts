@@ -1,4 +1,5 @@
-/** How work and arguments reach a `SimdTeam`'s functions: contiguous shares of a range, floats as int32 bits. */
+/** How work and arguments reach a `SimdTeam`'s functions: contiguous shares of a range, floats as int32 bits, a convolution's geometry. */
+import type { ConvGeometry } from '../kernels/conv-geometry.js';
 
 /** Splits `[0, count)` units of `size` into at most `parts` contiguous ranges whose sizes differ by at most one unit. */
 export function split(count: number, size: number, parts: number): Array<[number, number]> {
@@ -15,4 +16,23 @@ export function split(count: number, size: number, parts: number): Array<[number
 /** A float32's bits as an int32 (the team passes int32 arguments; the C side reads the bits back as a float). */
 export function floatBits(value: number): number {
   return new Int32Array(Float32Array.of(value).buffer)[0]!;
+}
+
+/** A convolution's geometry as `conv2d.c` and `filter-grad.c` take it: N, H, W, CI, OH, OW, CO, KH, KW, SH, SW, padT, padL. */
+export function geometryArguments(g: ConvGeometry): number[] {
+  return [
+    g.batch,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    g.outChannels,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.padTop,
+    g.padLeft,
+  ];
 }

@@ -4,22 +4,13 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../sinks/backend/index.js';
 import { simdTeamOf } from '../../../sinks/backend/simd/backend-simd-team.js';
 import { seededValues } from '../../helpers/seeded-values.js';
+import { explicitPad, type ConvCase } from '../../helpers/conv-case.js';
 import { conv2dBackpropFilterKernel, filterGradChunks } from '../../../sinks/backend/kernels/conv2d-backprop-filter.js';
 
 // Each registered wasm kernel against the cpu backend's own kernel, run through the engine with the
 // same inputs and attributes (so the tfjs-core gradient wiring is not needed).
 
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
-interface Case {
-  readonly batch: number;
-  readonly h: number;
-  readonly w: number;
-  readonly ci: number;
-  readonly co: number;
-  readonly k: [number, number];
-  readonly stride: number;
-  readonly pad: Pad;
-}
+type Case = ConvCase & { readonly stride: number };
 
 const CASES: Case[] = [
   { batch: 1, h: 5, w: 5, ci: 1, co: 2, k: [3, 3], stride: 1, pad: 'same' },
@@ -62,21 +53,7 @@ const CASES: Case[] = [
   // The SIMD kernels' edges: 16-wide tiles and a 4-wide tail, an odd channel count, an input gradient
   // whose phase convolutions have 4 output channels.
   { batch: 3, h: 9, w: 7, ci: 5, co: 20, k: [3, 3], stride: 2, pad: 'same' },
-  {
-    batch: 2,
-    h: 10,
-    w: 9,
-    ci: 4,
-    co: 8,
-    k: [4, 4],
-    stride: 3,
-    pad: [
-      [0, 0],
-      [0, 2],
-      [3, 1],
-      [0, 0],
-    ],
-  },
+  { batch: 2, h: 10, w: 9, ci: 4, co: 8, k: [4, 4], stride: 3, pad: explicitPad([2, 1], [0, 3]) },
   // Odd sizes, strides 2 and 3: phases of different lengths, taps missing from some phases.
   { batch: 2, h: 9, w: 7, ci: 2, co: 3, k: [4, 3], stride: 2, pad: 'same' },
   { batch: 1, h: 11, w: 10, ci: 3, co: 2, k: [5, 4], stride: 3, pad: 'same' },

@@ -4,25 +4,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SimdTeam } from '../../../sinks/backend/simd/simd-team.js';
 import { simdKernelsModule, FILTER_GRAD, SIMD_FUNCTIONS } from '../../../sinks/backend/simd/simd-kernels.js';
 import { filterGradParts, runFilterGrad } from '../../../sinks/backend/simd/filter-grad.js';
-import { floatBits, split } from '../../../sinks/backend/simd/team-arguments.js';
+import { floatBits, geometryArguments, split } from '../../../sinks/backend/simd/team-arguments.js';
 import { channelBlocks, conv2dParts, packedFilterLength, runConv2d } from '../../../sinks/backend/simd/conv2d.js';
 import type { ConvGeometry } from '../../../sinks/backend/kernels/conv-geometry.js';
 import { seededValues } from '../../helpers/seeded-values.js';
+import { explicitPad, type ConvCase } from '../../helpers/conv-case.js';
 
 // The SIMD kernels on a shared memory of their own (no tfjs backend), against plain-JS references, on one
 // thread and on two (each thread writing its own part).
 
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
-interface Case {
-  readonly batch: number;
-  readonly h: number;
-  readonly w: number;
-  readonly ci: number;
-  readonly co: number;
-  readonly k: [number, number];
-  readonly stride: [number, number];
-  readonly pad: Pad;
-}
+type Case = ConvCase & { readonly stride: [number, number] };
 
 const CASES: Case[] = [
   { batch: 1, h: 2, w: 9, ci: 3, co: 40, k: [2, 3], stride: [1, 1], pad: 'valid' }, // one output row: split by channel blocks
@@ -30,37 +21,10 @@ const CASES: Case[] = [
   { batch: 2, h: 9, w: 7, ci: 3, co: 20, k: [3, 3], stride: [2, 2], pad: 'same' }, // odd ci, a 4-wide tail
   { batch: 1, h: 11, w: 10, ci: 5, co: 4, k: [5, 4], stride: [3, 2], pad: 'valid' }, // co 4: split by taps
   { batch: 2, h: 8, w: 8, ci: 6, co: 36, k: [1, 1], stride: [1, 1], pad: 'same' }, // 1x1
-  {
-    batch: 2,
-    h: 10,
-    w: 9,
-    ci: 4,
-    co: 8,
-    k: [4, 4],
-    stride: [1, 3],
-    pad: [
-      [0, 0],
-      [0, 2],
-      [3, 1],
-      [0, 0],
-    ],
-  },
+  { batch: 2, h: 10, w: 9, ci: 4, co: 8, k: [4, 4], stride: [1, 3], pad: explicitPad([1, 2], [2, 0]) },
   { batch: 1, h: 5, w: 5, ci: 2, co: 4, k: [1, 1], stride: [1, 1], pad: 'valid' }, // 1 tap, co 4: split by ci
-  {
-    batch: 4,
-    h: 4,
-    w: 4,
-    ci: 16,
-    co: 48,
-    k: [2, 2],
-    stride: [1, 1],
-    pad: [
-      [0, 0],
-      [1, 0],
-      [0, 1],
-      [0, 0],
-    ],
-  }, // a phase of a transposed conv
+  // a phase of a transposed conv
+  { batch: 4, h: 4, w: 4, ci: 16, co: 48, k: [2, 2], stride: [1, 1], pad: explicitPad([1, 0], [0, 1]) },
 ];
 
 function geometry(c: Case): ConvGeometry {
@@ -96,8 +60,8 @@ function inputIndex(g: ConvGeometry, n: number, oh: number, ow: number, kh: numb
   return ((n * g.inHeight + ih) * g.inWidth + iw) * g.inChannels;
 }
 
-function referenceConv(g: ConvGeometry, x: Float32Array, f: Float32Array): Float64Array {
-  const y = new Float64Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+/** Calls `term(xAt, fAt, yAt)` for every product of the convolution: input, filter and output indices. */
+function forEachTerm(g: ConvGeometry, term: (xAt: number, fAt: number, yAt: number) => void): void {
   for (let n = 0; n < g.batch; n++)
     for (let oh = 0; oh < g.outHeight; oh++)
       for (let ow = 0; ow < g.outWidth; ow++)
@@ -107,26 +71,23 @@ function referenceConv(g: ConvGeometry, x: Float32Array, f: Float32Array): Float
             if (at === undefined) continue;
             for (let i = 0; i < g.inChannels; i++)
               for (let c = 0; c < g.outChannels; c++)
-                y[((n * g.outHeight + oh) * g.outWidth + ow) * g.outChannels + c]! +=
-                  x[at + i]! * f[((kh * g.filterWidth + kw) * g.inChannels + i) * g.outChannels + c]!;
+                term(
+                  at + i,
+                  ((kh * g.filterWidth + kw) * g.inChannels + i) * g.outChannels + c,
+                  ((n * g.outHeight + oh) * g.outWidth + ow) * g.outChannels + c,
+                );
           }
+}
+
+function referenceConv(g: ConvGeometry, x: Float32Array, f: Float32Array): Float64Array {
+  const y = new Float64Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  forEachTerm(g, (xAt, fAt, yAt) => (y[yAt]! += x[xAt]! * f[fAt]!));
   return y;
 }
 
 function referenceFilterGrad(g: ConvGeometry, x: Float32Array, dy: Float32Array): Float64Array {
   const dw = new Float64Array(g.filterHeight * g.filterWidth * g.inChannels * g.outChannels);
-  for (let n = 0; n < g.batch; n++)
-    for (let oh = 0; oh < g.outHeight; oh++)
-      for (let ow = 0; ow < g.outWidth; ow++)
-        for (let kh = 0; kh < g.filterHeight; kh++)
-          for (let kw = 0; kw < g.filterWidth; kw++) {
-            const at = inputIndex(g, n, oh, ow, kh, kw);
-            if (at === undefined) continue;
-            for (let i = 0; i < g.inChannels; i++)
-              for (let c = 0; c < g.outChannels; c++)
-                dw[((kh * g.filterWidth + kw) * g.inChannels + i) * g.outChannels + c]! +=
-                  x[at + i]! * dy[((n * g.outHeight + oh) * g.outWidth + ow) * g.outChannels + c]!;
-          }
+  forEachTerm(g, (xAt, fAt, yAt) => (dw[fAt]! += x[xAt]! * dy[yAt]!));
   return dw;
 }
 
@@ -255,19 +216,7 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
       x,
       0,
       0,
-      g.batch,
-      g.inHeight,
-      g.inWidth,
-      g.inChannels,
-      g.outHeight,
-      g.outWidth,
-      g.outChannels,
-      g.filterHeight,
-      g.filterWidth,
-      g.strideHeight,
-      g.strideWidth,
-      g.padTop,
-      g.padLeft,
+      ...geometryArguments(g),
       1,
       p.t0,
       p.t1,
