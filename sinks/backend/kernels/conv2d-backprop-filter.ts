@@ -1,11 +1,12 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { convGeometry } from './conv-geometry.js';
 import type { ConvGeometry } from './conv-geometry.js';
-import { heapTensor } from './heap-tensor.js';
+import { heapOutput, heapTensor } from './heap-tensor.js';
 import { transposeInto } from './transpose.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
 import { runFilterGrad, simdFilterGradFits } from '../simd/filter-grad.js';
+import { split } from '../simd/team-arguments.js';
 
 /**
  * The reduction length (`outHeight * outWidth * images`) of one chunk's convolution. XNNPACK's GEMM does
@@ -31,13 +32,13 @@ export interface Conv2dBackpropFilterOptions {
  * A `Conv2DBackpropFilter` kernel for the wasm backend (which has none, so `tf.grad` of a convolution's
  * filter fails there).
  *
- * On the threaded wasm build, with an even number of input channels and a multiple of 4 output
- * channels (every layer of the GANs but those on RGB), the gradient is the project's own SIMD kernel,
+ * On the threaded wasm build, with a multiple of 4 output channels (every layer of the GANs but G's last),
+ * the gradient is the project's own SIMD kernel,
  * run on the heap in place by as many threads as the backend's pool (see `simd/filter-grad.c` and
  * `simd/simd-team.ts`): XNNPACK packs its filter operand, here `dy`, before every call (6-11 ns an element)
  * and streams the whole reduction for every output tile.
  *
- * Otherwise it is built from wasm's own fast `Conv2D`. The filter gradient `dW[kh,kw,ci,co] = sum_{b,oh,ow} xpad[b, oh*sh+kh, ow*sw+kw, ci] * dy[b,oh,ow,co]`
+ * Otherwise (`{ simd: false }`, the single-threaded build) it is built from a convolution. The filter gradient `dW[kh,kw,ci,co] = sum_{b,oh,ow} xpad[b, oh*sh+kh, ow*sw+kw, ci] * dy[b,oh,ow,co]`
  * is one convolution: the padded input laid out as `[ci, H, W, b]` (channels become the batch) is
  * convolved, stride 1 and dilation = the forward stride, with `dy` laid out as `[oh, ow, b, co]` as the
  * filter, giving `[ci, kh, kw, co]`, transposed to `[kh, kw, ci, co]`. The images are taken in chunks (see
@@ -63,16 +64,10 @@ export function conv2dBackpropFilterKernel(tf: typeof TF, options: Conv2dBackpro
       const memory = backend as unknown as WasmBackendMemory;
       const team = simd && simdFilterGradFits(g) ? simdTeamOf(backend) : null;
       if (team !== null) {
-        const info = memory.makeOutput([g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], 'float32');
-        try {
-          const dw = memory.typedArrayFromHeap(info).fill(0);
-          const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
-          runFilterGrad(team, g, at(x), at(dy), dw.byteOffset);
-        } catch (error) {
-          (backend as TF.KernelBackend).disposeData(info.dataId);
-          throw error;
-        }
-        return info;
+        return heapOutput(memory, [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], (dw) => {
+          memory.typedArrayFromHeap(dw).fill(0); // the kernel adds to it
+          runFilterGrad(team, g, heapOffset(memory, x), heapOffset(memory, dy), heapOffset(memory, dw));
+        });
       }
       return tf.tidy(() => {
         let sum: TF.Tensor4D | null = null; // [ci, kh, kw, co]
@@ -105,13 +100,7 @@ export function conv2dBackpropFilterKernel(tf: typeof TF, options: Conv2dBackpro
 export function filterGradChunks(batch: number, pixels: number, chunk: number): Array<[number, number]> {
   const most = Math.max(1, Math.floor(chunk / Math.max(1, pixels)));
   const n = Math.max(1, Math.ceil(batch / most));
-  const out: Array<[number, number]> = [];
-  for (let k = 0, first = 0; k < n; k++) {
-    const count = Math.floor(batch / n) + (k < batch % n ? 1 : 0);
-    out.push([first, count]);
-    first += count;
-  }
-  return out;
+  return split(batch, 1, n).map(([first, end]) => [first, end - first]);
 }
 
 /**

@@ -2,6 +2,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { convGeometry } from './conv-geometry.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { wrappedKernel } from './wrapped-kernel.js';
+import { heapOutput } from './heap-tensor.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
 import { packedFilterLength, runConv2d, simdConv2dFits } from '../simd/conv2d.js';
 
@@ -36,34 +37,28 @@ function simdConv2d(
   const team = simdTeamOf(backend);
   if (team === null) return null;
   const memory = backend as unknown as WasmBackendMemory;
-  const out = memory.makeOutput([g.batch, g.outHeight, g.outWidth, g.outChannels], 'float32');
+  const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
   // one scratch: the zeros, then the packed filter from the next 64-byte boundary
   const zeros = Math.ceil(Math.max(1, g.inChannels) / 16) * 16;
   const scratch = memory.makeOutput([zeros + packedFilterLength(g) + 16], 'float32');
-  const release = (info: TF.TensorInfo): void => {
-    (backend as TF.KernelBackend).disposeData(info.dataId);
-  };
   try {
-    const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
-    const base = at(scratch);
-    const zero = Math.ceil(base / 64) * 64;
-    memory.typedArrayFromHeap(scratch).fill(0, (zero - base) / 4, (zero - base) / 4 + zeros);
-    runConv2d(team, g, {
-      x: at(x),
-      filter: at(filter),
-      y: at(out),
-      zero,
-      packed: zero + zeros * 4,
-      bias: bias === undefined ? 0 : at(bias),
-      relu: epilogue.relu,
+    return heapOutput(memory, [g.batch, g.outHeight, g.outWidth, g.outChannels], (out) => {
+      const base = at(scratch);
+      const zero = Math.ceil(base / 64) * 64;
+      memory.typedArrayFromHeap(scratch).fill(0, (zero - base) / 4, (zero - base) / 4 + zeros);
+      runConv2d(team, g, {
+        x: at(x),
+        filter: at(filter),
+        y: at(out),
+        zero,
+        packed: zero + zeros * 4,
+        bias: bias === undefined ? 0 : at(bias),
+        relu: epilogue.relu,
+      });
     });
-  } catch (error) {
-    release(out);
-    throw error;
   } finally {
-    release(scratch);
+    memory.disposeData(scratch.dataId);
   }
-  return out;
 }
 
 /**

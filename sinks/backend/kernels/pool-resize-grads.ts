@@ -1,5 +1,6 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { wrappedKernel } from './wrapped-kernel.js';
+import { heapOutput } from './heap-tensor.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
 import { resizeIsWholeFactor, runUpsample, type Upsampling } from '../simd/upsample.js';
@@ -21,15 +22,9 @@ function simdUpsample(
   const [batch, height, width, channels] = x.shape as [number, number, number, number];
   const u: Upsampling = { batch, height, width, channels, factorHeight, factorWidth, scale };
   const memory = backend as unknown as WasmBackendMemory;
-  const out = memory.makeOutput([batch, height * factorHeight, width * factorWidth, channels], 'float32');
-  if (batch * height * width * channels === 0) return out;
-  try {
-    runUpsample(team, u, heapOffset(memory, x), heapOffset(memory, out));
-  } catch (error) {
-    (backend as TF.KernelBackend).disposeData(out.dataId);
-    throw error;
-  }
-  return out;
+  return heapOutput(memory, [batch, height * factorHeight, width * factorWidth, channels], (out) => {
+    if (batch * height * width * channels > 0) runUpsample(team, u, heapOffset(memory, x), heapOffset(memory, out));
+  });
 }
 
 /**
@@ -106,14 +101,15 @@ export function avgPoolGradKernel(tf: typeof TF, original: TF.KernelConfig): TF.
 export function resizeNearestNeighborGradKernel(tf: typeof TF, original: TF.KernelConfig): TF.KernelConfig {
   return wrappedKernel(original, ({ inputs, attrs }) => {
     const { images, dy } = inputs as unknown as { images: TF.Tensor4D; dy: TF.Tensor4D };
-    const { alignCorners } = attrs as unknown as TF.ResizeNearestNeighborGradAttrs;
-    if (dy.dtype !== 'float32' || alignCorners) return null;
+    const { alignCorners, halfPixelCenters } = attrs as unknown as TF.ResizeNearestNeighborGradAttrs;
+    if (dy.dtype !== 'float32') return null;
     const [, h, w] = images.shape;
     const [, outH, outW] = dy.shape;
-    if (h === 0 || w === 0 || outH % h !== 0 || outW % w !== 0) return null;
+    // the forward pass read input floor(y / k) for output y: the same test as the forward kernel's
+    if (!resizeIsWholeFactor(h, outH, alignCorners, halfPixelCenters)) return null;
+    if (!resizeIsWholeFactor(w, outW, alignCorners, halfPixelCenters)) return null;
     const kh = outH / h;
     const kw = outW / w;
-    // with a whole factor, output row y reads input row floor(y / k) with or without half-pixel centres
     return tf.tidy(() => tf.mul(tf.avgPool(dy, [kh, kw], [kh, kw], 'valid'), kh * kw));
   });
 }

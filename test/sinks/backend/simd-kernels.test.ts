@@ -7,6 +7,7 @@ import { filterGradParts, runFilterGrad } from '../../../sinks/backend/simd/filt
 import { floatBits, geometryArguments, split } from '../../../sinks/backend/simd/team-arguments.js';
 import { channelBlocks, conv2dParts, packedFilterLength, runConv2d } from '../../../sinks/backend/simd/conv2d.js';
 import type { ConvGeometry } from '../../../sinks/backend/kernels/conv-geometry.js';
+import { heapOutput } from '../../../sinks/backend/kernels/heap-tensor.js';
 import { seededValues } from '../../helpers/seeded-values.js';
 import { explicitPad, type ConvCase } from '../../helpers/conv-case.js';
 
@@ -239,6 +240,27 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
     const dw = heap.alloc(c.k[0] * c.k[1] * c.ci * c.co, 0);
     runFilterGrad(team, g, heap.put(x), heap.put(dy), dw);
     assertClose(heap.view(dw, c.k[0] * c.k[1] * c.ci * c.co), referenceFilterGrad(g, x, dy), 'after the traps');
+  });
+
+  it('heapOutput frees its output when the writer throws, and hands it over otherwise', () => {
+    const freed: unknown[] = [];
+    let made = 0;
+    const memory = {
+      makeOutput: (shape: number[]) => ({ dataId: { id: made++ }, shape, dtype: 'float32' as const }),
+      typedArrayFromHeap: () => new Float32Array(1),
+      disposeData: (dataId: unknown) => freed.push(dataId) > 0,
+    };
+    assert.throws(
+      () =>
+        heapOutput(memory, [1], () => {
+          throw new RangeError('trap');
+        }),
+      /trap/,
+    );
+    assert.deepEqual(freed, [{ id: 0 }]);
+    const kept = heapOutput(memory, [2], () => undefined);
+    assert.deepEqual(kept.shape, [2]);
+    assert.equal(freed.length, 1);
   });
 
   it('refuses an unshared memory, an unknown function and too many parts; a closed team refuses to run', async () => {
