@@ -26,8 +26,8 @@
     v128_t a01 = NV > 1 ? wasm_v128_load(o0 + 4) : a00, a11 = NV > 1 ? wasm_v128_load(o1 + 4) : a10; \
     v128_t a02 = NV > 1 ? wasm_v128_load(o0 + 8) : a00, a12 = NV > 1 ? wasm_v128_load(o1 + 8) : a10; \
     v128_t a03 = NV > 1 ? wasm_v128_load(o0 + 12) : a00, a13 = NV > 1 ? wasm_v128_load(o1 + 12) : a10; \
-    for (int r = r0; r < r1; r++) {                                                       \
-      int n = r / OH, oh = r % OH, ih = oh * SH + kh - padT;                              \
+    for (int r = r0, n = n0, oh = oh0; r < r1; r++, oh = oh + 1 == OH ? 0 : oh + 1, n += oh == 0) { \
+      int ih = oh * SH + kh - padT;                                                       \
       if (ih < 0 || ih >= H) continue;                                                    \
       const float* xp = X + (((long)n * H + ih) * W + owLo * SW + kw - padL) * CI + i;    \
       const float* dp = dY + ((long)r * OW + owLo) * CO + c;                              \
@@ -64,6 +64,8 @@ void filter_grad(const float* X, const float* dY, float* dW, int N, int H, int W
   long xs = (long)SW * CI;
   for (int r0 = 0; r0 < N * OH; r0 += rowBlock) {
     int r1 = r0 + rowBlock < N * OH ? r0 + rowBlock : N * OH;
+    // the image and row of r0, stepped along with r in TILE: a division per row of 8-16 pixels cost 5-20 %
+    int n0 = r0 / OH, oh0 = r0 % OH;
     for (int t = t0; t < t1; t++) {
       int kh = t / KW, kw = t % KW;
       int owLo = 0, owHi = OW;
