@@ -3,13 +3,15 @@
  * where one NDA-GAN step's time goes, by kernel, and what the project's wasm kernels save: the SIMD
  * `Conv2D`, `FusedConv2D` and `Conv2DBackpropFilter` (`sinks/backend/simd/`), `Transpose`, `AvgPoolGrad`,
  * `ResizeNearestNeighbor`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul` and the data-sharing `Cast`,
+ * `Conv2DBackpropInput`'s SIMD phases,
  * and the fused Adam update (`createGanOptimizers`, against `tf.train.adam`).
  *
  * Every kernel of the backend is wrapped with a timer that keeps its *exclusive* time (a kernel that runs
  * other kernels, as the gradient kernels run `Conv2D`, is charged only for its own work), summed per kernel
  * name. The steps are `bench:train-step`'s (batch 64, 32x32x3, z 128); on wasm they alternate, in the same
  * process, between the kernels as registered (`new`) and with those nine put back to the package's
- * (`old`; for `Conv2DBackpropFilter`, which the package lacks, the project's kernel on XNNPACK's `Conv2D`), so the two are compared side by side under the same load. Then the largest convolution layer
+ * (`old`; for `Conv2DBackpropFilter` and `Conv2DBackpropInput`, whose package kernels are missing or scalar, the
+ * project's kernels built from the package's `Conv2D`), so the two are compared side by side under the same load. Then the largest convolution layer
  * alone (batch 64): forward `Conv2D`, `Conv2DBackpropFilter` and `Conv2DBackpropInput` in GMAC/s, the
  * ceiling of a step made only of convolutions (one element read back, never the whole output).
  * Stderr: the tables; the last stdout line:
@@ -22,6 +24,7 @@ import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
 import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
 import { batchMatMulKernel } from '../sinks/backend/kernels/batch-mat-mul.js';
 import { conv2dBackpropFilterKernel } from '../sinks/backend/kernels/conv2d-backprop-filter.js';
+import { conv2dBackpropInputKernel } from '../sinks/backend/kernels/conv2d-backprop-input.js';
 import { originalKernel } from '../sinks/backend/kernels/wrapped-kernel.js';
 import { forwardMacs, type CountedLayer } from './gan-macs.js';
 import { round } from './measure.js';
@@ -42,6 +45,7 @@ const SWAPPED = [
   'Conv2D',
   'FusedConv2D',
   'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
 ];
 
 /** Exclusive milliseconds per kernel name, while `on`. */
@@ -132,6 +136,7 @@ async function main(): Promise<void> {
     if (!compare || !SWAPPED.includes(c.kernelName)) return c;
     if (c.kernelName === tf.BatchMatMul) return batchMatMulKernel(tf, originalKernel(c), 0);
     if (c.kernelName === tf.Conv2DBackpropFilter) return conv2dBackpropFilterKernel(tf, { simd: false });
+    if (c.kernelName === tf.Conv2DBackpropInput) return conv2dBackpropInputKernel(tf, { simd: false });
     return originalKernel(c);
   });
   const sets = {

@@ -1,12 +1,18 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { convGeometry, padOrCrop, phaseTaps } from './conv-geometry.js';
 import type { ConvGeometry, PhaseTaps } from './conv-geometry.js';
-import { heapTensor } from './heap-tensor.js';
-import type { WasmBackendMemory } from './wasm-backend-memory.js';
+import { heapOutput, heapTensor, withHeapScratch } from './heap-tensor.js';
+import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
+import { simdTeamOf } from '../simd/backend-simd-team.js';
+import { inputGradPackedLengths, inputGradPhases, runInputGrad } from '../simd/input-grad.js';
 
 /**
- * A faster `Conv2DBackpropInput` kernel for the wasm backend (its own is a slow scalar loop), built from
- * wasm's fast `Conv2D`.
+ * A faster `Conv2DBackpropInput` kernel for the wasm backend (its own is a slow scalar loop).
+ *
+ * On the threaded build (float32) it is the project's SIMD convolution run once per phase (see
+ * `simd/input-grad.ts`): each phase's filter packed flipped and channel-swapped in one pass, and each
+ * phase's output written into `dx` in place, so that nothing is copied in JS. Otherwise (`{ simd: false }`,
+ * the single-threaded build) it is built from the backend's `Conv2D`, as follows.
  *
  * Stride 1: `dy` is padded (or cropped) so that every input position sees the full filter window and
  * convolved with the filter flipped in both spatial axes and with its in/out channels swapped.
@@ -24,9 +30,11 @@ import type { WasmBackendMemory } from './wasm-backend-memory.js';
  * NHWC only (throws a `TypeError` for NCHW); every intermediate tensor is disposed (`tf.tidy`).
  *
  * @param tf the loaded `@tensorflow/tfjs-core` module (passed in so that importing this file loads nothing).
+ * @param options `simd: false` keeps the path built from `Conv2D` on the threaded build too.
  * @returns the `KernelConfig` to give to `tf.registerKernel`.
  */
-export function conv2dBackpropInputKernel(tf: typeof TF): TF.KernelConfig {
+export function conv2dBackpropInputKernel(tf: typeof TF, options: { readonly simd?: boolean } = {}): TF.KernelConfig {
+  const { simd = true } = options;
   return {
     kernelName: tf.Conv2DBackpropInput,
     backendName: 'wasm',
@@ -35,6 +43,22 @@ export function conv2dBackpropInputKernel(tf: typeof TF): TF.KernelConfig {
       const a = attrs as unknown as TF.Conv2DBackpropInputAttrs;
       const g = convGeometry(tf, tf.Conv2DBackpropInput, a.inputShape, filter.shape, a);
       const memory = backend as unknown as WasmBackendMemory;
+      const team = simd && dy.dtype === 'float32' && filter.dtype === 'float32' ? simdTeamOf(backend) : null;
+      if (team !== null) {
+        const phases = inputGradPhases(g);
+        const scratch = [
+          { floats: g.outChannels, zero: true },
+          ...inputGradPackedLengths(phases).map((floats) => ({ floats })),
+        ];
+        return withHeapScratch(memory, scratch, ([zero, ...packed]) =>
+          heapOutput(memory, [g.batch, g.inHeight, g.inWidth, g.inChannels], (dx) => {
+            // a phase that no tap reaches (a filter smaller than the stride) leaves its pixels zero
+            if (phases.some((p) => p.conv === null)) memory.typedArrayFromHeap(dx).fill(0);
+            const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
+            runInputGrad(team, g, phases, { dy: at(dy), filter: at(filter), dx: at(dx), zero: zero!, packed });
+          }),
+        );
+      }
       return tf.tidy(() => {
         if (g.strideHeight === 1 && g.strideWidth === 1) return stride1(tf, memory, g, dy, filter);
         return phases(tf, memory, g, dy, filter);

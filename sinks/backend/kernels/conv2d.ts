@@ -2,9 +2,9 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { convGeometry } from './conv-geometry.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { wrappedKernel } from './wrapped-kernel.js';
-import { heapOutput } from './heap-tensor.js';
+import { heapOutput, withHeapScratch } from './heap-tensor.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
-import { packedFilterLength, runConv2d, simdConv2dFits } from '../simd/conv2d.js';
+import { packedFilterLength, runConv2d } from '../simd/conv2d.js';
 
 /** What {@link simdConv2d} adds after the sum: a bias of one value per output channel, a ReLU. */
 interface Epilogue {
@@ -13,9 +13,8 @@ interface Epilogue {
 }
 
 /**
- * The project's SIMD convolution (`simd/conv2d.c`) of a float32 NHWC input, dilation 1, with a multiple
- * of 4 output channels, on the threaded build; `null` for any other call, which the caller hands to the
- * package's kernel.
+ * The project's SIMD convolution (`simd/conv2d.c`) of a float32 NHWC input, dilation 1, on the threaded
+ * build; `null` for any other call, which the caller hands to the package's kernel.
  */
 function simdConv2d(
   tf: typeof TF,
@@ -30,7 +29,6 @@ function simdConv2d(
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || a.dataFormat !== 'NHWC') return null;
   if (dilations[0] !== 1 || dilations[1] !== 1) return null;
   const g = convGeometry(tf, kernelName, x.shape, filter.shape, a);
-  if (!simdConv2dFits(g)) return null;
   const { bias } = epilogue;
   if (bias !== undefined && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== g.outChannels))
     return null;
@@ -38,33 +36,27 @@ function simdConv2d(
   if (team === null) return null;
   const memory = backend as unknown as WasmBackendMemory;
   const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
-  // one scratch: the zeros, then the packed filter from the next 64-byte boundary
-  const zeros = Math.ceil(Math.max(1, g.inChannels) / 16) * 16;
-  const scratch = memory.makeOutput([zeros + packedFilterLength(g) + 16], 'float32');
-  try {
-    return heapOutput(memory, [g.batch, g.outHeight, g.outWidth, g.outChannels], (out) => {
-      const base = at(scratch);
-      const zero = Math.ceil(base / 64) * 64;
-      memory.typedArrayFromHeap(scratch).fill(0, (zero - base) / 4, (zero - base) / 4 + zeros);
+  // what a tap in the padding reads, and the packed filter
+  const scratch = [{ floats: g.inChannels, zero: true }, { floats: packedFilterLength(g) }];
+  return withHeapScratch(memory, scratch, ([zero, packed]) =>
+    heapOutput(memory, [g.batch, g.outHeight, g.outWidth, g.outChannels], (out) => {
       runConv2d(team, g, {
         x: at(x),
         filter: at(filter),
         y: at(out),
-        zero,
-        packed: zero + zeros * 4,
+        zero: zero!,
+        packed: packed!,
         bias: bias === undefined ? 0 : at(bias),
         relu: epilogue.relu,
       });
-    });
-  } finally {
-    memory.disposeData(scratch.dataId);
-  }
+    }),
+  );
 }
 
 /**
  * A `Conv2D` kernel for the wasm backend that runs the project's SIMD convolution (`simd/conv2d.c`) on
- * the threaded build for float32 NHWC convolutions of dilation 1 with a multiple of 4 output channels,
- * and hands every other call to the package's (XNNPACK's).
+ * the threaded build for float32 NHWC convolutions of dilation 1, and hands every other call to the
+ * package's (XNNPACK's).
  *
  * Why: XNNPACK packs a filter it has not seen before every call (6-11 ns an element), and in training
  * every filter is new after each update; `conv2d.c` packs it in one pass into cache-line-aligned blocks.

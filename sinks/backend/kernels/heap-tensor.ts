@@ -34,3 +34,38 @@ export function heapTensor<R extends TF.Rank>(
   const info = heapOutput(memory, shape, (out) => fill(memory.typedArrayFromHeap(out) as Float32Array));
   return tf.engine().makeTensorFromTensorInfo(info, memory as unknown as TF.KernelBackend) as TF.Tensor<R>;
 }
+
+/** One region of {@link withHeapScratch}: its length in floats, and whether it starts filled with zeros. */
+export interface ScratchRegion {
+  readonly floats: number;
+  readonly zero?: boolean;
+}
+
+/**
+ * Runs `use` with float32 regions on the wasm heap (their byte offsets, each on a 64-byte boundary, as the
+ * SIMD kernels want a packed filter) carved from one scratch allocation, which is freed when `use` returns
+ * or throws. Only regions marked `zero` are cleared.
+ */
+export function withHeapScratch<T>(
+  memory: WasmBackendMemory,
+  regions: readonly ScratchRegion[],
+  use: (at: number[]) => T,
+): T {
+  const padded = (floats: number): number => Math.ceil(Math.max(1, floats) / 16) * 16;
+  const total = regions.reduce((sum, r) => sum + padded(r.floats), 0) + 16;
+  const scratch = memory.makeOutput([total], 'float32');
+  try {
+    const view = memory.typedArrayFromHeap(scratch) as Float32Array;
+    let next = Math.ceil(view.byteOffset / 64) * 64;
+    const at = regions.map((r) => {
+      const here = next;
+      next += padded(r.floats) * 4;
+      const from = (here - view.byteOffset) / 4;
+      if (r.zero === true) view.fill(0, from, from + r.floats);
+      return here;
+    });
+    return use(at);
+  } finally {
+    memory.disposeData(scratch.dataId);
+  }
+}

@@ -9,8 +9,13 @@
 // out is 16-byte aligned at best, and a convolution reading rows that straddle cache lines ran at 24-31
 // GMAC/s against 33-38 for aligned ones (the DCGAN's k4 s2 layers, 2 threads).
 // The caller splits the work between threads by ranges of output rows [r0, r1) (r = n * OH + oh) and of
-// output channels [c0, c1); each thread writes only its own part of Y. Requires CO, c0, c1 multiples of 4,
-// and c0, c1 on a block boundary (multiples of 16 unless in the 4-wide blocks after the last multiple of 16).
+// output channels [c0, c1); each thread writes only its own part of Y. c0 and c1 lie on block boundaries
+// (multiples of 16 unless in the 4-wide blocks after the last multiple of 16, or CO). A CO that is not a
+// multiple of 4 (an RGB layer's 3) has a last block of 4 whose missing columns the packing fills with
+// zeros and whose missing lanes are never stored.
+// Output (n, oh, ow, co) is stored at Y[n * yImage + oh * yRow + ow * yPixel + co]: a plain NHWC output has
+// yImage = OH * OW * CO, yRow = OW * CO, yPixel = CO; one phase of a transposed convolution writes every
+// stride-th pixel of its output in place with larger strides.
 // `zero` points at CI zeros: a tap that falls in the padding reads that row instead of X.
 // `bias` (0: none) points at CO floats that start each output's sum, as XNNPACK's do; `relu` non-zero
 // clamps the outputs at 0 (tfjs's FusedConv2D with a bias and a relu activation).
@@ -19,20 +24,63 @@
 // filter (6-11 ns an element), and in training every filter is new after each update. Here nothing is
 // packed: a row of X (CI floats) and a row of F (CO floats) are contiguous, so a tile of 2 output pixels
 // x 16 channels is the sum over taps and input channels of 2 broadcast X values times 4 vectors of F.
-// exports: conv2d pack_filter
+// exports: conv2d pack_filter pack_filter_flipped
 #include <wasm_simd128.h>
 
 #define ACC(a, x, d) a = wasm_f32x4_add(a, wasm_f32x4_mul(x, d))
 
+// The first `lanes` (1-3) floats at p, the rest zeros (a read of 4 could run past the tensor's end).
+static v128_t load_lanes(const float* p, int lanes) {
+  v128_t v = wasm_f32x4_splat(0);
+  v = wasm_v128_load32_lane(p, v, 0);
+  if (lanes > 1) v = wasm_v128_load32_lane(p + 1, v, 1);
+  if (lanes > 2) v = wasm_v128_load32_lane(p + 2, v, 2);
+  return v;
+}
+
+// Stores the first `lanes` (1-4) floats of v at p.
+static void store_lanes(float* p, v128_t v, int lanes) {
+  if (lanes == 4) { wasm_v128_store(p, v); return; }
+  wasm_v128_store32_lane(p, v, 0);
+  if (lanes > 1) wasm_v128_store32_lane(p + 1, v, 1);
+  if (lanes > 2) wasm_v128_store32_lane(p + 2, v, 2);
+}
+
 // P[c * K + k * width + j] = F[k * CO + c + j] for each block [c, c + width) of the output channels
-// (width 16, then 4 for the rest), k over the K = KH * KW * CI rows of the filter.
+// (width 16, then 4 for the rest; columns past CO are zeros), k over the K = KH * KW * CI rows of the filter.
 void pack_filter(const float* F, float* P, int K, int CO) {
   for (int c = 0; c < CO;) {
-    int width = c + 16 <= CO ? 16 : 4;
+    int width = c + 16 <= CO ? 16 : 4, lanes = CO - c < 4 ? CO - c : 4;
     float* p = P + (long)c * K;
     for (int k = 0; k < K; k++, p += width) {
       const float* f = F + (long)k * CO + c;
-      for (int j = 0; j < width; j += 4) wasm_v128_store(p + j, wasm_v128_load(f + j));
+      if (lanes < 4) wasm_v128_store(p, load_lanes(f, lanes));
+      else for (int j = 0; j < width; j += 4) wasm_v128_store(p + j, wasm_v128_load(f + j));
+    }
+    c += width;
+  }
+}
+
+// The same packing of the filter that one phase of a transposed convolution (a convolution's input
+// gradient) convolves dY with: the taps kh = fh + sh * t (t < nh) and kw = fw + sw * u (u < nw) of F
+// [KH][KW][CI][CO], in reversed order on both axes, with input and output channels swapped. Its rows are
+// k = (a * nw + b) * CO + oc and its columns the CI channels of dX:
+//   P[c * K + k * width + j] = F[(((fh + sh * (nh - 1 - a)) * KW + fw + sw * (nw - 1 - b)) * CI + c + j) * CO + oc].
+void pack_filter_flipped(const float* F, float* P, int KW, int CI, int CO, int fh, int nh, int sh, int fw, int nw,
+                         int sw) {
+  long K = (long)nh * nw * CO;
+  for (int c = 0; c < CI;) {
+    int width = c + 16 <= CI ? 16 : 4, lanes = CI - c < width ? CI - c : width;
+    float* p = P + (long)c * K;
+    for (int a = 0; a < nh; a++) {
+      for (int b = 0; b < nw; b++) {
+        const float* tap = F + ((long)(fh + sh * (nh - 1 - a)) * KW + fw + sw * (nw - 1 - b)) * CI * CO;
+        for (int oc = 0; oc < CO; oc++, p += width) {
+          int j = 0;
+          for (; j < lanes; j++) p[j] = tap[(long)(c + j) * CO + oc];
+          for (; j < width; j++) p[j] = 0;
+        }
+      }
     }
     c += width;
   }
@@ -40,22 +88,22 @@ void pack_filter(const float* F, float* P, int K, int CO) {
 
 void conv2d(const float* X, const float* P, float* Y, const float* zero, int N, int H, int W, int CI,
             int OH, int OW, int CO, int KH, int KW, int SH, int SW, int padT, int padL, int r0, int r1,
-            int c0, int c1, const float* bias, int relu) {
+            int c0, int c1, const float* bias, int relu, int yImage, int yRow, int yPixel) {
   v128_t zeros = wasm_f32x4_splat(0);
   long K = (long)KH * KW * CI;
   // channel blocks outermost: a block's filter slice (taps x CI x 16 floats) stays in cache over the rows
   for (int c = c0; c < c1;) {
     int wide = c + 16 <= CO;
-    int width = wide ? 16 : 4;
+    int width = wide ? 16 : 4, lanes = CO - c < 4 ? CO - c : 4;
     const float* block = P + c * K;
     for (int r = r0; r < r1; r++) {
       int n = r / OH, oh = r % OH;
-      float* y = Y + (long)r * OW * CO;
+      float* y = Y + (long)n * yImage + (long)oh * yRow;
       for (int ow = 0; ow < OW; ow += 2) {
         int two = ow + 1 < OW;
         v128_t a00 = zeros, a01 = zeros, a02 = zeros, a03 = zeros;
         if (bias) {
-          a00 = wasm_v128_load(bias + c);
+          a00 = lanes < 4 ? load_lanes(bias + c, lanes) : wasm_v128_load(bias + c);
           if (wide) { a01 = wasm_v128_load(bias + c + 4); a02 = wasm_v128_load(bias + c + 8); a03 = wasm_v128_load(bias + c + 12); }
         }
         v128_t a10 = a00, a11 = a01, a12 = a02, a13 = a03;
@@ -95,12 +143,12 @@ void conv2d(const float* X, const float* P, float* Y, const float* zero, int N, 
           a10 = wasm_f32x4_max(a10, zeros); a11 = wasm_f32x4_max(a11, zeros);
           a12 = wasm_f32x4_max(a12, zeros); a13 = wasm_f32x4_max(a13, zeros);
         }
-        float* y0 = y + (long)ow * CO + c;
-        wasm_v128_store(y0, a00);
+        float* y0 = y + (long)ow * yPixel + c;
+        store_lanes(y0, a00, lanes);
         if (wide) { wasm_v128_store(y0 + 4, a01); wasm_v128_store(y0 + 8, a02); wasm_v128_store(y0 + 12, a03); }
         if (two) {
-          float* y1 = y0 + CO;
-          wasm_v128_store(y1, a10);
+          float* y1 = y0 + yPixel;
+          store_lanes(y1, a10, lanes);
           if (wide) { wasm_v128_store(y1 + 4, a11); wasm_v128_store(y1 + 8, a12); wasm_v128_store(y1 + 12, a13); }
         }
       }

@@ -3,17 +3,15 @@ import type { SimdTeam } from './simd-team.js';
 import { geometryArguments, split } from './team-arguments.js';
 import { CONV2D, PACK_FILTER } from './simd-kernels.js';
 
-/** Whether `conv2d.c` takes this convolution (dilation 1 is the caller's to check): a multiple of 4 output channels. */
-export function simdConv2dFits(g: ConvGeometry): boolean {
-  return g.outChannels % 4 === 0;
-}
-
-/** The packed filter's length in floats (`pack_filter` writes every one). */
+/** The packed filter's length in floats (`pack_filter` writes every one): the output channels padded to a multiple of 4. */
 export function packedFilterLength(g: ConvGeometry): number {
-  return g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+  return g.filterHeight * g.filterWidth * g.inChannels * Math.ceil(g.outChannels / 4) * 4;
 }
 
-/** The starts of `conv2d.c`'s blocks of output channels (16 wide, then 4 wide for the rest), and `outChannels` last. */
+/**
+ * The starts of `conv2d.c`'s blocks of output channels (16 wide, then 4 wide for the rest, the last one
+ * perhaps partly filled), and `outChannels` last.
+ */
 export function channelBlocks(outChannels: number): number[] {
   const starts: number[] = [];
   for (let c = 0; c < outChannels; c += c + 16 <= outChannels ? 16 : 4) starts.push(c);
@@ -46,15 +44,14 @@ export function conv2dParts(g: ConvGeometry, threads: number): Conv2dPart[] {
   }));
 }
 
-/** Heap offsets of a convolution's operands. */
-export interface Conv2dOperands {
+/** Heap offsets of a convolution's operands, its filter already packed. */
+export interface PackedConv2dOperands {
   readonly x: number;
-  readonly filter: number;
-  /** The output, every element of which is written. */
+  /** The output, every element of which (in its {@link OutputLayout}) is written. */
   readonly y: number;
   /** At least `inChannels` zeros (what a tap in the padding reads). */
   readonly zero: number;
-  /** Room for {@link packedFilterLength} floats, 64-byte aligned (the filter packed for the kernel). */
+  /** The filter as `pack_filter` (or `pack_filter_flipped`) wrote it, {@link packedFilterLength} floats, 64-byte aligned. */
   readonly packed: number;
   /** One value per output channel added to every output (0: none). */
   readonly bias: number;
@@ -62,16 +59,47 @@ export interface Conv2dOperands {
   readonly relu: boolean;
 }
 
+/** Heap offsets of a convolution's operands. */
+export interface Conv2dOperands extends PackedConv2dOperands {
+  readonly filter: number;
+}
+
+/** Where output `(n, oh, ow, co)` goes: `y + (n * image + oh * row + ow * pixel + co)` floats. */
+export interface OutputLayout {
+  readonly image: number;
+  readonly row: number;
+  readonly pixel: number;
+}
+
+/** The layout of a plain NHWC output of `g`. */
+export function nhwcLayout(g: ConvGeometry): OutputLayout {
+  return { image: g.outHeight * g.outWidth * g.outChannels, row: g.outWidth * g.outChannels, pixel: g.outChannels };
+}
+
 /**
- * `y = conv2d(x, filter) (+ bias) (ReLU)` (NHWC, HWIO, dilation 1): the filter packed on this thread, then the
- * convolution split over `team`'s threads. The geometry must fit ({@link simdConv2dFits}).
+ * `y = conv2d(x, packed filter) (+ bias) (ReLU)` (NHWC, dilation 1) split over `team`'s threads, the
+ * output written in `layout`.
+ */
+export function convolvePacked(
+  team: SimdTeam,
+  g: ConvGeometry,
+  at: PackedConv2dOperands,
+  layout: OutputLayout = nhwcLayout(g),
+): void {
+  const common = [at.x, at.packed, at.y, at.zero, ...geometryArguments(g)];
+  const epilogue = [at.bias, at.relu ? 1 : 0, layout.image, layout.row, layout.pixel];
+  team.run(
+    CONV2D,
+    conv2dParts(g, team.threads).map((p) => [...common, p.r0, p.r1, p.c0, p.c1, ...epilogue]),
+  );
+}
+
+/**
+ * `y = conv2d(x, filter) (+ bias) (ReLU)` (NHWC, HWIO, dilation 1): the filter packed on this thread, then
+ * the convolution split over `team`'s threads.
  */
 export function runConv2d(team: SimdTeam, g: ConvGeometry, at: Conv2dOperands): void {
   const rows = g.filterHeight * g.filterWidth * g.inChannels;
   team.run(PACK_FILTER, [[at.filter, at.packed, rows, g.outChannels]]);
-  const common = [at.x, at.packed, at.y, at.zero, ...geometryArguments(g)];
-  team.run(
-    CONV2D,
-    conv2dParts(g, team.threads).map((p) => [...common, p.r0, p.r1, p.c0, p.c1, at.bias, at.relu ? 1 : 0]),
-  );
+  convolvePacked(team, g, at);
 }

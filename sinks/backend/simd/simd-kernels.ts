@@ -6,12 +6,21 @@ export const FILTER_GRAD = 'filter_grad';
 export const CONV2D = 'conv2d';
 /** `conv2d.c`'s filter packing. */
 export const PACK_FILTER = 'pack_filter';
+/** `conv2d.c`'s packing of a transposed convolution's phase filter. */
+export const PACK_FILTER_FLIPPED = 'pack_filter_flipped';
 /** `upsample.c`'s nearest-neighbour upsampling. */
 export const UPSAMPLE_NEAREST = 'upsample_nearest';
 /** `adam.c`'s fused Adam update. */
 export const ADAM = 'adam';
 /** Every function of the module. */
-export const SIMD_FUNCTIONS: readonly string[] = [FILTER_GRAD, CONV2D, PACK_FILTER, UPSAMPLE_NEAREST, ADAM];
+export const SIMD_FUNCTIONS: readonly string[] = [
+  FILTER_GRAD,
+  CONV2D,
+  PACK_FILTER,
+  PACK_FILTER_FLIPPED,
+  UPSAMPLE_NEAREST,
+  ADAM,
+];
 
 /** Compiles the embedded module of `sinks/backend/simd/*.c` (synchronously: it is a few KB). */
 export function simdKernelsModule(): WebAssembly.Module {

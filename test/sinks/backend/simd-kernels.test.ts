@@ -6,6 +6,7 @@ import { simdKernelsModule, FILTER_GRAD, SIMD_FUNCTIONS } from '../../../sinks/b
 import { filterGradParts, runFilterGrad } from '../../../sinks/backend/simd/filter-grad.js';
 import { floatBits, geometryArguments, split } from '../../../sinks/backend/simd/team-arguments.js';
 import { channelBlocks, conv2dParts, packedFilterLength, runConv2d } from '../../../sinks/backend/simd/conv2d.js';
+import { inputGradPackedLengths, inputGradPhases, runInputGrad } from '../../../sinks/backend/simd/input-grad.js';
 import type { ConvGeometry } from '../../../sinks/backend/kernels/conv-geometry.js';
 import { heapOutput } from '../../../sinks/backend/kernels/heap-tensor.js';
 import { seededValues } from '../../helpers/seeded-values.js';
@@ -26,6 +27,13 @@ const CASES: Case[] = [
   { batch: 1, h: 5, w: 5, ci: 2, co: 4, k: [1, 1], stride: [1, 1], pad: 'valid' }, // 1 tap, co 4: split by ci
   // a phase of a transposed conv
   { batch: 4, h: 4, w: 4, ci: 16, co: 48, k: [2, 2], stride: [1, 1], pad: explicitPad([1, 0], [0, 1]) },
+  // co 3 (an RGB output: a partly filled 4-wide block), and co 19 (16 + 3)
+  { batch: 2, h: 6, w: 5, ci: 4, co: 3, k: [3, 3], stride: [1, 1], pad: 'same' },
+  { batch: 1, h: 7, w: 6, ci: 5, co: 19, k: [3, 2], stride: [2, 2], pad: 'same' },
+  // a 1x1 filter at stride 2: three of the input gradient's four phases meet no tap
+  { batch: 2, h: 6, w: 5, ci: 4, co: 8, k: [1, 1], stride: [2, 2], pad: 'same' },
+  // a transposed conv's layer shape (the DCGAN's: k4 s2), input channels a multiple of 16
+  { batch: 2, h: 8, w: 8, ci: 32, co: 16, k: [4, 4], stride: [2, 2], pad: 'same' },
 ];
 
 function geometry(c: Case): ConvGeometry {
@@ -92,6 +100,12 @@ function referenceFilterGrad(g: ConvGeometry, x: Float32Array, dy: Float32Array)
   return dw;
 }
 
+function referenceInputGrad(g: ConvGeometry, dy: Float32Array, f: Float32Array): Float64Array {
+  const dx = new Float64Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
+  forEachTerm(g, (xAt, fAt, yAt) => (dx[xAt]! += dy[yAt]! * f[fAt]!));
+  return dx;
+}
+
 function assertClose(actual: Float32Array, expected: Float64Array, label: string): void {
   assert.equal(actual.length, expected.length, label);
   for (let i = 0; i < expected.length; i++)
@@ -137,7 +151,7 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
     for (const team of teams) {
       it(`conv2d${k % 2 === 1 ? ' + bias + ReLU' : ''}, ${label}, ${team.threads} thread(s)`, () => {
         const n = dy.length;
-        const y = heap.alloc(n);
+        const y = heap.alloc(n + 4); // 4 more NaNs: a store past the last output (a 4-wide store of 3 channels) shows
         const zero = heap.alloc(c.ci, 0);
         const packed = heap.alloc(packedFilterLength(g));
         // every other case with a bias and a ReLU (FusedConv2D's epilogue)
@@ -148,7 +162,22 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
         const expected = referenceConv(g, x, f);
         if (fused) expected.forEach((v, i) => (expected[i] = Math.max(0, v + bias[i % c.co]!)));
         assertClose(heap.view(y, n), expected, label);
+        assert.ok(
+          heap.view(y + n * 4, 4).every((v) => Number.isNaN(v)),
+          `${label}: written past the output`,
+        );
       });
+      it(`input gradient by phases (pack_filter_flipped + conv2d into dx in place), ${label}, ${team.threads} thread(s)`, () => {
+        const n = x.length;
+        const phases = inputGradPhases(g);
+        // NaN where every element must be written; zeros where a phase meets no tap (the caller's to clear)
+        const dx = heap.alloc(n, phases.some((p) => p.conv === null) ? 0 : Number.NaN);
+        const packed = inputGradPackedLengths(phases).map((floats) => heap.alloc(floats));
+        const at = { dy: heap.put(dy), filter: heap.put(f), dx, zero: heap.alloc(c.co, 0), packed };
+        runInputGrad(team, g, phases, at);
+        assertClose(heap.view(dx, n), referenceInputGrad(g, dy, f), label);
+      });
+      if (c.co % 4 !== 0) continue; // filter_grad takes multiples of 4 output channels
       it(`filter_grad, ${label}, ${team.threads} thread(s)`, () => {
         const n = f.length;
         const dw = heap.alloc(n, 0); // the kernel adds to dW: the caller zeroes it
@@ -162,19 +191,22 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
     for (const c of CASES) {
       const g = geometry(c);
       for (const threads of [1, 2, 3, 8]) {
-        const taps = g.filterHeight * g.filterWidth;
-        const cover = new Uint8Array(taps * g.inChannels * g.outChannels);
-        const parts = filterGradParts(g, threads);
-        assert.ok(parts.length >= 1 && parts.length <= threads);
-        for (const p of parts)
-          for (let t = p.t0; t < p.t1; t++)
-            for (let i = p.i0; i < p.i1; i++)
-              for (let o = p.c0; o < p.c1; o++) cover[(t * g.inChannels + i) * g.outChannels + o]!++;
-        assert.ok(
-          cover.every((v) => v === 1),
-          `filter_grad parts for ${threads} threads: ${JSON.stringify(parts)}`,
-        );
-        for (const p of parts) assert.ok(p.c0 % 4 === 0 && p.c1 % 4 === 0, 'output channels in 4s');
+        if (g.outChannels % 4 === 0) {
+          // filter_grad takes multiples of 4 output channels
+          const taps = g.filterHeight * g.filterWidth;
+          const cover = new Uint8Array(taps * g.inChannels * g.outChannels);
+          const parts = filterGradParts(g, threads);
+          assert.ok(parts.length >= 1 && parts.length <= threads);
+          for (const p of parts)
+            for (let t = p.t0; t < p.t1; t++)
+              for (let i = p.i0; i < p.i1; i++)
+                for (let o = p.c0; o < p.c1; o++) cover[(t * g.inChannels + i) * g.outChannels + o]!++;
+          assert.ok(
+            cover.every((v) => v === 1),
+            `filter_grad parts for ${threads} threads: ${JSON.stringify(parts)}`,
+          );
+          for (const p of parts) assert.ok(p.c0 % 4 === 0 && p.c1 % 4 === 0, 'output channels in 4s');
+        }
         const rows = g.batch * g.outHeight;
         const out = new Uint8Array(rows * g.outChannels);
         for (const p of conv2dParts(g, threads))
@@ -195,6 +227,30 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
     assert.equal(floatBits(-2), 0xc0000000 | 0);
     assert.deepEqual(channelBlocks(40), [0, 16, 32, 36, 40]);
     assert.deepEqual(channelBlocks(4), [0, 4]);
+    assert.deepEqual(channelBlocks(3), [0, 3]);
+    assert.deepEqual(channelBlocks(19), [0, 16, 19]);
+    // the input gradient's phases cover dx's pixels once each
+    for (const c of CASES) {
+      const g = geometry(c);
+      const hit = new Uint8Array(g.batch * g.inHeight * g.inWidth);
+      const phases = inputGradPhases(g);
+      assert.equal(phases.length, Math.min(g.strideHeight, g.inHeight) * Math.min(g.strideWidth, g.inWidth));
+      for (const p of phases) {
+        const rows = Math.ceil((g.inHeight - Math.floor(p.offset / g.inChannels / g.inWidth)) / g.strideHeight);
+        const cols = Math.ceil((g.inWidth - ((p.offset / g.inChannels) % g.inWidth)) / g.strideWidth);
+        if (p.conv !== null) assert.deepEqual([p.conv.outHeight, p.conv.outWidth], [rows, cols]);
+        for (let n = 0; n < g.batch; n++)
+          for (let q = 0; q < rows; q++)
+            for (let w = 0; w < cols; w++) {
+              const floats = p.offset + n * p.layout.image + q * p.layout.row + w * p.layout.pixel;
+              hit[floats / g.inChannels]!++;
+            }
+      }
+      assert.ok(
+        hit.every((v) => v === 1),
+        `input gradient phases of ${JSON.stringify(c)}`,
+      );
+    }
     // one output row, channels split by block: the parts follow the blocks, not plain multiples of 4
     const oneRow = { ...geometry(CASES.find((c) => c.co === 20)!), batch: 1, outHeight: 1 };
     assert.deepEqual(
