@@ -10,6 +10,8 @@ export const PACK_FILTER = 'pack_filter';
 export const PACK_FILTER_FLIPPED = 'pack_filter_flipped';
 /** `upsample.c`'s nearest-neighbour upsampling. */
 export const UPSAMPLE_NEAREST = 'upsample_nearest';
+/** `batch-norm.c`'s batch normalisation with given moments. */
+export const BATCH_NORM = 'batch_norm';
 /** `adam.c`'s fused Adam update. */
 export const ADAM = 'adam';
 /** Every function of the module. */
@@ -19,6 +21,7 @@ export const SIMD_FUNCTIONS: readonly string[] = [
   PACK_FILTER,
   PACK_FILTER_FLIPPED,
   UPSAMPLE_NEAREST,
+  BATCH_NORM,
   ADAM,
 ];
 

@@ -9,7 +9,7 @@ import { tileInto } from '../../../sinks/backend/kernels/tile.js';
 import { mergeAxes, transposeInto } from '../../../sinks/backend/kernels/transpose.js';
 import { seededValues } from '../../helpers/seeded-values.js';
 
-// The Tile, BatchMatMul, Sum, Mean, LeakyRelu, Transpose, AvgPoolGrad, ResizeNearestNeighbor and ResizeNearestNeighborGrad kernels registered for wasm, each against the cpu backend's own
+// The Tile, BatchMatMul, Sum, Mean, LeakyRelu, Transpose, AvgPoolGrad, ResizeNearestNeighbor, ResizeNearestNeighborGrad and FusedBatchNorm kernels registered for wasm, each against the cpu backend's own
 // kernel through the engine with the same inputs and attributes, on the fast-path cases and on the
 // cases handed back to the package's kernel.
 
@@ -26,6 +26,7 @@ const WRAPPED = [
   'ResizeNearestNeighborGrad',
   'ResizeNearestNeighbor',
   'Conv2D',
+  'FusedBatchNorm',
 ];
 
 type Inputs = Record<string, [Float32Array | Int32Array | Uint8Array, number[], TF.DataType]>;
@@ -393,6 +394,35 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
         { alignCorners, halfPixelCenters, size },
         0,
         `resize ${i}`,
+      );
+    });
+  }
+
+  // x's shape, the parameters' shape, which of offset and scale are given
+  const BATCH_NORMS: Array<[number[], number[], boolean, boolean]> = [
+    [[2, 3, 4, 32], [32], true, true], // tfjs-layers' batchNormalization
+    [[3, 5, 7], [7], true, false], // 7 channels: a vector and a scalar tail; no scale
+    [[4, 6], [6], false, true], // no offset
+    [[2, 2, 2, 5], [1, 1, 1, 5], true, true], // moments kept as [1, 1, 1, C]
+    [[2, 3, 4], [1], true, true], // one value for every channel: the package's kernel
+  ];
+  for (const [i, [shape, paramShape, withOffset, withScale]] of BATCH_NORMS.entries()) {
+    it(`FusedBatchNorm ${JSON.stringify(shape)} with parameters ${JSON.stringify(paramShape)}${withOffset ? ', offset' : ''}${withScale ? ', scale' : ''}`, async () => {
+      const [v] = f32(paramShape, 172 + i);
+      const variance: [Float32Array, number[], TF.DataType] = [v.map((e) => e * e + 0.1), paramShape, 'float32'];
+      await compare(
+        tf,
+        'FusedBatchNorm',
+        {
+          x: f32(shape, 170 + i),
+          mean: f32(paramShape, 171 + i),
+          variance,
+          ...(withOffset ? { offset: f32(paramShape, 173 + i) } : {}),
+          ...(withScale ? { scale: f32(paramShape, 174 + i) } : {}),
+        },
+        { varianceEpsilon: 1e-3 },
+        1e-5,
+        `batch norm ${i}`,
       );
     });
   }
