@@ -1,11 +1,11 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { convGeometry } from './conv-geometry.js';
 import type { ConvGeometry } from './conv-geometry.js';
-import { heapOutput, heapTensor } from './heap-tensor.js';
+import { heapOutput, heapTensor, withHeapScratch } from './heap-tensor.js';
 import { transposeInto } from './transpose.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
-import { runFilterGrad, simdFilterGradFits } from '../simd/filter-grad.js';
+import { filterGradScratchLength, runFilterGrad, simdFilterGradFits } from '../simd/filter-grad.js';
 import { split } from '../simd/team-arguments.js';
 
 /**
@@ -32,8 +32,8 @@ export interface Conv2dBackpropFilterOptions {
  * A `Conv2DBackpropFilter` kernel for the wasm backend (which has none, so `tf.grad` of a convolution's
  * filter fails there).
  *
- * On the threaded wasm build, with a multiple of 4 output channels (every layer of the GANs but G's last),
- * the gradient is the project's own SIMD kernel,
+ * On the threaded wasm build, with a multiple of 4 output channels or 1 to 3 (an RGB layer's), the gradient
+ * is the project's own SIMD kernel,
  * run on the heap in place by as many threads as the backend's pool (see `simd/filter-grad.c` and
  * `simd/simd-team.ts`): XNNPACK packs its filter operand, here `dy`, before every call (6-11 ns an element)
  * and streams the whole reduction for every output tile.
@@ -64,10 +64,15 @@ export function conv2dBackpropFilterKernel(tf: typeof TF, options: Conv2dBackpro
       const memory = backend as unknown as WasmBackendMemory;
       const team = simd && simdFilterGradFits(g) ? simdTeamOf(backend) : null;
       if (team !== null) {
-        return heapOutput(memory, [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], (dw) => {
-          memory.typedArrayFromHeap(dw).fill(0); // the kernel adds to it
-          runFilterGrad(team, g, heapOffset(memory, x), heapOffset(memory, dy), heapOffset(memory, dw));
-        });
+        const gradient = (sums = 0): TF.TensorInfo =>
+          heapOutput(memory, [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], (dw) => {
+            memory.typedArrayFromHeap(dw).fill(0); // the kernel adds to it
+            runFilterGrad(team, g, heapOffset(memory, x), heapOffset(memory, dy), heapOffset(memory, dw), sums);
+          });
+        const floats = filterGradScratchLength(g);
+        return floats === 0
+          ? gradient()
+          : withHeapScratch(memory, [{ floats, zero: true }], ([sums]) => gradient(sums));
       }
       return tf.tidy(() => {
         let sum: TF.Tensor4D | null = null; // [ci, kh, kw, co]

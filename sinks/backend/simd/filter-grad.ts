@@ -1,6 +1,6 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
-import { FILTER_GRAD } from './simd-kernels.js';
+import { FILTER_GRAD, FILTER_GRAD_NARROW } from './simd-kernels.js';
 import { geometryArguments, split } from './team-arguments.js';
 
 /**
@@ -11,9 +11,19 @@ import { geometryArguments, split } from './team-arguments.js';
  */
 export const FILTER_GRAD_BLOCK_PIXELS = 64;
 
-/** Whether `filter-grad.c` takes this convolution: a multiple of 4 output channels. */
+/** Whether `filter-grad.c` takes this convolution: a multiple of 4 output channels, or 1 to 3 (`filter_grad_narrow`). */
 export function simdFilterGradFits(g: ConvGeometry): boolean {
-  return g.outChannels % 4 === 0;
+  return g.outChannels % 4 === 0 || isNarrow(g);
+}
+
+/** 1 to 3 output channels (an RGB layer's): `filter_grad_narrow`, which needs a scratch. */
+function isNarrow(g: ConvGeometry): boolean {
+  return g.outChannels >= 1 && g.outChannels <= 3;
+}
+
+/** The floats of zeroed scratch that {@link runFilterGrad} needs (0: none). */
+export function filterGradScratchLength(g: ConvGeometry): number {
+  return isNarrow(g) ? g.filterHeight * g.filterWidth * g.outChannels * g.inChannels : 0;
 }
 
 /** One thread's share of a filter gradient: taps `[t0, t1)`, input channels `[i0, i1)`, output channels `[c0, c1)`. */
@@ -45,11 +55,26 @@ export function filterGradParts(g: ConvGeometry, threads: number): FilterGradPar
 /**
  * `dW += filter gradient` for the NHWC input at heap offset `x`, `dy` at `dy`, and the `[kh, kw, ci, co]`
  * gradient at `dw` (zeroed by the caller), split over `team`'s threads. The geometry must fit
- * ({@link simdFilterGradFits}).
+ * ({@link simdFilterGradFits}); for 1 to 3 output channels `scratch` holds {@link filterGradScratchLength}
+ * zeroed floats.
  */
-export function runFilterGrad(team: SimdTeam, g: ConvGeometry, x: number, dy: number, dw: number): void {
+export function runFilterGrad(team: SimdTeam, g: ConvGeometry, x: number, dy: number, dw: number, scratch = 0): void {
   const rowBlock = Math.max(1, Math.round(FILTER_GRAD_BLOCK_PIXELS / g.outWidth));
+  if (isNarrow(g)) {
+    const common = [x, dy, scratch, dw, ...geometryArguments(g), rowBlock];
+    const parts = narrowParts(g, team.threads).map((p) => [...common, p.t0, p.t1, p.i0, p.i1]);
+    team.run(FILTER_GRAD_NARROW, parts);
+    return;
+  }
   const common = [x, dy, dw, ...geometryArguments(g), rowBlock];
   const parts = filterGradParts(g, team.threads).map((p) => [...common, p.t0, p.t1, p.i0, p.i1, p.c0, p.c1]);
   team.run(FILTER_GRAD, parts);
+}
+
+/** The parts of a narrow filter gradient: by taps, else by input channels (each thread transposes its own). */
+export function narrowParts(g: ConvGeometry, threads: number): FilterGradPart[] {
+  const taps = g.filterHeight * g.filterWidth;
+  const all = { t0: 0, t1: taps, i0: 0, i1: g.inChannels, c0: 0, c1: g.outChannels };
+  if (taps >= threads) return split(taps, 1, threads).map(([t0, t1]) => ({ ...all, t0, t1 }));
+  return split(g.inChannels, 1, threads).map(([i0, i1]) => ({ ...all, i0, i1 }));
 }

@@ -2,6 +2,8 @@ import { simdKernelsWasmBase64 } from './simd-kernels-wasm.js';
 
 /** `filter-grad.c`'s function. */
 export const FILTER_GRAD = 'filter_grad';
+/** `filter-grad.c`'s function for 1 to 3 output channels. */
+export const FILTER_GRAD_NARROW = 'filter_grad_narrow';
 /** `conv2d.c`'s convolution. */
 export const CONV2D = 'conv2d';
 /** `conv2d.c`'s filter packing. */
@@ -17,6 +19,7 @@ export const ADAM = 'adam';
 /** Every function of the module. */
 export const SIMD_FUNCTIONS: readonly string[] = [
   FILTER_GRAD,
+  FILTER_GRAD_NARROW,
   CONV2D,
   PACK_FILTER,
   PACK_FILTER_FLIPPED,

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { SimdTeam } from '../../../sinks/backend/simd/simd-team.js';
 import { simdKernelsModule, FILTER_GRAD, SIMD_FUNCTIONS } from '../../../sinks/backend/simd/simd-kernels.js';
-import { filterGradParts, runFilterGrad } from '../../../sinks/backend/simd/filter-grad.js';
+import {
+  filterGradParts,
+  filterGradScratchLength,
+  narrowParts,
+  runFilterGrad,
+  simdFilterGradFits,
+} from '../../../sinks/backend/simd/filter-grad.js';
 import { floatBits, geometryArguments, split } from '../../../sinks/backend/simd/team-arguments.js';
 import { channelBlocks, conv2dParts, packedFilterLength, runConv2d } from '../../../sinks/backend/simd/conv2d.js';
 import { inputGradPackedLengths, inputGradPhases, runInputGrad } from '../../../sinks/backend/simd/input-grad.js';
@@ -34,6 +40,9 @@ const CASES: Case[] = [
   { batch: 2, h: 6, w: 5, ci: 4, co: 8, k: [1, 1], stride: [2, 2], pad: 'same' },
   // a transposed conv's layer shape (the DCGAN's: k4 s2), input channels a multiple of 16
   { batch: 2, h: 8, w: 8, ci: 32, co: 16, k: [4, 4], stride: [2, 2], pad: 'same' },
+  // co 2 and 1: the narrow filter gradient's tiles of 16 and 4 input channels and its one-channel tail
+  { batch: 2, h: 7, w: 6, ci: 19, co: 2, k: [3, 3], stride: [2, 2], pad: 'same' },
+  { batch: 1, h: 5, w: 6, ci: 8, co: 1, k: [1, 1], stride: [1, 1], pad: 'valid' },
 ];
 
 function geometry(c: Case): ConvGeometry {
@@ -177,11 +186,12 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
         runInputGrad(team, g, phases, at);
         assertClose(heap.view(dx, n), referenceInputGrad(g, dy, f), label);
       });
-      if (c.co % 4 !== 0) continue; // filter_grad takes multiples of 4 output channels
-      it(`filter_grad, ${label}, ${team.threads} thread(s)`, () => {
+      if (!simdFilterGradFits(g)) continue; // 5 to 7 output channels, 9 to 11, ...: the package's path
+      it(`filter_grad${c.co < 4 ? ' (narrow)' : ''}, ${label}, ${team.threads} thread(s)`, () => {
         const n = f.length;
         const dw = heap.alloc(n, 0); // the kernel adds to dW: the caller zeroes it
-        runFilterGrad(team, g, heap.put(x), heap.put(dy), dw);
+        const scratch = filterGradScratchLength(g);
+        runFilterGrad(team, g, heap.put(x), heap.put(dy), dw, scratch > 0 ? heap.alloc(scratch, 0) : 0);
         assertClose(heap.view(dw, n), referenceFilterGrad(g, x, dy), label);
       });
     }
@@ -191,11 +201,10 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
     for (const c of CASES) {
       const g = geometry(c);
       for (const threads of [1, 2, 3, 8]) {
-        if (g.outChannels % 4 === 0) {
-          // filter_grad takes multiples of 4 output channels
+        if (simdFilterGradFits(g)) {
           const taps = g.filterHeight * g.filterWidth;
           const cover = new Uint8Array(taps * g.inChannels * g.outChannels);
-          const parts = filterGradParts(g, threads);
+          const parts = g.outChannels < 4 ? narrowParts(g, threads) : filterGradParts(g, threads);
           assert.ok(parts.length >= 1 && parts.length <= threads);
           for (const p of parts)
             for (let t = p.t0; t < p.t1; t++)
@@ -205,7 +214,8 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
             cover.every((v) => v === 1),
             `filter_grad parts for ${threads} threads: ${JSON.stringify(parts)}`,
           );
-          for (const p of parts) assert.ok(p.c0 % 4 === 0 && p.c1 % 4 === 0, 'output channels in 4s');
+          if (g.outChannels >= 4)
+            for (const p of parts) assert.ok(p.c0 % 4 === 0 && p.c1 % 4 === 0, 'output channels in 4s');
         }
         const rows = g.batch * g.outHeight;
         const out = new Uint8Array(rows * g.outChannels);
@@ -324,7 +334,7 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
     assert.throws(() => SimdTeam.start(unshared, simdKernelsModule(), SIMD_FUNCTIONS, 0), /memory must be shared/);
     assert.throws(() => SimdTeam.start(heap.memory, simdKernelsModule(), ['nope'], 0), /must export nope/);
     const team = SimdTeam.start(heap.memory, simdKernelsModule(), SIMD_FUNCTIONS, 1);
-    assert.throws(() => team.run('nope', [[]]), /has only filter_grad, conv2d/);
+    assert.throws(() => team.run('nope', [[]]), /has only filter_grad, filter_grad_narrow, conv2d/);
     assert.throws(() => team.run(FILTER_GRAD, [[], [], []]), /in 3 parts as the team has 2 thread/);
     await team.close();
     assert.throws(() => team.run(FILTER_GRAD, [[]]), /closed/);
