@@ -1,11 +1,29 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
 import { geometryArguments, split } from './team-arguments.js';
-import { CONV2D, PACK_FILTER } from './simd-kernels.js';
+import { CONV2D, CONV2D_NARROW, PACK_FILTER, PACK_FILTER_NARROW } from './simd-kernels.js';
 
-/** The packed filter's length in floats (`pack_filter` writes every one): the output channels padded to a multiple of 4. */
+/** 1 to 3 output channels (an RGB layer's): `conv2d_narrow`, with its own packing (`pack_filter_narrow`). */
+export function isNarrowConv(g: ConvGeometry): boolean {
+  return g.outChannels <= 3;
+}
+
+/**
+ * The packed filter's length in floats (the packing writes every one): for `pack_filter` the output
+ * channels padded to a multiple of 4, for `pack_filter_narrow` the filter's own size.
+ */
 export function packedFilterLength(g: ConvGeometry): number {
-  return g.filterHeight * g.filterWidth * g.inChannels * Math.ceil(g.outChannels / 4) * 4;
+  const channels = isNarrowConv(g) ? g.outChannels : Math.ceil(g.outChannels / 4) * 4;
+  return g.filterHeight * g.filterWidth * g.inChannels * channels;
+}
+
+/**
+ * `pack_filter_narrow`'s arguments (after the filter's and the packing's offsets) for the taps of `g`'s
+ * filter (`[kh, kw, ci, co]`) in order: what `conv2d_narrow` convolves with.
+ */
+export function narrowPacking(g: ConvGeometry): number[] {
+  const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = g;
+  return [co, kh, 0, 1, kw, 0, 1, kw, ci * co, ci, 1, co];
 }
 
 /**
@@ -88,10 +106,17 @@ export function convolvePacked(
 ): void {
   const common = [at.x, at.packed, at.y, at.zero, ...geometryArguments(g)];
   const epilogue = [at.bias, at.relu ? 1 : 0, layout.image, layout.row, layout.pixel];
-  team.run(
-    CONV2D,
-    conv2dParts(g, team.threads).map((p) => [...common, p.r0, p.r1, p.c0, p.c1, ...epilogue]),
-  );
+  const parts = conv2dParts(g, team.threads);
+  if (isNarrowConv(g))
+    team.run(
+      CONV2D_NARROW,
+      parts.map((p) => [...common, p.r0, p.r1, ...epilogue]),
+    );
+  else
+    team.run(
+      CONV2D,
+      parts.map((p) => [...common, p.r0, p.r1, p.c0, p.c1, ...epilogue]),
+    );
 }
 
 /**
@@ -99,7 +124,7 @@ export function convolvePacked(
  * the convolution split over `team`'s threads.
  */
 export function runConv2d(team: SimdTeam, g: ConvGeometry, at: Conv2dOperands): void {
-  const rows = g.filterHeight * g.filterWidth * g.inChannels;
-  team.run(PACK_FILTER, [[at.filter, at.packed, rows, g.outChannels]]);
+  if (isNarrowConv(g)) team.run(PACK_FILTER_NARROW, [[at.filter, at.packed, ...narrowPacking(g)]]);
+  else team.run(PACK_FILTER, [[at.filter, at.packed, g.filterHeight * g.filterWidth * g.inChannels, g.outChannels]]);
   convolvePacked(team, g, at);
 }

@@ -1,7 +1,7 @@
 import { phaseTaps, type ConvGeometry, type PhaseTaps } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
-import { convolvePacked, packedFilterLength, type OutputLayout } from './conv2d.js';
-import { PACK_FILTER_FLIPPED } from './simd-kernels.js';
+import { convolvePacked, isNarrowConv, packedFilterLength, type OutputLayout } from './conv2d.js';
+import { PACK_FILTER_FLIPPED, PACK_FILTER_NARROW } from './simd-kernels.js';
 
 /**
  * One phase of a convolution's input gradient (a transposed convolution): the pixels
@@ -88,9 +88,22 @@ export function runInputGrad(
   at: InputGradOperands,
 ): void {
   const convs = phases.filter((p) => p.conv !== null);
-  const packs = convs.map((p, k) => [
-    at.filter,
-    at.packed[k]!,
+  // each phase's taps reversed, channels swapped: row a of the phase is tap first + stride * (count - 1 - a)
+  const narrow = (p: InputGradPhase): number[] => [
+    g.inChannels,
+    p.th.count,
+    p.th.first + g.strideHeight * (p.th.count - 1),
+    -g.strideHeight,
+    p.tw.count,
+    p.tw.first + g.strideWidth * (p.tw.count - 1),
+    -g.strideWidth,
+    g.filterWidth,
+    g.inChannels * g.outChannels,
+    g.outChannels,
+    g.outChannels,
+    1,
+  ];
+  const wide = (p: InputGradPhase): number[] => [
     g.filterWidth,
     g.inChannels,
     g.outChannels,
@@ -100,8 +113,10 @@ export function runInputGrad(
     p.tw.first,
     p.tw.count,
     g.strideWidth,
-  ]);
-  for (let k = 0; k < packs.length; k += team.threads) team.run(PACK_FILTER_FLIPPED, packs.slice(k, k + team.threads));
+  ];
+  const packs = convs.map((p, k) => [at.filter, at.packed[k]!, ...(isNarrowConv(p.conv!) ? narrow(p) : wide(p))]);
+  const fn = convs.length > 0 && isNarrowConv(convs[0]!.conv!) ? PACK_FILTER_NARROW : PACK_FILTER_FLIPPED;
+  for (let k = 0; k < packs.length; k += team.threads) team.run(fn, packs.slice(k, k + team.threads));
   convs.forEach((p, k) => {
     convolvePacked(
       team,

@@ -8,6 +8,10 @@ export const FILTER_GRAD_NARROW = 'filter_grad_narrow';
 export const CONV2D = 'conv2d';
 /** `conv2d.c`'s filter packing. */
 export const PACK_FILTER = 'pack_filter';
+/** `conv2d.c`'s convolution for 1 to 3 output channels. */
+export const CONV2D_NARROW = 'conv2d_narrow';
+/** `conv2d.c`'s packing for {@link CONV2D_NARROW}. */
+export const PACK_FILTER_NARROW = 'pack_filter_narrow';
 /** `conv2d.c`'s packing of a transposed convolution's phase filter. */
 export const PACK_FILTER_FLIPPED = 'pack_filter_flipped';
 /** `upsample.c`'s nearest-neighbour upsampling. */
@@ -23,6 +27,8 @@ export const SIMD_FUNCTIONS: readonly string[] = [
   CONV2D,
   PACK_FILTER,
   PACK_FILTER_FLIPPED,
+  CONV2D_NARROW,
+  PACK_FILTER_NARROW,
   UPSAMPLE_NEAREST,
   BATCH_NORM,
   ADAM,
