@@ -3,13 +3,13 @@
  * where one NDA-GAN step's time goes, by kernel, and what the project's wasm kernels save: the SIMD
  * `Conv2D`, `FusedConv2D` and `Conv2DBackpropFilter` (`sinks/backend/simd/`), `Transpose`, `AvgPoolGrad`,
  * `ResizeNearestNeighbor`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul` and the data-sharing `Cast`,
- * `Conv2DBackpropInput`'s SIMD phases, the SIMD `FusedBatchNorm`,
+ * `Conv2DBackpropInput`'s SIMD phases, the SIMD `FusedBatchNorm`, `_FusedMatMul` and larger `BatchMatMul` products,
  * and the fused Adam update (`createGanOptimizers`, against `tf.train.adam`).
  *
  * Every kernel of the backend is wrapped with a timer that keeps its *exclusive* time (a kernel that runs
  * other kernels, as the gradient kernels run `Conv2D`, is charged only for its own work), summed per kernel
  * name. The steps are `bench:train-step`'s (batch 64, 32x32x3, z 128); on wasm they alternate, in the same
- * process, between the kernels as registered (`new`) and with those eleven put back to the package's
+ * process, between the kernels as registered (`new`) and with those twelve put back to the package's
  * (`old`; for `Conv2DBackpropFilter` and `Conv2DBackpropInput`, whose package kernels are missing or scalar, the
  * project's kernels built from the package's `Conv2D`), so the two are compared side by side under the same load. Then the largest convolution layer
  * alone (batch 64): forward `Conv2D`, `Conv2DBackpropFilter` and `Conv2DBackpropInput` in GMAC/s, the
@@ -47,6 +47,7 @@ const SWAPPED = [
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'FusedBatchNorm',
+  '_FusedMatMul',
 ];
 
 /** Exclusive milliseconds per kernel name, while `on`. */
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
   const compare = name === 'wasm';
   const oldConfigs = registered.map((c) => {
     if (!compare || !SWAPPED.includes(c.kernelName)) return c;
-    if (c.kernelName === tf.BatchMatMul) return batchMatMulKernel(tf, originalKernel(c), 0);
+    if (c.kernelName === tf.BatchMatMul) return batchMatMulKernel(tf, originalKernel(c), 0, false);
     if (c.kernelName === tf.Conv2DBackpropFilter) return conv2dBackpropFilterKernel(tf, { simd: false });
     if (c.kernelName === tf.Conv2DBackpropInput) return conv2dBackpropInputKernel(tf, { simd: false });
     return originalKernel(c);

@@ -4,6 +4,7 @@ import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { conv2dKernel, fusedConv2dKernel } from './kernels/conv2d.js';
 import { batchMatMulKernel } from './kernels/batch-mat-mul.js';
 import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
+import { fusedMatMulKernel } from './kernels/fused-mat-mul.js';
 import { castKernel, identityKernel } from './kernels/identity.js';
 import { leakyReluGradient, leakyReluKernel } from './kernels/leaky-relu.js';
 import { meanKernel } from './kernels/mean.js';
@@ -18,8 +19,8 @@ import {
 
 /**
  * Registers the project's wasm kernels: `Conv2DBackpropFilter` (missing from tfjs-backend-wasm), a
- * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Conv2D`, `FusedConv2D`
- * and `FusedBatchNorm` (the project's SIMD kernels on the threaded build, see `simd/`), `Tile`,
+ * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Conv2D`, `FusedConv2D`,
+ * `FusedBatchNorm` and `_FusedMatMul` (the project's SIMD kernels on the threaded build, see `simd/`), `Tile`,
  * `BatchMatMul`, `Sum`, `Mean`, `LeakyRelu`, `Transpose`, `Identity`, `Cast`,
  * `AvgPoolGrad`, `ResizeNearestNeighbor` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
  * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU, an identity or a cast to
@@ -53,6 +54,7 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     fusedBatchNormKernel(tf, own(tf.FusedBatchNorm)),
     tileKernel(tf, own(tf.Tile)),
     batchMatMulKernel(tf, own(tf.BatchMatMul)),
+    fusedMatMulKernel(tf, own(tf._FusedMatMul)),
     sumKernel(tf, own(tf.Sum)),
     meanKernel(tf, own(tf.Mean)),
     leakyReluKernel(tf, own(tf.LeakyRelu)),

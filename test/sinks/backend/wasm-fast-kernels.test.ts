@@ -9,7 +9,7 @@ import { tileInto } from '../../../sinks/backend/kernels/tile.js';
 import { mergeAxes, transposeInto } from '../../../sinks/backend/kernels/transpose.js';
 import { seededValues } from '../../helpers/seeded-values.js';
 
-// The Tile, BatchMatMul, Sum, Mean, LeakyRelu, Transpose, AvgPoolGrad, ResizeNearestNeighbor, ResizeNearestNeighborGrad and FusedBatchNorm kernels registered for wasm, each against the cpu backend's own
+// The Tile, BatchMatMul, Sum, Mean, LeakyRelu, Transpose, AvgPoolGrad, ResizeNearestNeighbor, ResizeNearestNeighborGrad, FusedBatchNorm and _FusedMatMul kernels registered for wasm, each against the cpu backend's own
 // kernel through the engine with the same inputs and attributes, on the fast-path cases and on the
 // cases handed back to the package's kernel.
 
@@ -27,6 +27,7 @@ const WRAPPED = [
   'ResizeNearestNeighbor',
   'Conv2D',
   'FusedBatchNorm',
+  '_FusedMatMul',
 ];
 
 type Inputs = Record<string, [Float32Array | Int32Array | Uint8Array, number[], TF.DataType]>;
@@ -148,8 +149,14 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     [[1, 3, 4], [2, 5, 4], false, true],
     [[1, 64], [64, 96], false, false], // a power iteration's v W: the JS loop
     [[24, 1], [1, 32], false, false],
-    [[70, 64], [70, 64], true, false], // above SMALL_MATMUL_MACS: transposed, then XNNPACK
+    // above SMALL_MATMUL_MACS: the SIMD convolution (a transposed a transposed first)
+    [[70, 64], [70, 64], true, false],
     [[64, 70], [65, 70], false, true],
+    [[33, 80], [80, 130], false, false],
+    [[300, 900], [300, 1], true, false], // one column, a^T: taken as (b^T a)^T (D's last dense layer)
+    [[65, 1000], [3, 1000], false, true], // 3 columns: the narrow kernel, b transposed by its packing
+    [[65, 1000], [1000, 2], false, false],
+    [[2, 65, 70], [2, 70, 80], false, false], // a batch of 2: the package's kernel
   ];
   for (const [i, [aShape, bShape, transposeA, transposeB]] of MATMULS.entries()) {
     it(`BatchMatMul ${JSON.stringify(aShape)}${transposeA ? '^T' : ''} x ${JSON.stringify(bShape)}${transposeB ? '^T' : ''}`, async () => {
@@ -394,6 +401,29 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
         { alignCorners, halfPixelCenters, size },
         0,
         `resize ${i}`,
+      );
+    });
+  }
+
+  // a's shape, b's shape, transposes, bias, activation
+  // as tfjs-core's fused.matMul runs the kernel: 3-D operands with a batch of 1
+  const FUSED_MATMULS: Array<[number[], number[], boolean, boolean, boolean, string]> = [
+    [[1, 64, 128], [1, 128, 96], false, false, true, 'linear'], // G's first dense layer (bias, no activation)
+    [[1, 64, 128], [1, 96, 128], false, true, true, 'relu'],
+    [[1, 90, 60], [1, 90, 70], true, false, false, 'relu'],
+    [[1, 64, 1300], [1, 1300, 3], false, false, true, 'relu'], // 3 columns: the narrow kernel with its bias
+    [[1, 64, 128], [1, 128, 96], false, false, true, 'elu'], // another activation: the package's kernel
+  ];
+  for (const [i, [aShape, bShape, transposeA, transposeB, withBias, activation]] of FUSED_MATMULS.entries()) {
+    it(`_FusedMatMul ${JSON.stringify(aShape)}${transposeA ? '^T' : ''} x ${JSON.stringify(bShape)}${transposeB ? '^T' : ''}${withBias ? ' + bias' : ''}, ${activation}`, async () => {
+      const n = bShape[transposeB ? 1 : 2]!;
+      await compare(
+        tf,
+        '_FusedMatMul',
+        { a: f32(aShape, 60 + i), b: f32(bShape, 70 + i), ...(withBias ? { bias: f32([n], 80 + i) } : {}) },
+        { transposeA, transposeB, activation },
+        1e-5,
+        `fused matmul ${i}`,
       );
     });
   }
