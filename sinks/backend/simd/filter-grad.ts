@@ -11,7 +11,7 @@ import { geometryArguments, split } from './team-arguments.js';
  */
 export const FILTER_GRAD_BLOCK_PIXELS = 64;
 
-/** Whether `filter-grad.c` takes this convolution: a multiple of 4 output channels, or 1 to 3 (`filter_grad_narrow`). */
+/** Whether the SIMD filter gradient takes this convolution: a multiple of 4 output channels (`filter-grad.c`), or 1 to 3 (`filter-grad-narrow.c`). */
 export function simdFilterGradFits(g: ConvGeometry): boolean {
   return g.outChannels % 4 === 0 || isNarrow(g);
 }

@@ -2,15 +2,15 @@ import { simdKernelsWasmBase64 } from './simd-kernels-wasm.js';
 
 /** `filter-grad.c`'s function. */
 export const FILTER_GRAD = 'filter_grad';
-/** `filter-grad.c`'s function for 1 to 3 output channels. */
+/** `filter-grad-narrow.c`'s filter gradient for 1 to 3 output channels. */
 export const FILTER_GRAD_NARROW = 'filter_grad_narrow';
 /** `conv2d.c`'s convolution. */
 export const CONV2D = 'conv2d';
 /** `conv2d.c`'s filter packing. */
 export const PACK_FILTER = 'pack_filter';
-/** `conv2d.c`'s convolution for 1 to 3 output channels. */
+/** `conv2d-narrow.c`'s convolution for 1 to 3 output channels. */
 export const CONV2D_NARROW = 'conv2d_narrow';
-/** `conv2d.c`'s packing for {@link CONV2D_NARROW}. */
+/** `conv2d-narrow.c`'s packing for {@link CONV2D_NARROW}. */
 export const PACK_FILTER_NARROW = 'pack_filter_narrow';
 /** `conv2d.c`'s packing of a transposed convolution's phase filter. */
 export const PACK_FILTER_FLIPPED = 'pack_filter_flipped';
