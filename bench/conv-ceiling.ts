@@ -47,8 +47,11 @@ export class ConvCeiling {
           ];
   }
 
-  /** Times `times` calls of each form (after one untimed call of each on the first sample). */
-  async sample(times = 1): Promise<void> {
+  /**
+   * Times `times` calls of each form (after one untimed call of each on the first sample); returns the
+   * best same-filter rate of this sample (the ceiling at this moment).
+   */
+  async sample(times = 1): Promise<number> {
     if (!this.warmedUp) {
       for (const k of this.kernels) {
         await this.once(this.w, k.config);
@@ -56,9 +59,11 @@ export class ConvCeiling {
       }
       this.warmedUp = true;
     }
+    let best = 0;
     for (let i = 0; i < times; i++) {
       for (const k of this.kernels) {
         const cached = this.rate(await this.once(this.w, k.config));
+        best = Math.max(best, cached);
         this.bestByKernel.set(k.name, Math.max(this.bestByKernel.get(k.name) ?? 0, cached));
         if (cached > this.bestCached) {
           this.bestCached = cached;
@@ -67,6 +72,7 @@ export class ConvCeiling {
         this.bestFresh = Math.max(this.bestFresh, this.rate(await this.freshOnce(k.config)));
       }
     }
+    return best;
   }
 
   /** Best GMAC/s of each convolution timed (same filter every call), by the names of {@link peakKernel}. */

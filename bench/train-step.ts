@@ -6,14 +6,17 @@
  * counted from the layers (`bench/gan-macs.ts`) and the achieved GMAC/s; beside it, in the same run,
  * the backend's own convolution (`tf.conv2d`, forward, batch 64) timed alone on the architecture's
  * largest convolution layer, 5 times before the steps and once after each (`bench/conv-ceiling.ts`): its
- * best rate is the ceiling the step is measured against (`of_peak`). On wasm both convolutions are timed,
+ * best rate is the ceiling the step is measured against (`of_peak`: the median step against the best of all
+ * samples). The machine's speed drifts during a run (on a shared 2-core machine by 30-50 %), so
+ * `of_peak_paired` pairs each step with the ceiling sampled right before and after it (the better of the
+ * two) and takes the median of those ratios. On wasm both convolutions are timed,
  * the project's SIMD kernel and the package's XNNPACK, and the better kept (`conv_peak_kernel`; each one's
  * best in `conv_gmac_per_s_by_kernel`). The same convolution with a new
  * filter each call, as every convolution of a training step has, gives `conv_fresh_filter_gmac_per_s`
  * and `of_fresh_filter_peak` (on wasm the gap is XNNPACK packing the filter).
  * Per-step times, the layers and the thread count go to stderr; the last stdout line is
  * `{"backend", "threads", "conv_peak_gmac_per_s", "dcgan": {"ch", "step_ms", "macs_per_step", "gmac_per_s",
- * "conv_peak_gmac_per_s", "conv_peak_kernel", "conv_gmac_per_s_by_kernel", "of_peak", "conv_fresh_filter_gmac_per_s", "of_fresh_filter_peak"}, "biggan": {...},
+ * "conv_peak_gmac_per_s", "conv_peak_kernel", "conv_gmac_per_s_by_kernel", "of_peak", "of_peak_paired", "conv_fresh_filter_gmac_per_s", "of_fresh_filter_peak"}, "biggan": {...},
  * "load_average"}` (`conv_peak_gmac_per_s` at the top: the best of the architectures' peaks).
  */
 import { loadavg } from 'node:os';
@@ -54,6 +57,8 @@ interface ArchFigures {
   /** The best rate of each convolution timed, by kernel (`ndaflow`, `package`). */
   readonly conv_gmac_per_s_by_kernel: Readonly<Record<string, number>>;
   readonly of_peak: number;
+  /** The median over steps of each step's rate over the ceiling sampled right before and after it (the better of the two). */
+  readonly of_peak_paired: number;
   readonly conv_fresh_filter_gmac_per_s: number;
   readonly of_fresh_filter_peak: number;
 }
@@ -80,8 +85,9 @@ async function benchArch(
   const optimizers = createGanOptimizers(tf);
   const ceiling =
     largest?.conv === undefined ? undefined : new ConvCeiling(tf, { ...largest, conv: largest.conv }, BATCH);
-  await ceiling?.sample(CEILING_FIRST_SAMPLES);
+  let before = (await ceiling?.sample(CEILING_FIRST_SAMPLES)) ?? Number.NaN;
   const times: number[] = [];
+  const paired: number[] = []; // each step's rate over the better ceiling sampled just before and just after it
   for (let step = 0; step <= steps; step++) {
     const z = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step);
     const zG = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 1);
@@ -92,8 +98,13 @@ async function benchArch(
     process.stderr.write(
       `${arch} ${step === 0 ? 'warm-up' : `step ${step}`}: ${round(ms)} ms (dLoss ${round(losses.dLoss, 4)}, gLoss ${round(losses.gLoss, 4)}, tensors ${tf.memory().numTensors})\n`,
     );
-    if (step > 0) times.push(ms);
-    await ceiling?.sample(); // between the steps: the ceiling sees the same machine as they do
+    // between the steps: the ceiling sees the same machine as they do
+    const after = (await ceiling?.sample()) ?? Number.NaN;
+    if (step > 0) {
+      times.push(ms);
+      paired.push(macs / (ms / 1000) / 1e9 / Math.max(before, after));
+    }
+    before = after;
   }
   const peak = ceiling?.cached ?? Number.NaN;
   const freshPeak = ceiling?.freshFilter ?? Number.NaN;
@@ -115,6 +126,7 @@ async function benchArch(
     conv_peak_kernel: peakKernel,
     conv_gmac_per_s_by_kernel: byKernel,
     of_peak: round(rate / peak, 3),
+    of_peak_paired: round(median(paired), 3),
     conv_fresh_filter_gmac_per_s: round(freshPeak, 2),
     of_fresh_filter_peak: round(rate / freshPeak, 3),
   };
@@ -151,7 +163,8 @@ async function main(): Promise<void> {
     process.stderr.write(
       `${arch}: median of ${args.steps} step(s) ${f.step_ms} ms = ${f.gmac_per_s} GMAC/s; conv alone on its largest layer ` +
         `${f.conv_peak_gmac_per_s} GMAC/s (${f.conv_peak_kernel}; ${f.conv_fresh_filter_gmac_per_s} with a new filter each call); step at ` +
-        `${round(f.of_peak * 100, 1)} % of it (${round(f.of_fresh_filter_peak * 100, 1)} % of the new-filter rate) ` +
+        `${round(f.of_peak * 100, 1)} % of it (${round(f.of_fresh_filter_peak * 100, 1)} % of the new-filter rate; ` +
+        `each step against the ceiling around it: ${round(f.of_peak_paired * 100, 1)} %) ` +
         `(${chosen.name}, ${chosen.threads} thread(s))\n`,
     );
   }
