@@ -59,9 +59,10 @@ export function parseStepBenchArgs(argv: readonly string[], extraFlags: readonly
  * stderr, and loads `@tensorflow/tfjs` on it.
  * @throws Error when the gradient functions are not registered (the step benchmarks train).
  */
-export async function startStepBench(
-  args: StepBenchArgs,
-): Promise<{ readonly tf: typeof TFJS; readonly backend: { readonly name: string; readonly threads: number } }> {
+export async function startStepBench(args: StepBenchArgs): Promise<{
+  readonly tf: typeof TFJS;
+  readonly backend: { readonly name: string; readonly threads: number; readonly kernels: readonly string[] };
+}> {
   const chosen = await selectBackend({
     ...(args.backend ? { backend: args.backend } : {}),
     ...(args.threads ? { threads: args.threads } : {}),
