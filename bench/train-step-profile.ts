@@ -3,13 +3,13 @@
  * where one NDA-GAN step's time goes, by kernel, and what the project's wasm kernels save: the SIMD
  * `Conv2D`, `FusedConv2D` and `Conv2DBackpropFilter` (`sinks/backend/simd/`), `Transpose`, `AvgPoolGrad`,
  * `ResizeNearestNeighbor`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul` and the data-sharing `Cast`,
- * `Conv2DBackpropInput`'s SIMD phases, the SIMD `FusedBatchNorm`, `_FusedMatMul` and larger `BatchMatMul` products,
+ * `Conv2DBackpropInput`'s SIMD phases, the SIMD `FusedBatchNorm`, `_FusedMatMul`, larger `BatchMatMul` products and `Tanh`,
  * and the fused Adam update (`createGanOptimizers`, against `tf.train.adam`).
  *
  * Every kernel of the backend is wrapped with a timer that keeps its *exclusive* time (a kernel that runs
  * other kernels, as the gradient kernels run `Conv2D`, is charged only for its own work), summed per kernel
  * name. The steps are `bench:train-step`'s (batch 64, 32x32x3, z 128); on wasm they alternate, in the same
- * process, between the kernels as registered (`new`) and with those twelve put back to the package's
+ * process, between the kernels as registered (`new`) and with those thirteen put back to the package's
  * (`old`; for `Conv2DBackpropFilter` and `Conv2DBackpropInput`, whose package kernels are missing or scalar, the
  * project's kernels built from the package's `Conv2D`), so the two are compared side by side under the same load. Then the largest convolution layer
  * alone (batch 64): forward `Conv2D`, `Conv2DBackpropFilter` and `Conv2DBackpropInput` in GMAC/s, the
@@ -48,6 +48,7 @@ const SWAPPED = [
   'Conv2DBackpropInput',
   'FusedBatchNorm',
   '_FusedMatMul',
+  'Tanh',
 ];
 
 /** Exclusive milliseconds per kernel name, while `on`. */

@@ -5,6 +5,7 @@ import { conv2dKernel, fusedConv2dKernel } from './kernels/conv2d.js';
 import { batchMatMulKernel } from './kernels/batch-mat-mul.js';
 import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { fusedMatMulKernel } from './kernels/fused-mat-mul.js';
+import { tanhKernel } from './kernels/tanh.js';
 import { castKernel, identityKernel } from './kernels/identity.js';
 import { leakyReluGradient, leakyReluKernel } from './kernels/leaky-relu.js';
 import { meanKernel } from './kernels/mean.js';
@@ -20,7 +21,7 @@ import {
 /**
  * Registers the project's wasm kernels: `Conv2DBackpropFilter` (missing from tfjs-backend-wasm), a
  * faster `Conv2DBackpropInput` (replacing the package's), and wrappers of the package's `Conv2D`, `FusedConv2D`,
- * `FusedBatchNorm` and `_FusedMatMul` (the project's SIMD kernels on the threaded build, see `simd/`), `Tile`,
+ * `FusedBatchNorm`, `_FusedMatMul` and `Tanh` (the project's SIMD kernels on the threaded build, see `simd/`), `Tile`,
  * `BatchMatMul`, `Sum`, `Mean`, `LeakyRelu`, `Transpose`, `Identity`, `Cast`,
  * `AvgPoolGrad`, `ResizeNearestNeighbor` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
  * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU, an identity or a cast to
@@ -52,6 +53,7 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     conv2dKernel(tf, own(tf.Conv2D)),
     fusedConv2dKernel(tf, own(tf.FusedConv2D)),
     fusedBatchNormKernel(tf, own(tf.FusedBatchNorm)),
+    tanhKernel(tf, own(tf.Tanh)),
     tileKernel(tf, own(tf.Tile)),
     batchMatMulKernel(tf, own(tf.BatchMatMul)),
     fusedMatMulKernel(tf, own(tf._FusedMatMul)),

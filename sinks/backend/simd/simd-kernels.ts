@@ -18,6 +18,8 @@ export const PACK_FILTER_FLIPPED = 'pack_filter_flipped';
 export const UPSAMPLE_NEAREST = 'upsample_nearest';
 /** `batch-norm.c`'s batch normalisation with given moments. */
 export const BATCH_NORM = 'batch_norm';
+/** `tanh.c`'s hyperbolic tangent. */
+export const TANH = 'tanh_f32';
 /** `adam.c`'s fused Adam update. */
 export const ADAM = 'adam';
 /** Every function of the module. */
@@ -31,6 +33,7 @@ export const SIMD_FUNCTIONS: readonly string[] = [
   PACK_FILTER_NARROW,
   UPSAMPLE_NEAREST,
   BATCH_NORM,
+  TANH,
   ADAM,
 ];
 

@@ -9,7 +9,7 @@ import { tileInto } from '../../../sinks/backend/kernels/tile.js';
 import { mergeAxes, transposeInto } from '../../../sinks/backend/kernels/transpose.js';
 import { seededValues } from '../../helpers/seeded-values.js';
 
-// The Tile, BatchMatMul, Sum, Mean, LeakyRelu, Transpose, AvgPoolGrad, ResizeNearestNeighbor, ResizeNearestNeighborGrad, FusedBatchNorm and _FusedMatMul kernels registered for wasm, each against the cpu backend's own
+// The Tile, BatchMatMul, Sum, Mean, LeakyRelu, Transpose, AvgPoolGrad, ResizeNearestNeighbor, ResizeNearestNeighborGrad, FusedBatchNorm, _FusedMatMul and Tanh kernels registered for wasm, each against the cpu backend's own
 // kernel through the engine with the same inputs and attributes, on the fast-path cases and on the
 // cases handed back to the package's kernel.
 
@@ -28,6 +28,7 @@ const WRAPPED = [
   'Conv2D',
   'FusedBatchNorm',
   '_FusedMatMul',
+  'Tanh',
 ];
 
 type Inputs = Record<string, [Float32Array | Int32Array | Uint8Array, number[], TF.DataType]>;
@@ -427,6 +428,33 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
       );
     });
   }
+
+  // a generator's output, a length with a 3-element tail, one below the SIMD kernel's minimum (the package's)
+  for (const [i, shape] of [[64, 16, 16, 3], [4099], [4095]].entries()) {
+    it(`Tanh ${JSON.stringify(shape)} over [-12, 12]`, async () => {
+      const [data] = f32(shape, 190 + i);
+      await compare(tf, 'Tanh', { x: [data.map((v) => v * 12), shape, 'float32'] }, {}, 1e-6, `tanh ${i}`);
+    });
+  }
+
+  it('Tanh of the special values: +-Inf, NaN, +-0, the ends of both formulas, the smallest values', async () => {
+    const special = [Infinity, -Infinity, Number.NaN, 0, -0, 0.625, -0.625, 0.62500006, 9, -9, 45, 100, 1e-30, -1e-38];
+    const values = new Float32Array(4096 + special.length);
+    values.set(special);
+    await tf.setBackend('wasm');
+    const x = tf.tensor1d(values);
+    const out = tf.tanh(x);
+    const y = out.dataSync();
+    tf.dispose([x, out]);
+    assert.equal(y[0], 1);
+    assert.equal(y[1], -1);
+    assert.ok(Number.isNaN(y[2]!), `tanh(NaN): ${y[2]}`);
+    assert.ok(Object.is(y[3], 0) && Object.is(y[4], -0), `tanh(+-0): ${y[3]}, ${y[4]}`);
+    for (let k = 5; k < special.length; k++) {
+      const want = Math.fround(Math.tanh(Math.fround(special[k]!)));
+      assert.ok(Math.abs(y[k]! - want) <= 2 * 2 ** -23 * Math.abs(want), `tanh(${special[k]}): ${y[k]} vs ${want}`);
+    }
+  });
 
   // x's shape, the parameters' shape, which of offset and scale are given
   const BATCH_NORMS: Array<[number[], number[], boolean, boolean]> = [
