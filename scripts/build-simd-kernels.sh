@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles the project's WebAssembly SIMD kernels (sinks/backend/simd/*.c, each naming the functions it
-# exports on a line `// exports: NAME ...`) with clang 14 and lld 14
+# exports on a line `// exports: NAME ...`, and the headers they include) with clang 14 and lld 14
 # (Debian: apt-get install clang-14 lld-14) into one module, and embeds it as base64 in the generated
 # sinks/backend/simd/simd-kernels-wasm.ts, which is committed: building or installing ndaflow needs no C
 # compiler. Run it after editing a .c file; CI runs it with --check (the embedded bytes must be what this

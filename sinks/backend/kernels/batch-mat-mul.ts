@@ -1,6 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { wrappedKernel } from './wrapped-kernel.js';
+import type { SimdEpilogue } from './fused-epilogue.js';
 import { heapOutput, withHeapScratch } from './heap-tensor.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
 import { packedFilterLength } from '../simd/conv2d.js';
@@ -120,12 +121,6 @@ function smallMatMul(
   return out;
 }
 
-/** What {@link simdMatMul} adds to the product: `n` values added to every row, a ReLU. */
-export interface MatMulEpilogue {
-  readonly bias?: TF.TensorInfo;
-  readonly relu: boolean;
-}
-
 /**
  * `a x b` (+ bias, ReLU) of two float32 matrices (no batch) of at least `minMacs` multiply-adds as a 1x1
  * convolution of the project's SIMD kernel (`simd/mat-mul.ts`), on the threaded
@@ -145,7 +140,7 @@ export function simdMatMul(
   b: TF.Tensor,
   transposeA: boolean,
   transposeB: boolean,
-  epilogue: MatMulEpilogue,
+  epilogue: SimdEpilogue,
   minMacs = 0,
 ): TF.TensorInfo | null {
   const p = productShape(tf, a, b, transposeA, transposeB);

@@ -2,15 +2,10 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { convGeometry } from './conv-geometry.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { wrappedKernel } from './wrapped-kernel.js';
+import { simdEpilogue, type SimdEpilogue } from './fused-epilogue.js';
 import { heapOutput, withHeapScratch } from './heap-tensor.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
 import { packedFilterLength, runConv2d } from '../simd/conv2d.js';
-
-/** What {@link simdConv2d} adds after the sum: a bias of one value per output channel, a ReLU. */
-interface Epilogue {
-  readonly bias?: TF.TensorInfo;
-  readonly relu: boolean;
-}
 
 /**
  * The project's SIMD convolution (`simd/conv2d.c`) of a float32 NHWC input, dilation 1, on the threaded
@@ -23,7 +18,7 @@ function simdConv2d(
   x: TF.TensorInfo,
   filter: TF.TensorInfo,
   a: TF.Conv2DAttrs,
-  epilogue: Epilogue,
+  epilogue: SimdEpilogue,
 ): TF.TensorInfo | null {
   const dilations = typeof a.dilations === 'number' ? [a.dilations, a.dilations] : (a.dilations ?? [1, 1]);
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || a.dataFormat !== 'NHWC') return null;
@@ -87,17 +82,9 @@ export function conv2dKernel(tf: typeof TF, original: TF.KernelConfig): TF.Kerne
  */
 export function fusedConv2dKernel(tf: typeof TF, original: TF.KernelConfig): TF.KernelConfig {
   return wrappedKernel(original, ({ inputs, attrs, backend }) => {
-    const { x, filter, bias, preluActivationWeights } = inputs as unknown as {
-      x: TF.TensorInfo;
-      filter: TF.TensorInfo;
-      bias?: TF.TensorInfo;
-      preluActivationWeights?: TF.TensorInfo;
-    };
+    const { x, filter } = inputs as unknown as { x: TF.TensorInfo; filter: TF.TensorInfo };
     const a = attrs as unknown as TF.FusedConv2DAttrs;
-    if (preluActivationWeights != null || (a.activation !== 'linear' && a.activation !== 'relu')) return null;
-    return simdConv2d(tf, tf.FusedConv2D, backend, x, filter, a, {
-      ...(bias == null ? {} : { bias }),
-      relu: a.activation === 'relu',
-    });
+    const epilogue = simdEpilogue(inputs, a.activation);
+    return epilogue === null ? null : simdConv2d(tf, tf.FusedConv2D, backend, x, filter, a, epilogue);
   });
 }

@@ -1,6 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { wrappedKernel } from './wrapped-kernel.js';
 import { SMALL_MATMUL_MACS, simdMatMul } from './batch-mat-mul.js';
+import { simdEpilogue } from './fused-epilogue.js';
 
 /**
  * A `_FusedMatMul` kernel for the wasm backend (tfjs's product with a bias and an activation, which
@@ -14,16 +15,12 @@ import { SMALL_MATMUL_MACS, simdMatMul } from './batch-mat-mul.js';
  */
 export function fusedMatMulKernel(tf: typeof TF, original: TF.KernelConfig): TF.KernelConfig {
   return wrappedKernel(original, ({ inputs, attrs, backend }) => {
-    const { a, b, bias, preluActivationWeights } = inputs as unknown as {
-      a: TF.Tensor;
-      b: TF.Tensor;
-      bias?: TF.Tensor;
-      preluActivationWeights?: TF.Tensor;
-    };
+    const { a, b } = inputs as unknown as { a: TF.Tensor; b: TF.Tensor };
     const { transposeA, transposeB, activation } = attrs as unknown as TF._FusedMatMulAttrs;
-    if (preluActivationWeights != null || (activation !== 'linear' && activation !== 'relu')) return null;
+    const epilogue = simdEpilogue(inputs, activation);
     // a small product (D's last layer, to one logit) stays with the package's kernel: the team's call costs as much
-    const epilogue = { ...(bias == null ? {} : { bias }), relu: activation === 'relu' };
-    return simdMatMul(tf, backend, a, b, transposeA, transposeB, epilogue, SMALL_MATMUL_MACS + 1);
+    return epilogue === null
+      ? null
+      : simdMatMul(tf, backend, a, b, transposeA, transposeB, epilogue, SMALL_MATMUL_MACS + 1);
   });
 }

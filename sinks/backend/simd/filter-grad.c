@@ -6,7 +6,8 @@
 //
 // The caller zeroes dW and splits the work between threads by ranges of taps (t = kh * KW + kw), of
 // input channels [i0, i1) and of output channels [c0, c1); each thread writes only its own part of dW.
-// Requires CO, c0, c1 multiples of 4.
+// Requires CO, c0, c1 multiples of 4, or CO of 1 to 3 (filter-grad-narrow.h's tiles, with c0 = 0, c1 =
+// CO, and the zeroed scratch S of KH * KW * CO * CI floats; S is unused otherwise).
 //
 // Why not XNNPACK (tfjs-backend-wasm's convolution): it packs its filter operand before every call, and
 // in a filter gradient that operand is dY (or X), so every call pays 6-11 ns per element of it; and its
@@ -16,6 +17,7 @@
 // rows at a time (`rowBlock`), and every tile of dW is updated from those rows while they are in cache.
 // exports: filter_grad
 #include <wasm_simd128.h>
+#include "filter-grad-narrow.h"
 
 // One tile of dW: R (1 or 2) input channels x NV (1 or 4) vectors of 4 output channels.
 #define TILE(R, NV)                                                                       \
@@ -58,9 +60,9 @@
     }                                                                                     \
   } while (0)
 
-void filter_grad(const float* X, const float* dY, float* dW, int N, int H, int W, int CI, int OH, int OW,
-                 int CO, int KH, int KW, int SH, int SW, int padT, int padL, int rowBlock, int t0, int t1, int i0,
-                 int i1, int c0, int c1) {
+void filter_grad(const float* X, const float* dY, float* S, float* dW, int N, int H, int W, int CI, int OH,
+                 int OW, int CO, int KH, int KW, int SH, int SW, int padT, int padL, int rowBlock, int t0, int t1,
+                 int i0, int i1, int c0, int c1) {
   long xs = (long)SW * CI;
   for (int r0 = 0; r0 < N * OH; r0 += rowBlock) {
     int r1 = r0 + rowBlock < N * OH ? r0 + rowBlock : N * OH;
@@ -72,6 +74,13 @@ void filter_grad(const float* X, const float* dY, float* dW, int N, int H, int W
       while (owLo < OW && owLo * SW + kw - padL < 0) owLo++;
       while (owHi > owLo && (owHi - 1) * SW + kw - padL >= W) owHi--;
       if (owHi <= owLo) continue;
+      if (CO < 4) {
+        float* St = S + (long)t * CO * CI;
+        if (CO == 1) NARROW_TAP(1);
+        else if (CO == 2) NARROW_TAP(2);
+        else NARROW_TAP(3);
+        continue;
+      }
       float* dWt = dW + (long)t * CI * CO;
       int i = i0;
       for (; i + 2 <= i1; i += 2) {
@@ -86,5 +95,9 @@ void filter_grad(const float* X, const float* dY, float* dW, int N, int H, int W
       }
     }
   }
+  if (CO < 4) // the narrow tiles' sums, S[t][co][ci], into this part of dW[t][ci][co]
+    for (int t = t0; t < t1; t++)
+      for (int i = i0; i < i1; i++)
+        for (int k = 0; k < CO; k++) dW[((long)t * CI + i) * CO + k] = S[((long)t * CO + k) * CI + i];
 }
 

@@ -1,6 +1,6 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
-import { FILTER_GRAD, FILTER_GRAD_NARROW } from './simd-kernels.js';
+import { FILTER_GRAD } from './simd-kernels.js';
 import { geometryArguments, split } from './team-arguments.js';
 
 /**
@@ -11,12 +11,12 @@ import { geometryArguments, split } from './team-arguments.js';
  */
 export const FILTER_GRAD_BLOCK_PIXELS = 64;
 
-/** Whether the SIMD filter gradient takes this convolution: a multiple of 4 output channels (`filter-grad.c`), or 1 to 3 (`filter-grad-narrow.c`). */
+/** Whether `filter-grad.c` takes this convolution: a multiple of 4 output channels, or 1 to 3 (`filter-grad-narrow.h`'s tiles). */
 export function simdFilterGradFits(g: ConvGeometry): boolean {
   return g.outChannels % 4 === 0 || isNarrow(g);
 }
 
-/** 1 to 3 output channels (an RGB layer's): `filter_grad_narrow`, which needs a scratch. */
+/** 1 to 3 output channels (an RGB layer's): the narrow tiles, which need a scratch. */
 function isNarrow(g: ConvGeometry): boolean {
   return g.outChannels >= 1 && g.outChannels <= 3;
 }
@@ -60,15 +60,12 @@ export function filterGradParts(g: ConvGeometry, threads: number): FilterGradPar
  */
 export function runFilterGrad(team: SimdTeam, g: ConvGeometry, x: number, dy: number, dw: number, scratch = 0): void {
   const rowBlock = Math.max(1, Math.round(FILTER_GRAD_BLOCK_PIXELS / g.outWidth));
-  if (isNarrow(g)) {
-    const common = [x, dy, scratch, dw, ...geometryArguments(g), rowBlock];
-    const parts = narrowParts(g, team.threads).map((p) => [...common, p.t0, p.t1, p.i0, p.i1]);
-    team.run(FILTER_GRAD_NARROW, parts);
-    return;
-  }
-  const common = [x, dy, dw, ...geometryArguments(g), rowBlock];
-  const parts = filterGradParts(g, team.threads).map((p) => [...common, p.t0, p.t1, p.i0, p.i1, p.c0, p.c1]);
-  team.run(FILTER_GRAD, parts);
+  const common = [x, dy, scratch, dw, ...geometryArguments(g), rowBlock];
+  const parts = isNarrow(g) ? narrowParts(g, team.threads) : filterGradParts(g, team.threads);
+  team.run(
+    FILTER_GRAD,
+    parts.map((p) => [...common, p.t0, p.t1, p.i0, p.i1, p.c0, p.c1]),
+  );
 }
 
 /** The parts of a narrow filter gradient: by taps, else by input channels (each thread transposes its own). */

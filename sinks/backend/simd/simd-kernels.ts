@@ -2,8 +2,6 @@ import { simdKernelsWasmBase64 } from './simd-kernels-wasm.js';
 
 /** `filter-grad.c`'s function. */
 export const FILTER_GRAD = 'filter_grad';
-/** `filter-grad-narrow.c`'s filter gradient for 1 to 3 output channels. */
-export const FILTER_GRAD_NARROW = 'filter_grad_narrow';
 /** `conv2d.c`'s convolution. */
 export const CONV2D = 'conv2d';
 /** `conv2d.c`'s filter packing. */
@@ -25,7 +23,6 @@ export const ADAM = 'adam';
 /** Every function of the module. */
 export const SIMD_FUNCTIONS: readonly string[] = [
   FILTER_GRAD,
-  FILTER_GRAD_NARROW,
   CONV2D,
   PACK_FILTER,
   PACK_FILTER_FLIPPED,

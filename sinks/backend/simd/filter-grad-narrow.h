@@ -1,16 +1,11 @@
-// The filter gradient of a 2-D convolution to 1 to 3 output channels (an RGB layer's), NHWC, dilation 1,
-// in WebAssembly SIMD on the wasm backend's heap: the narrow counterpart of filter-grad.c. Compiled by
-// scripts/build-simd-kernels.sh into simd-kernels-wasm.ts.
-//
-// filter-grad.c's tiles are 4 output channels wide at least, and a row of dY shorter than a vector; the
-// package's XNNPACK path ran such a gradient at 2.3 GMAC/s (BigGAN's last layer, 50 ms a step), this at 24.
-// exports: filter_grad_narrow
-#include <wasm_simd128.h>
+// The filter gradient's tiles for 1 to 3 output channels (an RGB layer's), included by filter-grad.c:
+// its own tiles are 4 output channels wide at least, and a row of dY is then shorter than a vector. The
+// package's XNNPACK path ran such a gradient at 2.3 GMAC/s (BigGAN's last layer, 50 ms a step), these at
+// 24. They expand inside filter_grad's loop over the taps of a block of rows, whose variables they use.
 
-// filter_grad_narrow: the roles turn. A tile is CO_ output channels x 4 * NV input channels, the sum over pixels of CO_ broadcast dY values times NV
-// vectors of X, accumulated in the scratch S[t][co][ci] (zeroed by the caller), which the thread then
-// transposes into its part of dW[t][ci][co]. The caller splits the work by taps [t0, t1) and input
-// channels [i0, i1).
+// The roles turn: a tile is CO_ output channels x 4 * NV input channels, the sum over pixels of CO_
+// broadcast dY values times NV vectors of X, accumulated in the scratch St = S[t][co][ci] (zeroed by the
+// caller), which filter_grad then transposes into its part of dW[t][ci][co].
 #define NARROW_TILE(CO_, NV)                                                                  \
   do {                                                                                      \
     float* s0 = St + i;                                                                     \
@@ -51,27 +46,3 @@
       }                                                                                     \
     }                                                                                       \
   } while (0)
-
-void filter_grad_narrow(const float* X, const float* dY, float* S, float* dW, int N, int H, int W, int CI, int OH,
-                        int OW, int CO, int KH, int KW, int SH, int SW, int padT, int padL, int rowBlock, int t0,
-                        int t1, int i0, int i1) {
-  long xs = (long)SW * CI;
-  for (int r0 = 0; r0 < N * OH; r0 += rowBlock) {
-    int r1 = r0 + rowBlock < N * OH ? r0 + rowBlock : N * OH;
-    int n0 = r0 / OH, oh0 = r0 % OH;
-    for (int t = t0; t < t1; t++) {
-      int kh = t / KW, kw = t % KW;
-      int owLo = 0, owHi = OW;
-      while (owLo < OW && owLo * SW + kw - padL < 0) owLo++;
-      while (owHi > owLo && (owHi - 1) * SW + kw - padL >= W) owHi--;
-      if (owHi <= owLo) continue;
-      float* St = S + (long)t * CO * CI;
-      if (CO == 1) NARROW_TAP(1);
-      else if (CO == 2) NARROW_TAP(2);
-      else NARROW_TAP(3);
-    }
-  }
-  for (int t = t0; t < t1; t++)
-    for (int i = i0; i < i1; i++)
-      for (int k = 0; k < CO; k++) dW[((long)t * CI + i) * CO + k] = S[((long)t * CO + k) * CI + i];
-}
