@@ -71,7 +71,7 @@ void conv2d_narrow(const float* X, const float* Q, float* Y, const float* zero, 
     float* y = Y + (long)n * yImage + (long)oh * yRow;
     if (CO == 1) NARROW_ROW(1);
     else if (CO == 2) NARROW_ROW(2);
-    else NARROW_ROW(3);
+    else if (CO == 3) NARROW_ROW(3);
   }
 }
 

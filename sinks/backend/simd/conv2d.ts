@@ -5,7 +5,7 @@ import { CONV2D, CONV2D_NARROW, PACK_FILTER, PACK_FILTER_NARROW } from './simd-k
 
 /** 1 to 3 output channels (an RGB layer's): `conv2d_narrow`, with its own packing (`pack_filter_narrow`). */
 export function isNarrowConv(g: ConvGeometry): boolean {
-  return g.outChannels <= 3;
+  return g.outChannels >= 1 && g.outChannels <= 3;
 }
 
 /**

@@ -78,7 +78,7 @@ void filter_grad(const float* X, const float* dY, float* S, float* dW, int N, in
         float* St = S + (long)t * CO * CI;
         if (CO == 1) NARROW_TAP(1);
         else if (CO == 2) NARROW_TAP(2);
-        else NARROW_TAP(3);
+        else if (CO == 3) NARROW_TAP(3);
         continue;
       }
       float* dWt = dW + (long)t * CI * CO;

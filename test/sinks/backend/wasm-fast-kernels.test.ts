@@ -456,6 +456,44 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     }
   });
 
+  it('zero-size products and convolutions give empty or zero outputs and write nothing else', async () => {
+    await tf.setBackend('wasm');
+    const sentinel = tf.fill([4096], 7);
+    const ones = (shape: number[]) => tf.ones(shape);
+    const cases: Array<[string, () => TF.Tensor, number[], number]> = [
+      ['no columns', () => tf.matMul(ones([600, 500]), ones([500, 0])), [600, 0], 0],
+      ['no inner length', () => tf.matMul(ones([600, 0]), ones([0, 500])), [600, 500], 0],
+      ['no rows', () => tf.matMul(ones([0, 500]), ones([500, 600])), [0, 600], 0],
+      [
+        'no filters',
+        () => tf.conv2d(ones([2, 8, 8, 4]) as TF.Tensor4D, ones([3, 3, 4, 0]) as TF.Tensor4D, 1, 'same'),
+        [2, 8, 8, 0],
+        0,
+      ],
+      [
+        'no images',
+        () => tf.conv2d(ones([0, 8, 8, 4]) as TF.Tensor4D, ones([3, 3, 4, 3]) as TF.Tensor4D, 1, 'same'),
+        [0, 8, 8, 3],
+        0,
+      ],
+    ];
+    for (const [label, run, shape, sum] of cases) {
+      const out = tf.tidy(run);
+      assert.deepEqual(out.shape, shape, label);
+      assert.equal(
+        (out.dataSync() as Float32Array).reduce((a, b) => a + b, 0),
+        sum,
+        label,
+      );
+      out.dispose();
+    }
+    assert.ok(
+      (sentinel.dataSync() as Float32Array).every((v) => v === 7),
+      'a tensor beside them is unchanged',
+    );
+    sentinel.dispose();
+  });
+
   // x's shape, the parameters' shape, which of offset and scale are given
   const BATCH_NORMS: Array<[number[], number[], boolean, boolean]> = [
     [[2, 3, 4, 32], [32], true, true], // tfjs-layers' batchNormalization
