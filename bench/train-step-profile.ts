@@ -20,7 +20,6 @@
  */
 import type * as TFJS from '@tensorflow/tfjs';
 import { createGan, type GanArchitecture } from '../sinks/gan/create-gan.js';
-import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
 import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
 import { batchMatMulKernel } from '../sinks/backend/kernels/batch-mat-mul.js';
 import { conv2dBackpropFilterKernel } from '../sinks/backend/kernels/conv2d-backprop-filter.js';
@@ -29,11 +28,8 @@ import { originalKernel } from '../sinks/backend/kernels/wrapped-kernel.js';
 import { forwardMacs, type CountedLayer } from './gan-macs.js';
 import { round } from './measure.js';
 import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
+import { alternateSteps, BATCH, DEFAULT_CH, installKernels, SIZE, Z } from './gan-step-bench.js';
 
-const BATCH = 64;
-const SIZE = 32;
-const Z = 128;
-const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32, biggan: 16 };
 /** The kernels whose package versions make the `old` set. */
 const SWAPPED = [
   'Transpose',
@@ -74,13 +70,6 @@ class KernelClock {
         }
       },
     };
-  }
-}
-
-function install(tf: typeof TFJS, configs: readonly TFJS.KernelConfig[]): void {
-  for (const c of configs) {
-    tf.unregisterKernel(c.kernelName, c.backendName);
-    tf.registerKernel(c);
   }
 }
 
@@ -158,25 +147,20 @@ async function main(): Promise<void> {
       old: { generator: tf.train.adam(2e-4, 0, 0.999), discriminator: tf.train.adam(2e-4, 0, 0.999) },
     };
     for (const c of [clock.new, clock.old]) c.ms.clear();
-    const times = { new: [] as number[], old: [] as number[] };
-    const order: Array<'new' | 'old'> = compare ? ['new', 'old'] : ['new'];
-    for (let step = -1; step < args.steps; step++) {
-      for (const which of step % 2 === 0 ? order : [...order].reverse()) {
-        install(tf, sets[which]);
-        const z = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 4);
-        const zG = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 5);
-        clock[which].on = step >= 0;
-        const start = performance.now();
-        await ndaGanStep(tf, models, optimizers[which], { real, negative, z, zG });
-        if (step >= 0) times[which].push(performance.now() - start);
-        clock[which].on = false;
-        tf.dispose([z, zG]);
-      }
-    }
-    install(tf, sets.new);
+    const ours = { kernels: sets.new, optimizers: optimizers.new, clock: clock.new };
+    const times: { new: number[]; old?: number[] } = compare
+      ? await alternateSteps(
+          tf,
+          models,
+          { real, negative },
+          { new: ours, old: { kernels: sets.old, optimizers: optimizers.old, clock: clock.old } },
+          args.steps,
+        )
+      : await alternateSteps(tf, models, { real, negative }, { new: ours }, args.steps);
+    installKernels(tf, sets.new);
     const per = (ms: number) => round(ms / args.steps, 1);
     const stepNew = median(times.new);
-    const stepOld = median(times.old);
+    const stepOld = median(times.old ?? []);
     const kernelMs = [...clock.new.ms.values()].reduce((s, v) => s + v, 0);
     process.stderr.write(
       `\n${arch} (ch ${ch}, ${backend.name}, ${backend.threads} thread(s)): median step ${round(stepNew)} ms` +

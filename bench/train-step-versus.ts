@@ -15,25 +15,13 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as TFJS from '@tensorflow/tfjs';
 import { createGan, type GanArchitecture } from '../sinks/gan/create-gan.js';
-import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
 import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
 import { originalKernel } from '../sinks/backend/kernels/wrapped-kernel.js';
 import { leakyReluGradient } from '../sinks/backend/kernels/leaky-relu.js';
 import { forwardMacs, stepMacs } from './gan-macs.js';
 import { round } from './measure.js';
 import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
-
-const BATCH = 64;
-const SIZE = 32;
-const Z = 128;
-const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32, biggan: 16 };
-
-function install(tf: typeof TFJS, configs: readonly TFJS.KernelConfig[]): void {
-  for (const c of configs) {
-    tf.unregisterKernel(c.kernelName, c.backendName);
-    tf.registerKernel(c);
-  }
-}
+import { alternateSteps, BATCH, DEFAULT_CH, installKernels, SIZE, Z } from './gan-step-bench.js';
 
 async function main(): Promise<void> {
   const args = parseStepBenchArgs(process.argv.slice(2), ['arch', 'ch', 'against']);
@@ -44,7 +32,7 @@ async function main(): Promise<void> {
   if (backend.name !== 'wasm') throw new Error(`compares wasm kernels: current backend is ${backend.name}`);
   const ours = new Map(backend.kernels.map((name) => [name, tf.getKernel(name, 'wasm')]));
   // the package's own kernels back, for the other build's wrappers to wrap
-  install(
+  installKernels(
     tf,
     [...ours.values()].map((c) => originalKernel(c)),
   );
@@ -75,24 +63,17 @@ async function main(): Promise<void> {
     const models = createGan(tf, arch, { z: Z, ch, size: SIZE, channels: 3, seed: 1 });
     const macs = stepMacs(BATCH, forwardMacs(models.generator).total, forwardMacs(models.discriminator).total);
     const optimizers = createGanOptimizers(tf);
-    const times = { ours: [] as number[], theirs: [] as number[] };
-    for (let step = -1; step < args.steps; step++) {
-      const order: Array<'ours' | 'theirs'> = step % 2 === 0 ? ['ours', 'theirs'] : ['theirs', 'ours'];
-      for (const which of order) {
-        install(tf, which === 'ours' ? oursSet : theirs);
-        const z = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 4);
-        const zG = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 5);
-        const start = performance.now();
-        await ndaGanStep(tf, models, optimizers, { real, negative, z, zG });
-        if (step >= 0) times[which].push(performance.now() - start);
-        tf.dispose([z, zG]);
-      }
-      if (step >= 0)
-        process.stderr.write(
-          `${arch} step ${step + 1}: ${round(times.ours.at(-1)!)} ms, against ${round(times.theirs.at(-1)!)} ms\n`,
-        );
-    }
-    install(tf, oursSet);
+    const times = await alternateSteps(
+      tf,
+      models,
+      { real, negative },
+      { ours: { kernels: oursSet, optimizers }, theirs: { kernels: theirs, optimizers } },
+      args.steps,
+    );
+    times.ours.forEach((t, i) =>
+      process.stderr.write(`${arch} step ${i + 1}: ${round(t)} ms, against ${round(times.theirs[i]!)} ms\n`),
+    );
+    installKernels(tf, oursSet);
     optimizers.generator.dispose();
     optimizers.discriminator.dispose();
     models.generator.dispose();

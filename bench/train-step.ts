@@ -32,20 +32,11 @@ import { round } from './measure.js';
 import { ConvCeiling } from './conv-ceiling.js';
 import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
 import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
+import { BATCH, DEFAULT_CH, SIZE, Z } from './gan-step-bench.js';
 
-const BATCH = 64;
-const SIZE = 32;
 const CHANNELS = 3;
-const Z = 128;
 /** Timed calls of the largest convolution before the steps; one more after each step. */
 const CEILING_FIRST_SAMPLES = 5;
-
-/**
- * Widths when `--ch` is not given: the DCGAN at 64 filters (the issue's), SN-ResNet at 32, BigGAN at
- * ch 16 (64 channels: the paper's ch 64 is ~16x the multiply-adds, ~1.2 TMAC a step, minutes a step on
- * two cores; pass `--ch 64` for it).
- */
-const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32, biggan: 16 };
 
 interface ArchFigures {
   readonly ch: number;

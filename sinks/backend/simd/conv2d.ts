@@ -3,7 +3,7 @@ import type { SimdTeam } from './simd-team.js';
 import { geometryArguments, split } from './team-arguments.js';
 import { CONV2D, CONV2D_NARROW, PACK_FILTER, PACK_FILTER_NARROW } from './simd-kernels.js';
 
-/** 1 to 3 output channels (an RGB layer's): `conv2d_narrow`, with its own packing (`pack_filter_narrow`). */
+/** 1 to 3 output channels (an RGB layer's): the narrow kernels (`conv2d_narrow` with its packing `pack_filter_narrow`, and `filter-grad-narrow.h`'s tiles). */
 export function isNarrowConv(g: ConvGeometry): boolean {
   return g.outChannels >= 1 && g.outChannels <= 3;
 }
@@ -17,13 +17,62 @@ export function packedFilterLength(g: ConvGeometry): number {
   return g.filterHeight * g.filterWidth * g.inChannels * channels;
 }
 
-/**
- * `pack_filter_narrow`'s arguments (after the filter's and the packing's offsets) for the taps of `g`'s
- * filter (`[kh, kw, ci, co]`) in order: what `conv2d_narrow` convolves with.
- */
-export function narrowPacking(g: ConvGeometry): number[] {
+/** One axis of the taps `pack_filter_narrow` packs: how many, the first, the step between them (negative: reversed). */
+export interface TapAxis {
+  readonly count: number;
+  readonly first: number;
+  readonly step: number;
+}
+
+/** Which elements of a filter `pack_filter_narrow` packs for `conv2d_narrow`. */
+export interface NarrowPacking {
+  /** The convolution's output channels (1 to 3). */
+  readonly channels: number;
+  readonly rows: TapAxis;
+  readonly cols: TapAxis;
+  /** Taps per row of the filter as stored. */
+  readonly filterWidth: number;
+  /** Floats from one tap of the filter to the next. */
+  readonly tapStride: number;
+  /** The convolution's input channels (its reduction within a tap). */
+  readonly reduction: number;
+  /** Floats from one output channel to the next, and from one input channel to the next, within a tap. */
+  readonly channelStride: number;
+  readonly reductionStride: number;
+}
+
+/** `pack_filter_narrow`'s arguments after the filter's and the packing's offsets. */
+export function narrowPackArguments(p: NarrowPacking): number[] {
+  const { rows, cols } = p;
+  return [
+    p.channels,
+    rows.count,
+    rows.first,
+    rows.step,
+    cols.count,
+    cols.first,
+    cols.step,
+    p.filterWidth,
+    p.tapStride,
+    p.reduction,
+    p.channelStride,
+    p.reductionStride,
+  ];
+}
+
+/** The taps of `g`'s filter (`[kh, kw, ci, co]`) in order: what `conv2d_narrow` convolves with. */
+export function narrowPacking(g: ConvGeometry): NarrowPacking {
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = g;
-  return [co, kh, 0, 1, kw, 0, 1, kw, ci * co, ci, 1, co];
+  return {
+    channels: co,
+    rows: { count: kh, first: 0, step: 1 },
+    cols: { count: kw, first: 0, step: 1 },
+    filterWidth: kw,
+    tapStride: ci * co,
+    reduction: ci,
+    channelStride: 1,
+    reductionStride: co,
+  };
 }
 
 /**
@@ -124,7 +173,7 @@ export function convolvePacked(
  * the convolution split over `team`'s threads.
  */
 export function runConv2d(team: SimdTeam, g: ConvGeometry, at: Conv2dOperands): void {
-  if (isNarrowConv(g)) team.run(PACK_FILTER_NARROW, [[at.filter, at.packed, ...narrowPacking(g)]]);
+  if (isNarrowConv(g)) team.run(PACK_FILTER_NARROW, [[at.filter, at.packed, ...narrowPackArguments(narrowPacking(g))]]);
   else team.run(PACK_FILTER, [[at.filter, at.packed, g.filterHeight * g.filterWidth * g.inChannels, g.outChannels]]);
   convolvePacked(team, g, at);
 }

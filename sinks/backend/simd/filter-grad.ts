@@ -1,6 +1,7 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
 import { FILTER_GRAD } from './simd-kernels.js';
+import { isNarrowConv } from './conv2d.js';
 import { geometryArguments, split } from './team-arguments.js';
 
 /**
@@ -13,17 +14,12 @@ export const FILTER_GRAD_BLOCK_PIXELS = 64;
 
 /** Whether `filter-grad.c` takes this convolution: a multiple of 4 output channels, or 1 to 3 (`filter-grad-narrow.h`'s tiles). */
 export function simdFilterGradFits(g: ConvGeometry): boolean {
-  return g.outChannels % 4 === 0 || isNarrow(g);
-}
-
-/** 1 to 3 output channels (an RGB layer's): the narrow tiles, which need a scratch. */
-function isNarrow(g: ConvGeometry): boolean {
-  return g.outChannels >= 1 && g.outChannels <= 3;
+  return g.outChannels % 4 === 0 || isNarrowConv(g);
 }
 
 /** The floats of zeroed scratch that {@link runFilterGrad} needs (0: none). */
 export function filterGradScratchLength(g: ConvGeometry): number {
-  return isNarrow(g) ? g.filterHeight * g.filterWidth * g.outChannels * g.inChannels : 0;
+  return isNarrowConv(g) ? g.filterHeight * g.filterWidth * g.outChannels * g.inChannels : 0;
 }
 
 /** One thread's share of a filter gradient: taps `[t0, t1)`, input channels `[i0, i1)`, output channels `[c0, c1)`. */
@@ -61,7 +57,7 @@ export function filterGradParts(g: ConvGeometry, threads: number): FilterGradPar
 export function runFilterGrad(team: SimdTeam, g: ConvGeometry, x: number, dy: number, dw: number, scratch = 0): void {
   const rowBlock = Math.max(1, Math.round(FILTER_GRAD_BLOCK_PIXELS / g.outWidth));
   const common = [x, dy, scratch, dw, ...geometryArguments(g), rowBlock];
-  const parts = isNarrow(g) ? narrowParts(g, team.threads) : filterGradParts(g, team.threads);
+  const parts = isNarrowConv(g) ? narrowParts(g, team.threads) : filterGradParts(g, team.threads);
   team.run(
     FILTER_GRAD,
     parts.map((p) => [...common, p.t0, p.t1, p.i0, p.i1, p.c0, p.c1]),

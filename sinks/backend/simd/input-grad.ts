@@ -1,6 +1,6 @@
 import { phaseTaps, type ConvGeometry, type PhaseTaps } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
-import { convolvePacked, isNarrowConv, packedFilterLength, type OutputLayout } from './conv2d.js';
+import { convolvePacked, isNarrowConv, narrowPackArguments, packedFilterLength, type OutputLayout } from './conv2d.js';
 import { PACK_FILTER_FLIPPED, PACK_FILTER_NARROW } from './simd-kernels.js';
 
 /**
@@ -88,21 +88,23 @@ export function runInputGrad(
   at: InputGradOperands,
 ): void {
   const convs = phases.filter((p) => p.conv !== null);
-  // each phase's taps reversed, channels swapped: row a of the phase is tap first + stride * (count - 1 - a)
-  const narrow = (p: InputGradPhase): number[] => [
-    g.inChannels,
-    p.th.count,
-    p.th.first + g.strideHeight * (p.th.count - 1),
-    -g.strideHeight,
-    p.tw.count,
-    p.tw.first + g.strideWidth * (p.tw.count - 1),
-    -g.strideWidth,
-    g.filterWidth,
-    g.inChannels * g.outChannels,
-    g.outChannels,
-    g.outChannels,
-    1,
-  ];
+  // each phase's taps reversed (its last tap first), the filter's input and output channels swapped
+  const reversed = (t: PhaseTaps, stride: number) => ({
+    count: t.count,
+    first: t.first + stride * (t.count - 1),
+    step: -stride,
+  });
+  const narrow = (p: InputGradPhase): number[] =>
+    narrowPackArguments({
+      channels: g.inChannels,
+      rows: reversed(p.th, g.strideHeight),
+      cols: reversed(p.tw, g.strideWidth),
+      filterWidth: g.filterWidth,
+      tapStride: g.inChannels * g.outChannels,
+      reduction: g.outChannels,
+      channelStride: g.outChannels,
+      reductionStride: 1,
+    });
   const wide = (p: InputGradPhase): number[] => [
     g.filterWidth,
     g.inChannels,

@@ -1,6 +1,6 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
-import { convolvePacked, isNarrowConv } from './conv2d.js';
+import { convolvePacked, isNarrowConv, narrowPackArguments } from './conv2d.js';
 import { PACK_FILTER, PACK_FILTER_FLIPPED, PACK_FILTER_NARROW } from './simd-kernels.js';
 
 /**
@@ -57,9 +57,19 @@ export function runMatMul(
 ): void {
   const g = matMulGeometry(m, k, n);
   if (isNarrowConv(g)) {
-    // element (column j, row p) of b at j * sK + p * sC
-    const [sK, sC] = transposeB ? [k, 1] : [1, n];
-    team.run(PACK_FILTER_NARROW, [[at.b, at.packed, n, 1, 0, 1, 1, 0, 1, 1, 0, k, sK, sC]]);
+    const one = { count: 1, first: 0, step: 1 };
+    const packing = narrowPackArguments({
+      channels: n,
+      rows: one,
+      cols: one,
+      filterWidth: 1,
+      tapStride: 0,
+      reduction: k,
+      // element (column j, row p) of b: b[p * n + j], or b[j * k + p] transposed
+      channelStride: transposeB ? k : 1,
+      reductionStride: transposeB ? 1 : n,
+    });
+    team.run(PACK_FILTER_NARROW, [[at.b, at.packed, ...packing]]);
   } else if (transposeB) {
     // b [n, k] read as a one-tap filter [1, 1, n, k] whose phase packing swaps its channels
     team.run(PACK_FILTER_FLIPPED, [[at.b, at.packed, 1, n, k, 0, 1, 1, 0, 1, 1]]);

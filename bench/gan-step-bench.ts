@@ -1,0 +1,66 @@
+/**
+ * What the NDA-GAN step benchmarks (`bench:train-step`, its profile and `bench:train-step-versus`) share:
+ * the step's sizes, the default widths, and steps alternating between kernel sets in one process.
+ */
+import type * as TFJS from '@tensorflow/tfjs';
+import type { GanArchitecture } from '../sinks/gan/create-gan.js';
+import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
+import type { GanModels, GanOptimizers } from '../sinks/gan/hinge-nda-step.js';
+
+/** Images per step, their size (RGB) and the latent size. */
+export const BATCH = 64;
+export const SIZE = 32;
+export const Z = 128;
+
+/**
+ * Widths when `--ch` is not given: the DCGAN at 64 filters (the issue's), SN-ResNet at 32, BigGAN at
+ * ch 16 (64 channels: the paper's ch 64 is ~16x the multiply-adds, ~1.2 TMAC a step, minutes a step on
+ * two cores; pass `--ch 64` for it).
+ */
+export const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32, biggan: 16 };
+
+/** Registers `configs` over whatever the backends have for their kernels. */
+export function installKernels(tf: typeof TFJS, configs: readonly TFJS.KernelConfig[]): void {
+  for (const c of configs) {
+    tf.unregisterKernel(c.kernelName, c.backendName);
+    tf.registerKernel(c);
+  }
+}
+
+/** One side of {@link alternateSteps}: its kernels, its optimizers, and a clock switched on while its timed steps run. */
+export interface StepVariant {
+  readonly kernels: readonly TFJS.KernelConfig[];
+  readonly optimizers: GanOptimizers;
+  readonly clock?: { on: boolean };
+}
+
+/**
+ * One untimed round and `steps` timed rounds of NDA-GAN steps on `models`, each round running every
+ * variant once with its kernels installed (in reverse order every other round, so that none always goes
+ * first); returns each variant's step times in milliseconds.
+ */
+export async function alternateSteps<K extends string>(
+  tf: typeof TFJS,
+  models: GanModels,
+  inputs: { readonly real: TFJS.Tensor4D; readonly negative: TFJS.Tensor4D },
+  variants: Readonly<Record<K, StepVariant>>,
+  steps: number,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(variants) as K[];
+  const times = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let step = -1; step < steps; step++) {
+    for (const which of step % 2 === 0 ? names : [...names].reverse()) {
+      const v = variants[which];
+      installKernels(tf, v.kernels);
+      const z = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 4);
+      const zG = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 5);
+      if (v.clock) v.clock.on = step >= 0;
+      const start = performance.now();
+      await ndaGanStep(tf, models, v.optimizers, { ...inputs, z, zG });
+      if (step >= 0) times[which].push(performance.now() - start);
+      if (v.clock) v.clock.on = false;
+      tf.dispose([z, zG]);
+    }
+  }
+  return times;
+}
