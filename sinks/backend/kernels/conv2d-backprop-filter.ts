@@ -64,15 +64,13 @@ export function conv2dBackpropFilterKernel(tf: typeof TF, options: Conv2dBackpro
       const memory = backend as unknown as WasmBackendMemory;
       const team = simd && simdFilterGradFits(g) ? simdTeamOf(backend) : null;
       if (team !== null) {
-        const gradient = (sums = 0): TF.TensorInfo =>
+        const floats = filterGradScratchLength(g, team.threads);
+        return withHeapScratch(memory, [{ floats, zero: true }], ([scratch]) =>
           heapOutput(memory, [g.filterHeight, g.filterWidth, g.inChannels, g.outChannels], (dw) => {
             memory.typedArrayFromHeap(dw).fill(0); // the kernel adds to it
-            runFilterGrad(team, g, heapOffset(memory, x), heapOffset(memory, dy), heapOffset(memory, dw), sums);
-          });
-        const floats = filterGradScratchLength(g);
-        return floats === 0
-          ? gradient()
-          : withHeapScratch(memory, [{ floats, zero: true }], ([sums]) => gradient(sums));
+            runFilterGrad(team, g, heapOffset(memory, x), heapOffset(memory, dy), heapOffset(memory, dw), scratch!);
+          }),
+        );
       }
       return tf.tidy(() => {
         let sum: TF.Tensor4D | null = null; // [ci, kh, kw, co]

@@ -190,8 +190,8 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
       it(`filter_grad${c.co < 4 ? ' (narrow)' : ''}, ${label}, ${team.threads} thread(s)`, () => {
         const n = f.length;
         const dw = heap.alloc(n, 0); // the kernel adds to dW: the caller zeroes it
-        const scratch = filterGradScratchLength(g);
-        runFilterGrad(team, g, heap.put(x), heap.put(dy), dw, scratch > 0 ? heap.alloc(scratch, 0) : 0);
+        const scratch = heap.alloc(filterGradScratchLength(g, team.threads), 0);
+        runFilterGrad(team, g, heap.put(x), heap.put(dy), dw, scratch);
         assertClose(heap.view(dw, n), referenceFilterGrad(g, x, dy), label);
       });
     }
@@ -279,10 +279,11 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
     const beyond = heap.memory.buffer.byteLength + 65536; // out of bounds: a wasm trap
     const parts = filterGradParts(g, 2);
     assert.equal(parts.length, 2);
-    const args = (p: (typeof parts)[number], x: number) => [
+    const scratch = heap.alloc(filterGradScratchLength(g, 2), 0);
+    const args = (p: (typeof parts)[number], x: number, k: number) => [
       x,
       0,
-      0,
+      scratch + (k * filterGradScratchLength(g, 2) * 4) / 2,
       0,
       ...geometryArguments(g),
       1,
@@ -295,17 +296,17 @@ describe('SIMD kernels (sinks/backend/simd)', () => {
     ];
     const ok = heap.alloc(1 << 16, 0);
     assert.throws(
-      () => team.run(FILTER_GRAD, [args(parts[0]!, ok), args(parts[1]!, beyond)]),
+      () => team.run(FILTER_GRAD, [args(parts[0]!, ok, 0), args(parts[1]!, beyond, 1)]),
       /filter_grad failed on helper thread 1: .*memory access out of bounds/,
     );
     assert.throws(
-      () => team.run(FILTER_GRAD, [args(parts[0]!, beyond), args(parts[1]!, ok)]),
+      () => team.run(FILTER_GRAD, [args(parts[0]!, beyond, 0), args(parts[1]!, ok, 1)]),
       /memory access out of bounds/,
     );
     const x = seededValues(c.batch * c.h * c.w * c.ci, 10);
     const dy = seededValues(g.batch * g.outHeight * g.outWidth * g.outChannels, 30);
     const dw = heap.alloc(c.k[0] * c.k[1] * c.ci * c.co, 0);
-    runFilterGrad(team, g, heap.put(x), heap.put(dy), dw);
+    runFilterGrad(team, g, heap.put(x), heap.put(dy), dw, heap.alloc(filterGradScratchLength(g, team.threads), 0));
     assertClose(heap.view(dw, c.k[0] * c.k[1] * c.ci * c.co), referenceFilterGrad(g, x, dy), 'after the traps');
   });
 
