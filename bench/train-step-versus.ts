@@ -17,7 +17,12 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { createGan, type GanArchitecture } from '../sinks/gan/create-gan.js';
 import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
 import { originalKernel } from '../sinks/backend/kernels/wrapped-kernel.js';
-import { leakyReluGradient } from '../sinks/backend/kernels/leaky-relu.js';
+import {
+  LEAKY_RELU_GRAD,
+  leakyReluGradient,
+  leakyReluGradKernel,
+  reluGradient,
+} from '../sinks/backend/kernels/leaky-relu.js';
 import { forwardMacs, stepMacs } from './gan-macs.js';
 import { round } from './measure.js';
 import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
@@ -44,7 +49,13 @@ async function main(): Promise<void> {
   };
   const registeredByThem = other.registerWasmKernels(tf);
   const names = [...new Set([...backend.kernels, ...registeredByThem])];
-  const theirs = names.map((name) => tf.getKernel(name, 'wasm'));
+  // theirs where they register none of this build's own kernels (the package has none either): its
+  // element-wise path, as it stood before the kernel
+  const theirs = names.map((name) =>
+    name === LEAKY_RELU_GRAD && !registeredByThem.includes(name)
+      ? leakyReluGradKernel(tf, { simd: false })
+      : tf.getKernel(name, 'wasm'),
+  );
   // ours: this build's kernel, or the package's where this build registers none
   const oursSet = names.map((name) => {
     const config = ours.get(name) ?? packageKernels.get(name);
@@ -52,7 +63,9 @@ async function main(): Promise<void> {
       throw new Error(`the other build registers ${name}, which this build and the package lack`);
     return config;
   });
-  tf.registerGradient(leakyReluGradient(tf)); // this build's, whatever the other registered
+  // this build's, whatever the other registered
+  tf.registerGradient(leakyReluGradient(tf));
+  tf.registerGradient(reluGradient(tf));
   process.stderr.write(`against ${against}: it registers ${registeredByThem.join(', ')}\n`);
 
   const real = tf.randomUniform<TFJS.Rank.R4>([BATCH, SIZE, SIZE, 3], -1, 1, 'float32', 1);

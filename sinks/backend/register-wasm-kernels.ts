@@ -7,7 +7,7 @@ import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
 import { fusedMatMulKernel } from './kernels/fused-mat-mul.js';
 import { tanhKernel } from './kernels/tanh.js';
 import { castKernel, identityKernel } from './kernels/identity.js';
-import { leakyReluGradient, leakyReluKernel } from './kernels/leaky-relu.js';
+import { leakyReluGradient, leakyReluGradKernel, leakyReluKernel, reluGradient } from './kernels/leaky-relu.js';
 import { meanKernel } from './kernels/mean.js';
 import { sumKernel } from './kernels/sum.js';
 import { tileKernel } from './kernels/tile.js';
@@ -26,9 +26,10 @@ import {
  * `AvgPoolGrad`, `ResizeNearestNeighbor` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
  * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU, an identity or a cast to
  * the same dtype that can share its input's data) and hand every other call to the package's
- * kernel (see `kernels/wrapped-kernel.ts`). It also registers a cheaper `LeakyRelu` gradient (the same
- * numbers in two element-wise kernels instead of three, see `leakyReluGradient`), which, gradients being
- * backend-independent in tfjs, replaces tfjs-core's on every backend; call it after tfjs-core's
+ * kernel (see `kernels/wrapped-kernel.ts`). It also registers the one-pass `NdaflowLeakyReluGrad` kernel
+ * and cheaper `LeakyRelu` and `Relu` gradients that run it on wasm (the same numbers in one kernel instead
+ * of three, or two elsewhere; see `leakyReluGradient`), which, gradients being
+ * backend-independent in tfjs, replace tfjs-core's on every backend; call it after tfjs-core's
  * gradients are loaded (importing `@tensorflow/tfjs` loads them), or they replace it back. Idempotent: a kernel already registered for `wasm` is
  * unregistered first, and a wrapper wraps the package's kernel, never a previous wrapper, so calling it
  * twice neither warns nor stacks registrations. Call it before the backend is initialised or after: the
@@ -60,6 +61,7 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     sumKernel(tf, own(tf.Sum)),
     meanKernel(tf, own(tf.Mean)),
     leakyReluKernel(tf, own(tf.LeakyRelu)),
+    leakyReluGradKernel(tf),
     transposeKernel(tf, own(tf.Transpose)),
     identityKernel(own(tf.Identity)),
     castKernel(own(tf.Cast)),
@@ -72,5 +74,6 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     tf.registerKernel(config);
   }
   tf.registerGradient(leakyReluGradient(tf));
+  tf.registerGradient(reluGradient(tf));
   return configs.map((c) => c.kernelName);
 }

@@ -18,6 +18,10 @@ export const UPSAMPLE_NEAREST = 'upsample_nearest';
 export const BATCH_NORM = 'batch_norm';
 /** `tanh.c`'s hyperbolic tangent. */
 export const TANH = 'tanh_f32';
+/** `leaky-relu.c`'s leaky ReLU. */
+export const LEAKY_RELU = 'leaky_relu';
+/** `leaky-relu.c`'s gradient of a leaky ReLU (or, with alpha 0, of a ReLU). */
+export const LEAKY_RELU_GRAD = 'leaky_relu_grad';
 /** `adam.c`'s fused Adam update. */
 export const ADAM = 'adam';
 /** Every function of the module. */
@@ -31,6 +35,8 @@ export const SIMD_FUNCTIONS: readonly string[] = [
   UPSAMPLE_NEAREST,
   BATCH_NORM,
   TANH,
+  LEAKY_RELU,
+  LEAKY_RELU_GRAD,
   ADAM,
 ];
 

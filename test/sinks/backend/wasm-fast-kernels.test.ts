@@ -89,7 +89,8 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     // two threads: the threaded build, where the SIMD kernels (AvgPoolGrad's, ResizeNearestNeighbor's) run
     const chosen = await selectBackend({ backend: 'wasm', threads: 2 });
     tf = chosen.tf;
-    for (const name of WRAPPED) assert.ok(chosen.kernels.includes(name), `${name} in ${chosen.kernels.join()}`);
+    for (const name of [...WRAPPED, 'NdaflowLeakyReluGrad'])
+      assert.ok(chosen.kernels.includes(name), `${name} in ${chosen.kernels.join()}`);
     await import('@tensorflow/tfjs-backend-cpu');
   });
 
@@ -205,6 +206,7 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
       [[4, 3, 5, 6], 0.2],
       [[7], 0.01],
       [[2, 3], 1.5],
+      [[5, 7, 11, 13], 0.2], // the SIMD kernel: 4096 elements or more, a last element past the vectors
     ] as Array<[number[], number]>
   ).entries()) {
     it(`LeakyRelu ${JSON.stringify(shape)} alpha ${alpha}`, async () => {
@@ -265,27 +267,68 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     assert.deepEqual({ tensors: tf.memory().numTensors, ids: backend.numDataIds() }, before, 'everything released');
   });
 
-  it("LeakyRelu's registered gradient is dy where x > 0, dy * alpha elsewhere, in Step and Multiply only", async () => {
-    for (const backend of ['wasm', 'cpu']) {
-      await tf.setBackend(backend);
-      const data = values(4 * 3 * 5 * 6, 90);
-      data[0] = 0; // the kink: tfjs-core's gradient takes the alpha side at 0
+  // [4, 3, 5, 6]: the element-wise kernels; [5, 7, 11, 13]: the one-pass SIMD kernel on wasm
+  for (const shape of [
+    [4, 3, 5, 6],
+    [5, 7, 11, 13],
+  ]) {
+    const fused = (backend: string) => backend === 'wasm' && size(shape) >= 4096;
+    const gradientData = () => {
+      const data = values(size(shape), 90);
+      data[0] = 0; // the kink: tfjs-core's gradients take the alpha (or 0) side at 0
       data[1] = -0;
-      const x = tf.tensor(data, [4, 3, 5, 6]);
-      const dy = tf.tensor(values(data.length, 91), x.shape);
-      const before = tf.memory().numTensors;
-      const info = await tf.profile(() => tf.grad((t: TF.Tensor) => tf.leakyRelu(t, 0.2))(x, dy));
-      const grad = info.result as TF.Tensor;
-      // tfjs-core's own formula, the reference
-      const reference = tf.tidy(() => tf.where(tf.greater(x, 0), dy, tf.mul(dy, 0.2)));
-      assert.deepEqual(Array.from(grad.dataSync()), Array.from(reference.dataSync()), `${backend}: values`);
-      const names = new Set(info.kernels.map((k) => k.name));
-      assert.ok(names.has('Step') && !names.has('Select') && !names.has('Greater'), `${backend}: ${[...names].join()}`);
-      tf.dispose([grad, reference]);
-      assert.equal(tf.memory().numTensors, before, `${backend}: tensor count`);
-      tf.dispose([x, dy]);
-    }
-  });
+      data[2] = Number.NaN;
+      return data;
+    };
+
+    it(`LeakyRelu's registered gradient ${JSON.stringify(shape)} is dy where x > 0, dy * alpha elsewhere, NaN at NaN, in one kernel on wasm`, async () => {
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        const x = tf.tensor(gradientData(), shape);
+        const dy = tf.tensor(values(size(shape), 91), x.shape);
+        const before = tf.memory().numTensors;
+        const info = await tf.profile(() => tf.grad((t: TF.Tensor) => tf.leakyRelu(t, 0.2))(x, dy));
+        const grad = info.result as TF.Tensor;
+        // tfjs-core's own formula, the reference (which gives dy * alpha at a NaN x)
+        const reference = tf.tidy(() => tf.where(tf.greater(x, 0), dy, tf.mul(dy, 0.2)));
+        const got = Array.from(grad.dataSync());
+        const want = Array.from(reference.dataSync());
+        assert.ok(Number.isNaN(got[2]), `${backend}: NaN at a NaN x`);
+        got[2] = want[2]!;
+        assert.deepEqual(got, want, `${backend}: values`);
+        const names = new Set(info.kernels.map((k) => k.name));
+        assert.ok(!names.has('Select') && !names.has('Greater'), `${backend}: ${[...names].join()}`);
+        if (fused(backend)) assert.ok(names.has('NdaflowLeakyReluGrad') && !names.has('Step'), [...names].join());
+        else assert.ok(names.has('Step'), `${backend}: ${[...names].join()}`);
+        tf.dispose([grad, reference]);
+        assert.equal(tf.memory().numTensors, before, `${backend}: tensor count`);
+        tf.dispose([x, dy]);
+      }
+    });
+
+    it(`Relu's registered gradient ${JSON.stringify(shape)} is tfjs-core's dy * step(x), in one kernel on wasm`, async () => {
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        const x = tf.tensor(gradientData(), shape);
+        const dy = tf.tensor(values(size(shape), 92), x.shape);
+        const before = tf.memory().numTensors;
+        const info = await tf.profile(() => tf.grad((t: TF.Tensor) => tf.relu(t))(x, dy));
+        const grad = info.result as TF.Tensor;
+        const reference = tf.tidy(() => tf.mul(dy, tf.cast(tf.step(x), 'float32'))); // tfjs-core's formula
+        assert.deepEqual(Array.from(grad.dataSync()), Array.from(reference.dataSync()), `${backend}: values`);
+        assert.ok(
+          grad.dataSync().some((v, j) => v === 0 && x.dataSync()[j]! < 0),
+          `${backend}: zero where x < 0`,
+        );
+        const names = new Set(info.kernels.map((k) => k.name));
+        if (fused(backend)) assert.ok(names.has('NdaflowLeakyReluGrad') && !names.has('Step'), [...names].join());
+        else assert.ok(names.has('Step'), `${backend}: ${[...names].join()}`);
+        tf.dispose([grad, reference]);
+        assert.equal(tf.memory().numTensors, before, `${backend}: tensor count`);
+        tf.dispose([x, dy]);
+      }
+    });
+  }
 
   const TRANSPOSES: Array<[number[], number[]]> = [
     [
