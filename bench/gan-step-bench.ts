@@ -4,6 +4,8 @@
  */
 import type * as TFJS from '@tensorflow/tfjs';
 import type { GanArchitecture } from '../sinks/gan/create-gan.js';
+import { batchMomentsKernel, batchNormGradKernel } from '../sinks/backend/kernels/batch-norm-train.js';
+import { leakyReluGradKernel } from '../sinks/backend/kernels/leaky-relu.js';
 import { ndaGanStep } from '../sinks/gan/hinge-nda-step.js';
 import type { GanModels, GanOptimizers } from '../sinks/gan/hinge-nda-step.js';
 
@@ -18,6 +20,21 @@ export const Z = 128;
  * two cores; pass `--ch 64` for it).
  */
 export const DEFAULT_CH: Readonly<Record<GanArchitecture, number>> = { dcgan: 64, 'sn-resnet': 32, biggan: 16 };
+
+/**
+ * The kernels the project registers that tfjs lacks (its ops run them where registered), each with its
+ * SIMD path off (`{ simd: false }`: the composite path it falls back to), by name: what the benchmarks
+ * put in their place to compare against a build, or the package, without them.
+ */
+export function ownKernelsWithoutSimd(tf: typeof TFJS): Map<string, TFJS.KernelConfig> {
+  return new Map(
+    [
+      leakyReluGradKernel(tf, { simd: false }),
+      batchMomentsKernel(tf, { simd: false }),
+      batchNormGradKernel(tf, { simd: false }),
+    ].map((c) => [c.kernelName, c]),
+  );
+}
 
 /** Registers `configs` over whatever the backends have for their kernels. */
 export function installKernels(tf: typeof TFJS, configs: readonly TFJS.KernelConfig[]): void {

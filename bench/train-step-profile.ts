@@ -4,14 +4,14 @@
  * `Conv2D`, `FusedConv2D` and `Conv2DBackpropFilter` (`sinks/backend/simd/`), `Transpose`, `AvgPoolGrad`,
  * `ResizeNearestNeighbor`, `ResizeNearestNeighborGrad`, the small-matmul path of `BatchMatMul` and the data-sharing `Cast`,
  * `Conv2DBackpropInput`'s SIMD phases, the SIMD `FusedBatchNorm`, `_FusedMatMul`, larger `BatchMatMul` products and `Tanh`,
- * the one-pass (leaky) ReLU gradient `NdaflowLeakyReluGrad`, and the fused Adam update (`createGanOptimizers`, against `tf.train.adam`).
+ * the kernels tfjs lacks (`NdaflowLeakyReluGrad`, `NdaflowBatchMoments`, `NdaflowBatchNormGrad`), and the fused Adam update (`createGanOptimizers`, against `tf.train.adam`).
  *
  * Every kernel of the backend is wrapped with a timer that keeps its *exclusive* time (a kernel that runs
  * other kernels, as the gradient kernels run `Conv2D`, is charged only for its own work), summed per kernel
  * name. The steps are `bench:train-step`'s (batch 64, 32x32x3, z 128); on wasm they alternate, in the same
- * process, between the kernels as registered (`new`) and with those fourteen put back to the package's
+ * process, between the kernels as registered (`new`) and with those put back to the package's
  * (`old`; for `Conv2DBackpropFilter` and `Conv2DBackpropInput`, whose package kernels are missing or scalar, the
- * project's kernels built from the package's `Conv2D`; for `NdaflowLeakyReluGrad`, `Step` and `Multiply`), so the two are compared side by side under the same load. Then the largest convolution layer
+ * project's kernels built from the package's `Conv2D`; for the kernels tfjs lacks, their composite paths), so the two are compared side by side under the same load. Then the largest convolution layer
  * alone (batch 64): forward `Conv2D`, `Conv2DBackpropFilter` and `Conv2DBackpropInput` in GMAC/s, the
  * ceiling of a step made only of convolutions (one element read back, never the whole output).
  * Stderr: the tables; the last stdout line:
@@ -25,11 +25,10 @@ import { batchMatMulKernel } from '../sinks/backend/kernels/batch-mat-mul.js';
 import { conv2dBackpropFilterKernel } from '../sinks/backend/kernels/conv2d-backprop-filter.js';
 import { conv2dBackpropInputKernel } from '../sinks/backend/kernels/conv2d-backprop-input.js';
 import { originalKernel } from '../sinks/backend/kernels/wrapped-kernel.js';
-import { LEAKY_RELU_GRAD, leakyReluGradKernel } from '../sinks/backend/kernels/leaky-relu.js';
 import { forwardMacs, type CountedLayer } from './gan-macs.js';
 import { round } from './measure.js';
 import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
-import { alternateSteps, BATCH, DEFAULT_CH, installKernels, SIZE, Z } from './gan-step-bench.js';
+import { alternateSteps, BATCH, DEFAULT_CH, installKernels, ownKernelsWithoutSimd, SIZE, Z } from './gan-step-bench.js';
 
 /** The kernels whose package versions make the `old` set. */
 const SWAPPED = [
@@ -46,7 +45,6 @@ const SWAPPED = [
   'FusedBatchNorm',
   '_FusedMatMul',
   'Tanh',
-  LEAKY_RELU_GRAD,
 ];
 
 /** Exclusive milliseconds per kernel name, while `on`. */
@@ -126,13 +124,13 @@ async function main(): Promise<void> {
   const clock = { new: new KernelClock(), old: new KernelClock() };
   const registered = tf.getKernelsForBackend(name);
   const compare = name === 'wasm';
+  const withoutSimd = ownKernelsWithoutSimd(tf);
   const oldConfigs = registered.map((c) => {
-    if (!compare || !SWAPPED.includes(c.kernelName)) return c;
+    if (!compare || !(SWAPPED.includes(c.kernelName) || withoutSimd.has(c.kernelName))) return c;
     if (c.kernelName === tf.BatchMatMul) return batchMatMulKernel(tf, originalKernel(c), 0, false);
     if (c.kernelName === tf.Conv2DBackpropFilter) return conv2dBackpropFilterKernel(tf, { simd: false });
     if (c.kernelName === tf.Conv2DBackpropInput) return conv2dBackpropInputKernel(tf, { simd: false });
-    if (c.kernelName === LEAKY_RELU_GRAD) return leakyReluGradKernel(tf, { simd: false });
-    return originalKernel(c);
+    return withoutSimd.get(c.kernelName) ?? originalKernel(c);
   });
   const sets = {
     new: registered.map((c) => clock.new.timed(c)),

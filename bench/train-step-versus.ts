@@ -5,7 +5,9 @@
  * two builds one after the other disagree) falls on both alike. `DIR` is the other checkout's
  * `dist-test` folder (`npm run build:test` there; its `node_modules` must resolve to the same
  * `@tensorflow/*` packages as this one's, e.g. a symlink): its `sinks/backend/register-wasm-kernels.js`
- * registers its kernels, which are swapped with this build's before every step. Everything else (the
+ * registers its kernels, which are swapped with this build's before every step (this build's own kernels
+ * that tfjs lacks and the other build does not register run their composite paths on its side).
+ * Everything else (the
  * networks, the step, the optimizers, the gradients) is this build's. The steps are `bench:train-step`'s
  * (batch 64, 32x32x3, z 128; one D update on [x, G(z), jigsaw(x)] then one G update).
  * Stderr: each pair of steps; the last stdout line:
@@ -17,16 +19,11 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { createGan, type GanArchitecture } from '../sinks/gan/create-gan.js';
 import { createGanOptimizers } from '../sinks/gan/gan-optimizers.js';
 import { originalKernel } from '../sinks/backend/kernels/wrapped-kernel.js';
-import {
-  LEAKY_RELU_GRAD,
-  leakyReluGradient,
-  leakyReluGradKernel,
-  reluGradient,
-} from '../sinks/backend/kernels/leaky-relu.js';
+import { leakyReluGradient, reluGradient } from '../sinks/backend/kernels/leaky-relu.js';
 import { forwardMacs, stepMacs } from './gan-macs.js';
 import { round } from './measure.js';
 import { median, parseStepBenchArgs, startStepBench } from './tf-step-bench.js';
-import { alternateSteps, BATCH, DEFAULT_CH, installKernels, SIZE, Z } from './gan-step-bench.js';
+import { alternateSteps, BATCH, DEFAULT_CH, installKernels, ownKernelsWithoutSimd, SIZE, Z } from './gan-step-bench.js';
 
 async function main(): Promise<void> {
   const args = parseStepBenchArgs(process.argv.slice(2), ['arch', 'ch', 'against']);
@@ -49,12 +46,13 @@ async function main(): Promise<void> {
   };
   const registeredByThem = other.registerWasmKernels(tf);
   const names = [...new Set([...backend.kernels, ...registeredByThem])];
-  // theirs where they register none of this build's own kernels (the package has none either): its
-  // element-wise path, as it stood before the kernel
+  // theirs where they register none of this build's own kernels (the package has none either): their
+  // composite paths, as they stood before the kernels
+  const withoutSimd = ownKernelsWithoutSimd(tf);
   const theirs = names.map((name) =>
-    name === LEAKY_RELU_GRAD && !registeredByThem.includes(name)
-      ? leakyReluGradKernel(tf, { simd: false })
-      : tf.getKernel(name, 'wasm'),
+    registeredByThem.includes(name)
+      ? tf.getKernel(name, 'wasm')
+      : (withoutSimd.get(name) ?? tf.getKernel(name, 'wasm')),
   );
   // ours: this build's kernel, or the package's where this build registers none
   const oursSet = names.map((name) => {

@@ -4,6 +4,7 @@ import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { conv2dKernel, fusedConv2dKernel } from './kernels/conv2d.js';
 import { batchMatMulKernel } from './kernels/batch-mat-mul.js';
 import { fusedBatchNormKernel } from './kernels/fused-batch-norm.js';
+import { batchMomentsKernel, batchNormGradKernel } from './kernels/batch-norm-train.js';
 import { fusedMatMulKernel } from './kernels/fused-mat-mul.js';
 import { tanhKernel } from './kernels/tanh.js';
 import { castKernel, identityKernel } from './kernels/identity.js';
@@ -26,7 +27,8 @@ import {
  * `AvgPoolGrad`, `ResizeNearestNeighbor` and `ResizeNearestNeighborGrad` that take the cases where those are slow (a broadcast
  * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU, an identity or a cast to
  * the same dtype that can share its input's data) and hand every other call to the package's
- * kernel (see `kernels/wrapped-kernel.ts`). It also registers the one-pass `NdaflowLeakyReluGrad` kernel
+ * kernel (see `kernels/wrapped-kernel.ts`); and kernels tfjs lacks, which the project's ops run where
+ * they are registered: `NdaflowBatchMoments` and `NdaflowBatchNormGrad` (`batchNormTraining`'s). It also registers the one-pass `NdaflowLeakyReluGrad` kernel
  * and cheaper `LeakyRelu` and `Relu` gradients that run it on wasm (the same numbers in one kernel instead
  * of three, or two elsewhere; see `leakyReluGradient`), which, gradients being
  * backend-independent in tfjs, replace tfjs-core's on every backend; call it after tfjs-core's
@@ -54,6 +56,8 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     conv2dKernel(tf, own(tf.Conv2D)),
     fusedConv2dKernel(tf, own(tf.FusedConv2D)),
     fusedBatchNormKernel(tf, own(tf.FusedBatchNorm)),
+    batchMomentsKernel(tf),
+    batchNormGradKernel(tf),
     tanhKernel(tf, own(tf.Tanh)),
     tileKernel(tf, own(tf.Tile)),
     batchMatMulKernel(tf, own(tf.BatchMatMul)),

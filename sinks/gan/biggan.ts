@@ -3,6 +3,7 @@ import { checkInteger, rangeError, typeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
 import type { Dcgan } from './dcgan.js';
 import { ganLayers } from './gan-layers.js';
+import { batchNormLayer } from './batch-norm-layer.js';
 import { resolveGanShape } from './gan-shape.js';
 import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
 
@@ -134,7 +135,7 @@ export function createBigGan(tf: typeof TFJS, options: BigGanOptions = {}): Dcga
     h = snConv(relu(ccbn(h, `${name}/bn2`)), C, 3, `${name}/conv2`);
     g = add(h, snConv(up(g), C, 1, `${name}/conv_sc`));
   }
-  g = relu(apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), g));
+  g = relu(apply(batchNormLayer(tf)({ momentum: 0.9, epsilon: 1e-5 }), g));
   g = apply(tf.layers.activation({ activation: 'tanh' }), snConv(g, channels, 3, 'generator/output'));
   const generator = tf.model({ inputs: gY === undefined ? zIn : [zIn, gY], outputs: g, name: 'biggan_generator' });
 

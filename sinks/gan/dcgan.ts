@@ -1,6 +1,7 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { deriveSeed } from '../../sources/random.js';
 import { ganLayers } from './gan-layers.js';
+import { batchNormLayer } from './batch-norm-layer.js';
 import { resolveGanShape } from './gan-shape.js';
 import { seededKernel } from './seeded-init.js';
 import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
@@ -91,7 +92,7 @@ export function createDcgan(tf: typeof TFJS, options: DcganOptions = {}): Dcgan 
   const { z, ch, size, channels, classes } = resolveGanShape(action, options, 64);
   const base = size / 8;
   const init = (layerName: string) => seededKernel(tf, options.seed, 'dcgan', layerName);
-  const bn = () => tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+  const bn = () => batchNormLayer(tf)({ momentum: 0.9, epsilon: 1e-5 });
   if (classes !== undefined) return conditionalDcgan(tf, { z, ch, size, channels, classes, seed: options.seed });
 
   const generator = tf.sequential({ name: 'dcgan_generator' });
@@ -151,8 +152,7 @@ function conditionalDcgan(
   const classSeed = (layerName: string) => (seed === undefined ? {} : { seed: deriveSeed(seed, 'dcgan', layerName) });
   type Sym = TFJS.SymbolicTensor;
   const apply = (layer: TFJS.layers.Layer, x: Sym | Sym[]) => layer.apply(x) as Sym;
-  const bnRelu = (x: Sym) =>
-    apply(tf.layers.reLU(), apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), x));
+  const bnRelu = (x: Sym) => apply(tf.layers.reLU(), apply(batchNormLayer(tf)({ momentum: 0.9, epsilon: 1e-5 }), x));
 
   const zIn = tf.input({ shape: [z] });
   const gY = tf.input({ shape: [1], dtype: 'int32' });

@@ -1,4 +1,5 @@
 import type * as TFJS from '@tensorflow/tfjs';
+import { batchNormTraining } from '../backend/batch-norm-training.js';
 import { rangeError, typeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
 
@@ -474,18 +475,18 @@ function buildLayers(tf: typeof TFJS): GanLayers {
       return tf.tidy(() => {
         const [x, y] = Array.isArray(inputs) ? inputs : [inputs, undefined];
         const c = x.shape[x.rank - 1]!;
-        let mean: TFJS.Tensor;
-        let variance: TFJS.Tensor;
+        let normed: TFJS.Tensor;
         if (kwargs['training'] === true) {
-          ({ mean, variance } = tf.moments(x, [0, 1, 2]));
+          // the batch's moments, and the gradient through them, in one op (see batchNormTraining)
+          const batch = batchNormTraining(tf, x, tf.ones([c]), tf.zeros([c]), this.epsilon);
+          normed = batch.y;
           const m = this.momentum;
-          this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), m), tf.mul(mean, 1 - m)));
-          this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), m), tf.mul(variance, 1 - m)));
+          this.movingMean.write(tf.add(tf.mul(this.movingMean.read(), m), tf.mul(batch.mean, 1 - m)));
+          this.movingVariance.write(tf.add(tf.mul(this.movingVariance.read(), m), tf.mul(batch.variance, 1 - m)));
         } else {
-          mean = this.movingMean.read();
-          variance = this.movingVariance.read();
+          const variance = this.movingVariance.read();
+          normed = tf.mul(tf.sub(x, this.movingMean.read()), tf.rsqrt(tf.add(variance, this.epsilon)));
         }
-        const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
         if (y === undefined) {
           if (this.classes !== 1) throw typeError('apply a conditional batch norm', 'it needs labels', 'none');
           // one class, no labels: the table's single row, as BigGAN's unconditional ccbn (all y = 0)

@@ -2,6 +2,7 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { deriveSeed } from '../../sources/random.js';
 import type { Dcgan } from './dcgan.js';
 import { ganLayers } from './gan-layers.js';
+import { batchNormLayer } from './batch-norm-layer.js';
 import { resolveGanShape } from './gan-shape.js';
 import { seededKernel } from './seeded-init.js';
 import { checkOptionKeys, optionKeys } from '../../sources/option-keys.js';
@@ -88,7 +89,7 @@ export function createSnResnetGan(tf: typeof TFJS, options: SnResnetGanOptions =
   const gY = classes === undefined ? undefined : tf.input({ shape: [1], dtype: 'int32' });
   const norm = (x: Sym, name: string): Sym =>
     classes === undefined
-      ? apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), x)
+      ? apply(batchNormLayer(tf)({ momentum: 0.9, epsilon: 1e-5 }), x)
       : apply(L.conditionalBatchNorm({ classes, momentum: 0.9, epsilon: 1e-5, ...snSeed(name) }), [x, gY!]);
   const conv = (x: Sym, filters: number, kernelSize: number, name: string) =>
     apply(tf.layers.conv2d({ filters, kernelSize, padding: 'same', useBias: true, ...init(name) }), x);
@@ -103,7 +104,7 @@ export function createSnResnetGan(tf: typeof TFJS, options: SnResnetGanOptions =
     const shortcut = conv(up(g), ch, 1, `${name}/shortcut`);
     g = apply(tf.layers.add(), [h, shortcut]);
   }
-  g = relu(apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), g));
+  g = relu(apply(batchNormLayer(tf)({ momentum: 0.9, epsilon: 1e-5 }), g));
   g = apply(tf.layers.activation({ activation: 'tanh' }), conv(g, channels, 3, 'generator/out'));
   const generator = tf.model({ inputs: gY === undefined ? zIn : [zIn, gY], outputs: g, name: 'sn_resnet_generator' });
 

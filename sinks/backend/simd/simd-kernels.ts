@@ -16,6 +16,12 @@ export const PACK_FILTER_FLIPPED = 'pack_filter_flipped';
 export const UPSAMPLE_NEAREST = 'upsample_nearest';
 /** `batch-norm.c`'s batch normalisation with given moments. */
 export const BATCH_NORM = 'batch_norm';
+/** `batch-norm-train.c`'s per-channel mean and variance of a batch. */
+export const BN_MOMENTS = 'bn_moments';
+/** `batch-norm-train.c`'s per-channel sums of a batch normalisation's gradient. */
+export const BN_GRAD_SUMS = 'bn_grad_sums';
+/** `batch-norm-train.c`'s input gradient of a batch normalisation in training. */
+export const BN_GRAD_INPUT = 'bn_grad_input';
 /** `tanh.c`'s hyperbolic tangent. */
 export const TANH = 'tanh_f32';
 /** `leaky-relu.c`'s leaky ReLU. */
@@ -34,6 +40,9 @@ export const SIMD_FUNCTIONS: readonly string[] = [
   PACK_FILTER_NARROW,
   UPSAMPLE_NEAREST,
   BATCH_NORM,
+  BN_MOMENTS,
+  BN_GRAD_SUMS,
+  BN_GRAD_INPUT,
   TANH,
   LEAKY_RELU,
   LEAKY_RELU_GRAD,

@@ -1,0 +1,79 @@
+import type * as TF from '@tensorflow/tfjs-core';
+import {
+  BATCH_MOMENTS,
+  BATCH_NORM_GRAD,
+  compositeBatchMoments,
+  compositeBatchNormGrad,
+} from './kernels/batch-norm-train.js';
+
+/** What {@link batchNormTraining} returns: the output, and the batch's moments (for the moving averages). */
+export interface BatchNormTraining {
+  readonly y: TF.Tensor;
+  /** Per channel (the last axis), not differentiable: for the moving averages. */
+  readonly mean: TF.Tensor;
+  /** Per channel, biased (divided by the rows), not differentiable. */
+  readonly variance: TF.Tensor;
+}
+
+/**
+ * Batch normalisation in training over every axis but the last: `y = gamma * (x - mean) / sqrt(variance
+ * + epsilon) + beta` with the batch's own mean and (biased) variance, as tfjs-layers' `batchNormalization`
+ * computes it in training, as one differentiable op whose gradient (with respect to `x`, `gamma` and
+ * `beta`, through the moments) is two passes over `x` and `dy`: the {@link BATCH_NORM_GRAD} kernel where
+ * the active backend has it (wasm: `registerWasmKernels`), the same formula in a dozen tfjs ops
+ * elsewhere. The moments are the {@link BATCH_MOMENTS} kernel's, or `tf.moments`'. The normalisation
+ * itself is `tf.batchNorm`.
+ *
+ * Why: tfjs-layers' is `tf.moments` and `tf.batchNorm`, differentiated op by op: some 70 kernels per layer
+ * in a gradient (a DCGAN generator's three layers: ~60 ms of a step on 2 wasm threads).
+ *
+ * @param tf the loaded `@tensorflow/tfjs-core` module.
+ * @param x the input, channels last (rank 2 or more).
+ * @param gamma the scale, one value per channel.
+ * @param beta the offset, one value per channel.
+ * @param epsilon added to the variance.
+ * @returns the output (in the caller's scope) and the moments (in the caller's scope too).
+ */
+export function batchNormTraining(
+  tf: typeof TF,
+  x: TF.Tensor,
+  gamma: TF.Tensor,
+  beta: TF.Tensor,
+  epsilon: number,
+): BatchNormTraining {
+  let moments: [TF.Tensor, TF.Tensor] | null = null;
+  const op = tf.customGrad((...args: Array<TF.Tensor | TF.GradSaveFunc>) => {
+    const [input, scale, offset, save] = args as [TF.Tensor, TF.Tensor, TF.Tensor, TF.GradSaveFunc];
+    const [mean, variance] = hasKernel(tf, BATCH_MOMENTS)
+      ? tf.engine().runKernel<TF.Tensor[]>(BATCH_MOMENTS, { x: input })
+      : compositeBatchMoments(tf, input);
+    // the forward runs in a scope of its own: the moments leave it kept, and are handed back below
+    moments = [tf.keep(mean!), tf.keep(variance!)];
+    save([input, mean!, variance!, scale]);
+    return {
+      value: tf.batchNorm(input, mean!, variance!, offset, scale, epsilon),
+      gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
+        const [sx, sMean, sVariance, sGamma] = saved as [TF.Tensor, TF.Tensor, TF.Tensor, TF.Tensor];
+        if (!hasKernel(tf, BATCH_NORM_GRAD))
+          return compositeBatchNormGrad(tf, sx, dy, sMean, sVariance, sGamma, epsilon);
+        return tf
+          .engine()
+          .runKernel<TF.Tensor[]>(
+            BATCH_NORM_GRAD,
+            { x: sx, dy, mean: sMean, variance: sVariance, gamma: sGamma },
+            { varianceEpsilon: epsilon },
+          );
+      },
+    };
+  });
+  const y = op(x, gamma, beta);
+  const [keptMean, keptVariance] = moments!;
+  // clones in the caller's scope (sharing the data), the kept ones released
+  const out = { y, mean: tf.clone(keptMean), variance: tf.clone(keptVariance) };
+  tf.dispose([keptMean, keptVariance]);
+  return out;
+}
+
+function hasKernel(tf: typeof TF, name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) != null;
+}
