@@ -66,6 +66,8 @@ void pack_filter(const float* F, float* P, int K, int CO) {
 // [KH][KW][CI][CO], in reversed order on both axes, with input and output channels swapped. Its rows are
 // k = (a * nw + b) * CO + oc and its columns the CI channels of dX:
 //   P[c * K + k * width + j] = F[(((fh + sh * (nh - 1 - a)) * KW + fw + sw * (nw - 1 - b)) * CI + c + j) * CO + oc].
+// A tap's [CI][CO] slice is transposed 4 x 4 at a time in registers where 4 rows and 4 columns are
+// there (element by element, a strided gather, this packing took ~7 ms of a DCGAN step).
 void pack_filter_flipped(const float* F, float* P, int KW, int CI, int CO, int fh, int nh, int sh, int fw, int nw,
                          int sw) {
   long K = (long)nh * nw * CO;
@@ -75,7 +77,27 @@ void pack_filter_flipped(const float* F, float* P, int KW, int CI, int CO, int f
     for (int a = 0; a < nh; a++) {
       for (int b = 0; b < nw; b++) {
         const float* tap = F + ((long)(fh + sh * (nh - 1 - a)) * KW + fw + sw * (nw - 1 - b)) * CI * CO;
-        for (int oc = 0; oc < CO; oc++, p += width) {
+        int oc = 0;
+        for (; oc + 4 <= CO; oc += 4, p += 4 * width) {
+          int j = 0;
+          for (; j + 4 <= lanes; j += 4) {
+            const float* t = tap + (long)(c + j) * CO + oc;
+            v128_t r0 = wasm_v128_load(t), r1 = wasm_v128_load(t + CO);
+            v128_t r2 = wasm_v128_load(t + 2 * CO), r3 = wasm_v128_load(t + 3 * CO);
+            v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+            v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+            wasm_v128_store(p + j, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+            wasm_v128_store(p + width + j, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+            wasm_v128_store(p + 2 * width + j, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+            wasm_v128_store(p + 3 * width + j, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+          }
+          for (int u = 0; u < 4; u++) {
+            float* row = p + u * width;
+            for (int jj = j; jj < lanes; jj++) row[jj] = tap[(long)(c + jj) * CO + oc + u];
+            for (int jj = lanes; jj < width; jj++) row[jj] = 0;
+          }
+        }
+        for (; oc < CO; oc++, p += width) {
           int j = 0;
           for (; j < lanes; j++) p[j] = tap[(long)(c + j) * CO + oc];
           for (; j < width; j++) p[j] = 0;
