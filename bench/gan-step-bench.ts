@@ -44,17 +44,29 @@ export function installKernels(tf: typeof TFJS, configs: readonly TFJS.KernelCon
   }
 }
 
-/** One side of {@link alternateSteps}: its kernels, its optimizers, and a clock switched on while its timed steps run. */
+/** One NDA-GAN step as `hinge-nda-step.ts` exports it (another build's may be passed). */
+export type GanStep = typeof ndaGanStep;
+
+/**
+ * One side of {@link alternateSteps}: its kernels, its optimizers, a clock switched on while its timed
+ * steps run, and optionally networks, a step function and gradients of its own (registered before each
+ * of its steps; gradients are global in tfjs).
+ */
 export interface StepVariant {
   readonly kernels: readonly TFJS.KernelConfig[];
   readonly optimizers: GanOptimizers;
   readonly clock?: { on: boolean };
+  /** @default the networks passed to {@link alternateSteps} */
+  readonly models?: GanModels;
+  /** @default this build's `ndaGanStep` */
+  readonly step?: GanStep;
+  readonly gradients?: readonly TFJS.GradConfig[];
 }
 
 /**
- * One untimed round and `steps` timed rounds of NDA-GAN steps on `models`, each round running every
- * variant once with its kernels installed (in reverse order every other round, so that none always goes
- * first); returns each variant's step times in milliseconds.
+ * One untimed round and `steps` timed rounds of NDA-GAN steps on `models` (or each variant's own), each
+ * round running every variant once with its kernels (and gradients) installed (in reverse order every
+ * other round, so that none always goes first); returns each variant's step times in milliseconds.
  */
 export async function alternateSteps<K extends string>(
   tf: typeof TFJS,
@@ -69,11 +81,12 @@ export async function alternateSteps<K extends string>(
     for (const which of step % 2 === 0 ? names : [...names].reverse()) {
       const v = variants[which];
       installKernels(tf, v.kernels);
+      for (const g of v.gradients ?? []) tf.registerGradient(g);
       const z = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 4);
       const zG = tf.randomNormal<TFJS.Rank.R2>([BATCH, Z], 0, 1, 'float32', 2 * step + 5);
       if (v.clock) v.clock.on = step >= 0;
       const start = performance.now();
-      await ndaGanStep(tf, models, v.optimizers, { ...inputs, z, zG });
+      await (v.step ?? ndaGanStep)(tf, v.models ?? models, v.optimizers, { ...inputs, z, zG });
       if (step >= 0) times[which].push(performance.now() - start);
       if (v.clock) v.clock.on = false;
       tf.dispose([z, zG]);
