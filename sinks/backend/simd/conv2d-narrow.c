@@ -23,13 +23,13 @@ static float lanes_sum(v128_t v) {
       for (int k = 0; k < CO_; k++) { acc[p][k] = wasm_f32x4_splat(0); tail[p][k] = bias ? bias[k] : 0.0f; } \
     for (int kh = 0; kh < KH; kh++) {                                                              \
       int ih = oh * SH + kh - padT;                                                                \
-      int rowIn = ih >= 0 && ih < H;                                                               \
+      if (ih < 0 || ih >= H) continue; /* a row of padding adds nothing */                         \
       const float* xRow = X + ((long)n * H + ih) * W * CI;                                         \
       for (int kw = 0; kw < KW; kw++) {                                                            \
         const float* xs[P];                                                                        \
         for (int p = 0; p < P; p++) {                                                              \
           int iw = (ow + p) * SW + kw - padL;                                                      \
-          xs[p] = rowIn && iw >= 0 && iw < W ? xRow + (long)iw * CI : zero;                        \
+          xs[p] = iw >= 0 && iw < W ? xRow + (long)iw * CI : zero;                                 \
         }                                                                                          \
         const float* q = Q + (long)(kh * KW + kw) * CI;                                            \
         int i = 0;                                                                                 \

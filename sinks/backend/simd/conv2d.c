@@ -16,7 +16,8 @@
 // Output (n, oh, ow, co) is stored at Y[n * yImage + oh * yRow + ow * yPixel + co]: a plain NHWC output has
 // yImage = OH * OW * CO, yRow = OW * CO, yPixel = CO; one phase of a transposed convolution writes every
 // stride-th pixel of its output in place with larger strides.
-// `zero` points at CI zeros: a tap that falls in the padding reads that row instead of X.
+// `zero` points at CI zeros: a tap that falls in the padding left or right reads that row instead of X
+// (a tap in a row of padding is skipped).
 // `bias` (0: none) points at CO floats that start each output's sum, as XNNPACK's do; `relu` non-zero
 // clamps the outputs at 0 (tfjs's FusedConv2D with a bias and a relu activation).
 //
@@ -131,12 +132,14 @@ void conv2d(const float* X, const float* P, float* Y, const float* zero, int N, 
         v128_t a10 = a00, a11 = a01, a12 = a02, a13 = a03;
         for (int kh = 0; kh < KH; kh++) {
           int ih = oh * SH + kh - padT;
-          int rowIn = ih >= 0 && ih < H;
+          // a row of padding adds nothing: skipped (1/16 to 1/8 of the taps of the DCGAN's layers and of
+          // their transposed convolutions' phases: 6-14 % faster alone, one thread)
+          if (ih < 0 || ih >= H) continue;
           const float* xRow = X + ((long)n * H + ih) * W * CI;
           for (int kw = 0; kw < KW; kw++) {
             int iw0 = ow * SW + kw - padL, iw1 = iw0 + SW;
-            const float* x0 = rowIn && iw0 >= 0 && iw0 < W ? xRow + (long)iw0 * CI : zero;
-            const float* x1 = rowIn && two && iw1 >= 0 && iw1 < W ? xRow + (long)iw1 * CI : zero;
+            const float* x0 = iw0 >= 0 && iw0 < W ? xRow + (long)iw0 * CI : zero;
+            const float* x1 = two && iw1 >= 0 && iw1 < W ? xRow + (long)iw1 * CI : zero;
             const float* f = block + (long)(kh * KW + kw) * CI * width;
             if (wide) {
               for (int i = 0; i < CI; i++, f += 16) {
