@@ -1,14 +1,10 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { batchNormTraining } from '../backend/batch-norm-training.js';
+import { addWeightOf, type LayerVariable } from './layer-weights.js';
 
 type Layer = TFJS.layers.Layer;
 type LayerArgs = NonNullable<ConstructorParameters<typeof TFJS.layers.Layer>[0]>;
 type Shape = (number | null)[];
-/** What the layer reads and writes of its weights (tfjs-layers' `LayerVariable`). */
-interface LayerVariable {
-  read(): TFJS.Tensor;
-  write(value: TFJS.Tensor): void;
-}
 
 /** Config of {@link batchNormLayer}: tfjs-layers' `batchNormalization`'s momentum and epsilon, channels last. */
 export interface BatchNormConfig extends LayerArgs {
@@ -35,15 +31,6 @@ export function batchNormLayer(tf: typeof TFJS): (config?: BatchNormConfig) => L
   const cached = cache.get(tf);
   if (cached !== undefined) return cached;
 
-  type AddWeight = (
-    name: string,
-    shape: number[],
-    dtype: 'float32',
-    init: unknown,
-    reg?: undefined,
-    trainable?: boolean,
-  ) => LayerVariable;
-
   class BatchNorm extends tf.layers.Layer {
     static className = 'NdaflowBatchNorm';
     readonly momentum: number;
@@ -65,7 +52,7 @@ export function batchNormLayer(tf: typeof TFJS): (config?: BatchNormConfig) => L
         throw new TypeError(
           `Cannot build ${this.name} as the input's last axis must be known: current value is ${channels}`,
         );
-      const add = (this as unknown as { addWeight: AddWeight }).addWeight.bind(this);
+      const add = addWeightOf(this);
       this.gamma = add('gamma', [channels], 'float32', tf.initializers.ones());
       this.beta = add('beta', [channels], 'float32', tf.initializers.zeros());
       this.movingMean = add('moving_mean', [channels], 'float32', tf.initializers.zeros(), undefined, false);

@@ -2,15 +2,12 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { batchNormTraining } from '../backend/batch-norm-training.js';
 import { rangeError, typeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
+import { addWeightOf, type LayerVariable } from './layer-weights.js';
 
 type Layer = TFJS.layers.Layer;
 type LayerArgs = NonNullable<ConstructorParameters<typeof TFJS.layers.Layer>[0]>;
 type Shape = (number | null)[];
 type Kwargs = Record<string, unknown>;
-interface LayerVariable {
-  read(): TFJS.Tensor;
-  write(value: TFJS.Tensor): unknown;
-}
 
 /** Options common to the layers of {@link ganLayers} that hold weights. */
 export interface SeededLayerConfig extends LayerArgs {
@@ -279,15 +276,7 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     return bias === null ? y : tf.add(y, bias.read());
   };
   // Every weight-holding layer adds weights with the (protected) addWeight.
-  type AddWeight = (
-    name: string,
-    shape: number[],
-    dtype: 'float32',
-    init: unknown,
-    reg?: undefined,
-    trainable?: boolean,
-  ) => LayerVariable;
-  const add = (layer: Layer): AddWeight => (layer as unknown as { addWeight: AddWeight }).addWeight.bind(layer);
+  const add = addWeightOf;
 
   class SnConv2d extends tf.layers.Layer {
     static className = 'NdaflowSnConv2d';

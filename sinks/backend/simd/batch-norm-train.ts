@@ -2,6 +2,13 @@ import type { SimdTeam } from './simd-team.js';
 import { split } from './team-arguments.js';
 import { BN_GRAD_INPUT, BN_GRAD_SUMS, BN_MOMENTS } from './simd-kernels.js';
 
+/** Heap offsets the two gradient passes both read: the input, the output's gradient, the batch's mean. */
+interface GradInputs {
+  readonly x: number;
+  readonly dy: number;
+  readonly mean: number;
+}
+
 /** Each thread's channels `[c0, c1)`, in 4s (`channels` must be a multiple of 4). */
 function channelRanges(team: SimdTeam, channels: number): Array<[number, number]> {
   return split(channels / 4, 4, team.threads);
@@ -31,14 +38,7 @@ export function runBatchNormGradSums(
   team: SimdTeam,
   rows: number,
   channels: number,
-  at: {
-    readonly x: number;
-    readonly dy: number;
-    readonly mean: number;
-    readonly s1: number;
-    readonly s2: number;
-    readonly part: number;
-  },
+  at: GradInputs & { readonly s1: number; readonly s2: number; readonly part: number },
 ): void {
   team.run(
     BN_GRAD_SUMS,
@@ -62,15 +62,7 @@ export function runBatchNormGradInput(
   team: SimdTeam,
   rows: number,
   channels: number,
-  at: {
-    readonly x: number;
-    readonly dy: number;
-    readonly mean: number;
-    readonly k: number;
-    readonly a: number;
-    readonly b: number;
-    readonly dx: number;
-  },
+  at: GradInputs & { readonly k: number; readonly a: number; readonly b: number; readonly dx: number },
 ): void {
   const common = [at.x, at.dy, at.mean, at.k, at.a, at.b, at.dx, channels];
   team.run(
