@@ -32,7 +32,7 @@ export interface BatchNormTraining {
  * @param gamma the scale, one value per channel.
  * @param beta the offset, one value per channel.
  * @param epsilon added to the variance.
- * @returns the output (in the caller's scope) and the moments (in the caller's scope too).
+ * @returns the output and the moments, in the caller's scope.
  */
 export function batchNormTraining(
   tf: typeof TF,
@@ -41,14 +41,13 @@ export function batchNormTraining(
   beta: TF.Tensor,
   epsilon: number,
 ): BatchNormTraining {
-  let moments: [TF.Tensor, TF.Tensor] | null = null;
+  // The moments are taken outside the op and closed over: recorded on the tape, but on no path from x to
+  // the output (the op's gradient covers their dependence on x), so backpropagation never visits them.
+  const [mean, variance] = hasKernel(tf, BATCH_MOMENTS)
+    ? tf.engine().runKernel<TF.Tensor[]>(BATCH_MOMENTS, { x })
+    : compositeBatchMoments(tf, x);
   const op = tf.customGrad((...args: Array<TF.Tensor | TF.GradSaveFunc>) => {
     const [input, scale, offset, save] = args as [TF.Tensor, TF.Tensor, TF.Tensor, TF.GradSaveFunc];
-    const [mean, variance] = hasKernel(tf, BATCH_MOMENTS)
-      ? tf.engine().runKernel<TF.Tensor[]>(BATCH_MOMENTS, { x: input })
-      : compositeBatchMoments(tf, input);
-    // the forward runs in a scope of its own: the moments leave it kept, and are handed back below
-    moments = [tf.keep(mean!), tf.keep(variance!)];
     save([input, mean!, variance!, scale]);
     return {
       value: tf.batchNorm(input, mean!, variance!, offset, scale, epsilon),
@@ -66,12 +65,7 @@ export function batchNormTraining(
       },
     };
   });
-  const y = op(x, gamma, beta);
-  const [keptMean, keptVariance] = moments!;
-  // clones in the caller's scope (sharing the data), the kept ones released
-  const out = { y, mean: tf.clone(keptMean), variance: tf.clone(keptVariance) };
-  tf.dispose([keptMean, keptVariance]);
-  return out;
+  return { y: op(x, gamma, beta), mean: mean!, variance: variance! };
 }
 
 function hasKernel(tf: typeof TF, name: string): boolean {
