@@ -8,6 +8,8 @@ export type { SelectBackendOptions, SelectedBackend, BackendName, BackendAttempt
 export { registerWasmKernels } from './backend/register-wasm-kernels.js';
 export { MAX_WASM_THREADS } from './backend/wasm-threads.js';
 export { createAdam } from './backend/fused-adam.js';
+export { batchNormTraining } from './backend/batch-norm-training.js';
+export type { BatchNormTraining } from './backend/batch-norm-training.js';
 export { createDcgan } from './gan/dcgan.js';
 export type { Dcgan, DcganOptions } from './gan/dcgan.js';
 export { createSnResnetGan } from './gan/sn-resnet.js';
@@ -19,6 +21,8 @@ export { trainNdaGan } from './gan/gan-trainer.js';
 export type { GanPair, TrainNdaGanOptions, TrainNdaGanResult, GanStepReport } from './gan/gan-trainer.js';
 export { conditionalClasses } from './gan/conditional-classes.js';
 export { createBigGan } from './gan/biggan.js';
+export { batchNormLayer } from './gan/batch-norm-layer.js';
+export type { BatchNormConfig } from './gan/batch-norm-layer.js';
 export { checkGanStepFitsWasmHeap, estimateGanStepHeapBytes, WASM_HEAP_BYTES } from './gan/wasm-heap-check.js';
 export type { BigGanOptions } from './gan/biggan.js';
 export { createGan, GAN_ARCHITECTURES } from './gan/create-gan.js';

@@ -33,7 +33,8 @@ export interface SaveCheckpointOptions extends CheckpointParts {
 /**
  * Saves a training checkpoint into the run folder `dir`, on any backend (through `fileIoHandler`):
  * `dir/step-000123/` holds `generator/` and `discriminator/` (`model.json` + `weights.bin`, loadable alone
- * with `tf.loadLayersModel(fileIoHandler(tf, dir/step-000123/generator))`), `generator-optimizer/` and
+ * with `tf.loadLayersModel(fileIoHandler(tf, dir/step-000123/generator))` once the project's layers are
+ * registered: `createGan`, or `batchNormLayer(tf)` for a generator's batch norm), `generator-optimizer/` and
  * `discriminator-optimizer/` (`optimizer.getWeights()`, names and order kept), `ema/` (when `ema` is given)
  * and `state.json` (`{version, step, loaderState, ...}`).
  *

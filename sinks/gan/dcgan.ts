@@ -77,7 +77,9 @@ export interface Dcgan {
  *   flatten; dense -> 1. No normalisation. 662,977 parameters. The convs are `ganLayers(tf).unfusedConv2d`
  *   (same weights and output as `tf.layers.conv2d`, cheaper gradients: see `discriminatorConv`), so
  *   `tf.loadLayersModel` of a saved D needs `ganLayers(tf)` called first.
- * Batch norm uses PyTorch's constants (momentum 0.1, i.e. tfjs momentum 0.9; epsilon 1e-5). Note that
+ * Batch norm is `batchNormLayer` (tfjs-layers' weights; its training gradient one op), so `tf.loadLayersModel`
+ * of a saved G needs `batchNormLayer(tf)` (or any `createGan`) called first; it uses PyTorch's constants
+ * (momentum 0.1, i.e. tfjs momentum 0.9; epsilon 1e-5). Note that
  * tfjs's `countParams()` also counts batch norm's moving mean and variance (non-trainable, 896 more
  * for G); `countTrainableParams` counts what PyTorch's `parameters()` counts.
  *
