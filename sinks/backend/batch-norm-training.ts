@@ -19,9 +19,9 @@ export interface BatchNormTraining {
  * Batch normalisation in training over every axis but the last: `y = gamma * (x - mean) / sqrt(variance
  * + epsilon) + beta` with the batch's own mean and (biased) variance, as tfjs-layers' `batchNormalization`
  * computes it in training, as one differentiable op whose gradient (with respect to `x`, `gamma` and
- * `beta`, through the moments) is two passes over `x` and `dy`: the {@link BATCH_NORM_GRAD} kernel where
+ * `beta`, through the moments) is two passes over `x` and `dy`: the `NdaflowBatchNormGrad` kernel where
  * the active backend has it (wasm: `registerWasmKernels`), the same formula in a dozen tfjs ops
- * elsewhere. The moments are the {@link BATCH_MOMENTS} kernel's, or `tf.moments`'. The normalisation
+ * elsewhere. The moments are the `NdaflowBatchMoments` kernel's, or `tf.moments`'. The normalisation
  * itself is `tf.batchNorm`.
  *
  * Why: tfjs-layers' is `tf.moments` and `tf.batchNorm`, differentiated op by op: some 70 kernels per layer
