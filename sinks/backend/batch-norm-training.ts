@@ -5,6 +5,7 @@ import {
   compositeBatchMoments,
   compositeBatchNormGrad,
 } from './kernels/batch-norm-train.js';
+import { activeBackendHas } from './kernels/active-kernel.js';
 
 /** What {@link batchNormTraining} returns: the output, and the batch's moments (for the moving averages). */
 export interface BatchNormTraining {
@@ -43,7 +44,7 @@ export function batchNormTraining(
 ): BatchNormTraining {
   // The moments are taken outside the op and closed over: recorded on the tape, but on no path from x to
   // the output (the op's gradient covers their dependence on x), so backpropagation never visits them.
-  const [mean, variance] = hasKernel(tf, BATCH_MOMENTS)
+  const [mean, variance] = activeBackendHas(tf, BATCH_MOMENTS)
     ? tf.engine().runKernel<TF.Tensor[]>(BATCH_MOMENTS, { x })
     : compositeBatchMoments(tf, x);
   const op = tf.customGrad((...args: Array<TF.Tensor | TF.GradSaveFunc>) => {
@@ -53,7 +54,7 @@ export function batchNormTraining(
       value: tf.batchNorm(input, mean!, variance!, offset, scale, epsilon),
       gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
         const [sx, sMean, sVariance, sGamma] = saved as [TF.Tensor, TF.Tensor, TF.Tensor, TF.Tensor];
-        if (!hasKernel(tf, BATCH_NORM_GRAD))
+        if (!activeBackendHas(tf, BATCH_NORM_GRAD))
           return compositeBatchNormGrad(tf, sx, dy, sMean, sVariance, sGamma, epsilon);
         return tf
           .engine()
@@ -66,8 +67,4 @@ export function batchNormTraining(
     };
   });
   return { y: op(x, gamma, beta), mean: mean!, variance: variance! };
-}
-
-function hasKernel(tf: typeof TF, name: string): boolean {
-  return tf.getKernel(name, tf.getBackend()) != null;
 }

@@ -1,7 +1,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { heapOutput, withHeapScratch } from './heap-tensor.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
-import { simdTeamOf } from '../simd/backend-simd-team.js';
+import { elementwiseTeamOf } from '../simd/backend-simd-team.js';
 import { runBatchMoments, runBatchNormGradInput, runBatchNormGradSums } from '../simd/batch-norm-train.js';
 
 /** The wasm kernel of a batch's per-channel mean and (biased) variance: `{x}` -> `[mean, variance]`. tfjs has none. */
@@ -13,25 +13,20 @@ export const BATCH_MOMENTS = 'NdaflowBatchMoments';
  */
 export const BATCH_NORM_GRAD = 'NdaflowBatchNormGrad';
 
-/** Below this many elements the composite path is kept: waking the team's threads costs as much. */
-export const BATCH_NORM_SIMD_MIN_SIZE = 4096;
-
-/** All axes but the last (the channels). */
-function leadingAxes(rank: number): number[] {
+/** All axes but the last (the channels): what a batch normalisation reduces over. */
+function channelReductionAxes(rank: number): number[] {
   return Array.from({ length: rank - 1 }, (_, i) => i);
 }
 
-/** The SIMD team for float32 tensors of a multiple of 4 channels and at least {@link BATCH_NORM_SIMD_MIN_SIZE} elements, else `null`. */
-function teamFor(tf: typeof TF, backend: object, x: TF.TensorInfo, ...more: TF.TensorInfo[]) {
+/** The SIMD team for float32 tensors of a multiple of 4 channels and enough elements (`elementwiseTeamOf`), else `null`. */
+function teamFor(backend: object, x: TF.TensorInfo, ...more: TF.TensorInfo[]) {
   const channels = x.shape[x.shape.length - 1] ?? 1;
-  if ([x, ...more].some((t) => t.dtype !== 'float32') || x.shape.length < 2 || channels % 4 !== 0) return null;
-  if (tf.util.sizeFromShape(x.shape) < BATCH_NORM_SIMD_MIN_SIZE) return null;
-  return simdTeamOf(backend);
+  return x.shape.length < 2 || channels % 4 !== 0 ? null : elementwiseTeamOf(backend, [x, ...more]);
 }
 
 /** The batch's moments in tfjs ops (any backend): `tf.moments` over all axes but the last. */
 export function compositeBatchMoments(tf: typeof TF, x: TF.Tensor): [TF.Tensor, TF.Tensor] {
-  const { mean, variance } = tf.moments(x, leadingAxes(x.rank));
+  const { mean, variance } = tf.moments(x, channelReductionAxes(x.rank));
   return [mean, variance];
 }
 
@@ -52,7 +47,7 @@ export function compositeBatchNormGrad(
   epsilon: number,
 ): [TF.Tensor, TF.Tensor, TF.Tensor] {
   return tf.tidy(() => {
-    const axes = leadingAxes(x.rank);
+    const axes = channelReductionAxes(x.rank);
     const n = x.size / (x.shape[x.rank - 1] ?? 1);
     const centred = tf.sub(x, mean);
     const s1 = tf.sum(dy, axes);
@@ -67,7 +62,7 @@ export function compositeBatchNormGrad(
 
 /**
  * The {@link BATCH_MOMENTS} kernel for wasm: on the threaded build, for float32 tensors of a multiple of
- * 4 channels and at least {@link BATCH_NORM_SIMD_MIN_SIZE} elements, two passes of the project's SIMD
+ * 4 channels and at least `SIMD_MIN_ELEMENTS` elements, two passes of the project's SIMD
  * kernel (`simd/batch-norm-train.c`: the mean, then the squared deviations from it) split over the
  * backend's threads by channels; otherwise {@link compositeBatchMoments}.
  *
@@ -82,7 +77,7 @@ export function batchMomentsKernel(tf: typeof TF, options: { readonly simd?: boo
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend }) => {
       const { x } = inputs as unknown as { x: TF.Tensor };
-      const team = simd ? teamFor(tf, backend, x) : null;
+      const team = simd ? teamFor(backend, x) : null;
       if (team === null) return tf.tidy(() => compositeBatchMoments(tf, x));
       const memory = backend as unknown as WasmBackendMemory;
       const channels = x.shape[x.rank - 1]!;
@@ -110,7 +105,7 @@ export function batchMomentsKernel(tf: typeof TF, options: { readonly simd?: boo
 
 /**
  * The {@link BATCH_NORM_GRAD} kernel for wasm: on the threaded build (float32, a multiple of 4 channels,
- * at least {@link BATCH_NORM_SIMD_MIN_SIZE} elements) one SIMD pass for the per-channel sums and one for
+ * at least `SIMD_MIN_ELEMENTS` elements) one SIMD pass for the per-channel sums and one for
  * `dx` (`simd/batch-norm-train.c`), the per-channel factors computed between them in float32; otherwise
  * {@link compositeBatchNormGrad}.
  *
@@ -126,7 +121,7 @@ export function batchNormGradKernel(tf: typeof TF, options: { readonly simd?: bo
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy, mean, variance, gamma } = inputs as unknown as Record<string, TF.Tensor>;
       const { varianceEpsilon: epsilon } = attrs as unknown as { varianceEpsilon: number };
-      const team = simd ? teamFor(tf, backend, x!, dy!, mean!, variance!, gamma!) : null;
+      const team = simd ? teamFor(backend, x!, dy!, mean!, variance!, gamma!) : null;
       if (team === null) return compositeBatchNormGrad(tf, x!, dy!, mean!, variance!, gamma!, epsilon);
       const memory = backend as unknown as WasmBackendMemory;
       const channels = x!.shape[x!.rank - 1]!;

@@ -2,24 +2,15 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { heapOutput } from './heap-tensor.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { wrappedKernel } from './wrapped-kernel.js';
-import { simdTeamOf } from '../simd/backend-simd-team.js';
+import { elementwiseTeamOf } from '../simd/backend-simd-team.js';
+import { activeBackendHas } from './active-kernel.js';
 import { runLeakyRelu, runLeakyReluGrad } from '../simd/leaky-relu.js';
-
-/** Below this many elements the element-wise kernels are kept: waking the team's threads costs as much. */
-export const LEAKY_RELU_SIMD_MIN_SIZE = 4096;
 
 /**
  * The name of the one-pass gradient of a leaky ReLU (of a ReLU with alpha 0) that
  * {@link leakyReluGradKernel} registers for wasm; tfjs has no such kernel, and other backends go without.
  */
 export const LEAKY_RELU_GRAD = 'NdaflowLeakyReluGrad';
-
-/** The SIMD team of `backend` for float32 tensors of at least {@link LEAKY_RELU_SIMD_MIN_SIZE} elements, else `null`. */
-function teamFor(tf: typeof TF, backend: object, ...tensors: TF.TensorInfo[]): ReturnType<typeof simdTeamOf> {
-  if (tensors.some((t) => t.dtype !== 'float32')) return null;
-  if (tf.util.sizeFromShape(tensors[0]!.shape) < LEAKY_RELU_SIMD_MIN_SIZE) return null;
-  return simdTeamOf(backend);
-}
 
 /**
  * A `LeakyRelu` kernel for the wasm backend: a float32 leaky ReLU runs in one pass of the project's SIMD
@@ -42,7 +33,7 @@ export function leakyReluKernel(tf: typeof TF, original: TF.KernelConfig): TF.Ke
     const { x } = inputs as unknown as { x: TF.Tensor };
     const { alpha } = attrs as unknown as TF.LeakyReluAttrs;
     if (x.dtype !== 'float32') return null;
-    const team = teamFor(tf, backend, x);
+    const team = elementwiseTeamOf(backend, [x]);
     if (team === null) return tf.tidy(() => tf.mul(x, tf.step(x, alpha)));
     const memory = backend as unknown as WasmBackendMemory;
     const size = tf.util.sizeFromShape(x.shape);
@@ -54,7 +45,7 @@ export function leakyReluKernel(tf: typeof TF, original: TF.KernelConfig): TF.Ke
 
 /**
  * The {@link LEAKY_RELU_GRAD} kernel for wasm: `dx = dy * step(x, alpha)` in one pass of the SIMD kernel
- * (float32, at least {@link LEAKY_RELU_SIMD_MIN_SIZE} elements, the threaded build), else as `Step` and
+ * (float32, at least `SIMD_MIN_ELEMENTS` elements, the threaded build), else as `Step` and
  * `Multiply`. The same numbers either way: `dy` where x > 0, `dy * float32(alpha)` elsewhere, NaN where
  * `x` is NaN. As two kernels, `Step` writes a tensor that `Multiply` reads back: on the DCGAN's
  * activations the pair was ~20 ms of a step.
@@ -71,7 +62,7 @@ export function leakyReluGradKernel(tf: typeof TF, options: { readonly simd?: bo
     kernelFunc: ({ inputs, attrs, backend }) => {
       const { x, dy } = inputs as unknown as { x: TF.Tensor; dy: TF.Tensor };
       const { alpha } = attrs as unknown as { alpha: number };
-      const team = simd ? teamFor(tf, backend, x, dy) : null;
+      const team = simd ? elementwiseTeamOf(backend, [x, dy]) : null;
       if (team === null) return tf.tidy(() => slopeOf(tf, x, dy, alpha));
       const memory = backend as unknown as WasmBackendMemory;
       const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
@@ -88,7 +79,7 @@ function slopeOf(tf: typeof TF, x: TF.Tensor, dy: TF.Tensor, alpha: number): TF.
 
 /** `dy * step(x, alpha)`: {@link LEAKY_RELU_GRAD} where the active backend has it, else `Step` and `Multiply`. */
 function slopeGradient(tf: typeof TF, x: TF.Tensor, dy: TF.Tensor, alpha: number): TF.Tensor {
-  if (tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend()) == null) return slopeOf(tf, x, dy, alpha);
+  if (!activeBackendHas(tf, LEAKY_RELU_GRAD)) return slopeOf(tf, x, dy, alpha);
   return tf.engine().runKernel<TF.Tensor>(LEAKY_RELU_GRAD, { x, dy }, { alpha });
 }
 

@@ -2,16 +2,13 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { heapOutput } from './heap-tensor.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { wrappedKernel } from './wrapped-kernel.js';
-import { simdTeamOf } from '../simd/backend-simd-team.js';
+import { elementwiseTeamOf } from '../simd/backend-simd-team.js';
 import { runTanh } from '../simd/tanh.js';
-
-/** Below this many elements the package's kernel is kept: waking the team's threads costs as much. */
-export const TANH_MIN_SIZE = 4096;
 
 /**
  * A `Tanh` kernel for the wasm backend that runs the project's SIMD kernel (`simd/tanh.c`, within 2
  * float32 ulps of tanh) split over the backend's threads, for float32 tensors of at least
- * {@link TANH_MIN_SIZE} elements on the threaded build; every other call goes to the package's kernel.
+ * `SIMD_MIN_ELEMENTS` elements on the threaded build; every other call goes to the package's kernel.
  *
  * Why: the package's is a scalar `tanhf` per element on one thread, 3.5 ms for a generator's
  * [64, 32, 32, 3] output, twice in every NDA-GAN step.
@@ -23,10 +20,9 @@ export const TANH_MIN_SIZE = 4096;
 export function tanhKernel(tf: typeof TF, original: TF.KernelConfig): TF.KernelConfig {
   return wrappedKernel(original, ({ inputs, backend }) => {
     const { x } = inputs as unknown as { x: TF.TensorInfo };
-    const size = tf.util.sizeFromShape(x.shape);
-    if (x.dtype !== 'float32' || size < TANH_MIN_SIZE) return null;
-    const team = simdTeamOf(backend);
+    const team = elementwiseTeamOf(backend, [x]);
     if (team === null) return null;
+    const size = tf.util.sizeFromShape(x.shape);
     const memory = backend as unknown as WasmBackendMemory;
     return heapOutput(memory, x.shape, (y) => runTanh(team, size, heapOffset(memory, x), heapOffset(memory, y)));
   });

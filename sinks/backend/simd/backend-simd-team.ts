@@ -10,6 +10,22 @@ interface WasmBackendInternals {
   dispose(): void;
 }
 
+/** Below this many elements the element-wise kernels keep their other path: waking the team's threads costs as much. */
+export const SIMD_MIN_ELEMENTS = 4096;
+
+/**
+ * `backend`'s {@link SimdTeam} (see {@link simdTeamOf}) for an element-wise kernel on `tensors`: `null`
+ * unless every one is float32 and the first has at least {@link SIMD_MIN_ELEMENTS} elements.
+ */
+export function elementwiseTeamOf(
+  backend: object,
+  tensors: ReadonlyArray<{ dtype: string; shape: readonly number[] }>,
+): SimdTeam | null {
+  if (tensors.some((t) => t.dtype !== 'float32')) return null;
+  const size = tensors[0]?.shape.reduce((a, b) => a * b, 1) ?? 0;
+  return size < SIMD_MIN_ELEMENTS ? null : simdTeamOf(backend);
+}
+
 /** One team per backend instance, ended with it (`null`: the backend cannot host one). */
 const teams = new WeakMap<object, SimdTeam | null>();
 

@@ -1,20 +1,15 @@
 import type { SimdTeam } from './simd-team.js';
-import { floatBits, split } from './team-arguments.js';
+import { floatBits, splitElements } from './team-arguments.js';
 import { LEAKY_RELU, LEAKY_RELU_GRAD } from './simd-kernels.js';
 
 /** Elements per unit of work between threads (each thread takes whole units, the last one the rest). */
 const UNIT = 1024;
 
-/** Each thread's `[i0, i1)` of `size` elements. */
-function ranges(team: SimdTeam, size: number): Array<[number, number]> {
-  return split(Math.ceil(size / UNIT), UNIT, team.threads).map(([i0, i1]) => [i0, Math.min(i1, size)]);
-}
-
 /** `y = x > 0 ? x : alpha * x` for `size` float32 values at heap offsets `x` and `y`, split over `team`'s threads. */
 export function runLeakyRelu(team: SimdTeam, size: number, alpha: number, x: number, y: number): void {
   team.run(
     LEAKY_RELU,
-    ranges(team, size).map(([i0, i1]) => [x, y, i0, i1, floatBits(alpha)]),
+    splitElements(size, UNIT, team.threads).map(([i0, i1]) => [x, y, i0, i1, floatBits(alpha)]),
   );
 }
 
@@ -22,6 +17,6 @@ export function runLeakyRelu(team: SimdTeam, size: number, alpha: number, x: num
 export function runLeakyReluGrad(team: SimdTeam, size: number, alpha: number, x: number, dy: number, dx: number): void {
   team.run(
     LEAKY_RELU_GRAD,
-    ranges(team, size).map(([i0, i1]) => [x, dy, dx, i0, i1, floatBits(alpha)]),
+    splitElements(size, UNIT, team.threads).map(([i0, i1]) => [x, dy, dx, i0, i1, floatBits(alpha)]),
   );
 }

@@ -13,6 +13,14 @@ export function split(count: number, size: number, parts: number): Array<[number
   return out;
 }
 
+/**
+ * `[0, count)` elements in at most `parts` contiguous ranges of whole `unit`s (the last range ends at
+ * `count`): what an element-wise SIMD kernel's threads take.
+ */
+export function splitElements(count: number, unit: number, parts: number): Array<[number, number]> {
+  return split(Math.ceil(count / unit), unit, parts).map(([i0, i1]) => [i0, Math.min(i1, count)]);
+}
+
 /** A float32's bits as an int32 (the team passes int32 arguments; the C side reads the bits back as a float). */
 export function floatBits(value: number): number {
   return new Int32Array(Float32Array.of(value).buffer)[0]!;
