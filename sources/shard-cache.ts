@@ -69,6 +69,16 @@ const ignoreMissing = (err: unknown) => {
   if (code(err) !== 'ENOENT') throw err;
 };
 
+/**
+ * Marks a cached shard as used now, the eviction's order. The time has sub-millisecond precision (a
+ * `Date` has whole milliseconds: a download and a hit in the same millisecond tied, and the eviction
+ * could then take the shard just read); file systems keep nanoseconds.
+ */
+async function touch(path: string): Promise<void> {
+  const seconds = (performance.timeOrigin + performance.now()) / 1000;
+  await utimes(path, seconds, seconds).catch(() => undefined);
+}
+
 /** The cache file name of a URL: a hash (distinct URLs, distinct files) and the URL's own name (readable listings). */
 export function shardCacheName(url: string): string {
   const name = basename(url.replace(/[?#].*$/, '')).replace(/[^\w.-]/g, '_') || 'shard';
@@ -203,8 +213,7 @@ class Download {
       .then(async () => {
         await out.close();
         await rename(paths.partial, paths.final);
-        const now = new Date();
-        await utimes(paths.final, now, now).catch(() => undefined);
+        await touch(paths.final);
         await unlink(paths.lock).catch(ignoreMissing);
         this.state = 'done';
         done(this.written);
@@ -339,8 +348,7 @@ export function cachedShardStream(url: string, fetch: () => Readable, cache: Sha
       if (out.destroyed) throw new Error('closed');
       try {
         const fh = await open(final, 'r');
-        const now = new Date();
-        await utimes(final, now, now).catch(() => undefined);
+        await touch(final);
         emit({ kind: 'hit', url, path: final, bytes: (await fh.stat()).size });
         return fileSource(fh, pos, () => Promise.resolve('done'));
       } catch (err) {
