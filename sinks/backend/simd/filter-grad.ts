@@ -5,21 +5,35 @@ import { isNarrowConv } from './conv2d.js';
 import { geometryArguments, split } from './team-arguments.js';
 
 /**
- * Pixels per block of the reduction: each block's rows of the input and of `dy` are read once per tile
- * of the gradient while they are in cache. On the DCGAN's and BigGAN's layer shapes (2 threads, 3
+ * Pixels per block of the reduction at most: each block's rows of the input and of `dy` are read once per
+ * tile of the gradient while they are in cache. On the DCGAN's and BigGAN's layer shapes (2 threads, 3
  * rounds, best of 4 calls each) 32-1024-pixel blocks all ran within 10 % of each other (26-35 GMAC/s),
  * 64 never more than 4 % below the best; blocks of 8-16 pixels were slower.
  */
 export const FILTER_GRAD_BLOCK_PIXELS = 64;
+
+/**
+ * Floats of `dy` per block at most ({@link FILTER_GRAD_BLOCK_PIXELS} pixels of up to 64 channels). A
+ * tile reads one 16-channel slice of each pixel of the block, a row of `dy` apart: 512 bytes for 128
+ * output channels, so 64 pixels' slices fell in 8 sets of a 32 KiB 8-way L1 cache and evicted each other.
+ * Keeping a block to 16 KiB of `dy` (32 pixels at 128 channels, 16 at 256) ran the DCGAN's filter
+ * gradients 1.11x and 1.11x faster (one thread, alone, against 64-pixel blocks), SN-ResNet's 16x16x128
+ * one 1.13x; for 64 channels or fewer, 64 pixels stayed the best (128 ran 0.55-0.97x of it).
+ */
+export const FILTER_GRAD_BLOCK_FLOATS = 4096;
 
 /** Whether `filter-grad.c` takes this convolution: a multiple of 4 output channels, or 1 to 3 (`filter-grad-narrow.h`'s tiles). */
 export function simdFilterGradFits(g: ConvGeometry): boolean {
   return g.outChannels % 4 === 0 || isNarrowConv(g);
 }
 
-/** Pixels of `dy` per block of the reduction: whole rows, about {@link FILTER_GRAD_BLOCK_PIXELS}. */
+/**
+ * Rows of `dy` per block of the reduction: whole rows, about {@link FILTER_GRAD_BLOCK_PIXELS} pixels or
+ * {@link FILTER_GRAD_BLOCK_FLOATS} floats, whichever is fewer.
+ */
 function blockRows(g: ConvGeometry): number {
-  return Math.max(1, Math.round(FILTER_GRAD_BLOCK_PIXELS / g.outWidth));
+  const pixels = Math.min(FILTER_GRAD_BLOCK_PIXELS, FILTER_GRAD_BLOCK_FLOATS / g.outChannels);
+  return Math.max(1, Math.round(pixels / g.outWidth));
 }
 
 /**

@@ -50,6 +50,9 @@ const CASES: Case[] = [
   { batch: 3, h: 6, w: 6, ci: 3, co: 2, k: [1, 1], stride: 2, pad: 'same' },
   // The generator's conv transposes (k4 s2 'same', 4x4x256 -> 8x8x128), as the phase decomposition sees them.
   { batch: 2, h: 8, w: 8, ci: 128, co: 256, k: [4, 4], stride: 2, pad: 'same' },
+  // 256 output channels: the filter gradient's blocks of rows shrink to about 16 pixels (3 rows of 5 here),
+  // so blocks start and end inside images.
+  { batch: 2, h: 10, w: 10, ci: 8, co: 256, k: [3, 3], stride: 2, pad: 'same' },
   // The SIMD kernels' edges: 16-wide tiles and a 4-wide tail, an odd channel count, an input gradient
   // whose phase convolutions have 4 output channels.
   { batch: 3, h: 9, w: 7, ci: 5, co: 20, k: [3, 3], stride: 2, pad: 'same' },
