@@ -30,6 +30,32 @@
 
 #define ACC(a, x, d) a = wasm_f32x4_add(a, wasm_f32x4_mul(x, d))
 
+// The sums over `count` rows of a block of the packed filter from `rows` (16 or 4 wide, as `wide` says) of
+// the broadcast values x0[i] (first pixel) and x1[i] (second) times the row: into conv2d's accumulators.
+#define ROWS(x0, x1, rows, count)                                                        \
+  do {                                                                                   \
+    const float* f = rows;                                                               \
+    if (wide) {                                                                          \
+      for (int i = 0; i < count; i++, f += 16) {                                         \
+        v128_t v0 = wasm_v128_load32_splat(x0 + i), v1 = wasm_v128_load32_splat(x1 + i);   \
+        v128_t d = wasm_v128_load(f);                                                    \
+        ACC(a00, v0, d); ACC(a10, v1, d);                                                \
+        d = wasm_v128_load(f + 4);                                                       \
+        ACC(a01, v0, d); ACC(a11, v1, d);                                                \
+        d = wasm_v128_load(f + 8);                                                       \
+        ACC(a02, v0, d); ACC(a12, v1, d);                                                \
+        d = wasm_v128_load(f + 12);                                                      \
+        ACC(a03, v0, d); ACC(a13, v1, d);                                                \
+      }                                                                                  \
+    } else {                                                                             \
+      for (int i = 0; i < count; i++, f += 4) {                                          \
+        v128_t v0 = wasm_v128_load32_splat(x0 + i), v1 = wasm_v128_load32_splat(x1 + i);   \
+        v128_t d = wasm_v128_load(f);                                                    \
+        ACC(a00, v0, d); ACC(a10, v1, d);                                                \
+      }                                                                                  \
+    }                                                                                    \
+  } while (0)
+
 // The first `lanes` (1-3) floats at p, the rest zeros (a read of 4 could run past the tensor's end).
 static v128_t load_lanes(const float* p, int lanes) {
   v128_t v = wasm_f32x4_splat(0);
@@ -130,36 +156,27 @@ void conv2d(const float* X, const float* P, float* Y, const float* zero, int N, 
           if (wide) { a01 = wasm_v128_load(bias + c + 4); a02 = wasm_v128_load(bias + c + 8); a03 = wasm_v128_load(bias + c + 12); }
         }
         v128_t a10 = a00, a11 = a01, a12 = a02, a13 = a03;
+        // both pixels' windows inside X left and right: each window's row of KW taps is KW * CI contiguous
+        // values, as the block's rows of filter for those taps are, so a row of taps is one run over them
+        // (an RGB layer's 3 channels made runs of 3 a tap: 1.15-1.2x faster so, one thread, alone)
+        int inside = ow * SW - padL >= 0 && (ow + two) * SW - padL + KW <= W;
         for (int kh = 0; kh < KH; kh++) {
           int ih = oh * SH + kh - padT;
           // a row of padding adds nothing: skipped (1/16 to 1/8 of the taps of the DCGAN's layers and of
           // their transposed convolutions' phases: 6-14 % faster alone, one thread)
           if (ih < 0 || ih >= H) continue;
           const float* xRow = X + ((long)n * H + ih) * W * CI;
+          if (inside) {
+            const float* x0 = xRow + (long)(ow * SW - padL) * CI;
+            const float* x1 = two ? x0 + (long)SW * CI : x0;
+            ROWS(x0, x1, block + (long)kh * KW * CI * width, KW * CI);
+            continue;
+          }
           for (int kw = 0; kw < KW; kw++) {
             int iw0 = ow * SW + kw - padL, iw1 = iw0 + SW;
             const float* x0 = iw0 >= 0 && iw0 < W ? xRow + (long)iw0 * CI : zero;
             const float* x1 = two && iw1 >= 0 && iw1 < W ? xRow + (long)iw1 * CI : zero;
-            const float* f = block + (long)(kh * KW + kw) * CI * width;
-            if (wide) {
-              for (int i = 0; i < CI; i++, f += 16) {
-                v128_t v0 = wasm_v128_load32_splat(x0 + i), v1 = wasm_v128_load32_splat(x1 + i);
-                v128_t d = wasm_v128_load(f);
-                ACC(a00, v0, d); ACC(a10, v1, d);
-                d = wasm_v128_load(f + 4);
-                ACC(a01, v0, d); ACC(a11, v1, d);
-                d = wasm_v128_load(f + 8);
-                ACC(a02, v0, d); ACC(a12, v1, d);
-                d = wasm_v128_load(f + 12);
-                ACC(a03, v0, d); ACC(a13, v1, d);
-              }
-            } else {
-              for (int i = 0; i < CI; i++, f += 4) {
-                v128_t v0 = wasm_v128_load32_splat(x0 + i), v1 = wasm_v128_load32_splat(x1 + i);
-                v128_t d = wasm_v128_load(f);
-                ACC(a00, v0, d); ACC(a10, v1, d);
-              }
-            }
+            ROWS(x0, x1, block + (long)(kh * KW + kw) * CI * width, CI);
           }
         }
         if (relu) {
