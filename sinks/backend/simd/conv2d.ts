@@ -144,8 +144,22 @@ export function nhwcLayout(g: ConvGeometry): OutputLayout {
 }
 
 /**
- * `y = conv2d(x, packed filter) (+ bias) (ReLU)` (NHWC, dilation 1) split over `team`'s threads, the
- * output written in `layout`.
+ * Multiply-adds below which a convolution runs on the calling thread alone. Handing a helper its part and
+ * waiting for its answer costs about 0.1 ms when the helper has gone to sleep since its last call, as it
+ * has between a step's kernels (a 16K-float leaky ReLU, 0.2 ms after the previous call: 0.012 ms on one
+ * thread, 0.111 split over two), some two million multiply-adds of one thread's time. BigGAN's spectral
+ * norms run some 60 vector-matrix products a step of 4-37 thousand each: 13 ms a step split, 2 alone.
+ */
+export const TEAM_MIN_MACS = 1 << 21;
+
+/** Multiply-adds of the convolution `g`. */
+export function convMacs(g: ConvGeometry): number {
+  return g.batch * g.outHeight * g.outWidth * g.outChannels * g.filterHeight * g.filterWidth * g.inChannels;
+}
+
+/**
+ * `y = conv2d(x, packed filter) (+ bias) (ReLU)` (NHWC, dilation 1) split over `team`'s threads (on this
+ * thread alone below {@link TEAM_MIN_MACS}), the output written in `layout`.
  */
 export function convolvePacked(
   team: SimdTeam,
@@ -155,7 +169,7 @@ export function convolvePacked(
 ): void {
   const common = [at.x, at.packed, at.y, at.zero, ...geometryArguments(g)];
   const epilogue = [at.bias, at.relu ? 1 : 0, layout.image, layout.row, layout.pixel];
-  const parts = conv2dParts(g, team.threads);
+  const parts = conv2dParts(g, convMacs(g) < TEAM_MIN_MACS ? 1 : team.threads);
   if (isNarrowConv(g))
     team.run(
       CONV2D_NARROW,

@@ -207,6 +207,7 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
       [[7], 0.01],
       [[2, 3], 1.5],
       [[5, 7, 11, 13], 0.2], // the SIMD kernel: 4096 elements or more, a last element past the vectors
+      [[1049603], 0.2], // split between the team's threads: TEAM_MIN_ELEMENTS (1M) or more
     ] as Array<[number[], number]>
   ).entries()) {
     it(`LeakyRelu ${JSON.stringify(shape)} alpha ${alpha}`, async () => {
@@ -267,11 +268,9 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     assert.deepEqual({ tensors: tf.memory().numTensors, ids: backend.numDataIds() }, before, 'everything released');
   });
 
-  // [4, 3, 5, 6]: the element-wise kernels; [5, 7, 11, 13]: the one-pass SIMD kernel on wasm
-  for (const shape of [
-    [4, 3, 5, 6],
-    [5, 7, 11, 13],
-  ]) {
+  // [4, 3, 5, 6]: the element-wise kernels; [5, 7, 11, 13]: the one-pass SIMD kernel on wasm, on one
+  // thread; [1049603]: split between the team's threads
+  for (const shape of [[4, 3, 5, 6], [5, 7, 11, 13], [1049603]]) {
     const fused = (backend: string) => backend === 'wasm' && size(shape) >= 4096;
     const gradientData = () => {
       const data = values(size(shape), 90);
@@ -472,8 +471,9 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     });
   }
 
-  // a generator's output, a length with a 3-element tail, one below the SIMD kernel's minimum (the package's)
-  for (const [i, shape] of [[64, 16, 16, 3], [4099], [4095]].entries()) {
+  // a generator's output, a length with a 3-element tail, one below the SIMD kernel's minimum (the package's),
+  // one split between the team's threads
+  for (const [i, shape] of [[64, 16, 16, 3], [4099], [4095], [1049603]].entries()) {
     it(`Tanh ${JSON.stringify(shape)} over [-12, 12]`, async () => {
       const [data] = f32(shape, 190 + i);
       await compare(tf, 'Tanh', { x: [data.map((v) => v * 12), shape, 'float32'] }, {}, 1e-6, `tanh ${i}`);
