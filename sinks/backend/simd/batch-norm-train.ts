@@ -1,5 +1,5 @@
 import type { SimdTeam } from './simd-team.js';
-import { split } from './team-arguments.js';
+import { split, threadsFor } from './team-arguments.js';
 import { BN_GRAD_INPUT, BN_GRAD_SUMS, BN_MOMENTS } from './simd-kernels.js';
 
 /** Heap offsets the two gradient passes both read: the input, the output's gradient, the batch's mean. */
@@ -9,9 +9,9 @@ interface GradInputs {
   readonly mean: number;
 }
 
-/** Each thread's channels `[c0, c1)`, in 4s (`channels` must be a multiple of 4). */
-function channelRanges(team: SimdTeam, channels: number): Array<[number, number]> {
-  return split(channels / 4, 4, team.threads);
+/** Each thread's channels `[c0, c1)`, in 4s (`channels` must be a multiple of 4; one thread below `TEAM_MIN_ELEMENTS`). */
+function channelRanges(team: SimdTeam, rows: number, channels: number): Array<[number, number]> {
+  return split(channels / 4, 4, threadsFor(rows * channels, team.threads));
 }
 
 /**
@@ -26,7 +26,16 @@ export function runBatchMoments(
 ): void {
   team.run(
     BN_MOMENTS,
-    channelRanges(team, channels).map(([c0, c1]) => [at.x, at.mean, at.variance, at.part, rows, channels, c0, c1]),
+    channelRanges(team, rows, channels).map(([c0, c1]) => [
+      at.x,
+      at.mean,
+      at.variance,
+      at.part,
+      rows,
+      channels,
+      c0,
+      c1,
+    ]),
   );
 }
 
@@ -42,7 +51,7 @@ export function runBatchNormGradSums(
 ): void {
   team.run(
     BN_GRAD_SUMS,
-    channelRanges(team, channels).map(([c0, c1]) => [
+    channelRanges(team, rows, channels).map(([c0, c1]) => [
       at.x,
       at.dy,
       at.mean,
@@ -67,6 +76,6 @@ export function runBatchNormGradInput(
   const common = [at.x, at.dy, at.mean, at.k, at.a, at.b, at.dx, channels];
   team.run(
     BN_GRAD_INPUT,
-    split(rows, 1, team.threads).map(([r0, r1]) => [...common, r0, r1]),
+    split(rows, 1, threadsFor(rows * channels, team.threads)).map(([r0, r1]) => [...common, r0, r1]),
   );
 }

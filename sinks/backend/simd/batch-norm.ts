@@ -1,5 +1,5 @@
 import type { SimdTeam } from './simd-team.js';
-import { split } from './team-arguments.js';
+import { split, threadsFor } from './team-arguments.js';
 import { BATCH_NORM } from './simd-kernels.js';
 
 /** Heap offsets of a batch normalisation's operands (`batch-norm.c`). */
@@ -15,11 +15,11 @@ export interface BatchNormOperands {
   readonly offset: number;
 }
 
-/** `y = offset + (x - mean) * a` over `rows` rows of `channels`, split over `team`'s threads by rows. */
+/** `y = offset + (x - mean) * a` over `rows` rows of `channels`, split over `team`'s threads by rows (`threadsFor`). */
 export function runBatchNorm(team: SimdTeam, rows: number, channels: number, at: BatchNormOperands): void {
   const common = [at.x, at.y, at.mean, at.a, at.offset, channels];
   team.run(
     BATCH_NORM,
-    split(rows, 1, team.threads).map(([r0, r1]) => [...common, r0, r1]),
+    split(rows, 1, threadsFor(rows * channels, team.threads)).map(([r0, r1]) => [...common, r0, r1]),
   );
 }

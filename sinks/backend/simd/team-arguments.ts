@@ -22,16 +22,21 @@ export function splitElements(count: number, unit: number, parts: number): Array
 }
 
 /**
- * Elements below which an element-wise kernel runs on the calling thread alone: a helper woken from sleep
+ * Elements below which an element-wise or per-channel pass runs on the calling thread alone: a helper woken from sleep
  * costs about 0.1 ms, and memory-bound passes gain little from a second thread (a leaky ReLU 0.2 ms after
  * the previous call, one thread against two: 0.17 against 0.20 ms at 512K floats, 0.31 against 0.32 at 1M,
  * 1.75 against 0.97 at 4M).
  */
 export const TEAM_MIN_ELEMENTS = 1 << 20;
 
-/** An element-wise kernel's ranges for a team of `threads` ({@link splitElements}; one range below {@link TEAM_MIN_ELEMENTS}). */
+/** How many of a team's `threads` a pass over `elements` elements takes: one below {@link TEAM_MIN_ELEMENTS}. */
+export function threadsFor(elements: number, threads: number): number {
+  return elements < TEAM_MIN_ELEMENTS ? 1 : threads;
+}
+
+/** An element-wise kernel's ranges for a team of `threads` ({@link splitElements} over {@link threadsFor} of them). */
 export function elementRanges(count: number, unit: number, threads: number): Array<[number, number]> {
-  return splitElements(count, unit, count < TEAM_MIN_ELEMENTS ? 1 : threads);
+  return splitElements(count, unit, threadsFor(count, threads));
 }
 
 /** A float32's bits as an int32 (the team passes int32 arguments; the C side reads the bits back as a float). */

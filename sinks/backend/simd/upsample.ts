@@ -1,5 +1,5 @@
 import type { SimdTeam } from './simd-team.js';
-import { floatBits, split } from './team-arguments.js';
+import { floatBits, split, threadsFor } from './team-arguments.js';
 import { UPSAMPLE_NEAREST } from './simd-kernels.js';
 
 /** An NHWC nearest-neighbour upsampling by whole factors, times a scale. */
@@ -14,12 +14,16 @@ export interface Upsampling {
   readonly scale: number;
 }
 
-/** `y = scale * upsample(x)` for the tensors at heap offsets `x` and `y` (every element of `y` written), split over `team`'s threads by input rows. */
+function outputElements(u: Upsampling): number {
+  return u.batch * u.height * u.factorHeight * u.width * u.factorWidth * u.channels;
+}
+
+/** `y = scale * upsample(x)` for the tensors at heap offsets `x` and `y` (every element of `y` written), split over `team`'s threads by input rows (`threadsFor` its output's elements). */
 export function runUpsample(team: SimdTeam, u: Upsampling, x: number, y: number): void {
   const common = [x, y, u.width, u.channels, u.factorHeight, u.factorWidth, floatBits(u.scale)];
   team.run(
     UPSAMPLE_NEAREST,
-    split(u.batch * u.height, 1, team.threads).map(([r0, r1]) => [...common, r0, r1]),
+    split(u.batch * u.height, 1, threadsFor(outputElements(u), team.threads)).map(([r0, r1]) => [...common, r0, r1]),
   );
 }
 

@@ -434,6 +434,7 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     [[1, 3, 4, 5], [6, 8], true, false], // alignCorners: the package's kernel
     [[2, 4, 4, 3], [6, 6], false, false], // not a whole factor: the package's kernel
     [[1, 6, 8, 5], [3, 4], false, false], // downsampling: the package's kernel
+    [[16, 32, 32, 16], [64, 64], false, false], // 1M outputs: split between the team's threads
   ];
   for (const [i, [shape, size, alignCorners, halfPixelCenters]] of UPSAMPLES.entries()) {
     it(`ResizeNearestNeighbor ${JSON.stringify(shape)} to ${JSON.stringify(size)}${alignCorners ? ' alignCorners' : ''}${halfPixelCenters ? ' halfPixelCenters' : ''}`, async () => {
@@ -544,6 +545,7 @@ describe('wasm Tile/BatchMatMul/Sum/Mean/LeakyRelu/Transpose/pool and resize gra
     [[4, 6], [6], false, true], // no offset
     [[2, 2, 2, 5], [1, 1, 1, 5], true, true], // moments kept as [1, 1, 1, C]
     [[2, 3, 4], [1], true, true], // one value for every channel: the package's kernel
+    [[64, 16, 16, 64], [64], true, true], // 1M elements: split between the team's threads
   ];
   for (const [i, [shape, paramShape, withOffset, withScale]] of BATCH_NORMS.entries()) {
     it(`FusedBatchNorm ${JSON.stringify(shape)} with parameters ${JSON.stringify(paramShape)}${withOffset ? ', offset' : ''}${withScale ? ', scale' : ''}`, async () => {
