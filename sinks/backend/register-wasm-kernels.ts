@@ -8,6 +8,7 @@ import { batchMomentsKernel, batchNormGradKernel } from './kernels/batch-norm-tr
 import { fusedMatMulKernel } from './kernels/fused-mat-mul.js';
 import { tanhKernel } from './kernels/tanh.js';
 import { castKernel, identityKernel } from './kernels/identity.js';
+import { conv2dBiasGradient, conv2dBiasKernel } from './conv2d-bias.js';
 import { leakyReluGradient, leakyReluGradKernel, leakyReluKernel, reluGradient } from './kernels/leaky-relu.js';
 import { meanKernel } from './kernels/mean.js';
 import { sumKernel } from './kernels/sum.js';
@@ -28,7 +29,7 @@ import {
  * tile, a transposed operand, a reduction over the leading axes, any float32 leaky ReLU, an identity or a cast to
  * the same dtype that can share its input's data) and hand every other call to the package's
  * kernel (see `kernels/wrapped-kernel.ts`); and kernels tfjs lacks, which the project's ops run where
- * they are registered: `NdaflowBatchMoments` and `NdaflowBatchNormGrad` (`batchNormTraining`'s). It also registers the one-pass `NdaflowLeakyReluGrad` kernel
+ * they are registered: `NdaflowBatchMoments` and `NdaflowBatchNormGrad` (`batchNormTraining`'s), and `NdaflowConv2dBias` with its gradient (`conv2dWithBias`'s). It also registers the one-pass `NdaflowLeakyReluGrad` kernel
  * and cheaper `LeakyRelu` and `Relu` gradients that run it on wasm (the same numbers in one kernel instead
  * of three, or two elsewhere; see `leakyReluGradient`), which, gradients being
  * backend-independent in tfjs, replace tfjs-core's on every backend; call it after tfjs-core's
@@ -72,6 +73,7 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     avgPoolGradKernel(tf, own(tf.AvgPoolGrad)),
     resizeNearestNeighborGradKernel(tf, own(tf.ResizeNearestNeighborGrad)),
     resizeNearestNeighborKernel(own(tf.ResizeNearestNeighbor)),
+    conv2dBiasKernel(tf),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') != null) tf.unregisterKernel(config.kernelName, 'wasm');
@@ -79,5 +81,6 @@ export function registerWasmKernels(tf: typeof TF): string[] {
   }
   tf.registerGradient(leakyReluGradient(tf));
   tf.registerGradient(reluGradient(tf));
+  tf.registerGradient(conv2dBiasGradient(tf));
   return configs.map((c) => c.kernelName);
 }

@@ -1,5 +1,6 @@
 import type * as TFJS from '@tensorflow/tfjs';
 import { batchNormTraining } from '../backend/batch-norm-training.js';
+import { conv2dWithBias } from '../backend/conv2d-bias.js';
 import { rangeError, typeError } from '../../sources/errors.js';
 import { deriveSeed } from '../../sources/random.js';
 import { addWeightOf, type LayerVariable } from './layer-weights.js';
@@ -265,16 +266,14 @@ function buildLayers(tf: typeof TFJS): GanLayers {
     padding: c.padding,
     useBias: c.useBias,
   });
-  /** `tf.conv2d` (whose gradient is computed per input, only where needed: see GanLayers) plus the bias. */
+  /** `tf.conv2d`, or `conv2dWithBias` (both differentiated per input, only where needed: see GanLayers). */
   const convPlusBias = (
     x: TFJS.Tensor4D,
     w: TFJS.Tensor4D,
     c: ConvSettings,
     bias: LayerVariable | null,
-  ): TFJS.Tensor => {
-    const y = tf.conv2d(x, w, c.strides, c.padding);
-    return bias === null ? y : tf.add(y, bias.read());
-  };
+  ): TFJS.Tensor =>
+    bias === null ? tf.conv2d(x, w, c.strides, c.padding) : conv2dWithBias(tf, x, w, bias.read(), c.strides, c.padding);
   // Every weight-holding layer adds weights with the (protected) addWeight.
   const add = addWeightOf;
 
