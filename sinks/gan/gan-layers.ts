@@ -121,15 +121,15 @@ export interface GanLayers {
    */
   snConv2d(config: SnConv2dConfig): Layer;
   /**
-   * Conv2d + bias as `tf.conv2d` then `tf.add`, the weights (`kernel [k, k, cin, filters]`, `bias`) and
-   * output of `tf.layers.conv2d`. Why not that layer: its fused convolution (`tf.fused.conv2d`, bias
-   * in the kernel) has a custom gradient that computes the input, filter and bias gradients together
-   * whenever any is asked for, while `tf.conv2d`'s gradient computes each one only for an input on the
-   * path to the variables being differentiated. A GAN's generator update differentiates G's variables
-   * through D, so with the fused layer it also pays for D's filter gradients (a backward convolution
-   * per D layer, thrown away); the discriminator update likewise pays for the gradient w.r.t. its input
-   * images. The unfused forward costs one extra element-wise pass over the output. Class name
-   * `NdaflowUnfusedConv2d`.
+   * Conv2d + bias as `conv2dWithBias` (`ndaflow`'s backend module: one kernel on wasm, `tf.conv2d` then
+   * `tf.add` elsewhere), the weights (`kernel [k, k, cin, filters]`, `bias`) and output of
+   * `tf.layers.conv2d`. Why not that layer: its fused convolution (`tf.fused.conv2d`, bias in the
+   * kernel) has a custom gradient that computes the input, filter and bias gradients together whenever
+   * any is asked for, while `conv2dWithBias`'s gradient, as `tf.conv2d`'s, computes each one only for an
+   * input on the path to the variables being differentiated. A GAN's generator update differentiates G's
+   * variables through D, so with the fused layer it also pays for D's filter gradients (a backward
+   * convolution per D layer, thrown away); the discriminator update likewise pays for the gradient w.r.t.
+   * its input images. Class name `NdaflowUnfusedConv2d`.
    */
   unfusedConv2d(config: UnfusedConv2dConfig): Layer;
   /** Dense with spectral normalisation (as {@link GanLayers.snConv2d}, W `[in, units]`). Class name `NdaflowSnDense`. */
