@@ -7,9 +7,11 @@
 // exports: conv2d_narrow pack_filter_narrow
 #include <wasm_simd128.h>
 
-// conv2d_narrow: the roles turn. A tile is 4 output pixels (then 1) x CO_ channels, each an accumulator of
+// conv2d_narrow: the roles turn. A tile is 2 output pixels (then 1) x CO_ channels, each an accumulator of
 // 4 input channels at a time, summed across its lanes at the end; the filter is packed by
-// pack_filter_narrow as Q[co][tap][ci]. All CO channels are computed.
+// pack_filter_narrow as Q[co][tap][ci]. All CO channels are computed. Tiles of 4 pixels held 12
+// accumulators, 4 input vectors and a filter vector, more than the 15 vector registers V8 allocates on
+// x64: 2 pixels ran 1.15-1.2x faster (one thread, alone, 15 calls alternating).
 static float lanes_sum(v128_t v) {
   return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) +
          (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
@@ -58,7 +60,7 @@ static float lanes_sum(v128_t v) {
 #define NARROW_ROW(CO_)                                                                              \
   do {                                                                                             \
     int ow = 0;                                                                                    \
-    for (; ow + 4 <= OW; ow += 4) NARROW_PIXELS(CO_, 4);                                           \
+    for (; ow + 2 <= OW; ow += 2) NARROW_PIXELS(CO_, 2);                                           \
     for (; ow < OW; ow++) NARROW_PIXELS(CO_, 1);                                                   \
   } while (0)
 
