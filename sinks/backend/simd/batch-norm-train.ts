@@ -24,18 +24,10 @@ export function runBatchMoments(
   channels: number,
   at: { readonly x: number; readonly mean: number; readonly variance: number; readonly part: number },
 ): void {
+  const common = [at.x, at.mean, at.variance, at.part, rows, channels];
   team.run(
     BN_MOMENTS,
-    channelRanges(team, rows, channels).map(([c0, c1]) => [
-      at.x,
-      at.mean,
-      at.variance,
-      at.part,
-      rows,
-      channels,
-      c0,
-      c1,
-    ]),
+    channelRanges(team, rows, channels).map(([c0, c1]) => [...common, c0, c1]),
   );
 }
 

@@ -16,9 +16,10 @@ export const FILTER_GRAD_BLOCK_PIXELS = 64;
  * Floats of `dy` per block at most ({@link FILTER_GRAD_BLOCK_PIXELS} pixels of up to 64 channels). A
  * tile reads one 16-channel slice of each pixel of the block, a row of `dy` apart: 512 bytes for 128
  * output channels, so 64 pixels' slices fell in 8 sets of a 32 KiB 8-way L1 cache and evicted each other.
- * Keeping a block to 16 KiB of `dy` (32 pixels at 128 channels, 16 at 256) ran the DCGAN's filter
- * gradients 1.11x and 1.11x faster (one thread, alone, against 64-pixel blocks), SN-ResNet's 16x16x128
- * one 1.13x; for 64 channels or fewer, 64 pixels stayed the best (128 ran 0.55-0.97x of it).
+ * Keeping a block to 16 KiB of `dy` (32 pixels at 128 channels, 16 at 256) ran the DCGAN's two largest
+ * filter gradients 1.13x and 1.11x faster, a 16x16x128 k3 one 1.13x (one thread, alone, against 64-pixel
+ * blocks), and the DCGAN's four 1.03-1.14x on 2 threads; for 64 channels or fewer, 64 pixels stayed the
+ * best (128 ran 0.55-0.97x of it).
  */
 export const FILTER_GRAD_BLOCK_FLOATS = 4096;
 

@@ -14,6 +14,7 @@ export interface Upsampling {
   readonly scale: number;
 }
 
+/** The elements of the upsampled output. */
 function outputElements(u: Upsampling): number {
   return u.batch * u.height * u.factorHeight * u.width * u.factorWidth * u.channels;
 }
