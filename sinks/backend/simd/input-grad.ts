@@ -2,6 +2,7 @@ import { phaseTaps, type ConvGeometry, type PhaseTaps } from '../kernels/conv-ge
 import type { SimdTeam } from './simd-team.js';
 import { convolvePacked, isNarrowConv, narrowPackArguments, packedFilterLength, type OutputLayout } from './conv2d.js';
 import { PACK_FILTER_FLIPPED, PACK_FILTER_NARROW } from './simd-kernels.js';
+import { threadsFor } from './team-arguments.js';
 
 /**
  * One phase of a convolution's input gradient (a transposed convolution): the pixels
@@ -79,7 +80,7 @@ export interface InputGradOperands {
 /**
  * `dx` = the input gradient of the convolution `g` of the filter at `at.filter` (`[kh, kw, ci, co]`) for
  * `dy`, phase by phase ({@link inputGradPhases}): each phase's filter packed (the phases shared between the
- * team's threads), then each phase's convolution split over the threads.
+ * team's threads for a large filter: `threadsFor`), then each phase's convolution split over the threads.
  */
 export function runInputGrad(
   team: SimdTeam,
@@ -118,7 +119,10 @@ export function runInputGrad(
   ];
   const packs = convs.map((p, k) => [at.filter, at.packed[k]!, ...(isNarrowConv(p.conv!) ? narrow(p) : wide(p))]);
   const fn = convs.length > 0 && isNarrowConv(convs[0]!.conv!) ? PACK_FILTER_NARROW : PACK_FILTER_FLIPPED;
-  for (let k = 0; k < packs.length; k += team.threads) team.run(fn, packs.slice(k, k + team.threads));
+  // the phases packed side by side on the team's threads only for a filter of a million floats or more:
+  // a DCGAN layer's 4 phases of 33-131K floats each took 16-65 µs to pack, a helper's wake-up ~100
+  const threads = threadsFor(g.filterHeight * g.filterWidth * g.inChannels * g.outChannels, team.threads);
+  for (let k = 0; k < packs.length; k += threads) team.run(fn, packs.slice(k, k + threads));
   convs.forEach((p, k) => {
     convolvePacked(
       team,
