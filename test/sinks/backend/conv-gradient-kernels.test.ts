@@ -50,6 +50,8 @@ const CASES: Case[] = [
   { batch: 3, h: 6, w: 6, ci: 3, co: 2, k: [1, 1], stride: 2, pad: 'same' },
   // The generator's conv transposes (k4 s2 'same', 4x4x256 -> 8x8x128), as the phase decomposition sees them.
   { batch: 2, h: 8, w: 8, ci: 128, co: 256, k: [4, 4], stride: 2, pad: 'same' },
+  // 3 output channels (an RGB layer's) from 13 input channels: the narrow filter gradient's tiles of 8, 4 and 1.
+  { batch: 2, h: 9, w: 9, ci: 13, co: 3, k: [3, 3], stride: 1, pad: 'same' },
   // 256 output channels: the filter gradient's blocks of rows shrink to about 16 pixels (3 rows of 5 here),
   // so blocks start and end inside images.
   { batch: 2, h: 10, w: 10, ci: 8, co: 256, k: [3, 3], stride: 2, pad: 'same' },
