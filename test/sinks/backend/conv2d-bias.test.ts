@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type * as TFJS from '@tensorflow/tfjs';
 import { selectBackend } from '../../../sinks/backend/index.js';
 import { CONV2D_BIAS, conv2dWithBias } from '../../../sinks/backend/conv2d-bias.js';
+import { relativeDifference } from '../../helpers/relative-difference.js';
 
 // conv2dWithBias (the GAN layers' convolution with a bias): the NdaflowConv2dBias kernel on wasm, tf.conv2d
 // then tf.add elsewhere; against tf.conv2d + tf.add: outputs, and gradients computed only for the inputs
@@ -28,11 +29,7 @@ describe('conv2dWithBias matches tf.conv2d plus tf.add, and differentiates only 
     await import('@tensorflow/tfjs-backend-cpu');
   });
 
-  function relative(a: TFJS.Tensor, b: TFJS.Tensor): number {
-    return tf.tidy(
-      () => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(1e-3, tf.max(tf.abs(b)).dataSync()[0]!),
-    );
-  }
+  const relative = (a: TFJS.Tensor, b: TFJS.Tensor): number => relativeDifference(tf, a, b);
 
   for (const backend of ['wasm', 'cpu'])
     for (const c of CASES)

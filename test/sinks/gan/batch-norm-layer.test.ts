@@ -6,6 +6,7 @@ import { selectBackend } from '../../../sinks/backend/index.js';
 import { fileIoHandler } from '../../../sinks/checkpoint/file-io-handler.js';
 import { batchNormLayer } from '../../../sinks/gan/batch-norm-layer.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { relativeDifference } from '../../helpers/relative-difference.js';
 
 // The project's batch normalisation layer (its training mode one op, batchNormTraining, with the
 // NdaflowBatchMoments and NdaflowBatchNormGrad kernels on wasm) against tfjs-layers' batchNormalization,
@@ -48,12 +49,7 @@ describe('batchNormLayer matches tfjs-layers batchNormalization', () => {
     return { ours, theirs };
   }
 
-  /** max |a - b| / max(|b|, floor) */
-  function relative(a: TFJS.Tensor, b: TFJS.Tensor): number {
-    return tf.tidy(
-      () => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / Math.max(1e-3, tf.max(tf.abs(b)).dataSync()[0]!),
-    );
-  }
+  const relative = (a: TFJS.Tensor, b: TFJS.Tensor): number => relativeDifference(tf, a, b);
 
   for (const backend of ['wasm', 'cpu'])
     for (const shape of backend === 'cpu' ? SHAPES.slice(1) : SHAPES)
