@@ -1,6 +1,6 @@
 import type { ConvGeometry } from '../kernels/conv-geometry.js';
 import type { SimdTeam } from './simd-team.js';
-import { geometryArguments, split } from './team-arguments.js';
+import { geometryArguments, split, TEAM_MIN_MACS } from './team-arguments.js';
 import { CONV2D, CONV2D_NARROW, PACK_FILTER, PACK_FILTER_NARROW } from './simd-kernels.js';
 
 /** 1 to 3 output channels (an RGB layer's): the narrow kernels (`conv2d_narrow` with its packing `pack_filter_narrow`, and `filter-grad-narrow.h`'s tiles). */
@@ -142,15 +142,6 @@ export interface OutputLayout {
 export function nhwcLayout(g: ConvGeometry): OutputLayout {
   return { image: g.outHeight * g.outWidth * g.outChannels, row: g.outWidth * g.outChannels, pixel: g.outChannels };
 }
-
-/**
- * Multiply-adds below which a convolution runs on the calling thread alone. Handing a helper its part and
- * waiting for its answer costs about 0.1 ms when the helper has gone to sleep since its last call, as it
- * has between a step's kernels (a 16K-float leaky ReLU, 0.2 ms after the previous call: 0.012 ms on one
- * thread, 0.111 split over two), some two million multiply-adds of one thread's time. BigGAN's spectral
- * norms run some 60 vector-matrix products a step of 4-37 thousand each: 13 ms a step split, 2 alone.
- */
-export const TEAM_MIN_MACS = 1 << 21;
 
 /** Multiply-adds of the convolution `g`. */
 export function convMacs(g: ConvGeometry): number {

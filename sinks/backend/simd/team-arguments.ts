@@ -22,12 +22,19 @@ export function splitElements(count: number, unit: number, parts: number): Array
 }
 
 /**
- * Elements below which an element-wise or per-channel pass runs on the calling thread alone: a helper woken from sleep
- * costs about 0.1 ms, and memory-bound passes gain little from a second thread (a leaky ReLU 0.2 ms after
- * the previous call, one thread against two: 0.17 against 0.20 ms at 512K floats, 0.31 against 0.32 at 1M,
- * 1.75 against 0.97 at 4M).
+ * Below these sizes work runs on the calling thread alone. Handing a helper its part and waiting for its
+ * answer costs about 0.1 ms when the helper has gone to sleep since its last call, as it has between a
+ * step's kernels (a 16K-float leaky ReLU 0.2 ms after the previous call: 0.012 ms on one thread, 0.111
+ * split over two). Element-wise and per-channel passes are memory-bound and gain little from a second
+ * thread (the same leaky ReLU, one thread against two: 0.17 against 0.20 ms at 512K floats, 0.31 against
+ * 0.32 at 1M, 1.75 against 0.97 at 4M): {@link TEAM_MIN_ELEMENTS}. A convolution's {@link TEAM_MIN_MACS}
+ * are about 0.1 ms of one thread's time (BigGAN's spectral norms run some 60 vector-matrix products a step
+ * of 4-37 thousand multiply-adds each: 13 ms a step split, 2 alone).
  */
 export const TEAM_MIN_ELEMENTS = 1 << 20;
+
+/** Multiply-adds below which a convolution runs on the calling thread alone (see {@link TEAM_MIN_ELEMENTS}). */
+export const TEAM_MIN_MACS = 1 << 21;
 
 /** How many of a team's `threads` a pass over `elements` elements takes: one below {@link TEAM_MIN_ELEMENTS}. */
 export function threadsFor(elements: number, threads: number): number {
