@@ -7,7 +7,7 @@ import { seededValues } from '../../helpers/seeded-values.js';
 
 // The fused Adam against tfjs-core's own on the same backend, step by step: the same float32 numbers.
 
-const SIZES: ReadonlyArray<readonly number[]> = [[1], [5], [4099], [40_003], [3, 3, 8, 16]];
+const SIZES: ReadonlyArray<readonly number[]> = [[1], [5], [4099], [40_003], [262_147], [3, 3, 8, 16]];
 
 /** Runs `steps` updates of fresh variables (seeded) with `optimizer`; the weights and moments after. */
 async function train(tf: typeof TF, optimizer: TF.Optimizer, steps: number, skip?: number): Promise<Float32Array[]> {
