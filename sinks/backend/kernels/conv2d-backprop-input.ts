@@ -4,14 +4,24 @@ import type { ConvGeometry, PhaseTaps } from './conv-geometry.js';
 import { heapOutput, heapTensor, withHeapScratch } from './heap-tensor.js';
 import { heapOffset, type WasmBackendMemory } from './wasm-backend-memory.js';
 import { simdTeamOf } from '../simd/backend-simd-team.js';
-import { inputGradPackedLengths, inputGradPhases, runInputGrad } from '../simd/input-grad.js';
+import {
+  inputGradPackedLengths,
+  inputGradPhases,
+  patchesProduct,
+  runInputGrad,
+  runInputGradByPatches,
+  usesPatches,
+} from '../simd/input-grad.js';
+import { packedFilterLength } from '../simd/conv2d.js';
 
 /**
  * A faster `Conv2DBackpropInput` kernel for the wasm backend (its own is a slow scalar loop).
  *
  * On the threaded build (float32) it is the project's SIMD convolution run once per phase (see
  * `simd/input-grad.ts`): each phase's filter packed flipped and channel-swapped in one pass, and each
- * phase's output written into `dx` in place, so that nothing is copied in JS. Otherwise (`{ simd: false }`,
+ * phase's output written into `dx` in place, so that nothing is copied in JS; a `dx` of 1 to 3 channels
+ * at a stride above 1 (a generator's RGB output) as one matrix product and an overlap-add instead
+ * (`usesPatches`). Otherwise (`{ simd: false }`,
  * the single-threaded build) it is built from the backend's `Conv2D`, as follows.
  *
  * Stride 1: `dy` is padded (or cropped) so that every input position sees the full filter window and
@@ -44,6 +54,27 @@ export function conv2dBackpropInputKernel(tf: typeof TF, options: { readonly sim
       const g = convGeometry(tf, tf.Conv2DBackpropInput, a.inputShape, filter.shape, a);
       const memory = backend as unknown as WasmBackendMemory;
       const team = simd && dy.dtype === 'float32' && filter.dtype === 'float32' ? simdTeamOf(backend) : null;
+      if (team !== null && usesPatches(g)) {
+        const product = patchesProduct(g);
+        const scratch = [
+          { floats: g.outChannels, zero: true },
+          { floats: packedFilterLength(product) },
+          { floats: product.batch * product.outHeight * product.outWidth * product.outChannels },
+        ];
+        return withHeapScratch(memory, scratch, ([zero, packed, patches]) =>
+          heapOutput(memory, [g.batch, g.inHeight, g.inWidth, g.inChannels], (dx) => {
+            const at = (t: TF.TensorInfo): number => heapOffset(memory, t);
+            runInputGradByPatches(team, g, {
+              dy: at(dy),
+              filter: at(filter),
+              dx: at(dx),
+              zero: zero!,
+              packed: packed!,
+              patches: patches!,
+            });
+          }),
+        );
+      }
       if (team !== null) {
         const phases = inputGradPhases(g);
         const scratch = [

@@ -30,6 +30,8 @@ export const LEAKY_RELU = 'leaky_relu';
 export const LEAKY_RELU_GRAD = 'leaky_relu_grad';
 /** `adam.c`'s fused Adam update. */
 export const ADAM = 'adam';
+/** `overlap-add.c`'s sum of a transposed convolution's patches into its output. */
+export const OVERLAP_ADD = 'overlap_add';
 /** Every function of the module. */
 export const SIMD_FUNCTIONS: readonly string[] = [
   FILTER_GRAD,
@@ -47,6 +49,7 @@ export const SIMD_FUNCTIONS: readonly string[] = [
   LEAKY_RELU,
   LEAKY_RELU_GRAD,
   ADAM,
+  OVERLAP_ADD,
 ];
 
 /** Compiles the embedded module of `sinks/backend/simd/*.c` (synchronously: it is a few KB). */
