@@ -2,7 +2,8 @@ import { phaseTaps, type ConvGeometry, type PhaseTaps } from '../kernels/conv-ge
 import type { SimdTeam } from './simd-team.js';
 import { convolvePacked, isNarrowConv, narrowPackArguments, packedFilterLength, type OutputLayout } from './conv2d.js';
 import { OVERLAP_ADD, PACK_FILTER_FLIPPED, PACK_FILTER_NARROW } from './simd-kernels.js';
-import { split, threadsFor } from './team-arguments.js';
+import { geometryArguments, split, threadsFor } from './team-arguments.js';
+import { pointwiseGeometry } from './mat-mul.js';
 
 /**
  * One phase of a convolution's input gradient (a transposed convolution): the pixels
@@ -156,21 +157,8 @@ export function usesPatches(g: ConvGeometry): boolean {
  * into `dx`.
  */
 export function patchesProduct(g: ConvGeometry): ConvGeometry {
-  return {
-    batch: g.batch,
-    inHeight: g.outHeight,
-    inWidth: g.outWidth,
-    inChannels: g.outChannels,
-    outHeight: g.outHeight,
-    outWidth: g.outWidth,
-    outChannels: g.filterHeight * g.filterWidth * g.inChannels,
-    filterHeight: 1,
-    filterWidth: 1,
-    strideHeight: 1,
-    strideWidth: 1,
-    padTop: 0,
-    padLeft: 0,
-  };
+  const { batch, outHeight, outWidth, outChannels } = g;
+  return pointwiseGeometry(batch, outHeight, outWidth, outChannels, g.filterHeight * g.filterWidth * g.inChannels);
 }
 
 /**
@@ -190,21 +178,7 @@ export function runInputGradByPatches(
   team.run(PACK_FILTER_FLIPPED, [[at.filter, at.packed, 1, product.outChannels, g.outChannels, 0, 1, 1, 0, 1, 1]]);
   convolvePacked(team, product, { x: at.dy, y: at.patches, zero: at.zero, packed: at.packed, bias: 0, relu: false });
   const rows = g.batch * g.inHeight;
-  const common = [
-    at.patches,
-    at.dx,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.outHeight,
-    g.outWidth,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padTop,
-    g.padLeft,
-  ];
+  const common = [at.patches, at.dx, ...geometryArguments(g)];
   const threads = threadsFor(rows * g.inWidth * g.filterHeight * g.filterWidth * g.inChannels, team.threads);
   team.run(
     OVERLAP_ADD,

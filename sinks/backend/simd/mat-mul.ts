@@ -9,13 +9,21 @@ import { PACK_FILTER, PACK_FILTER_FLIPPED, PACK_FILTER_NARROW } from './simd-ker
  * are full).
  */
 export function matMulGeometry(m: number, k: number, n: number): ConvGeometry {
+  return pointwiseGeometry(1, 1, m, k, n);
+}
+
+/**
+ * A 1x1 convolution over `[batch, height, width]` pixels of `k` channels to `n`: a matrix product whose
+ * rows are the pixels, split between threads by rows of pixels.
+ */
+export function pointwiseGeometry(batch: number, height: number, width: number, k: number, n: number): ConvGeometry {
   return {
-    batch: 1,
-    inHeight: 1,
-    inWidth: m,
+    batch,
+    inHeight: height,
+    inWidth: width,
     inChannels: k,
-    outHeight: 1,
-    outWidth: m,
+    outHeight: height,
+    outWidth: width,
     outChannels: n,
     filterHeight: 1,
     filterWidth: 1,

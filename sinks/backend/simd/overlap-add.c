@@ -8,16 +8,16 @@
 // in a fixed order (taps kh in order; within one, dY's pixels in order), whatever the threads. A pixel's
 // KW taps land on KW neighbouring pixels of dX: where all are inside, KW * C contiguous values are added
 // to KW * C contiguous ones. The caller splits the work by rows of dX [r0, r1) (r = n * H + i); each
-// thread writes its own rows, every element of them. Compiled by scripts/build-simd-kernels.sh into
-// simd-kernels-wasm.ts.
+// thread writes its own rows, every element of them. The geometry comes as conv2d.c takes it (N and dY's
+// channels CO unused). Compiled by scripts/build-simd-kernels.sh into simd-kernels-wasm.ts.
 //
 // Why: a transposed convolution to 1-3 channels (a generator's RGB output) as SH x SW phases runs on the
 // narrow convolution (14-17 GMAC/s); as one product to KH * KW * C columns it runs on conv2d's wide tiles.
 
 #include <wasm_simd128.h>
 
-void overlap_add(const float* P, float* dX, int H, int W, int C, int OH, int OW, int KH, int KW, int SH, int SW,
-                 int padT, int padL, int r0, int r1) {
+void overlap_add(const float* P, float* dX, int N, int H, int W, int C, int OH, int OW, int CO, int KH, int KW,
+                 int SH, int SW, int padT, int padL, int r0, int r1) {
   long tapsC = (long)KH * KW * C;
   int KC = KW * C;
   for (int r = r0; r < r1; r++) {
