@@ -44,22 +44,17 @@ export function conv2dWithBias(
 }
 
 /**
- * The wasm kernel of {@link CONV2D_BIAS}: the `FusedConv2D` registered for wasm (the project's wrapper,
- * which runs the SIMD convolution with its bias, or the package's kernel) with a linear activation.
+ * The wasm kernel of {@link CONV2D_BIAS}: `fused`, the wasm `FusedConv2D` (the project's wrapper, which
+ * runs the SIMD convolution with its bias, or the package's kernel), with a linear activation.
  *
- * @param tf the loaded `@tensorflow/tfjs-core` module.
+ * @param fused the `FusedConv2D` config registered for wasm.
  * @returns the `KernelConfig` to give to `tf.registerKernel`.
  */
-export function conv2dBiasKernel(tf: typeof TF): TF.KernelConfig {
+export function conv2dBiasKernel(fused: TF.KernelConfig): TF.KernelConfig {
   return {
     kernelName: CONV2D_BIAS,
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs, backend }) => {
-      const fused = tf.getKernel(tf.FusedConv2D, 'wasm');
-      if (fused == null)
-        throw new Error(
-          `Cannot run ${CONV2D_BIAS} as the wasm backend has no FusedConv2D kernel: current value is undefined`,
-        );
       const a = attrs as unknown as Conv2dBiasAttrs;
       const fusedAttrs = { ...a, dataFormat: 'NHWC', dilations: 1, activation: 'linear', leakyreluAlpha: 0 };
       return fused.kernelFunc({ inputs, attrs: fusedAttrs, backend });

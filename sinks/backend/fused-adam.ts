@@ -2,7 +2,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendMemory } from './kernels/wasm-backend-memory.js';
 import { simdTeamOf } from './simd/backend-simd-team.js';
 import { ADAM } from './simd/simd-kernels.js';
-import { floatBits, splitElements } from './simd/team-arguments.js';
+import { elementRanges, floatBits } from './simd/team-arguments.js';
 
 /**
  * Below this many elements a variable's update runs on one thread: waking a helper costs about 0.1 ms
@@ -92,7 +92,7 @@ export function createAdam(
             TF.Tensor,
           ];
           const n = value.size;
-          const ranges: Array<[number, number]> = n < SPLIT_FROM ? [[0, n]] : splitElements(n, 4, team.threads);
+          const ranges = elementRanges(n, 4, team.threads, SPLIT_FROM);
           const common = [at(value), at(gradient), at(m), at(v), at(w2), at(m2), at(v2)];
           team.run(
             ADAM,

@@ -51,11 +51,12 @@ export function registerWasmKernels(tf: typeof TF): string[] {
       );
     return config;
   };
+  const fusedConv2d = fusedConv2dKernel(tf, own(tf.FusedConv2D));
   const configs = [
     conv2dBackpropFilterKernel(tf),
     conv2dBackpropInputKernel(tf),
     conv2dKernel(tf, own(tf.Conv2D)),
-    fusedConv2dKernel(tf, own(tf.FusedConv2D)),
+    fusedConv2d,
     fusedBatchNormKernel(tf, own(tf.FusedBatchNorm)),
     batchMomentsKernel(tf),
     batchNormGradKernel(tf),
@@ -73,7 +74,7 @@ export function registerWasmKernels(tf: typeof TF): string[] {
     avgPoolGradKernel(tf, own(tf.AvgPoolGrad)),
     resizeNearestNeighborGradKernel(tf, own(tf.ResizeNearestNeighborGrad)),
     resizeNearestNeighborKernel(own(tf.ResizeNearestNeighbor)),
-    conv2dBiasKernel(tf),
+    conv2dBiasKernel(fusedConv2d),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') != null) tf.unregisterKernel(config.kernelName, 'wasm');

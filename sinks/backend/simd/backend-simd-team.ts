@@ -10,7 +10,11 @@ interface WasmBackendInternals {
   dispose(): void;
 }
 
-/** Below this many elements the element-wise kernels keep their other path: waking the team's threads costs as much. */
+/**
+ * Below this many elements the element-wise kernels keep their other path (the package's kernels, or tfjs
+ * ops). Chosen when every SIMD call woke the team's threads; such calls now run on the calling thread
+ * (`TEAM_MIN_ELEMENTS`), and the floor has not been measured again since.
+ */
 export const SIMD_MIN_ELEMENTS = 4096;
 
 /**

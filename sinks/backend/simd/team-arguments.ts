@@ -36,14 +36,19 @@ export const TEAM_MIN_ELEMENTS = 1 << 20;
 /** Multiply-adds below which a convolution runs on the calling thread alone (see {@link TEAM_MIN_ELEMENTS}). */
 export const TEAM_MIN_MACS = 1 << 21;
 
-/** How many of a team's `threads` a pass over `elements` elements takes: one below {@link TEAM_MIN_ELEMENTS}. */
-export function threadsFor(elements: number, threads: number): number {
-  return elements < TEAM_MIN_ELEMENTS ? 1 : threads;
+/** How many of a team's `threads` a pass over `elements` elements takes: one below `minimum` ({@link TEAM_MIN_ELEMENTS}). */
+export function threadsFor(elements: number, threads: number, minimum = TEAM_MIN_ELEMENTS): number {
+  return elements < minimum ? 1 : threads;
 }
 
 /** An element-wise kernel's ranges for a team of `threads` ({@link splitElements} over {@link threadsFor} of them). */
-export function elementRanges(count: number, unit: number, threads: number): Array<[number, number]> {
-  return splitElements(count, unit, threadsFor(count, threads));
+export function elementRanges(
+  count: number,
+  unit: number,
+  threads: number,
+  minimum = TEAM_MIN_ELEMENTS,
+): Array<[number, number]> {
+  return splitElements(count, unit, threadsFor(count, threads, minimum));
 }
 
 /** A float32's bits as an int32 (the team passes int32 arguments; the C side reads the bits back as a float). */
