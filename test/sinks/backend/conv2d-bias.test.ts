@@ -1,9 +1,9 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TFJS from '@tensorflow/tfjs';
-import { selectBackend } from '../../../sinks/backend/index.js';
 import { CONV2D_BIAS, conv2dWithBias } from '../../../sinks/backend/conv2d-bias.js';
 import { relativeDifference } from '../../helpers/relative-difference.js';
+import { wasmWithCpu } from '../../helpers/wasm-with-cpu.js';
 
 // conv2dWithBias (the GAN layers' convolution with a bias): the NdaflowConv2dBias kernel on wasm, tf.conv2d
 // then tf.add elsewhere; against tf.conv2d + tf.add: outputs, and gradients computed only for the inputs
@@ -24,9 +24,7 @@ const CASES: Array<{
 describe('conv2dWithBias matches tf.conv2d plus tf.add, and differentiates only what is asked', () => {
   let tf: typeof TFJS;
   before(async () => {
-    await selectBackend({ backend: 'wasm', threads: 2 });
-    tf = await import('@tensorflow/tfjs');
-    await import('@tensorflow/tfjs-backend-cpu');
+    tf = await wasmWithCpu(2);
   });
 
   const relative = (a: TFJS.Tensor, b: TFJS.Tensor): number => relativeDifference(tf, a, b);

@@ -2,11 +2,11 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type * as TFJS from '@tensorflow/tfjs';
-import { selectBackend } from '../../../sinks/backend/index.js';
 import { fileIoHandler } from '../../../sinks/checkpoint/file-io-handler.js';
 import { batchNormLayer } from '../../../sinks/gan/batch-norm-layer.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { relativeDifference } from '../../helpers/relative-difference.js';
+import { wasmWithCpu } from '../../helpers/wasm-with-cpu.js';
 
 // The project's batch normalisation layer (its training mode one op, batchNormTraining, with the
 // NdaflowBatchMoments and NdaflowBatchNormGrad kernels on wasm) against tfjs-layers' batchNormalization,
@@ -26,9 +26,7 @@ const simd = (backend: string, shape: number[]) =>
 describe('batchNormLayer matches tfjs-layers batchNormalization', () => {
   let tf: typeof TFJS;
   before(async () => {
-    await selectBackend({ backend: 'wasm', threads: 2 });
-    tf = await import('@tensorflow/tfjs');
-    await import('@tensorflow/tfjs-backend-cpu');
+    tf = await wasmWithCpu(2);
   });
 
   /** The two layers built on `shape`, with the same random gamma and beta. */

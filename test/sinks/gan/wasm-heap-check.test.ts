@@ -6,16 +6,14 @@ import type * as TFJS from '@tensorflow/tfjs';
 import { fmnistGan } from '../../../pipelines/fmnist-gan.js';
 import { trainNdaGan } from '../../../sinks/gan/gan-trainer.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { selectBackend } from '../../../sinks/backend/index.js';
 import { createGan } from '../../../sinks/gan/create-gan.js';
 import { checkGanStepFitsWasmHeap, estimateGanStepHeapBytes } from '../../../sinks/gan/wasm-heap-check.js';
+import { wasmWithCpu } from '../../helpers/wasm-with-cpu.js';
 
 describe('the wasm heap check of a GAN training step', () => {
   let tf: typeof TFJS;
   before(async () => {
-    await selectBackend({ backend: 'wasm', threads: 1 });
-    tf = await import('@tensorflow/tfjs');
-    await import('@tensorflow/tfjs-backend-cpu');
+    tf = await wasmWithCpu(1);
   });
 
   it("estimates 2.5 x the bytes of one D update's layer outputs (3n through D, n through G) + 16 bytes a parameter", () => {
